@@ -1,0 +1,79 @@
+/**
+ * The shape of a CLI verb and the errors that map to exit codes. Verbs live one per file in
+ * harness/cli/commands/ and are listed in harness/cli/commands/index.ts.
+ */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+
+/** Where a verb writes; tests pass buffers, the CLI passes the process streams. */
+export interface CliIO {
+  out(text: string): void;
+  err(text: string): void;
+  /** True when stderr is a terminal (progress bars are drawn only then, or when forced). */
+  isTTY: boolean;
+}
+
+export interface Command {
+  name: string;
+  /** One line for `raftcheck --help`. */
+  summary: string;
+  /** The full text of `raftcheck <name> --help`. */
+  help: string;
+  /** Returns the exit code. Throw UsageError / InputError for the user's mistakes. */
+  run(argv: string[], io: CliIO): Promise<number>;
+}
+
+/** Exit codes shared by every verb. */
+export const EXIT = { ok: 0, failed: 1, usage: 2, internal: 3 } as const;
+
+/** The command line is wrong (unknown option, missing argument, bad value): exit 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** An input could not be used (missing file, unreadable, not a trace): exit 2, one line. */
+export class InputError extends Error {
+  override name = 'InputError';
+}
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/**
+ * util.parseArgs with the verb's own options plus --help, and errors turned into UsageError
+ * with a message a person can act on.
+ */
+export function parseCommandLine<O extends Options>(argv: string[], options: O) {
+  try {
+    return parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+  } catch (error) {
+    const message = error instanceof Error ? error.message.replace(/\. To specify a positional argument.*$/s, '') : String(error);
+    throw new UsageError(message);
+  }
+}
+
+/** Parses a non-negative integer option, naming the option in the error. */
+export function intOption(name: string, raw: string | undefined, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+  if (raw === undefined) return fallback;
+  if (!/^-?\d+$/.test(raw.trim())) throw new UsageError(`--${name}: expected an integer, got '${raw}'`);
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value < min || value > max) throw new UsageError(`--${name}: must be between ${min} and ${max}, got ${raw}`);
+  return value;
+}
+
+/** Parses a probability in [0, 1]. */
+export function probabilityOption(name: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(value) || value < 0 || value > 1) throw new UsageError(`--${name}: expected a probability between 0 and 1, got '${raw}'`);
+  return value;
+}
+
+/** Parses a duration such as `10s`, `250ms`, `2m` or a bare number of milliseconds. */
+export function durationOption(name: string, raw: string | undefined, fallbackMs: number): number {
+  if (raw === undefined) return fallbackMs;
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m)?\s*$/.exec(raw);
+  if (!match) throw new UsageError(`--${name}: expected a duration such as 500ms, 10s or 2m, got '${raw}'`);
+  const scale = match[2] === 's' ? 1000 : match[2] === 'm' ? 60_000 : 1;
+  const ms = Math.round(Number(match[1]) * scale);
+  if (!Number.isSafeInteger(ms)) throw new UsageError(`--${name}: duration too large: '${raw}'`);
+  return ms;
+}

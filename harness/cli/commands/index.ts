@@ -1,0 +1,7 @@
+/** Every verb of the CLI, in the order `raftcheck --help` lists them. One file per verb. */
+import type { Command } from '../command.js';
+import { specCommand } from './spec.js';
+
+export const COMMANDS: Command[] = [
+  specCommand,
+];

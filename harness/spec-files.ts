@@ -1,0 +1,15 @@
+/**
+ * Files under spec/ that are generated from code. `raftcheck spec --write` regenerates them and
+ * a test fails when a committed copy is out of date, so the code stays the single source.
+ */
+import { renderTraceJsonSchema } from '../src/trace/json-schema.js';
+
+export interface GeneratedFile {
+  /** Path relative to the repository root. */
+  path: string;
+  render(): string;
+}
+
+export const GENERATED_SPEC_FILES: GeneratedFile[] = [
+  { path: 'spec/trace.schema.json', render: renderTraceJsonSchema },
+];

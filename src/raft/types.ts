@@ -1,0 +1,96 @@
+/**
+ * The contract between the reference Raft node (src/raft) and whatever drives it (the
+ * simulator, the fuzzer, the checker). A node is a pure step function over explicit inputs:
+ * it owns no clock, no timers and no I/O. Each step returns the node's effects in the order
+ * they happened, each paired with the node's state right after it, which is exactly what a
+ * v1 trace records.
+ */
+import type {
+  ClientResult, Command, Entry, Message, NodeId, Operation, PersistentState, RegisterState, Role,
+} from '../trace/schema.js';
+
+export type { ClientResult, Command, Entry, Message, NodeId, Operation, PersistentState, RegisterState, Role };
+
+/** Distributes Omit over a union (plain Omit collapses the tagged union). */
+export type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/** A message as a node produces it; the driver assigns the `id`. */
+export type MessageBody = DistributiveOmit<Message, 'id'>;
+
+export type TimerName = 'election' | 'heartbeat';
+
+export interface NodeConfig {
+  id: NodeId;
+  /** Every member of the cluster, this node included, in a fixed order. */
+  members: readonly NodeId[];
+  /** Election timeout range in ms; a fresh uniform draw on every reset (paper §5.2: 150-300). */
+  electionTimeout: { min: number; max: number };
+  /** Heartbeat interval in ms (must be well below the election timeout). */
+  heartbeatInterval: number;
+  /** Most entries one AppendEntries carries. */
+  maxEntriesPerMessage: number;
+}
+
+export const DEFAULT_NODE_CONFIG: Omit<NodeConfig, 'id' | 'members'> = {
+  electionTimeout: { min: 150, max: 300 },
+  heartbeatInterval: 50,
+  maxEntriesPerMessage: 64,
+};
+
+/** What can happen to a node from outside. */
+export type NodeInput =
+  | { type: 'timeout'; timer: TimerName }
+  | { type: 'receive'; msg: Message }
+  | { type: 'client_request'; client: string; requestId: number; op: Operation };
+
+/** What a node does in response. Every effect but `set_timer` is a v1 trace event kind. */
+export type Effect =
+  | { kind: 'send'; msg: MessageBody }
+  | { kind: 'role'; role: Role }
+  | { kind: 'term'; term: number }
+  | { kind: 'vote'; votedFor: NodeId }
+  | { kind: 'append'; index: number; entries: Entry[] }
+  | { kind: 'truncate'; fromIndex: number }
+  | { kind: 'commit'; commitIndex: number }
+  | { kind: 'apply'; index: number; command: Command; value: RegisterState; result: 'ok' | 'cas_failed' }
+  | { kind: 'client_response'; client: string; requestId: number; result: ClientResult }
+  /** (Re)arm a timer to fire `after` ms from now, replacing any earlier arming of it. */
+  | { kind: 'set_timer'; timer: TimerName; after: number }
+  /** Disarm a timer (a leader has no election timer, a follower no heartbeat timer). */
+  | { kind: 'cancel_timer'; timer: TimerName };
+
+/** The O(1) summary of a node's state recorded after each effect. */
+export interface StateSummary {
+  role: Role;
+  term: number;
+  votedFor: NodeId | null;
+  commitIndex: number;
+  lastApplied: number;
+  lastLogIndex: number;
+  lastLogTerm: number;
+  value: RegisterState;
+}
+
+export interface StepRecord {
+  effect: Effect;
+  state: StateSummary;
+}
+
+/** Everything observable about a node (for tests, the viewer and adapters). */
+export interface NodeView extends StateSummary {
+  id: NodeId;
+  leaderId: NodeId | null;
+  /** The log, entry 1 at position 0. Read-only: a live view, not a copy. */
+  log: readonly Entry[];
+}
+
+/** A running node. */
+export interface RaftNode {
+  readonly id: NodeId;
+  /** Effects of starting (or restarting) the node: it arms its election timer. */
+  start(): StepRecord[];
+  step(input: NodeInput): StepRecord[];
+  view(): NodeView;
+  /** A copy of currentTerm, votedFor and the log: what survives a crash. */
+  persistent(): PersistentState;
+}

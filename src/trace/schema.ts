@@ -1,0 +1,276 @@
+/**
+ * Trace format v1: the single source of truth for both the TypeScript types and
+ * `spec/trace.schema.json` (generated from these definitions by `raftcheck spec --write`).
+ *
+ * Every object is closed (`additionalProperties: false`) so that a misspelt field is an
+ * error rather than silently unconstrained, and every integer is bounded by 2^53 - 1 so
+ * that a number JSON.parse cannot represent exactly is rejected instead of rounded.
+ */
+import { Type, type Static, type TSchema, type TObject, type TProperties } from '@sinclair/typebox';
+
+export const TRACE_FORMAT = 'raftcheck-trace';
+export const TRACE_VERSION = 1;
+
+const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+
+/** Closed object: unknown fields are errors. */
+function Closed<T extends TProperties>(properties: T, description?: string): TObject<T> {
+  return Type.Object(properties, { additionalProperties: false, ...(description ? { description } : {}) });
+}
+
+export const Int = (description?: string) =>
+  Type.Integer({ minimum: 0, maximum: MAX_SAFE, ...(description ? { description } : {}) });
+export const Index = (description: string) => Int(description);
+export const Term = (description = 'a Raft term (0 before the first election)') => Int(description);
+
+export const NodeId = Type.String({ minLength: 1, maxLength: 128, description: 'a node id declared in the header' });
+export type NodeId = Static<typeof NodeId>;
+
+export const Role = Type.Union([Type.Literal('follower'), Type.Literal('candidate'), Type.Literal('leader')]);
+export type Role = Static<typeof Role>;
+
+/** The register holds a string or an integer; `null` means "never written". */
+export const RegisterValue = Type.Union([Type.String({ maxLength: 4096 }), Type.Integer({ minimum: -MAX_SAFE, maximum: MAX_SAFE })]);
+export type RegisterValue = Static<typeof RegisterValue>;
+export const RegisterState = Type.Union([RegisterValue, Type.Null()]);
+export type RegisterState = Static<typeof RegisterState>;
+
+export const ClientId = Type.String({ minLength: 1, maxLength: 128 });
+export const RequestId = Int('unique per client; a retry after "not_leader" is a new request');
+
+/** Client identity carried by a log entry, so the node that applies it can answer. */
+const Origin = {
+  client: Type.Optional(ClientId),
+  requestId: Type.Optional(RequestId),
+};
+
+export const SetCommand = Closed({ type: Type.Literal('set'), value: RegisterValue, ...Origin });
+export const GetCommand = Closed({ type: Type.Literal('get'), ...Origin });
+export const CasCommand = Closed({ type: Type.Literal('cas'), expected: RegisterState, value: RegisterValue, ...Origin });
+export const NoopCommand = Closed({ type: Type.Literal('noop') }, 'an entry with no effect on the register (for example a new leader\'s first entry)');
+export const Command = Type.Union([SetCommand, GetCommand, CasCommand, NoopCommand]);
+export type Command = Static<typeof Command>;
+
+export const Entry = Closed({ term: Term('the term in which a leader created the entry'), command: Command });
+export type Entry = Static<typeof Entry>;
+
+/** A client operation, as submitted (no origin: that is the request's client/requestId). */
+export const Operation = Type.Union([
+  Closed({ type: Type.Literal('set'), value: RegisterValue }),
+  Closed({ type: Type.Literal('get') }),
+  Closed({ type: Type.Literal('cas'), expected: RegisterState, value: RegisterValue }),
+]);
+export type Operation = Static<typeof Operation>;
+
+const Envelope = {
+  id: Type.String({ minLength: 1, maxLength: 256, description: 'unique per message; a receive names the id of its send' }),
+  from: NodeId,
+  to: NodeId,
+  term: Term("the sender's currentTerm"),
+};
+
+export const RequestVote = Closed({
+  ...Envelope,
+  type: Type.Literal('RequestVote'),
+  candidateId: NodeId,
+  lastLogIndex: Index("index of the candidate's last log entry (0 if empty)"),
+  lastLogTerm: Term("term of the candidate's last log entry (0 if empty)"),
+});
+export const RequestVoteResponse = Closed({
+  ...Envelope,
+  type: Type.Literal('RequestVoteResponse'),
+  voteGranted: Type.Boolean(),
+});
+export const AppendEntries = Closed({
+  ...Envelope,
+  type: Type.Literal('AppendEntries'),
+  leaderId: NodeId,
+  prevLogIndex: Index('index of the entry immediately preceding the new ones'),
+  prevLogTerm: Term('term of the entry at prevLogIndex (0 if prevLogIndex is 0)'),
+  entries: Type.Array(Entry, { description: 'entries in full; empty for a heartbeat' }),
+  leaderCommit: Index("the leader's commitIndex"),
+});
+export const AppendEntriesResponse = Closed({
+  ...Envelope,
+  type: Type.Literal('AppendEntriesResponse'),
+  success: Type.Boolean(),
+  matchIndex: Type.Optional(Index('on success: prevLogIndex + number of entries of the request answered')),
+  conflictIndex: Type.Optional(Index('on failure: a hint for the next index to try')),
+  conflictTerm: Type.Optional(Term('on failure: the term of the conflicting entry, if any')),
+});
+export const Message = Type.Union([RequestVote, RequestVoteResponse, AppendEntries, AppendEntriesResponse]);
+export type Message = Static<typeof Message>;
+export type RequestVote = Static<typeof RequestVote>;
+export type RequestVoteResponse = Static<typeof RequestVoteResponse>;
+export type AppendEntries = Static<typeof AppendEntries>;
+export type AppendEntriesResponse = Static<typeof AppendEntriesResponse>;
+export type MessageType = Message['type'];
+
+/** A node's state right after the event. Every field is optional: an absent field is unconstrained. */
+export const NodeState = Closed(
+  {
+    role: Type.Optional(Role),
+    term: Type.Optional(Term('currentTerm')),
+    votedFor: Type.Optional(Type.Union([NodeId, Type.Null()], { description: 'null: no vote in this term' })),
+    commitIndex: Type.Optional(Index('commitIndex')),
+    lastApplied: Type.Optional(Index('lastApplied')),
+    lastLogIndex: Type.Optional(Index('index of the last log entry (0 if empty)')),
+    lastLogTerm: Type.Optional(Term('term of the last log entry (0 if empty)')),
+    log: Type.Optional(Type.Array(Entry, { description: 'the full log, entry 1 first' })),
+    value: Type.Optional(RegisterState),
+  },
+  'the node state after the event; absent fields are unconstrained',
+);
+export type NodeState = Static<typeof NodeState>;
+
+export const PersistentState = Closed({
+  term: Term('currentTerm'),
+  votedFor: Type.Union([NodeId, Type.Null()]),
+  log: Type.Array(Entry),
+});
+export type PersistentState = Static<typeof PersistentState>;
+
+export const ClientResult = Type.Union([
+  Closed({ status: Type.Literal('ok'), value: Type.Optional(RegisterState) }, 'applied; a get carries the value read'),
+  Closed({ status: Type.Literal('cas_failed'), value: Type.Optional(RegisterState) }, 'applied, but the compare did not match: no change'),
+  Closed({ status: Type.Literal('not_leader'), leaderHint: Type.Union([NodeId, Type.Null()]) }, 'not applied: ask the hinted leader'),
+]);
+export type ClientResult = Static<typeof ClientResult>;
+
+// ---------------------------------------------------------------- events
+
+const NodeEventBase = {
+  node: NodeId,
+  seq: Int('per-node sequence number, strictly increasing'),
+  time: Type.Number({ minimum: 0, maximum: MAX_SAFE, description: 'virtual (or wall) time in milliseconds' }),
+  state: Type.Optional(NodeState),
+};
+const NetworkEventBase = {
+  seq: Int('sequence number of the network stream, strictly increasing'),
+  time: NodeEventBase.time,
+};
+
+function NodeEvent<K extends string, T extends TProperties>(kind: K, props: T, description: string) {
+  return Closed({ kind: Type.Literal(kind), ...NodeEventBase, ...props }, description);
+}
+function NetworkEvent<K extends string, T extends TProperties>(kind: K, props: T, description: string) {
+  return Closed({ kind: Type.Literal(kind), ...NetworkEventBase, ...props }, description);
+}
+
+export const HeaderEvent = Closed(
+  {
+    kind: Type.Literal('header'),
+    format: Type.Literal(TRACE_FORMAT),
+    version: Type.Literal(TRACE_VERSION),
+    nodes: Type.Array(NodeId, { minItems: 1, maxItems: 1024, uniqueItems: true }),
+    producer: Closed({ name: Type.String({ minLength: 1, maxLength: 256 }), version: Type.String({ maxLength: 64 }) }),
+    params: Type.Optional(
+      Closed({
+        electionTimeoutMin: Type.Optional(Int('ms')),
+        electionTimeoutMax: Type.Optional(Int('ms')),
+        heartbeatInterval: Type.Optional(Int('ms')),
+      }),
+    ),
+    seed: Type.Optional(Type.Union([Type.Integer({ minimum: -MAX_SAFE, maximum: MAX_SAFE }), Type.String({ maxLength: 256 })])),
+    meta: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'free-form; never checked' })),
+  },
+  'the first line of every trace',
+);
+
+export const SendEvent = NodeEvent('send', { msg: Message }, 'the node sent a message');
+export const ReceiveEvent = NodeEvent('receive', { msg: Message }, 'the node received (and handled) a message; equal to its send');
+export const TimeoutEvent = NodeEvent(
+  'timeout',
+  { timer: Type.Union([Type.Literal('election'), Type.Literal('heartbeat')]) },
+  'a timer fired',
+);
+export const RoleEvent = NodeEvent('role', { role: Role }, 'the node changed role');
+export const TermEvent = NodeEvent('term', { term: Term('the new currentTerm') }, 'the node adopted a new term');
+export const VoteEvent = NodeEvent('vote', { votedFor: NodeId }, 'the node cast its vote of the current term');
+export const AppendEvent = NodeEvent(
+  'append',
+  { index: Type.Integer({ minimum: 1, maximum: MAX_SAFE, description: 'index of the first appended entry' }), entries: Type.Array(Entry, { minItems: 1 }) },
+  'entries were appended to the log',
+);
+export const TruncateEvent = NodeEvent(
+  'truncate',
+  { fromIndex: Type.Integer({ minimum: 1, maximum: MAX_SAFE, description: 'this entry and all after it were deleted' }) },
+  'the log was truncated',
+);
+export const CommitEvent = NodeEvent('commit', { commitIndex: Index('the new commitIndex') }, 'commitIndex changed');
+export const ApplyEvent = NodeEvent(
+  'apply',
+  {
+    index: Type.Integer({ minimum: 1, maximum: MAX_SAFE }),
+    command: Command,
+    value: Type.Optional(RegisterState),
+    result: Type.Optional(Type.Union([Type.Literal('ok'), Type.Literal('cas_failed')])),
+  },
+  'a committed entry was applied to the register; value is the register after it',
+);
+export const ClientRequestEvent = NodeEvent(
+  'client_request',
+  { client: ClientId, requestId: RequestId, op: Operation },
+  'a client submitted an operation to this node',
+);
+export const ClientResponseEvent = NodeEvent(
+  'client_response',
+  { client: ClientId, requestId: RequestId, result: ClientResult },
+  'this node answered a client request',
+);
+export const CrashEvent = NodeEvent('crash', {}, 'the node stopped; its volatile state is lost');
+export const RestartEvent = NodeEvent('restart', { persisted: Type.Optional(PersistentState) }, 'the node restarted from its persistent state');
+export const NoteEvent = Closed(
+  {
+    kind: Type.Literal('note'),
+    node: Type.Optional(NodeId),
+    seq: Type.Optional(NodeEventBase.seq),
+    time: Type.Optional(NodeEventBase.time),
+    text: Type.String({ maxLength: 4096 }),
+    data: Type.Optional(Type.Unknown()),
+  },
+  'a free-form annotation (for example a producer step raftcheck does not model); never checked',
+);
+
+export const DropEvent = NetworkEvent(
+  'drop',
+  { msgId: Envelope.id, reason: Type.Optional(Type.Union([Type.Literal('loss'), Type.Literal('partition'), Type.Literal('crash')])) },
+  'the network dropped a message',
+);
+export const DuplicateEvent = NetworkEvent('duplicate', { msgId: Envelope.id }, 'the network will deliver a message once more');
+export const PartitionEvent = NetworkEvent(
+  'partition',
+  {
+    groups: Type.Optional(Type.Array(Type.Array(NodeId, { minItems: 1 }), { minItems: 1, description: 'nodes in different groups cannot talk' })),
+    blocked: Type.Optional(Type.Array(Closed({ from: NodeId, to: NodeId }), { description: 'directed links cut (asymmetric partitions)' })),
+  },
+  'links were cut; replaces any earlier partition',
+);
+export const HealEvent = NetworkEvent('heal', {}, 'every link works again');
+
+export const NodeEvents = [
+  SendEvent, ReceiveEvent, TimeoutEvent, RoleEvent, TermEvent, VoteEvent, AppendEvent, TruncateEvent,
+  CommitEvent, ApplyEvent, ClientRequestEvent, ClientResponseEvent, CrashEvent, RestartEvent,
+] as const;
+export const NetworkEvents = [DropEvent, DuplicateEvent, PartitionEvent, HealEvent] as const;
+
+export const TraceLine = Type.Union([HeaderEvent, ...NodeEvents, ...NetworkEvents, NoteEvent]);
+export type TraceLine = Static<typeof TraceLine>;
+export type Header = Static<typeof HeaderEvent>;
+export type TraceEvent = Exclude<TraceLine, Header>;
+export type EventKind = TraceEvent['kind'];
+export type NodeTraceEvent = Extract<TraceEvent, { node: string; seq: number; time: number; state?: NodeState }>;
+export type NetworkTraceEvent = Static<(typeof NetworkEvents)[number]>;
+
+type EventOf<K extends TraceLine['kind']> = Extract<TraceLine, { kind: K }>;
+export type SendEvent = EventOf<'send'>;
+export type ReceiveEvent = EventOf<'receive'>;
+
+/** Keys whose union must be validated as a discriminated `oneOf` (one precise error per bad line). */
+export const DISCRIMINATORS: ReadonlyArray<readonly [TSchema, string]> = [
+  [TraceLine, 'kind'],
+  [Message, 'type'],
+  [Command, 'type'],
+  [Operation, 'type'],
+  [ClientResult, 'status'],
+];
