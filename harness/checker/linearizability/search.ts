@@ -1,0 +1,188 @@
+/**
+ * Linearizability checking of a register history: the Wing & Gong backtracking search with
+ * Lowe's memoisation of (set of linearized operations, register state), as Porcupine does.
+ *
+ * The history is a list of call/return entries in time order. The search walks it: at a call,
+ * it tries to linearize that operation now (the model must allow it and the resulting
+ * configuration must be new); at a return of an operation not yet linearized, the current
+ * choice is impossible and it backtracks. An empty list means every operation found its
+ * point. A step budget turns a pathological history into "unknown", never a hang.
+ */
+import type { RegisterState } from '../../../src/trace/schema.js';
+import type { HistoryOp } from './history.js';
+import { INITIAL_REGISTER, stepRegister } from './register-model.js';
+
+export type LinearizabilityResult =
+  | { verdict: 'linearizable'; order: number[]; steps: number }
+  | {
+      verdict: 'not-linearizable';
+      steps: number;
+      /** The longest sequence of operations that could be linearized. */
+      longestPrefix: number[];
+      /** The register after that prefix. */
+      stateAfterPrefix: RegisterState;
+      /** Operations that returned before any could be placed after the prefix: the culprits. */
+      stuck: number[];
+    }
+  | { verdict: 'unknown'; steps: number; reason: string };
+
+interface Entry {
+  op: number;
+  isCall: boolean;
+  /** Links of the doubly linked list; `match` joins a call to its return. */
+  prev: Entry | null;
+  next: Entry | null;
+  match: Entry | null;
+}
+
+function buildList(history: readonly HistoryOp[]): Entry | null {
+  const points: Array<{ time: number; isCall: boolean; op: number }> = [];
+  for (const [i, h] of history.entries()) {
+    points.push({ time: h.call, isCall: true, op: i });
+    points.push({ time: h.ret, isCall: false, op: i });
+  }
+  // At equal times calls come first: overlapping is the weaker (more permissive) assumption.
+  points.sort((a, b) => a.time - b.time || Number(b.isCall) - Number(a.isCall) || a.op - b.op);
+  const head: Entry = { op: -1, isCall: false, prev: null, next: null, match: null };
+  const calls = new Map<number, Entry>();
+  let last = head;
+  for (const p of points) {
+    const entry: Entry = { op: p.op, isCall: p.isCall, prev: last, next: null, match: null };
+    last.next = entry;
+    last = entry;
+    if (p.isCall) calls.set(p.op, entry);
+    else {
+      const call = calls.get(p.op)!;
+      call.match = entry;
+      entry.match = call;
+    }
+  }
+  return head;
+}
+
+/** Unlinks a call entry and its return. */
+function lift(call: Entry): void {
+  call.prev!.next = call.next;
+  if (call.next) call.next.prev = call.prev;
+  const ret = call.match!;
+  ret.prev!.next = ret.next;
+  if (ret.next) ret.next.prev = ret.prev;
+}
+
+/** Undoes `lift` (in reverse order). */
+function unlift(call: Entry): void {
+  const ret = call.match!;
+  ret.prev!.next = ret;
+  if (ret.next) ret.next.prev = ret;
+  call.prev!.next = call;
+  if (call.next) call.next.prev = call;
+}
+
+/**
+ * The set of linearized operations with an incrementally maintained 52-bit hash (Zobrist:
+ * XOR of a fixed pseudo-random code per member), so a configuration is looked up in O(1)
+ * and its words compared only on a hash hit.
+ */
+class LinearizedSet {
+  readonly words: Uint32Array;
+  hash = 0;
+  constructor(size: number) {
+    this.words = new Uint32Array(Math.ceil(size / 32) || 1);
+  }
+  toggle(i: number): void {
+    this.words[i >>> 5]! ^= 1 << (i & 31);
+    this.hash = (this.hash ^ zobrist(i)) >>> 0;
+  }
+  equals(words: Uint32Array): boolean {
+    for (let i = 0; i < words.length; i++) if (words[i] !== this.words[i]) return false;
+    return true;
+  }
+}
+
+function zobrist(i: number): number {
+  let z = Math.imul(i + 1, 0x9e3779b9) >>> 0;
+  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+  return (z ^ (z >>> 16)) >>> 0;
+}
+
+/** Memo of visited configurations (linearized set, register state). */
+class Visited {
+  private readonly buckets = new Map<string, Uint32Array[]>();
+  /** Adds the configuration; false if it was already there. */
+  add(set: LinearizedSet, state: RegisterState): boolean {
+    const key = `${set.hash}|${typeof state === 'string' ? 's' + state : String(state)}`;
+    const bucket = this.buckets.get(key);
+    if (!bucket) {
+      this.buckets.set(key, [set.words.slice()]);
+      return true;
+    }
+    if (bucket.some((words) => set.equals(words))) return false;
+    bucket.push(set.words.slice());
+    return true;
+  }
+}
+
+export interface SearchOptions {
+  /** Give up (verdict unknown) after this many search steps. */
+  maxSteps?: number;
+}
+
+export function checkLinearizable(history: readonly HistoryOp[], options: SearchOptions = {}): LinearizabilityResult {
+  const maxSteps = options.maxSteps ?? 5_000_000;
+  const head = buildList(history)!;
+  const linearized = new LinearizedSet(history.length);
+  const seen = new Visited();
+  const stack: Array<{ call: Entry; stateBefore: RegisterState }> = [];
+  let state: RegisterState = INITIAL_REGISTER;
+  let entry = head.next;
+  let steps = 0;
+  let best: { prefix: number[]; state: RegisterState; stuck: number[] } = { prefix: [], state, stuck: [] };
+
+  // Operations that never returned impose no deadline; once only they are left, the rest of
+  // them can be linearized at the end (or never take effect), so the search is done.
+  let finiteLeft = history.filter((h) => h.ret !== Infinity).length;
+
+  while (finiteLeft > 0) {
+    if (++steps > maxSteps) return { verdict: 'unknown', steps, reason: `search budget of ${maxSteps} steps exhausted` };
+    if (entry === null) throw new Error('linearizability search fell off the list');
+    if (entry.isCall) {
+      const h = history[entry.op]!;
+      const result = stepRegister(state, h);
+      // An unknown-outcome operation that would change nothing here is as well placed at the
+      // end: trying it now only multiplies the search.
+      if (result && !(h.outcome.status === 'unknown' && result.next === state)) {
+        linearized.toggle(entry.op);
+        if (seen.add(linearized, result.next)) {
+          stack.push({ call: entry, stateBefore: state });
+          if (h.ret !== Infinity) finiteLeft -= 1;
+          state = result.next;
+          lift(entry);
+          entry = head.next;
+          continue;
+        }
+        linearized.toggle(entry.op);
+      }
+      entry = entry.next;
+      continue;
+    }
+    // A return of an operation not yet linearized: every choice since the last one is dead.
+    if (stack.length >= best.prefix.length) {
+      const stuck: number[] = [];
+      for (let e = head.next; e !== null && e !== entry.next; e = e.next) if (!e.isCall) stuck.push(e.op);
+      if (stack.length > best.prefix.length || best.stuck.length === 0) {
+        best = { prefix: stack.map((s) => s.call.op), state, stuck };
+      }
+    }
+    const top = stack.pop();
+    if (!top) {
+      return { verdict: 'not-linearizable', steps, longestPrefix: best.prefix, stateAfterPrefix: best.state, stuck: best.stuck };
+    }
+    state = top.stateBefore;
+    if (history[top.call.op]!.ret !== Infinity) finiteLeft += 1;
+    linearized.toggle(top.call.op);
+    unlift(top.call);
+    entry = top.call.next;
+  }
+  return { verdict: 'linearizable', order: stack.map((s) => s.call.op), steps };
+}
