@@ -3,6 +3,7 @@
  * a test fails when a committed copy is out of date, so the code stays the single source.
  */
 import { renderTraceJsonSchema } from '../src/trace/json-schema.js';
+import { renderInvariantsMarkdown } from './checker/invariants/render-markdown.js';
 
 export interface GeneratedFile {
   /** Path relative to the repository root. */
@@ -12,4 +13,5 @@ export interface GeneratedFile {
 
 export const GENERATED_SPEC_FILES: GeneratedFile[] = [
   { path: 'spec/trace.schema.json', render: renderTraceJsonSchema },
+  { path: 'spec/invariants.md', render: renderInvariantsMarkdown },
 ];

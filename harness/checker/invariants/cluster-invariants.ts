@@ -1,0 +1,397 @@
+/**
+ * Checks the cluster invariants of spec/invariants.md on one streaming pass over a trace.
+ *
+ * It rebuilds what each node knows (role, term, vote, commitIndex, log) from the events and,
+ * where present, the logged post-states, and keeps a few cluster-wide facts (the leader of
+ * each term, every (index, term) seen with its prefix hash, the committed prefix, the entries
+ * applied). Each event is checked in O(1) amortised time, apart from the entries it carries.
+ * A fact a trace does not log (for example a log without append events) leaves the rules that
+ * need it unconstrained.
+ */
+import type { Entry, Header, NodeState, Role, TraceEvent } from '../../../src/trace/schema.js';
+import { commandKey } from '../entry-hash.js';
+import { NodeLog } from '../node-log.js';
+import type { Report, Violation } from '../violation.js';
+
+interface NodeModel {
+  id: string;
+  alive: boolean;
+  role: Role;
+  term: number;
+  votedFor: string | null;
+  commitIndex: number;
+  lastApplied: number;
+  log: NodeLog;
+  /** True once the trace told us about this node's log (append/truncate events or a full log). */
+  logKnown: boolean;
+  /** Votes cast, by term (persistent: survives crashes). */
+  votes: Map<number, { votedFor: string; line: number }>;
+  /** Term the node was leader in, while it is leader. */
+  leaderTerm: number | null;
+  /** Line where the node took its current role and term. */
+  roleLine: number;
+}
+
+interface Committed {
+  /** Highest committed index known, the prefix hash there, and the commit that established it. */
+  index: number;
+  hash: number;
+  term: number;
+  node: string;
+  line: number;
+}
+
+export interface ClusterInvariantOptions {
+  /** Rule ids to check (default: all). */
+  enabled?: ReadonlySet<string>;
+}
+
+export class ClusterInvariants {
+  private readonly nodes = new Map<string, NodeModel>();
+  private readonly leaders = new Map<number, { node: string; line: number }>();
+  /** `${index}:${term}` → prefix hash and where it was first seen. */
+  private readonly entriesSeen = new Map<string, { hash: number; node: string; line: number }>();
+  /** Every commit point recorded, in index order (kept short: only increases). */
+  private readonly commits: Committed[] = [];
+  /** Applied command per index, cluster-wide. */
+  private readonly applied = new Map<number, { key: string; node: string; line: number }>();
+  private readonly enabled: ReadonlySet<string> | undefined;
+
+  constructor(header: Header, private readonly report: Report, options: ClusterInvariantOptions = {}) {
+    this.enabled = options.enabled;
+    for (const id of header.nodes) {
+      this.nodes.set(id, {
+        id, alive: true, role: 'follower', term: 0, votedFor: null, commitIndex: 0, lastApplied: 0,
+        log: new NodeLog(), logKnown: false, votes: new Map(), leaderTerm: null, roleLine: 1,
+      });
+    }
+  }
+
+  private on(rule: string): boolean {
+    return this.enabled === undefined || this.enabled.has(rule);
+  }
+
+  private fail(v: Violation): void {
+    if (this.on(v.rule)) this.report(v);
+  }
+
+  /** Feeds one event (after schema-level checks) with its 1-based line number. */
+  event(e: TraceEvent, line: number): void {
+    if (!('node' in e) || e.node === undefined || e.kind === 'note') return;
+    const n = this.nodes.get(e.node);
+    if (!n) return; // undeclared nodes are reported by the schema level
+    switch (e.kind) {
+      case 'term':
+        this.setTerm(n, e.term, line);
+        break;
+      case 'role':
+        this.setRole(n, e.role, line);
+        break;
+      case 'vote':
+        this.castVote(n, e.votedFor, line);
+        break;
+      case 'append':
+        this.append(n, e.index, e.entries, line);
+        break;
+      case 'truncate':
+        this.truncate(n, e.fromIndex, line);
+        break;
+      case 'commit':
+        this.setCommit(n, e.commitIndex, line);
+        break;
+      case 'apply':
+        this.apply(n, e.index, e.command, line);
+        break;
+      case 'crash':
+        n.alive = false;
+        break;
+      case 'restart':
+        this.restart(n, e, line);
+        break;
+      default:
+        break;
+    }
+    if (e.state) this.absorbState(n, e.state, line);
+  }
+
+  /** Takes the logged post-state as the truth about fields no event of this kind reports. */
+  private absorbState(n: NodeModel, s: NodeState, line: number): void {
+    if (s.term !== undefined && s.term !== n.term) this.setTerm(n, s.term, line);
+    if (s.role !== undefined && s.role !== n.role) this.setRole(n, s.role, line);
+    if (s.votedFor !== undefined && s.votedFor !== null && s.votedFor !== n.votedFor) this.castVote(n, s.votedFor, line);
+    if (s.log !== undefined) this.replaceLog(n, s.log, line);
+    if (s.commitIndex !== undefined && s.commitIndex !== n.commitIndex) this.setCommit(n, s.commitIndex, line);
+  }
+
+  private setTerm(n: NodeModel, term: number, line: number): void {
+    if (term < n.term) {
+      this.fail({
+        rule: 'term-monotonic', line, nodes: [n.id], terms: [n.term, term],
+        message: `${n.id}'s currentTerm went back from ${n.term} to ${term}`,
+        expected: `a term ≥ ${n.term}`, seen: `term ${term}`,
+      });
+    }
+    if (term !== n.term) {
+      n.term = term;
+      n.votedFor = n.votes.get(term)?.votedFor ?? null;
+      if (n.leaderTerm !== null && n.leaderTerm !== term) n.leaderTerm = null;
+    }
+  }
+
+  private setRole(n: NodeModel, role: Role, line: number): void {
+    n.role = role;
+    n.roleLine = line;
+    if (role !== 'leader') {
+      n.leaderTerm = null;
+      return;
+    }
+    n.leaderTerm = n.term;
+    const previous = this.leaders.get(n.term);
+    if (previous && previous.node !== n.id) {
+      this.fail({
+        rule: 'election-safety', line, nodes: [previous.node, n.id], terms: [n.term],
+        message: `two leaders in term ${n.term}: ${previous.node} (line ${previous.line}) and ${n.id}`,
+        expected: `at most one leader in term ${n.term}`, seen: `${n.id} became leader too`, related: [previous.line],
+      });
+    } else if (!previous) {
+      this.leaders.set(n.term, { node: n.id, line });
+    }
+    this.checkLeaderCompleteness(n, line);
+  }
+
+  private checkLeaderCompleteness(n: NodeModel, line: number): void {
+    if (!n.logKnown) return;
+    // The highest commit established in an earlier term must be in the new leader's log.
+    for (let i = this.commits.length - 1; i >= 0; i--) {
+      const c = this.commits[i]!;
+      if (c.term >= n.term) continue;
+      if (n.log.prefixHash(c.index) !== c.hash) {
+        this.fail({
+          rule: 'leader-completeness', line, nodes: [n.id, c.node], terms: [c.term, n.term],
+          message: `${n.id} became leader of term ${n.term} without the entry at index ${c.index} committed in term ${c.term} (by ${c.node}, line ${c.line})`,
+          expected: `a log holding the committed prefix up to index ${c.index}`,
+          seen: n.log.lastIndex < c.index ? `a log ending at index ${n.log.lastIndex}` : `a different entry at or before index ${c.index}`,
+          related: [c.line],
+        });
+      }
+      return;
+    }
+  }
+
+  private castVote(n: NodeModel, votedFor: string, line: number): void {
+    const earlier = n.votes.get(n.term);
+    if (earlier && earlier.votedFor !== votedFor) {
+      this.fail({
+        rule: 'vote-once', line, nodes: [n.id, earlier.votedFor, votedFor], terms: [n.term],
+        message: `${n.id} voted twice in term ${n.term}: for ${earlier.votedFor} (line ${earlier.line}) and for ${votedFor}`,
+        expected: `no vote other than ${earlier.votedFor} in term ${n.term}`, seen: `a vote for ${votedFor}`, related: [earlier.line],
+      });
+    }
+    if (!earlier) n.votes.set(n.term, { votedFor, line });
+    n.votedFor = votedFor;
+  }
+
+  private append(n: NodeModel, index: number, entries: readonly Entry[], line: number): void {
+    n.logKnown = true;
+    if (index > n.log.lastIndex + 1) {
+      // A gap: the trace did not show earlier appends. Nothing below can be trusted for this node.
+      n.logKnown = false;
+      return;
+    }
+    if (index <= n.log.lastIndex) this.checkDeletion(n, index, line, 'overwrote');
+    n.log.append(index, entries);
+    this.recordEntries(n, index, index + entries.length - 1, line);
+  }
+
+  private truncate(n: NodeModel, fromIndex: number, line: number): void {
+    if (fromIndex <= n.log.lastIndex) this.checkDeletion(n, fromIndex, line, 'deleted');
+    n.log.truncate(fromIndex);
+  }
+
+  private replaceLog(n: NodeModel, entries: readonly Entry[], line: number): void {
+    // A full logged log: compare with what the events built, and adopt it.
+    let same = n.logKnown && entries.length === n.log.lastIndex;
+    if (same) {
+      const copy = new NodeLog();
+      copy.replace(entries);
+      same = copy.prefixHash(entries.length) === n.log.prefixHash(n.log.lastIndex);
+    }
+    if (same) return;
+    if (n.logKnown) {
+      let common = 0;
+      while (common < entries.length && common < n.log.lastIndex && entries[common]!.term === n.log.entry(common + 1)!.term && commandKey(entries[common]!.command) === commandKey(n.log.entry(common + 1)!.command)) common++;
+      if (common < n.log.lastIndex) this.checkDeletion(n, common + 1, line, 'replaced');
+    }
+    n.log.replace(entries);
+    n.logKnown = true;
+    this.recordEntries(n, 1, entries.length, line);
+  }
+
+  /** Entries from `fromIndex` on are about to go: a leader never does that, and committed entries never go. */
+  private checkDeletion(n: NodeModel, fromIndex: number, line: number, verb: string): void {
+    if (n.leaderTerm !== null && n.role === 'leader') {
+      this.fail({
+        rule: 'leader-append-only', line, nodes: [n.id], terms: [n.term],
+        message: `leader ${n.id} ${verb} entries of its own log from index ${fromIndex} in term ${n.term}`,
+        expected: 'a leader only appends', seen: `entries ${fromIndex}..${n.log.lastIndex} ${verb}`, related: [n.roleLine],
+      });
+    }
+    const c = this.highestCommit();
+    if (c && fromIndex <= c.index && n.log.prefixHash(fromIndex) === this.committedHashAt(fromIndex, c)) {
+      this.fail({
+        rule: 'committed-durable', line, nodes: [n.id, c.node], terms: [n.term, c.term],
+        message: `${n.id} ${verb} the committed entry at index ${fromIndex} (committed up to index ${c.index} by ${c.node}, line ${c.line})`,
+        expected: `entries 1..${c.index} kept`, seen: `entries from ${fromIndex} ${verb}`, related: [c.line],
+      });
+    }
+  }
+
+  /** The prefix hash at `index` of the committed log, when the node's own log agrees up to c. */
+  private committedHashAt(index: number, c: Committed): number | undefined {
+    // Commits record only their highest index; a lower index is committed too, and its hash
+    // is whatever a log matching the committed prefix has there.
+    for (const node of this.nodes.values()) {
+      if (node.logKnown && node.log.prefixHash(c.index) === c.hash) return node.log.prefixHash(index);
+    }
+    return undefined;
+  }
+
+  private recordEntries(n: NodeModel, from: number, to: number, line: number): void {
+    for (let i = from; i <= to; i++) {
+      const term = n.log.termAt(i)!;
+      const hash = n.log.prefixHash(i)!;
+      const key = `${i}:${term}`;
+      const seen = this.entriesSeen.get(key);
+      if (!seen) {
+        this.entriesSeen.set(key, { hash, node: n.id, line });
+      } else if (seen.hash !== hash) {
+        this.fail({
+          rule: 'log-matching', line, nodes: [seen.node, n.id], terms: [term],
+          message: `${n.id} and ${seen.node} (line ${seen.line}) both have an entry of term ${term} at index ${i}, but their logs differ at or before it`,
+          expected: `the same entries 1..${i} as ${seen.node}`, seen: 'a different prefix', related: [seen.line],
+        });
+        return;
+      }
+    }
+  }
+
+  private highestCommit(): Committed | undefined {
+    return this.commits.at(-1);
+  }
+
+  private setCommit(n: NodeModel, commitIndex: number, line: number): void {
+    if (commitIndex < n.commitIndex) {
+      this.fail({
+        rule: 'commit-monotonic', line, nodes: [n.id], terms: [n.term],
+        message: `${n.id}'s commitIndex went back from ${n.commitIndex} to ${commitIndex} without a restart`,
+        expected: `commitIndex ≥ ${n.commitIndex}`, seen: `commitIndex ${commitIndex}`,
+      });
+    }
+    const advanced = commitIndex > n.commitIndex;
+    n.commitIndex = commitIndex;
+    if (!advanced || !n.logKnown) return;
+    if (commitIndex > n.log.lastIndex) return; // reported by conformance: committing beyond the log
+    if (n.role === 'leader' && n.log.termAt(commitIndex) !== n.term) {
+      this.fail({
+        rule: 'commit-current-term', line, nodes: [n.id], terms: [n.term, n.log.termAt(commitIndex)!],
+        message: `leader ${n.id} of term ${n.term} advanced commitIndex to ${commitIndex}, an entry of term ${n.log.termAt(commitIndex)}`,
+        expected: `commit only up to an entry of term ${n.term} (Figure 8)`, seen: `commitIndex ${commitIndex} at an entry of term ${n.log.termAt(commitIndex)}`,
+      });
+    }
+    const hash = n.log.prefixHash(commitIndex)!;
+    const top = this.highestCommit();
+    if (top && commitIndex <= top.index) {
+      // Both prefixes are committed: they must agree up to the shorter one.
+      const mine = n.log.prefixHash(commitIndex);
+      const theirs = this.committedHashAt(commitIndex, top);
+      if (theirs !== undefined && mine !== theirs) {
+        this.fail({
+          rule: 'state-machine-safety', line, nodes: [n.id, top.node], terms: [n.term, top.term],
+          message: `${n.id} committed up to index ${commitIndex} a log that differs from the one ${top.node} committed (line ${top.line})`,
+          expected: 'one committed log prefix', seen: 'two different committed prefixes', related: [top.line],
+        });
+      }
+      return;
+    }
+    if (top && n.log.prefixHash(top.index) !== top.hash) {
+      this.fail({
+        rule: 'state-machine-safety', line, nodes: [n.id, top.node], terms: [n.term, top.term],
+        message: `${n.id} committed up to index ${commitIndex} a log whose first ${top.index} entries differ from those ${top.node} committed (line ${top.line})`,
+        expected: 'one committed log prefix', seen: 'two different committed prefixes', related: [top.line],
+      });
+      return;
+    }
+    this.commits.push({ index: commitIndex, hash, term: n.term, node: n.id, line });
+  }
+
+  private apply(n: NodeModel, index: number, command: Entry['command'], line: number): void {
+    if (index !== n.lastApplied + 1 || index > n.commitIndex) {
+      this.fail({
+        rule: 'state-machine-safety', line, nodes: [n.id], terms: [n.term],
+        message: index > n.commitIndex
+          ? `${n.id} applied the entry at index ${index} while its commitIndex is ${n.commitIndex}`
+          : `${n.id} applied index ${index} out of order (last applied: ${n.lastApplied})`,
+        expected: `apply index ${n.lastApplied + 1}, at most commitIndex ${n.commitIndex}`, seen: `apply index ${index}`,
+      });
+    }
+    n.lastApplied = Math.max(n.lastApplied, index);
+    const key = commandKey(command);
+    const earlier = this.applied.get(index);
+    if (!earlier) {
+      this.applied.set(index, { key, node: n.id, line });
+    } else if (earlier.key !== key) {
+      this.fail({
+        rule: 'state-machine-safety', line, nodes: [earlier.node, n.id], terms: [n.term],
+        message: `${n.id} applied a different command at index ${index} than ${earlier.node} did (line ${earlier.line})`,
+        expected: earlier.key, seen: key, related: [earlier.line],
+      });
+    }
+  }
+
+  private restart(n: NodeModel, e: Extract<TraceEvent, { kind: 'restart' }>, line: number): void {
+    n.alive = true;
+    n.role = 'follower';
+    n.leaderTerm = null;
+    n.roleLine = line;
+    n.commitIndex = 0;
+    n.lastApplied = 0;
+    const p = e.persisted;
+    if (!p) return;
+    if (p.term < n.term) {
+      this.fail({
+        rule: 'term-monotonic', line, nodes: [n.id], terms: [n.term, p.term],
+        message: `${n.id} restarted with term ${p.term}, below the term ${n.term} it had reached`,
+        expected: `term ≥ ${n.term} (currentTerm is persistent)`, seen: `term ${p.term}`,
+      });
+    }
+    const vote = n.votes.get(p.term);
+    if (vote && p.votedFor !== vote.votedFor) {
+      this.fail({
+        rule: 'vote-once', line, nodes: [n.id], terms: [p.term],
+        message: `${n.id} restarted in term ${p.term} with votedFor ${JSON.stringify(p.votedFor)}, but it had voted for ${vote.votedFor} in that term (line ${vote.line})`,
+        expected: `votedFor ${vote.votedFor} (votedFor is persistent)`, seen: `votedFor ${JSON.stringify(p.votedFor)}`, related: [vote.line],
+      });
+    }
+    n.term = Math.max(n.term, p.term);
+    n.votedFor = p.votedFor;
+    if (n.logKnown) {
+      // The recovered log must keep every entry the node had (the log is persistent).
+      const recovered = new NodeLog();
+      recovered.replace(p.log);
+      if (recovered.lastIndex < n.log.lastIndex || recovered.prefixHash(n.log.lastIndex) !== n.log.prefixHash(n.log.lastIndex)) {
+        const c = this.highestCommit();
+        const lostCommitted = c !== undefined && n.log.lastIndex > 0 && recovered.prefixHash(Math.min(c.index, n.log.lastIndex)) !== n.log.prefixHash(Math.min(c.index, n.log.lastIndex));
+        if (lostCommitted) {
+          this.fail({
+            rule: 'committed-durable', line, nodes: [n.id], terms: [n.term],
+            message: `${n.id} restarted with a log of ${recovered.lastIndex} entries that lost committed entries (it had ${n.log.lastIndex}; committed up to ${c!.index})`,
+            expected: `a recovered log holding entries 1..${Math.min(c!.index, n.log.lastIndex)}`, seen: `${recovered.lastIndex} entries`, related: [c!.line],
+          });
+        }
+      }
+    }
+    n.log.replace(p.log);
+    n.logKnown = true;
+    this.recordEntries(n, 1, p.log.length, line);
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * The checker's copy of one node's log, rebuilt from `append`/`truncate` events (or a full
+ * logged log): entry terms, the entries themselves and the chain hash of every prefix.
+ */
+import type { Entry } from '../../src/trace/schema.js';
+import { chainHash } from './entry-hash.js';
+
+export class NodeLog {
+  private readonly entries: Entry[] = [];
+  private readonly hashes: number[] = [];
+
+  get lastIndex(): number {
+    return this.entries.length;
+  }
+  get lastTerm(): number {
+    return this.entries.at(-1)?.term ?? 0;
+  }
+  /** The entry at a 1-based index, if present. */
+  entry(index: number): Entry | undefined {
+    return this.entries[index - 1];
+  }
+  termAt(index: number): number | undefined {
+    return index === 0 ? 0 : this.entries[index - 1]?.term;
+  }
+  /** Chain hash of the prefix 1..index (0 for the empty prefix). */
+  prefixHash(index: number): number | undefined {
+    return index === 0 ? 0 : this.hashes[index - 1];
+  }
+
+  /** Appends at `index`; entries at and after it are replaced (a log that skips ahead is an error). */
+  append(index: number, entries: readonly Entry[]): void {
+    if (index > this.entries.length + 1) throw new RangeError(`append at index ${index} leaves a gap after the last entry ${this.entries.length}`);
+    this.truncate(index);
+    for (const entry of entries) {
+      this.hashes.push(chainHash(this.hashes.at(-1) ?? 0, entry));
+      this.entries.push(entry);
+    }
+  }
+
+  /** Deletes the entry at `fromIndex` and all after it. */
+  truncate(fromIndex: number): void {
+    if (fromIndex <= this.entries.length) {
+      this.entries.length = Math.max(0, fromIndex - 1);
+      this.hashes.length = this.entries.length;
+    }
+  }
+
+  replace(entries: readonly Entry[]): void {
+    this.truncate(1);
+    this.append(1, entries);
+  }
+}
