@@ -184,3 +184,27 @@ describe('Jepsen importer', () => {
     expect(bad('INFO  jepsen.util - 1 :invoke :write 1\nINFO  jepsen.util - 1 :weird :write 1')).toMatch(/^2:type: unknown type/);
   });
 });
+
+describe('client history from a trace', async () => {
+  const { HistoryCollector } = await import('../harness/checker/linearizability/history-from-trace.js');
+  const ev = (e: Record<string, unknown>) => ({ node: 'n1', seq: 0, time: 0, ...e }) as unknown as import('../src/trace/schema.js').TraceEvent;
+  it('pairs requests and responses, drops not_leader answers and leaves unanswered ones unknown', () => {
+    const c = new HistoryCollector();
+    c.event(ev({ kind: 'client_request', client: 'a', requestId: 1, op: { type: 'set', value: 5 } }), 2);
+    c.event(ev({ kind: 'client_request', client: 'b', requestId: 1, op: { type: 'get' } }), 3);
+    c.event(ev({ kind: 'client_response', client: 'b', requestId: 1, result: { status: 'not_leader', leaderHint: 'n1' } }), 4);
+    c.event(ev({ kind: 'client_request', client: 'b', requestId: 2, op: { type: 'get' } }), 5);
+    c.event(ev({ kind: 'client_response', client: 'a', requestId: 1, result: { status: 'ok' } }), 6);
+    c.event(ev({ kind: 'client_response', client: 'b', requestId: 2, result: { status: 'ok', value: 5 } }), 7);
+    c.event(ev({ kind: 'client_request', client: 'c', requestId: 1, op: { type: 'cas', expected: 1, value: 2 } }), 8);
+    c.event(ev({ kind: 'client_response', client: 'z', requestId: 9, result: { status: 'ok' } }), 9);
+    const h = c.history();
+    expect(h.map((x) => [x.client, x.op.type, x.outcome.status, x.call, x.ret])).toEqual([
+      ['a', 'set', 'ok', 2, 6],
+      ['b', 'get', 'ok', 5, 7],
+      ['c', 'cas', 'unknown', 8, Infinity],
+    ]);
+    expect(c.orphanResponses).toEqual([9]);
+    expect(checkLinearizable(h).verdict).toBe('linearizable');
+  });
+});
