@@ -1,0 +1,121 @@
+/**
+ * The semantic layers of a verdict, fed one schema-valid event at a time: the cluster
+ * invariants (spec/invariants.md) as the trace streams by, then client linearizability over
+ * the extracted history at the end. It also notices a trace that constrains nothing, which
+ * must not pass silently, and keeps a short window of recent events for excerpts.
+ */
+import type { Header, TraceEvent } from '../../src/trace/schema.js';
+import { ClusterInvariants } from './invariants/cluster-invariants.js';
+import { INVARIANT_RULES } from './invariants/rules.js';
+import { HistoryCollector } from './linearizability/history-from-trace.js';
+import { describeOp } from './linearizability/history.js';
+import { checkLinearizable } from './linearizability/search.js';
+import type { Violation } from './violation.js';
+
+export const LINEARIZABILITY_RULE = {
+  id: 'linearizability',
+  title: 'Client linearizability',
+  statement: 'The client history (requests and their answers, unanswered ones with unknown outcome) is linearizable against the single-value register (get/set/cas).',
+  paper: '§8 (client interaction); Herlihy & Wing 1990',
+} as const;
+
+export const SEMANTIC_RULES = [...INVARIANT_RULES, LINEARIZABILITY_RULE];
+
+export interface SemanticOptions {
+  /** Rule ids to check (default: all). */
+  enabled?: ReadonlySet<string>;
+  /** Stop collecting after this many violations. */
+  maxViolations?: number;
+  /** Search budget of the linearizability check. */
+  linearizabilityMaxSteps?: number;
+}
+
+export interface ExcerptLine {
+  line: number;
+  event: TraceEvent;
+}
+
+export interface SemanticResult {
+  violations: Array<Violation & { excerpt: ExcerptLine[] }>;
+  /** Facts the trace logged that some rule can check (state fields, messages, state changes). */
+  constrainingEvents: number;
+  linearizability: { operations: number; verdict: 'linearizable' | 'not-linearizable' | 'unknown' | 'skipped'; steps: number };
+}
+
+const STATE_CHANGES = new Set(['role', 'term', 'vote', 'append', 'truncate', 'commit', 'apply', 'send', 'receive', 'client_response']);
+const WINDOW = 256;
+
+export class SemanticChecker {
+  private readonly invariants: ClusterInvariants;
+  private readonly history = new HistoryCollector();
+  private readonly violations: Array<Violation & { excerpt: ExcerptLine[] }> = [];
+  private readonly recent: ExcerptLine[] = [];
+  private constraining = 0;
+
+  constructor(header: Header, private readonly options: SemanticOptions = {}) {
+    this.invariants = new ClusterInvariants(header, (v) => this.record(v), options.enabled ? { enabled: options.enabled } : {});
+  }
+
+  private on(rule: string): boolean {
+    return this.options.enabled === undefined || this.options.enabled.has(rule);
+  }
+
+  get full(): boolean {
+    return this.violations.length >= (this.options.maxViolations ?? Infinity);
+  }
+
+  private record(v: Violation): void {
+    if (this.full) return;
+    this.violations.push({ ...v, excerpt: this.excerpt(v) });
+  }
+
+  /** The related earlier events still in the window, and the last few events of the nodes involved. */
+  private excerpt(v: Violation): ExcerptLine[] {
+    const wanted = new Set(v.related ?? []);
+    const nodes = new Set(v.nodes);
+    const picked: ExcerptLine[] = [];
+    let perNode = 0;
+    for (let i = this.recent.length - 1; i >= 0 && picked.length < 8; i--) {
+      const x = this.recent[i]!;
+      const node = 'node' in x.event ? x.event.node : undefined;
+      if (wanted.has(x.line) || (node !== undefined && nodes.has(node) && perNode++ < 5)) picked.push(x);
+    }
+    return picked.reverse();
+  }
+
+  event(e: TraceEvent, line: number): void {
+    if (STATE_CHANGES.has(e.kind) || ('state' in e && e.state !== undefined && Object.keys(e.state).length > 0)) this.constraining++;
+    this.invariants.event(e, line);
+    if (this.on(LINEARIZABILITY_RULE.id)) this.history.event(e, line);
+    this.recent.push({ line, event: e });
+    if (this.recent.length > WINDOW * 2) this.recent.splice(0, this.recent.length - WINDOW);
+    // The violation's own event belongs in its excerpt.
+    const last = this.violations.at(-1);
+    if (last && last.line === line && last.excerpt.at(-1)?.line !== line) last.excerpt.push({ line, event: e });
+  }
+
+  finish(): SemanticResult {
+    let linearizability: SemanticResult['linearizability'] = { operations: this.history.size, verdict: 'skipped', steps: 0 };
+    if (this.on(LINEARIZABILITY_RULE.id) && this.history.size > 0) {
+      const history = this.history.history();
+      const r = checkLinearizable(history, this.options.linearizabilityMaxSteps ? { maxSteps: this.options.linearizabilityMaxSteps } : {});
+      linearizability = { operations: history.length, verdict: r.verdict, steps: r.steps };
+      if (r.verdict === 'not-linearizable') {
+        const stuck = r.stuck.map((i) => history[i]!);
+        const first = stuck.reduce((a, b) => ((a.retLine ?? Infinity) <= (b.retLine ?? Infinity) ? a : b), stuck[0] ?? history[0]!);
+        const prefix = r.longestPrefix.slice(-5).map((i) => describeOp(history[i]!));
+        this.record({
+          rule: LINEARIZABILITY_RULE.id,
+          line: first.retLine ?? first.callLine ?? 1,
+          nodes: [],
+          terms: [],
+          message: `the client history of ${history.length} operations is not linearizable: no order explains ${describeOp(first)}`,
+          expected: `an operation consistent with the register holding ${JSON.stringify(r.stateAfterPrefix)} after the longest explainable prefix (${r.longestPrefix.length} operations${prefix.length ? `, ending: ${prefix.join('; ')}` : ''})`,
+          seen: stuck.map(describeOp).join('; '),
+          related: [first.callLine ?? 1],
+        });
+      }
+    }
+    return { violations: this.violations, constrainingEvents: this.constraining, linearizability };
+  }
+}

@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { SemanticChecker, SEMANTIC_RULES } from '../harness/checker/semantic-checker.js';
+import type { Header, TraceEvent } from '../src/trace/schema.js';
+
+const header: Header = { kind: 'header', format: 'raftcheck-trace', version: 1, nodes: ['n1', 'n2', 'n3'], producer: { name: 'test', version: '1' } };
+const feed = (c: SemanticChecker, events: Array<Record<string, unknown>>) => events.forEach((e, i) => c.event({ node: 'n1', seq: i, time: i, ...e } as unknown as TraceEvent, i + 2));
+
+describe('semantic checker', () => {
+  it('lists every invariant and linearizability among its rules, each id once', () => {
+    const ids = SEMANTIC_RULES.map((r) => r.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids).toContain('linearizability');
+    expect(ids).toContain('election-safety');
+  });
+
+  it('reports a stale read as a linearizability violation at the completing line', () => {
+    const c = new SemanticChecker(header);
+    feed(c, [
+      { kind: 'client_request', client: 'a', requestId: 1, op: { type: 'set', value: 5 } },
+      { kind: 'client_response', client: 'a', requestId: 1, result: { status: 'ok' } },
+      { kind: 'client_request', client: 'b', requestId: 1, op: { type: 'get' } },
+      { kind: 'client_response', client: 'b', requestId: 1, result: { status: 'ok', value: null } },
+    ]);
+    const r = c.finish();
+    expect(r.linearizability.verdict).toBe('not-linearizable');
+    expect(r.violations).toHaveLength(1);
+    expect(r.violations[0]).toMatchObject({ rule: 'linearizability', line: 5 });
+    expect(r.violations[0]!.message).toMatch(/client b: get, read null \(line 4–5\)/);
+    expect(r.violations[0]!.expected).toMatch(/register holding 5/);
+  });
+
+  it('attaches an excerpt with the related earlier event and the violating one', () => {
+    const c = new SemanticChecker(header);
+    feed(c, [
+      { kind: 'term', node: 'n1', term: 1 }, { kind: 'role', node: 'n1', role: 'leader' },
+      { kind: 'note', text: 'filler' },
+      { kind: 'term', node: 'n2', term: 1 }, { kind: 'role', node: 'n2', role: 'leader' },
+    ]);
+    const r = c.finish();
+    expect(r.violations.map((v) => v.rule)).toEqual(['election-safety']);
+    const lines = r.violations[0]!.excerpt.map((x) => x.line);
+    expect(lines).toContain(3); // n1 became leader
+    expect(lines.at(-1)).toBe(6); // the violating event itself
+  });
+
+  it('counts constraining events, so an empty trace is recognisably unconstrained', () => {
+    const c = new SemanticChecker(header);
+    feed(c, [{ kind: 'timeout', timer: 'election' }, { kind: 'note', text: 'x' }]);
+    expect(c.finish().constrainingEvents).toBe(0);
+    const d = new SemanticChecker(header);
+    feed(d, [{ kind: 'timeout', timer: 'election', state: { term: 1 } }]);
+    expect(d.finish().constrainingEvents).toBe(1);
+  });
+
+  it('skips rules that are not enabled and stops at maxViolations', () => {
+    const c = new SemanticChecker(header, { enabled: new Set(['vote-once']) });
+    feed(c, [{ kind: 'client_request', client: 'a', requestId: 1, op: { type: 'get' } }, { kind: 'client_response', client: 'a', requestId: 1, result: { status: 'ok', value: 3 } }]);
+    expect(c.finish()).toMatchObject({ violations: [], linearizability: { verdict: 'skipped' } });
+    const d = new SemanticChecker(header, { maxViolations: 1 });
+    feed(d, [{ kind: 'term', term: 3 }, { kind: 'term', term: 2 }, { kind: 'term', term: 1 }]);
+    expect(d.finish().violations).toHaveLength(1);
+  });
+});
