@@ -80,6 +80,8 @@ export class ClusterInvariants {
     if (!('node' in e) || e.node === undefined || e.kind === 'note') return;
     const n = this.nodes.get(e.node);
     if (!n) return; // undeclared nodes are reported by the schema level
+    // The post-state's term is the term the event happened in (a role change, a vote...).
+    if (e.kind !== 'restart' && e.state?.term !== undefined && e.state.term !== n.term) this.setTerm(n, e.state.term, line);
     switch (e.kind) {
       case 'term':
         this.setTerm(n, e.term, line);

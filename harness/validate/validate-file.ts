@@ -1,0 +1,126 @@
+/**
+ * One file's verdict: the schema level (each line's shape, then the structural rules) and,
+ * on a structurally sound trace, the semantic layers (cluster invariants, linearizability),
+ * all on one streaming pass.
+ */
+import fs from 'node:fs';
+import { SemanticChecker, SEMANTIC_RULES, type ExcerptLine } from '../checker/semantic-checker.js';
+import type { TraceLine } from '../../src/trace/schema.js';
+import { readTraceFile, type LocatedError, type TraceVisitor } from '../trace/reader.js';
+import { SchemaRules, SCHEMA_RULES } from './schema-rules.js';
+
+export const ALL_RULES: ReadonlyArray<{ id: string; statement: string; layer: 'schema' | 'semantic' }> = [
+  ...SCHEMA_RULES.map((r) => ({ id: r.id, statement: r.statement, layer: 'schema' as const })),
+  ...SEMANTIC_RULES.map((r) => ({ id: r.id, statement: r.statement, layer: 'semantic' as const })),
+];
+
+export interface FileError extends LocatedError {
+  nodes?: string[];
+  terms?: number[];
+  expected?: string;
+  seen?: string;
+  excerpt?: ExcerptLine[];
+}
+
+export interface FileReport {
+  file: string;
+  valid: boolean;
+  /** Events after the header. */
+  events: number;
+  lines: number;
+  bytes: number;
+  /** The first `maxErrors` errors, in line order within each layer. */
+  errors: FileError[];
+  /** All errors, including those beyond `maxErrors`. */
+  errorCount: number;
+  /** True when the trace logs nothing any rule can check. */
+  unconstrained: boolean;
+  linearizability?: { operations: number; verdict: string; steps: number };
+}
+
+export interface ValidateOptions {
+  maxErrors?: number;
+  /** Semantic rule ids to check (default: all); schema rules always run. */
+  enabled?: ReadonlySet<string>;
+  /** Schema level only. */
+  schemaOnly?: boolean;
+  maxLineBytes?: number;
+  onProgress?: (bytesRead: number, totalBytes: number) => void;
+}
+
+/**
+ * The verdict in the making: feed it lines (or located errors) in order, then `finish`.
+ * Files go through `validateTraceFile`; importers feed their converted lines directly.
+ */
+export class TraceValidation implements TraceVisitor {
+  private readonly maxErrors: number;
+  private readonly errors: FileError[] = [];
+  private errorCount = 0;
+  private structural = 0;
+  private semantic: SemanticChecker | null = null;
+  private readonly schema = new SchemaRules((e) => this.structuralError(e));
+
+  constructor(private readonly options: ValidateOptions = {}) {
+    this.maxErrors = options.maxErrors ?? 20;
+  }
+
+  private push(e: FileError): void {
+    this.errorCount++;
+    if (this.errors.length < this.maxErrors) this.errors.push(e);
+  }
+
+  private structuralError(e: LocatedError): void {
+    this.structural++;
+    this.push(e);
+  }
+
+  error(e: LocatedError): void {
+    this.structuralError(e);
+  }
+
+  line(value: TraceLine, lineNo: number): void {
+    const event = this.schema.line(value, lineNo);
+    if (value.kind === 'header' && this.schema.header && !this.semantic && !this.options.schemaOnly) {
+      this.semantic = new SemanticChecker(this.schema.header, { ...(this.options.enabled ? { enabled: this.options.enabled } : {}), maxViolations: this.maxErrors });
+    }
+    // Semantic state is only meaningful while the trace is structurally sound.
+    if (event && this.semantic && this.structural === 0) this.semantic.event(event, lineNo);
+  }
+
+  finish(file: string, io: { lines: number; bytes: number }): FileReport {
+    let unconstrained = false;
+    let linearizability: FileReport['linearizability'];
+    if (this.semantic && this.structural === 0) {
+      const result = this.semantic.finish();
+      for (const v of result.violations) {
+        this.push({
+          line: v.line, rule: v.rule, path: '/', message: v.message, nodes: v.nodes, terms: v.terms,
+          ...(v.expected !== undefined ? { expected: v.expected } : {}), ...(v.seen !== undefined ? { seen: v.seen } : {}), excerpt: v.excerpt,
+        });
+      }
+      unconstrained = this.schema.events === 0 || result.constrainingEvents === 0;
+      linearizability = result.linearizability;
+      if (unconstrained) {
+        this.push({
+          line: 1, rule: 'unconstrained', path: '/',
+          message: `the trace constrains nothing: none of its ${this.schema.events} events logs a state field, a state change or a message, so no rule could be checked`,
+        });
+      }
+    }
+    return {
+      file, valid: this.errorCount === 0, events: this.schema.events, lines: io.lines, bytes: io.bytes,
+      errors: this.errors, errorCount: this.errorCount, unconstrained, ...(linearizability ? { linearizability } : {}),
+    };
+  }
+}
+
+/** Throws only for files that cannot be read (missing, a directory, permissions). */
+export function validateTraceFile(file: string, options: ValidateOptions = {}): FileReport {
+  if (fs.statSync(file).isDirectory()) throw Object.assign(new Error(`${file}: is a directory`), { code: 'EISDIR' });
+  const validation = new TraceValidation(options);
+  const io = readTraceFile(file, validation, {
+    ...(options.maxLineBytes ? { maxLineBytes: options.maxLineBytes } : {}),
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+  });
+  return validation.finish(file, io);
+}

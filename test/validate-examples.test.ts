@@ -1,0 +1,45 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cli } from './helpers/cli.js';
+
+const EXAMPLES = 'traces/examples';
+const expected = JSON.parse(fs.readFileSync(`${EXAMPLES}/expected-invalid.json`, 'utf8')) as Record<string, { rule: string; line: number }>;
+
+function filesUnder(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? filesUnder(path.join(dir, d.name)) : [path.join(dir, d.name)]));
+}
+
+describe('example traces', () => {
+  const invalid = filesUnder(`${EXAMPLES}/invalid`).map((f) => path.relative(`${EXAMPLES}/invalid`, f)).sort();
+
+  it('expected-invalid.json lists exactly the files under invalid/', () => {
+    expect(Object.keys(expected).sort()).toEqual(invalid);
+  });
+
+  it('every invalid file sits in the folder of the rule it breaks', () => {
+    for (const [file, e] of Object.entries(expected)) expect(file.split('/')[0]).toBe(e.rule);
+  });
+
+  for (const file of invalid) {
+    it(`invalid/${file} fails with its rule at line ${expected[file]?.line}`, async () => {
+      const full = `${EXAMPLES}/invalid/${file}`;
+      const r = await cli('validate', full);
+      expect(r.code).toBe(1);
+      const first = r.stdout.split('\n')[0]!;
+      expect(first.startsWith(`${full}:${expected[file]!.line}: `)).toBe(true);
+      expect(first.endsWith(`[${expected[file]!.rule}]`)).toBe(true);
+      expect(r.stderr).toBe('');
+    });
+  }
+
+  const valid = fs.existsSync(`${EXAMPLES}/valid`) ? filesUnder(`${EXAMPLES}/valid`).sort() : [];
+  it('has valid examples', () => expect(valid.length).toBeGreaterThanOrEqual(3));
+  for (const file of valid) {
+    it(`${file} is valid`, async () => {
+      const r = await cli('validate', file);
+      expect(r.stdout).toMatch(/: valid \(/);
+      expect(r.code).toBe(0);
+    });
+  }
+});
