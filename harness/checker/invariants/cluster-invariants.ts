@@ -24,6 +24,8 @@ interface NodeModel {
   log: NodeLog;
   /** True once the trace told us about this node's log (append/truncate events or a full log). */
   logKnown: boolean;
+  /** The last log index the node's logged state reported, for traces that log no entries. */
+  reportedLastIndex: number | null;
   /** Votes cast, by term (persistent: survives crashes). */
   votes: Map<number, { votedFor: string; line: number }>;
   /** Term the node was leader in, while it is leader. */
@@ -62,7 +64,7 @@ export class ClusterInvariants {
     for (const id of header.nodes) {
       this.nodes.set(id, {
         id, alive: true, role: 'follower', term: 0, votedFor: null, commitIndex: 0, lastApplied: 0,
-        log: new NodeLog(), logKnown: false, votes: new Map(), leaderTerm: null, roleLine: 1,
+        log: new NodeLog(), logKnown: false, reportedLastIndex: null, votes: new Map(), leaderTerm: null, roleLine: 1,
       });
     }
   }
@@ -82,6 +84,7 @@ export class ClusterInvariants {
     if (!n) return; // undeclared nodes are reported by the schema level
     // The post-state's term is the term the event happened in (a role change, a vote...).
     if (e.kind !== 'restart' && e.state?.term !== undefined && e.state.term !== n.term) this.setTerm(n, e.state.term, line);
+    if (e.state?.lastLogIndex !== undefined) n.reportedLastIndex = e.state.lastLogIndex;
     switch (e.kind) {
       case 'term':
         this.setTerm(n, e.term, line);
@@ -162,7 +165,18 @@ export class ClusterInvariants {
   }
 
   private checkLeaderCompleteness(n: NodeModel, line: number): void {
-    if (!n.logKnown) return;
+    if (!n.logKnown) {
+      // Without its entries, the reported log length still shows a leader missing committed ones.
+      const top = this.commits.findLast((c) => c.term < n.term);
+      if (top && n.reportedLastIndex !== null && n.reportedLastIndex < top.index) {
+        this.fail({
+          rule: 'leader-completeness', line, nodes: [n.id, top.node], terms: [top.term, n.term],
+          message: `${n.id} became leader of term ${n.term} with ${n.reportedLastIndex} log entries, without the entry at index ${top.index} committed in term ${top.term} (by ${top.node}, line ${top.line})`,
+          expected: `a log holding the committed prefix up to index ${top.index}`, seen: `a log ending at index ${n.reportedLastIndex}`, related: [top.line],
+        });
+      }
+      return;
+    }
     // The highest commit established in an earlier term must be in the new leader's log.
     for (let i = this.commits.length - 1; i >= 0; i--) {
       const c = this.commits[i]!;
