@@ -6,10 +6,14 @@
  * v1 trace records.
  */
 import type {
-  ClientResult, Command, Entry, Message, NodeId, Operation, PersistentState, RegisterState, Role,
+  AppendEntries, AppendEntriesResponse, ClientResult, Command, Entry, Message, NodeId, Operation, PersistentState,
+  RegisterState, RequestVote, RequestVoteResponse, Role,
 } from '../trace/schema.js';
 
-export type { ClientResult, Command, Entry, Message, NodeId, Operation, PersistentState, RegisterState, Role };
+export type {
+  AppendEntries, AppendEntriesResponse, ClientResult, Command, Entry, Message, NodeId, Operation, PersistentState,
+  RegisterState, RequestVote, RequestVoteResponse, Role,
+};
 
 /** Distributes Omit over a union (plain Omit collapses the tagged union). */
 export type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

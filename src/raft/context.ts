@@ -1,0 +1,81 @@
+/**
+ * The reference node's state (the statechart's context) and the recorder through which rules
+ * report their effects. The context is mutated in place by the rules — the statechart never
+ * copies it — so a step costs what its effects cost, not what the log weighs.
+ */
+import type { Random } from '../random.js';
+import { RaftLog } from './log.js';
+import { INITIAL_VALUE } from './register.js';
+import type { Effect, NodeConfig, PersistentState, RegisterState, Role, StateSummary, StepRecord } from './types.js';
+
+export interface NodeContext {
+  readonly config: NodeConfig;
+  readonly id: string;
+  /** The other members, in `config.members` order. */
+  readonly peers: readonly string[];
+  /** Votes or replicas needed: a strict majority of the members. */
+  readonly majority: number;
+  readonly random: Random;
+  /** Mirrors the statechart's state value, so that summaries are O(1). */
+  role: Role;
+  // Persistent state (Figure 2).
+  term: number;
+  votedFor: string | null;
+  readonly log: RaftLog;
+  // Volatile state.
+  commitIndex: number;
+  lastApplied: number;
+  value: RegisterState;
+  leaderId: string | null;
+  /** Candidate: granted votes of the current term (a set: a duplicate counts once). */
+  votes: Set<string>;
+  /** Leader: per peer. */
+  nextIndex: Map<string, number>;
+  matchIndex: Map<string, number>;
+  /** Entries this node appended for a client, by index: it answers when it applies them. */
+  pending: Map<number, { client: string; requestId: number }>;
+  /** Effects of the current step, in order. */
+  out: StepRecord[];
+}
+
+export function createContext(config: NodeConfig, random: Random, persisted?: PersistentState): NodeContext {
+  if (!config.members.includes(config.id)) throw new Error(`node ${config.id} is not among the members ${config.members.join(', ')}`);
+  return {
+    config,
+    id: config.id,
+    peers: config.members.filter((m) => m !== config.id),
+    majority: Math.floor(config.members.length / 2) + 1,
+    random,
+    role: 'follower',
+    term: persisted?.term ?? 0,
+    votedFor: persisted?.votedFor ?? null,
+    log: new RaftLog(persisted?.log ?? []),
+    commitIndex: 0,
+    lastApplied: 0,
+    value: INITIAL_VALUE,
+    leaderId: null,
+    votes: new Set(),
+    nextIndex: new Map(),
+    matchIndex: new Map(),
+    pending: new Map(),
+    out: [],
+  };
+}
+
+export function summarize(ctx: NodeContext): StateSummary {
+  return {
+    role: ctx.role,
+    term: ctx.term,
+    votedFor: ctx.votedFor,
+    commitIndex: ctx.commitIndex,
+    lastApplied: ctx.lastApplied,
+    lastLogIndex: ctx.log.lastIndex,
+    lastLogTerm: ctx.log.lastTerm,
+    value: ctx.value,
+  };
+}
+
+/** Records an effect with the node's state right after it. */
+export function record(ctx: NodeContext, effect: Effect): void {
+  ctx.out.push({ effect, state: summarize(ctx) });
+}

@@ -1,0 +1,32 @@
+/**
+ * Client requests (§5.3, §8): only the leader appends them; anyone else points to the leader
+ * it knows of in the current term.
+ */
+import { record, type NodeContext } from '../context.js';
+import type { Command, Operation } from '../types.js';
+import { advanceCommitIndex } from './replication.js';
+
+export interface ClientRequest {
+  client: string;
+  requestId: number;
+  op: Operation;
+}
+
+export function commandFor(req: ClientRequest): Command {
+  return { ...req.op, client: req.client, requestId: req.requestId };
+}
+
+/** Effect: append to the leader's log; it goes out with the next heartbeat (seed notes, step 3). */
+export function appendClientCommand(ctx: NodeContext, req: ClientRequest): void {
+  const index = ctx.log.lastIndex + 1;
+  const entry = { term: ctx.term, command: commandFor(req) };
+  ctx.log.append([entry]);
+  ctx.pending.set(index, { client: req.client, requestId: req.requestId });
+  record(ctx, { kind: 'append', index, entries: [entry] });
+  // A one-node cluster is its own majority.
+  if (ctx.majority === 1) advanceCommitIndex(ctx);
+}
+
+export function rejectNotLeader(ctx: NodeContext, req: ClientRequest): void {
+  record(ctx, { kind: 'client_response', client: req.client, requestId: req.requestId, result: { status: 'not_leader', leaderHint: ctx.leaderId } });
+}
