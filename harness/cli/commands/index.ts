@@ -1,9 +1,11 @@
 /** Every verb of the CLI, in the order `raftcheck --help` lists them. One file per verb. */
 import type { Command } from '../command.js';
+import { simulateCommand } from './simulate.js';
 import { specCommand } from './spec.js';
 import { validateCommand } from './validate.js';
 
 export const COMMANDS: Command[] = [
   validateCommand,
+  simulateCommand,
   specCommand,
 ];

@@ -37,9 +37,10 @@ export function rejectVote(ctx: NodeContext, rv: RequestVote): void {
 /** Effect (Figure 2, Candidates): increment currentTerm, vote for self, reset the election timer, send RequestVote to all. */
 export function startElection(ctx: NodeContext): void {
   ctx.term += 1;
+  ctx.votedFor = null; // a new term starts without a vote...
   ctx.leaderId = null;
   record(ctx, { kind: 'term', term: ctx.term });
-  ctx.votedFor = ctx.id;
+  ctx.votedFor = ctx.id; // ...and the candidate casts it for itself
   record(ctx, { kind: 'vote', votedFor: ctx.id });
   ctx.votes = new Set([ctx.id]);
   armElectionTimer(ctx);

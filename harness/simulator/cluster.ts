@@ -1,0 +1,302 @@
+/**
+ * A simulated Raft cluster in virtual time: the nodes, their timers, the messages in flight,
+ * partitions, crashes and restarts, and the v1 trace of everything that happens.
+ *
+ * The cluster decides nothing by itself. What happens next comes from its agenda (timers,
+ * deliveries, and whatever a driver schedules: faults, client requests), and the fate of each
+ * message from a network model. The random driver (simulate.ts) and a fuzzing schedule are two
+ * such drivers of the same cluster.
+ */
+import type { Random } from '../../src/random.js';
+import { createReferenceNode } from '../../src/raft/node.js';
+import type { Effect, Message, NodeConfig, NodeInput, NodeView, PersistentState, RaftNode, StateSummary, StepRecord, TimerName } from '../../src/raft/types.js';
+import type { ClientResult, NodeState, Operation, TraceLine } from '../../src/trace/schema.js';
+import type { TraceSink } from '../trace/sink.js';
+import { VERSION } from '../version.js';
+import { EventQueue } from './event-queue.js';
+import { Partition, type NetworkModel } from './network.js';
+
+export type NodeFactory = (config: NodeConfig, options: { random: Random; persisted?: PersistentState }) => RaftNode;
+
+export interface ClusterOptions {
+  ids: readonly string[];
+  node: Omit<NodeConfig, 'id' | 'members'>;
+  /** Root generator; each node draws its timeouts from its own fork. */
+  random: Random;
+  network: NetworkModel;
+  sink: TraceSink;
+  seed?: number;
+  meta?: Record<string, unknown>;
+  createNode?: NodeFactory;
+}
+
+export interface ClientResponse {
+  node: string;
+  client: string;
+  requestId: number;
+  result: ClientResult;
+  time: number;
+}
+
+type Agenda =
+  | { kind: 'deliver'; msg: Message }
+  | { kind: 'timer'; node: string; timer: TimerName; generation: number }
+  | { kind: 'call'; run: () => void };
+
+interface Member {
+  id: string;
+  node: RaftNode | null;
+  /** What survives a crash; kept while the node is down. */
+  persisted: PersistentState | null;
+  random: Random;
+  seq: number;
+  timers: Record<TimerName, number>;
+  last: StateSummary | null;
+}
+
+export class Cluster {
+  readonly ids: readonly string[];
+  time = 0;
+  private readonly queue = new EventQueue<Agenda>();
+  private readonly members = new Map<string, Member>();
+  private partition: Partition | null = null;
+  private networkSeq = 0;
+  private messageCounter = 0;
+  private readonly createNode: NodeFactory;
+  private readonly responseListeners: Array<(r: ClientResponse) => void> = [];
+  /** Called after every node step (for checks that run as the cluster goes). */
+  readonly stepListeners: Array<(node: string) => void> = [];
+  lines = 0;
+
+  constructor(private readonly options: ClusterOptions) {
+    this.ids = options.ids;
+    this.createNode = options.createNode ?? createReferenceNode;
+    const header: TraceLine = {
+      kind: 'header',
+      format: 'raftcheck-trace',
+      version: 1,
+      nodes: [...options.ids],
+      producer: { name: 'raftcheck-simulator', version: VERSION },
+      params: {
+        electionTimeoutMin: options.node.electionTimeout.min,
+        electionTimeoutMax: options.node.electionTimeout.max,
+        heartbeatInterval: options.node.heartbeatInterval,
+      },
+      ...(options.seed !== undefined ? { seed: options.seed } : {}),
+      ...(options.meta ? { meta: options.meta } : {}),
+    };
+    this.write(header);
+    for (const id of options.ids) {
+      this.members.set(id, { id, node: null, persisted: null, random: options.random.fork(`node:${id}`), seq: 0, timers: { election: 0, heartbeat: 0 }, last: null });
+    }
+  }
+
+  private write(line: TraceLine): void {
+    this.lines++;
+    this.options.sink.write(line);
+  }
+
+  private member(id: string): Member {
+    const m = this.members.get(id);
+    if (!m) throw new Error(`unknown node ${id}`);
+    return m;
+  }
+
+  private config(id: string): NodeConfig {
+    return { ...this.options.node, id, members: this.ids };
+  }
+
+  /** Starts every node (fresh, empty logs). */
+  start(): void {
+    for (const id of this.ids) {
+      const m = this.member(id);
+      m.node = this.createNode(this.config(id), { random: m.random });
+      this.process(m, m.node.start());
+    }
+  }
+
+  onClientResponse(listener: (r: ClientResponse) => void): void {
+    this.responseListeners.push(listener);
+  }
+
+  isUp(id: string): boolean {
+    return this.member(id).node !== null;
+  }
+
+  views(): NodeView[] {
+    return this.ids.flatMap((id) => {
+      const node = this.member(id).node;
+      return node ? [node.view()] : [];
+    });
+  }
+
+  view(id: string): NodeView | null {
+    return this.member(id).node?.view() ?? null;
+  }
+
+  /** Runs `run` at virtual time `at` (drivers schedule faults and client requests with it). */
+  at(at: number, run: () => void): void {
+    this.queue.push(Math.max(at, this.time), { kind: 'call', run });
+  }
+
+  /** Processes the agenda up to and including time `until`; returns the number of agenda items run. */
+  runUntil(until: number): number {
+    let steps = 0;
+    while (this.queue.peekTime() <= until) {
+      const next = this.queue.pop()!;
+      this.time = next.at;
+      this.dispatch(next.item);
+      steps++;
+    }
+    this.time = Math.max(this.time, until);
+    return steps;
+  }
+
+  /** Processes one agenda item, if any; returns false when the agenda is empty. */
+  stepOnce(): boolean {
+    const next = this.queue.pop();
+    if (!next) return false;
+    this.time = next.at;
+    this.dispatch(next.item);
+    return true;
+  }
+
+  private dispatch(item: Agenda): void {
+    switch (item.kind) {
+      case 'call':
+        item.run();
+        return;
+      case 'timer': {
+        const m = this.member(item.node);
+        if (!m.node || m.timers[item.timer] !== item.generation) return; // re-armed, cancelled or crashed
+        m.timers[item.timer]++; // fired: it must be re-armed to fire again
+        this.input(m, { type: 'timeout', timer: item.timer }, { kind: 'timeout', timer: item.timer });
+        return;
+      }
+      case 'deliver': {
+        const { msg } = item;
+        const m = this.member(msg.to);
+        if (this.partition?.blocks(msg.from, msg.to)) return this.writeNetwork({ kind: 'drop', msgId: msg.id, reason: 'partition' });
+        if (!m.node) return this.writeNetwork({ kind: 'drop', msgId: msg.id, reason: 'crash' });
+        this.input(m, { type: 'receive', msg }, { kind: 'receive', msg });
+        return;
+      }
+    }
+  }
+
+  /** A client request arriving at a node; ignored (never logged) if the node is down. */
+  clientRequest(node: string, client: string, requestId: number, op: Operation): boolean {
+    const m = this.member(node);
+    if (!m.node) return false;
+    this.input(m, { type: 'client_request', client, requestId, op }, { kind: 'client_request', client, requestId, op });
+    return true;
+  }
+
+  crash(id: string): void {
+    const m = this.member(id);
+    if (!m.node) return;
+    m.persisted = m.node.persistent();
+    m.node = null;
+    m.timers.election++;
+    m.timers.heartbeat++;
+    this.writeNode(m, { kind: 'crash' }, null);
+  }
+
+  restart(id: string): void {
+    const m = this.member(id);
+    if (m.node) return;
+    const persisted = m.persisted ?? { term: 0, votedFor: null, log: [] };
+    m.node = this.createNode(this.config(id), { random: m.random, persisted });
+    const v = m.node.view();
+    this.writeNode(m, { kind: 'restart', persisted }, v);
+    this.process(m, m.node.start());
+  }
+
+  /** Cuts links: nodes in different groups cannot talk (symmetric). Replaces any earlier partition. */
+  partitionGroups(groups: string[][]): void {
+    this.partition = Partition.groups(groups);
+    this.writeNetwork({ kind: 'partition', groups });
+  }
+
+  /** Cuts directed links (asymmetric partitions). Replaces any earlier partition. */
+  partitionLinks(blocked: Array<{ from: string; to: string }>): void {
+    this.partition = Partition.links(blocked);
+    this.writeNetwork({ kind: 'partition', blocked });
+  }
+
+  heal(): void {
+    this.partition = null;
+    this.writeNetwork({ kind: 'heal' });
+  }
+
+  get partitioned(): boolean {
+    return this.partition !== null;
+  }
+
+  private input(m: Member, input: NodeInput, line: Record<string, unknown>): void {
+    this.writeNode(m, line, m.last);
+    this.process(m, m.node!.step(input));
+  }
+
+  /** Turns a step's records into trace lines, timers and messages. */
+  private process(m: Member, records: StepRecord[]): void {
+    for (const r of records) this.apply(m, r.effect, r.state);
+    for (const l of this.stepListeners) l(m.id);
+  }
+
+  private apply(m: Member, effect: Effect, state: StateSummary): void {
+    m.last = state;
+    switch (effect.kind) {
+      case 'set_timer':
+        this.queue.push(this.time + effect.after, { kind: 'timer', node: m.id, timer: effect.timer, generation: ++m.timers[effect.timer] });
+        return;
+      case 'cancel_timer':
+        m.timers[effect.timer]++;
+        return;
+      case 'send': {
+        const msg = { id: `${m.id}-${++this.messageCounter}`, ...effect.msg } as Message;
+        this.writeNode(m, { kind: 'send', msg }, state);
+        this.transmit(msg);
+        return;
+      }
+      case 'client_response': {
+        const { kind, ...fields } = effect;
+        this.writeNode(m, { kind, ...fields }, state);
+        const response = { node: m.id, client: effect.client, requestId: effect.requestId, result: effect.result, time: this.time };
+        for (const l of this.responseListeners) l(response);
+        return;
+      }
+      default: {
+        const { kind, ...fields } = effect;
+        this.writeNode(m, { kind, ...fields }, state);
+      }
+    }
+  }
+
+  private transmit(msg: Message): void {
+    const fate = this.options.network.fate(msg.from, msg.to, this.time);
+    if (fate.kind === 'lose') return this.writeNetwork({ kind: 'drop', msgId: msg.id, reason: 'loss' });
+    fate.delays.forEach((delay, i) => {
+      if (i > 0) this.writeNetwork({ kind: 'duplicate', msgId: msg.id });
+      this.queue.push(this.time + delay, { kind: 'deliver', msg });
+    });
+  }
+
+  private writeNode(m: Member, fields: Record<string, unknown>, state: StateSummary | NodeView | null): void {
+    const { kind, ...rest } = fields;
+    const line = { kind, node: m.id, seq: m.seq++, time: this.time, ...rest, ...(state ? { state: toNodeState(state) } : {}) };
+    this.write(line as TraceLine);
+  }
+
+  private writeNetwork(fields: Record<string, unknown>): void {
+    const { kind, ...rest } = fields;
+    this.write({ kind, seq: this.networkSeq++, time: this.time, ...rest } as TraceLine);
+  }
+}
+
+export function toNodeState(s: StateSummary): NodeState {
+  return {
+    role: s.role, term: s.term, votedFor: s.votedFor, commitIndex: s.commitIndex, lastApplied: s.lastApplied,
+    lastLogIndex: s.lastLogIndex, lastLogTerm: s.lastLogTerm, value: s.value,
+  };
+}

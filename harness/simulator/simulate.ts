@@ -1,0 +1,146 @@
+/**
+ * The random driver: one seed decides the network's delays and losses, when partitions start
+ * and heal, which node crashes and when it restarts, and what the clients do. Every decision
+ * draws from its own fork of the seed's generator, so turning one knob (say, adding a client)
+ * leaves the others' draws unchanged.
+ */
+import { createRandom, type Random } from '../../src/random.js';
+import { DEFAULT_NODE_CONFIG, type NodeConfig } from '../../src/raft/types.js';
+import type { TraceSink } from '../trace/sink.js';
+import { DEFAULT_CLIENTS, startClients, type ClientStats } from './clients.js';
+import { Cluster } from './cluster.js';
+import { randomNetwork } from './network.js';
+
+export interface SimulationOptions {
+  nodes: number;
+  seed: number;
+  durationMs: number;
+  delay: { min: number; max: number };
+  drop: number;
+  duplicate: number;
+  /** Mean interval between partitions, ms (0: none). */
+  partitionEvery: number;
+  /** Mean interval between crashes, ms (0: none). */
+  crashEvery: number;
+  clients: number;
+  clientTimeout: number;
+  node: Omit<NodeConfig, 'id' | 'members'>;
+}
+
+export const DEFAULT_SIMULATION: SimulationOptions = {
+  nodes: 3,
+  seed: 1,
+  durationMs: 10_000,
+  delay: { min: 1, max: 10 },
+  drop: 0,
+  duplicate: 0,
+  partitionEvery: 0,
+  crashEvery: 0,
+  clients: 0,
+  clientTimeout: DEFAULT_CLIENTS.timeout,
+  node: DEFAULT_NODE_CONFIG,
+};
+
+export interface SimulationResult {
+  lines: number;
+  /** Leader of each term, in term order. */
+  leaders: Array<{ term: number; node: string }>;
+  /** Highest commitIndex reached on any node. */
+  maxCommit: number;
+  clients: ClientStats | null;
+  cluster: Cluster;
+}
+
+export function nodeIds(n: number): string[] {
+  return Array.from({ length: n }, (_, i) => `n${i + 1}`);
+}
+
+/** A random grouping into two non-empty sides, or a one-way cut of some links. */
+function randomPartition(cluster: Cluster, random: Random): void {
+  const ids = [...cluster.ids];
+  if (random.chance(0.75)) {
+    const shuffled = ids.map((id) => ({ id, k: random.next() })).sort((a, b) => a.k - b.k).map((x) => x.id);
+    const cut = random.int(1, ids.length - 1);
+    cluster.partitionGroups([shuffled.slice(0, cut), shuffled.slice(cut)]);
+  } else {
+    const links: Array<{ from: string; to: string }> = [];
+    for (const from of ids) for (const to of ids) if (from !== to && random.chance(0.3)) links.push({ from, to });
+    if (links.length === 0) links.push({ from: ids[0]!, to: ids[1]! });
+    cluster.partitionLinks(links);
+  }
+}
+
+/** Schedules recurring faults: each starts after a random wait around `every` and ends after a shorter one. */
+function scheduleFaults(cluster: Cluster, random: Random, options: SimulationOptions): void {
+  const end = options.durationMs;
+  if (options.partitionEvery > 0) {
+    const every = options.partitionEvery;
+    const next = (from: number) => {
+      const start = from + random.int(Math.ceil(every / 2), Math.ceil((every * 3) / 2));
+      if (start >= end) return;
+      cluster.at(start, () => {
+        randomPartition(cluster, random);
+        cluster.at(start + random.int(Math.ceil(every / 4), Math.ceil(every / 2)), () => {
+          cluster.heal();
+          next(cluster.time);
+        });
+      });
+    };
+    next(0);
+  }
+  if (options.crashEvery > 0) {
+    const every = options.crashEvery;
+    const next = (from: number) => {
+      const at = from + random.int(Math.ceil(every / 2), Math.ceil((every * 3) / 2));
+      if (at >= end) return;
+      cluster.at(at, () => {
+        const up = cluster.ids.filter((id) => cluster.isUp(id));
+        const victim = random.pick(up);
+        cluster.crash(victim);
+        cluster.at(at + random.int(Math.ceil(every / 8), Math.ceil(every / 3)), () => {
+          cluster.restart(victim);
+          next(cluster.time);
+        });
+      });
+    };
+    next(0);
+  }
+}
+
+export function simulate(options: SimulationOptions, sink: TraceSink): SimulationResult {
+  const root = createRandom(options.seed);
+  const cluster = new Cluster({
+    ids: nodeIds(options.nodes),
+    node: options.node,
+    random: root.fork('nodes'),
+    network: randomNetwork(root.fork('network'), { delay: options.delay, drop: options.drop, duplicate: options.duplicate }),
+    sink,
+    seed: options.seed,
+    meta: {
+      durationMs: options.durationMs, delay: options.delay, drop: options.drop, duplicate: options.duplicate,
+      partitionEvery: options.partitionEvery, crashEvery: options.crashEvery, clients: options.clients,
+    },
+  });
+  const leaders = new Map<number, string>();
+  let maxCommit = 0;
+  cluster.stepListeners.push((id) => {
+    const v = cluster.view(id);
+    if (!v) return;
+    if (v.role === 'leader' && !leaders.has(v.term)) leaders.set(v.term, id);
+    maxCommit = Math.max(maxCommit, v.commitIndex);
+  });
+  cluster.start();
+  scheduleFaults(cluster, root.fork('faults'), options);
+  const clients = options.clients > 0
+    ? startClients(cluster, root.fork('clients'), { count: options.clients, think: DEFAULT_CLIENTS.think, timeout: options.clientTimeout, until: options.durationMs })
+    : null;
+  cluster.runUntil(options.durationMs);
+  sink.close();
+  return {
+    lines: cluster.lines,
+    leaders: [...leaders.entries()].sort((a, b) => a[0] - b[0]).map(([term, node]) => ({ term, node })),
+    maxCommit,
+    clients,
+    cluster,
+  };
+}
