@@ -4,6 +4,7 @@
  */
 import { renderTraceJsonSchema } from '../src/trace/json-schema.js';
 import { renderInvariantsMarkdown } from './checker/invariants/render-markdown.js';
+import { describeStatechart, toJson, toMermaid } from '../src/raft/diagram.js';
 
 export interface GeneratedFile {
   /** Path relative to the repository root. */
@@ -14,4 +15,6 @@ export interface GeneratedFile {
 export const GENERATED_SPEC_FILES: GeneratedFile[] = [
   { path: 'spec/trace.schema.json', render: renderTraceJsonSchema },
   { path: 'spec/invariants.md', render: renderInvariantsMarkdown },
+  { path: 'spec/raft-node.mmd', render: () => toMermaid(describeStatechart()) },
+  { path: 'spec/raft-node.json', render: () => toJson(describeStatechart()) },
 ];

@@ -1,5 +1,6 @@
 /** Every verb of the CLI, in the order `raftcheck --help` lists them. One file per verb. */
 import type { Command } from '../command.js';
+import { diagramCommand } from './diagram.js';
 import { simulateCommand } from './simulate.js';
 import { specCommand } from './spec.js';
 import { validateCommand } from './validate.js';
@@ -7,5 +8,6 @@ import { validateCommand } from './validate.js';
 export const COMMANDS: Command[] = [
   validateCommand,
   simulateCommand,
+  diagramCommand,
   specCommand,
 ];
