@@ -192,6 +192,14 @@ export class Cluster {
     return true;
   }
 
+  /** Fires a node's timer now, whatever was armed (drivers force split votes and the like with it). */
+  fireTimer(id: string, timer: TimerName): void {
+    const m = this.member(id);
+    if (!m.node) return;
+    m.timers[timer]++; // the armed one is superseded
+    this.input(m, { type: 'timeout', timer }, { kind: 'timeout', timer });
+  }
+
   crash(id: string): void {
     const m = this.member(id);
     if (!m.node) return;

@@ -1,0 +1,37 @@
+import { createRandom } from '../../src/random.js';
+import { DEFAULT_NODE_CONFIG } from '../../src/raft/types.js';
+import { Cluster } from '../../harness/simulator/cluster.js';
+import { randomNetwork, type RandomNetworkOptions } from '../../harness/simulator/network.js';
+import { nodeIds } from '../../harness/simulator/simulate.js';
+import { MemorySink } from '../../harness/trace/sink.js';
+
+export function makeCluster(n: number, seed = 1, network: Partial<RandomNetworkOptions> = {}) {
+  const sink = new MemorySink();
+  const root = createRandom(seed);
+  const cluster = new Cluster({
+    ids: nodeIds(n),
+    node: DEFAULT_NODE_CONFIG,
+    random: root.fork('nodes'),
+    network: randomNetwork(root.fork('network'), { delay: { min: 1, max: 10 }, drop: 0, duplicate: 0, ...network }),
+    sink,
+    seed,
+  });
+  cluster.start();
+  return { cluster, sink };
+}
+
+export function leaders(cluster: Cluster) {
+  return cluster.views().filter((v) => v.role === 'leader');
+}
+
+/** Runs until exactly one node leads (and returns it), or fails after `within` ms. */
+export function runUntilLeader(cluster: Cluster, within = 2000, except?: string) {
+  const deadline = cluster.time + within;
+  while (cluster.time < deadline) {
+    cluster.runUntil(cluster.time + 5);
+    const ls = leaders(cluster).filter((v) => v.id !== except);
+    const top = Math.max(...cluster.views().map((v) => v.term));
+    if (ls.length === 1 && ls[0]!.term === top) return ls[0]!;
+  }
+  throw new Error(`no single leader within ${within} ms (at ${cluster.time})`);
+}
