@@ -14,7 +14,7 @@ describe('semantic checker', () => {
   });
 
   it('reports a stale read as a linearizability violation at the completing line', () => {
-    const c = new SemanticChecker(header);
+    const c = new SemanticChecker(header, { enabled: new Set(['linearizability']) });
     feed(c, [
       { kind: 'client_request', client: 'a', requestId: 1, op: { type: 'set', value: 5 } },
       { kind: 'client_response', client: 'a', requestId: 1, result: { status: 'ok' } },

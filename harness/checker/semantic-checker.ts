@@ -5,6 +5,7 @@
  * must not pass silently, and keeps a short window of recent events for excerpts.
  */
 import type { Header, TraceEvent } from '../../src/trace/schema.js';
+import { Conformance, CONFORMANCE_RULES } from './conformance/conformance.js';
 import { ClusterInvariants } from './invariants/cluster-invariants.js';
 import { INVARIANT_RULES } from './invariants/rules.js';
 import { HistoryCollector } from './linearizability/history-from-trace.js';
@@ -19,7 +20,7 @@ export const LINEARIZABILITY_RULE = {
   paper: '§8 (client interaction); Herlihy & Wing 1990',
 } as const;
 
-export const SEMANTIC_RULES = [...INVARIANT_RULES, LINEARIZABILITY_RULE];
+export const SEMANTIC_RULES = [...CONFORMANCE_RULES, ...INVARIANT_RULES, LINEARIZABILITY_RULE];
 
 export interface SemanticOptions {
   /** Rule ids to check (default: all). */
@@ -47,6 +48,7 @@ const WINDOW = 256;
 
 export class SemanticChecker {
   private readonly invariants: ClusterInvariants;
+  private readonly conformance: Conformance | null;
   private readonly history = new HistoryCollector();
   private readonly violations: Array<Violation & { excerpt: ExcerptLine[] }> = [];
   private readonly recent: ExcerptLine[] = [];
@@ -54,6 +56,7 @@ export class SemanticChecker {
 
   constructor(header: Header, private readonly options: SemanticOptions = {}) {
     this.invariants = new ClusterInvariants(header, (v) => this.record(v), options.enabled ? { enabled: options.enabled } : {});
+    this.conformance = CONFORMANCE_RULES.some((r) => this.on(r.id)) ? new Conformance(header, (v) => this.record(v), options.enabled) : null;
   }
 
   private on(rule: string): boolean {
@@ -85,6 +88,7 @@ export class SemanticChecker {
 
   event(e: TraceEvent, line: number): void {
     if (STATE_CHANGES.has(e.kind) || ('state' in e && e.state !== undefined && Object.keys(e.state).length > 0)) this.constraining++;
+    this.conformance?.event(e, line);
     this.invariants.event(e, line);
     if (this.on(LINEARIZABILITY_RULE.id)) this.history.event(e, line);
     this.recent.push({ line, event: e });

@@ -1,0 +1,378 @@
+/**
+ * Conformance of each node to the reference statechart (spec/CONFORMANCE.md).
+ *
+ * Every node of the trace gets a shadow: a reference node (src/raft) driven by the node's own
+ * logged inputs (`receive`, `timeout`, `client_request`, `restart`). What the node logs after
+ * an input must be what the reference does with it, within the freedom the protocol leaves:
+ *
+ * - state changes (`term`, `role`, `vote`, `append`, `truncate`) must be the reference's, in
+ *   the reference's order per kind, with equal fields;
+ * - `commit`, `apply` and `client_response` may come later than the reference's (lazy commit
+ *   and apply are allowed), but in the same order and never ahead of it;
+ * - responses (`RequestVoteResponse`, `AppendEntriesResponse`) must be the reference's
+ *   answer (granted or not, success or not, matchIndex); a reply to a stale-term request may
+ *   be left out;
+ * - requests (`RequestVote`, `AppendEntries`) may be sent at any time, to anyone, with any
+ *   batch size, as long as the reference in its current state could send them: a candidate's
+ *   RequestVote with its term and last log position, a leader's AppendEntries whose
+ *   prevLogIndex/prevLogTerm and entries are a slice of its log and whose leaderCommit is at
+ *   most its commitIndex;
+ * - logged post-states must agree with the reference's (role, term, votedFor, last log index
+ *   and term; commitIndex and lastApplied may lag).
+ *
+ * A node that logs no inputs cannot be driven and is left to the invariants.
+ */
+import { createRandom } from '../../../src/random.js';
+import { createReferenceNode } from '../../../src/raft/node.js';
+import { DEFAULT_NODE_CONFIG, type Effect, type MessageBody, type RaftNode, type StateSummary, type StepRecord } from '../../../src/raft/types.js';
+import type { Entry, Header, Message, NodeState, PersistentState, TraceEvent } from '../../../src/trace/schema.js';
+import { commandKey } from '../entry-hash.js';
+import type { Report } from '../violation.js';
+
+export const CONFORMANCE_RULES = [
+  { id: 'conformance.unexpected', title: 'Only steps the reference allows', statement: 'After each input, a node logs only state changes and messages the reference statechart produces (or may produce) for that input in its current state.', paper: 'Figure 2; §5' },
+  { id: 'conformance.missing', title: 'No step left out', statement: 'Every state change and every response the reference produces for an input is logged before the node handles its next input (commits, applies and client answers may come later; replies to stale-term requests may be omitted).', paper: 'Figure 2; §5' },
+  { id: 'conformance.state', title: 'Logged state agrees with the reference', statement: "A logged post-state agrees with the reference's: role, term, votedFor, last log index and term; commitIndex and lastApplied never ahead of it.", paper: 'Figure 2 (state)' },
+  { id: 'conformance.message', title: 'Requests the reference could send', statement: "A RequestVote or AppendEntries is one the reference could send in its current state: right term and role, a log position and entries that match its log, leaderCommit at most its commitIndex.", paper: 'Figure 2 (RPC arguments)' },
+] as const;
+
+const STATE_KINDS = new Set(['term', 'role', 'vote', 'append', 'truncate']);
+
+interface Expected {
+  effect: Effect;
+  state: StateSummary;
+}
+
+interface Shadow {
+  id: string;
+  ref: RaftNode | null;
+  /** True once the node logged an input: from then on it is checked. */
+  driven: boolean;
+  /** Effects of the current step not yet matched, in order. */
+  pending: Expected[];
+  /** Highest commitIndex the reference reached (since the last restart): a node may lag, never lead. */
+  refCommit: number;
+  /** Reference applies not yet logged by the node, by index. */
+  applies: Map<number, Expected>;
+  /** Reference client answers not yet logged by the node, by client#requestId. */
+  answers: Map<string, Expected>;
+  /** Hidden steps used (a term adopted before the message that carried it was logged). */
+  hidden: number;
+  /** The input that opened the current step. */
+  stepLine: number;
+  stepKind: string;
+  /** The term of the request being answered in this step, if stale (its reply may be omitted). */
+  staleRequest: boolean;
+}
+
+function effectKey(e: Effect): string {
+  switch (e.kind) {
+    case 'term':
+      return `term ${e.term}`;
+    case 'role':
+      return `role ${e.role}`;
+    case 'vote':
+      return `vote ${e.votedFor}`;
+    case 'truncate':
+      return `truncate from ${e.fromIndex}`;
+    case 'append':
+      return `append at ${e.index}: ${e.entries.map((x) => `${x.term}:${commandKey(x.command)}`).join(', ')}`;
+    case 'commit':
+      return `commit ${e.commitIndex}`;
+    case 'apply':
+      return `apply ${e.index}: ${commandKey(e.command)} → ${JSON.stringify(e.value)}`;
+    case 'client_response':
+      return `client_response ${e.client}#${e.requestId}: ${JSON.stringify(e.result)}`;
+    case 'send':
+      return `send ${e.msg.type} to ${e.msg.to}`;
+    default:
+      return e.kind;
+  }
+}
+
+/** The observed event as an effect (for comparison with the reference's). */
+function observedKey(e: TraceEvent): string | null {
+  switch (e.kind) {
+    case 'term':
+    case 'role':
+    case 'vote':
+    case 'truncate':
+    case 'append':
+    case 'commit':
+    case 'client_response':
+      return effectKey(e as unknown as Effect);
+    case 'apply':
+      // value/result are optional in the trace: compare what is logged.
+      return `apply ${e.index}: ${commandKey(e.command)}${e.value !== undefined ? ` → ${JSON.stringify(e.value)}` : ''}`;
+    default:
+      return null;
+  }
+}
+
+function expectedApplyKey(x: Expected, observed: Extract<TraceEvent, { kind: 'apply' }>): string {
+  const e = x.effect as Extract<Effect, { kind: 'apply' }>;
+  return `apply ${e.index}: ${commandKey(e.command)}${observed.value !== undefined ? ` → ${JSON.stringify(e.value)}` : ''}`;
+}
+
+function responseMatches(expected: MessageBody, seen: Message): boolean {
+  if (expected.type !== seen.type || expected.to !== seen.to || expected.term !== seen.term) return false;
+  if (expected.type === 'RequestVoteResponse' && seen.type === 'RequestVoteResponse') return expected.voteGranted === seen.voteGranted;
+  if (expected.type === 'AppendEntriesResponse' && seen.type === 'AppendEntriesResponse') {
+    return expected.success === seen.success && (!seen.success || seen.matchIndex === undefined || seen.matchIndex === expected.matchIndex);
+  }
+  return false;
+}
+
+function sameEntries(a: readonly Entry[], b: readonly Entry[]): boolean {
+  return a.length === b.length && a.every((x, i) => x.term === b[i]!.term && commandKey(x.command) === commandKey(b[i]!.command));
+}
+
+export class Conformance {
+  private readonly shadows = new Map<string, Shadow>();
+  private readonly members: readonly string[];
+  private readonly config;
+
+  constructor(header: Header, private readonly report: Report, private readonly enabled?: ReadonlySet<string>) {
+    this.members = header.nodes;
+    this.config = {
+      ...DEFAULT_NODE_CONFIG,
+      electionTimeout: { min: header.params?.electionTimeoutMin ?? 150, max: header.params?.electionTimeoutMax ?? 300 },
+      heartbeatInterval: header.params?.heartbeatInterval ?? 50,
+      maxEntriesPerMessage: Number.MAX_SAFE_INTEGER,
+    };
+    for (const id of header.nodes) {
+      const shadow: Shadow = { id, ref: null, driven: false, pending: [], refCommit: 0, applies: new Map(), answers: new Map(), hidden: 0, stepLine: 1, stepKind: 'start', staleRequest: false };
+      this.shadows.set(id, shadow);
+      this.boot(shadow);
+    }
+  }
+
+  private on(rule: string): boolean {
+    return this.enabled === undefined || this.enabled.has(rule);
+  }
+
+  private fail(rule: (typeof CONFORMANCE_RULES)[number]['id'], shadow: Shadow, line: number, message: string, expected?: string, seen?: string): void {
+    if (!this.on(rule)) return;
+    const term = shadow.ref?.view().term;
+    this.report({
+      rule, line, nodes: [shadow.id], terms: term === undefined ? [] : [term], message,
+      ...(expected !== undefined ? { expected } : {}), ...(seen !== undefined ? { seen } : {}), related: [shadow.stepLine],
+    });
+  }
+
+  private boot(shadow: Shadow, persisted?: PersistentState): void {
+    // Timeout draws do not matter here: timers fire when the trace says so.
+    shadow.ref = createReferenceNode({ ...this.config, id: shadow.id, members: this.members }, { random: createRandom(0), ...(persisted ? { persisted } : {}) });
+    shadow.ref.start();
+    shadow.pending = [];
+    shadow.refCommit = 0;
+    shadow.applies.clear();
+    shadow.answers.clear();
+  }
+
+  event(e: TraceEvent, line: number): void {
+    if (!('node' in e) || e.node === undefined || e.kind === 'note') return;
+    const shadow = this.shadows.get(e.node);
+    if (!shadow) return;
+    switch (e.kind) {
+      case 'receive':
+        return this.input(shadow, line, e, { type: 'receive', msg: e.msg }, e.msg.term < (shadow.ref?.view().term ?? 0) && !e.msg.type.endsWith('Response'));
+      case 'timeout':
+        return this.input(shadow, line, e, { type: 'timeout', timer: e.timer }, false);
+      case 'client_request':
+        return this.input(shadow, line, e, { type: 'client_request', client: e.client, requestId: e.requestId, op: e.op }, false);
+      case 'crash':
+        this.closeStep(shadow, line);
+        shadow.ref = null;
+        return;
+      case 'restart':
+        this.closeStep(shadow, line);
+        this.boot(shadow, e.persisted ?? undefined);
+        if (e.state) this.checkState(shadow, e.state, shadow.ref!.view(), line);
+        return;
+      default:
+        if (!shadow.driven || !shadow.ref) return;
+        this.output(shadow, e, line);
+    }
+  }
+
+  /** Ends a node's step: whatever the reference did that the node did not log is missing. */
+  private closeStep(shadow: Shadow, line: number): void {
+    if (!shadow.driven) return;
+    for (const x of shadow.pending) {
+      if (x.effect.kind === 'send' && shadow.staleRequest) continue; // a stale request may go unanswered
+      if (x.effect.kind === 'send' && (x.effect.msg.type === 'RequestVote' || x.effect.msg.type === 'AppendEntries')) continue; // requests: timing is free
+      this.fail('conformance.missing', shadow, line,
+        `${shadow.id} did not log "${effectKey(x.effect)}", which the reference does for the ${shadow.stepKind} on line ${shadow.stepLine}`,
+        effectKey(x.effect), 'nothing before the next input');
+    }
+    shadow.pending = [];
+  }
+
+  private input(shadow: Shadow, line: number, e: TraceEvent, input: Parameters<RaftNode['step']>[0], stale: boolean): void {
+    if (!shadow.ref) return; // input to a crashed node: the schema/invariants layers speak to that
+    this.closeStep(shadow, line);
+    shadow.driven = true;
+    shadow.stepLine = line;
+    shadow.stepKind = e.kind;
+    shadow.staleRequest = stale;
+    // The input event's state is the node's state before handling it.
+    const before = 'state' in e ? e.state : undefined;
+    if (before) this.checkState(shadow, before, shadow.ref.view(), line);
+    this.expect(shadow, shadow.ref.step(input));
+  }
+
+  private expect(shadow: Shadow, records: StepRecord[]): void {
+    for (const r of records) {
+      const effect = r.effect;
+      if (effect.kind === 'set_timer' || effect.kind === 'cancel_timer') continue;
+      if (effect.kind === 'commit') shadow.refCommit = Math.max(shadow.refCommit, effect.commitIndex);
+      else if (effect.kind === 'apply') shadow.applies.set(effect.index, r);
+      else if (effect.kind === 'client_response') shadow.answers.set(`${effect.client}#${effect.requestId}`, r);
+      else shadow.pending.push(r);
+    }
+  }
+
+  /**
+   * Hidden step: a node that logs the adoption of a higher term before the message carrying
+   * it (or merges it into another step). The reference is shown an empty higher-term response,
+   * which does exactly that and nothing else.
+   */
+  private hiddenTermUpdate(shadow: Shadow, term: number): boolean {
+    const peer = this.members.find((m) => m !== shadow.id);
+    if (!shadow.ref || peer === undefined || term <= shadow.ref.view().term) return false;
+    shadow.hidden++;
+    this.expect(shadow, shadow.ref.step({ type: 'receive', msg: { id: 'hidden', type: 'AppendEntriesResponse', from: peer, to: shadow.id, term, success: false } }));
+    return true;
+  }
+
+  private output(shadow: Shadow, e: TraceEvent, line: number): void {
+    const view = shadow.ref!.view();
+    if (e.kind === 'send') return this.outputSend(shadow, e.msg, line, e.state);
+    const key = observedKey(e);
+    if (key === null) return;
+    if (e.kind === 'commit') {
+      if (e.commitIndex > shadow.refCommit) {
+        this.fail('conformance.unexpected', shadow, line, `${shadow.id} advanced commitIndex to ${e.commitIndex}, beyond what the reference can justify (${shadow.refCommit})`,
+          `commitIndex ≤ ${shadow.refCommit}`, key);
+      }
+      if (e.state) this.checkState(shadow, e.state, view, line);
+      return;
+    }
+    if (e.kind === 'apply') {
+      const x = shadow.applies.get(e.index);
+      const want = x ? expectedApplyKey(x, e) : null;
+      if (want !== key) {
+        this.fail('conformance.unexpected', shadow, line, `${shadow.id} applied index ${e.index}, which the reference ${x ? 'applies differently' : 'has not applied (it is not committed there)'}`,
+          want ?? `no apply of index ${e.index} yet`, key);
+        return;
+      }
+      for (const i of shadow.applies.keys()) if (i <= e.index) shadow.applies.delete(i);
+      if (e.state) this.checkState(shadow, e.state, x!.state, line);
+      return;
+    }
+    if (e.kind === 'client_response') {
+      const id = `${e.client}#${e.requestId}`;
+      const x = shadow.answers.get(id);
+      const same = x && x.effect.kind === 'client_response' && (e.result.status === 'not_leader' ? x.effect.result.status === 'not_leader' : effectKey(x.effect) === key);
+      if (!same) {
+        this.fail('conformance.unexpected', shadow, line, `${shadow.id} answered client ${e.client} request ${e.requestId} with ${JSON.stringify(e.result)}, which the reference does not (or not yet)`,
+          x ? effectKey(x.effect) : 'no answer yet', key);
+        return;
+      }
+      shadow.answers.delete(id);
+      return;
+    }
+    if (STATE_KINDS.has(e.kind)) {
+      if (e.kind === 'term' && !shadow.pending.some((x) => x.effect.kind === 'term')) this.hiddenTermUpdate(shadow, e.term);
+      const i = shadow.pending.findIndex((x) => x.effect.kind === e.kind);
+      const x = i >= 0 ? shadow.pending[i]! : undefined;
+      if (!x || effectKey(x.effect) !== key) {
+        this.fail('conformance.unexpected', shadow, line,
+          `${shadow.id} logged "${key}" after the ${shadow.stepKind} on line ${shadow.stepLine}, which the reference does not do`,
+          x ? effectKey(x.effect) : `no ${e.kind} change`, key);
+        if (x) shadow.pending.splice(i, 1);
+        return;
+      }
+      shadow.pending.splice(i, 1);
+      const after = 'state' in e ? e.state : undefined;
+      if (after) this.checkState(shadow, after, x.state, line);
+      return;
+    }
+  }
+
+  private outputSend(shadow: Shadow, msg: Message, line: number, state: NodeState | undefined): void {
+    const view = shadow.ref!.view();
+    if (msg.type === 'RequestVoteResponse' || msg.type === 'AppendEntriesResponse') {
+      const i = shadow.pending.findIndex((x) => x.effect.kind === 'send' && responseMatches(x.effect.msg, msg));
+      if (i < 0) {
+        const wanted = shadow.pending.find((x) => x.effect.kind === 'send' && x.effect.msg.type === msg.type && x.effect.msg.to === msg.to);
+        this.fail('conformance.unexpected', shadow, line,
+          `${shadow.id} sent a ${msg.type} to ${msg.to} that the reference would not send after the ${shadow.stepKind} on line ${shadow.stepLine}`,
+          wanted && wanted.effect.kind === 'send' ? JSON.stringify(wanted.effect.msg) : 'no such response', JSON.stringify(msg));
+        return;
+      }
+      const x = shadow.pending.splice(i, 1)[0]!;
+      if (state) this.checkState(shadow, state, x.state, line);
+      return;
+    }
+    // A request: check that the reference could send it now.
+    const problem = msg.type === 'RequestVote' ? this.badRequestVote(shadow, msg) : this.badAppendEntries(shadow, msg);
+    if (problem) {
+      this.fail('conformance.message', shadow, line, `${shadow.id} sent ${msg.type === "AppendEntries" ? "an" : "a"} ${msg.type} to ${msg.to} the reference could not send: ${problem.why}`, problem.expected, JSON.stringify(msg));
+      return;
+    }
+    // Matching a request the reference also produced keeps it from being reported missing.
+    const i = shadow.pending.findIndex((x) => x.effect.kind === 'send' && x.effect.msg.type === msg.type && x.effect.msg.to === msg.to);
+    if (i >= 0) shadow.pending.splice(i, 1);
+    if (state) this.checkState(shadow, state, view, line);
+  }
+
+  private badRequestVote(shadow: Shadow, m: Extract<Message, { type: 'RequestVote' }>): { why: string; expected: string } | null {
+    const v = shadow.ref!.view();
+    if (v.role !== 'candidate') return { why: `it is ${v.role}, not candidate`, expected: 'RequestVote only from a candidate' };
+    const want = { term: v.term, candidateId: shadow.id, lastLogIndex: v.lastLogIndex, lastLogTerm: v.lastLogTerm };
+    if (m.term !== want.term || m.candidateId !== want.candidateId || m.lastLogIndex !== want.lastLogIndex || m.lastLogTerm !== want.lastLogTerm) {
+      return { why: 'its fields are not the candidate\'s term and last log position', expected: JSON.stringify(want) };
+    }
+    return null;
+  }
+
+  private badAppendEntries(shadow: Shadow, m: Extract<Message, { type: 'AppendEntries' }>): { why: string; expected: string } | null {
+    const v = shadow.ref!.view();
+    if (v.role !== 'leader') return { why: `it is ${v.role}, not leader`, expected: 'AppendEntries only from a leader' };
+    if (m.term !== v.term || m.leaderId !== shadow.id) return { why: `term ${m.term} / leaderId ${m.leaderId} are not the leader's`, expected: `term ${v.term}, leaderId ${shadow.id}` };
+    const termAt = (i: number) => (i === 0 ? 0 : v.log[i - 1]?.term);
+    if (m.prevLogIndex > v.lastLogIndex || termAt(m.prevLogIndex) !== m.prevLogTerm) {
+      return { why: `its log has no entry ${m.prevLogIndex} of term ${m.prevLogTerm}`, expected: `prevLogIndex ≤ ${v.lastLogIndex} with the term of the leader's entry there` };
+    }
+    const slice = v.log.slice(m.prevLogIndex, m.prevLogIndex + m.entries.length);
+    if (!sameEntries(slice, m.entries)) return { why: `the entries are not its log's entries ${m.prevLogIndex + 1}..${m.prevLogIndex + m.entries.length}`, expected: JSON.stringify(slice) };
+    if (m.leaderCommit > v.commitIndex) return { why: `leaderCommit ${m.leaderCommit} is beyond its commitIndex ${v.commitIndex}`, expected: `leaderCommit ≤ ${v.commitIndex}` };
+    return null;
+  }
+
+  private checkState(shadow: Shadow, seen: NodeState, want: StateSummary, line: number): void {
+    const diffs: string[] = [];
+    const eq = (field: keyof NodeState & keyof StateSummary) => {
+      const s = seen[field];
+      if (s !== undefined && s !== want[field]) diffs.push(`${field} ${JSON.stringify(s)} (reference: ${JSON.stringify(want[field])})`);
+    };
+    eq('role');
+    eq('term');
+    eq('votedFor');
+    eq('lastLogIndex');
+    eq('lastLogTerm');
+    for (const f of ['commitIndex', 'lastApplied'] as const) {
+      const s = seen[f];
+      if (s !== undefined && s > want[f]) diffs.push(`${f} ${s} ahead of the reference's ${want[f]}`);
+    }
+    if (diffs.length > 0) {
+      this.fail('conformance.state', shadow, line, `${shadow.id}'s logged state disagrees with the reference: ${diffs.join('; ')}`,
+        JSON.stringify({ role: want.role, term: want.term, votedFor: want.votedFor, commitIndex: want.commitIndex, lastLogIndex: want.lastLogIndex, lastLogTerm: want.lastLogTerm }), JSON.stringify(seen));
+    }
+  }
+
+  /** End of trace: an unfinished step is not an error (the trace may stop anywhere). */
+  finish(): void {}
+}
