@@ -50,3 +50,15 @@ describe('example traces', () => {
     });
   }
 });
+
+describe('rule documentation', () => {
+  it('every rule id is documented in spec/ and has an invalid example', async () => {
+    const { ALL_RULES } = await import('../harness/validate/validate-file.js');
+    const docs = ['spec/TRACE_FORMAT.md', 'spec/invariants.md', 'spec/CONFORMANCE.md'].map((f) => fs.readFileSync(f, 'utf8')).join('\n');
+    const folders = new Set(fs.readdirSync(`${EXAMPLES}/invalid`));
+    for (const rule of ALL_RULES) {
+      expect(docs, rule.id).toContain(`\`${rule.id}\``);
+      expect(folders.has(rule.id), `traces/examples/invalid/${rule.id}/`).toBe(true);
+    }
+  });
+});
