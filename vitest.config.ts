@@ -9,7 +9,7 @@ export default defineConfig({
       provider: 'v8',
       include: ['src/**/*.ts', 'harness/**/*.ts'],
       // The process entry point only wires argv and streams to runCli, which tests call directly.
-      exclude: ['harness/cli/main.ts'],
+      exclude: ['harness/cli/main.ts', 'harness/bench/**'],
       reporter: ['text-summary', 'json-summary'],
       reportsDirectory: 'coverage',
       thresholds: { lines: 80 },
