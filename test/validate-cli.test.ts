@@ -62,7 +62,7 @@ describe('raftcheck validate', () => {
     const f = file('huge.jsonl', HEADER + '\n' + '{"kind":"note","text":"' + 'x'.repeat(10 * 1024 * 1024) + '"}\n' + ev(0) + '\n');
     const r = await cli('validate', '--schema-only', f);
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(new RegExp(`^${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:2: /: line too long \\(10485\\d\\d\\d bytes; the limit is 1048576\\)`));
+    expect(r.stdout).toMatch(new RegExp(`^${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:2: /: line too long \\(10485\\d\\d\\d bytes; the limit is 4194304\\)`));
   });
 
   it('rejects a deeply nested value without crashing', async () => {
@@ -113,5 +113,14 @@ describe('raftcheck validate', () => {
     const f = file('p.jsonl', [HEADER, ev(0)].join('\n') + '\n');
     const r = await cli('validate', '--progress', f);
     expect(r.stderr).toMatch(/p\.jsonl: 100%/);
+  });
+});
+
+describe('raftcheck validate --max-line-bytes', () => {
+  it('lowers or raises the line-length limit', async () => {
+    const f = file('long-note.jsonl', HEADER + '\n' + `{"kind":"note","text":"${'y'.repeat(3000)}"}\n` + ev(0) + '\n');
+    expect((await cli('validate', '--max-line-bytes', '2048', f)).stdout).toMatch(/:2: \/: line too long \(30\d\d bytes; the limit is 2048\)/);
+    expect((await cli('validate', '--max-line-bytes', '8192', f)).code).toBe(0);
+    expect((await cli('validate', '--max-line-bytes', '10', f)).code).toBe(2);
   });
 });

@@ -50,9 +50,9 @@ function log(line: string): void {
 
 /** A 5-node trace with faults and clients, of at least `events` lines. */
 function makeTrace(file: string, events: number, seed: number): number {
-  // About 1,300 lines per virtual second for this configuration (measured); overshoot a little.
+  // About 1,350 lines per virtual second for this configuration (measured); overshoot a little.
   const options: SimulationOptions = {
-    ...DEFAULT_SIMULATION, nodes: 5, seed, durationMs: Math.ceil((events / 1200) * 1000), drop: 0.02, duplicate: 0.01, crashEvery: 20_000, partitionEvery: 30_000, clients: 4,
+    ...DEFAULT_SIMULATION, nodes: 5, seed, durationMs: Math.ceil((events / 1300) * 1000), drop: 0.02, duplicate: 0.01, crashEvery: 20_000, partitionEvery: 30_000, clients: 4,
   };
   fs.rmSync(file, { force: true });
   return simulate(options, new TraceFileWriter(file)).lines;

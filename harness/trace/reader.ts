@@ -25,7 +25,7 @@ export interface TraceVisitor {
 }
 
 export interface ReadOptions {
-  /** Longest accepted line in bytes (default 1 MiB). */
+  /** Longest accepted line in bytes (default 4 MiB). */
   maxLineBytes?: number;
   /** Read buffer size (default 1 MiB). */
   chunkBytes?: number;
@@ -35,7 +35,8 @@ export interface ReadOptions {
   shouldStop?: () => boolean;
 }
 
-export const DEFAULT_MAX_LINE_BYTES = 1 << 20;
+/** Long enough for a restart line carrying a log of ~40,000 entries; short enough to refuse a 10 MB line. */
+export const DEFAULT_MAX_LINE_BYTES = 4 << 20;
 const NEWLINE = 10;
 const fatalUtf8 = new TextDecoder('utf-8', { fatal: true });
 

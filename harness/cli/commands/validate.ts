@@ -6,6 +6,7 @@ import { JepsenFormatError, parseJepsenHistory } from '../../importers/jepsen.js
 import { checkLinearizable } from '../../checker/linearizability/search.js';
 import { describeOp } from '../../checker/linearizability/history.js';
 import { formatReport } from '../../validate/format-report.js';
+import { DEFAULT_MAX_LINE_BYTES } from '../../trace/reader.js';
 
 const FORMATS = ['raftcheck', 'etcd', 'jepsen'] as const;
 type Format = (typeof FORMATS)[number];
@@ -33,6 +34,7 @@ Options:
                     "errorCount", "unconstrained", "errors": [{"line", "rule", "path",
                     "message", "nodes"?, "terms"?, "expected"?, "seen"?}], ...}]}
   --max-errors N   errors reported per file (default 20; the rest are counted)
+  --max-line-bytes N  longest accepted line (default 4194304: 4 MiB)
   --schema-only    check the schema level only
   --only IDS       check only these semantic rules (comma-separated ids; see --rules)
   --skip IDS       skip these semantic rules
@@ -58,6 +60,7 @@ Examples:
       format: { type: 'string' },
       json: { type: 'boolean' },
       'max-errors': { type: 'string' },
+      'max-line-bytes': { type: 'string' },
       'schema-only': { type: 'boolean' },
       only: { type: 'string' },
       skip: { type: 'string' },
@@ -75,7 +78,8 @@ Examples:
     if (positionals.length === 0) throw new UsageError('no trace files given');
     const maxErrors = intOption('max-errors', values['max-errors'], 20, 1);
     const enabled = selectRules(values.only, values.skip);
-    const options = { maxErrors, ...(enabled ? { enabled } : {}), ...(values['schema-only'] ? { schemaOnly: true } : {}) };
+    const maxLineBytes = intOption('max-line-bytes', values['max-line-bytes'], DEFAULT_MAX_LINE_BYTES, 1024);
+    const options = { maxErrors, maxLineBytes, ...(enabled ? { enabled } : {}), ...(values['schema-only'] ? { schemaOnly: true } : {}) };
 
     // Unreadable inputs are usage errors: check them all before any work.
     for (const file of positionals) {

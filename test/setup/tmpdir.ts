@@ -1,0 +1,13 @@
+/**
+ * Global setup: every test's temporary files go under one fresh directory (tests create them
+ * with os.tmpdir()), removed when the run ends, so test runs leave nothing behind.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export default function setup(): () => void {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'raftcheck-tests-'));
+  process.env.TMPDIR = dir;
+  return () => fs.rmSync(dir, { recursive: true, force: true });
+}
