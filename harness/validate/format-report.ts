@@ -10,6 +10,8 @@ export function formatReport(report: FileReport, options: { quiet?: boolean } = 
   let out = '';
   for (const e of report.errors) {
     out += `${report.file}:${e.line}: ${e.path}: ${e.message} [${e.rule}]\n`;
+    const involved = [e.nodes && e.nodes.length > 0 ? `nodes ${[...new Set(e.nodes)].join(', ')}` : '', e.terms && e.terms.length > 0 ? `terms ${[...new Set(e.terms)].join(', ')}` : ''].filter(Boolean);
+    if (involved.length > 0) out += `    involved: ${involved.join('; ')}\n`;
     if (e.expected !== undefined) out += `    expected: ${e.expected}\n`;
     if (e.seen !== undefined) out += `    seen:     ${e.seen}\n`;
     if (e.excerpt && e.excerpt.length > 0) {
