@@ -37,6 +37,9 @@ export const CONFORMANCE_RULES = [
 ] as const;
 
 const STATE_KINDS = new Set(['term', 'role', 'vote', 'append', 'truncate']);
+/** Post-state fields that must equal the reference's, and those that may lag behind it. */
+const EXACT_FIELDS = ['role', 'term', 'votedFor', 'lastLogIndex', 'lastLogTerm'] as const;
+const LAGGING_FIELDS = ['commitIndex', 'lastApplied'] as const;
 
 interface Expected {
   effect: Effect;
@@ -247,7 +250,6 @@ export class Conformance {
   }
 
   private output(shadow: Shadow, e: TraceEvent, line: number): void {
-    const view = shadow.ref!.view();
     if (e.kind === 'send') return this.outputSend(shadow, e.msg, line, e.state);
     const key = observedKey(e);
     if (key === null) return;
@@ -256,7 +258,7 @@ export class Conformance {
         this.fail('conformance.unexpected', shadow, line, `${shadow.id} advanced commitIndex to ${e.commitIndex}, beyond what the reference can justify (${shadow.refCommit})`,
           `commitIndex ≤ ${shadow.refCommit}`, key);
       }
-      if (e.state) this.checkState(shadow, e.state, view, line);
+      if (e.state) this.checkState(shadow, e.state, shadow.ref!.view(), line);
       return;
     }
     if (e.kind === 'apply') {
@@ -353,21 +355,17 @@ export class Conformance {
   }
 
   private checkState(shadow: Shadow, seen: NodeState, want: StateSummary, line: number): void {
-    const diffs: string[] = [];
-    const eq = (field: keyof NodeState & keyof StateSummary) => {
+    // Hot path: no closures, no allocation unless something differs.
+    let diffs: string[] | null = null;
+    for (const field of EXACT_FIELDS) {
       const s = seen[field];
-      if (s !== undefined && s !== want[field]) diffs.push(`${field} ${JSON.stringify(s)} (reference: ${JSON.stringify(want[field])})`);
-    };
-    eq('role');
-    eq('term');
-    eq('votedFor');
-    eq('lastLogIndex');
-    eq('lastLogTerm');
-    for (const f of ['commitIndex', 'lastApplied'] as const) {
-      const s = seen[f];
-      if (s !== undefined && s > want[f]) diffs.push(`${f} ${s} ahead of the reference's ${want[f]}`);
+      if (s !== undefined && s !== want[field]) (diffs ??= []).push(`${field} ${JSON.stringify(s)} (reference: ${JSON.stringify(want[field])})`);
     }
-    if (diffs.length > 0) {
+    for (const field of LAGGING_FIELDS) {
+      const s = seen[field];
+      if (s !== undefined && s > want[field]) (diffs ??= []).push(`${field} ${s} ahead of the reference's ${want[field]}`);
+    }
+    if (diffs) {
       this.fail('conformance.state', shadow, line, `${shadow.id}'s logged state disagrees with the reference: ${diffs.join('; ')}`,
         JSON.stringify({ role: want.role, term: want.term, votedFor: want.votedFor, commitIndex: want.commitIndex, lastLogIndex: want.lastLogIndex, lastLogTerm: want.lastLogTerm }), JSON.stringify(seen));
     }
