@@ -38,7 +38,7 @@ export interface ExcerptLine {
 
 export interface SemanticResult {
   violations: Array<Violation & { excerpt: ExcerptLine[] }>;
-  /** Facts the trace logged that some rule can check (state fields, messages, state changes). */
+  /** Events that log something a rule can check (state fields, messages, state changes), counted up to 1: 0 means the trace constrains nothing. */
   constrainingEvents: number;
   linearizability: { operations: number; verdict: 'linearizable' | 'not-linearizable' | 'unknown' | 'skipped'; steps: number };
 }
@@ -51,7 +51,10 @@ export class SemanticChecker {
   private readonly conformance: Conformance | null;
   private readonly history = new HistoryCollector();
   private readonly violations: Array<Violation & { excerpt: ExcerptLine[] }> = [];
-  private readonly recent: ExcerptLine[] = [];
+  /** The last WINDOW events, in a ring (no allocation per event). */
+  private readonly recentLines = new Array<number>(WINDOW).fill(0);
+  private readonly recentEvents = new Array<TraceEvent | null>(WINDOW).fill(null);
+  private recentCount = 0;
   private constraining = 0;
 
   constructor(header: Header, private readonly options: SemanticOptions = {}) {
@@ -78,21 +81,25 @@ export class SemanticChecker {
     const nodes = new Set(v.nodes);
     const picked: ExcerptLine[] = [];
     let perNode = 0;
-    for (let i = this.recent.length - 1; i >= 0 && picked.length < 8; i--) {
-      const x = this.recent[i]!;
-      const node = 'node' in x.event ? x.event.node : undefined;
-      if (wanted.has(x.line) || (node !== undefined && nodes.has(node) && perNode++ < 5)) picked.push(x);
+    const oldest = Math.max(0, this.recentCount - WINDOW);
+    for (let k = this.recentCount - 1; k >= oldest && picked.length < 8; k--) {
+      const event = this.recentEvents[k % WINDOW]!;
+      const line = this.recentLines[k % WINDOW]!;
+      const node = 'node' in event ? event.node : undefined;
+      if (wanted.has(line) || (node !== undefined && nodes.has(node) && perNode++ < 5)) picked.push({ line, event });
     }
     return picked.reverse();
   }
 
   event(e: TraceEvent, line: number): void {
-    if (STATE_CHANGES.has(e.kind) || ('state' in e && e.state !== undefined && Object.keys(e.state).length > 0)) this.constraining++;
+    // Only whether the trace constrains anything matters: stop looking once it does.
+    if (this.constraining === 0 && (STATE_CHANGES.has(e.kind) || ('state' in e && e.state !== undefined && Object.keys(e.state).length > 0))) this.constraining++;
     this.conformance?.event(e, line);
     this.invariants.event(e, line);
     if (this.on(LINEARIZABILITY_RULE.id)) this.history.event(e, line);
-    this.recent.push({ line, event: e });
-    if (this.recent.length > WINDOW * 2) this.recent.splice(0, this.recent.length - WINDOW);
+    this.recentLines[this.recentCount % WINDOW] = line;
+    this.recentEvents[this.recentCount % WINDOW] = e;
+    this.recentCount++;
     // The violation's own event belongs in its excerpt.
     const last = this.violations.at(-1);
     if (last && last.line === line && last.excerpt.at(-1)?.line !== line) last.excerpt.push({ line, event: e });
