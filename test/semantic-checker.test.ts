@@ -30,7 +30,7 @@ describe('semantic checker', () => {
   });
 
   it('attaches an excerpt with the related earlier event and the violating one', () => {
-    const c = new SemanticChecker(header);
+    const c = new SemanticChecker(header, { enabled: new Set(['election-safety']) });
     feed(c, [
       { kind: 'term', node: 'n1', term: 1 }, { kind: 'role', node: 'n1', role: 'leader' },
       { kind: 'note', text: 'filler' },

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli } from './helpers/cli.js';
@@ -60,5 +61,36 @@ describe('rule documentation', () => {
       expect(docs, rule.id).toContain(`\`${rule.id}\``);
       expect(folders.has(rule.id), `traces/examples/invalid/${rule.id}/`).toBe(true);
     }
+  });
+});
+
+describe('hidden steps (spec/CONFORMANCE.md)', () => {
+  const strip = (file: string, drop: (l: Record<string, unknown>) => boolean) =>
+    fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => !drop(l)).map((l) => JSON.stringify(l)).join('\n') + '\n';
+  const tmp = (name: string, text: string) => {
+    const p = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'raftcheck-hidden-')), name);
+    fs.writeFileSync(p, text);
+    return p;
+  };
+  it('a trace that does not log election timeouts is still valid', async () => {
+    const f = tmp('no-timeouts.jsonl', strip(`${EXAMPLES}/valid/leader-crash-reelection-3.jsonl`, (l) => l.kind === 'timeout' && l.timer === 'election'));
+    const r = await cli('validate', f);
+    expect(r.stdout).toMatch(/: valid \(/);
+  });
+  it('a trace that logs a term change before the message carrying it is still valid', async () => {
+    // Move n2's first `term` event before the receive that caused it.
+    const lines = fs.readFileSync(`${EXAMPLES}/valid/election-3.jsonl`, 'utf8').trim().split('\n');
+    const receive = lines.findIndex((l) => l.includes('"kind":"receive","node":"n2"'));
+    const term = lines.findIndex((l, i) => i > receive && l.includes('"kind":"term","node":"n2"'));
+    const moved = [...lines];
+    const [t] = moved.splice(term, 1);
+    moved.splice(receive, 0, t!.replace(/"state":\{[^}]*\}/, '"state":{"term":1}'));
+    // The receive, now after the term change, shows the state with the new term.
+    moved[receive + 1] = moved[receive + 1]!.replace('"state":{"role":"follower","term":0', '"state":{"role":"follower","term":1');
+    // Sequence numbers must still increase per node: renumber n2.
+    let seq = 0;
+    const renumbered = moved.map((l) => (l.includes('"node":"n2"') ? l.replace(/"seq":\d+/, `"seq":${seq++}`) : l));
+    const r = await cli('validate', tmp('term-first.jsonl', renumbered.join('\n') + '\n'));
+    expect(r.stdout).toMatch(/: valid \(/);
   });
 });

@@ -196,7 +196,9 @@ export class Conformance {
         if (e.state) this.checkState(shadow, e.state, shadow.ref!.view(), line);
         return;
       default:
-        if (!shadow.driven || !shadow.ref) return;
+        if (!shadow.ref) return;
+        // Only a hidden step can start driving a node before its first logged input.
+        if (!shadow.driven && !(e.kind === 'role' && e.role === 'candidate') && e.kind !== 'term') return;
         this.output(shadow, e, line);
     }
   }
@@ -239,13 +241,34 @@ export class Conformance {
   }
 
   /**
+   * Hidden step: an election timeout the node did not log (many implementations log the
+   * election, not the timer). Taken only for an unexplained move to candidate.
+   */
+  private hiddenElectionTimeout(shadow: Shadow, line: number): void {
+    const role = shadow.ref?.view().role;
+    if (!shadow.ref || (role !== 'follower' && role !== 'candidate')) return;
+    this.closeStep(shadow, line);
+    shadow.hidden++;
+    shadow.driven = true;
+    shadow.stepLine = line;
+    shadow.stepKind = 'election timeout (not logged)';
+    shadow.staleRequest = false;
+    this.expect(shadow, shadow.ref.step({ type: 'timeout', timer: 'election' }));
+  }
+
+  /**
    * Hidden step: a node that logs the adoption of a higher term before the message carrying
    * it (or merges it into another step). The reference is shown an empty higher-term response,
    * which does exactly that and nothing else.
    */
-  private hiddenTermUpdate(shadow: Shadow, term: number): boolean {
+  private hiddenTermUpdate(shadow: Shadow, term: number, line: number): boolean {
     const peer = this.members.find((m) => m !== shadow.id);
     if (!shadow.ref || peer === undefined || term <= shadow.ref.view().term) return false;
+    if (!shadow.driven) {
+      shadow.driven = true;
+      shadow.stepLine = line;
+      shadow.stepKind = 'term update (before its message)';
+    }
     shadow.hidden++;
     this.expect(shadow, shadow.ref.step({ type: 'receive', msg: { id: 'hidden', type: 'AppendEntriesResponse', from: peer, to: shadow.id, term, success: false } }));
     return true;
@@ -290,7 +313,8 @@ export class Conformance {
       return;
     }
     if (STATE_KINDS.has(e.kind)) {
-      if (e.kind === 'term' && !shadow.pending.some((x) => x.effect.kind === 'term')) this.hiddenTermUpdate(shadow, e.term);
+      if (e.kind === 'role' && e.role === 'candidate' && !shadow.pending.some((x) => x.effect.kind === 'role')) this.hiddenElectionTimeout(shadow, line);
+      if (e.kind === 'term' && !shadow.pending.some((x) => x.effect.kind === 'term')) this.hiddenTermUpdate(shadow, e.term, line);
       const i = shadow.pending.findIndex((x) => x.effect.kind === e.kind);
       const x = i >= 0 ? shadow.pending[i]! : undefined;
       if (!x || effectKey(x.effect) !== key) {
