@@ -79,28 +79,24 @@ function unlift(call: Entry): void {
 }
 
 /**
- * The set of linearized operations with an incrementally maintained 52-bit hash (Zobrist:
- * XOR of a fixed pseudo-random code per member), so a configuration is looked up in O(1)
- * and its words compared only on a hash hit.
+ * The set of linearized operations, kept as two independent 32-bit Zobrist hashes (XOR of a
+ * fixed pseudo-random code per member) so that a configuration is remembered in a few dozen
+ * bytes whatever the history's length. Two different sets share both hashes with odds of
+ * about n²/2^65 for n configurations (1e-7 at a million); a collision could only make the
+ * search skip a configuration, never accept a wrong order.
  */
 class LinearizedSet {
-  readonly words: Uint32Array;
-  hash = 0;
-  constructor(size: number) {
-    this.words = new Uint32Array(Math.ceil(size / 32) || 1);
-  }
+  h1 = 0;
+  h2 = 0;
+  /** Adds i if absent, removes it if present (XOR is its own inverse). */
   toggle(i: number): void {
-    this.words[i >>> 5]! ^= 1 << (i & 31);
-    this.hash = (this.hash ^ zobrist(i)) >>> 0;
-  }
-  equals(words: Uint32Array): boolean {
-    for (let i = 0; i < words.length; i++) if (words[i] !== this.words[i]) return false;
-    return true;
+    this.h1 = (this.h1 ^ zobrist(i, 0x9e3779b9)) >>> 0;
+    this.h2 = (this.h2 ^ zobrist(i, 0x85ebca77)) >>> 0;
   }
 }
 
-function zobrist(i: number): number {
-  let z = Math.imul(i + 1, 0x9e3779b9) >>> 0;
+function zobrist(i: number, salt: number): number {
+  let z = Math.imul(i + 1, salt) >>> 0;
   z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
   z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
   return (z ^ (z >>> 16)) >>> 0;
@@ -108,17 +104,12 @@ function zobrist(i: number): number {
 
 /** Memo of visited configurations (linearized set, register state). */
 class Visited {
-  private readonly buckets = new Map<string, Uint32Array[]>();
+  private readonly seen = new Set<string>();
   /** Adds the configuration; false if it was already there. */
   add(set: LinearizedSet, state: RegisterState): boolean {
-    const key = `${set.hash}|${typeof state === 'string' ? 's' + state : String(state)}`;
-    const bucket = this.buckets.get(key);
-    if (!bucket) {
-      this.buckets.set(key, [set.words.slice()]);
-      return true;
-    }
-    if (bucket.some((words) => set.equals(words))) return false;
-    bucket.push(set.words.slice());
+    const key = `${set.h1}:${set.h2}|${typeof state === 'string' ? 's' + state : String(state)}`;
+    if (this.seen.has(key)) return false;
+    this.seen.add(key);
     return true;
   }
 }
@@ -131,7 +122,7 @@ export interface SearchOptions {
 export function checkLinearizable(history: readonly HistoryOp[], options: SearchOptions = {}): LinearizabilityResult {
   const maxSteps = options.maxSteps ?? 5_000_000;
   const head = buildList(history)!;
-  const linearized = new LinearizedSet(history.length);
+  const linearized = new LinearizedSet();
   const seen = new Visited();
   const stack: Array<{ call: Entry; stateBefore: RegisterState }> = [];
   let state: RegisterState = INITIAL_REGISTER;
