@@ -8,7 +8,7 @@ import { createRandom, type Random } from '../../src/random.js';
 import { DEFAULT_NODE_CONFIG, type NodeConfig } from '../../src/raft/types.js';
 import type { TraceSink } from '../trace/sink.js';
 import { DEFAULT_CLIENTS, startClients, type ClientStats } from './clients.js';
-import { Cluster } from './cluster.js';
+import { Cluster, type NodeFactory } from './cluster.js';
 import { randomNetwork } from './network.js';
 
 export interface SimulationOptions {
@@ -107,7 +107,8 @@ function scheduleFaults(cluster: Cluster, random: Random, options: SimulationOpt
   }
 }
 
-export function simulate(options: SimulationOptions, sink: TraceSink): SimulationResult {
+/** Runs one simulation; `createNode` swaps the reference for another implementation (a mutant, an adapter). */
+export function simulate(options: SimulationOptions, sink: TraceSink, createNode?: NodeFactory): SimulationResult {
   const root = createRandom(options.seed);
   const cluster = new Cluster({
     ids: nodeIds(options.nodes),
@@ -116,6 +117,7 @@ export function simulate(options: SimulationOptions, sink: TraceSink): Simulatio
     network: randomNetwork(root.fork('network'), { delay: options.delay, drop: options.drop, duplicate: options.duplicate }),
     sink,
     seed: options.seed,
+    ...(createNode ? { createNode } : {}),
     meta: {
       durationMs: options.durationMs, delay: options.delay, drop: options.drop, duplicate: options.duplicate,
       partitionEvery: options.partitionEvery, crashEvery: options.crashEvery, clients: options.clients,

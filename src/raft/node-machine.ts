@@ -33,15 +33,16 @@ export type NodeEvent =
   | { type: 'AppendEntries'; msg: AppendEntries }
   | { type: 'AppendEntriesResponse'; msg: AppendEntriesResponse };
 
-type Args = { context: NodeContext; event: NodeEvent };
+/** What every guard and action receives. */
+export type Args = { context: NodeContext; event: NodeEvent };
 
 /** The message an event carries (every guard/action below is only wired to message events where it reads one). */
-function msg<T extends Message>({ event }: Args): T {
+export function msg<T extends Message>({ event }: Args): T {
   if (!('msg' in event)) throw new Error(`event ${event.type} carries no message`);
   return event.msg as T;
 }
 
-function request({ event }: Args): ClientRequest {
+export function request({ event }: Args): ClientRequest {
   if (event.type !== 'CLIENT_REQUEST') throw new Error(`event ${event.type} is not a client request`);
   return event.request;
 }
@@ -167,3 +168,6 @@ export const raftNodeMachine = setup({
     },
   },
 });
+
+/** The machine's type, for variants built with `raftNodeMachine.provide(...)` (the bug catalogue). */
+export type RaftNodeMachine = typeof raftNodeMachine;

@@ -6,7 +6,7 @@
 import { createActor, type Actor } from 'xstate';
 import type { Random } from '../random.js';
 import { createContext, summarize, type NodeContext } from './context.js';
-import { raftNodeMachine, type NodeEvent } from './node-machine.js';
+import { raftNodeMachine, type NodeEvent, type RaftNodeMachine } from './node-machine.js';
 import type { NodeConfig, NodeInput, NodeView, PersistentState, RaftNode, StepRecord } from './types.js';
 
 export interface ReferenceNodeOptions {
@@ -14,6 +14,8 @@ export interface ReferenceNodeOptions {
   random: Random;
   /** Restart from this persistent state (term, vote, log); everything volatile starts afresh. */
   persisted?: PersistentState;
+  /** A variant of the statechart (same states and events, other guards or actions): the bug catalogue's mutants. */
+  machine?: RaftNodeMachine;
 }
 
 function toEvent(input: NodeInput): NodeEvent {
@@ -30,10 +32,12 @@ function toEvent(input: NodeInput): NodeEvent {
 class ReferenceNode implements RaftNode {
   /** The actor's context (XState copies the input object once, at creation; after that it is stable). */
   private ctx: NodeContext;
-  private actor: Actor<typeof raftNodeMachine> | null = null;
+  private actor: Actor<RaftNodeMachine> | null = null;
+  private readonly machine: RaftNodeMachine;
 
   constructor(config: NodeConfig, options: ReferenceNodeOptions) {
     this.ctx = createContext(config, options.random, options.persisted);
+    this.machine = options.machine ?? raftNodeMachine;
   }
 
   get id(): string {
@@ -46,7 +50,7 @@ class ReferenceNode implements RaftNode {
 
   start(): StepRecord[] {
     if (this.actor) throw new Error(`node ${this.id} already started`);
-    this.actor = createActor(raftNodeMachine, { input: this.ctx });
+    this.actor = createActor(this.machine, { input: this.ctx });
     this.ctx = this.actor.getSnapshot().context;
     this.actor.start();
     return this.take();

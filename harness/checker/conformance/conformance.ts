@@ -338,7 +338,7 @@ export class Conformance {
       if (i < 0) {
         const wanted = shadow.pending.find((x) => x.effect.kind === 'send' && x.effect.msg.type === msg.type && x.effect.msg.to === msg.to);
         this.fail('conformance.unexpected', shadow, line,
-          `${shadow.id} sent a ${msg.type} to ${msg.to} that the reference would not send after the ${shadow.stepKind} on line ${shadow.stepLine}`,
+          `${shadow.id} sent ${msg.type.startsWith("A") ? "an" : "a"} ${msg.type} to ${msg.to} that the reference would not send after the ${shadow.stepKind} on line ${shadow.stepLine}`,
           wanted && wanted.effect.kind === 'send' ? JSON.stringify(wanted.effect.msg) : 'no such response', JSON.stringify(msg));
         return;
       }
@@ -349,7 +349,7 @@ export class Conformance {
     // A request: check that the reference could send it now.
     const problem = msg.type === 'RequestVote' ? this.badRequestVote(shadow, msg) : this.badAppendEntries(shadow, msg);
     if (problem) {
-      this.fail('conformance.message', shadow, line, `${shadow.id} sent ${msg.type === "AppendEntries" ? "an" : "a"} ${msg.type} to ${msg.to} the reference could not send: ${problem.why}`, problem.expected, JSON.stringify(msg));
+      this.fail('conformance.message', shadow, line, `${shadow.id} sent ${msg.type.startsWith("A") ? "an" : "a"} ${msg.type} to ${msg.to} the reference could not send: ${problem.why}`, problem.expected, JSON.stringify(msg));
       return;
     }
     // Matching a request the reference also produced keeps it from being reported missing.

@@ -1,6 +1,7 @@
 /** Every verb of the CLI, in the order `raftcheck --help` lists them. One file per verb. */
 import type { Command } from '../command.js';
 import { diagramCommand } from './diagram.js';
+import { mutantsCommand } from './mutants.js';
 import { simulateCommand } from './simulate.js';
 import { specCommand } from './spec.js';
 import { validateCommand } from './validate.js';
@@ -9,5 +10,6 @@ export const COMMANDS: Command[] = [
   validateCommand,
   simulateCommand,
   diagramCommand,
+  mutantsCommand,
   specCommand,
 ];

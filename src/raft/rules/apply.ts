@@ -9,7 +9,9 @@ import type { ClientResult } from '../types.js';
 export function applyCommitted(ctx: NodeContext): void {
   while (ctx.lastApplied < ctx.commitIndex) {
     const index = ctx.lastApplied + 1;
-    const entry = ctx.log.entry(index)!;
+    const entry = ctx.log.entry(index);
+    if (!entry) return; // commitIndex beyond the log: only a broken variant gets here
+
     const { value, result } = applyCommand(ctx.value, entry.command);
     ctx.lastApplied = index;
     ctx.value = value;
