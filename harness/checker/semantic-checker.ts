@@ -66,6 +66,11 @@ export class SemanticChecker {
     return this.options.enabled === undefined || this.options.enabled.has(rule);
   }
 
+  /** Violations found so far (linearizability is only checked by finish()). */
+  get violationCount(): number {
+    return this.violations.length;
+  }
+
   get full(): boolean {
     return this.violations.length >= (this.options.maxViolations ?? Infinity);
   }

@@ -78,6 +78,11 @@ export class TraceValidation implements TraceVisitor {
     this.structuralError(e);
   }
 
+  /** True as soon as some rule has failed (for runs that stop at the first violation). */
+  get failed(): boolean {
+    return this.errorCount > 0 || (this.semantic?.violationCount ?? 0) > 0;
+  }
+
   line(value: TraceLine, lineNo: number): void {
     const event = this.schema.line(value, lineNo);
     if (value.kind === 'header' && this.schema.header && !this.semantic && !this.options.schemaOnly) {

@@ -1,6 +1,8 @@
 /** Every verb of the CLI, in the order `raftcheck --help` lists them. One file per verb. */
 import type { Command } from '../command.js';
 import { diagramCommand } from './diagram.js';
+import { fuzzCommand } from './fuzz.js';
+import { replayCommand } from './replay.js';
 import { mutantsCommand } from './mutants.js';
 import { simulateCommand } from './simulate.js';
 import { specCommand } from './spec.js';
@@ -8,6 +10,8 @@ import { validateCommand } from './validate.js';
 
 export const COMMANDS: Command[] = [
   validateCommand,
+  fuzzCommand,
+  replayCommand,
   simulateCommand,
   diagramCommand,
   mutantsCommand,

@@ -1,0 +1,64 @@
+/**
+ * Regression cases: the minimal failing run of a fuzzing campaign, saved as a trace whose
+ * header carries the schedule and the implementation, so that it can be replayed exactly.
+ * Files are named `<rule>-<hash of schedule and implementation>.jsonl` and never overwritten.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Header, TraceLine } from '../../src/trace/schema.js';
+import { TraceFileWriter } from '../trace/writer.js';
+import { readTraceFile } from '../trace/reader.js';
+import type { Schedule } from './schedule.js';
+
+export interface RegressionMeta {
+  impl: string;
+  schedule: Schedule;
+  rule: string;
+  line: number;
+  message: string;
+  found: { seed: number; faults: string; runs: number };
+}
+
+export function caseHash(impl: string, schedule: Schedule): string {
+  const text = `${impl}\n${JSON.stringify(schedule)}`;
+  let h1 = 0x811c9dc5;
+  let h2 = 0x9e3779b9;
+  for (let i = 0; i < text.length; i++) {
+    h1 = Math.imul(h1 ^ text.charCodeAt(i), 0x01000193) >>> 0;
+    h2 = Math.imul(h2 ^ text.charCodeAt(i), 0x85ebca6b) >>> 0;
+  }
+  return (h1.toString(16).padStart(8, '0') + h2.toString(16).padStart(8, '0')).slice(0, 12);
+}
+
+/** Writes the case unless an identical one exists; returns its path and whether it was new. */
+export function saveRegression(dir: string, lines: TraceLine[], meta: RegressionMeta): { file: string; created: boolean } {
+  const file = path.join(dir, `${meta.rule}-${caseHash(meta.impl, meta.schedule)}.jsonl`);
+  if (fs.existsSync(file)) return { file, created: false };
+  const writer = new TraceFileWriter(file);
+  const [header, ...rest] = lines;
+  if (!header || header.kind !== 'header') throw new Error('a regression trace starts with its header');
+  writer.write({ ...header, meta: { ...(header.meta ?? {}), regression: meta } } as Header);
+  for (const line of rest.slice(0, meta.line - 1)) writer.write(line);
+  writer.close();
+  return { file, created: true };
+}
+
+/** Reads the regression metadata from a file's header; throws a one-line Error otherwise. */
+export function loadRegression(file: string): RegressionMeta {
+  let header: Header | null = null;
+  let problem: string | null = null;
+  readTraceFile(file, {
+    line(value) {
+      if (!header && value.kind === 'header') header = value;
+    },
+    error(e) {
+      if (e.line === 1) problem ??= `${file}:1: ${e.path}: ${e.message}`;
+    },
+  }, { shouldStop: () => header !== null || problem !== null });
+  if (problem) throw new Error(problem);
+  const meta = (header as Header | null)?.meta?.regression as RegressionMeta | undefined;
+  if (!meta || typeof meta.impl !== 'string' || typeof meta.rule !== 'string' || !meta.schedule || !Array.isArray(meta.schedule.fates)) {
+    throw new Error(`${file}:1: /meta/regression: not a regression case (no schedule and implementation in the header)`);
+  }
+  return meta;
+}

@@ -1,0 +1,101 @@
+/**
+ * A schedule: everything that happens to a cluster in one fuzzing run, as plain data that
+ * fast-check generates and shrinks, and that a regression file stores.
+ *
+ * - `fates`: what the network does to each message, in send order (cycling when exhausted):
+ *   lost, duplicated, and its delay. A shorter list, fewer losses, shorter delays are simpler.
+ * - `events`: faults and client operations at virtual times.
+ * - `seed`: the nodes' election timeout draws (uniform in 150-300 ms).
+ */
+import fc from 'fast-check';
+import type { Operation } from '../../src/trace/schema.js';
+
+export type Action =
+  | { type: 'partition'; side: number[] }
+  | { type: 'heal' }
+  | { type: 'crash'; node: number }
+  | { type: 'restart'; node: number }
+  | { type: 'client'; node: number; op: Operation };
+
+export interface Fate {
+  lose: boolean;
+  duplicate: boolean;
+  delay: number;
+}
+
+export interface Schedule {
+  version: 1;
+  nodes: number;
+  seed: number;
+  durationMs: number;
+  fates: Fate[];
+  events: Array<{ at: number; action: Action }>;
+}
+
+export type FaultLevel = 'none' | 'mild' | 'harsh' | 'swarm';
+export const FAULT_LEVELS: readonly FaultLevel[] = ['none', 'mild', 'harsh', 'swarm'];
+
+interface FaultMix {
+  losePercent: number;
+  duplicatePercent: number;
+  maxDelay: number;
+  partitions: boolean;
+  crashes: boolean;
+}
+
+const MIXES: Record<Exclude<FaultLevel, 'swarm'>, FaultMix> = {
+  none: { losePercent: 0, duplicatePercent: 0, maxDelay: 10, partitions: false, crashes: false },
+  mild: { losePercent: 5, duplicatePercent: 5, maxDelay: 30, partitions: true, crashes: true },
+  harsh: { losePercent: 20, duplicatePercent: 15, maxDelay: 200, partitions: true, crashes: true },
+};
+
+const opArb: fc.Arbitrary<Operation> = fc.oneof(
+  fc.integer({ min: 1, max: 5 }).map((value): Operation => ({ type: 'set', value })),
+  fc.constant<Operation>({ type: 'get' }),
+  fc.record({ expected: fc.option(fc.integer({ min: 1, max: 5 }), { nil: null }), value: fc.integer({ min: 1, max: 5 }) }).map((r): Operation => ({ type: 'cas', ...r })),
+);
+
+function scheduleFor(mix: FaultMix, nodes: fc.Arbitrary<number>, durationMs: number): fc.Arbitrary<Schedule> {
+  return nodes.chain((n) => {
+    const node = fc.integer({ min: 0, max: n - 1 });
+    const faults: Array<fc.Arbitrary<Action>> = [];
+    if (mix.partitions) {
+      faults.push(fc.array(fc.integer({ min: 0, max: 1 }), { minLength: n, maxLength: n }).map((side): Action => ({ type: 'partition', side })));
+      faults.push(fc.constant<Action>({ type: 'heal' }));
+    }
+    if (mix.crashes) {
+      faults.push(node.map((i): Action => ({ type: 'crash', node: i })));
+      faults.push(node.map((i): Action => ({ type: 'restart', node: i })));
+    }
+    const client = fc.record({ node, op: opArb }).map(({ node: i, op }): Action => ({ type: 'client', node: i, op }));
+    const action = faults.length > 0 ? fc.oneof({ arbitrary: client, weight: 3 }, ...faults.map((arbitrary) => ({ arbitrary, weight: 1 }))) : client;
+    const fate = fc.record({
+      lose: fc.integer({ min: 0, max: 99 }).map((x) => x < mix.losePercent),
+      duplicate: fc.integer({ min: 0, max: 99 }).map((x) => x < mix.duplicatePercent),
+      delay: fc.integer({ min: 1, max: mix.maxDelay }),
+    });
+    // fast-check 4 caps arrays at 10 items unless a size is given (GUIDE §5).
+    return fc.record({
+      version: fc.constant(1 as const),
+      nodes: fc.constant(n),
+      seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+      durationMs: fc.constant(durationMs),
+      fates: fc.array(fate, { minLength: 1, maxLength: 300, size: 'max' }),
+      events: fc.array(fc.record({ at: fc.integer({ min: 0, max: durationMs }), action }), { maxLength: 120, size: 'max' }),
+    });
+  });
+}
+
+/** Schedules for a fault level; `swarm` draws a different fault mix for every run. */
+export function scheduleArbitrary(level: FaultLevel, nodes: readonly number[], durationMs = 3000): fc.Arbitrary<Schedule> {
+  const nodeArb = fc.constantFrom(...nodes);
+  if (level !== 'swarm') return scheduleFor(MIXES[level], nodeArb, durationMs);
+  const swarmMix = fc.record({
+    losePercent: fc.constantFrom(0, 5, 20),
+    duplicatePercent: fc.constantFrom(0, 5, 15),
+    maxDelay: fc.constantFrom(10, 50, 250),
+    partitions: fc.boolean(),
+    crashes: fc.boolean(),
+  });
+  return swarmMix.chain((mix) => scheduleFor(mix, nodeArb, durationMs));
+}

@@ -1,0 +1,102 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { runCampaign } from '../harness/fuzz/campaign.js';
+import { resolveImplementation } from '../harness/fuzz/implementations.js';
+import { caseHash, loadRegression, saveRegression } from '../harness/fuzz/regression.js';
+import { runSchedule } from '../harness/fuzz/run-schedule.js';
+import { scheduleArbitrary, type Schedule } from '../harness/fuzz/schedule.js';
+import { createReferenceNode } from '../src/raft/node.js';
+import { findMutant } from '../harness/mutants/catalogue.js';
+import { cli } from './helpers/cli.js';
+
+const dir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'raftcheck-fuzz-'));
+
+describe('schedules', () => {
+  it('reach hundreds of fates and dozens of events (fast-check sizes set explicitly)', () => {
+    const samples = fc.sample(scheduleArbitrary('harsh', [3, 5]), { seed: 3, numRuns: 30 });
+    expect(Math.max(...samples.map((s) => s.fates.length))).toBeGreaterThan(100);
+    expect(Math.max(...samples.map((s) => s.events.length))).toBeGreaterThan(40);
+    expect(new Set(samples.map((s) => s.nodes))).toEqual(new Set([3, 5]));
+  });
+  it('"none" has no loss, duplication, partition or crash; swarm varies the mix', () => {
+    for (const s of fc.sample(scheduleArbitrary('none', [3]), { seed: 4, numRuns: 20 })) {
+      expect(s.fates.every((f) => !f.lose && !f.duplicate)).toBe(true);
+      expect(s.events.every((e) => e.action.type === 'client')).toBe(true);
+    }
+    const swarm = fc.sample(scheduleArbitrary('swarm', [3]), { seed: 5, numRuns: 40 });
+    expect(swarm.some((s) => s.events.every((e) => e.action.type === 'client'))).toBe(true);
+    expect(swarm.some((s) => s.events.some((e) => e.action.type === 'crash'))).toBe(true);
+  });
+  it('run deterministically', () => {
+    const [s] = fc.sample(scheduleArbitrary('harsh', [5]), { seed: 6, numRuns: 1 });
+    const a = runSchedule(s!, createReferenceNode, { keepLines: true });
+    const b = runSchedule(s!, createReferenceNode, { keepLines: true });
+    expect(JSON.stringify(b.lines)).toBe(JSON.stringify(a.lines));
+    expect(a.ok).toBe(true);
+  });
+  it('turn an implementation that throws into a located failure', () => {
+    const throwing = () => { throw new Error('boom'); };
+    const [s] = fc.sample(scheduleArbitrary('none', [3]), { seed: 7, numRuns: 1 });
+    expect(runSchedule(s!, throwing)).toMatchObject({ ok: false, error: { rule: 'exception', message: 'the implementation threw: boom' } });
+  });
+});
+
+describe('campaigns', () => {
+  it('find nothing in the reference', () => {
+    const r = runCampaign({ impl: 'reference', createNode: createReferenceNode, runs: 40, seed: 9, nodes: [3, 5], faults: 'swarm', durationMs: 2000 });
+    expect(r.failure).toBeNull();
+    expect(r.runs).toBe(40);
+  });
+  it('find and shrink the Figure 8 mutant, and save a case that replays', () => {
+    const m = findMutant('commit-old-term')!;
+    const r = runCampaign({ impl: 'mutant:commit-old-term', createNode: m.createNode, runs: 200, seed: 1, nodes: [3, 5], faults: 'mild', durationMs: 3000 });
+    expect(r.failure).not.toBeNull();
+    const { schedule, outcome } = r.failure!;
+    expect(schedule.events.length).toBeLessThanOrEqual(10);
+    const out = dir();
+    const meta = { impl: 'mutant:commit-old-term', schedule, rule: outcome.error!.rule, line: outcome.error!.line, message: outcome.error!.message, found: { seed: 1, faults: 'mild', runs: r.runs } };
+    const saved = saveRegression(out, outcome.lines, meta);
+    expect(saved.created).toBe(true);
+    expect(path.basename(saved.file)).toBe(`${meta.rule}-${caseHash(meta.impl, schedule)}.jsonl`);
+    expect(saveRegression(out, outcome.lines, meta).created).toBe(false); // never overwritten
+    expect(loadRegression(saved.file)).toEqual(meta);
+  });
+});
+
+describe('raftcheck fuzz and replay', () => {
+  it('fuzz: the reference passes a short campaign (exit 0) and a mutant fails it (exit 1) with a replay command', async () => {
+    const ok = await cli('fuzz', '--runs', '20', '--seed', '2', '--duration', '1s');
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/^reference: no failure in 20 runs/);
+    const out = dir();
+    const bad = await cli('fuzz', '--impl', 'mutant:vote-twice', '--runs', '50', '--seed', '1', '--out', out);
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toMatch(/FAILED \[conformance\.unexpected\]/);
+    const file = /regression case: (\S+)/.exec(bad.stdout)![1]!;
+    expect(bad.stdout).toContain(`npx raftcheck replay ${path.normalize(file)}`);
+    const replay = await cli('replay', file);
+    expect(replay.code).toBe(0);
+    expect(replay.stdout).toMatch(/mutant:vote-twice fails \[conformance\.unexpected\].*\(as expected\)\n.*reference passes \(as expected\)/);
+    const other = await cli('replay', '--impl', 'mutant:commit-old-term', file);
+    expect(other.code).toBe(0);
+  });
+  it('rejects bad options and files with exit 2 and one line', async () => {
+    for (const argv of [['fuzz', '--impl', 'nope'], ['fuzz', '--faults', 'brutal'], ['fuzz', '--runs', '0'], ['fuzz', '--impl', 'mutant:nope'], ['replay'], ['replay', 'missing.jsonl'], ['replay', 'traces/examples/valid/election-3.jsonl']]) {
+      const r = await cli(...argv);
+      expect(r.code, argv.join(' ')).toBe(2);
+      expect(r.stderr.split('\n')[0]).toMatch(/^raftcheck (fuzz|replay): /);
+    }
+  });
+});
+
+describe('implementations by name', () => {
+  it('resolve the reference and mutants, and explain unknown names', () => {
+    expect(resolveImplementation('reference')).toBe(createReferenceNode);
+    expect(typeof resolveImplementation('mutant:vote-twice')).toBe('function');
+    expect(resolveImplementation('x')).toEqual({ error: expect.stringMatching(/unknown implementation 'x'/) });
+  });
+  void ({} as Schedule);
+});

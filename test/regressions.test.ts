@@ -1,0 +1,33 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { resolveImplementation } from '../harness/fuzz/implementations.js';
+import { loadRegression } from '../harness/fuzz/regression.js';
+import { runSchedule } from '../harness/fuzz/run-schedule.js';
+
+// Every case the fuzzer ever saved is replayed: a mutant's recorded failure must reproduce,
+// and the reference must pass the same schedule.
+const DIR = 'traces/regressions';
+const files = fs.existsSync(DIR) ? fs.readdirSync(DIR).filter((f) => f.endsWith('.jsonl')).sort() : [];
+
+describe('regression cases in traces/regressions/', () => {
+  it('there is at least one case (the suite grows from found bugs)', () => expect(files.length).toBeGreaterThan(0));
+  for (const file of files) {
+    const meta = loadRegression(path.join(DIR, file));
+    if (meta.impl !== 'reference') {
+      it(`${file}: ${meta.impl} still fails [${meta.rule}]`, () => {
+        const impl = resolveImplementation(meta.impl);
+        if ('error' in impl) throw new Error(impl.error);
+        const outcome = runSchedule(meta.schedule, impl);
+        expect(outcome.ok).toBe(false);
+        expect(outcome.error!.rule).toBe(meta.rule);
+        expect(outcome.error!.line).toBe(meta.line);
+      });
+    }
+    it(`${file}: the reference passes the same schedule`, () => {
+      const outcome = runSchedule(meta.schedule, resolveImplementation('reference') as Exclude<ReturnType<typeof resolveImplementation>, { error: string }>);
+      expect(outcome.error).toBeUndefined();
+      expect(outcome.ok).toBe(true);
+    });
+  }
+});
