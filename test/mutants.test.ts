@@ -14,20 +14,23 @@ describe('bug catalogue', () => {
   });
 
   for (const m of MUTANTS) {
-    it(`catches ${m.name} within 20 runs from seed 1`, () => {
-      const r = huntMutant(m.createNode, { runs: 20, seed: 1 });
-      expect(r.detected, `${m.name} survived 20 runs`).toBe(true);
-      expect(r.rule).toMatch(/^(conformance\.|[a-z-]+$)/);
-      expect(r.seed).toBe(r.runs + 0);
+    it(`catches ${m.name} within 100 schedules from seed 1`, () => {
+      const r = huntMutant(m, { runs: 100, seed: 1, shrink: false });
+      expect(r.detected, `${m.name} survived 100 schedules`).toBe(true);
+      expect(r.rule).toMatch(/^(conformance\.[a-z]+|[a-z-]+)$/);
     });
   }
 
-  it('does not flag the reference itself over the same runs', () => {
-    expect(huntMutant(createReferenceNode, { runs: 20, seed: 1 })).toEqual({ detected: false, runs: 20 });
+  it('does not flag the reference itself over the same schedules', () => {
+    const reference = { name: 'none', description: 'the reference itself', createNode: createReferenceNode };
+    expect(huntMutant(reference, { runs: 100, seed: 1 })).toEqual({ detected: false, runs: 100 });
   });
 
-  it('stops when asked to', () => {
-    expect(huntMutant(createReferenceNode, { runs: 20, seed: 1, shouldStop: () => true })).toEqual({ detected: false, runs: 0 });
+  it('shrinks a counterexample to a handful of schedule events', () => {
+    const r = huntMutant(findMutant('vote-twice')!, { runs: 100, seed: 1 });
+    expect(r.detected).toBe(true);
+    expect(r.scheduleEvents).toBeLessThanOrEqual(5);
+    expect(r.traceEvents).toBeLessThanOrEqual(60);
   });
 });
 
@@ -38,9 +41,9 @@ describe('raftcheck mutants', () => {
     expect(r.stdout.split('\n').filter(Boolean)).toHaveLength(MUTANTS.length);
   });
   it('hunts chosen mutants and prints the table without writing MUTANTS.md', async () => {
-    const r = await cli('mutants', '--only', 'vote-twice,commit-old-term', '--runs', '10', '--no-write');
+    const r = await cli('mutants', '--only', 'vote-twice,keep-vote-on-new-term', '--runs', '50', '--no-write');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/\| `vote-twice` \| .* \| yes \| 1 \|/);
+    expect(r.stdout).toMatch(/\| `vote-twice` \| .* \| yes \| \d+ \|/);
     expect(r.stdout).toMatch(/2 of 2 mutants caught/);
   });
   it('rejects unknown mutants and bad options with exit 2', async () => {

@@ -18,6 +18,8 @@ export interface CampaignOptions {
   /** fast-check's own wall-clock budget (set by the CLI, the only place that reads clocks). */
   timeLimitMs?: number;
   onRun?: (runs: number, events: number, failed: boolean) => void;
+  /** Shrink a failure to a minimal schedule (default true). */
+  shrink?: boolean;
 }
 
 export interface CampaignResult {
@@ -48,6 +50,7 @@ export function runCampaign(options: CampaignOptions): CampaignResult {
   const details = fc.check(property, {
     seed: options.seed,
     numRuns: options.runs,
+    endOnFailure: options.shrink === false,
     ...(options.timeLimitMs ? { interruptAfterTimeLimit: options.timeLimitMs, markInterruptAsFailure: false } : {}),
   });
   if (!details.failed || !details.counterexample) return { runs: details.numRuns, executions: runs, events, interrupted: details.interrupted, failure: null };

@@ -65,7 +65,7 @@ export function runSchedule(schedule: Schedule, createNode: NodeFactory, options
   let n = 0;
   const cluster = new Cluster({
     ids: nodeIds(schedule.nodes),
-    node: DEFAULT_NODE_CONFIG,
+    node: { ...DEFAULT_NODE_CONFIG, maxEntriesPerMessage: schedule.batch ?? DEFAULT_NODE_CONFIG.maxEntriesPerMessage },
     random: createRandom(schedule.seed),
     network: scheduleNetwork(schedule),
     sink: {

@@ -6,6 +6,8 @@
  *   lost, duplicated, and its delay. A shorter list, fewer losses, shorter delays are simpler.
  * - `events`: faults and client operations at virtual times.
  * - `seed`: the nodes' election timeout draws (uniform in 150-300 ms).
+ * - `batch`: the most entries one AppendEntries carries (small batches make followers catch
+ *   up over several requests, where commitIndex rules matter).
  */
 import fc from 'fast-check';
 import type { Operation } from '../../src/trace/schema.js';
@@ -28,6 +30,7 @@ export interface Schedule {
   nodes: number;
   seed: number;
   durationMs: number;
+  batch: number;
   fates: Fate[];
   events: Array<{ at: number; action: Action }>;
 }
@@ -80,6 +83,7 @@ function scheduleFor(mix: FaultMix, nodes: fc.Arbitrary<number>, durationMs: num
       nodes: fc.constant(n),
       seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
       durationMs: fc.constant(durationMs),
+      batch: fc.constantFrom(64, 4, 1),
       fates: fc.array(fate, { minLength: 1, maxLength: 300, size: 'max' }),
       events: fc.array(fc.record({ at: fc.integer({ min: 0, max: durationMs }), action }), { maxLength: 120, size: 'max' }),
     });

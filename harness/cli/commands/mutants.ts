@@ -13,13 +13,14 @@ export const mutantsCommand: Command = {
   help: `Usage: raftcheck mutants [--runs N] [--seed S] [--time-limit D] [--only NAME,...] [--no-write]
 
 Each mutant is the reference node with one rule broken (see harness/mutants/catalogue.ts).
-For each, faulty runs of a cluster of mutant nodes are simulated (run i uses seed S+i) and
-checked by every rule until one fails. A mutant that is never caught is a finding: the
-schedules or the checker must improve. Prints a table and writes it to MUTANTS.md.
+For each, a fuzzing campaign (fast-check schedules, swarm faults, seed S) runs a cluster of
+mutant nodes, checking every event, until a run fails; that run is shrunk to a minimal
+counterexample. A mutant that is never caught is a finding: the schedules or the checker
+must improve. Prints a table and writes it to MUTANTS.md.
 
 Options:
-  --runs N         runs per mutant before giving up (default 100)
-  --seed S         seed of the first run (default 1)
+  --runs N         schedules per mutant before giving up (default 300)
+  --seed S         fast-check seed (default 1)
   --time-limit D   wall-clock budget per mutant, e.g. 30s (default 30s)
   --only NAMES     hunt only these mutants (comma-separated)
   --list           list the mutants and exit
@@ -42,7 +43,7 @@ Exit codes: 0 every mutant caught; 1 some mutant survived; 2 usage error.
       for (const m of MUTANTS) io.out(`${m.name.padEnd(28)} ${m.description}\n`);
       return EXIT.ok;
     }
-    const runs = intOption('runs', values.runs, 100, 1);
+    const runs = intOption('runs', values.runs, 300, 1);
     const seed = intOption('seed', values.seed, 1, -Number.MAX_SAFE_INTEGER);
     const limit = durationOption('time-limit', values['time-limit'], 30_000);
     const names = values.only?.split(',').map((s) => s.trim()).filter(Boolean);
@@ -51,24 +52,24 @@ Exit codes: 0 every mutant caught; 1 some mutant survived; 2 usage error.
 
     const rows: Array<{ name: string; description: string; result: HuntResult; ms: number }> = [];
     for (const m of chosen) {
-      // Wall-clock time is read here, at the CLI edge, and only to stop early.
+      // Wall-clock time is read here, at the CLI edge: time to the first failure, and a budget.
       const started = performance.now();
-      const result = huntMutant(m.createNode, { runs, seed, shouldStop: () => performance.now() - started > limit });
-      const ms = performance.now() - started;
+      let ms = Infinity;
+      const result = huntMutant(m, { runs, seed, timeLimitMs: limit, onFirstFailure: () => (ms = performance.now() - started) });
       rows.push({ name: m.name, description: m.description, result, ms });
-      io.err(`${m.name}: ${result.detected ? `caught by ${result.rule} in run ${result.runs} (seed ${result.seed})` : `NOT caught in ${result.runs} runs`} (${ms.toFixed(0)} ms)\n`);
+      io.err(`${m.name}: ${result.detected ? `caught by ${result.rule} in run ${result.runs}, shrunk to ${result.scheduleEvents} schedule events` : `NOT caught in ${result.runs} runs`} (${ms === Infinity ? '-' : ms.toFixed(0)} ms to first failure)\n`);
     }
-    const header = '| mutant | what it breaks | caught | runs | time to first failure | rule that caught it | events to the violation | replay |\n| --- | --- | --- | --- | --- | --- | --- | --- |';
+    const header = '| mutant | what it breaks | caught | runs | time to first failure | rule that caught it | shrunk: schedule events / trace events | replay |\n| --- | --- | --- | --- | --- | --- | --- | --- |';
     const body = rows.map(({ name, description, result, ms }) => {
-      const replay = result.detected ? `\`raftcheck mutants --only ${name} --runs ${result.runs} --seed ${seed}\`` : '';
-      return `| \`${name}\` | ${description} | ${result.detected ? 'yes' : '**no**'} | ${result.runs} | ${ms.toFixed(0)} ms | ${result.rule ? `\`${result.rule}\`` : ''} | ${result.events ?? ''} | ${replay} |`;
+      const replay = result.detected ? `\`raftcheck fuzz --impl mutant:${name} --seed ${seed} --runs ${result.runs} --faults swarm\`` : '';
+      return `| \`${name}\` | ${description} | ${result.detected ? 'yes' : '**no**'} | ${result.runs} | ${ms === Infinity ? '-' : `${ms.toFixed(0)} ms`} | ${result.rule ? `\`${result.rule}\`` : ''} | ${result.detected ? `${result.scheduleEvents} / ${result.traceEvents}` : ''} | ${replay} |`;
     });
     const caught = rows.filter((r) => r.result.detected);
-    const times = caught.map((r) => r.ms).sort((a, b) => a - b);
+    const times = caught.map((r) => r.ms).filter((x) => x !== Infinity).sort((a, b) => a - b);
     const summary = `${caught.length} of ${rows.length} mutants caught; time to first failure: median ${times.length ? times[Math.floor(times.length / 2)]!.toFixed(0) : '-'} ms, worst ${times.length ? times.at(-1)!.toFixed(0) : '-'} ms.`;
     io.out(`${header}\n${body.join('\n')}\n\n${summary}\n`);
     if (!values['no-write'] && !names) {
-      const doc = `# Bug catalogue\n\nWritten by \`raftcheck mutants --runs ${runs} --seed ${seed}\`. Each mutant is the reference node with one rule broken; run i of a hunt simulates a faulty cluster of mutant nodes from seed ${seed}+i (3 and 5 nodes alternately; loss, duplication, partitions, crashes, clients; every third run with long delays and small batches) and checks it with every rule. The number of events is the line of the first violation in the failing trace (shrinking to a minimal counterexample comes with the fuzzer).\n\n${header}\n${body.join('\n')}\n\n${summary}\n`;
+      const doc = `# Bug catalogue\n\nWritten by \`raftcheck mutants --runs ${runs} --seed ${seed}\`. Each mutant is the reference node with one rule broken (\`harness/mutants/catalogue.ts\`). A fuzzing campaign (fast-check, swarm faults: a different mix of loss, duplication, delays, partitions, crashes and batch sizes per run) runs a cluster of mutant nodes and checks every event until a run fails; the failing schedule is then shrunk. *Time to first failure* excludes shrinking; the last columns give the size of the shrunk counterexample.\n\n${header}\n${body.join('\n')}\n\n${summary}\n`;
       writeFileAtomic(path.join(ROOT, 'MUTANTS.md'), doc, { overwrite: true });
       io.err('wrote MUTANTS.md\n');
     }
