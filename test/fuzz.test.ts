@@ -100,3 +100,21 @@ describe('implementations by name', () => {
   });
   void ({} as Schedule);
 });
+
+describe('bounded liveness', () => {
+  const [s] = fc.sample(scheduleArbitrary('harsh', [3]), { seed: 21, numRuns: 1 });
+  it('after the faults, a leader is elected and a write commits within the window', () => {
+    const r = runSchedule(s!, createReferenceNode, { keepLines: true });
+    expect(r.ok).toBe(true);
+    const live = r.lines.filter((l) => l.kind === 'client_response' && l.client === 'liveness' && l.result.status === 'ok');
+    expect(live.length).toBeGreaterThanOrEqual(1);
+    expect(r.lines.some((l) => l.kind === 'heal' || l.kind === 'restart' || l.kind === 'client_request')).toBe(true);
+  });
+  it('is reported as its own class of failure when the window is too short', () => {
+    const r = runSchedule(s!, createReferenceNode, { livenessWindowMs: 5 });
+    expect(r).toMatchObject({ ok: false, error: { rule: 'liveness', message: expect.stringMatching(/within 5 ms after the last fault healed/) } });
+  });
+  it('can be switched off', () => {
+    expect(runSchedule(s!, createReferenceNode, { livenessWindowMs: 5, liveness: false }).ok).toBe(true);
+  });
+});

@@ -21,14 +21,62 @@ export interface ScheduleOutcome {
   events: number;
 }
 
-function scheduleNetwork(schedule: Schedule): NetworkModel {
+/**
+ * The schedule's network. Once healed it loses and duplicates nothing and delivers within
+ * 10 ms: liveness needs broadcastTime ≪ electionTimeout (paper §5.6), and long delays are a
+ * fault like any other.
+ */
+function scheduleNetwork(schedule: Schedule): NetworkModel & { healed: boolean } {
   let next = 0;
   return {
+    healed: false,
     fate() {
       const f = schedule.fates[next++ % schedule.fates.length]!;
+      if (this.healed) return { kind: 'deliver', delays: [1 + (f.delay % 10)] };
       if (f.lose) return { kind: 'lose' };
       return { kind: 'deliver', delays: f.duplicate ? [f.delay, f.delay + 1] : [f.delay] };
     },
+  };
+}
+
+/** Virtual time allowed, after the last fault heals, to elect a leader and commit a write. */
+export const DEFAULT_LIVENESS_WINDOW = 10 * DEFAULT_NODE_CONFIG.electionTimeout.max;
+
+/**
+ * Bounded liveness: once every fault is over (partitions healed, crashed nodes restarted,
+ * the network reliable), a leader must be elected and a client write must commit within the
+ * window. A client keeps submitting one write, following not_leader hints.
+ */
+function checkLiveness(cluster: Cluster, network: { healed: boolean }, healAt: number, window: number): { ok: true } | { ok: false; message: string } {
+  cluster.at(healAt, () => {
+    if (cluster.partitioned) cluster.heal();
+    for (const id of cluster.ids) if (!cluster.isUp(id)) cluster.restart(id);
+    network.healed = true;
+  });
+  let committed = false;
+  let guess = 0;
+  let requestId = 0;
+  cluster.onClientResponse((r) => {
+    if (r.client !== 'liveness') return;
+    if (r.result.status === 'ok') committed = true;
+    else if (r.result.status === 'not_leader' && r.result.leaderHint) guess = cluster.ids.indexOf(r.result.leaderHint);
+    else guess = (guess + 1) % cluster.ids.length;
+  });
+  const attempt = (at: number) => {
+    if (at > healAt + window) return;
+    cluster.at(at, () => {
+      if (committed) return;
+      cluster.clientRequest(cluster.ids[guess]!, 'liveness', ++requestId, { type: 'set', value: 'live' });
+      attempt(at + 100);
+    });
+  };
+  attempt(healAt);
+  cluster.runUntil(healAt + window);
+  if (committed) return { ok: true };
+  const leader = cluster.views().some((v) => v.role === 'leader');
+  return {
+    ok: false,
+    message: `${leader ? 'a client write was not committed' : 'no leader was elected'} within ${window} ms after the last fault healed (at ${healAt} ms)`,
   };
 }
 
@@ -58,16 +106,25 @@ function perform(cluster: Cluster, action: Action): void {
   }
 }
 
-export function runSchedule(schedule: Schedule, createNode: NodeFactory, options: { keepLines?: boolean; meta?: Record<string, unknown> } = {}): ScheduleOutcome {
+export interface RunOptions {
+  keepLines?: boolean;
+  meta?: Record<string, unknown>;
+  /** Check bounded liveness after the schedule's faults (default on), within this window. */
+  liveness?: boolean;
+  livenessWindowMs?: number;
+}
+
+export function runSchedule(schedule: Schedule, createNode: NodeFactory, options: RunOptions = {}): ScheduleOutcome {
   clientRequests = 0;
   const validation = new TraceValidation({ maxErrors: 1 });
   const lines: TraceLine[] = [];
   let n = 0;
+  const network = scheduleNetwork(schedule);
   const cluster = new Cluster({
     ids: nodeIds(schedule.nodes),
     node: { ...DEFAULT_NODE_CONFIG, maxEntriesPerMessage: schedule.batch ?? DEFAULT_NODE_CONFIG.maxEntriesPerMessage },
     random: createRandom(schedule.seed),
-    network: scheduleNetwork(schedule),
+    network,
     sink: {
       write(line) {
         n++;
@@ -85,6 +142,13 @@ export function runSchedule(schedule: Schedule, createNode: NodeFactory, options
     for (const e of [...schedule.events].sort((a, b) => a.at - b.at)) cluster.at(e.at, () => perform(cluster, e.action));
     while (!validation.failed && cluster.stepOnce()) {
       if (cluster.time > schedule.durationMs) break;
+    }
+    if (!validation.failed && options.liveness !== false) {
+      const live = checkLiveness(cluster, network, Math.max(cluster.time, schedule.durationMs), options.livenessWindowMs ?? DEFAULT_LIVENESS_WINDOW);
+      const report = validation.finish('schedule', { lines: n, bytes: 0 });
+      if (!report.valid) return { ok: false, error: report.errors[0]!, lines, events: n };
+      if (!live.ok) return { ok: false, error: { line: n, rule: 'liveness', path: '/', message: live.message }, lines, events: n };
+      return { ok: true, lines, events: n };
     }
   } catch (error) {
     const message = `the implementation threw: ${error instanceof Error ? error.message : String(error)}`;

@@ -13,7 +13,10 @@ export const fuzzCommand: Command = {
 Generates schedules (message loss, duplication and delays; partitions; crashes and restarts;
 client set/get/cas operations; election timeout draws) with fast-check, runs the cluster on
 each in virtual time, and checks every event as it is written (conformance, invariants,
-linearizability), stopping a run at its first violation. A failing schedule is shrunk to a
+linearizability), stopping a run at its first violation. After the schedule's faults, every
+partition heals, crashed nodes restart and the network turns reliable and fast: within
+10 × the maximum election timeout a leader must be elected and a client write must commit
+(bounded liveness, reported as rule 'liveness'). A failing schedule is shrunk to a
 minimal one and saved as traces/regressions/<rule>-<hash>.jsonl (never overwriting), which
 'npm test' replays from then on.
 
