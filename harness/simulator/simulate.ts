@@ -70,44 +70,45 @@ function randomPartition(cluster: Cluster, random: Random): void {
   }
 }
 
-/** Schedules recurring faults: each starts after a random wait around `every` and ends after a shorter one. */
+/**
+ * A fault that recurs: it begins a random while (around `every`) after the previous one ended,
+ * and ends `duration` later. `begin` starts it and returns what ends it.
+ */
+function recurring(cluster: Cluster, random: Random, every: number, end: number, duration: { min: number; max: number }, begin: () => () => void): void {
+  const next = (from: number) => {
+    const start = from + random.int(Math.ceil(every / 2), Math.ceil((every * 3) / 2));
+    if (start >= end) return;
+    cluster.at(start, () => {
+      const stop = begin();
+      cluster.at(start + random.int(duration.min, duration.max), () => {
+        stop();
+        next(cluster.time);
+      });
+    });
+  };
+  next(0);
+}
+
+/** Partitions heal after a quarter to a half of `partitionEvery`; a crashed node restarts after an eighth to a third of `crashEvery`. */
 function scheduleFaults(cluster: Cluster, random: Random, options: SimulationOptions): void {
   const end = options.durationMs;
-  if (options.partitionEvery > 0) {
-    const every = options.partitionEvery;
-    const next = (from: number) => {
-      const start = from + random.int(Math.ceil(every / 2), Math.ceil((every * 3) / 2));
-      if (start >= end) return;
-      cluster.at(start, () => {
-        randomPartition(cluster, random);
-        cluster.at(start + random.int(Math.ceil(every / 4), Math.ceil(every / 2)), () => {
-          cluster.heal();
-          next(cluster.time);
-        });
-      });
-    };
-    next(0);
+  const p = options.partitionEvery;
+  if (p > 0) {
+    recurring(cluster, random, p, end, { min: Math.ceil(p / 4), max: Math.ceil(p / 2) }, () => {
+      randomPartition(cluster, random);
+      return () => cluster.heal();
+    });
   }
-  if (options.crashEvery > 0) {
-    const every = options.crashEvery;
-    const next = (from: number) => {
-      const at = from + random.int(Math.ceil(every / 2), Math.ceil((every * 3) / 2));
-      if (at >= end) return;
-      cluster.at(at, () => {
-        const up = cluster.ids.filter((id) => cluster.isUp(id));
-        const victim = random.pick(up);
-        cluster.crash(victim);
-        cluster.at(at + random.int(Math.ceil(every / 8), Math.ceil(every / 3)), () => {
-          cluster.restart(victim);
-          next(cluster.time);
-        });
-      });
-    };
-    next(0);
+  const c = options.crashEvery;
+  if (c > 0) {
+    recurring(cluster, random, c, end, { min: Math.ceil(c / 8), max: Math.ceil(c / 3) }, () => {
+      const victim = random.pick(cluster.ids.filter((id) => cluster.isUp(id)));
+      cluster.crash(victim);
+      return () => cluster.restart(victim);
+    });
   }
 }
 
-/** Runs one simulation; `createNode` swaps the reference for another implementation (a mutant, an adapter). */
 export function simulate(options: SimulationOptions, sink: TraceSink, createNode?: NodeFactory): SimulationResult {
   const root = createRandom(options.seed);
   const cluster = new Cluster({
