@@ -7,7 +7,7 @@ import { EtcdFormatError, importEtcdTrace } from '../harness/importers/etcd.js';
 import { ClusterInvariants } from '../harness/checker/invariants/cluster-invariants.js';
 import type { Violation } from '../harness/checker/violation.js';
 
-const ETCD = '../shared/external/etcd-raft/etcd-raft-pr204-example.ndjson';
+const ETCD = 'traces/external/etcd-raft/etcd-raft-pr204-example.ndjson';
 
 describe('etcd trace importer', () => {
   const imported = importEtcdTrace(fs.readFileSync(ETCD, 'utf8'));

@@ -9,7 +9,7 @@ import { stepRegister } from '../harness/checker/linearizability/register-model.
 import { JepsenFormatError, parseJepsenHistory } from '../harness/importers/jepsen.js';
 import type { Operation } from '../src/trace/schema.js';
 
-const JEPSEN = '../shared/external/porcupine/jepsen';
+const JEPSEN = 'traces/external/porcupine/jepsen';
 const LINEARIZABLE = new Set(['002', '005', '007', '018']); // from EXPECTED.md
 
 function op(id: number, client: string, o: Operation, outcome: Outcome, call: number, ret: number): HistoryOp {

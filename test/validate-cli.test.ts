@@ -94,12 +94,12 @@ describe('raftcheck validate', () => {
   });
 
   it('validates Jepsen histories and etcd traces through importers', async () => {
-    const ok = await cli('validate', '--format', 'jepsen', '../shared/external/porcupine/jepsen/etcd_018.log');
+    const ok = await cli('validate', '--format', 'jepsen', 'traces/external/porcupine/jepsen/etcd_018.log');
     expect(ok.code).toBe(0);
-    const bad = await cli('validate', '--format', 'jepsen', '../shared/external/porcupine/jepsen/etcd_001.log');
+    const bad = await cli('validate', '--format', 'jepsen', 'traces/external/porcupine/jepsen/etcd_001.log');
     expect(bad.code).toBe(1);
     expect(bad.stdout).toMatch(/etcd_001\.log:\d+: \/: the history of 86 operations is not linearizable/);
-    const etcd = await cli('validate', '--format', 'etcd', '../shared/external/etcd-raft/etcd-raft-pr204-example.ndjson');
+    const etcd = await cli('validate', '--format', 'etcd', 'traces/external/etcd-raft/etcd-raft-pr204-example.ndjson');
     expect(etcd.code).toBe(0);
     expect(etcd.stdout).toMatch(/valid \(\d+ events; not modelled: .*28 MsgHeartbeat/);
     const garbage = await cli('validate', '--format', 'jepsen', file('g.log', 'hello\n'));

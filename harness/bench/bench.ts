@@ -27,7 +27,7 @@ import { readLines } from '../trace/reader.js';
 import { validateTraceFile } from '../validate/validate-file.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const JEPSEN = path.resolve(ROOT, '../shared/external/porcupine/jepsen');
+const JEPSEN = path.resolve(ROOT, 'traces/external/porcupine/jepsen');
 const quick = process.argv.includes('--quick');
 const RUNS = quick ? 1 : 3;
 
