@@ -52,7 +52,6 @@ function checkLiveness(cluster: Cluster, network: { healed: boolean }, healAt: n
     if (cluster.partitioned) cluster.heal();
     for (const id of cluster.ids) if (!cluster.isUp(id)) cluster.restart(id);
     network.healed = true;
-    cluster.setNaturalElections(true);
   });
   let committed = false;
   let guess = 0;
@@ -100,9 +99,6 @@ function perform(cluster: Cluster, action: Action): void {
     case 'restart':
       if (!cluster.isUp(ids[action.node]!)) cluster.restart(ids[action.node]!);
       return;
-    case 'timeout':
-      cluster.fireTimer(ids[action.node]!, 'election');
-      return;
     case 'client':
       // Each client operation is its own client: the history stays simple to read.
       cluster.clientRequest(ids[action.node]!, `c${++clientRequests}`, 1, action.op);
@@ -142,7 +138,6 @@ export function runSchedule(schedule: Schedule, createNode: NodeFactory, options
     createNode,
   });
   try {
-    cluster.setNaturalElections(schedule.naturalElections !== false);
     cluster.start();
     for (const e of [...schedule.events].sort((a, b) => a.at - b.at)) cluster.at(e.at, () => perform(cluster, e.action));
     while (!validation.failed && cluster.stepOnce()) {

@@ -8,9 +8,6 @@
  * - `seed`: the nodes' election timeout draws (uniform in 150-300 ms).
  * - `batch`: the most entries one AppendEntries carries (small batches make followers catch
  *   up over several requests, where commitIndex rules matter).
- * - `naturalElections`: whether election timers fire by themselves; when false, elections
- *   happen only at the schedule's `timeout` events, which lets shrinking remove the elections
- *   a counterexample does not need.
  */
 import fc from 'fast-check';
 import type { Operation } from '../../src/trace/schema.js';
@@ -20,8 +17,7 @@ export type Action =
   | { type: 'heal' }
   | { type: 'crash'; node: number }
   | { type: 'restart'; node: number }
-  | { type: 'client'; node: number; op: Operation }
-  | { type: 'timeout'; node: number };
+  | { type: 'client'; node: number; op: Operation };
 
 export interface Fate {
   lose: boolean;
@@ -35,7 +31,6 @@ export interface Schedule {
   seed: number;
   durationMs: number;
   batch: number;
-  naturalElections?: boolean;
   fates: Fate[];
   events: Array<{ at: number; action: Action }>;
 }
@@ -76,8 +71,7 @@ function scheduleFor(mix: FaultMix, nodes: fc.Arbitrary<number>, durationMs: num
       faults.push(node.map((i): Action => ({ type: 'restart', node: i })));
     }
     const client = fc.record({ node, op: opArb }).map(({ node: i, op }): Action => ({ type: 'client', node: i, op }));
-    const timeout = node.map((i): Action => ({ type: 'timeout', node: i }));
-    const action = fc.oneof({ arbitrary: client, weight: 3 }, { arbitrary: timeout, weight: 1 }, ...faults.map((arbitrary) => ({ arbitrary, weight: 1 })));
+    const action = faults.length > 0 ? fc.oneof({ arbitrary: client, weight: 3 }, ...faults.map((arbitrary) => ({ arbitrary, weight: 1 }))) : client;
     const fate = fc.record({
       lose: fc.integer({ min: 0, max: 99 }).map((x) => x < mix.losePercent),
       duplicate: fc.integer({ min: 0, max: 99 }).map((x) => x < mix.duplicatePercent),
@@ -90,8 +84,6 @@ function scheduleFor(mix: FaultMix, nodes: fc.Arbitrary<number>, durationMs: num
       seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
       durationMs: fc.constant(durationMs),
       batch: fc.constantFrom(64, 4, 1),
-      // Mostly true; oneof shrinks towards its first branch, so a counterexample tries false.
-      naturalElections: fc.oneof({ arbitrary: fc.constant(false), weight: 1 }, { arbitrary: fc.constant(true), weight: 4 }),
       fates: fc.array(fate, { minLength: 1, maxLength: 300, size: 'max' }),
       events: fc.array(fc.record({ at: fc.integer({ min: 0, max: durationMs }), action }), { maxLength: 120, size: 'max' }),
     });

@@ -64,12 +64,6 @@ export class Cluster {
   private messageCounter = 0;
   private readonly createNode: NodeFactory;
   private readonly responseListeners: Array<(r: ClientResponse) => void> = [];
-  /**
-   * While false, election timers that come due are held back instead of firing: elections
-   * then happen only when a driver fires them (fuzzing schedules shrink better that way).
-   */
-  private naturalElections = true;
-  private readonly heldElections = new Map<string, number>();
   /** Called after every node step (for checks that run as the cluster goes). */
   readonly stepListeners: Array<(node: string) => void> = [];
   lines = 0;
@@ -175,10 +169,6 @@ export class Cluster {
       case 'timer': {
         const m = this.member(item.node);
         if (!m.node || m.timers[item.timer] !== item.generation) return; // re-armed, cancelled or crashed
-        if (item.timer === 'election' && !this.naturalElections) {
-          this.heldElections.set(m.id, item.generation);
-          return;
-        }
         m.timers[item.timer]++; // fired: it must be re-armed to fire again
         this.input(m, { type: 'timeout', timer: item.timer }, { kind: 'timeout', timer: item.timer });
         return;
@@ -200,17 +190,6 @@ export class Cluster {
     if (!m.node) return false;
     this.input(m, { type: 'client_request', client, requestId, op }, { kind: 'client_request', client, requestId, op });
     return true;
-  }
-
-  /** Holds back (false) or lets fire (true) the election timers that come due. */
-  setNaturalElections(on: boolean): void {
-    this.naturalElections = on;
-    if (!on) return;
-    // Timers held back while elections were driven fire now, if nothing re-armed them since.
-    for (const [id, generation] of this.heldElections) {
-      this.queue.push(this.time, { kind: 'timer', node: id, timer: 'election', generation });
-    }
-    this.heldElections.clear();
   }
 
   /** Fires a node's timer now, whatever was armed (drivers force split votes and the like with it). */
