@@ -74,12 +74,12 @@ describe('raftcheck fuzz and replay', () => {
     const out = dir();
     const bad = await cli('fuzz', '--impl', 'mutant:vote-twice', '--runs', '50', '--seed', '1', '--out', out);
     expect(bad.code).toBe(1);
-    expect(bad.stdout).toMatch(/FAILED \[conformance\.unexpected\]/);
+    expect(bad.stdout).toMatch(/FAILED \[vote-once\]/);
     const file = /regression case: (\S+)/.exec(bad.stdout)![1]!;
     expect(bad.stdout).toContain(`npx raftcheck replay ${path.normalize(file)}`);
     const replay = await cli('replay', file);
     expect(replay.code).toBe(0);
-    expect(replay.stdout).toMatch(/mutant:vote-twice fails \[conformance\.unexpected\].*\(as expected\)\n.*reference passes \(as expected\)/);
+    expect(replay.stdout).toMatch(/mutant:vote-twice fails \[vote-once\].*\(as expected\)\n.*reference passes \(as expected\)/);
     const other = await cli('replay', '--impl', 'mutant:commit-old-term', file);
     expect(other.code).toBe(0);
   });

@@ -99,8 +99,10 @@ export class SemanticChecker {
   event(e: TraceEvent, line: number): void {
     // Only whether the trace constrains anything matters: stop looking once it does.
     if (this.constraining === 0 && (STATE_CHANGES.has(e.kind) || ('state' in e && e.state !== undefined && Object.keys(e.state).length > 0))) this.constraining++;
-    this.conformance?.event(e, line);
+    // Invariants first: when a step breaks a named safety property and the reference on the
+    // same line, the property (Figure 8, Election Safety, ...) is the better first verdict.
     this.invariants.event(e, line);
+    this.conformance?.event(e, line);
     if (this.on(LINEARIZABILITY_RULE.id)) this.history.event(e, line);
     this.recentLines[this.recentCount % WINDOW] = line;
     this.recentEvents[this.recentCount % WINDOW] = e;
