@@ -106,7 +106,10 @@ describe('transition coverage of traces', () => {
     const dot = toDot(d, coverage);
     expect(dot).toContain(`label="transition coverage: ${summary}"`);
     expect(dot.match(/ color="#d62728"/g)).toHaveLength(d.transitions.length - taken);
-    expect(dot).toMatch(/"leader" -> "leader" \[label="AppendEntries \[isStaleTerm\] \/ rejectStaleAppend \(NEVER TAKEN\)", style=dashed, color="#d62728"/);
+    const leaderBox = dot.split('\n').find((l) => l.startsWith('  "leader" [label=<'))!;
+    expect(leaderBox).toContain('<font color="#d62728">AppendEntries [isStaleTerm] / rejectStaleAppend (NEVER TAKEN)</font>');
+    expect(leaderBox).toContain(`HEARTBEAT_TIMEOUT / broadcastAppendEntries, armHeartbeatTimer (×${coverage.counts[row('leader', 'HEARTBEAT_TIMEOUT')]})`);
+    expect(dot).toMatch(/"candidate" -> "leader" \[label="\(always\) \[hasVoteMajority\] \(×\d+\)", penwidth=\d\.\d\];/);
     expect(toMermaid(d, coverage)).toContain(`note right of follower: ${summary}`);
     const json = JSON.parse(toJson(d, coverage)) as { traces: number; transitions: Array<{ count: number }> };
     expect(json.traces).toBe(validFiles.length);
@@ -114,6 +117,9 @@ describe('transition coverage of traces', () => {
     // Without counts, the pictures are unchanged (the committed exports depend on it).
     expect(toTable(d).split('\n')[0]).toMatch(/^from\s+event/);
     expect(toDot(d)).not.toContain('NEVER');
+    // Only state changes are edges (plus the start arrow); handlers in place are listed in their state's box.
+    expect(toDot(d).match(/ -> /g)).toHaveLength(d.transitions.filter((t) => t.to !== null).length + 1);
+    expect(toDot(d)).toContain('<tr><td align="left"><font point-size="10">AppendEntries [logMatches] / acceptAppendEntries</font></td></tr>');
   });
 });
 

@@ -120,27 +120,41 @@ function dotString(s: string): string {
   return `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }
 
+function htmlText(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+const NEVER_COLOR = '#d62728';
+
 /**
- * Graphviz DOT; targetless transitions are drawn as self-loops with dashed lines. With counts,
- * each edge is labelled with how often it was taken, thicker the more it was, and the
- * never-taken ones are red: the review aid for what a test suite left untouched.
+ * Graphviz DOT. Transitions that change state are edges; targetless ones (handled in place)
+ * are listed inside their state's box, as UML draws internal transitions — a dozen self-loops
+ * per state would bury their labels. With counts, every transition shows how often it was
+ * taken, edges get thicker the more they were, and the never-taken ones are red: the review
+ * aid for what a test suite left untouched.
  */
 export function toDot(d: StatechartDiagram, coverage?: TransitionCounts): string {
   const lines = [`digraph ${dotString(d.id)} {`, '  rankdir=LR;', '  node [shape=box, style=rounded, fontname="Helvetica"];', '  edge [fontname="Helvetica", fontsize=10];', '  __start [shape=point];', `  __start -> ${dotString(d.initial)};`];
   if (coverage) lines.splice(2, 0, `  label=${dotString(`transition coverage: ${coverageSummary(d, coverage)}`)};`, '  labelloc=t;', '  fontname="Helvetica";');
+  const count = (i: number) => coverage?.counts[i] ?? 0;
+  const suffix = (i: number) => (coverage ? ` (${countText(count(i))})` : '');
   for (const s of d.states) {
-    const extra = [s.entry.length > 0 ? `entry / ${s.entry.join(', ')}` : '', s.exit.length > 0 ? `exit / ${s.exit.join(', ')}` : ''].filter(Boolean).join('\\n');
-    lines.push(`  ${dotString(s.name)} [label=${dotString(extra ? `${s.name}\\n${extra}` : s.name).replace(/\\\\n/g, '\\n')}];`);
+    const rows = [`<tr><td><b>${htmlText(s.name)}</b></td></tr>`];
+    if (s.entry.length > 0) rows.push(`<tr><td align="left">entry / ${htmlText(s.entry.join(', '))}</td></tr>`);
+    if (s.exit.length > 0) rows.push(`<tr><td align="left">exit / ${htmlText(s.exit.join(', '))}</td></tr>`);
+    const internal = d.transitions.flatMap((t, i) => (t.from === s.name && t.to === null ? [i] : []));
+    internal.forEach((i, k) => {
+      const text = htmlText(transitionLabel(d.transitions[i]!) + suffix(i));
+      const cell = coverage && count(i) === 0 ? `<font color="${NEVER_COLOR}">${text}</font>` : text;
+      rows.push(`${k === 0 ? '<hr/>' : ''}<tr><td align="left"><font point-size="10">${cell}</font></td></tr>`);
+    });
+    lines.push(`  ${dotString(s.name)} [label=<<table border="0" cellborder="0" cellspacing="2">${rows.join('')}</table>>];`);
   }
   d.transitions.forEach((t, i) => {
-    const attrs = [t.to === null ? 'style=dashed' : ''];
-    let text = transitionLabel(t);
-    if (coverage) {
-      const count = coverage.counts[i] ?? 0;
-      text += ` (${countText(count)})`;
-      attrs.push(count === 0 ? 'color="#d62728", fontcolor="#d62728", penwidth=2.5' : `penwidth=${Math.min(4, 1 + Math.log10(count)).toFixed(1)}`);
-    }
-    lines.push(`  ${dotString(t.from)} -> ${dotString(t.to ?? t.from)} [${[`label=${dotString(text)}`, ...attrs.filter(Boolean)].join(', ')}];`);
+    if (t.to === null) return;
+    const attrs = [`label=${dotString(transitionLabel(t) + suffix(i))}`];
+    if (coverage) attrs.push(count(i) === 0 ? `color="${NEVER_COLOR}", fontcolor="${NEVER_COLOR}", penwidth=2.5` : `penwidth=${Math.min(4, 1 + Math.log10(count(i))).toFixed(1)}`);
+    lines.push(`  ${dotString(t.from)} -> ${dotString(t.to)} [${attrs.join(', ')}];`);
   });
   lines.push('}');
   return lines.join('\n') + '\n';

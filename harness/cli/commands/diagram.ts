@@ -23,7 +23,9 @@ export const diagramCommand: Command = {
 
 Draws the reference node's statechart: its states with their entry and exit actions, and
 every transition with its event, guard (in [brackets]) and actions, in the order XState tries
-them. It is read from the machine definition, so it is always the statechart that runs.
+them. It is read from the machine definition, so it is always the statechart that runs. In
+dot and svg, transitions that change state are arrows and those handled in place are listed
+inside their state's box (UML's internal transitions).
 
 With --coverage, each transition is annotated with how often the traces exercised it, and the
 never-taken ones are marked (red in dot/svg, NEVER TAKEN in the text formats): what a test
