@@ -17,6 +17,7 @@
   const ZOOMS = [2, 4, 7, 11, 16, 22, 30];
   const BUCKET = 128;
   const INITIAL = ['follower', 0, null, 0, 0, 0, 0, null];
+  const INPUTS = new Set(['receive', 'timeout', 'client_request']);
 
   // ---- decoded columns and per-node indexes
   const line = new Int32Array(E);
@@ -424,6 +425,8 @@
       const role = M.states[estate[i]][0];
       const p = el('p');
       p.append(M.nodes[n] + ' is in state ', el('span', { class: 'role ' + role, 'data-field': 'state' }, role));
+      // An input's logged state is the one before it was handled (spec/TRACE_FORMAT.md).
+      if (INPUTS.has(kindOf(i))) p.append(el('span', { class: 'muted' }, ' (before handling this input)'));
       sc.append(p);
       const step = atOrBefore(stepEvents[n], i);
       const cut = atOrBefore(lastCut[n], i);
