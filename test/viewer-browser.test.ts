@@ -279,6 +279,24 @@ describe('the trace viewer in headless Chromium', () => {
     await page.close();
   });
 
+  it('draws degenerate traces without a script error: header only, nothing constrained, an undeclared node', async () => {
+    const headerOnly = path.join(dir, 'header-only.jsonl');
+    fs.writeFileSync(headerOnly, fs.readFileSync(VALID, 'utf8').split('\n')[0] + '\n');
+    const empty = await open(report(headerOnly, 'header-only.html'));
+    expect((await viewer(empty)).rows).toBe(0);
+    expect(await empty.textContent('#event-info')).toBe('the trace has no events');
+    await empty.click('#btn-next');
+    await empty.close();
+    for (const name of ['unconstrained/nothing-logged.jsonl', 'schema.node-id/undeclared-node.jsonl']) {
+      const page = await open(report(path.join(INVALID, name), `${name.replace(/\W/g, '-')}.html`));
+      expect(await page.isVisible('#violation')).toBe(true);
+      expect(await page.textContent('#violation [data-field=rule]')).toBe(expectedInvalid[name]!.rule);
+      await page.keyboard.press('End');
+      await page.keyboard.press('Home');
+      await page.close();
+    }
+  });
+
   it('loaded nothing but the report files, and threw no script error', () => {
     browser();
     expect(pageErrors).toEqual([]);

@@ -479,7 +479,7 @@
   }
 
   function select(i, scroll) {
-    if (E === 0) return;
+    if (E === 0) { renderPanel(); return; }
     sel = Math.max(0, Math.min(E - 1, i));
     renderPanel();
     if (scroll) reveal(rowOf[sel]);
