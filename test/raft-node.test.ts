@@ -180,7 +180,7 @@ describe('statechart export', () => {
     expect((await cli('diagram', '--format', 'dot')).stdout).toBe(toDot(d));
     const bad = await cli('diagram', '--format', 'png');
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/--format: expected one of mermaid, dot, json/);
+    expect(bad.stderr).toMatch(/--format: expected one of mermaid, dot, svg, json, table, got 'png'/);
   });
   it('raftcheck diagram -o writes atomically and refuses to replace without --force', async () => {
     const fs = await import('node:fs');

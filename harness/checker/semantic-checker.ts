@@ -5,7 +5,7 @@
  * must not pass silently, and keeps a short window of recent events for excerpts.
  */
 import type { Header, TraceEvent } from '../../src/trace/schema.js';
-import { Conformance, CONFORMANCE_RULES } from './conformance/conformance.js';
+import { Conformance, CONFORMANCE_RULES, type TransitionObserver } from './conformance/conformance.js';
 import { ClusterInvariants } from './invariants/cluster-invariants.js';
 import { INVARIANT_RULES } from './invariants/rules.js';
 import { HistoryCollector } from './linearizability/history-from-trace.js';
@@ -29,6 +29,8 @@ export interface SemanticOptions {
   maxViolations?: number;
   /** Search budget of the linearizability check. */
   linearizabilityMaxSteps?: number;
+  /** Told of each reference transition that explains a node's step (conformance shadows). */
+  onTransition?: TransitionObserver;
 }
 
 export interface ExcerptLine {
@@ -59,7 +61,7 @@ export class SemanticChecker {
 
   constructor(header: Header, private readonly options: SemanticOptions = {}) {
     this.invariants = new ClusterInvariants(header, (v) => this.record(v), options.enabled ? { enabled: options.enabled } : {});
-    this.conformance = CONFORMANCE_RULES.some((r) => this.on(r.id)) ? new Conformance(header, (v) => this.record(v), options.enabled) : null;
+    this.conformance = CONFORMANCE_RULES.some((r) => this.on(r.id)) ? new Conformance(header, (v) => this.record(v), options.enabled, options.onTransition) : null;
   }
 
   private on(rule: string): boolean {

@@ -1,13 +1,15 @@
 /**
  * Regression cases: the minimal failing run of a fuzzing campaign, saved as a trace whose
  * header carries the schedule and the implementation, so that it can be replayed exactly.
- * Files are named `<rule>-<hash of schedule and implementation>.jsonl` and never overwritten.
+ * Files are named `<rule>-<hash of schedule and implementation>.jsonl` and never overwritten;
+ * each gets its HTML report (`.html`, see harness/viewer/) beside it.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Header, TraceLine } from '../../src/trace/schema.js';
 import { TraceFileWriter } from '../trace/writer.js';
 import { readTraceFile } from '../trace/reader.js';
+import { reportPathFor, writeReport } from '../viewer/write-report.js';
 import type { Schedule } from './schedule.js';
 
 export interface RegressionMeta {
@@ -40,6 +42,8 @@ export function saveRegression(dir: string, lines: TraceLine[], meta: Regression
   writer.write({ ...header, meta: { ...(header.meta ?? {}), regression: meta } } as Header);
   for (const line of rest.slice(0, meta.line - 1)) writer.write(line);
   writer.close();
+  // The HTML report beside it (same base name) opens on the violation: `raftcheck view` for free.
+  writeReport(file, reportPathFor(file), { overwrite: true });
   return { file, created: true };
 }
 

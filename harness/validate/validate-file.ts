@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import { SemanticChecker, SEMANTIC_RULES, type ExcerptLine } from '../checker/semantic-checker.js';
+import type { TransitionObserver } from '../checker/conformance/conformance.js';
 import type { TraceLine } from '../../src/trace/schema.js';
 import { readTraceFile, type LocatedError, type TraceVisitor } from '../trace/reader.js';
 import { SchemaRules, SCHEMA_RULES } from './schema-rules.js';
@@ -46,6 +47,8 @@ export interface ValidateOptions {
   schemaOnly?: boolean;
   maxLineBytes?: number;
   onProgress?: (bytesRead: number, totalBytes: number) => void;
+  /** Told of each reference transition that explains a node's step (the viewer, transition coverage). */
+  onTransition?: TransitionObserver;
 }
 
 /**
@@ -86,7 +89,10 @@ export class TraceValidation implements TraceVisitor {
   line(value: TraceLine, lineNo: number): void {
     const event = this.schema.line(value, lineNo);
     if (value.kind === 'header' && this.schema.header && !this.semantic && !this.options.schemaOnly) {
-      this.semantic = new SemanticChecker(this.schema.header, { ...(this.options.enabled ? { enabled: this.options.enabled } : {}), maxViolations: this.maxErrors });
+      this.semantic = new SemanticChecker(this.schema.header, {
+        ...(this.options.enabled ? { enabled: this.options.enabled } : {}), maxViolations: this.maxErrors,
+        ...(this.options.onTransition ? { onTransition: this.options.onTransition } : {}),
+      });
     }
     // Semantic state is only meaningful while the trace is structurally sound.
     if (event && this.semantic && this.structural === 0) this.semantic.event(event, lineNo);

@@ -7,6 +7,7 @@ import { createActor, type Actor } from 'xstate';
 import type { Random } from '../random.js';
 import { createContext, summarize, type NodeContext } from './context.js';
 import { raftNodeMachine, type NodeEvent, type RaftNodeMachine } from './node-machine.js';
+import { transitionInspector, type TakenTransition } from './transitions.js';
 import type { NodeConfig, NodeInput, NodeView, PersistentState, RaftNode, StepRecord } from './types.js';
 
 export interface ReferenceNodeOptions {
@@ -16,6 +17,8 @@ export interface ReferenceNodeOptions {
   persisted?: PersistentState;
   /** A variant of the statechart (same states and events, other guards or actions): the bug catalogue's mutants. */
   machine?: RaftNodeMachine;
+  /** Told of every statechart transition the node takes (the viewer and transition coverage); costs nothing when absent. */
+  onTransition?: (t: TakenTransition) => void;
 }
 
 function toEvent(input: NodeInput): NodeEvent {
@@ -34,10 +37,12 @@ class ReferenceNode implements RaftNode {
   private ctx: NodeContext;
   private actor: Actor<RaftNodeMachine> | null = null;
   private readonly machine: RaftNodeMachine;
+  private readonly onTransition: ((t: TakenTransition) => void) | undefined;
 
   constructor(config: NodeConfig, options: ReferenceNodeOptions) {
     this.ctx = createContext(config, options.random, options.persisted);
     this.machine = options.machine ?? raftNodeMachine;
+    this.onTransition = options.onTransition;
   }
 
   get id(): string {
@@ -50,7 +55,7 @@ class ReferenceNode implements RaftNode {
 
   start(): StepRecord[] {
     if (this.actor) throw new Error(`node ${this.id} already started`);
-    this.actor = createActor(this.machine, { input: this.ctx });
+    this.actor = createActor(this.machine, { input: this.ctx, ...(this.onTransition ? { inspect: transitionInspector(this.onTransition) } : {}) });
     this.ctx = this.actor.getSnapshot().context;
     this.actor.start();
     return this.take();

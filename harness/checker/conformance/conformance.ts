@@ -24,6 +24,7 @@
  */
 import { createRandom } from '../../../src/random.js';
 import { createReferenceNode } from '../../../src/raft/node.js';
+import type { TakenTransition } from '../../../src/raft/transitions.js';
 import { DEFAULT_NODE_CONFIG, type Effect, type MessageBody, type RaftNode, type StateSummary, type StepRecord } from '../../../src/raft/types.js';
 import type { Entry, Header, Message, NodeState, PersistentState, TraceEvent } from '../../../src/trace/schema.js';
 import { commandKey } from '../entry-hash.js';
@@ -35,6 +36,9 @@ export const CONFORMANCE_RULES = [
   { id: 'conformance.state', title: 'Logged state agrees with the reference', statement: "A logged post-state agrees with the reference's: role, term, votedFor, last log index and term; commitIndex and lastApplied never ahead of it.", paper: 'Figure 2 (state)' },
   { id: 'conformance.message', title: 'Requests the reference could send', statement: "A RequestVote or AppendEntries is one the reference could send in its current state: right term and role, a log position and entries that match its log, leaderCommit at most its commitIndex.", paper: 'Figure 2 (RPC arguments)' },
 ] as const;
+
+/** Told of each statechart transition a shadow takes, with the trace line that drove it (hidden steps included). */
+export type TransitionObserver = (node: string, line: number, transition: TakenTransition) => void;
 
 const STATE_KINDS = new Set(['term', 'role', 'vote', 'append', 'truncate']);
 /** Post-state fields that must equal the reference's, and those that may lag behind it. */
@@ -135,8 +139,10 @@ export class Conformance {
   private readonly shadows = new Map<string, Shadow>();
   private readonly members: readonly string[];
   private readonly config;
+  /** The line being handled (transitions are reported against it). */
+  private line = 0;
 
-  constructor(header: Header, private readonly report: Report, private readonly enabled?: ReadonlySet<string>) {
+  constructor(header: Header, private readonly report: Report, private readonly enabled?: ReadonlySet<string>, private readonly onTransition?: TransitionObserver) {
     this.members = header.nodes;
     this.config = {
       ...DEFAULT_NODE_CONFIG,
@@ -166,7 +172,10 @@ export class Conformance {
 
   private boot(shadow: Shadow, persisted?: PersistentState): void {
     // Timeout draws do not matter here: timers fire when the trace says so.
-    shadow.ref = createReferenceNode({ ...this.config, id: shadow.id, members: this.members }, { random: createRandom(0), ...(persisted ? { persisted } : {}) });
+    const observe = this.onTransition;
+    shadow.ref = createReferenceNode({ ...this.config, id: shadow.id, members: this.members }, {
+      random: createRandom(0), ...(persisted ? { persisted } : {}), ...(observe ? { onTransition: (t: TakenTransition) => observe(shadow.id, this.line, t) } : {}),
+    });
     shadow.ref.start();
     shadow.pending = [];
     shadow.refCommit = 0;
@@ -179,6 +188,7 @@ export class Conformance {
     if (!('node' in e) || e.node === undefined || e.kind === 'note') return;
     const shadow = this.shadows.get(e.node);
     if (!shadow) return;
+    this.line = line;
     switch (e.kind) {
       case 'receive':
         return this.input(shadow, line, e, { type: 'receive', msg: e.msg }, e.msg.term < (shadow.ref?.view().term ?? 0) && !e.msg.type.endsWith('Response'));

@@ -2,7 +2,7 @@
  * A client history: the operations clients invoked on the replicated register and how they
  * completed, as extracted from a trace or imported from another tool (Jepsen).
  */
-import type { Operation, RegisterState } from '../../../src/trace/schema.js';
+import type { Command, Operation, RegisterState } from '../../../src/trace/schema.js';
 
 /**
  * How an operation completed.
@@ -31,9 +31,14 @@ export interface HistoryOp {
   retLine?: number;
 }
 
+/** `set 5`, `get`, `cas 3→5` (and `noop` for a log entry's command). */
+export function describeOperation(op: Operation | Command): string {
+  return op.type === 'set' ? `set ${JSON.stringify(op.value)}` : op.type === 'cas' ? `cas ${JSON.stringify(op.expected)}→${JSON.stringify(op.value)}` : op.type;
+}
+
 export function describeOp(h: HistoryOp): string {
   const op = h.op;
-  const what = op.type === 'set' ? `set ${JSON.stringify(op.value)}` : op.type === 'get' ? 'get' : `cas ${JSON.stringify(op.expected)}→${JSON.stringify(op.value)}`;
+  const what = describeOperation(op);
   const how =
     h.outcome.status === 'unknown'
       ? 'outcome unknown'

@@ -1,37 +1,81 @@
-import { describeStatechart, toDot, toJson, toMermaid } from '../../../src/raft/diagram.js';
-import { EXIT, InputError, parseCommandLine, UsageError, type Command } from '../command.js';
+import fs from 'node:fs';
+import { describeStatechart, toDot, toJson, toMermaid, toTable, type StatechartDiagram, type TransitionCounts } from '../../../src/raft/diagram.js';
+import { EXIT, InputError, parseCommandLine, UsageError, type CliIO, type Command } from '../command.js';
 import { writeFileAtomic } from '../../io/atomic-write.js';
+import { GraphvizError, renderDot } from '../../io/graphviz.js';
+import { sameFile } from '../../io/same-file.js';
+import { MalformedTraceError, measureCoverage } from '../../statechart/transition-coverage.js';
 
-const FORMATS = { mermaid: toMermaid, dot: toDot, json: toJson } as const;
+type Render = (d: StatechartDiagram, coverage?: TransitionCounts) => string;
+const FORMATS: Record<string, Render> = {
+  mermaid: toMermaid,
+  dot: toDot,
+  svg: (d, coverage) => renderDot(toDot(d, coverage)),
+  json: toJson,
+  table: toTable,
+};
 
 export const diagramCommand: Command = {
   name: 'diagram',
-  summary: 'print the reference statechart (Mermaid, Graphviz DOT or JSON), generated from the machine itself',
-  help: `Usage: raftcheck diagram [--format mermaid|dot|json] [-o FILE]
+  summary: 'draw the reference statechart (Mermaid, DOT, SVG, JSON or a table), optionally with the transition coverage of traces',
+  help: `Usage: raftcheck diagram [--format F] [-o FILE]
+       raftcheck diagram --coverage [--format F] [-o FILE] TRACE...
 
-Prints the reference node's statechart: its states with their entry and exit actions, and
+Draws the reference node's statechart: its states with their entry and exit actions, and
 every transition with its event, guard (in [brackets]) and actions, in the order XState tries
-them. It is read from the machine definition, so it is always the statechart that runs.
+them. It is read from the machine definition, so it is always the statechart that runs. In
+dot and svg, transitions that change state are arrows and those handled in place are listed
+inside their state's box (UML's internal transitions).
+
+With --coverage, each transition is annotated with how often the traces exercised it, and the
+never-taken ones are marked (red in dot/svg, NEVER TAKEN in the text formats): what a test
+suite or a fuzzing campaign left untouched. A count is a transition the reference statechart
+took when fed each node's logged inputs, exactly as the conformance checker replays them
+(hidden steps included). Traces with a schema-level error are refused (exit 2); a trace that
+breaks a conformance rule is counted, with a note on stderr.
 
 Options:
-  --format F     mermaid (default; GitHub renders it), dot (Graphviz: dot -Tsvg), json
+  --format F     mermaid (default; GitHub renders it), dot (Graphviz source), svg (rendered
+                 with Graphviz 'dot', which must be installed; GRAPHVIZ_DOT names another
+                 executable), json, table (plain text; the default with --coverage)
+  --coverage     annotate with the transition counts of the TRACE files given
   -o, --out FILE write to FILE (atomically) instead of stdout
   --force        replace FILE if it exists
   -h, --help     show this help
 
+Exit codes: 0 written; 2 usage error, unreadable or malformed trace, or Graphviz missing.
+
 Examples:
   raftcheck diagram --format mermaid
-  raftcheck diagram --format dot | dot -Tsvg > raft-node.svg
+  raftcheck diagram --format svg -o raft-node.svg
+  raftcheck diagram --coverage traces/examples/valid/*.jsonl
+  raftcheck diagram --coverage --format svg -o coverage.svg traces/regressions/*.jsonl
 `,
   async run(argv, io) {
-    const { values, positionals } = parseCommandLine(argv, { format: { type: 'string' }, out: { type: 'string', short: 'o' }, force: { type: 'boolean' } });
-    if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
-    const format = values.format ?? 'mermaid';
-    if (!(format in FORMATS)) throw new UsageError(`--format: expected one of ${Object.keys(FORMATS).join(', ')}, got '${format}'`);
-    const text = FORMATS[format as keyof typeof FORMATS](describeStatechart());
+    const { values, positionals } = parseCommandLine(argv, {
+      format: { type: 'string' },
+      coverage: { type: 'boolean' },
+      out: { type: 'string', short: 'o' },
+      force: { type: 'boolean' },
+    });
+    if (!values.coverage && positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}' (trace files go with --coverage)`);
+    if (values.coverage && positionals.length === 0) throw new UsageError('--coverage: no trace files given');
+    const format = values.format ?? (values.coverage ? 'table' : 'mermaid');
+    const render = FORMATS[format];
+    if (!render) throw new UsageError(`--format: expected one of ${Object.keys(FORMATS).join(', ')}, got '${format}'`);
+    const diagram = describeStatechart();
+    const coverage = values.coverage ? countTransitions(positionals, io) : undefined;
+    let text: string;
+    try {
+      text = render(diagram, coverage);
+    } catch (error) {
+      if (error instanceof GraphvizError) throw new InputError(error.message);
+      throw error;
+    }
     if (values.out === undefined || values.out === '-') {
       io.out(text);
     } else {
+      if (positionals.some((p) => sameFile(p, values.out!))) throw new InputError(`${values.out}: is one of the input traces (refusing to overwrite it)`);
       try {
         writeFileAtomic(values.out, text, { overwrite: Boolean(values.force) });
       } catch (error) {
@@ -42,3 +86,20 @@ Examples:
     return EXIT.ok;
   },
 };
+
+function countTransitions(files: string[], io: CliIO): TransitionCounts {
+  for (const file of files) {
+    if (!fs.existsSync(file)) throw new InputError(`${file}: no such file`);
+    if (fs.statSync(file).isDirectory()) throw new InputError(`${file}: is a directory (give the trace files, e.g. ${file}/*.jsonl)`);
+  }
+  try {
+    const result = measureCoverage(files);
+    for (const f of result.files) {
+      if (f.violation) io.err(`note: ${f.file}:${f.violation.line}: breaks ${f.violation.rule}; its ${f.steps} steps are counted as the reference took them\n`);
+    }
+    return result;
+  } catch (error) {
+    if (error instanceof MalformedTraceError) throw new InputError(`${error.message}: not a well-formed trace`);
+    throw error;
+  }
+}

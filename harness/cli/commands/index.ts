@@ -7,6 +7,7 @@ import { mutantsCommand } from './mutants.js';
 import { simulateCommand } from './simulate.js';
 import { specCommand } from './spec.js';
 import { validateCommand } from './validate.js';
+import { viewCommand } from './view.js';
 
 export const COMMANDS: Command[] = [
   validateCommand,
@@ -14,6 +15,7 @@ export const COMMANDS: Command[] = [
   replayCommand,
   simulateCommand,
   diagramCommand,
+  viewCommand,
   mutantsCommand,
   specCommand,
 ];

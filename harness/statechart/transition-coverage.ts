@@ -1,0 +1,61 @@
+/**
+ * Transition coverage: how often traces exercised each transition of the reference statechart.
+ *
+ * The conformance checker already drives, for every node of a trace, a shadow reference node
+ * with that node's logged inputs (and the hidden steps it allows); the shadow reports each
+ * transition it takes (src/raft/transitions.ts), and that is what is counted here. So a count
+ * means "the reference, fed this trace, took this transition", the same reading conformance
+ * uses — no second interpretation of the trace to drift from the checker's.
+ */
+import { describeStatechart, type StatechartDiagram, type TransitionCounts } from '../../src/raft/diagram.js';
+import { transitionRows } from '../../src/raft/transitions.js';
+import { CONFORMANCE_RULES } from '../checker/conformance/conformance.js';
+import { validateTraceFile, type FileError } from '../validate/validate-file.js';
+
+export interface TraceCoverage {
+  file: string;
+  /** Transitions taken in this trace. */
+  steps: number;
+  /** The first semantic violation, if the trace breaks a conformance rule (its steps are still counted). */
+  violation: FileError | null;
+}
+
+export interface CoverageResult extends TransitionCounts {
+  diagram: StatechartDiagram;
+  files: TraceCoverage[];
+}
+
+/** A trace that is not well-formed: its schema-level error, located. */
+export class MalformedTraceError extends Error {
+  override name = 'MalformedTraceError';
+  constructor(readonly file: string, readonly error: FileError) {
+    super(`${file}:${error.line}: ${error.path !== '/' ? `${error.path}: ` : ''}${error.message} [${error.rule}]`);
+  }
+}
+
+/** Only the conformance layer runs: it drives the shadows; invariants and linearizability would add time, not counts. */
+const CONFORMANCE_ONLY: ReadonlySet<string> = new Set(CONFORMANCE_RULES.map((r) => r.id));
+
+/** Counts transitions over the files; throws MalformedTraceError for a trace with a schema-level error (the shadows stop there). */
+export function measureCoverage(files: readonly string[]): CoverageResult {
+  const diagram = describeStatechart();
+  const rowOf = transitionRows(diagram);
+  const counts = new Array<number>(diagram.transitions.length).fill(0);
+  const perFile: TraceCoverage[] = [];
+  for (const file of files) {
+    let steps = 0;
+    const report = validateTraceFile(file, {
+      enabled: CONFORMANCE_ONLY,
+      maxErrors: 1,
+      onTransition: (_node, _line, t) => {
+        const row = rowOf(t);
+        if (row >= 0) counts[row]!++;
+        steps++;
+      },
+    });
+    const first = report.errors[0];
+    if (first && first.rule.startsWith('schema.')) throw new MalformedTraceError(file, first);
+    perFile.push({ file, steps, violation: first && first.rule !== 'unconstrained' ? first : null });
+  }
+  return { diagram, counts, traces: files.length, files: perFile };
+}

@@ -1,0 +1,93 @@
+/**
+ * One short line per event and per message, as the trace viewer shows them beside the lanes
+ * and in its panel. Messages are described once (their send and receive share the text).
+ */
+import type { ClientResult, Message, TraceEvent } from '../../src/trace/schema.js';
+import { describeOperation } from '../checker/linearizability/history.js';
+
+export function describeMessage(m: Message): string {
+  switch (m.type) {
+    case 'RequestVote':
+      return `RequestVote t${m.term} (last log ${m.lastLogIndex}/t${m.lastLogTerm})`;
+    case 'RequestVoteResponse':
+      return `RequestVoteResponse t${m.term} ${m.voteGranted ? 'granted' : 'refused'}`;
+    case 'AppendEntries': {
+      const entries = m.entries.length === 0 ? 'heartbeat' : `${m.entries.length} entr${m.entries.length === 1 ? 'y' : 'ies'}`;
+      return `AppendEntries t${m.term} prev ${m.prevLogIndex}/t${m.prevLogTerm}, ${entries}, commit ${m.leaderCommit}`;
+    }
+    case 'AppendEntriesResponse':
+      return m.success
+        ? `AppendEntriesResponse t${m.term} ok${m.matchIndex !== undefined ? ` match ${m.matchIndex}` : ''}`
+        : `AppendEntriesResponse t${m.term} refused${m.conflictIndex !== undefined ? ` (conflict at ${m.conflictIndex}${m.conflictTerm !== undefined ? `/t${m.conflictTerm}` : ''})` : ''}`;
+  }
+}
+
+/** A few characters beside a send on the diagram: `RV t3`, `vote ✓`, `AE +2`, `AE ♥`, `ok 7`, `✗ 4`. */
+export function shortMessage(m: Message): string {
+  switch (m.type) {
+    case 'RequestVote':
+      return `RV t${m.term} →${m.to}`;
+    case 'RequestVoteResponse':
+      return `vote ${m.voteGranted ? '✓' : '✗'} →${m.to}`;
+    case 'AppendEntries':
+      return `AE ${m.entries.length === 0 ? '♥' : `+${m.entries.length}`} →${m.to}`;
+    case 'AppendEntriesResponse':
+      return `${m.success ? `ok${m.matchIndex !== undefined ? ` ${m.matchIndex}` : ''}` : `✗${m.conflictIndex !== undefined ? ` ${m.conflictIndex}` : ''}`} →${m.to}`;
+  }
+}
+
+function describeResult(r: ClientResult): string {
+  if (r.status === 'not_leader') return `not leader${r.leaderHint ? ` (try ${r.leaderHint})` : ''}`;
+  const value = r.value !== undefined ? ` ${JSON.stringify(r.value)}` : '';
+  return `${r.status === 'ok' ? 'ok' : 'cas failed'}${value}`;
+}
+
+/**
+ * The event's own text; null for send/receive/drop/duplicate, which the viewer describes by
+ * their message (plus direction).
+ */
+export function describeEvent(e: TraceEvent): string | null {
+  switch (e.kind) {
+    case 'send':
+    case 'receive':
+    case 'drop':
+    case 'duplicate':
+      return e.kind === 'drop' && e.reason ? `dropped (${e.reason})` : null;
+    case 'timeout':
+      return `${e.timer} timeout`;
+    case 'role':
+      return `becomes ${e.role}`;
+    case 'term':
+      return `term → ${e.term}`;
+    case 'vote':
+      return `votes for ${e.votedFor}`;
+    case 'append': {
+      const last = e.index + e.entries.length - 1;
+      const ops = e.entries.slice(0, 3).map((x) => describeOperation(x.command)).join(', ');
+      return `append ${e.index === last ? e.index : `${e.index}..${last}`} (t${e.entries[e.entries.length - 1]!.term}): ${ops}${e.entries.length > 3 ? ', …' : ''}`;
+    }
+    case 'truncate':
+      return `truncate from ${e.fromIndex}`;
+    case 'commit':
+      return `commitIndex → ${e.commitIndex}`;
+    case 'apply':
+      return `apply ${e.index}: ${describeOperation(e.command)}${e.value !== undefined ? ` → value ${JSON.stringify(e.value)}` : ''}${e.result === 'cas_failed' ? ' (cas failed)' : ''}`;
+    case 'client_request':
+      return `${e.client}#${e.requestId} asks ${describeOperation(e.op)}`;
+    case 'client_response':
+      return `${e.client}#${e.requestId} ← ${describeResult(e.result)}`;
+    case 'crash':
+      return 'crash';
+    case 'restart':
+      return e.persisted ? `restart (term ${e.persisted.term}, ${e.persisted.log.length} entries)` : 'restart';
+    case 'partition': {
+      const groups = e.groups ? e.groups.map((g) => `{${g.join(',')}}`).join(' | ') : '';
+      const blocked = e.blocked ? e.blocked.map((b) => `${b.from}↛${b.to}`).join(' ') : '';
+      return `partition ${[groups, blocked].filter(Boolean).join(' ')}`.trimEnd();
+    }
+    case 'heal':
+      return 'heal: all links work';
+    case 'note':
+      return `note: ${e.text}`;
+  }
+}

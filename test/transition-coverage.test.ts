@@ -1,0 +1,195 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createRandom } from '../src/random.js';
+import { describeStatechart, toDot, toJson, toMermaid, toTable } from '../src/raft/diagram.js';
+import { raftNodeMachine } from '../src/raft/node-machine.js';
+import { createReferenceNode } from '../src/raft/node.js';
+import { transitionRows, type TakenTransition } from '../src/raft/transitions.js';
+import { DEFAULT_NODE_CONFIG } from '../src/raft/types.js';
+import type { TraceLine } from '../src/trace/schema.js';
+import { MalformedTraceError, measureCoverage } from '../harness/statechart/transition-coverage.js';
+import { cli } from './helpers/cli.js';
+
+const d = describeStatechart();
+const rowOf = transitionRows(d);
+const VALID = 'traces/examples/valid';
+const validFiles = fs.readdirSync(VALID).filter((f) => f.endsWith('.jsonl')).sort().map((f) => path.join(VALID, f));
+const row = (from: string, event: string, guard: string | null = null) => d.transitions.findIndex((t) => t.from === from && t.event === event && t.guard === guard);
+
+function node(taken: TakenTransition[], machine = raftNodeMachine) {
+  const n = createReferenceNode({ ...DEFAULT_NODE_CONFIG, id: 'n1', members: ['n1', 'n2', 'n3'] }, { random: createRandom(1), machine, onTransition: (t) => taken.push(t) });
+  n.start();
+  return n;
+}
+
+const readTrace = (file: string) => fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as TraceLine);
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'raftcheck-coverage-'));
+
+describe('transitions a reference node takes', () => {
+  it('are reported in order, including the eventless one and a re-raised message', () => {
+    const taken: TakenTransition[] = [];
+    const n = node(taken);
+    expect(taken).toEqual([]); // starting is entering the initial state, not a transition
+    n.step({ type: 'timeout', timer: 'election' });
+    n.step({ type: 'receive', msg: { id: 'a', type: 'RequestVoteResponse', from: 'n2', to: 'n1', term: 1, voteGranted: true } });
+    expect(taken.map((t) => d.transitions[rowOf(t)])).toEqual([
+      d.transitions[row('follower', 'ELECTION_TIMEOUT')],
+      d.transitions[row('candidate', 'RequestVoteResponse', 'isVoteForCurrentTerm')],
+      d.transitions[row('candidate', '(always)', 'hasVoteMajority')],
+    ]);
+    taken.length = 0;
+    // A higher-term AppendEntries makes the leader step down, then the follower handles it.
+    n.step({ type: 'receive', msg: { id: 'b', type: 'AppendEntries', from: 'n2', to: 'n1', term: 5, leaderId: 'n2', prevLogIndex: 0, prevLogTerm: 0, entries: [], leaderCommit: 0 } });
+    expect(taken.map(rowOf)).toEqual([row('leader', 'AppendEntries', 'hasHigherTerm'), row('follower', 'AppendEntries', 'logMatches')]);
+    expect(taken[0]).toMatchObject({ from: 'leader', to: 'follower', position: 0 });
+    expect(taken[1]).toMatchObject({ from: 'follower', to: null, position: 2 });
+  });
+
+  it('map to the same diagram rows for a variant of the machine (the bug catalogue)', () => {
+    const variant = raftNodeMachine.provide({ guards: { canGrantVote: () => false } });
+    const taken: TakenTransition[] = [];
+    const n = node(taken, variant);
+    n.step({ type: 'receive', msg: { id: 'a', type: 'RequestVote', from: 'n2', to: 'n1', term: 0, candidateId: 'n2', lastLogIndex: 0, lastLogTerm: 0 } });
+    expect(taken.map(rowOf)).toEqual([row('follower', 'RequestVote')]); // refused: the last transition of the list
+  });
+
+  it('an unknown transition maps to no row', () => {
+    expect(rowOf({ from: 'nowhere', event: 'X', position: 0, to: null })).toBe(-1);
+  });
+});
+
+describe('transition coverage of traces', () => {
+  it('counts what the trace shows: election timeouts of followers, heartbeats and client requests at leaders', () => {
+    const result = measureCoverage(validFiles);
+    expect(result.traces).toBe(validFiles.length);
+    const lines = validFiles.flatMap(readTrace);
+    const count = (p: (l: TraceLine) => boolean) => lines.filter(p).length;
+    const state = (l: TraceLine) => ('state' in l && l.state ? l.state.role : undefined);
+    expect(result.counts[row('follower', 'ELECTION_TIMEOUT')]).toBe(count((l) => l.kind === 'timeout' && l.timer === 'election' && state(l) === 'follower'));
+    expect(result.counts[row('leader', 'HEARTBEAT_TIMEOUT')]).toBe(count((l) => l.kind === 'timeout' && l.timer === 'heartbeat'));
+    expect(result.counts[row('leader', 'CLIENT_REQUEST')]).toBe(count((l) => l.kind === 'client_request' && state(l) === 'leader'));
+    expect(result.counts[row('follower', 'CLIENT_REQUEST')]).toBe(count((l) => l.kind === 'client_request' && state(l) === 'follower'));
+    // Every leader was made by the eventless transition, once per `role leader` line.
+    expect(result.counts[row('candidate', '(always)', 'hasVoteMajority')]).toBe(count((l) => l.kind === 'role' && l.role === 'leader'));
+    expect(result.counts.reduce((a, b) => a + b, 0)).toBe(result.files.reduce((a, f) => a + f.steps, 0));
+    expect(result.files.every((f) => f.violation === null)).toBe(true);
+    // The valid examples leave most step-down paths untested: a review aid must say so.
+    expect(result.counts[row('leader', 'AppendEntries', 'isStaleTerm')]).toBe(0);
+  });
+
+  it('counts a trace that breaks a conformance rule and names the violation', () => {
+    const file = 'traces/examples/invalid/conformance.unexpected/vote-for-less-up-to-date-log.jsonl';
+    const result = measureCoverage([file]);
+    expect(result.files[0]!.violation).toMatchObject({ rule: 'conformance.unexpected', line: 41 });
+    expect(result.files[0]!.steps).toBeGreaterThan(0);
+  });
+
+  it('refuses a trace with a schema-level error, naming file and line', () => {
+    const file = 'traces/examples/invalid/schema.parse/not-json.jsonl';
+    expect(() => measureCoverage([file])).toThrow(MalformedTraceError);
+    expect(() => measureCoverage([file])).toThrow(new RegExp(`^${file.replace(/[.]/g, '\\.')}:\\d+: not JSON`));
+  });
+
+  it('renders counts on every format, never-taken transitions marked', () => {
+    const coverage = measureCoverage(validFiles);
+    const taken = coverage.counts.filter((n) => n > 0).length;
+    const summary = `${taken} of ${d.transitions.length} transitions taken (${Math.round((taken / d.transitions.length) * 100)}%) in ${validFiles.length} traces`;
+    const table = toTable(d, coverage);
+    const lines = table.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^taken\s+from\s+event\s+guard\s+to\s+actions$/);
+    expect(lines.filter((l) => l.startsWith('NEVER TAKEN'))).toHaveLength(d.transitions.length - taken);
+    expect(lines.at(-1)).toBe(summary);
+    const ft = lines[1 + row('follower', 'ELECTION_TIMEOUT')]!;
+    expect(ft).toMatch(new RegExp(`^×${coverage.counts[row('follower', 'ELECTION_TIMEOUT')]}\\s+follower\\s+ELECTION_TIMEOUT\\s+candidate$`));
+    const dot = toDot(d, coverage);
+    expect(dot).toContain(`label="transition coverage: ${summary}"`);
+    expect(dot.match(/ color="#d62728"/g)).toHaveLength(d.transitions.length - taken);
+    const leaderBox = dot.split('\n').find((l) => l.startsWith('  "leader" [label=<'))!;
+    expect(leaderBox).toContain('<font color="#d62728">AppendEntries [isStaleTerm] / rejectStaleAppend (NEVER TAKEN)</font>');
+    expect(leaderBox).toContain(`HEARTBEAT_TIMEOUT / broadcastAppendEntries, armHeartbeatTimer (×${coverage.counts[row('leader', 'HEARTBEAT_TIMEOUT')]})`);
+    expect(dot).toMatch(/"candidate" -> "leader" \[label="\(always\) \[hasVoteMajority\] \(×\d+\)", penwidth=\d\.\d\];/);
+    expect(toMermaid(d, coverage)).toContain(`note right of follower: ${summary}`);
+    const json = JSON.parse(toJson(d, coverage)) as { traces: number; transitions: Array<{ count: number }> };
+    expect(json.traces).toBe(validFiles.length);
+    expect(json.transitions.map((t) => t.count)).toEqual(coverage.counts);
+    // Without counts, the pictures are unchanged (the committed exports depend on it).
+    expect(toTable(d).split('\n')[0]).toMatch(/^from\s+event/);
+    expect(toDot(d)).not.toContain('NEVER');
+    // Only state changes are edges (plus the start arrow); handlers in place are listed in their state's box.
+    expect(toDot(d).match(/ -> /g)).toHaveLength(d.transitions.filter((t) => t.to !== null).length + 1);
+    expect(toDot(d)).toContain('<tr><td align="left"><font point-size="10">AppendEntries [logMatches] / acceptAppendEntries</font></td></tr>');
+  });
+});
+
+describe('raftcheck diagram: svg and coverage', () => {
+  it('--coverage prints the table by default and notes conformance breaks on stderr', async () => {
+    const r = await cli('diagram', '--coverage', ...validFiles, 'traces/examples/invalid/conformance.missing/vote-without-answer.jsonl');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^taken\s+from/);
+    expect(r.stdout).toMatch(/transitions taken \(\d+%\) in 7 traces\n$/);
+    expect(r.stderr).toMatch(/^note: traces\/examples\/invalid\/conformance\.missing\/vote-without-answer\.jsonl:10: breaks conformance\.missing; its \d+ steps are counted/);
+  });
+
+  it('--format svg renders with Graphviz, with or without coverage', async () => {
+    const plain = await cli('diagram', '--format', 'svg');
+    expect(plain.code).toBe(0);
+    expect(plain.stdout).toMatch(/<svg[\s\S]*ELECTION_TIMEOUT[\s\S]*<\/svg>\s*$/);
+    const out = path.join(tmp(), 'coverage.svg');
+    const r = await cli('diagram', '--coverage', '--format', 'svg', '-o', out, validFiles[0]!);
+    expect(r.code).toBe(0);
+    const svg = fs.readFileSync(out, 'utf8');
+    expect(svg).toContain('NEVER TAKEN');
+    expect(svg).toContain('#d62728');
+  });
+
+  it('a missing Graphviz is a clear one-line error (exit 2)', async () => {
+    const saved = process.env.GRAPHVIZ_DOT;
+    process.env.GRAPHVIZ_DOT = path.join(tmp(), 'no-such-dot');
+    try {
+      const r = await cli('diagram', '--format', 'svg');
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/^raftcheck diagram: Graphviz '.*no-such-dot' not found: install Graphviz \(Debian\/Ubuntu: apt-get install graphviz;.*\n$/);
+    } finally {
+      if (saved === undefined) delete process.env.GRAPHVIZ_DOT;
+      else process.env.GRAPHVIZ_DOT = saved;
+    }
+  });
+
+  it('a Graphviz that fails is reported with its message', async () => {
+    const saved = process.env.GRAPHVIZ_DOT;
+    const fake = path.join(tmp(), 'dot');
+    fs.writeFileSync(fake, '#!/bin/sh\ncat >/dev/null\necho "Error: <stdin>: syntax error in line 3" >&2\nexit 1\n', { mode: 0o755 });
+    try {
+      process.env.GRAPHVIZ_DOT = fake;
+      const r = await cli('diagram', '--format', 'svg');
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe(`raftcheck diagram: Graphviz '${fake}' failed: Error: <stdin>: syntax error in line 3\n`);
+      process.env.GRAPHVIZ_DOT = 'false'; // exits without reading: EPIPE, yet a clear message
+      expect((await cli('diagram', '--format', 'svg')).stderr).toBe("raftcheck diagram: Graphviz 'false' failed: exit status 1\n");
+    } finally {
+      if (saved === undefined) delete process.env.GRAPHVIZ_DOT;
+      else process.env.GRAPHVIZ_DOT = saved;
+    }
+  });
+
+  it('rejects bad input with exit 2 and one line', async () => {
+    expect((await cli('diagram', '--coverage')).stderr).toMatch(/--coverage: no trace files given/);
+    expect((await cli('diagram', validFiles[0]!)).stderr).toMatch(/unexpected argument '.*' \(trace files go with --coverage\)/);
+    const missing = await cli('diagram', '--coverage', 'nope.jsonl');
+    expect([missing.code, missing.stderr]).toEqual([2, 'raftcheck diagram: nope.jsonl: no such file\n']);
+    const dir = await cli('diagram', '--coverage', VALID);
+    expect(dir.stderr).toMatch(/is a directory/);
+    const malformed = await cli('diagram', '--coverage', 'traces/examples/invalid/schema.header/missing-header.jsonl');
+    expect(malformed.code).toBe(2);
+    expect(malformed.stderr).toMatch(/^raftcheck diagram: traces\/examples\/invalid\/schema\.header\/missing-header\.jsonl:1: .*\[schema\.header\]: not a well-formed trace\n$/);
+    // An output path that is one of the inputs is refused, even with --force.
+    const copy = path.join(tmp(), 'trace.jsonl');
+    fs.copyFileSync(validFiles[0]!, copy);
+    const self = await cli('diagram', '--coverage', '-o', copy, '--force', copy);
+    expect(self.code).toBe(2);
+    expect(self.stderr).toMatch(/is one of the input traces \(refusing to overwrite it\)/);
+    expect(fs.readFileSync(copy, 'utf8')).toBe(fs.readFileSync(validFiles[0]!, 'utf8'));
+  });
+});
