@@ -28,7 +28,7 @@ describe('raftcheck view', () => {
     expect(modelOf(html).nodes).toEqual(['n1', 'n2', 'n3']);
     const bad = await cli('view', FIG8, '-o', path.join(dir, 'f.html'), '--title', 'Figure 8 <bug>', '--max-errors', '2');
     expect(bad.code).toBe(1);
-    expect(bad.stderr).toMatch(/trace invalid, opens on line 48 \[conformance\.unexpected\]\)\n$/);
+    expect(bad.stderr).toMatch(/trace invalid, opens on line 48 \[commit-current-term\]\)\n$/);
     const fig8 = fs.readFileSync(path.join(dir, 'f.html'), 'utf8');
     expect(fig8).toContain('<title>raftcheck · Figure 8 &#60;bug&#62;</title>');
     const m = modelOf(fig8);
