@@ -57,29 +57,22 @@ export function splitLines(text: string): Line[] {
   return lines.map((l) => ({ ...l, value: parse(l.text), touched: false }));
 }
 
-/** The one line of `lines` matching `pattern` (an error if none or several do). */
-export function locate(lines: readonly { value: unknown }[], pattern: Pattern): number {
-  const found = lines.flatMap((l, i) => (matches(l.value, pattern) ? [i] : []));
+/** The 1-based number of the one line matching `pattern` (an error if none or several do). */
+export function locate(values: readonly unknown[], pattern: Pattern): number {
+  const found = values.flatMap((v, i) => (matches(v, pattern) ? [i + 1] : []));
   if (found.length !== 1) throw new Error(`${found.length} lines match ${JSON.stringify(pattern)} (expected exactly one)`);
   return found[0]!;
 }
 
-function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
+/** The object holding the last field of a dotted path, and that field's name. */
+function parentOf(target: Record<string, unknown>, path: string): [Record<string, unknown>, string] {
   const keys = path.split('.');
-  let at: Record<string, unknown> = target;
+  let at = target;
   for (const k of keys.slice(0, -1)) {
     if (typeof at[k] !== 'object' || at[k] === null) throw new Error(`no field ${path}`);
     at = at[k] as Record<string, unknown>;
   }
-  at[keys.at(-1)!] = value;
-}
-
-function unsetPath(target: Record<string, unknown>, path: string): void {
-  const keys = path.split('.');
-  let at: Record<string, unknown> = target;
-  for (const k of keys.slice(0, -1)) at = at[k] as Record<string, unknown>;
-  if (!(keys.at(-1)! in at)) throw new Error(`no field ${path} to remove`);
-  delete at[keys.at(-1)!];
+  return [at, keys.at(-1)!];
 }
 
 function rewrite(line: Line, value: Record<string, unknown>): void {
@@ -91,22 +84,24 @@ export interface EditedTrace {
   text: string;
   /** 1-based line numbers, in the edited trace, of the lines the edits changed or inserted. */
   touched: number[];
-  /** The edited trace's lines (parsed), for locating where a rule should trip. */
+  /** The edited trace's lines, parsed (for `locate`). */
   values: unknown[];
 }
 
 export function applyEdits(text: string, edits: readonly Edit[]): EditedTrace {
   const lines = splitLines(text);
-  const located = edits.map((e) => ({ edit: e, index: locate(lines, 'after' in e ? e.after : e.at) }));
+  const values = lines.map((l) => l.value);
+  const located = edits.map((e) => ({ edit: e, index: locate(values, 'after' in e ? e.after : e.at) - 1 }));
   const dropped = new Set<number>();
   const inserts = new Map<number, Line[]>();
   for (const { edit, index } of located) {
     const line = lines[index]!;
     if ('after' in edit) {
       const base = line.value as Record<string, unknown>;
-      const added: Line = { text: '', newline: true, value: null, touched: true };
-      rewrite(added, { kind: edit.insert.kind, node: base.node, seq: Number(base.seq) + 1, time: base.time, ...edit.insert });
-      inserts.set(index, [...(inserts.get(index) ?? []), added]);
+      const added: Line = { text: text.includes('\r\n') ? '\r' : '', newline: true, value: null, touched: true }; // a CRLF file's line end
+      const before = inserts.get(index) ?? [];
+      rewrite(added, { kind: edit.insert.kind, node: base.node, seq: Number(base.seq) + 1 + before.length, time: base.time, ...edit.insert });
+      inserts.set(index, [...before, added]);
       continue;
     }
     line.touched = true;
@@ -117,8 +112,15 @@ export function applyEdits(text: string, edits: readonly Edit[]): EditedTrace {
       line.value = parse(line.text);
     } else {
       const value = structuredClone(line.value) as Record<string, unknown>;
-      for (const [path, v] of Object.entries(edit.set ?? {})) setPath(value, path, v);
-      for (const path of edit.unset ?? []) unsetPath(value, path);
+      for (const [path, v] of Object.entries(edit.set ?? {})) {
+        const [parent, field] = parentOf(value, path);
+        parent[field] = v;
+      }
+      for (const path of edit.unset ?? []) {
+        const [parent, field] = parentOf(value, path);
+        if (!(field in parent)) throw new Error(`no field ${path} to remove`);
+        delete parent[field];
+      }
       rewrite(line, value);
     }
   }
