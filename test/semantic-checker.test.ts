@@ -59,6 +59,20 @@ describe('semantic checker', () => {
     expect(f.finish().constrainingEvents).toBe(1);
   });
 
+  it('reads a candidate\'s next term as a new election when its node does not log election timeouts', () => {
+    const requests = (term: number) => ['n2', 'n3'].map((to) => ({ kind: 'send', node: 'n1', msg: { id: `rv${term}${to}`, from: 'n1', to, term, type: 'RequestVote', candidateId: 'n1', lastLogIndex: 0, lastLogTerm: 0 } }));
+    // A split vote: n1 stands in term 1, then again in term 2, staying candidate (no role change).
+    const elections = [{ kind: 'role', role: 'candidate' }, { kind: 'term', term: 1 }, { kind: 'vote', votedFor: 'n1' }, ...requests(1), { kind: 'term', term: 2 }, { kind: 'vote', votedFor: 'n1' }, ...requests(2)];
+    const silent = new SemanticChecker(header);
+    feed(silent, elections);
+    expect(silent.finish().violations).toEqual([]);
+    // A node that logs its election timeouts would have logged this one: the term came from a
+    // message, after which the reference, a follower again, does not vote for itself.
+    const logged = new SemanticChecker(header);
+    feed(logged, [{ kind: 'timeout', timer: 'election' }, ...elections]);
+    expect(logged.finish().violations.map((v) => [v.rule, v.line])[0]).toEqual(['conformance.unexpected', 9]);
+  });
+
   it('leaves to the invariants a node that logs state changes but neither inputs nor messages', () => {
     // A producer that logs only elections: n1's victory cannot be explained without the vote
     // responses it received, which it does not log; that is no conformance violation.

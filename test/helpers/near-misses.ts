@@ -28,12 +28,14 @@ function staleLeaderStepsDown(): TraceLine[] {
   s.request('n1', 'c1', { type: 'set', value: 1 });
   s.heartbeat('n1');
   s.heartbeat('n1');
+  s.note('n1 is cut off; n2 is elected in term 2, while n1 still acts as leader of term 1');
   s.partition(['n1'], ['n2', 'n3']);
   s.elect('n2');
   s.request('n1', 'c1', { type: 'set', value: 2 });
   s.heartbeat('n1');
   s.request('n2', 'c2', { type: 'set', value: 9 });
   s.heartbeat('n2');
+  s.note('healed: n2\'s next heartbeat makes n1 adopt term 2, step down and replace its uncommitted index 2');
   s.heal();
   s.heartbeat('n2');
   return s.lines();
@@ -231,9 +233,14 @@ function staleRequestUnanswered(): string {
   return rewrite(lines, 'ignores stale-term requests', (l) => !((l.kind === 'send' && l.msg.id === stale.msg.id) || (l.kind === 'drop' && l.msgId === stale.msg.id)));
 }
 
-/** The lines kept by `keep`, as another producer would log the same run (named in the header). */
+/** The header names the producer that would log the run this way. */
+function renamed(l: TraceLine, how: string): TraceLine {
+  return l.kind === 'header' ? { ...l, producer: { ...l.producer, name: `${l.producer.name} (rewritten: ${how})` } } : l;
+}
+
+/** The lines kept by `keep` (and changed by `map`), as another producer would log the same run. */
 function rewrite(lines: readonly TraceLine[], how: string, keep: (l: TraceLine) => boolean, map: (l: TraceLine) => TraceLine = (l) => l): string {
-  return jsonl(lines.filter((l) => l.kind === 'header' || keep(l)).map((l) => (l.kind === 'header' ? { ...l, producer: { ...l.producer, name: `${l.producer.name} (rewritten: ${how})` } } : map(l))));
+  return jsonl(lines.filter((l) => l.kind === 'header' || keep(l)).map((l) => (l.kind === 'header' ? renamed(l, how) : map(l))));
 }
 
 /** A node event without its logged state (sparse producers log the event only). */
@@ -261,7 +268,7 @@ function schemaEdges(): string {
   s.heartbeat('n1');
   s.heartbeat('n1');
   let seq = 0;
-  const lines = s.lines().map((l) => (l.kind === 'header' ? { ...l, producer: { ...l.producer, name: `${l.producer.name} (rewritten: one seq counter, CRLF)` } } : 'seq' in l && l.seq !== undefined ? { ...l, seq: seq++ } : l));
+  const lines = s.lines().map((l) => ('seq' in l && l.seq !== undefined ? { ...l, seq: seq++ } : renamed(l, 'one seq counter, CRLF')));
   return lines.map((l) => JSON.stringify(l)).join('\r\n');
 }
 
@@ -272,6 +279,7 @@ export const NEAR_MISSES: Record<string, () => string> = {
   'near-miss-restart-resets-commit-index.jsonl': () => jsonl(restartResetsCommitIndex()),
   'near-miss-follower-catches-up.jsonl': () => jsonl(followerCatchesUp()),
   'near-miss-term-jump.jsonl': () => jsonl(termJump()),
+  'near-miss-election-timeouts-omitted.jsonl': () => rewrite(termJump(), 'does not log election timeouts', (l) => !(l.kind === 'timeout' && l.timer === 'election')),
   'near-miss-timed-out-write-takes-effect.jsonl': () => jsonl(timedOutWriteTakesEffect()),
   'near-miss-stale-request-unanswered.jsonl': staleRequestUnanswered,
   'near-miss-sparse-elections.jsonl': () => rewrite(staleLeaderStepsDown(), 'logs only role, term and vote changes', kinds('role', 'term', 'vote'), withoutState),

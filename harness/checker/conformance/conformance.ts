@@ -53,6 +53,8 @@ interface Shadow {
   driven: boolean;
   /** True once the node logged an input or a message: its producer logs what drives it. */
   logsMessages: boolean;
+  /** True once the node logged an election timeout: its producer logs them. */
+  logsElectionTimeouts: boolean;
   /**
    * Left to the invariants: a node that logged neither inputs nor messages did something its
    * shadow, driven by hidden steps alone, cannot explain (see `output`).
@@ -154,7 +156,7 @@ export class Conformance {
       maxEntriesPerMessage: Number.MAX_SAFE_INTEGER,
     };
     for (const id of header.nodes) {
-      const shadow: Shadow = { id, ref: null, driven: false, logsMessages: false, unchecked: false, pending: [], refCommit: 0, applies: new Map(), applyFloor: 1, answers: new Map(), hidden: 0, stepLine: 1, stepKind: 'start', staleRequest: false };
+      const shadow: Shadow = { id, ref: null, driven: false, logsMessages: false, logsElectionTimeouts: false, unchecked: false, pending: [], refCommit: 0, applies: new Map(), applyFloor: 1, answers: new Map(), hidden: 0, stepLine: 1, stepKind: 'start', staleRequest: false };
       this.shadows.set(id, shadow);
       this.boot(shadow);
     }
@@ -196,6 +198,7 @@ export class Conformance {
       case 'receive':
         return this.input(shadow, line, e, { type: 'receive', msg: e.msg }, e.msg.term < (shadow.ref?.view().term ?? 0) && !e.msg.type.endsWith('Response'));
       case 'timeout':
+        if (e.timer === 'election') shadow.logsElectionTimeouts = true;
         return this.input(shadow, line, e, { type: 'timeout', timer: e.timer }, false);
       case 'client_request':
         return this.input(shadow, line, e, { type: 'client_request', client: e.client, requestId: e.requestId, op: e.op }, false);
@@ -345,7 +348,14 @@ export class Conformance {
     }
     if (STATE_KINDS.has(e.kind)) {
       if (e.kind === 'role' && e.role === 'candidate' && !shadow.pending.some((x) => x.effect.kind === 'role')) this.hiddenElectionTimeout(shadow, line);
-      if (e.kind === 'term' && !shadow.pending.some((x) => x.effect.kind === 'term')) this.hiddenTermUpdate(shadow, e.term, line);
+      if (e.kind === 'term' && !shadow.pending.some((x) => x.effect.kind === 'term')) {
+        // A candidate whose election times out starts the next one without a role change, so
+        // it logs no `role candidate`: where the node does not log election timeouts, its next
+        // term is that election (hidden step 2), not a term taken from a message (step 1).
+        const v = shadow.ref!.view();
+        if (v.role === 'candidate' && e.term === v.term + 1 && !shadow.logsElectionTimeouts) this.hiddenElectionTimeout(shadow, line);
+        else this.hiddenTermUpdate(shadow, e.term, line);
+      }
       const i = shadow.pending.findIndex((x) => x.effect.kind === e.kind);
       const x = i >= 0 ? shadow.pending[i]! : undefined;
       if (!x || effectKey(x.effect) !== key) {
