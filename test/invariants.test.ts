@@ -128,7 +128,22 @@ describe('cluster invariants', () => {
       { kind: 'apply', node: 'n2', index: 1, command: set(1, 7).command },
     ]);
     expect(v.map((x) => [x.rule, x.line])).toEqual([['state-machine-safety', 7]]);
-    expect(run([{ kind: 'append', node: 'n1', index: 1, entries: [set(1, 1)] }, { kind: 'apply', node: 'n1', index: 1, command: set(1, 1).command }]).map((x) => x.rule)).toEqual(['state-machine-safety']);
+    const beyondCommit = run([
+      { kind: 'append', node: 'n1', index: 1, entries: [set(1, 1), set(1, 2)] }, { kind: 'commit', node: 'n1', commitIndex: 1 },
+      { kind: 'apply', node: 'n1', index: 1, command: set(1, 1).command }, { kind: 'apply', node: 'n1', index: 2, command: set(1, 2).command },
+    ]);
+    expect(beyondCommit.map((x) => [x.rule, x.line, x.message])).toEqual([['state-machine-safety', 5, 'n1 applied the entry at index 2 while its commitIndex is 1']]);
+    // A commitIndex learnt from a logged state counts as much as a commit event.
+    expect(run([{ kind: 'apply', node: 'n1', index: 1, command: set(1, 1).command, state: { commitIndex: 0 } }, { kind: 'apply', node: 'n1', index: 2, command: set(1, 2).command }]).map((x) => x.line)).toEqual([3]);
+  });
+
+  it('state-machine-safety: a node whose commitIndex the trace never logs is not held to 0', () => {
+    // A producer that logs only applies (each node's state machine): "applied only up to
+    // commitIndex" is unconstrained for it, while order and agreement across nodes still hold.
+    const applies = (commands: Array<[string, number, number]>) => run(commands.map(([node, index, value]) => ({ kind: 'apply', node, index, command: set(1, value).command })));
+    expect(applies([['n1', 1, 5], ['n2', 1, 5], ['n1', 2, 6]])).toEqual([]);
+    expect(applies([['n1', 1, 5], ['n2', 1, 6]]).map((x) => [x.rule, x.line])).toEqual([['state-machine-safety', 3]]);
+    expect(applies([['n1', 2, 5]]).map((x) => x.message)).toEqual(['n1 applied index 2 out of order (last applied: 0)']);
   });
 
   it('reads facts from logged post-states too, and honours the rule selection', () => {

@@ -50,6 +50,49 @@ describe('semantic checker', () => {
     const d = new SemanticChecker(header);
     feed(d, [{ kind: 'timeout', timer: 'election', state: { term: 1 } }]);
     expect(d.finish().constrainingEvents).toBe(1);
+    // The state a restart recovers is checked (terms, votes, logs across restarts): it constrains.
+    const e = new SemanticChecker(header);
+    feed(e, [{ kind: 'crash' }, { kind: 'restart' }]);
+    expect(e.finish().constrainingEvents).toBe(0);
+    const f = new SemanticChecker(header);
+    feed(f, [{ kind: 'crash' }, { kind: 'restart', persisted: { term: 2, votedFor: null, log: [] } }]);
+    expect(f.finish().constrainingEvents).toBe(1);
+  });
+
+  it('reads a candidate\'s next term as a new election when its node does not log election timeouts', () => {
+    const requests = (term: number) => ['n2', 'n3'].map((to) => ({ kind: 'send', node: 'n1', msg: { id: `rv${term}${to}`, from: 'n1', to, term, type: 'RequestVote', candidateId: 'n1', lastLogIndex: 0, lastLogTerm: 0 } }));
+    // A split vote: n1 stands in term 1, then again in term 2, staying candidate (no role change).
+    const elections = [{ kind: 'role', role: 'candidate' }, { kind: 'term', term: 1 }, { kind: 'vote', votedFor: 'n1' }, ...requests(1), { kind: 'term', term: 2 }, { kind: 'vote', votedFor: 'n1' }, ...requests(2)];
+    const silent = new SemanticChecker(header);
+    feed(silent, elections);
+    expect(silent.finish().violations).toEqual([]);
+    // A node that logs its election timeouts would have logged this one: the term came from a
+    // message, after which the reference, a follower again, does not vote for itself.
+    const logged = new SemanticChecker(header);
+    feed(logged, [{ kind: 'timeout', timer: 'election' }, ...elections]);
+    expect(logged.finish().violations.map((v) => [v.rule, v.line])[0]).toEqual(['conformance.unexpected', 9]);
+  });
+
+  it('leaves to the invariants a node that logs state changes but neither inputs nor messages', () => {
+    // A producer that logs only elections: n1's victory cannot be explained without the vote
+    // responses it received, which it does not log; that is no conformance violation.
+    const election = [
+      { kind: 'role', node: 'n1', role: 'candidate' }, { kind: 'term', node: 'n1', term: 1 }, { kind: 'vote', node: 'n1', votedFor: 'n1' },
+      { kind: 'term', node: 'n2', term: 1 }, { kind: 'vote', node: 'n2', votedFor: 'n1' },
+      { kind: 'role', node: 'n1', role: 'leader' },
+    ];
+    const sparse = new SemanticChecker(header);
+    feed(sparse, election);
+    expect(sparse.finish().violations).toEqual([]);
+    // The invariants still hold it: a second leader in term 1 is reported.
+    const twoLeaders = new SemanticChecker(header);
+    feed(twoLeaders, [...election, { kind: 'role', node: 'n3', role: 'candidate' }, { kind: 'term', node: 'n3', term: 1 }, { kind: 'role', node: 'n3', role: 'leader' }]);
+    expect(twoLeaders.finish().violations.map((v) => [v.rule, v.line])).toEqual([['election-safety', 10]]);
+    // A node that does log its messages is still checked: its RequestVote shows it logs what drives it.
+    const talking = new SemanticChecker(header);
+    const request = { kind: 'send', node: 'n1', msg: { id: 'm1', from: 'n1', to: 'n2', term: 1, type: 'RequestVote', candidateId: 'n1', lastLogIndex: 0, lastLogTerm: 0 } };
+    feed(talking, [...election.slice(0, 3), request, { kind: 'role', node: 'n1', role: 'leader' }]);
+    expect(talking.finish().violations.map((v) => [v.rule, v.line])).toEqual([['conformance.unexpected', 6]]);
   });
 
   it('skips rules that are not enabled and stops at maxViolations', () => {

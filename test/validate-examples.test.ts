@@ -41,7 +41,7 @@ describe('example traces', () => {
     });
   }
 
-  const valid = fs.existsSync(`${EXAMPLES}/valid`) ? filesUnder(`${EXAMPLES}/valid`).sort() : [];
+  const valid = fs.existsSync(`${EXAMPLES}/valid`) ? filesUnder(`${EXAMPLES}/valid`).filter((f) => f.endsWith('.jsonl')).sort() : [];
   it('has valid examples', () => expect(valid.length).toBeGreaterThanOrEqual(3));
   for (const file of valid) {
     it(`${file} is valid`, async () => {

@@ -44,7 +44,9 @@ describe('the viewer model of a trace', () => {
       const events = lines.slice(1);
       expect(m.events.kind).toHaveLength(events.length);
       expect(absolute(m.events.line)).toEqual(events.map((_, i) => i + 2));
-      expect(absolute(m.events.time)).toEqual(events.map((e) => ('time' in e && e.time !== undefined ? e.time : NaN)));
+      // An event without a time (a note) repeats the time of the event before it.
+      let previous = 0;
+      expect(absolute(m.events.time)).toEqual(events.map((e) => (previous = 'time' in e && e.time !== undefined ? e.time : previous)));
       events.forEach((e, i) => {
         expect(m.kinds[m.events.kind[i]!]).toBe(e.kind);
         expect(m.events.node[i]).toBe('node' in e && e.node !== undefined ? m.nodes.indexOf(e.node) : -1);

@@ -40,7 +40,7 @@ export interface ExcerptLine {
 
 export interface SemanticResult {
   violations: Array<Violation & { excerpt: ExcerptLine[] }>;
-  /** Events that log something a rule can check (state fields, messages, state changes), counted up to 1: 0 means the trace constrains nothing. */
+  /** Events that log something a rule can check (state fields, messages, state changes, recovered state), counted up to 1: 0 means the trace constrains nothing. */
   constrainingEvents: number;
   linearizability: { operations: number; verdict: 'linearizable' | 'not-linearizable' | 'unknown' | 'skipped'; steps: number };
 }
@@ -99,8 +99,9 @@ export class SemanticChecker {
   }
 
   event(e: TraceEvent, line: number): void {
-    // Only whether the trace constrains anything matters: stop looking once it does.
-    if (this.constraining === 0 && (STATE_CHANGES.has(e.kind) || ('state' in e && e.state !== undefined && Object.keys(e.state).length > 0))) this.constraining++;
+    // Only whether the trace constrains anything matters: stop looking once it does. The state
+    // a restart recovers counts: terms, votes and logs are checked across restarts.
+    if (this.constraining === 0 && (STATE_CHANGES.has(e.kind) || ('state' in e && e.state !== undefined && Object.keys(e.state).length > 0) || (e.kind === 'restart' && e.persisted !== undefined))) this.constraining++;
     // Invariants first: when a step breaks a named safety property and the reference on the
     // same line, the property (Figure 8, Election Safety, ...) is the better first verdict.
     this.invariants.event(e, line);

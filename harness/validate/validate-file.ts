@@ -114,7 +114,7 @@ export class TraceValidation implements TraceVisitor {
       if (unconstrained) {
         this.push({
           line: 1, rule: 'unconstrained', path: '/',
-          message: `the trace constrains nothing: none of its ${this.schema.events} events logs a state field, a state change or a message, so no rule could be checked`,
+          message: `the trace constrains nothing: none of its ${this.schema.events} events logs a state field, a state change, a message or a restart's recovered state, so no rule could be checked`,
         });
       }
     }

@@ -20,6 +20,8 @@ interface NodeModel {
   term: number;
   votedFor: string | null;
   commitIndex: number;
+  /** True once the trace told us the node's commitIndex (a commit event or a logged state field). */
+  commitKnown: boolean;
   lastApplied: number;
   log: NodeLog;
   /** True once the trace told us about this node's log (append/truncate events or a full log). */
@@ -63,7 +65,7 @@ export class ClusterInvariants {
     this.enabled = options.enabled;
     for (const id of header.nodes) {
       this.nodes.set(id, {
-        id, alive: true, role: 'follower', term: 0, votedFor: null, commitIndex: 0, lastApplied: 0,
+        id, alive: true, role: 'follower', term: 0, votedFor: null, commitIndex: 0, commitKnown: false, lastApplied: 0,
         log: new NodeLog(), logKnown: false, reportedLastIndex: null, votes: new Map(), leaderTerm: null, roleLine: 1,
       });
     }
@@ -125,6 +127,7 @@ export class ClusterInvariants {
     if (s.role !== undefined && s.role !== n.role) this.setRole(n, s.role, line);
     if (s.votedFor !== undefined && s.votedFor !== null && s.votedFor !== n.votedFor) this.castVote(n, s.votedFor, line);
     if (s.log !== undefined) this.replaceLog(n, s.log, line);
+    if (s.commitIndex !== undefined) n.commitKnown = true;
     if (s.commitIndex !== undefined && s.commitIndex !== n.commitIndex) this.setCommit(n, s.commitIndex, line);
   }
 
@@ -296,6 +299,7 @@ export class ClusterInvariants {
   }
 
   private setCommit(n: NodeModel, commitIndex: number, line: number): void {
+    n.commitKnown = true;
     if (commitIndex < n.commitIndex) {
       this.fail({
         rule: 'commit-monotonic', line, nodes: [n.id], terms: [n.term],
@@ -341,10 +345,13 @@ export class ClusterInvariants {
   }
 
   private apply(n: NodeModel, index: number, command: Entry['command'], line: number): void {
-    if (index !== n.lastApplied + 1 || index > n.commitIndex) {
+    // A trace that never logs a node's commitIndex (no commit events, no state field) leaves
+    // "applied only up to commitIndex" unconstrained for it: its commitIndex is unknown, not 0.
+    const beyondCommit = n.commitKnown && index > n.commitIndex;
+    if (index !== n.lastApplied + 1 || beyondCommit) {
       this.fail({
         rule: 'state-machine-safety', line, nodes: [n.id], terms: [n.term],
-        message: index > n.commitIndex
+        message: beyondCommit
           ? `${n.id} applied the entry at index ${index} while its commitIndex is ${n.commitIndex}`
           : `${n.id} applied index ${index} out of order (last applied: ${n.lastApplied})`,
         expected: `apply index ${n.lastApplied + 1}, at most commitIndex ${n.commitIndex}`, seen: `apply index ${index}`,

@@ -29,7 +29,8 @@ the verdict is "unknown", never a hang.
 
 ## \`unconstrained\`
 
-A trace none of whose events logs a state field, a state change or a message gives no rule
-anything to check. It is reported as such, never passed as valid.
+A trace none of whose events logs a state field, a state change, a message or the state a
+restart recovers (\`persisted\`) gives no rule anything to check. It is reported as such,
+never passed as valid.
 `;
 }

@@ -22,7 +22,8 @@ Checks each trace on one streaming pass, in layers:
              matches an earlier send
   invariants the cluster invariants of spec/invariants.md (Election Safety, Log Matching, ...)
   clients    the client history is linearizable against the single-value register
-A trace that constrains nothing (no state, no state change, no message) is reported as such.
+A trace that constrains nothing (no state, no state change, no message, no recovered state)
+is reported as such.
 
 Options:
   --format F       raftcheck (default): trace format v1 (JSON Lines)
