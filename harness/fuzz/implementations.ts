@@ -14,12 +14,15 @@ import { pathToFileURL } from 'node:url';
 import { createReferenceNode } from '../../src/raft/node.js';
 import { adapterFactory } from '../adapters/adapt.js';
 import type { AdapterDefinition } from '../adapters/adapter.js';
+import { coatyAdapter } from '../adapters/coaty/coaty-adapter.js';
 import { processAdapter, type ProcessAdapterOptions } from '../adapters/process/process-adapter.js';
 import { referenceAdapter } from '../adapters/reference.js';
 import { findMutant, MUTANTS } from '../mutants/catalogue.js';
 import type { NodeFactory } from '../simulator/cluster.js';
 
 export type Resolved = NodeFactory | { error: string };
+
+const coatyFactory = adapterFactory(coatyAdapter);
 
 export interface ImplementationOptions {
   /** For `cmd:` implementations. */
@@ -41,12 +44,13 @@ export function resolveImplementation(name: string, options: ImplementationOptio
     const inner = resolveImplementation(name.slice('adapter:'.length), options);
     return 'error' in inner ? inner : adapterFactory(referenceAdapter(inner, name));
   }
+  if (name === 'coaty') return coatyFactory;
   if (name.startsWith('cmd:')) {
     const adapter = processAdapter(name.slice('cmd:'.length), options.process);
     return 'error' in adapter ? { error: `${name}: ${adapter.error}` } : adapterFactory(adapter);
   }
   if (isAdapterPath(name)) return { error: `'${name}' is an adapter module: load it with loadImplementation` };
-  return { error: `unknown implementation '${name}' (expected 'reference', 'mutant:<name>', 'adapter:<name>', 'cmd:<command line>' or a path to an adapter module)` };
+  return { error: `unknown implementation '${name}' (expected 'reference', 'mutant:<name>', 'adapter:<name>', 'coaty', 'cmd:<command line>' or a path to an adapter module)` };
 }
 
 function isAdapterDefinition(x: unknown): x is AdapterDefinition {

@@ -288,6 +288,7 @@ export class Cluster {
     const persisted = m.persisted ?? { term: 0, votedFor: null, log: [] };
     m.node = this.createNode(this.config(id), { random: m.random, persisted });
     const v = m.node.view();
+    m.last = v; // the restarted node's state, until its first effect
     this.writeNode(m, { kind: 'restart', persisted }, v);
     this.process(m, m.node.start());
     this.startTicks(m);
