@@ -10,11 +10,13 @@ import { loadImplementation } from '../fuzz/implementations.js';
 import type { NodeFactory } from '../simulator/cluster.js';
 import { durationOption, InputError, UsageError } from './command.js';
 
-export const IMPL_HELP = `  --impl NAME        reference (default), mutant:<name> (see 'raftcheck mutants --list'),
+/** The help lines of --impl and --reply-timeout; `fallback` says what runs without --impl. */
+export const implHelp = (fallback: string): string => `  --impl NAME        reference, mutant:<name> (see 'raftcheck mutants --list'),
                      adapter:<name> (the same through the adapter interface), coaty
                      (@coaty/consensus.raft), cmd:"<command line>" (one process per node
                      speaking spec/DRIVER.md; no shell: quote arguments with ' or "), or a
                      path to an adapter module (./my-adapter.ts; see docs/ADAPTERS.md)
+                     (default: ${fallback})
   --reply-timeout D  how long an external node may take to answer one request (default 5s)`;
 
 export async function implOption(name: string, replyTimeout: string | undefined): Promise<NodeFactory> {

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { durationOption, EXIT, InputError, intOption, parseCommandLine, UsageError, type CliIO, type Command } from '../command.js';
 import { runCampaign } from '../../fuzz/campaign.js';
-import { IMPL_HELP, implOption } from '../impl-option.js';
+import { implHelp, implOption } from '../impl-option.js';
 import { saveRegression } from '../../fuzz/regression.js';
 import { FAULT_LEVELS, type FaultLevel } from '../../fuzz/schedule.js';
 
@@ -21,7 +21,7 @@ minimal one and saved as traces/regressions/<rule>-<hash>.jsonl (never overwriti
 'npm test' replays from then on.
 
 Options:
-${IMPL_HELP}
+${implHelp('reference')}
   --runs N           schedules to try (default 100)
   --seed S           fast-check seed (default 1): the same seed and options give the same runs
   --nodes LIST       cluster sizes to draw from: 3, 5 or 3,5 (default 3,5)

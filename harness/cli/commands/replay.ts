@@ -1,5 +1,5 @@
 import { EXIT, InputError, parseCommandLine, UsageError, type Command } from '../command.js';
-import { IMPL_HELP, implOption } from '../impl-option.js';
+import { implHelp, implOption } from '../impl-option.js';
 import { loadRegression } from '../../fuzz/regression.js';
 import { runSchedule } from '../../fuzz/run-schedule.js';
 
@@ -14,7 +14,7 @@ Re-runs the schedule stored in a regression case (traces/regressions/*.jsonl) an
 With --impl, runs the schedule on that implementation only and prints its verdict.
 
 Options:
-${IMPL_HELP}
+${implHelp('the recorded implementation, then the reference')}
 
 Exit codes: 0 as expected; 1 not as expected; 2 usage error or unreadable file.
 `,
