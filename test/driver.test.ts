@@ -75,7 +75,7 @@ describe('a well-behaved external node', () => {
     expect(outcome.lines.find((l) => l.kind === 'restart')).toMatchObject({ node: 'n2', persisted: { term: 1, votedFor: 'n1' } });
     const validate = new Ajv2020.default({ discriminator: true, strict: true }).compile(buildDriverJsonSchema());
     const requests = fs.readFileSync(path.join(dir, 'requests.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string });
-    expect(new Set(requests.map((r) => r.type))).toEqual(new Set(['init', 'deliver', 'timeout', 'client', 'crash']));
+    expect(new Set(requests.map((r) => r.type))).toEqual(new Set(['init', 'observe', 'deliver', 'timeout', 'client', 'crash']));
     for (const r of requests) expect(validate(r), JSON.stringify(validate.errors)).toBe(true);
     for (const pid of pids(dir)) expect(alive(pid)).toBe(false);
   });
@@ -94,8 +94,8 @@ describe('a misbehaving external node gives a clear verdict and leaves no proces
   for (const c of cases) {
     it(`${c.mode}: [${c.rule}], naming the node and the request`, () => {
       const dir = tmp();
-      // Misbehave at the 5th request: three inits, the election timeout, then a message.
-      const outcome = runSchedule(schedule, impl(c.mode, 4, dir, c.options ?? { replyTimeoutMs: 5000 }), { keepLines: true });
+      // Each process misbehaves at its 6th request: after init, observe and the election.
+      const outcome = runSchedule(schedule, impl(c.mode, 5, dir, c.options ?? { replyTimeoutMs: 5000 }), { keepLines: true });
       expect(outcome.ok).toBe(false);
       expect(outcome.error!.rule).toBe(c.rule);
       expect(outcome.error!.message).toMatch(/^node n\d, request \d+ \((deliver|client|timeout|election timeout)[^)]*\): /);

@@ -94,6 +94,12 @@ class ProcessNode implements NodeUnderTest {
     this.state = reply.state!;
     this.initOutput = this.output(reply);
     if (reply.tickMs !== undefined) this.tickMs = reply.tickMs;
+    // `observe` must change nothing: asked right away, it reports the state init reported.
+    const seen = this.request({ id: 0, type: 'observe' });
+    if (JSON.stringify(seen.state) !== JSON.stringify(reply.state)) {
+      this.host.kill(this.key);
+      throw new DriverError('driver.protocol', `node ${id}, request ${this.nextId} (observe): reports ${JSON.stringify(seen.state)}, not the state of its reply to init ${JSON.stringify(reply.state)}`);
+    }
   }
 
   private request(partial: Request): Reply {
