@@ -108,6 +108,13 @@ describe('a misbehaving external node gives a clear verdict and leaves no proces
     });
   }
 
+  it('an observe that changes the state is a protocol violation', () => {
+    const dir = tmp();
+    const outcome = runSchedule(schedule, impl('drift', 0, dir));
+    expect(outcome.error).toMatchObject({ rule: 'driver.protocol', message: expect.stringMatching(/^node n1, request 2 \(observe\): reports .*"term":1.*, not the state of its reply to init/) });
+    for (const pid of pids(dir)) expect(alive(pid)).toBe(false);
+  });
+
   it('misbehaving on init is a verdict too, and the saved case keeps the trace so far', () => {
     const dir = tmp();
     const outcome = runSchedule(schedule, impl('not-json', 0, dir), { keepLines: true });

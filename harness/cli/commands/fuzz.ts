@@ -115,7 +115,9 @@ function quoteImpl(impl: string): string {
 /** What was not checked, and why; what the trace format does not model, counted. */
 function describeScope(skipped: ReadonlyArray<{ rule: string; reason: string }> | undefined, notModelled: Record<string, number>): string {
   let text = '';
-  for (const s of skipped ?? []) text += `  not checked: ${s.rule} (${s.reason})\n`;
+  const byReason = new Map<string, string[]>();
+  for (const s of skipped ?? []) byReason.set(s.reason, [...(byReason.get(s.reason) ?? []), s.rule]);
+  for (const [reason, rules] of byReason) text += `  not checked: ${rules.join(', ')} (${reason})\n`;
   const counts = Object.entries(notModelled).sort((a, b) => b[1] - a[1]);
   if (counts.length) text += `  not modelled (carried, logged as notes, not checked): ${counts.map(([name, n]) => `${name} ×${n}`).join(', ')}\n`;
   return text;
