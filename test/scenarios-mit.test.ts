@@ -20,6 +20,7 @@ import { mitCluster as mitClusterOf } from './helpers/mit.js';
 const IMPLEMENTATIONS: Array<{ name: string; createNode: NodeFactory; leaderNoop: boolean; rpcBudget: boolean }> = [
   { name: 'reference', createNode: resolveImplementation('reference') as NodeFactory, leaderNoop: false, rpcBudget: true },
   { name: 'coaty', createNode: resolveImplementation('coaty') as NodeFactory, leaderNoop: true, rpcBudget: false },
+  { name: 'coaty:plain', createNode: resolveImplementation('coaty:plain') as NodeFactory, leaderNoop: true, rpcBudget: false },
 ];
 
 for (const impl of IMPLEMENTATIONS) {

@@ -13,7 +13,8 @@ import { durationOption, InputError, UsageError } from './command.js';
 /** The help lines of --impl and --reply-timeout; `fallback` says what runs without --impl. */
 export const implHelp = (fallback: string): string => `  --impl NAME        reference, mutant:<name> (see 'raftcheck mutants --list'),
                      adapter:<name> (the same through the adapter interface), coaty
-                     (@coaty/consensus.raft), cmd:"<command line>" (one process per node
+                     (@coaty/consensus.raft; coaty:plain without pre-vote and
+                     check-quorum), cmd:"<command line>" (one process per node
                      speaking spec/DRIVER.md; no shell: quote arguments with ' or "), or a
                      path to an adapter module (./my-adapter.ts; see docs/ADAPTERS.md)
                      (default: ${fallback})

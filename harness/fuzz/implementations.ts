@@ -4,7 +4,8 @@
  * - `reference`, `mutant:<name>` (the bug catalogue);
  * - `adapter:reference`, `adapter:mutant:<name>`: the same, seen through the adapter interface;
  * - `cmd:<command line>`: one external process per node, speaking spec/DRIVER.md;
- * - `coaty`: @coaty/consensus.raft through its adapter;
+ * - `coaty`: @coaty/consensus.raft through its adapter, as coaty configures it; `coaty:plain`:
+ *   without pre-vote and check-quorum;
  * - a path to a module (`./my-adapter.ts`, absolute or relative to the working directory)
  *   whose default export is an adapter definition (harness/adapters/adapter.ts): with
  *   `loadImplementation` only, since modules load asynchronously.
@@ -14,7 +15,7 @@ import { pathToFileURL } from 'node:url';
 import { createReferenceNode } from '../../src/raft/node.js';
 import { adapterFactory } from '../adapters/adapt.js';
 import type { AdapterDefinition } from '../adapters/adapter.js';
-import { coatyAdapter } from '../adapters/coaty/coaty-adapter.js';
+import { coatyAdapter, coatyAdapterWith } from '../adapters/coaty/coaty-adapter.js';
 import { processAdapter, type ProcessAdapterOptions } from '../adapters/process/process-adapter.js';
 import { referenceAdapter } from '../adapters/reference.js';
 import { findMutant, MUTANTS } from '../mutants/catalogue.js';
@@ -22,7 +23,10 @@ import type { NodeFactory } from '../simulator/cluster.js';
 
 export type Resolved = NodeFactory | { error: string };
 
-const coatyFactory = adapterFactory(coatyAdapter);
+const COATY: Record<string, NodeFactory> = {
+  coaty: adapterFactory(coatyAdapter),
+  'coaty:plain': adapterFactory(coatyAdapterWith({ preVote: false, checkQuorum: false }, 'coaty:plain')),
+};
 
 export interface ImplementationOptions {
   /** For `cmd:` implementations. */
@@ -44,7 +48,8 @@ export function resolveImplementation(name: string, options: ImplementationOptio
     const inner = resolveImplementation(name.slice('adapter:'.length), options);
     return 'error' in inner ? inner : adapterFactory(referenceAdapter(inner, name));
   }
-  if (name === 'coaty') return coatyFactory;
+  const coaty = COATY[name];
+  if (coaty) return coaty;
   if (name.startsWith('cmd:')) {
     const adapter = processAdapter(name.slice('cmd:'.length), options.process);
     return 'error' in adapter ? { error: `${name}: ${adapter.error}` } : adapterFactory(adapter);

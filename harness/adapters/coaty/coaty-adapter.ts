@@ -1,7 +1,8 @@
 /**
  * @coaty/consensus.raft under test: its etcd-raft core (a `RawNode` over a `MemoryStorage`)
  * behind the adapter interface, configured as coaty configures it (pre-vote, check-quorum,
- * electionTick 10, heartbeatTick 1), driven by ticks in virtual time.
+ * electionTick 10, heartbeatTick 1), driven by ticks in virtual time. `coaty:plain` turns
+ * pre-vote and check-quorum off (etcd's defaults), which exercises other code paths.
  *
  * What the harness sees (docs/COATY.md):
  * - MsgVote, MsgVoteResp, MsgApp, MsgAppResp are Figure 2's RequestVote(Response) and
@@ -71,7 +72,7 @@ class CoatyNode implements NodeUnderTest {
   private readonly pending = new Set<string>();
   private readonly id: NodeId;
 
-  constructor(loaded: LoadedCore, init: AdapterInit) {
+  constructor(loaded: LoadedCore, init: AdapterInit, options: CoatyOptions) {
     this.core = loaded.core;
     this.slot = loaded.random;
     this.random = init.random;
@@ -92,7 +93,7 @@ class CoatyNode implements NodeUnderTest {
       id: init.id, electionTick: ELECTION_TICK, heartbeatTick: HEARTBEAT_TICK, storage: this.storage, applied: 0,
       // etcd limits messages by bytes: one byte means one entry per message; otherwise about `batch` register commands.
       maxSizePerMsg: batch <= 1 ? 1 : batch * 64, maxInflightMsgs: MAX_INFLIGHT,
-      checkQuorum: true, preVote: true, disableProposalForwarding: true, logger: LOGGER,
+      checkQuorum: options.checkQuorum, preVote: options.preVote, disableProposalForwarding: true, logger: LOGGER,
     });
     this.raw = this.call(() => this.core.RawNode.NewRawNode(config));
   }
@@ -216,6 +217,23 @@ class CoatyNode implements NodeUnderTest {
   }
 }
 
+/** Raft options coaty sets (both on, as in non-ported/raft-node.js); off gives etcd's defaults. */
+export interface CoatyOptions {
+  preVote: boolean;
+  checkQuorum: boolean;
+}
+
+/** coaty's raft core with other options: `coaty:plain` runs it without pre-vote and check-quorum. */
+export function coatyAdapterWith(options: CoatyOptions, name: string): AdapterDefinition {
+  return { ...coatyAdapter, name, create: (init) => createCoatyNode(init, options) };
+}
+
+function createCoatyNode(init: AdapterInit, options: CoatyOptions): NodeUnderTest {
+  const loaded = loadCoatyCore();
+  if ('error' in loaded) throw new Error(loaded.error);
+  return new CoatyNode(loaded, init, options);
+}
+
 export const coatyAdapter: AdapterDefinition = {
   name: 'coaty',
   profile: {
@@ -224,9 +242,5 @@ export const coatyAdapter: AdapterDefinition = {
       reason: 'etcd-style Raft differs from Figure 2 by design: heartbeats are their own (unmodelled) message that advances commitIndex, a new leader appends an empty entry, pre-vote and check-quorum delay term adoption',
     })),
   },
-  create(init) {
-    const loaded = loadCoatyCore();
-    if ('error' in loaded) throw new Error(loaded.error);
-    return new CoatyNode(loaded, init);
-  },
+  create: (init) => createCoatyNode(init, { preVote: true, checkQuorum: true }),
 };
