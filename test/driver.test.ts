@@ -81,6 +81,16 @@ describe('a well-behaved external node', () => {
   });
 });
 
+describe('an external node with a Raft bug', () => {
+  it('is caught by the same rules as any implementation (a vote not persisted over a crash)', () => {
+    const dir = tmp();
+    // n2 votes for n1 in term 1, crashes at 400 ms and restarts without its vote.
+    const outcome = runSchedule(schedule, impl('forget-vote', 0, dir));
+    expect(outcome.error).toMatchObject({ rule: 'vote-once', message: 'n2 restarted in term 1 with votedFor null, but it had voted for n1 in that term (line 10)' });
+    for (const pid of pids(dir)) expect(alive(pid)).toBe(false);
+  });
+});
+
 describe('a misbehaving external node gives a clear verdict and leaves no process behind', () => {
   const cases: Array<{ mode: string; rule: string; message: RegExp; options?: { replyTimeoutMs?: number; maxLineBytes?: number } }> = [
     { mode: 'not-json', rule: 'driver.protocol', message: /the reply is not JSON .*"this is not JSON"/ },
