@@ -11,6 +11,7 @@ import Ajv2020 from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { splitCommandLine } from '../harness/adapters/process/command-line.js';
 import { buildDriverJsonSchema } from '../harness/adapters/process/protocol.js';
+import { runCampaign } from '../harness/fuzz/campaign.js';
 import { resolveImplementation } from '../harness/fuzz/implementations.js';
 import { saveRegression } from '../harness/fuzz/regression.js';
 import { runSchedule } from '../harness/fuzz/run-schedule.js';
@@ -117,6 +118,15 @@ describe('a misbehaving external node gives a clear verdict and leaves no proces
       for (const pid of started) expect(alive(pid), `pid ${pid}`).toBe(false);
     });
   }
+
+  it('a hang is not shrunk (each attempt would wait out the reply timeout)', () => {
+    const dir = tmp();
+    const r = runCampaign({ impl: 'hang', createNode: impl('hang', 5, dir, { replyTimeoutMs: 300 }), runs: 10, seed: 1, nodes: [3], faults: 'mild', durationMs: 1000 });
+    expect(r.failure?.outcome.error?.rule).toBe('driver.timeout');
+    expect(r.failure!.shrinks).toBe(0);
+    expect(r.executions).toBe(1);
+    for (const pid of pids(dir)) expect(alive(pid)).toBe(false);
+  });
 
   it('an observe that changes the state is a protocol violation', () => {
     const dir = tmp();

@@ -135,8 +135,8 @@ class AdaptedNode implements RaftNode {
     }
     state = summary(after);
 
-    for (const [timer, after] of Object.entries(out.timers ?? {}) as Array<[keyof NonNullable<Output['timers']>, number | null]>) {
-      push(after === null ? { kind: 'cancel_timer', timer } : { kind: 'set_timer', timer, after });
+    for (const [timer, ms] of Object.entries(out.timers ?? {}) as Array<[keyof NonNullable<Output['timers']>, number | null]>) {
+      push(ms === null ? { kind: 'cancel_timer', timer } : { kind: 'set_timer', timer, after: ms });
     }
     for (const m of out.messages ?? []) {
       if ('unmodelled' in m) push({ kind: 'send_unmodelled', msg: m.unmodelled });

@@ -126,8 +126,8 @@ function request(msg) {
   if (!child) return answer({ seq: msg.seq, ok: false, error: 'exit', message: 'is not running', stderr: '' });
   if (child.failure) return answer({ seq: msg.seq, ok: false, ...child.failure, stderr: child.stderr });
   if (child.lines.length > 0) {
-    const extra = child.lines[0];
-    return fail(child, 'unsolicited', `wrote a line that answers no request: ${JSON.stringify(extra.slice(0, 200))}`), answer({ seq: msg.seq, ok: false, ...child.failure, stderr: child.stderr });
+    child.failure = { error: 'unsolicited', message: `wrote a line that answers no request: ${JSON.stringify(child.lines[0].slice(0, 200))}` };
+    return answer({ seq: msg.seq, ok: false, ...child.failure, stderr: child.stderr });
   }
   child.pending = msg.seq;
   child.proc.stdin.write(msg.line + '\n');
