@@ -50,8 +50,11 @@ function alive(pid: number): boolean {
     return false;
   }
   // An orphan that was killed stays a zombie until init reaps it: it runs no more.
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  return !/\) [ZX] /.test(stat);
+  try {
+    return !/\) [ZX] /.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false; // gone between the two looks
+  }
 }
 
 function pids(dir: string): number[] {
@@ -100,7 +103,7 @@ describe('a misbehaving external node gives a clear verdict and leaves no proces
     { mode: 'hang', rule: 'driver.timeout', message: /no reply within 0\.5 s/, options: { replyTimeoutMs: 500 } },
     { mode: 'exit', rule: 'driver.crash', message: /the process exited with code 3; its stderr ends with:\n.*\n\s+fatal: giving up/ },
     { mode: 'flood', rule: 'driver.flood', message: /wrote a line longer than 100000 bytes/, options: { maxLineBytes: 100_000 } },
-    { mode: 'lines', rule: 'driver.protocol', message: /wrote a line that answers no request/ },
+    { mode: 'lines', rule: 'driver.protocol', message: /wrote a line that answers no request/ }, // (a second reply to one request)
   ];
   for (const c of cases) {
     it(`${c.mode}: [${c.rule}], naming the node and the request`, () => {
@@ -159,10 +162,14 @@ describe('raftcheck fuzz --impl cmd:...', () => {
 
   it('kills every node process when raftcheck is interrupted (Ctrl-C)', async () => {
     const dir = tmp();
-    const child = spawn(process.execPath, ['harness/cli/raftcheck.js', 'fuzz', '--impl', `cmd:${PYTHON} ${MISBEHAVE} stubborn 3 ${dir}`, '--reply-timeout', '60s', '--runs', '1', '--out', tmp()], { stdio: 'ignore' });
+    const child = spawn(process.execPath, ['harness/cli/raftcheck.js', 'fuzz', '--impl', `cmd:${PYTHON} ${MISBEHAVE} stubborn 3 ${dir}`, '--reply-timeout', '60s', '--runs', '1', '--out', tmp()], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => void (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => void (output += d.toString()));
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     // The preflight node comes and goes; then three nodes start and the fourth request hangs.
-    expect(await eventually(() => pids(dir).filter(alive).length === 3, 20_000)).toBe(true);
+    const running = await eventually(() => pids(dir).filter(alive).length === 3, 30_000);
+    expect(running, `pids ${pids(dir).map((p) => `${p}:${alive(p)}`).join(' ')}; raftcheck said: ${output}`).toBe(true);
     child.kill('SIGINT');
     await exited;
     const started = pids(dir);

@@ -126,7 +126,10 @@ class ProcessNode implements NodeUnderTest {
       return fail('driver.protocol', `the reply breaks spec/driver.schema.json at ${e.path}: ${e.message}`);
     }
     const reply = value;
-    if (reply.id !== request.id) return fail('driver.protocol', `the reply answers request ${reply.id}, not ${request.id}`);
+    if (reply.id !== request.id) {
+      // A late second reply to an earlier request reads like one: say what it most likely is.
+      return fail('driver.protocol', reply.id < request.id ? `wrote a line that answers no request (a second reply to request ${reply.id})` : `the reply answers request ${reply.id}, not ${request.id}`);
+    }
     if (reply.error !== undefined) return fail('driver.error', `the node answered with an error: ${reply.error}`);
     if (request.type === 'crash' ? !reply.persisted : !reply.state) {
       return fail('driver.protocol', `the reply has no "${request.type === 'crash' ? 'persisted' : 'state'}" field`);
