@@ -162,7 +162,7 @@ describe('raftcheck fuzz --impl cmd:...', () => {
 
   it('kills every node process when raftcheck is interrupted (Ctrl-C)', async () => {
     const dir = tmp();
-    const child = spawn(process.execPath, ['harness/cli/raftcheck.js', 'fuzz', '--impl', `cmd:${PYTHON} ${MISBEHAVE} stubborn 3 ${dir}`, '--reply-timeout', '60s', '--runs', '1', '--out', tmp()], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['harness/cli/raftcheck.js', 'fuzz', '--impl', `cmd:${PYTHON} ${MISBEHAVE} stubborn 3 ${dir}`, '--reply-timeout', '60s', '--runs', '1', '--nodes', '3', '--out', tmp()], { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (d: Buffer) => void (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => void (output += d.toString()));
