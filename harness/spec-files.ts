@@ -3,6 +3,7 @@
  * a test fails when a committed copy is out of date, so the code stays the single source.
  */
 import { renderTraceJsonSchema } from '../src/trace/json-schema.js';
+import { renderDriverJsonSchema } from './adapters/process/protocol.js';
 import { renderInvariantsMarkdown } from './checker/invariants/render-markdown.js';
 import { describeStatechart, toJson, toMermaid } from '../src/raft/diagram.js';
 
@@ -14,6 +15,7 @@ export interface GeneratedFile {
 
 export const GENERATED_SPEC_FILES: GeneratedFile[] = [
   { path: 'spec/trace.schema.json', render: renderTraceJsonSchema },
+  { path: 'spec/driver.schema.json', render: renderDriverJsonSchema },
   { path: 'spec/invariants.md', render: renderInvariantsMarkdown },
   { path: 'spec/raft-node.mmd', render: () => toMermaid(describeStatechart()) },
   { path: 'spec/raft-node.json', render: () => toJson(describeStatechart()) },

@@ -118,3 +118,20 @@ describe('bounded liveness', () => {
     expect(runSchedule(s!, createReferenceNode, { livenessWindowMs: 5, liveness: false }).ok).toBe(true);
   });
 });
+
+describe('scheduled elections (hand-written schedules)', () => {
+  it('with natural elections off, only the schedule\'s timeouts start elections; liveness turns them back on', () => {
+    const schedule: Schedule = { version: 1, nodes: 3, seed: 1, durationMs: 1000, batch: 64, naturalElections: false, fates: [{ lose: false, duplicate: false, delay: 2 }], events: [] };
+    const quiet = runSchedule(schedule, createReferenceNode, { keepLines: true, liveness: false });
+    expect(quiet.lines.filter((l) => l.kind === 'timeout')).toEqual([]);
+    const forced = runSchedule({ ...schedule, events: [{ at: 10, action: { type: 'timeout', node: 1 } }] }, createReferenceNode, { keepLines: true, liveness: false });
+    expect(forced.lines.find((l) => l.kind === 'role' && l.role === 'leader')).toMatchObject({ node: 'n2' });
+    expect(runSchedule(schedule, createReferenceNode).ok).toBe(true); // elections resume for the liveness check
+  });
+  it('random schedules leave elections to the timers', () => {
+    for (const s of fc.sample(scheduleArbitrary('swarm', [3]), { seed: 6, numRuns: 30 })) {
+      expect(s.naturalElections).toBeUndefined();
+      expect(s.events.every((e) => e.action.type !== 'timeout')).toBe(true);
+    }
+  });
+});

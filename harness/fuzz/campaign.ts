@@ -28,6 +28,8 @@ export interface CampaignResult {
   /** Schedule executions, shrinking included. */
   executions: number;
   events: number;
+  /** Messages the trace format does not model, over all runs, by name. */
+  notModelled: Record<string, number>;
   interrupted: boolean;
   failure: null | {
     schedule: Schedule;
@@ -40,11 +42,17 @@ export interface CampaignResult {
 export function runCampaign(options: CampaignOptions): CampaignResult {
   let runs = 0;
   let events = 0;
+  const notModelled: Record<string, number> = {};
+  // A node that hangs is not shrunk: every attempt would wait out the reply timeout.
+  let hung = false;
   const property = fc.property(scheduleArbitrary(options.faults, options.nodes, options.durationMs), (schedule) => {
+    if (hung) return true;
     const outcome = runSchedule(schedule, options.createNode);
     runs++;
     events += outcome.events;
+    for (const [name, count] of Object.entries(outcome.notModelled)) notModelled[name] = (notModelled[name] ?? 0) + count;
     options.onRun?.(runs, events, !outcome.ok);
+    if (outcome.error?.rule === 'driver.timeout') hung = true;
     return outcome.ok;
   });
   const details = fc.check(property, {
@@ -53,8 +61,8 @@ export function runCampaign(options: CampaignOptions): CampaignResult {
     endOnFailure: options.shrink === false,
     ...(options.timeLimitMs ? { interruptAfterTimeLimit: options.timeLimitMs, markInterruptAsFailure: false } : {}),
   });
-  if (!details.failed || !details.counterexample) return { runs: details.numRuns, executions: runs, events, interrupted: details.interrupted, failure: null };
+  if (!details.failed || !details.counterexample) return { runs: details.numRuns, executions: runs, events, notModelled, interrupted: details.interrupted, failure: null };
   const schedule = details.counterexample[0];
   const outcome = runSchedule(schedule, options.createNode, { keepLines: true, meta: { fuzz: { impl: options.impl, seed: options.seed, faults: options.faults } } });
-  return { runs: details.numRuns, executions: runs, events, interrupted: details.interrupted, failure: { schedule, outcome, shrinks: details.numShrinks, path: details.counterexamplePath ?? '' } };
+  return { runs: details.numRuns, executions: runs, events, notModelled, interrupted: details.interrupted, failure: { schedule, outcome, shrinks: details.numShrinks, path: details.counterexamplePath ?? '' } };
 }

@@ -1,16 +1,77 @@
 /**
- * Implementations the harness can run, by name: `reference`, or `mutant:<name>` from the bug
- * catalogue. (External processes and adapters plug in here later.)
+ * Implementations the harness can run, by name (the `--impl` of fuzz and replay). A name is
+ * all a worker thread needs to resolve the same implementation:
+ * - `reference`, `mutant:<name>` (the bug catalogue);
+ * - `adapter:reference`, `adapter:mutant:<name>`: the same, seen through the adapter interface;
+ * - `cmd:<command line>`: one external process per node, speaking spec/DRIVER.md;
+ * - `coaty`: @coaty/consensus.raft through its adapter, as coaty configures it; `coaty:plain`:
+ *   without pre-vote and check-quorum;
+ * - a path to a module (`./my-adapter.ts`, absolute or relative to the working directory)
+ *   whose default export is an adapter definition (harness/adapters/adapter.ts): with
+ *   `loadImplementation` only, since modules load asynchronously.
  */
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { createReferenceNode } from '../../src/raft/node.js';
+import { adapterFactory } from '../adapters/adapt.js';
+import type { AdapterDefinition } from '../adapters/adapter.js';
+import { coatyAdapter, coatyAdapterWith } from '../adapters/coaty/coaty-adapter.js';
+import { processAdapter, type ProcessAdapterOptions } from '../adapters/process/process-adapter.js';
+import { referenceAdapter } from '../adapters/reference.js';
 import { findMutant, MUTANTS } from '../mutants/catalogue.js';
 import type { NodeFactory } from '../simulator/cluster.js';
 
-export function resolveImplementation(name: string): NodeFactory | { error: string } {
+export type Resolved = NodeFactory | { error: string };
+
+const COATY: Record<string, NodeFactory> = {
+  coaty: adapterFactory(coatyAdapter),
+  'coaty:plain': adapterFactory(coatyAdapterWith({ preVote: false, checkQuorum: false }, 'coaty:plain')),
+};
+
+export interface ImplementationOptions {
+  /** For `cmd:` implementations. */
+  process?: ProcessAdapterOptions;
+}
+
+/** True for an `--impl` that names a module file rather than a built-in implementation. */
+export function isAdapterPath(name: string): boolean {
+  return /^(\.{1,2}\/|\/)/.test(name) || /\.(ts|js|mjs)$/.test(name);
+}
+
+export function resolveImplementation(name: string, options: ImplementationOptions = {}): Resolved {
   if (name === 'reference') return createReferenceNode;
   if (name.startsWith('mutant:')) {
     const m = findMutant(name.slice('mutant:'.length));
     return m ? m.createNode : { error: `unknown mutant '${name.slice(7)}' (mutants: ${MUTANTS.map((x) => x.name).join(', ')})` };
   }
-  return { error: `unknown implementation '${name}' (expected 'reference' or 'mutant:<name>')` };
+  if (name.startsWith('adapter:')) {
+    const inner = resolveImplementation(name.slice('adapter:'.length), options);
+    return 'error' in inner ? inner : adapterFactory(referenceAdapter(inner, name));
+  }
+  const coaty = COATY[name];
+  if (coaty) return coaty;
+  if (name.startsWith('cmd:')) {
+    const adapter = processAdapter(name.slice('cmd:'.length), options.process);
+    return 'error' in adapter ? { error: `${name}: ${adapter.error}` } : adapterFactory(adapter);
+  }
+  if (isAdapterPath(name)) return { error: `'${name}' is an adapter module: load it with loadImplementation` };
+  return { error: `unknown implementation '${name}' (expected 'reference', 'mutant:<name>', 'adapter:<name>', 'coaty', 'cmd:<command line>' or a path to an adapter module)` };
+}
+
+function isAdapterDefinition(x: unknown): x is AdapterDefinition {
+  return typeof x === 'object' && x !== null && typeof (x as AdapterDefinition).create === 'function' && typeof (x as AdapterDefinition).name === 'string';
+}
+
+/** Like resolveImplementation, and also loads adapter modules by path. */
+export async function loadImplementation(name: string, options: ImplementationOptions = {}): Promise<Resolved> {
+  if (!isAdapterPath(name)) return resolveImplementation(name, options);
+  const file = path.resolve(name);
+  let module: { default?: unknown };
+  try {
+    module = (await import(pathToFileURL(file).href)) as { default?: unknown };
+  } catch (error) {
+    return { error: `cannot load the adapter module ${file}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}` };
+  }
+  if (!isAdapterDefinition(module.default)) return { error: `${file}: its default export is not an adapter definition ({ name, create }; see docs/ADAPTERS.md)` };
+  return adapterFactory(module.default);
 }

@@ -9,6 +9,7 @@ import type { TraceLine } from '../../src/trace/schema.js';
 import { Cluster, type NodeFactory } from '../simulator/cluster.js';
 import type { NetworkModel } from '../simulator/network.js';
 import { nodeIds } from '../simulator/simulate.js';
+import { SEMANTIC_RULES } from '../checker/semantic-checker.js';
 import { TraceValidation, type FileError } from '../validate/validate-file.js';
 import type { Action, Schedule } from './schedule.js';
 
@@ -19,6 +20,22 @@ export interface ScheduleOutcome {
   lines: TraceLine[];
   /** Lines written before the run stopped. */
   events: number;
+  /** Messages the trace format does not model (logged as notes), by name. */
+  notModelled: Record<string, number>;
+}
+
+/** The semantic rules that apply to an implementation (all but those its profile skips). */
+export function enabledRules(createNode: NodeFactory): Set<string> | undefined {
+  const skip = createNode.profile?.skipRules;
+  if (!skip?.length) return undefined;
+  const skipped = new Set(skip.map((s) => s.rule));
+  return new Set(SEMANTIC_RULES.map((r) => r.id).filter((id) => !skipped.has(id)));
+}
+
+/** A failure of the implementation's process or adapter that names its own rule (driver.timeout, ...). */
+function ruleOf(error: unknown): string {
+  const rule = typeof error === 'object' && error !== null && 'rule' in error ? (error as { rule: unknown }).rule : undefined;
+  return typeof rule === 'string' ? rule : 'exception';
 }
 
 /**
@@ -52,6 +69,7 @@ function checkLiveness(cluster: Cluster, network: { healed: boolean }, healAt: n
     if (cluster.partitioned) cluster.heal();
     for (const id of cluster.ids) if (!cluster.isUp(id)) cluster.restart(id);
     network.healed = true;
+    cluster.setNaturalElections(true);
   });
   let committed = false;
   let guess = 0;
@@ -99,6 +117,9 @@ function perform(cluster: Cluster, action: Action): void {
     case 'restart':
       if (!cluster.isUp(ids[action.node]!)) cluster.restart(ids[action.node]!);
       return;
+    case 'timeout':
+      cluster.fireTimer(ids[action.node]!, 'election');
+      return;
     case 'client':
       // Each client operation is its own client: the history stays simple to read.
       cluster.clientRequest(ids[action.node]!, `c${++clientRequests}`, 1, action.op);
@@ -116,7 +137,8 @@ export interface RunOptions {
 
 export function runSchedule(schedule: Schedule, createNode: NodeFactory, options: RunOptions = {}): ScheduleOutcome {
   clientRequests = 0;
-  const validation = new TraceValidation({ maxErrors: 1 });
+  const enabled = enabledRules(createNode);
+  const validation = new TraceValidation({ maxErrors: 1, ...(enabled ? { enabled } : {}) });
   const lines: TraceLine[] = [];
   let n = 0;
   const network = scheduleNetwork(schedule);
@@ -137,7 +159,9 @@ export function runSchedule(schedule: Schedule, createNode: NodeFactory, options
     ...(options.meta ? { meta: options.meta } : {}),
     createNode,
   });
+  const done = (outcome: Omit<ScheduleOutcome, 'lines' | 'events' | 'notModelled'>): ScheduleOutcome => ({ ...outcome, lines, events: n, notModelled: cluster.notModelled });
   try {
+    cluster.setNaturalElections(schedule.naturalElections !== false);
     cluster.start();
     for (const e of [...schedule.events].sort((a, b) => a.at - b.at)) cluster.at(e.at, () => perform(cluster, e.action));
     while (!validation.failed && cluster.stepOnce()) {
@@ -146,14 +170,17 @@ export function runSchedule(schedule: Schedule, createNode: NodeFactory, options
     if (!validation.failed && options.liveness !== false) {
       const live = checkLiveness(cluster, network, Math.max(cluster.time, schedule.durationMs), options.livenessWindowMs ?? DEFAULT_LIVENESS_WINDOW);
       const report = validation.finish('schedule', { lines: n, bytes: 0 });
-      if (!report.valid) return { ok: false, error: report.errors[0]!, lines, events: n };
-      if (!live.ok) return { ok: false, error: { line: n, rule: 'liveness', path: '/', message: live.message }, lines, events: n };
-      return { ok: true, lines, events: n };
+      if (!report.valid) return done({ ok: false, error: report.errors[0]! });
+      if (!live.ok) return done({ ok: false, error: { line: n, rule: 'liveness', path: '/', message: live.message } });
+      return done({ ok: true });
     }
   } catch (error) {
-    const message = `the implementation threw: ${error instanceof Error ? error.message : String(error)}`;
-    return { ok: false, error: { line: n, rule: 'exception', path: '/', message }, lines, events: n };
+    const rule = ruleOf(error);
+    const text = error instanceof Error ? error.message : String(error);
+    return done({ ok: false, error: { line: n, rule, path: '/', message: rule === 'exception' ? `the implementation threw: ${text}` : text } });
+  } finally {
+    cluster.dispose();
   }
   const report = validation.finish('schedule', { lines: n, bytes: 0 });
-  return report.valid ? { ok: true, lines, events: n } : { ok: false, error: report.errors[0]!, lines, events: n };
+  return done(report.valid ? { ok: true } : { ok: false, error: report.errors[0]! });
 }

@@ -8,6 +8,10 @@
  * - `seed`: the nodes' election timeout draws (uniform in 150-300 ms).
  * - `batch`: the most entries one AppendEntries carries (small batches make followers catch
  *   up over several requests, where commitIndex rules matter).
+ * - `naturalElections` (hand-written schedules only; absent means true): whether election
+ *   timers fire by themselves. When false, elections happen only at the schedule's `timeout`
+ *   events, so a scripted scenario decides who stands and when. The random schedules never
+ *   set it: tried as a shrinking aid, it made the mutants' counterexamples longer.
  */
 import fc from 'fast-check';
 import type { Operation } from '../../src/trace/schema.js';
@@ -17,7 +21,9 @@ export type Action =
   | { type: 'heal' }
   | { type: 'crash'; node: number }
   | { type: 'restart'; node: number }
-  | { type: 'client'; node: number; op: Operation };
+  | { type: 'client'; node: number; op: Operation }
+  /** Fires a node's election timer now (hand-written schedules). */
+  | { type: 'timeout'; node: number };
 
 export interface Fate {
   lose: boolean;
@@ -31,6 +37,7 @@ export interface Schedule {
   seed: number;
   durationMs: number;
   batch: number;
+  naturalElections?: boolean;
   fates: Fate[];
   events: Array<{ at: number; action: Action }>;
 }

@@ -9,14 +9,23 @@
  */
 import type { Random } from '../../src/random.js';
 import { createReferenceNode } from '../../src/raft/node.js';
-import type { Effect, Message, NodeConfig, NodeInput, NodeView, PersistentState, RaftNode, StateSummary, StepRecord, TimerName } from '../../src/raft/types.js';
+import type { Effect, Message, NodeConfig, NodeInput, NodeView, PersistentState, RaftNode, StateSummary, StepRecord, TimerName, UnmodelledMessage } from '../../src/raft/types.js';
 import type { ClientResult, NodeState, Operation, TraceLine } from '../../src/trace/schema.js';
 import type { TraceSink } from '../trace/sink.js';
 import { VERSION } from '../version.js';
 import { EventQueue } from './event-queue.js';
 import { Partition, type NetworkModel } from './network.js';
 
-export type NodeFactory = (config: NodeConfig, options: { random: Random; persisted?: PersistentState }) => RaftNode;
+/**
+ * Which semantic rules apply to an implementation: an implementation that differs from the
+ * paper by design (etcd-style heartbeats, pre-vote) skips the rules its differences make
+ * meaningless, each with the reason, which fuzz reports print.
+ */
+export interface ImplementationProfile {
+  skipRules?: ReadonlyArray<{ rule: string; reason: string }>;
+}
+
+export type NodeFactory = ((config: NodeConfig, options: { random: Random; persisted?: PersistentState }) => RaftNode) & { profile?: ImplementationProfile };
 
 export interface ClusterOptions {
   ids: readonly string[];
@@ -39,7 +48,9 @@ export interface ClientResponse {
 }
 
 type Agenda =
-  | { kind: 'deliver'; msg: Message }
+  | { kind: 'deliver'; msg: Message; wire?: unknown }
+  | { kind: 'deliver_unmodelled'; msg: UnmodelledMessage }
+  | { kind: 'tick'; node: string; generation: number }
   | { kind: 'timer'; node: string; timer: TimerName; generation: number }
   | { kind: 'call'; run: () => void };
 
@@ -51,6 +62,8 @@ interface Member {
   random: Random;
   seq: number;
   timers: Record<TimerName, number>;
+  /** Generation of the tick clock of a tick-driven node (bumped by a crash). */
+  ticks: number;
   last: StateSummary | null;
 }
 
@@ -64,9 +77,17 @@ export class Cluster {
   private messageCounter = 0;
   private readonly createNode: NodeFactory;
   private readonly responseListeners: Array<(r: ClientResponse) => void> = [];
+  /**
+   * While false, election timers that come due are held back instead of firing: elections
+   * then happen only when a driver fires them (fuzzing schedules shrink better that way).
+   */
+  private naturalElections = true;
+  private readonly heldElections = new Map<string, number>();
   /** Called after every node step (for checks that run as the cluster goes). */
   readonly stepListeners: Array<(node: string) => void> = [];
   lines = 0;
+  /** Messages the trace format does not model, by the implementation's name for them. */
+  readonly notModelled: Record<string, number> = {};
 
   constructor(private readonly options: ClusterOptions) {
     this.ids = options.ids;
@@ -87,7 +108,7 @@ export class Cluster {
     };
     this.write(header);
     for (const id of options.ids) {
-      this.members.set(id, { id, node: null, persisted: null, random: options.random.fork(`node:${id}`), seq: 0, timers: { election: 0, heartbeat: 0 }, last: null });
+      this.members.set(id, { id, node: null, persisted: null, random: options.random.fork(`node:${id}`), seq: 0, timers: { election: 0, heartbeat: 0 }, ticks: 0, last: null });
     }
   }
 
@@ -112,6 +133,24 @@ export class Cluster {
       const m = this.member(id);
       m.node = this.createNode(this.config(id), { random: m.random });
       this.process(m, m.node.start());
+      this.startTicks(m);
+    }
+  }
+
+  /** Gives a tick-driven node its first tick; each tick schedules the next. */
+  private startTicks(m: Member): void {
+    const tickMs = m.node?.tickMs;
+    if (tickMs === undefined) return;
+    if (!Number.isSafeInteger(tickMs) || tickMs < 1) throw new Error(`node ${m.id}: tickMs must be a positive integer, got ${tickMs}`);
+    this.queue.push(this.time + tickMs, { kind: 'tick', node: m.id, generation: m.ticks });
+  }
+
+  /** Releases every live node's resources (external processes) at the end of a run. */
+  dispose(): void {
+    for (const m of this.members.values()) {
+      const node = m.node;
+      m.node = null;
+      node?.dispose?.();
     }
   }
 
@@ -169,6 +208,10 @@ export class Cluster {
       case 'timer': {
         const m = this.member(item.node);
         if (!m.node || m.timers[item.timer] !== item.generation) return; // re-armed, cancelled or crashed
+        if (item.timer === 'election' && !this.naturalElections) {
+          this.heldElections.set(m.id, item.generation);
+          return;
+        }
         m.timers[item.timer]++; // fired: it must be re-armed to fire again
         this.input(m, { type: 'timeout', timer: item.timer }, { kind: 'timeout', timer: item.timer });
         return;
@@ -178,7 +221,23 @@ export class Cluster {
         const m = this.member(msg.to);
         if (this.partition?.blocks(msg.from, msg.to)) return this.writeNetwork({ kind: 'drop', msgId: msg.id, reason: 'partition' });
         if (!m.node) return this.writeNetwork({ kind: 'drop', msgId: msg.id, reason: 'crash' });
-        this.input(m, { type: 'receive', msg }, { kind: 'receive', msg });
+        this.input(m, item.wire === undefined ? { type: 'receive', msg } : { type: 'receive', msg, wire: item.wire }, { kind: 'receive', msg });
+        return;
+      }
+      case 'deliver_unmodelled': {
+        // No trace event names an unmodelled message, so its losses are not logged either.
+        const { msg } = item;
+        const m = this.member(msg.to);
+        if (this.partition?.blocks(msg.from, msg.to) || !m.node) return;
+        this.writeNode(m, unmodelledNote('receive', msg), null);
+        this.process(m, m.node.step({ type: 'receive_unmodelled', msg }));
+        return;
+      }
+      case 'tick': {
+        const m = this.member(item.node);
+        if (!m.node || m.ticks !== item.generation) return; // crashed (and maybe restarted) since
+        this.process(m, m.node.step({ type: 'tick' }));
+        if (m.node) this.queue.push(this.time + m.node.tickMs!, item);
         return;
       }
     }
@@ -192,6 +251,17 @@ export class Cluster {
     return true;
   }
 
+  /** Holds back (false) or lets fire (true) the election timers that come due. */
+  setNaturalElections(on: boolean): void {
+    this.naturalElections = on;
+    if (!on) return;
+    // Timers held back while elections were driven fire now, if nothing re-armed them since.
+    for (const [id, generation] of this.heldElections) {
+      this.queue.push(this.time, { kind: 'timer', node: id, timer: 'election', generation });
+    }
+    this.heldElections.clear();
+  }
+
   /** Fires a node's timer now, whatever was armed (drivers force split votes and the like with it). */
   fireTimer(id: string, timer: TimerName): void {
     const m = this.member(id);
@@ -203,10 +273,12 @@ export class Cluster {
   crash(id: string): void {
     const m = this.member(id);
     if (!m.node) return;
-    m.persisted = m.node.persistent();
+    const node = m.node;
     m.node = null;
+    m.persisted = node.crash ? node.crash() : node.persistent();
     m.timers.election++;
     m.timers.heartbeat++;
+    m.ticks++;
     this.writeNode(m, { kind: 'crash' }, null);
   }
 
@@ -216,8 +288,10 @@ export class Cluster {
     const persisted = m.persisted ?? { term: 0, votedFor: null, log: [] };
     m.node = this.createNode(this.config(id), { random: m.random, persisted });
     const v = m.node.view();
+    m.last = v; // the restarted node's state, until its first effect
     this.writeNode(m, { kind: 'restart', persisted }, v);
     this.process(m, m.node.start());
+    this.startTicks(m);
   }
 
   /** Cuts links: nodes in different groups cannot talk (symmetric). Replaces any earlier partition. */
@@ -264,7 +338,14 @@ export class Cluster {
       case 'send': {
         const msg = { id: `${m.id}-${++this.messageCounter}`, ...effect.msg } as Message;
         this.writeNode(m, { kind: 'send', msg }, state);
-        this.transmit(msg);
+        this.transmit(msg, effect.wire);
+        return;
+      }
+      case 'send_unmodelled': {
+        const msg: UnmodelledMessage = { ...effect.msg, from: m.id };
+        this.notModelled[msg.name] = (this.notModelled[msg.name] ?? 0) + 1;
+        this.writeNode(m, unmodelledNote('send', msg), null);
+        this.transmitUnmodelled(msg);
         return;
       }
       case 'client_response': {
@@ -281,13 +362,20 @@ export class Cluster {
     }
   }
 
-  private transmit(msg: Message): void {
+  private transmit(msg: Message, wire: unknown): void {
     const fate = this.options.network.fate(msg.from, msg.to, this.time);
     if (fate.kind === 'lose') return this.writeNetwork({ kind: 'drop', msgId: msg.id, reason: 'loss' });
     fate.delays.forEach((delay, i) => {
       if (i > 0) this.writeNetwork({ kind: 'duplicate', msgId: msg.id });
-      this.queue.push(this.time + delay, { kind: 'deliver', msg });
+      this.queue.push(this.time + delay, wire === undefined ? { kind: 'deliver', msg } : { kind: 'deliver', msg, wire });
     });
+  }
+
+  /** The same network fates as any message (so schedules stay comparable), nothing logged. */
+  private transmitUnmodelled(msg: UnmodelledMessage): void {
+    const fate = this.options.network.fate(msg.from, msg.to, this.time);
+    if (fate.kind === 'lose') return;
+    for (const delay of fate.delays) this.queue.push(this.time + delay, { kind: 'deliver_unmodelled', msg });
   }
 
   private writeNode(m: Member, fields: Record<string, unknown>, state: StateSummary | NodeView | null): void {
@@ -300,6 +388,11 @@ export class Cluster {
     const { kind, ...rest } = fields;
     this.write({ kind, seq: this.networkSeq++, time: this.time, ...rest } as TraceLine);
   }
+}
+
+function unmodelledNote(direction: 'send' | 'receive', msg: UnmodelledMessage): Record<string, unknown> {
+  const term = msg.term !== undefined ? ` (term ${msg.term})` : '';
+  return { kind: 'note', text: `not modelled: ${direction} ${msg.name} ${msg.from}→${msg.to}${term}`, data: { notModelled: msg.name } };
 }
 
 export function toNodeState(s: StateSummary): NodeState {

@@ -21,8 +21,11 @@ export interface ReferenceNodeOptions {
   onTransition?: (t: TakenTransition) => void;
 }
 
-function toEvent(input: NodeInput): NodeEvent {
+function toEvent(input: NodeInput): NodeEvent | null {
   switch (input.type) {
+    case 'tick':
+    case 'receive_unmodelled':
+      return null; // the reference arms timers and knows only Figure 2's messages
     case 'timeout':
       return input.timer === 'election' ? { type: 'ELECTION_TIMEOUT' } : { type: 'HEARTBEAT_TIMEOUT' };
     case 'client_request':
@@ -63,7 +66,9 @@ class ReferenceNode implements RaftNode {
 
   step(input: NodeInput): StepRecord[] {
     if (!this.actor) throw new Error(`node ${this.id} is not started`);
-    this.actor.send(toEvent(input));
+    const event = toEvent(input);
+    if (!event) return [];
+    this.actor.send(event);
     const error = this.actor.getSnapshot().error;
     if (error) throw error instanceof Error ? error : new Error(String(error));
     return this.take();

@@ -41,15 +41,38 @@ export const DEFAULT_NODE_CONFIG: Omit<NodeConfig, 'id' | 'members'> = {
   maxEntriesPerMessage: 64,
 };
 
+/**
+ * A message the trace format has no kind for (an etcd heartbeat, a pre-vote): the harness
+ * carries it through the same network, logs it as a "not modelled" note and counts it.
+ * `wire` is the implementation's own message, handed back verbatim to the receiver.
+ */
+export interface UnmodelledMessage {
+  from: NodeId;
+  to: NodeId;
+  /** The implementation's name for the message kind, e.g. `MsgHeartbeat`. */
+  name: string;
+  term?: number;
+  wire: unknown;
+}
+
 /** What can happen to a node from outside. */
 export type NodeInput =
   | { type: 'timeout'; timer: TimerName }
-  | { type: 'receive'; msg: Message }
+  /** `wire`: the sender's own form of the message, when it gave one (never logged). */
+  | { type: 'receive'; msg: Message; wire?: unknown }
+  | { type: 'receive_unmodelled'; msg: UnmodelledMessage }
+  /** One tick of a node whose timers count ticks (see `RaftNode.tickMs`). */
+  | { type: 'tick' }
   | { type: 'client_request'; client: string; requestId: number; op: Operation };
 
 /** What a node does in response. Every effect but `set_timer` is a v1 trace event kind. */
 export type Effect =
-  | { kind: 'send'; msg: MessageBody }
+  /** `wire`: the implementation's own form of the message, delivered with it (never logged). */
+  | { kind: 'send'; msg: MessageBody; wire?: unknown }
+  /** A message the trace format does not model (logged as a note, counted). */
+  | { kind: 'send_unmodelled'; msg: Omit<UnmodelledMessage, 'from'> }
+  /** A tick-driven node reports that a tick fired this timer (logged as a `timeout` input). */
+  | { kind: 'timeout'; timer: TimerName }
   | { kind: 'role'; role: Role }
   | { kind: 'term'; term: number }
   | { kind: 'vote'; votedFor: NodeId }
@@ -91,10 +114,19 @@ export interface NodeView extends StateSummary {
 /** A running node. */
 export interface RaftNode {
   readonly id: NodeId;
+  /**
+   * Set for a node whose timers count ticks (etcd style): the driver gives it a `tick` input
+   * every `tickMs` ms of virtual time. Unset: the node arms its timers with `set_timer`.
+   */
+  readonly tickMs?: number;
   /** Effects of starting (or restarting) the node: it arms its election timer. */
   start(): StepRecord[];
   step(input: NodeInput): StepRecord[];
   view(): NodeView;
   /** A copy of currentTerm, votedFor and the log: what survives a crash. */
   persistent(): PersistentState;
+  /** Stops the node and returns what it persisted (default: `persistent()`); the node is not used again. */
+  crash?(): PersistentState;
+  /** Releases what the node holds (an external process) at the end of a run. */
+  dispose?(): void;
 }

@@ -11,10 +11,11 @@ import type { TSchema } from '@sinclair/typebox';
 
 export const TRACE_SCHEMA_ID = 'https://raftcheck.dev/spec/trace.schema.json';
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type NamedSchemas = ReadonlyArray<readonly [string, TSchema]>;
 
 /** Definitions to hoist, in the order they appear in `$defs`. Larger (outer) ones first. */
-const NAMED: ReadonlyArray<readonly [string, TSchema]> = [
+const NAMED: NamedSchemas = [
   ['Header', S.HeaderEvent],
   ['Message', S.Message],
   ['RequestVote', S.RequestVote],
@@ -72,28 +73,39 @@ function discriminateAll(node: Json, tags: Map<string, string>): Json {
   return out;
 }
 
-export function buildTraceJsonSchema(): { [key: string]: Json } {
-  const tags = new Map<string, string>(S.DISCRIMINATORS.map(([schema, tag]) => [JSON.stringify(plain(schema)), tag]));
+/** A published JSON Schema (2020-12) of `root`: named sub-schemas hoisted, tagged unions discriminated. */
+export function buildJsonSchema(spec: {
+  root: TSchema;
+  named: NamedSchemas;
+  discriminators: ReadonlyArray<readonly [TSchema, string]>;
+  id: string;
+  title: string;
+  description: string;
+}): { [key: string]: Json } {
+  const tags = new Map<string, string>(spec.discriminators.map(([schema, tag]) => [JSON.stringify(plain(schema)), tag]));
   const prepare = (schema: TSchema): Json => discriminateAll(plain(schema), tags);
   // Keys are computed on the un-hoisted form, which is what appears inside other schemas.
   const keys = new Map<string, string>();
-  for (const [name, schema] of NAMED) keys.set(JSON.stringify(prepare(schema)), name);
+  for (const [name, schema] of spec.named) keys.set(JSON.stringify(prepare(schema)), name);
 
   const defs: { [key: string]: Json } = {};
-  for (const [name, schema] of NAMED) defs[name] = hoist(prepare(schema), keys, name);
-  const line = hoist(prepare(S.TraceLine), keys, null);
-  if (!isObject(line)) throw new Error('trace line schema must be an object');
+  for (const [name, schema] of spec.named) defs[name] = hoist(prepare(schema), keys, name);
+  const root = hoist(prepare(spec.root), keys, null);
+  if (!isObject(root)) throw new Error(`${spec.title}: the root schema must be an object`);
+  return { $schema: 'https://json-schema.org/draft/2020-12/schema', $id: spec.id, title: spec.title, description: spec.description, ...root, $defs: defs };
+}
 
-  return {
-    $schema: 'https://json-schema.org/draft/2020-12/schema',
-    $id: TRACE_SCHEMA_ID,
+export function buildTraceJsonSchema(): { [key: string]: Json } {
+  return buildJsonSchema({
+    root: S.TraceLine,
+    named: NAMED,
+    discriminators: S.DISCRIMINATORS,
+    id: TRACE_SCHEMA_ID,
     title: `raftcheck trace format v${S.TRACE_VERSION}: one JSON object per line`,
     description:
       'A trace is JSON Lines. The first line is a header; every other line is one event. ' +
       'See spec/TRACE_FORMAT.md. Absent optional fields are unconstrained, never wrong.',
-    ...line,
-    $defs: defs,
-  };
+  });
 }
 
 /** The schema as committed in spec/trace.schema.json (stable formatting, trailing newline). */

@@ -3,13 +3,14 @@
  * `disconnect`), over the deterministic simulator: everything in virtual time, from a seed.
  */
 import { expect } from 'vitest';
-import type { Cluster } from '../../harness/simulator/cluster.js';
+import type { Cluster, NodeFactory } from '../../harness/simulator/cluster.js';
+import { enabledRules } from '../../harness/fuzz/run-schedule.js';
 import { TraceValidation } from '../../harness/validate/validate-file.js';
 import type { MemorySink } from '../../harness/trace/sink.js';
 import { makeCluster } from './sim.js';
 
-export function mitCluster(n: number, seed: number, network: { drop?: number; duplicate?: number; delay?: { min: number; max: number } } = {}) {
-  const { cluster, sink } = makeCluster(n, seed, network);
+export function mitCluster(n: number, seed: number, network: { drop?: number; duplicate?: number; delay?: { min: number; max: number } } = {}, createNode?: NodeFactory) {
+  const { cluster, sink } = makeCluster(n, seed, network, createNode);
   let clientSeq = 0;
   const cut = new Set<string>();
   const applyCuts = () => {
@@ -94,16 +95,17 @@ export function mitCluster(n: number, seed: number, network: { drop?: number; du
     messageCount(): number {
       return sink.lines.filter((l) => l.kind === 'send').length;
     },
-    /** Every scenario's trace must pass every rule. */
+    /** Every scenario's trace must pass every rule (that applies to the implementation). */
     validateTrace(): void {
-      expectValid(sink);
+      expectValid(sink, createNode);
     },
   };
   return api;
 }
 
-export function expectValid(sink: MemorySink): void {
-  const v = new TraceValidation({ maxErrors: 3 });
+export function expectValid(sink: MemorySink, createNode?: NodeFactory): void {
+  const enabled = createNode ? enabledRules(createNode) : undefined;
+  const v = new TraceValidation({ maxErrors: 3, ...(enabled ? { enabled } : {}) });
   sink.lines.forEach((l, i) => v.line(l, i + 1));
   const report = v.finish('scenario', { lines: sink.lines.length, bytes: 0 });
   expect(report.errors).toEqual([]);

@@ -1,11 +1,11 @@
 import { createRandom } from '../../src/random.js';
 import { DEFAULT_NODE_CONFIG } from '../../src/raft/types.js';
-import { Cluster } from '../../harness/simulator/cluster.js';
+import { Cluster, type NodeFactory } from '../../harness/simulator/cluster.js';
 import { randomNetwork, type RandomNetworkOptions } from '../../harness/simulator/network.js';
 import { nodeIds } from '../../harness/simulator/simulate.js';
 import { MemorySink } from '../../harness/trace/sink.js';
 
-export function makeCluster(n: number, seed = 1, network: Partial<RandomNetworkOptions> = {}) {
+export function makeCluster(n: number, seed = 1, network: Partial<RandomNetworkOptions> = {}, createNode?: NodeFactory) {
   const sink = new MemorySink();
   const root = createRandom(seed);
   const cluster = new Cluster({
@@ -15,6 +15,7 @@ export function makeCluster(n: number, seed = 1, network: Partial<RandomNetworkO
     network: randomNetwork(root.fork('network'), { delay: { min: 1, max: 10 }, drop: 0, duplicate: 0, ...network }),
     sink,
     seed,
+    ...(createNode ? { createNode } : {}),
   });
   cluster.start();
   return { cluster, sink };

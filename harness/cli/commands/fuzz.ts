@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { durationOption, EXIT, InputError, intOption, parseCommandLine, UsageError, type CliIO, type Command } from '../command.js';
 import { runCampaign } from '../../fuzz/campaign.js';
-import { resolveImplementation } from '../../fuzz/implementations.js';
+import { implHelp, implOption } from '../impl-option.js';
 import { saveRegression } from '../../fuzz/regression.js';
 import { FAULT_LEVELS, type FaultLevel } from '../../fuzz/schedule.js';
 
@@ -21,7 +21,7 @@ minimal one and saved as traces/regressions/<rule>-<hash>.jsonl (never overwriti
 'npm test' replays from then on.
 
 Options:
-  --impl NAME        reference (default) or mutant:<name> (see 'raftcheck mutants --list')
+${implHelp('reference')}
   --runs N           schedules to try (default 100)
   --seed S           fast-check seed (default 1): the same seed and options give the same runs
   --nodes LIST       cluster sizes to draw from: 3, 5 or 3,5 (default 3,5)
@@ -32,15 +32,23 @@ Options:
   --progress         show progress on stderr (default: when stderr is a terminal)
   -h, --help         show this help
 
+An external node (cmd:) that misbehaves is a failure like any other, named by its rule:
+driver.protocol (a reply that is not JSON or breaks spec/driver.schema.json), driver.error,
+driver.timeout (no reply in time; not shrunk), driver.crash (the process exited),
+driver.flood (too much output). Its processes are always killed.
+
 Exit codes: 0 no failure; 1 a failure was found (its case is saved); 2 usage error.
 
 Examples:
   raftcheck fuzz --impl reference --runs 500 --seed 1
   raftcheck fuzz --impl mutant:commit-old-term --seed 1 --faults harsh
+  raftcheck fuzz --impl cmd:"python3 examples/python-raft/raft_node.py" --runs 20
+  raftcheck fuzz --impl coaty --runs 200 --faults swarm
 `,
   async run(argv, io) {
     const { values, positionals } = parseCommandLine(argv, {
       impl: { type: 'string' },
+      'reply-timeout': { type: 'string' },
       runs: { type: 'string' },
       seed: { type: 'string' },
       nodes: { type: 'string' },
@@ -52,8 +60,7 @@ Examples:
     });
     if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
     const impl = values.impl ?? 'reference';
-    const createNode = resolveImplementation(impl);
-    if ('error' in createNode) throw new UsageError(`--impl: ${createNode.error}`);
+    const createNode = await implOption(impl, values['reply-timeout']);
     const runs = intOption('runs', values.runs, 100, 1);
     const seed = intOption('seed', values.seed, 1, -(2 ** 31), 2 ** 31 - 1);
     const nodes = (values.nodes ?? '3,5').split(',').map((x) => intOption('nodes', x, 3, 1, 9));
@@ -74,9 +81,10 @@ Examples:
     const result = runCampaign({ impl, createNode, runs, seed, nodes, faults, durationMs, timeLimitMs, onRun: progress });
     if (showProgress) io.err('\n');
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
-    const campaign = `raftcheck fuzz --impl ${impl} --runs ${runs} --seed ${seed} --nodes ${nodes.join(',')} --faults ${faults} --duration ${durationMs}ms`;
+    const campaign = `raftcheck fuzz --impl ${quoteImpl(impl)} --runs ${runs} --seed ${seed} --nodes ${nodes.join(',')} --faults ${faults} --duration ${durationMs}ms`;
+    const scope = describeScope(createNode.profile?.skipRules, result.notModelled);
     if (!result.failure) {
-      io.out(`${impl}: no failure in ${result.runs} runs (${result.events} events, ${seconds} s${result.interrupted ? `, stopped by the ${timeLimitMs} ms time limit` : ''}); seed ${seed}, faults ${faults}\n`);
+      io.out(`${impl}: no failure in ${result.runs} runs (${result.events} events, ${seconds} s${result.interrupted ? `, stopped by the ${timeLimitMs} ms time limit` : ''}); seed ${seed}, faults ${faults}\n${scope}`);
       return EXIT.ok;
     }
     const { schedule, outcome, shrinks } = result.failure;
@@ -94,9 +102,26 @@ Examples:
       schedule: `${schedule.nodes} nodes, ${schedule.events.length} events, ${schedule.fates.length} network fates`,
       file: saved.file, created: saved.created, campaign,
     });
+    io.out(scope);
     return EXIT.failed;
   },
 };
+
+/** `cmd:` lines hold spaces: quote them so the printed command can be pasted back. */
+function quoteImpl(impl: string): string {
+  return /[\s"'\\]/.test(impl) ? `'${impl.replace(/'/g, `'\\''`)}'` : impl;
+}
+
+/** What was not checked, and why; what the trace format does not model, counted. */
+function describeScope(skipped: ReadonlyArray<{ rule: string; reason: string }> | undefined, notModelled: Record<string, number>): string {
+  let text = '';
+  const byReason = new Map<string, string[]>();
+  for (const s of skipped ?? []) byReason.set(s.reason, [...(byReason.get(s.reason) ?? []), s.rule]);
+  for (const [reason, rules] of byReason) text += `  not checked: ${rules.join(', ')} (${reason})\n`;
+  const counts = Object.entries(notModelled).sort((a, b) => b[1] - a[1]);
+  if (counts.length) text += `  not modelled (carried, logged as notes, not checked): ${counts.map(([name, n]) => `${name} ×${n}`).join(', ')}\n`;
+  return text;
+}
 
 function bar(done: number, total: number): string {
   const width = 20;

@@ -1,5 +1,5 @@
 import { EXIT, InputError, parseCommandLine, UsageError, type Command } from '../command.js';
-import { resolveImplementation } from '../../fuzz/implementations.js';
+import { implHelp, implOption } from '../impl-option.js';
 import { loadRegression } from '../../fuzz/regression.js';
 import { runSchedule } from '../../fuzz/run-schedule.js';
 
@@ -13,10 +13,13 @@ Re-runs the schedule stored in a regression case (traces/regressions/*.jsonl) an
   - with the reference: the run must pass (the fixed behaviour holds).
 With --impl, runs the schedule on that implementation only and prints its verdict.
 
+Options:
+${implHelp('the recorded implementation, then the reference')}
+
 Exit codes: 0 as expected; 1 not as expected; 2 usage error or unreadable file.
 `,
   async run(argv, io) {
-    const { values, positionals } = parseCommandLine(argv, { impl: { type: 'string' } });
+    const { values, positionals } = parseCommandLine(argv, { impl: { type: 'string' }, 'reply-timeout': { type: 'string' } });
     if (positionals.length === 0) throw new UsageError('no regression case given');
     let ok = true;
     for (const file of positionals) {
@@ -28,8 +31,7 @@ Exit codes: 0 as expected; 1 not as expected; 2 usage error or unreadable file.
       }
       const impls = values.impl ? [values.impl] : meta.impl === 'reference' ? ['reference'] : [meta.impl, 'reference'];
       for (const impl of impls) {
-        const createNode = resolveImplementation(impl);
-        if ('error' in createNode) throw new UsageError(`--impl: ${createNode.error}`);
+        const createNode = await implOption(impl, values['reply-timeout']);
         const outcome = runSchedule(meta.schedule, createNode);
         const expectFailure = impl === meta.impl && impl !== 'reference' && !values.impl;
         const verdict = outcome.ok ? 'passes' : `fails [${outcome.error!.rule}] at line ${outcome.error!.line}: ${outcome.error!.message}`;

@@ -1,0 +1,158 @@
+/**
+ * Turns an adapter (harness/adapters/adapter.ts) into a `RaftNode` the simulator drives: each
+ * call's output becomes effects, and the difference between the observations before and
+ * after the call becomes the state changes, in the order the reference logs them (an
+ * election: role, term, vote; a higher term: term, role; then truncate, append, commit,
+ * apply), each with the state right after it, so the conformance checker can compare them
+ * with the reference step by step.
+ */
+import { applyCommand, INITIAL_VALUE } from '../../src/raft/register.js';
+import type { Effect, Entry, NodeInput, NodeView, PersistentState, RaftNode, RegisterState, StateSummary, StepRecord } from '../../src/raft/types.js';
+import { commandKey } from '../checker/entry-hash.js';
+import type { NodeFactory } from '../simulator/cluster.js';
+import type { AdapterDefinition, NodeUnderTest, Observation, Output } from './adapter.js';
+
+/** An observation with its defaults filled in. */
+interface Seen {
+  obs: Observation;
+  lastApplied: number;
+  value: RegisterState;
+}
+
+function sameEntry(a: Entry, b: Entry): boolean {
+  return a.term === b.term && commandKey(a.command) === commandKey(b.command);
+}
+
+function summary(s: Seen): StateSummary {
+  const { obs } = s;
+  return {
+    role: obs.role, term: obs.term, votedFor: obs.votedFor, commitIndex: obs.commitIndex, lastApplied: s.lastApplied,
+    lastLogIndex: obs.log.length, lastLogTerm: obs.log.at(-1)?.term ?? 0, value: s.value,
+  };
+}
+
+class AdaptedNode implements RaftNode {
+  private seen: Seen;
+  private stopped = false;
+
+  constructor(readonly id: string, private readonly impl: NodeUnderTest) {
+    // A restarted node has applied nothing yet: its register starts empty, like the reference's.
+    this.seen = this.fill(impl.observe(), { lastApplied: 0, value: INITIAL_VALUE });
+  }
+
+  get tickMs(): number | undefined {
+    return this.impl.tickMs;
+  }
+
+  /** Fills lastApplied and value in from the previous state when the adapter leaves them out. */
+  private fill(obs: Observation, prev: { lastApplied: number; value: RegisterState }): Seen {
+    const lastApplied = obs.lastApplied ?? obs.commitIndex;
+    let value = prev.value;
+    for (let i = prev.lastApplied + 1; i <= lastApplied && i <= obs.log.length; i++) value = applyCommand(value, obs.log[i - 1]!.command).value;
+    return { obs, lastApplied, value: obs.value !== undefined ? obs.value : value };
+  }
+
+  start(): StepRecord[] {
+    return this.records(this.impl.start());
+  }
+
+  step(input: NodeInput): StepRecord[] {
+    if (this.stopped) throw new Error(`node ${this.id} was crashed`);
+    switch (input.type) {
+      case 'receive':
+        return this.records(this.impl.deliver(input.wire === undefined ? { msg: input.msg } : { msg: input.msg, wire: input.wire }));
+      case 'receive_unmodelled': {
+        const { from, name, term, wire } = input.msg;
+        return this.records(this.impl.deliver({ unmodelled: { from, name, ...(term !== undefined ? { term } : {}), wire } }));
+      }
+      case 'timeout':
+        return this.records(this.impl.timeout(input.timer));
+      case 'tick':
+        return this.records(this.impl.tick());
+      case 'client_request':
+        return this.records(this.impl.client({ client: input.client, requestId: input.requestId, op: input.op }));
+    }
+  }
+
+  view(): NodeView {
+    return { id: this.id, leaderId: null, log: this.seen.obs.log, ...summary(this.seen) };
+  }
+
+  persistent(): PersistentState {
+    const { obs } = this.seen;
+    return { term: obs.term, votedFor: obs.votedFor, log: obs.log.map((e) => ({ ...e })) };
+  }
+
+  crash(): PersistentState {
+    this.stopped = true;
+    return this.impl.crash();
+  }
+
+  dispose(): void {
+    this.stopped = true;
+    this.impl.dispose?.();
+  }
+
+  /** The effects of one call: fired timers, the observed state changes, timers, messages, replies. */
+  private records(out: Output): StepRecord[] {
+    const before = this.seen;
+    const after = this.fill(this.impl.observe(), before);
+    this.seen = after;
+    const records: StepRecord[] = [];
+    let state = summary(before);
+    const push = (effect: Effect, next: Partial<StateSummary> = {}) => {
+      state = { ...state, ...next };
+      records.push({ effect, state });
+    };
+    for (const timer of out.fired ?? []) push({ kind: 'timeout', timer });
+
+    const a = after.obs;
+    const b = before.obs;
+    const termUp = a.term !== b.term;
+    const roleChange = a.role !== b.role;
+    // An election moves to candidate before the new term; a higher term comes before stepping down.
+    if (roleChange && termUp && a.role === 'candidate') push({ kind: 'role', role: a.role }, { role: a.role });
+    if (termUp) push({ kind: 'term', term: a.term }, { term: a.term, votedFor: null });
+    if (roleChange && state.role !== a.role) push({ kind: 'role', role: a.role }, { role: a.role });
+    if (a.votedFor !== null && a.votedFor !== state.votedFor) push({ kind: 'vote', votedFor: a.votedFor }, { votedFor: a.votedFor });
+
+    let common = 0;
+    const shorter = Math.min(a.log.length, b.log.length);
+    while (common < shorter && (a.log[common] === b.log[common] || sameEntry(a.log[common]!, b.log[common]!))) common++;
+    if (common < b.log.length) push({ kind: 'truncate', fromIndex: common + 1 }, { lastLogIndex: common, lastLogTerm: common > 0 ? a.log[common - 1]!.term : 0 });
+    if (common < a.log.length) {
+      push({ kind: 'append', index: common + 1, entries: a.log.slice(common).map((e) => ({ ...e })) }, { lastLogIndex: a.log.length, lastLogTerm: a.log.at(-1)!.term });
+    }
+    if (a.commitIndex !== b.commitIndex) push({ kind: 'commit', commitIndex: a.commitIndex }, { commitIndex: a.commitIndex });
+
+    let value = before.value;
+    for (let i = before.lastApplied + 1; i <= after.lastApplied; i++) {
+      const entry = a.log[i - 1];
+      if (!entry) throw new Error(`node ${this.id} reports lastApplied ${after.lastApplied} beyond its log (${a.log.length} entries)`);
+      const applied = applyCommand(value, entry.command);
+      value = i === after.lastApplied ? after.value : applied.value;
+      push({ kind: 'apply', index: i, command: entry.command, value, result: applied.result }, { lastApplied: i, value });
+    }
+    state = summary(after);
+
+    for (const [timer, ms] of Object.entries(out.timers ?? {}) as Array<[keyof NonNullable<Output['timers']>, number | null]>) {
+      push(ms === null ? { kind: 'cancel_timer', timer } : { kind: 'set_timer', timer, after: ms });
+    }
+    for (const m of out.messages ?? []) {
+      if ('unmodelled' in m) push({ kind: 'send_unmodelled', msg: m.unmodelled });
+      else push(m.wire === undefined ? { kind: 'send', msg: m.msg } : { kind: 'send', msg: m.msg, wire: m.wire });
+    }
+    for (const r of out.replies ?? []) push({ kind: 'client_response', client: r.client, requestId: r.requestId, result: r.result });
+    return records;
+  }
+}
+
+/** The `NodeFactory` of an adapter: what `--impl` resolves to and the simulator drives. */
+export function adapterFactory(definition: AdapterDefinition): NodeFactory {
+  const factory: NodeFactory = (config, options) => {
+    const impl = definition.create({ id: config.id, members: config.members, config, random: options.random, ...(options.persisted ? { persisted: options.persisted } : {}) });
+    return new AdaptedNode(config.id, impl);
+  };
+  if (definition.profile) factory.profile = definition.profile;
+  return factory;
+}

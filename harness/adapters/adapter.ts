@@ -1,0 +1,123 @@
+/**
+ * The adapter interface: the few calls a Raft implementation must answer to be driven and
+ * judged by raftcheck, whatever its internals. See docs/ADAPTERS.md for a walk-through.
+ *
+ * An adapter does no trace writing. After every call the harness observes the node
+ * (`observe()`) and turns the difference from the previous observation into trace events
+ * (`term`, `role`, `vote`, `truncate`, `append`, `commit`, `apply`); the messages and client
+ * replies a call returns become `send` and `client_response` events (harness/adapters/adapt.ts).
+ *
+ * The same interface is spoken over JSON Lines by external processes (spec/DRIVER.md), so
+ * an implementation in any language plugs in the same way.
+ */
+import type { Random } from '../../src/random.js';
+import type {
+  ClientResult, Entry, Message, MessageBody, NodeConfig, NodeId, Operation, PersistentState, RegisterState, Role, TimerName,
+} from '../../src/raft/types.js';
+import type { ImplementationProfile } from '../simulator/cluster.js';
+
+/** What a node is created with. */
+export interface AdapterInit {
+  id: NodeId;
+  /** Every member of the cluster, this node included, in a fixed order. */
+  members: readonly NodeId[];
+  /** Timing and batching (election timeout range, heartbeat interval, entries per AppendEntries). */
+  config: NodeConfig;
+  /** Restart from this persistent state; absent for a fresh node (term 0, no vote, empty log). */
+  persisted?: PersistentState;
+  /** The node's own seeded generator: every random choice must come from it (determinism). */
+  random: Random;
+}
+
+/** A message arriving at the node. */
+export type Delivery =
+  /** A Figure 2 message; `wire` is what the sender attached to it (see `Outgoing`), if anything. */
+  | { msg: Message; wire?: unknown }
+  /** A message the trace format does not model, as the sender gave it. */
+  | { unmodelled: { from: NodeId; name: string; term?: number; wire: unknown } };
+
+/** A message the node wants sent. */
+export type Outgoing =
+  /**
+   * A Figure 2 message in trace form (logged as a `send`). `wire`, if given, travels with it and
+   * is handed to the receiver's `deliver` instead of being rebuilt from the trace form: use it
+   * for fields the trace does not carry.
+   */
+  | { msg: MessageBody; wire?: unknown }
+  /** A message the trace format has no kind for (an etcd heartbeat, a pre-vote): logged as a note, counted. */
+  | { unmodelled: { to: NodeId; name: string; term?: number; wire: unknown } };
+
+/** A client operation submitted to this node. */
+export interface ClientRequest {
+  client: string;
+  requestId: number;
+  op: Operation;
+}
+
+export interface ClientReply {
+  client: string;
+  requestId: number;
+  result: ClientResult;
+}
+
+/** What a call made the node do. Every field may be omitted. */
+export interface Output {
+  messages?: Outgoing[];
+  /** Client requests answered by this call (to any client that asked this node earlier). */
+  replies?: ClientReply[];
+  /**
+   * Timer changes of a node that arms its own timers: ms from now to (re)arm a timer, or
+   * null to cancel it. A tick-driven node (`tickMs`) leaves this out.
+   */
+  timers?: Partial<Record<TimerName, number | null>>;
+  /** Timers a tick fired (tick-driven nodes): each is logged as a `timeout` input before the tick's effects. */
+  fired?: TimerName[];
+}
+
+/** The node's observable state. The harness derives the trace's state changes from it. */
+export interface Observation {
+  role: Role;
+  term: number;
+  votedFor: NodeId | null;
+  commitIndex: number;
+  /** The log, entry 1 first. A fresh array (or one never mutated afterwards). */
+  log: readonly Entry[];
+  /** Entries applied to the register (default: commitIndex, i.e. applied as soon as committed). */
+  lastApplied?: number;
+  /** The register's value (default: computed by applying the log up to lastApplied). */
+  value?: RegisterState;
+}
+
+/** A node under test. Every call is synchronous; nothing happens between calls. */
+export interface NodeUnderTest {
+  /**
+   * Set for a node whose timers count ticks: the harness calls `tick()` every `tickMs` ms of
+   * virtual time. Unset: the node arms timers through `Output.timers` and the harness calls
+   * `timeout()` when one comes due.
+   */
+  readonly tickMs?: number;
+  /** The effects of starting (typically: arm the election timer). */
+  start(): Output;
+  deliver(delivery: Delivery): Output;
+  /** A timer fired (or the harness forces an election: `timeout('election')` on any node). */
+  timeout(timer: TimerName): Output;
+  tick(): Output;
+  client(request: ClientRequest): Output;
+  observe(): Observation;
+  /** The node crashes: return what it had persisted (term, vote, log). It is not called again. */
+  crash(): PersistentState;
+  /** Releases resources at the end of a run (a node that is not crashed). */
+  dispose?(): void;
+}
+
+/** An implementation: how to create its nodes, and which rules apply to it. */
+export interface AdapterDefinition {
+  name: string;
+  create(init: AdapterInit): NodeUnderTest;
+  profile?: ImplementationProfile;
+}
+
+/** Identity helper that gives an adapter module its type (`export default defineAdapter({...})`). */
+export function defineAdapter(definition: AdapterDefinition): AdapterDefinition {
+  return definition;
+}

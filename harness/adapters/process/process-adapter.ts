@@ -1,0 +1,215 @@
+/**
+ * An implementation in any language, one process per node, spoken to in the driver protocol
+ * (spec/DRIVER.md, protocol.ts): each adapter call is one request line on the node's stdin,
+ * answered by one reply line on its stdout.
+ *
+ * Whatever the process does wrong becomes a verdict naming the node and the request, with
+ * the last lines of its stderr: a reply that is not JSON or breaks the schema
+ * (`driver.protocol`), an `error` reply (`driver.error`), no reply in time (`driver.timeout`),
+ * an exit (`driver.crash`), too much output (`driver.flood`), a program that does not start
+ * (`driver.spawn`). The process is killed with the verdict.
+ */
+import Ajv2020 from 'ajv/dist/2020.js';
+import type { ValidateFunction } from 'ajv';
+import type { MessageBody, NodeId, PersistentState, TimerName } from '../../../src/raft/types.js';
+import { describeSchemaError } from '../../trace/validator.js';
+import type { AdapterDefinition, AdapterInit, ClientRequest, Delivery, NodeUnderTest, Observation, Output, Outgoing } from '../adapter.js';
+import { splitCommandLine } from './command-line.js';
+import { ProcessHost } from './host.js';
+import { buildDriverJsonSchema, DRIVER_PROTOCOL, DRIVER_SCHEMA_ID, DRIVER_VERSION, type InMessage, type Reply, type Request } from './protocol.js';
+
+export const DRIVER_RULES = [
+  { id: 'driver.spawn', statement: 'The node program starts.' },
+  { id: 'driver.protocol', statement: 'Every reply is one line of JSON that matches spec/driver.schema.json and answers the request it follows.' },
+  { id: 'driver.error', statement: 'The node does not answer a request with an error.' },
+  { id: 'driver.timeout', statement: 'The node answers every request within the reply timeout.' },
+  { id: 'driver.crash', statement: 'The node process does not exit while the harness drives it.' },
+  { id: 'driver.flood', statement: 'The node writes no line longer than the line limit, and nothing that answers no request.' },
+] as const;
+export type DriverRule = (typeof DRIVER_RULES)[number]['id'];
+
+/** A verdict against an external node; run-schedule reports it under its rule. */
+export class DriverError extends Error {
+  override name = 'DriverError';
+  constructor(readonly rule: DriverRule, message: string) {
+    super(message);
+  }
+}
+
+export interface ProcessAdapterOptions {
+  /** How long a node may take to answer one request (default 5 s). */
+  replyTimeoutMs?: number;
+  /** Longest reply line accepted (default 4 MiB). */
+  maxLineBytes?: number;
+}
+
+export const DEFAULT_REPLY_TIMEOUT_MS = 5000;
+const DEFAULT_MAX_LINE_BYTES = 4 * 1024 * 1024;
+
+let replyValidator: ValidateFunction<Reply> | undefined;
+function validateReply(): ValidateFunction<Reply> {
+  if (!replyValidator) {
+    const ajv = new Ajv2020.default({ discriminator: true, strict: true, allErrors: false });
+    ajv.addSchema(buildDriverJsonSchema());
+    replyValidator = ajv.getSchema<Reply>(`${DRIVER_SCHEMA_ID}#/$defs/Reply`)!;
+  }
+  return replyValidator;
+}
+
+/** Last lines of a node's stderr, for a verdict. */
+function tail(stderr: string): string {
+  const lines = stderr.trimEnd().split('\n').slice(-5);
+  return lines.length && lines[0] !== '' ? `; its stderr ends with:\n    ${lines.join('\n    ')}` : '';
+}
+
+function describeRequest(r: Request): string {
+  switch (r.type) {
+    case 'deliver':
+      return `request ${r.id} (deliver ${r.message.type === 'Other' ? r.message.name : r.message.type} from ${r.message.from})`;
+    case 'timeout':
+      return `request ${r.id} (${r.timer} timeout)`;
+    case 'client':
+      return `request ${r.id} (client ${r.client} ${r.op.type})`;
+    default:
+      return `request ${r.id} (${r.type})`;
+  }
+}
+
+class ProcessNode implements NodeUnderTest {
+  private nextId = 0;
+  private state: Observation;
+  private readonly initOutput: Output;
+  readonly tickMs?: number;
+
+  constructor(private readonly host: ProcessHost, private readonly key: string, private readonly id: NodeId, private readonly members: readonly NodeId[], private readonly options: Required<ProcessAdapterOptions>, init: AdapterInit) {
+    const reply = this.request({
+      id: 0, type: 'init', protocol: DRIVER_PROTOCOL, version: DRIVER_VERSION, node: id, members: [...members],
+      config: {
+        electionTimeoutMin: init.config.electionTimeout.min, electionTimeoutMax: init.config.electionTimeout.max,
+        heartbeatInterval: init.config.heartbeatInterval, maxEntriesPerMessage: init.config.maxEntriesPerMessage,
+      },
+      persisted: init.persisted ?? null,
+      seed: init.random.int(0, 2 ** 31 - 1),
+    });
+    this.state = reply.state!;
+    this.initOutput = this.output(reply);
+    if (reply.tickMs !== undefined) this.tickMs = reply.tickMs;
+    // `observe` must change nothing: asked right away, it reports the state init reported.
+    const seen = this.request({ id: 0, type: 'observe' });
+    if (JSON.stringify(seen.state) !== JSON.stringify(reply.state)) {
+      this.host.kill(this.key);
+      throw new DriverError('driver.protocol', `node ${id}, request ${this.nextId} (observe): reports ${JSON.stringify(seen.state)}, not the state of its reply to init ${JSON.stringify(reply.state)}`);
+    }
+  }
+
+  private request(partial: Request): Reply {
+    const request = { ...partial, id: ++this.nextId } as Request;
+    const what = `node ${this.id}, ${describeRequest(request)}`;
+    const answer = this.host.request(this.key, JSON.stringify(request), this.options.replyTimeoutMs);
+    const fail = (rule: DriverRule, message: string): never => {
+      const stderr = this.host.kill(this.key);
+      throw new DriverError(rule, `${what}: ${message}${tail(stderr || answer?.stderr || '')}`);
+    };
+    if (!answer) return fail('driver.timeout', `no reply within ${this.options.replyTimeoutMs / 1000} s`);
+    if (!answer.ok) {
+      const rule: DriverRule = answer.error === 'flood' ? 'driver.flood' : answer.error === 'unsolicited' ? 'driver.protocol' : 'driver.crash';
+      return fail(rule, `the process ${answer.message ?? 'failed'}`);
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(answer.line!);
+    } catch (error) {
+      return fail('driver.protocol', `the reply is not JSON (${(error as Error).message}): ${JSON.stringify(answer.line!.slice(0, 200))}`);
+    }
+    if (!validateReply()(value)) {
+      const e = describeSchemaError(validateReply().errors);
+      return fail('driver.protocol', `the reply breaks spec/driver.schema.json at ${e.path}: ${e.message}`);
+    }
+    const reply = value;
+    if (reply.id !== request.id) {
+      // A late second reply to an earlier request reads like one: say what it most likely is.
+      return fail('driver.protocol', reply.id < request.id ? `wrote a line that answers no request (a second reply to request ${reply.id})` : `the reply answers request ${reply.id}, not ${request.id}`);
+    }
+    if (reply.error !== undefined) return fail('driver.error', `the node answered with an error: ${reply.error}`);
+    if (request.type === 'crash' ? !reply.persisted : !reply.state) {
+      return fail('driver.protocol', `the reply has no "${request.type === 'crash' ? 'persisted' : 'state'}" field`);
+    }
+    for (const m of reply.messages ?? []) {
+      if (!this.members.includes(m.to) || m.to === this.id) return fail('driver.protocol', `a message to "${m.to}", which is not another member (${this.members.join(', ')})`);
+      if (m.from !== undefined && m.from !== this.id) return fail('driver.protocol', `a message from "${m.from}": messages must come from the node itself`);
+    }
+    if (reply.tickMs !== undefined && request.type !== 'init') return fail('driver.protocol', '"tickMs" is only allowed in the reply to init');
+    if (request.type !== 'crash') this.state = reply.state!;
+    return reply;
+  }
+
+  private output(reply: Reply): Output {
+    const messages: Outgoing[] = (reply.messages ?? []).map((m) => {
+      if (m.type === 'Other') return { unmodelled: { to: m.to, name: m.name, ...(m.term !== undefined ? { term: m.term } : {}), wire: m.data } };
+      const { data, ...fields } = m;
+      const msg = { ...fields, from: this.id } as MessageBody;
+      return data === undefined ? { msg } : { msg, wire: data };
+    });
+    return {
+      messages,
+      ...(reply.replies ? { replies: reply.replies } : {}),
+      ...(reply.timers ? { timers: reply.timers as Partial<Record<TimerName, number | null>> } : {}),
+      ...(reply.fired ? { fired: reply.fired } : {}),
+    };
+  }
+
+  start(): Output {
+    return this.initOutput;
+  }
+
+  deliver(d: Delivery): Output {
+    const message: InMessage = 'msg' in d
+      ? ({ ...d.msg, ...(d.wire !== undefined ? { data: d.wire } : {}) } as InMessage)
+      : { type: 'Other', name: d.unmodelled.name, from: d.unmodelled.from, to: this.id, ...(d.unmodelled.term !== undefined ? { term: d.unmodelled.term } : {}), data: d.unmodelled.wire };
+    return this.output(this.request({ id: 0, type: 'deliver', message }));
+  }
+
+  timeout(timer: TimerName): Output {
+    return this.output(this.request({ id: 0, type: 'timeout', timer }));
+  }
+
+  tick(): Output {
+    return this.output(this.request({ id: 0, type: 'tick' }));
+  }
+
+  client(r: ClientRequest): Output {
+    return this.output(this.request({ id: 0, type: 'client', client: r.client, requestId: r.requestId, op: r.op }));
+  }
+
+  observe(): Observation {
+    return this.state;
+  }
+
+  /** Asks the node what it persisted, then kills it: a crash loses everything else. */
+  crash(): PersistentState {
+    const reply = this.request({ id: 0, type: 'crash' });
+    this.host.kill(this.key);
+    return reply.persisted!;
+  }
+
+  dispose(): void {
+    this.host.kill(this.key);
+  }
+}
+
+/** An implementation whose nodes are processes started from `commandLine` (no shell). */
+export function processAdapter(commandLine: string, options: ProcessAdapterOptions = {}): AdapterDefinition | { error: string } {
+  const argv = splitCommandLine(commandLine);
+  if ('error' in argv) return { error: `cannot parse the command line: ${argv.error}` };
+  const [file, ...args] = argv;
+  const settings = { replyTimeoutMs: options.replyTimeoutMs ?? DEFAULT_REPLY_TIMEOUT_MS, maxLineBytes: options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES };
+  return {
+    name: `cmd:${commandLine}`,
+    create(init) {
+      const host = ProcessHost.get();
+      const started = host.spawn(file!, args, settings.maxLineBytes, settings.replyTimeoutMs);
+      if ('error' in started) throw new DriverError('driver.spawn', `node ${init.id}: cannot start ${JSON.stringify(commandLine)}: ${started.error}`);
+      return new ProcessNode(host, started.key, init.id, init.members, settings, init);
+    },
+  };
+}

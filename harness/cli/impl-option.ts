@@ -1,0 +1,42 @@
+/**
+ * `--impl` and `--reply-timeout`, shared by fuzz and replay: resolves the implementation, and
+ * turns an external node that cannot even start into a usage error (exit 2) rather than a
+ * verdict against it.
+ */
+import { createRandom } from '../../src/random.js';
+import { DEFAULT_NODE_CONFIG } from '../../src/raft/types.js';
+import { DEFAULT_REPLY_TIMEOUT_MS } from '../adapters/process/process-adapter.js';
+import { loadImplementation } from '../fuzz/implementations.js';
+import type { NodeFactory } from '../simulator/cluster.js';
+import { durationOption, InputError, UsageError } from './command.js';
+
+/** The help lines of --impl and --reply-timeout; `fallback` says what runs without --impl. */
+export const implHelp = (fallback: string): string => `  --impl NAME        reference, mutant:<name> (see 'raftcheck mutants --list'),
+                     adapter:<name> (the same through the adapter interface), coaty
+                     (@coaty/consensus.raft; coaty:plain without pre-vote and
+                     check-quorum), cmd:"<command line>" (one process per node
+                     speaking spec/DRIVER.md; no shell: quote arguments with ' or "), or a
+                     path to an adapter module (./my-adapter.ts; see docs/ADAPTERS.md)
+                     (default: ${fallback})
+  --reply-timeout D  how long an external node may take to answer one request (default 5s)`;
+
+export async function implOption(name: string, replyTimeout: string | undefined): Promise<NodeFactory> {
+  const replyTimeoutMs = durationOption('reply-timeout', replyTimeout, DEFAULT_REPLY_TIMEOUT_MS);
+  if (replyTimeoutMs < 1) throw new UsageError(`--reply-timeout: must be at least 1 ms, got '${replyTimeout}'`);
+  const createNode = await loadImplementation(name, { process: { replyTimeoutMs } });
+  if ('error' in createNode) throw new UsageError(`--impl: ${createNode.error}`);
+  if (name.startsWith('cmd:')) preflight(createNode);
+  return createNode;
+}
+
+/** Starts one node and stops it: a program that is not there is the user's mistake, not a finding. */
+function preflight(createNode: NodeFactory): void {
+  try {
+    const node = createNode({ ...DEFAULT_NODE_CONFIG, id: 'n1', members: ['n1', 'n2', 'n3'] }, { random: createRandom(0) });
+    node.dispose?.();
+  } catch (error) {
+    const rule = typeof error === 'object' && error !== null && 'rule' in error ? (error as { rule: unknown }).rule : undefined;
+    if (rule === 'driver.spawn') throw new InputError(error instanceof Error ? error.message : String(error));
+    // Anything else is a verdict the campaign reports, with its trace.
+  }
+}
