@@ -35,14 +35,22 @@ describe('the reference through the adapter interface', () => {
     expect(project(adapted.lines)).toEqual(project(direct.lines));
   });
 
-  it('lets every mutant of the catalogue be caught, at the same run as when driven directly', () => {
+  it('lets every mutant of the catalogue be caught, never earlier than when driven directly', () => {
+    // Through the adapter the trace is derived from observations after each step, so it can
+    // only show less: a truncation that re-appends the very same entries in one step leaves
+    // the observed log unchanged (truncate-on-match, caught a few runs later through the
+    // adapter, when its truncation shortens the log).
+    let sameRun = 0;
     for (const m of MUTANTS) {
       const options = { runs: 100, seed: 1, nodes: [3, 5], faults: 'mild' as const, durationMs: 3000, shrink: false };
       const adapted = runCampaign({ impl: `adapter:mutant:${m.name}`, createNode: adapterFactory(referenceAdapter(m.createNode)), ...options });
       const direct = runCampaign({ impl: `mutant:${m.name}`, createNode: m.createNode, ...options });
       expect(adapted.failure, m.name).not.toBeNull();
-      expect(adapted.runs, m.name).toBe(direct.runs);
+      expect(direct.failure, m.name).not.toBeNull();
+      expect(adapted.runs, m.name).toBeGreaterThanOrEqual(direct.runs);
+      if (adapted.runs === direct.runs) sameRun++;
     }
+    expect(sameRun).toBeGreaterThanOrEqual(MUTANTS.length - 1);
   });
 });
 

@@ -24,10 +24,12 @@ describe('schedules', () => {
   it('"none" has no loss, duplication, partition or crash; swarm varies the mix', () => {
     for (const s of fc.sample(scheduleArbitrary('none', [3]), { seed: 4, numRuns: 20 })) {
       expect(s.fates.every((f) => !f.lose && !f.duplicate)).toBe(true);
-      expect(s.events.every((e) => e.action.type === 'client')).toBe(true);
+      expect(s.events.every((e) => e.action.type === 'client' || e.action.type === 'timeout')).toBe(true);
     }
     const swarm = fc.sample(scheduleArbitrary('swarm', [3]), { seed: 5, numRuns: 40 });
-    expect(swarm.some((s) => s.events.every((e) => e.action.type === 'client'))).toBe(true);
+    const faultless = (s: Schedule) => s.events.every((e) => e.action.type === 'client' || e.action.type === 'timeout');
+    expect(swarm.some(faultless)).toBe(true);
+    expect(swarm.some((s) => !faultless(s))).toBe(true);
     expect(swarm.some((s) => s.events.some((e) => e.action.type === 'crash'))).toBe(true);
   });
   it('run deterministically', () => {
@@ -128,10 +130,9 @@ describe('scheduled elections (hand-written schedules)', () => {
     expect(forced.lines.find((l) => l.kind === 'role' && l.role === 'leader')).toMatchObject({ node: 'n2' });
     expect(runSchedule(schedule, createReferenceNode).ok).toBe(true); // elections resume for the liveness check
   });
-  it('random schedules leave elections to the timers', () => {
-    for (const s of fc.sample(scheduleArbitrary('swarm', [3]), { seed: 6, numRuns: 30 })) {
-      expect(s.naturalElections).toBeUndefined();
-      expect(s.events.every((e) => e.action.type !== 'timeout')).toBe(true);
-    }
+  it('random schedules keep the timers and add forced election timeouts', () => {
+    const samples = fc.sample(scheduleArbitrary('swarm', [3]), { seed: 6, numRuns: 30 });
+    expect(samples.every((s) => s.naturalElections === undefined)).toBe(true);
+    expect(samples.some((s) => s.events.some((e) => e.action.type === 'timeout'))).toBe(true);
   });
 });

@@ -53,6 +53,32 @@ describe('cluster invariants', () => {
     expect(v[0]!.message).toMatch(/two leaders in term 1: n1 \(line 5\) and n2/);
   });
 
+  it('acknowledged-durable: a restart must recover what the node acknowledged and kept', () => {
+    const ack = (matchIndex: number) => ({ kind: 'send', node: 'n2', msg: { id: `a${matchIndex}`, type: 'AppendEntriesResponse', from: 'n2', to: 'n1', term: 1, success: true, matchIndex } });
+    const before = [
+      { kind: 'term', node: 'n2', term: 1 },
+      { kind: 'append', node: 'n2', index: 1, entries: [set(1, 5), set(1, 6)] },
+      ack(2),
+      { kind: 'crash', node: 'n2' },
+    ];
+    const restart = (log: Entry[]) => ({ kind: 'restart', node: 'n2', persisted: { term: 1, votedFor: null, log } });
+    // Lost: a shorter log, or the same length with other entries.
+    const lost = run([...before, restart([set(1, 5)])]);
+    expect(lost.map((x) => [x.rule, x.line])).toEqual([['acknowledged-durable', 6]]);
+    expect(lost[0]!.message).toBe('n2 restarted with a log of 1 entries, but it had acknowledged entries 1..2 (line 4), which it must have stored before answering');
+    expect(run([...before, restart([set(1, 5), set(2, 7)])]).map((x) => x.rule)).toEqual(['acknowledged-durable']);
+    // Kept, or deleted before the crash (a truncation takes the acknowledgement back): fine.
+    expect(run([...before, restart([set(1, 5), set(1, 6)])])).toEqual([]);
+    const truncated = [...before.slice(0, 3), { kind: 'truncate', node: 'n2', fromIndex: 2 }, { kind: 'crash', node: 'n2' }];
+    expect(run([...truncated, restart([set(1, 5)])])).toEqual([]);
+    const overwritten = [...before.slice(0, 3), { kind: 'append', node: 'n2', index: 2, entries: [set(2, 9)] }, { kind: 'crash', node: 'n2' }];
+    expect(run([...overwritten, restart([set(1, 5)])])).toEqual([]); // index 2 was replaced: only index 1 stays acknowledged
+    expect(run([...overwritten, restart([])]).map((x) => x.rule)).toEqual(['acknowledged-durable']);
+    // Lost committed entries are reported as committed-durable, once.
+    const committed = run([...before.slice(0, 3), { kind: 'commit', node: 'n2', commitIndex: 2 }, { kind: 'crash', node: 'n2' }, restart([])]);
+    expect(committed.map((x) => x.rule)).toEqual(['committed-durable']);
+  });
+
   it('vote-once: two votes in one term, and a restart that forgets the vote', () => {
     expect(run([{ kind: 'term', node: 'n3', term: 2 }, { kind: 'vote', node: 'n3', votedFor: 'n1' }, { kind: 'vote', node: 'n3', votedFor: 'n2' }]).map((x) => [x.rule, x.line])).toEqual([['vote-once', 4]]);
     const v = run([

@@ -175,6 +175,12 @@ export function runSchedule(schedule: Schedule, createNode: NodeFactory, options
       return done({ ok: true });
     }
   } catch (error) {
+    // A violation already logged came before the implementation threw: it is the verdict
+    // (a node that lost its log may well crash on what follows).
+    if (validation.failed) {
+      const report = validation.finish('schedule', { lines: n, bytes: 0 });
+      if (!report.valid) return done({ ok: false, error: report.errors[0]! });
+    }
     const rule = ruleOf(error);
     const text = error instanceof Error ? error.message : String(error);
     return done({ ok: false, error: { line: n, rule, path: '/', message: rule === 'exception' ? `the implementation threw: ${text}` : text } });

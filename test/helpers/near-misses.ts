@@ -86,14 +86,28 @@ function figure8IndirectCommit(): TraceLine[] {
 }
 
 /** Figure 8 (d): s1 crashes again; s5, elected in term 5, overwrites the uncommitted index 2 everywhere. */
-function figure8Overwrite(): TraceLine[] {
-  const s = figure8('figure-8-overwrite-uncommitted');
+function figure8Overwrite(scenario = 'figure-8-overwrite-uncommitted') {
+  const s = figure8(scenario);
   s.note('Figure 8 (d): s1 crashes; s5 restarts, is refused in term 4 (the others voted for s1), elected in term 5 (its last log term, 3, is above theirs), then replaces index 2 on s2, s3 and s4 with its own');
   s.crash('s1');
   s.restart('s5');
   s.elect('s5');
   s.elect('s5');
   s.settle();
+  return s;
+}
+
+/**
+ * After Figure 8 (d): s2 had acknowledged index 2 of term 2 in (a), and s5 replaced it in (d)
+ * (s2 acknowledged the replacement). s2 crashes and restarts with the replacement: an
+ * acknowledgement binds only while the entry stays in the log.
+ */
+function restartAfterOverwrite(): TraceLine[] {
+  const s = figure8Overwrite('restart-after-overwrite');
+  s.note('s2 acknowledged index 2 of term 2 in (a) and, after s5 replaced it in (d), the replacement; it crashes and restarts holding the replacement');
+  s.crash('s2');
+  s.restart('s2');
+  s.heartbeat('s5');
   return s.lines();
 }
 
@@ -306,7 +320,8 @@ function schemaEdges(): string {
 
 export const NEAR_MISSES: Record<string, () => string> = {
   'near-miss-figure-8-indirect-commit.jsonl': () => jsonl(figure8IndirectCommit()),
-  'near-miss-figure-8-overwrite-uncommitted.jsonl': () => jsonl(figure8Overwrite()),
+  'near-miss-figure-8-overwrite-uncommitted.jsonl': () => jsonl(figure8Overwrite().lines()),
+  'near-miss-restart-after-overwrite.jsonl': () => jsonl(restartAfterOverwrite()),
   'near-miss-restart-keeps-vote.jsonl': () => jsonl(restartKeepsVote()),
   'near-miss-restart-resets-commit-index.jsonl': () => jsonl(restartResetsCommitIndex()),
   'near-miss-follower-catches-up.jsonl': () => jsonl(followerCatchesUp()),

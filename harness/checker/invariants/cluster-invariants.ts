@@ -28,6 +28,9 @@ interface NodeModel {
   logKnown: boolean;
   /** The last log index the node's logged state reported, for traces that log no entries. */
   reportedLastIndex: number | null;
+  /** Highest index the node acknowledged (successful AppendEntriesResponse) and has not deleted since. */
+  acked: number;
+  ackedLine: number;
   /** Votes cast, by term (persistent: survives crashes). */
   votes: Map<number, { votedFor: string; line: number }>;
   /** Term the node was leader in, while it is leader. */
@@ -66,7 +69,7 @@ export class ClusterInvariants {
     for (const id of header.nodes) {
       this.nodes.set(id, {
         id, alive: true, role: 'follower', term: 0, votedFor: null, commitIndex: 0, commitKnown: false, lastApplied: 0,
-        log: new NodeLog(), logKnown: false, reportedLastIndex: null, votes: new Map(), leaderTerm: null, roleLine: 1,
+        log: new NodeLog(), logKnown: false, reportedLastIndex: null, acked: 0, ackedLine: 0, votes: new Map(), leaderTerm: null, roleLine: 1,
       });
     }
   }
@@ -108,6 +111,13 @@ export class ClusterInvariants {
         break;
       case 'apply':
         this.apply(n, e.index, e.command, line);
+        break;
+      case 'send':
+        // Acknowledging entries promises they are on stable storage (Figure 2).
+        if (e.msg.type === 'AppendEntriesResponse' && e.msg.success && e.msg.matchIndex !== undefined && e.msg.matchIndex > n.acked) {
+          n.acked = e.msg.matchIndex;
+          n.ackedLine = line;
+        }
         break;
       case 'crash':
         n.alive = false;
@@ -217,14 +227,30 @@ export class ClusterInvariants {
       n.logKnown = false;
       return;
     }
-    if (index <= n.log.lastIndex) this.checkDeletion(n, index, line, 'overwrote');
+    if (index <= n.log.lastIndex) {
+      this.checkDeletion(n, index, line, 'overwrote');
+      this.unacknowledgeFrom(n, index, entries);
+    }
     n.log.append(index, entries);
     this.recordEntries(n, index, index + entries.length - 1, line);
   }
 
   private truncate(n: NodeModel, fromIndex: number, line: number): void {
     if (fromIndex <= n.log.lastIndex) this.checkDeletion(n, fromIndex, line, 'deleted');
+    n.acked = Math.min(n.acked, fromIndex - 1);
     n.log.truncate(fromIndex);
+  }
+
+  /** An overwrite from `index` on takes back the acknowledgement of the entries it changes. */
+  private unacknowledgeFrom(n: NodeModel, index: number, entries: readonly Entry[]): void {
+    for (let i = index; i <= Math.min(n.acked, index + entries.length - 1); i++) {
+      const old = n.log.entry(i);
+      const now = entries[i - index]!;
+      if (!old || old.term !== now.term || commandKey(old.command) !== commandKey(now.command)) {
+        n.acked = i - 1;
+        return;
+      }
+    }
   }
 
   private replaceLog(n: NodeModel, entries: readonly Entry[], line: number): void {
@@ -240,6 +266,7 @@ export class ClusterInvariants {
       let common = 0;
       while (common < entries.length && common < n.log.lastIndex && entries[common]!.term === n.log.entry(common + 1)!.term && commandKey(entries[common]!.command) === commandKey(n.log.entry(common + 1)!.command)) common++;
       if (common < n.log.lastIndex) this.checkDeletion(n, common + 1, line, 'replaced');
+      n.acked = Math.min(n.acked, common);
     }
     n.log.replace(entries);
     n.logKnown = true;
@@ -397,13 +424,14 @@ export class ClusterInvariants {
     }
     n.term = Math.max(n.term, p.term);
     n.votedFor = p.votedFor;
+    const recovered = new NodeLog();
+    recovered.replace(p.log);
+    let lostCommitted = false;
     if (n.logKnown) {
       // The recovered log must keep every entry the node had (the log is persistent).
-      const recovered = new NodeLog();
-      recovered.replace(p.log);
       if (recovered.lastIndex < n.log.lastIndex || recovered.prefixHash(n.log.lastIndex) !== n.log.prefixHash(n.log.lastIndex)) {
         const c = this.highestCommit();
-        const lostCommitted = c !== undefined && n.log.lastIndex > 0 && recovered.prefixHash(Math.min(c.index, n.log.lastIndex)) !== n.log.prefixHash(Math.min(c.index, n.log.lastIndex));
+        lostCommitted = c !== undefined && n.log.lastIndex > 0 && recovered.prefixHash(Math.min(c.index, n.log.lastIndex)) !== n.log.prefixHash(Math.min(c.index, n.log.lastIndex));
         if (lostCommitted) {
           this.fail({
             rule: 'committed-durable', line, nodes: [n.id], terms: [n.term],
@@ -413,8 +441,25 @@ export class ClusterInvariants {
         }
       }
     }
+    // The same loss, told as the broken promise, where no committed entry names it.
+    if (!lostCommitted) this.checkAcknowledged(n, recovered, line);
     n.log.replace(p.log);
     n.logKnown = true;
     this.recordEntries(n, 1, p.log.length, line);
+  }
+
+  /** A restart recovers every entry the node acknowledged and kept (Figure 2: stable storage before responding). */
+  private checkAcknowledged(n: NodeModel, recovered: NodeLog, line: number): void {
+    if (n.acked === 0) return;
+    const changed = n.logKnown && n.log.lastIndex >= n.acked && recovered.lastIndex >= n.acked && recovered.prefixHash(n.acked) !== n.log.prefixHash(n.acked);
+    if (recovered.lastIndex >= n.acked && !changed) return;
+    this.fail({
+      rule: 'acknowledged-durable', line, nodes: [n.id], terms: [n.term],
+      message: `${n.id} restarted with ${changed ? 'a different log' : `a log of ${recovered.lastIndex} entries`}, but it had acknowledged entries 1..${n.acked} (line ${n.ackedLine}), which it must have stored before answering`,
+      expected: `a recovered log holding the acknowledged entries 1..${n.acked}`,
+      seen: changed ? 'entries that differ from those acknowledged' : `${recovered.lastIndex} entries`,
+      related: [n.ackedLine],
+    });
+    n.acked = 0; // reported once; what it acknowledges from now on is checked afresh
   }
 }

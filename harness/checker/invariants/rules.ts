@@ -65,6 +65,12 @@ export const INVARIANT_RULES: readonly InvariantRule[] = [
     paper: '§5.4; Figure 2 (persistent log)',
   },
   {
+    id: 'acknowledged-durable',
+    title: 'Acknowledged entries survive restarts',
+    statement: 'A node that acknowledged entries 1..m (a successful AppendEntriesResponse with matchIndex m) and did not delete them before it crashed recovers them unchanged on restart: the log is written to stable storage before the node responds.',
+    paper: 'Figure 2 (persistent state: "updated on stable storage before responding to RPCs")',
+  },
+  {
     id: 'commit-current-term',
     title: 'Leaders commit by counting only current-term entries',
     statement: "A leader advances commitIndex only to an index whose entry is of its current term; earlier entries are committed indirectly.",
