@@ -135,6 +135,26 @@ describe('raftcheck fuzz on worker threads and shards', () => {
   });
 });
 
+describe('raftcheck validate on worker threads', () => {
+  const files = ['traces/examples/valid/election-3.jsonl', 'traces/examples/invalid/election-safety/two-leaders-one-term.jsonl', 'traces/examples/valid/leader-crash-reelection-3.jsonl'];
+  it('prints the same reports, in the order given, whatever the worker count', async () => {
+    const one = await cli('validate', '--workers', '1', ...files);
+    const two = await cli('validate', '--workers', '2', '--progress', ...files);
+    expect(one.code).toBe(1);
+    expect(two.code).toBe(1);
+    expect(two.stdout).toBe(one.stdout);
+    expect(two.stderr).toMatch(/3 of 3 files checked\n$/);
+    expect(one.stdout.indexOf(files[0]!)).toBeLessThan(one.stdout.indexOf(files[1]!));
+    const json = await cli('validate', '--workers', '2', '--json', '--skip', 'linearizability', ...files);
+    expect(JSON.parse(json.stdout).files.map((f: { file: string }) => f.file)).toEqual(files);
+  });
+  it('rejects a bad --workers with exit 2', async () => {
+    const r = await cli('validate', '--workers', '0', files[0]!);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^raftcheck validate: --workers: /);
+  });
+});
+
 describe('bad input', () => {
   it('fuzz: bad --shard and --workers are usage errors (exit 2, one line)', async () => {
     for (const extra of [['--shard', '3/2'], ['--shard', '0/0'], ['--shard', 'half'], ['--shard', '5/5', '--runs', '4'], ['--workers', '0'], ['--workers', 'many']]) {
