@@ -44,6 +44,11 @@ export class SchemaRules {
 
   constructor(private readonly report: Report) {}
 
+  /** Messages remembered as sent and neither received nor dropped (what memory holds). */
+  get inFlight(): number {
+    return this.sent.size;
+  }
+
   private fail(line: number, rule: string, path: string, message: string): void {
     this.report({ line, rule, path, message });
   }
