@@ -11,6 +11,8 @@ import { scheduleArbitrary } from '../harness/fuzz/schedule.js';
 import { parseShard, shardRange } from '../harness/fuzz/shard.js';
 import { buildSummary, parseSummary, type FuzzSummary } from '../harness/fuzz/summary.js';
 import { findMutant } from '../harness/mutants/catalogue.js';
+import evaluateRangeTask from '../harness/fuzz/range-worker.js';
+import validateTask from '../harness/validate/validate-worker.js';
 import { createReferenceNode } from '../src/raft/node.js';
 import { cli } from './helpers/cli.js';
 
@@ -86,6 +88,20 @@ describe('the run space', () => {
   it('a spent time budget stops the campaign, which says so', async () => {
     const r = await runPoolCampaign({ impl: 'reference', spec, range: { start: 0, end: 20 }, workers: 1, createNode: createReferenceNode, remainingMs: () => 0 });
     expect(r).toMatchObject({ evaluated: 0, interrupted: true, failure: null });
+  });
+});
+
+describe('worker task modules', () => {
+  it('evaluate a range by implementation name, as the calling thread would', async () => {
+    const task = { impl: 'reference', spec, start: 3, count: 4 };
+    expect(await evaluateRangeTask(task)).toEqual(evaluateRange(spec, createReferenceNode, 3, 4));
+    await expect(evaluateRangeTask({ ...task, impl: 'nope' })).rejects.toThrow(/unknown implementation 'nope'/);
+  });
+  it('validate a file from plain data', () => {
+    expect(validateTask({ file: 'traces/examples/valid/election-3.jsonl', format: 'raftcheck', options: { maxErrors: 5 } })).toMatchObject({ valid: true });
+  });
+  it('report an error thrown in a worker thread to the campaign', async () => {
+    await expect(runPoolCampaign({ impl: 'nope', spec, range: { start: 0, end: 20 }, workers: 2, createNode: createReferenceNode })).rejects.toThrow(/unknown implementation 'nope'/);
   });
 });
 
