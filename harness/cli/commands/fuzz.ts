@@ -1,13 +1,12 @@
 import fs from 'node:fs';
-import { durationOption, EXIT, InputError, intOption, parseCommandLine, UsageError, type CliIO, type Command } from '../command.js';
+import { printCampaign, saveCampaignOutputs } from '../campaign-output.js';
+import { durationOption, EXIT, InputError, intOption, parseCommandLine, UsageError, type Command } from '../command.js';
 import { resolveImplementation } from '../../fuzz/implementations.js';
 import { runPoolCampaign } from '../../fuzz/pool-campaign.js';
-import { saveRegression } from '../../fuzz/regression.js';
 import { formatCampaignReport } from '../../fuzz/report.js';
 import { FAULT_LEVELS, type FaultLevel } from '../../fuzz/schedule.js';
 import { parseShard, shardRange } from '../../fuzz/shard.js';
-import { buildSummary, regressionOf } from '../../fuzz/summary.js';
-import { writeFileAtomic } from '../../io/atomic-write.js';
+import { buildSummary } from '../../fuzz/summary.js';
 import { defaultWorkers } from '../../pool/worker-pool.js';
 
 export const fuzzCommand: Command = {
@@ -109,28 +108,8 @@ Examples:
     if (showProgress) io.err('\n');
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     const summary = buildSummary(campaign, shard, result);
-    let saved: { file: string; created: boolean } | undefined;
-    if (summary.failure) {
-      const { meta, lines } = regressionOf(summary.failure);
-      try {
-        saved = saveRegression(out, lines, meta);
-      } catch (e) {
-        throw new InputError(`cannot save the regression case in ${out}: ${e instanceof Error ? e.message : String(e)}`);
-      }
-    }
-    if (values.summary !== undefined) {
-      try {
-        writeFileAtomic(values.summary, `${JSON.stringify(summary)}\n`, { overwrite: true });
-      } catch (e) {
-        throw new InputError(`--summary: cannot write ${values.summary}: ${e instanceof Error ? e.message : String(e)}`);
-      }
-    }
-    const report = formatCampaignReport(summary, { seconds, ...(saved ? { saved } : {}), timeLimitMs });
-    // With --json, stdout is the summary alone; the report (seed, replay commands) goes to stderr.
-    if (values.json) {
-      io.out(`${JSON.stringify(summary)}\n`);
-      io.err(report);
-    } else io.out(report);
+    const saved = saveCampaignOutputs(summary, out, values.summary);
+    printCampaign(io, summary, formatCampaignReport(summary, { seconds, ...(saved ? { saved } : {}), timeLimitMs }), Boolean(values.json));
     return summary.failure ? EXIT.failed : EXIT.ok;
   },
 };

@@ -1,12 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { printCampaign, saveCampaignOutputs } from '../campaign-output.js';
 import { EXIT, InputError, parseCommandLine, UsageError, type Command } from '../command.js';
 import { mergeSummaries, type MergeInput } from '../../fuzz/merge-results.js';
-import { saveRegression } from '../../fuzz/regression.js';
 import { formatCampaignReport, campaignCommand } from '../../fuzz/report.js';
 import { formatShard } from '../../fuzz/shard.js';
-import { parseSummary, regressionOf } from '../../fuzz/summary.js';
-import { writeFileAtomic } from '../../io/atomic-write.js';
+import { parseSummary } from '../../fuzz/summary.js';
 
 export const mergeResultsCommand: Command = {
   name: 'merge-results',
@@ -57,23 +56,7 @@ Example:
     const merged = mergeSummaries(inputs);
     if ('error' in merged) throw new InputError(merged.error);
     const { summary, failingInput, later } = merged;
-    let saved: { file: string; created: boolean } | undefined;
-    if (summary.failure) {
-      const out = values.out ?? 'traces/regressions';
-      const { meta, lines } = regressionOf(summary.failure);
-      try {
-        saved = saveRegression(out, lines, meta);
-      } catch (e) {
-        throw new InputError(`cannot save the regression case in ${out}: ${e instanceof Error ? e.message : String(e)}`);
-      }
-    }
-    if (values.summary !== undefined) {
-      try {
-        writeFileAtomic(values.summary, `${JSON.stringify(summary)}\n`, { overwrite: true });
-      } catch (e) {
-        throw new InputError(`--summary: cannot write ${values.summary}: ${e instanceof Error ? e.message : String(e)}`);
-      }
-    }
+    const saved = saveCampaignOutputs(summary, values.out ?? 'traces/regressions', values.summary);
     const shards = inputs[0]!.summary.shard?.count ?? 1;
     let report = `merged ${inputs.length} summar${inputs.length === 1 ? 'y' : 'ies'} (${shards} shard${shards === 1 ? '' : 's'})\n`;
     report += formatCampaignReport(summary, { ...(saved ? { saved } : {}), failingShard: failingInput?.summary.shard ?? null });
@@ -81,10 +64,7 @@ Example:
       const f = input.summary.failure!;
       report += `  also: shard ${formatShard(input.summary.shard!)} (${input.file}) failed at run ${f.index} [${f.rule}], past the campaign's first failure: npx ${campaignCommand(input.summary.campaign, input.summary.shard)}\n`;
     }
-    if (values.json) {
-      io.out(`${JSON.stringify(summary)}\n`);
-      io.err(report);
-    } else io.out(report);
+    printCampaign(io, summary, report, Boolean(values.json));
     return summary.failure ? EXIT.failed : EXIT.ok;
   },
 };
