@@ -40,7 +40,7 @@ Options:
                      summaries with 'raftcheck merge-results' (see docs/SCALING.md)
   --summary FILE     write the JSON summary (seed, runs, shard, outcome counts, the failure
                      and its regression case) to FILE, atomically
-  --json             print the JSON summary on stdout instead of the report
+  --json             print the JSON summary on stdout (the report goes to stderr)
   --progress         show progress on stderr (default: when stderr is a terminal)
   -h, --help         show this help
 

@@ -21,7 +21,7 @@ regression case is saved (never overwriting). Every shard of one campaign must b
 Options:
   --out DIR        where to save the regression case (default traces/regressions)
   --summary FILE   write the merged JSON summary to FILE, atomically (never over an input)
-  --json           print the merged JSON summary on stdout instead of the report
+  --json           print the merged JSON summary on stdout (the report goes to stderr)
   -h, --help       show this help
 
 Exit codes: 0 no failure; 1 the campaign found a failure; 2 usage error, or a summary that is
