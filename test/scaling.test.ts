@@ -200,6 +200,7 @@ describe('bad input', () => {
       [[at('s1.json')], /missing shard 2\/2/],
       [[at('s1.json'), at('s1.json'), at('s2.json')], /shard 1\/2 is also given/],
       [[at('s1.json'), at('other.json')], /other\.json: a different campaign .*seed 4/],
+      [[at('s1.json'), write('old.json', JSON.stringify({ ...s1, raftcheck: '0.0.1', shard: { index: 2, count: 2 }, range: { start: 2, end: 4 } }))], /old\.json: written by raftcheck 0\.0\.1, but .* by \d/],
       [[at('s1.json'), at('quarter.json')], /quarter\.json: shard 1\/4, but .* is shard 1\/2/],
       [['--summary', at('s1.json'), at('s1.json'), at('s2.json')], /--summary: .* is one of the inputs/],
     ];

@@ -26,6 +26,7 @@ export function mergeSummaries(inputs: readonly MergeInput[]): Merged | { error:
   if (!first) return { error: 'no summaries given' };
   const campaign = JSON.stringify(first.summary.campaign);
   for (const input of inputs) {
+    if (input.summary.raftcheck !== first.summary.raftcheck) return { error: `${input.file}: written by raftcheck ${input.summary.raftcheck}, but ${first.file} by ${first.summary.raftcheck} (every shard must run the same raftcheck)` };
     if (JSON.stringify(input.summary.campaign) !== campaign) {
       return { error: `${input.file}: a different campaign from ${first.file} (${describe(input.summary)} vs ${describe(first.summary)})` };
     }

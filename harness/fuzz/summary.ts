@@ -9,6 +9,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import type { TraceLine } from '../../src/trace/schema.js';
 import { traceLineValidator } from '../trace/validator.js';
+import { VERSION } from '../version.js';
 import type { PoolCampaignResult } from './pool-campaign.js';
 import { caseHash, isRegressionMeta, type RegressionMeta } from './regression.js';
 import { FAULT_LEVELS, type FaultLevel } from './schedule.js';
@@ -31,6 +32,8 @@ const CampaignSchema = Closed({
 const SummarySchema = Closed({
   format: Type.Literal(SUMMARY_FORMAT),
   version: Type.Literal(1),
+  /** The raftcheck that wrote it: every shard of a campaign must run the same one. */
+  raftcheck: Type.String(),
   campaign: CampaignSchema,
   /** null: the whole run space (an unsharded campaign, or a merge). */
   shard: Type.Union([Type.Null(), Closed({ index: Type.Integer({ minimum: 1 }), count: Type.Integer({ minimum: 1 }) })]),
@@ -68,7 +71,7 @@ export function buildSummary(campaign: CampaignParams, shard: Shard | null, resu
   const { range, evaluated, events, interrupted, failure } = result;
   const failed = failure ? 1 : 0;
   const summary: FuzzSummary = {
-    format: SUMMARY_FORMAT, version: 1, campaign, shard, range, evaluated, events, interrupted,
+    format: SUMMARY_FORMAT, version: 1, raftcheck: VERSION, campaign, shard, range, evaluated, events, interrupted,
     outcomes: { passed: evaluated - failed, failed, notRun: range.end - range.start - evaluated },
     failure: null,
   };
