@@ -222,6 +222,10 @@ async function schedulesAllCores(): Promise<void> {
   log(`  fuzz campaign: ${fmt(median(one), 1)} schedules/s with 1 worker, ${fmt(rate, 1)} with ${cores} (×${fmt(median(speedups), 2)}); identical results`);
   row(`raftcheck fuzz, 3 nodes, 5 s virtual, mild faults, ${runs} runs: 1 worker`, `${fmt(median(one), 1)} schedules/s`);
   row(`the same on ${cores} workers (starting the threads included; identical results)`, `${fmt(rate, 1)} schedules/s, ${fmt(rate / cores, 1)} per core (×${fmt(median(speedups), 2)} over 1 worker)`);
+  const load = os.loadavg()[0] ?? 0;
+  if (cores > 1 && median(speedups) < 1.3) {
+    notes.push(() => `*Worker threads* (×${fmt(median(speedups), 2)} on ${cores} cores): threads only help with free cores, and the load average was ${fmt(load, 2)} on ${cores} cores when this was measured${load >= cores ? ', so the workers shared the cores with other processes' : ''}. Each worker also pays once to start (loading tsx and the module graph in its own thread, under a second), which a campaign of ${runs} runs only partly amortises; longer campaigns gain more.`);
+  }
 }
 
 /** The reference statechart (an XState actor) against the same rule called directly. Returns XState's cost factor. */
