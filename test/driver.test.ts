@@ -127,7 +127,8 @@ describe('a misbehaving external node gives a clear verdict and leaves no proces
     const r = runCampaign({ impl: 'hang', createNode: impl('hang', 5, dir, { replyTimeoutMs: 300 }), runs: 10, seed: 1, nodes: [3], faults: 'mild', durationMs: 1000 });
     expect(r.failure?.outcome.error?.rule).toBe('driver.timeout');
     expect(r.failure!.shrinks).toBe(0);
-    expect(r.executions).toBe(1);
+    // One run found it and one replay recorded its trace, three node processes each: no shrinking attempts.
+    expect(pids(dir)).toHaveLength(6);
     for (const pid of pids(dir)) expect(alive(pid)).toBe(false);
   });
 

@@ -20,9 +20,15 @@ export const implHelp = (fallback: string): string => `  --impl NAME        refe
                      (default: ${fallback})
   --reply-timeout D  how long an external node may take to answer one request (default 5s)`;
 
-export async function implOption(name: string, replyTimeout: string | undefined): Promise<NodeFactory> {
+/** Parses --reply-timeout (default 5 s). */
+export function replyTimeoutOption(replyTimeout: string | undefined): number {
   const replyTimeoutMs = durationOption('reply-timeout', replyTimeout, DEFAULT_REPLY_TIMEOUT_MS);
   if (replyTimeoutMs < 1) throw new UsageError(`--reply-timeout: must be at least 1 ms, got '${replyTimeout}'`);
+  return replyTimeoutMs;
+}
+
+export async function implOption(name: string, replyTimeout: string | undefined): Promise<NodeFactory> {
+  const replyTimeoutMs = replyTimeoutOption(replyTimeout);
   const createNode = await loadImplementation(name, { process: { replyTimeoutMs } });
   if ('error' in createNode) throw new UsageError(`--impl: ${createNode.error}`);
   if (name.startsWith('cmd:')) preflight(createNode);

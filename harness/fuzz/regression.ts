@@ -60,9 +60,13 @@ export function loadRegression(file: string): RegressionMeta {
     },
   }, { shouldStop: () => header !== null || problem !== null });
   if (problem) throw new Error(problem);
-  const meta = (header as Header | null)?.meta?.regression as RegressionMeta | undefined;
-  if (!meta || typeof meta.impl !== 'string' || typeof meta.rule !== 'string' || !meta.schedule || !Array.isArray(meta.schedule.fates)) {
-    throw new Error(`${file}:1: /meta/regression: not a regression case (no schedule and implementation in the header)`);
-  }
+  const meta: unknown = (header as Header | null)?.meta?.regression;
+  if (!isRegressionMeta(meta)) throw new Error(`${file}:1: /meta/regression: not a regression case (no schedule and implementation in the header)`);
   return meta;
+}
+
+/** Whether a value read from JSON carries what replaying a case needs. */
+export function isRegressionMeta(value: unknown): value is RegressionMeta {
+  const meta = value as Partial<RegressionMeta> | null | undefined;
+  return typeof meta === 'object' && meta !== null && typeof meta.impl === 'string' && typeof meta.rule === 'string' && typeof meta.schedule === 'object' && meta.schedule !== null && Array.isArray(meta.schedule.fates);
 }

@@ -64,7 +64,7 @@ export const DEFAULT_LIVENESS_WINDOW = 10 * DEFAULT_NODE_CONFIG.electionTimeout.
  * the network reliable), a leader must be elected and a client write must commit within the
  * window. A client keeps submitting one write, following not_leader hints.
  */
-function checkLiveness(cluster: Cluster, network: { healed: boolean }, healAt: number, window: number): { ok: true } | { ok: false; message: string } {
+function checkLiveness(cluster: Cluster, network: { healed: boolean }, healAt: number, window: number, failed: () => boolean): { ok: true } | { ok: false; message: string } {
   cluster.at(healAt, () => {
     if (cluster.partitioned) cluster.heal();
     for (const id of cluster.ids) if (!cluster.isUp(id)) cluster.restart(id);
@@ -89,7 +89,8 @@ function checkLiveness(cluster: Cluster, network: { healed: boolean }, healAt: n
     });
   };
   attempt(healAt);
-  cluster.runUntil(healAt + window);
+  // A safety violation during the window ends the run (it is the verdict; the rest is noise).
+  cluster.runUntil(healAt + window, failed);
   if (committed) return { ok: true };
   const leader = cluster.views().some((v) => v.role === 'leader');
   return {
@@ -168,7 +169,7 @@ export function runSchedule(schedule: Schedule, createNode: NodeFactory, options
       if (cluster.time > schedule.durationMs) break;
     }
     if (!validation.failed && options.liveness !== false) {
-      const live = checkLiveness(cluster, network, Math.max(cluster.time, schedule.durationMs), options.livenessWindowMs ?? DEFAULT_LIVENESS_WINDOW);
+      const live = checkLiveness(cluster, network, Math.max(cluster.time, schedule.durationMs), options.livenessWindowMs ?? DEFAULT_LIVENESS_WINDOW, () => validation.failed);
       const report = validation.finish('schedule', { lines: n, bytes: 0 });
       if (!report.valid) return done({ ok: false, error: report.errors[0]! });
       if (!live.ok) return done({ ok: false, error: { line: n, rule: 'liveness', path: '/', message: live.message } });

@@ -178,10 +178,10 @@ export class Cluster {
     this.queue.push(Math.max(at, this.time), { kind: 'call', run });
   }
 
-  /** Processes the agenda up to and including time `until`; returns the number of agenda items run. */
-  runUntil(until: number): number {
+  /** Processes the agenda up to and including time `until`, or until `stop` says so; returns the number of agenda items run. */
+  runUntil(until: number, stop?: () => boolean): number {
     let steps = 0;
-    while (this.queue.peekTime() <= until) {
+    while (this.queue.peekTime() <= until && !stop?.()) {
       const next = this.queue.pop()!;
       this.time = next.at;
       this.dispatch(next.item);

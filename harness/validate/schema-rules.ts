@@ -18,8 +18,8 @@ export const SCHEMA_RULES = [
 type Report = (error: LocatedError) => void;
 
 /**
- * Memory bounds: a message is remembered until received (then for a while, in case the
- * network duplicates it). Past these counts the oldest are forgotten, so memory stays flat on
+ * Memory bounds: a message is remembered until received or dropped (then for a while, in
+ * case the network duplicates it). Past these counts the oldest are forgotten, so memory stays flat on
  * any trace length; a receive whose send is further back than that is reported unmatched.
  */
 export const MAX_UNRECEIVED = 1_000_000;
@@ -43,6 +43,11 @@ export class SchemaRules {
   events = 0;
 
   constructor(private readonly report: Report) {}
+
+  /** Messages remembered as sent and neither received nor dropped (what memory holds). */
+  get inFlight(): number {
+    return this.sent.size;
+  }
 
   private fail(line: number, rule: string, path: string, message: string): void {
     this.report({ line, rule, path, message });
@@ -145,6 +150,13 @@ export class SchemaRules {
         return false;
       }
       if (this.sent.delete(e.msg.id)) remember(this.received, e.msg.id, sent, MAX_RECEIVED);
+    }
+    if (e.kind === 'drop') {
+      // A lost message is never received: forget it like a received one (a duplicate copy
+      // still in flight is matched from the received window). Without this, every loss
+      // stayed in memory to the end of the trace.
+      const sent = this.sent.get(e.msgId);
+      if (sent && this.sent.delete(e.msgId)) remember(this.received, e.msgId, sent, MAX_RECEIVED);
     }
     return true;
   }

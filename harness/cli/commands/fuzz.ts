@@ -1,9 +1,13 @@
-import path from 'node:path';
-import { durationOption, EXIT, InputError, intOption, parseCommandLine, UsageError, type CliIO, type Command } from '../command.js';
-import { runCampaign } from '../../fuzz/campaign.js';
-import { implHelp, implOption } from '../impl-option.js';
-import { saveRegression } from '../../fuzz/regression.js';
+import fs from 'node:fs';
+import { printCampaign, saveCampaignOutputs } from '../campaign-output.js';
+import { durationOption, EXIT, InputError, intOption, parseCommandLine, UsageError, type Command } from '../command.js';
+import { implHelp, implOption, replyTimeoutOption } from '../impl-option.js';
+import { runPoolCampaign } from '../../fuzz/pool-campaign.js';
+import { formatCampaignReport } from '../../fuzz/report.js';
 import { FAULT_LEVELS, type FaultLevel } from '../../fuzz/schedule.js';
+import { parseShard, shardRange } from '../../fuzz/shard.js';
+import { buildSummary } from '../../fuzz/summary.js';
+import { defaultWorkers } from '../../pool/worker-pool.js';
 
 export const fuzzCommand: Command = {
   name: 'fuzz',
@@ -29,13 +33,27 @@ ${implHelp('reference')}
   --duration D       virtual time per run (default 3s)
   --out DIR          where to save the regression case (default traces/regressions)
   --time-limit D     wall-clock budget, e.g. 60s (default 60s)
+  --workers N        worker threads running schedules (default: the number of cores; 1 runs
+                     them on the main thread). The result never depends on N.
+  --shard I/N        run only the I-th of N contiguous blocks of the run indexes 0..runs-1
+                     (numbered from 1), for CI matrices and indexed jobs; merge the shards'
+                     summaries with 'raftcheck merge-results' (see docs/SCALING.md)
+  --summary FILE     write the JSON summary (seed, runs, shard, outcome counts, the failure
+                     and its regression case) to FILE, atomically
+  --json             print the JSON summary on stdout (the report goes to stderr)
   --progress         show progress on stderr (default: when stderr is a terminal)
   -h, --help         show this help
 
 An external node (cmd:) that misbehaves is a failure like any other, named by its rule:
 driver.protocol (a reply that is not JSON or breaks spec/driver.schema.json), driver.error,
 driver.timeout (no reply in time; not shrunk), driver.crash (the process exited),
-driver.flood (too much output). Its processes are always killed.
+driver.flood (too much output). Its processes are always killed; with --workers N, each
+worker thread starts its own.
+
+Run i of a seed is always the same schedule (fast-check replays from any run index), and a
+campaign's failure is the failing run with the smallest index, shrunk: the same seed and
+--runs give the same result with any --workers, and N shards merged give the result of one
+unsharded campaign.
 
 Exit codes: 0 no failure; 1 a failure was found (its case is saved); 2 usage error.
 
@@ -44,6 +62,7 @@ Examples:
   raftcheck fuzz --impl mutant:commit-old-term --seed 1 --faults harsh
   raftcheck fuzz --impl cmd:"python3 examples/python-raft/raft_node.py" --runs 20
   raftcheck fuzz --impl coaty --runs 200 --faults swarm
+  raftcheck fuzz --runs 10000 --seed 7 --shard 2/8 --summary shard-2.json
 `,
   async run(argv, io) {
     const { values, positionals } = parseCommandLine(argv, {
@@ -56,10 +75,15 @@ Examples:
       duration: { type: 'string' },
       out: { type: 'string' },
       'time-limit': { type: 'string' },
+      workers: { type: 'string' },
+      shard: { type: 'string' },
+      summary: { type: 'string' },
+      json: { type: 'boolean' },
       progress: { type: 'boolean' },
     });
     if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
     const impl = values.impl ?? 'reference';
+    const replyTimeoutMs = replyTimeoutOption(values['reply-timeout']);
     const createNode = await implOption(impl, values['reply-timeout']);
     const runs = intOption('runs', values.runs, 100, 1);
     const seed = intOption('seed', values.seed, 1, -(2 ** 31), 2 ** 31 - 1);
@@ -68,48 +92,42 @@ Examples:
     if (!FAULT_LEVELS.includes(faults)) throw new UsageError(`--faults: expected one of ${FAULT_LEVELS.join(', ')}, got '${values.faults}'`);
     const durationMs = durationOption('duration', values.duration, 3000);
     const timeLimitMs = durationOption('time-limit', values['time-limit'], 60_000);
+    const workers = intOption('workers', values.workers, defaultWorkers(), 1, 1024);
+    const shard = values.shard === undefined ? null : parseShard(values.shard);
+    if (shard && 'error' in shard) throw new UsageError(`--shard: ${shard.error}`);
+    if (shard && shard.count > runs) throw new UsageError(`--shard: ${shard.count} shards for ${runs} runs (at most one shard per run)`);
+    if (values.summary !== undefined && fs.existsSync(values.summary) && fs.statSync(values.summary).isDirectory()) throw new InputError(`--summary: ${values.summary} is a directory`);
     const out = values.out ?? 'traces/regressions';
     const showProgress = values.progress ?? io.isTTY;
+    const range = shardRange(runs, shard);
 
-    // Wall-clock reads happen here, at the CLI edge, for progress only.
+    // Wall-clock reads happen here, at the CLI edge: the time limit, and progress.
     const started = performance.now();
+    const total = range.end - range.start;
     const progress = (done: number, events: number, failed: boolean) => {
-      if (!showProgress || (done % 10 !== 0 && !failed)) return;
+      if (!showProgress) return;
       const seconds = (performance.now() - started) / 1000;
-      io.err(`\r${bar(done, runs)} ${done} runs, ${Math.round(events / Math.max(seconds, 1e-3))} events/s${failed ? ', failure found: shrinking' : ''}   `);
+      io.err(`\r${bar(done, total)} ${done} runs, ${Math.round(events / Math.max(seconds, 1e-3))} events/s${failed ? ', failure found' : ''}   `);
     };
-    const result = runCampaign({ impl, createNode, runs, seed, nodes, faults, durationMs, timeLimitMs, onRun: progress });
+    const campaign = { impl, seed, runs, nodes, faults, durationMs };
+    const result = await runPoolCampaign({
+      impl, spec: { seed, nodes, faults, durationMs }, range, workers, createNode, replyTimeoutMs,
+      remainingMs: () => timeLimitMs - (performance.now() - started), onProgress: progress,
+    });
     if (showProgress) io.err('\n');
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
-    const campaign = `raftcheck fuzz --impl ${quoteImpl(impl)} --runs ${runs} --seed ${seed} --nodes ${nodes.join(',')} --faults ${faults} --duration ${durationMs}ms`;
-    const scope = describeScope(createNode.profile?.skipRules, result.notModelled);
-    if (!result.failure) {
-      io.out(`${impl}: no failure in ${result.runs} runs (${result.events} events, ${seconds} s${result.interrupted ? `, stopped by the ${timeLimitMs} ms time limit` : ''}); seed ${seed}, faults ${faults}\n${scope}`);
-      return EXIT.ok;
-    }
-    const { schedule, outcome, shrinks } = result.failure;
-    const error = outcome.error!;
-    let saved: { file: string; created: boolean };
-    try {
-      saved = saveRegression(out, outcome.lines, {
-        impl, schedule, rule: error.rule, line: error.line, message: error.message, found: { seed, faults, runs: result.runs },
-      });
-    } catch (e) {
-      throw new InputError(`cannot save the regression case in ${out}: ${e instanceof Error ? e.message : String(e)}`);
-    }
-    report(io, {
-      impl, rule: error.rule, message: error.message, line: error.line, runs: result.runs, shrinks, seed, seconds,
-      schedule: `${schedule.nodes} nodes, ${schedule.events.length} events, ${schedule.fates.length} network fates`,
-      file: saved.file, created: saved.created, campaign,
-    });
-    io.out(scope);
-    return EXIT.failed;
+    const summary = buildSummary(campaign, shard, result);
+    const saved = saveCampaignOutputs(summary, out, values.summary);
+    const report = formatCampaignReport(summary, { seconds, ...(saved ? { saved } : {}), timeLimitMs }) + describeScope(createNode.profile?.skipRules, summary.notModelled);
+    printCampaign(io, summary, report, Boolean(values.json));
+    return summary.failure ? EXIT.failed : EXIT.ok;
   },
 };
 
-/** `cmd:` lines hold spaces: quote them so the printed command can be pasted back. */
-function quoteImpl(impl: string): string {
-  return /[\s"'\\]/.test(impl) ? `'${impl.replace(/'/g, `'\\''`)}'` : impl;
+function bar(done: number, total: number): string {
+  const width = 20;
+  const filled = Math.min(width, Math.round((done / total) * width));
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
 }
 
 /** What was not checked, and why; what the trace format does not model, counted. */
@@ -121,20 +139,4 @@ function describeScope(skipped: ReadonlyArray<{ rule: string; reason: string }> 
   const counts = Object.entries(notModelled).sort((a, b) => b[1] - a[1]);
   if (counts.length) text += `  not modelled (carried, logged as notes, not checked): ${counts.map(([name, n]) => `${name} ×${n}`).join(', ')}\n`;
   return text;
-}
-
-function bar(done: number, total: number): string {
-  const width = 20;
-  const filled = Math.min(width, Math.round((done / total) * width));
-  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
-}
-
-function report(io: CliIO, r: { impl: string; rule: string; message: string; line: number; runs: number; shrinks: number; seed: number; seconds: string; schedule: string; file: string; created: boolean; campaign: string }): void {
-  io.out(`${r.impl}: FAILED [${r.rule}] after ${r.runs} runs (${r.seconds} s), shrunk ${r.shrinks} times to ${r.schedule}
-  ${r.file}:${r.line}: ${r.message}
-  seed: ${r.seed}
-  regression case: ${r.file}${r.created ? '' : ' (already saved)'}
-  replay it:       npx raftcheck replay ${path.normalize(r.file)}
-  rerun campaign:  npx ${r.campaign}
-`);
 }

@@ -2,6 +2,7 @@
 import type { Command } from '../command.js';
 import { diagramCommand } from './diagram.js';
 import { fuzzCommand } from './fuzz.js';
+import { mergeResultsCommand } from './merge-results.js';
 import { replayCommand } from './replay.js';
 import { mutantsCommand } from './mutants.js';
 import { simulateCommand } from './simulate.js';
@@ -12,6 +13,7 @@ import { viewCommand } from './view.js';
 export const COMMANDS: Command[] = [
   validateCommand,
   fuzzCommand,
+  mergeResultsCommand,
   replayCommand,
   simulateCommand,
   diagramCommand,

@@ -1,15 +1,14 @@
 import fs from 'node:fs';
 import { EXIT, InputError, intOption, parseCommandLine, UsageError, type CliIO, type Command } from '../command.js';
-import { ALL_RULES, TraceValidation, validateTraceFile, type FileReport } from '../../validate/validate-file.js';
-import { EtcdFormatError, importEtcdTrace } from '../../importers/etcd.js';
-import { JepsenFormatError, parseJepsenHistory } from '../../importers/jepsen.js';
-import { checkLinearizable } from '../../checker/linearizability/search.js';
-import { describeOp } from '../../checker/linearizability/history.js';
+import { ALL_RULES, type FileReport } from '../../validate/validate-file.js';
+import { validateFilesInParallel } from '../../validate/validate-files.js';
+import { FORMATS, validateInput, type Format } from '../../validate/validate-input.js';
 import { formatReport } from '../../validate/format-report.js';
 import { DEFAULT_MAX_LINE_BYTES } from '../../trace/reader.js';
+import { defaultWorkers } from '../../pool/worker-pool.js';
 
-const FORMATS = ['raftcheck', 'etcd', 'jepsen'] as const;
-type Format = (typeof FORMATS)[number];
+/** Below this much input, starting worker threads costs more than they save (by default). */
+const PARALLEL_MIN_BYTES = 16 << 20;
 
 export const validateCommand: Command = {
   name: 'validate',
@@ -40,7 +39,10 @@ Options:
   --only IDS       check only these semantic rules (comma-separated ids; see --rules)
   --skip IDS       skip these semantic rules
   --rules          list every rule id with its statement and exit
-  --progress       show progress on stderr (for long files)
+  --workers N      check files on N worker threads, printing results in the order given
+                   (the output is the same for any N). Default: the number of cores when
+                   several files total 16 MiB or more, else 1 (the main thread)
+  --progress       show progress on stderr (for long files; files done, with workers)
   --quiet          print errors only, no per-file summary
   -h, --help       show this help
 
@@ -68,6 +70,7 @@ Examples:
       rules: { type: 'boolean' },
       progress: { type: 'boolean' },
       quiet: { type: 'boolean' },
+      workers: { type: 'string' },
     });
     if (values.rules) {
       const width = Math.max(...ALL_RULES.map((r) => r.id.length));
@@ -82,7 +85,10 @@ Examples:
     const maxLineBytes = intOption('max-line-bytes', values['max-line-bytes'], DEFAULT_MAX_LINE_BYTES, 1024);
     const options = { maxErrors, maxLineBytes, ...(enabled ? { enabled } : {}), ...(values['schema-only'] ? { schemaOnly: true } : {}) };
 
+    const requestedWorkers = values.workers === undefined ? undefined : intOption('workers', values.workers, 1, 1, 1024);
+
     // Unreadable inputs are usage errors: check them all before any work.
+    let totalBytes = 0;
     for (const file of positionals) {
       let stat: fs.Stats;
       try {
@@ -91,6 +97,7 @@ Examples:
         throw new InputError(`${file}: no such file`);
       }
       if (stat.isDirectory()) throw new InputError(`${file}: is a directory (give the trace files, e.g. ${file}/*.jsonl)`);
+      totalBytes += stat.size;
       try {
         fs.accessSync(file, fs.constants.R_OK);
       } catch {
@@ -98,13 +105,26 @@ Examples:
       }
     }
 
-    const reports: FileReport[] = [];
-    for (const file of positionals) {
-      const progress = values.progress ? progressPrinter(io, file) : undefined;
-      const report = format === 'jepsen' ? validateJepsen(file) : format === 'etcd' ? validateEtcd(file, options) : validateTraceFile(file, { ...options, ...(progress ? { onProgress: progress } : {}) });
-      if (progress) io.err('\n');
-      reports.push(report);
+    const print = (report: FileReport) => {
       if (!values.json) io.out(formatReport(report, { quiet: Boolean(values.quiet) }));
+    };
+    const workers = Math.min(positionals.length, requestedWorkers ?? (totalBytes >= PARALLEL_MIN_BYTES ? defaultWorkers() : 1));
+    let reports: FileReport[];
+    if (workers > 1) {
+      const tasks = positionals.map((file) => ({ file, format, options }));
+      reports = await validateFilesInParallel(tasks, workers, (report, i) => {
+        if (values.progress) io.err(`\r${i + 1} of ${tasks.length} files checked${i + 1 === tasks.length ? '\n' : ''}`);
+        print(report);
+      });
+    } else {
+      reports = [];
+      for (const file of positionals) {
+        const progress = values.progress ? progressPrinter(io, file) : undefined;
+        const report = validateInput(file, format, { ...options, ...(progress ? { onProgress: progress } : {}) });
+        if (progress) io.err('\n');
+        reports.push(report);
+        print(report);
+      }
     }
     const valid = reports.every((r) => r.valid);
     if (values.json) io.out(JSON.stringify({ valid, files: reports }, (k, v: unknown) => (v === Infinity ? null : v)) + '\n');
@@ -133,52 +153,4 @@ function progressPrinter(io: CliIO, file: string) {
     lastPercent = percent;
     io.err(`\r${file}: ${percent}% (${(read / 1048576).toFixed(1)} of ${(total / 1048576).toFixed(1)} MiB)`);
   };
-}
-
-function validateEtcd(file: string, options: ConstructorParameters<typeof TraceValidation>[0]): FileReport {
-  const text = fs.readFileSync(file, 'utf8');
-  let imported;
-  try {
-    imported = importEtcdTrace(text);
-  } catch (error) {
-    if (error instanceof EtcdFormatError) return formatError(file, error.line, error.field, error.message);
-    throw error;
-  }
-  // etcd's variant of Raft (heartbeat messages, self-addressed votes, configuration entries)
-  // is not modelled by the reference, so conformance is not checked on imported etcd traces.
-  const semantic = ALL_RULES.filter((r) => r.layer === 'semantic' && !r.id.startsWith('conformance.')).map((r) => r.id);
-  const enabled = new Set(semantic.filter((id) => !options?.enabled || options.enabled.has(id)));
-  const validation = new TraceValidation({ ...options, enabled });
-  imported.lines.forEach((line, i) => validation.line(line, imported.sourceLines[i]!));
-  const report = validation.finish(file, { lines: text.split('\n').filter((l) => l.trim() !== '').length, bytes: Buffer.byteLength(text) });
-  return { ...report, notModelled: { ...imported.notModelled, 'conformance checks (etcd variant)': 1 } } as FileReport;
-}
-
-function validateJepsen(file: string): FileReport {
-  const text = fs.readFileSync(file, 'utf8');
-  let history;
-  try {
-    history = parseJepsenHistory(text);
-  } catch (error) {
-    if (error instanceof JepsenFormatError) return formatError(file, error.line, error.field, error.message);
-    throw error;
-  }
-  const result = checkLinearizable(history);
-  const base = { file, events: history.length, lines: text.split('\n').length, bytes: Buffer.byteLength(text), unconstrained: history.length === 0 };
-  const linearizability = { operations: history.length, verdict: result.verdict, steps: result.steps };
-  if (result.verdict === 'linearizable') return { ...base, valid: true, errors: [], errorCount: 0, linearizability };
-  const stuck = result.verdict === 'not-linearizable' ? result.stuck.map((i) => history[i]!) : [];
-  const first = stuck[0];
-  const message =
-    result.verdict === 'unknown'
-      ? `linearizability could not be decided: ${result.reason}`
-      : `the history of ${history.length} operations is not linearizable: no order explains ${first ? describeOp(first) : 'the remaining operations'}`;
-  return {
-    ...base, valid: false, errorCount: 1, linearizability,
-    errors: [{ line: first?.retLine ?? first?.callLine ?? 1, rule: 'linearizability', path: '/', message, ...(stuck.length > 1 ? { seen: stuck.map(describeOp).join('; ') } : {}) }],
-  };
-}
-
-function formatError(file: string, line: number, field: string, message: string): FileReport {
-  return { file, valid: false, events: 0, lines: 0, bytes: 0, errorCount: 1, unconstrained: false, errors: [{ line, rule: 'import', path: field.startsWith('/') ? field : `/${field}`, message }] };
 }

@@ -1,0 +1,39 @@
+/**
+ * What `raftcheck fuzz` and `raftcheck merge-results` leave behind: the regression case of the
+ * campaign's failure (never overwriting), the JSON summary (atomically), and the report.
+ */
+import { InputError, type CliIO } from './command.js';
+import { saveRegression } from '../fuzz/regression.js';
+import { regressionOf, type FuzzSummary } from '../fuzz/summary.js';
+import { writeFileAtomic } from '../io/atomic-write.js';
+
+const detail = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+/** Saves the failure's regression case under `out` and, if asked, the summary; returns the case. */
+export function saveCampaignOutputs(summary: FuzzSummary, out: string, summaryFile: string | undefined): { file: string; created: boolean } | undefined {
+  let saved: { file: string; created: boolean } | undefined;
+  if (summary.failure) {
+    const { meta, lines } = regressionOf(summary.failure);
+    try {
+      saved = saveRegression(out, lines, meta);
+    } catch (e) {
+      throw new InputError(`cannot save the regression case in ${out}: ${detail(e)}`);
+    }
+  }
+  if (summaryFile !== undefined) {
+    try {
+      writeFileAtomic(summaryFile, `${JSON.stringify(summary)}\n`, { overwrite: true });
+    } catch (e) {
+      throw new InputError(`--summary: cannot write ${summaryFile}: ${detail(e)}`);
+    }
+  }
+  return saved;
+}
+
+/** The report on stdout; with --json, stdout is the summary alone and the report (seed, replay commands) goes to stderr. */
+export function printCampaign(io: CliIO, summary: FuzzSummary, report: string, json: boolean): void {
+  if (json) {
+    io.out(`${JSON.stringify(summary)}\n`);
+    io.err(report);
+  } else io.out(report);
+}

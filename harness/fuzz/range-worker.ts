@@ -1,0 +1,30 @@
+/**
+ * Task module of the fuzzing workers: evaluates one range of runs. The task names the
+ * implementation; each worker resolves it once (functions cannot cross threads).
+ */
+import type { NodeFactory } from '../simulator/cluster.js';
+import { loadImplementation } from './implementations.js';
+import { evaluateRange, type RangeResult, type RunSpec } from './run-range.js';
+
+export interface RangeTask {
+  impl: string;
+  spec: RunSpec;
+  start: number;
+  count: number;
+  timeLimitMs?: number;
+  replyTimeoutMs?: number;
+}
+
+const resolved = new Map<string, NodeFactory>();
+
+export default async function evaluateRangeTask(task: RangeTask): Promise<RangeResult> {
+  const key = `${task.replyTimeoutMs ?? ''}|${task.impl}`;
+  let createNode = resolved.get(key);
+  if (!createNode) {
+    const found = await loadImplementation(task.impl, task.replyTimeoutMs !== undefined ? { process: { replyTimeoutMs: task.replyTimeoutMs } } : {});
+    if ('error' in found) throw new Error(found.error);
+    createNode = found;
+    resolved.set(key, createNode);
+  }
+  return evaluateRange(task.spec, createNode, task.start, task.count, task.timeLimitMs !== undefined ? { timeLimitMs: task.timeLimitMs } : {});
+}

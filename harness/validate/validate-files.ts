@@ -1,0 +1,23 @@
+/**
+ * Validating several files on worker threads. Reports are handed back in the order the files
+ * were given, each as soon as it and every file before it are done, so the output is the same
+ * whatever the number of workers.
+ */
+import { createWorkerPool } from '../pool/worker-pool.js';
+import type { FileReport } from './validate-file.js';
+import type { ValidateTask } from './validate-worker.js';
+
+export async function validateFilesInParallel(tasks: readonly ValidateTask[], workers: number, onReport: (report: FileReport, index: number) => void): Promise<FileReport[]> {
+  const pool = createWorkerPool<ValidateTask, FileReport>(new URL('./validate-worker.ts', import.meta.url), Math.max(1, Math.min(workers, tasks.length)));
+  const reports: Array<FileReport | undefined> = new Array(tasks.length).fill(undefined);
+  let emitted = 0;
+  try {
+    await Promise.all(tasks.map(async (task, i) => {
+      reports[i] = await pool.run(task);
+      for (; emitted < tasks.length && reports[emitted]; emitted++) onReport(reports[emitted]!, emitted);
+    }));
+  } finally {
+    await pool.destroy();
+  }
+  return reports as FileReport[];
+}
