@@ -12,7 +12,7 @@ const PARALLEL_MIN_BYTES = 16 << 20;
 
 export const validateCommand: Command = {
   name: 'validate',
-  summary: 'check traces: schema, structure, cluster invariants and client linearizability',
+  summary: 'check traces: schema, structure, conformance to the reference statechart, cluster invariants and client linearizability',
   help: `Usage: raftcheck validate [options] FILE...
 
 Checks each trace on one streaming pass, in layers:
