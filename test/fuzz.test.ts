@@ -7,6 +7,7 @@ import { runCampaign } from '../harness/fuzz/campaign.js';
 import { resolveImplementation } from '../harness/fuzz/implementations.js';
 import { caseHash, loadRegression, saveRegression } from '../harness/fuzz/regression.js';
 import { runSchedule } from '../harness/fuzz/run-schedule.js';
+import { evaluateRange, shrinkRun } from '../harness/fuzz/run-range.js';
 import { scheduleArbitrary, type Schedule } from '../harness/fuzz/schedule.js';
 import { createReferenceNode } from '../src/raft/node.js';
 import { findMutant } from '../harness/mutants/catalogue.js';
@@ -134,5 +135,19 @@ describe('scheduled elections (hand-written schedules)', () => {
     const samples = fc.sample(scheduleArbitrary('swarm', [3]), { seed: 6, numRuns: 30 });
     expect(samples.every((s) => s.naturalElections === undefined)).toBe(true);
     expect(samples.some((s) => s.events.some((e) => e.action.type === 'timeout'))).toBe(true);
+  });
+});
+
+describe('shrinking progress', () => {
+  it('reports every shrinking attempt, and how many found a smaller failing schedule', () => {
+    const spec = { seed: 1, nodes: [3], faults: 'mild' as const, durationMs: 1000 };
+    const mutant = resolveImplementation('mutant:commit-old-term') as Exclude<ReturnType<typeof resolveImplementation>, { error: string }>;
+    const range = evaluateRange(spec, mutant, 0, 20);
+    expect(range.failedAt).not.toBeNull();
+    const steps: Array<[number, number]> = [];
+    const failure = shrinkRun(spec, mutant, range.failedAt!, { onShrinkStep: (attempts, smaller) => steps.push([attempts, smaller]) });
+    expect(steps.length).toBeGreaterThan(failure.shrinks);
+    expect(steps.map(([a]) => a)).toEqual(steps.map((_, i) => i + 1));
+    expect(steps.at(-1)![1]).toBe(failure.shrinks);
   });
 });

@@ -26,6 +26,8 @@ export interface PoolCampaignOptions {
   remainingMs?: () => number;
   /** After each chunk: runs and events evaluated so far, and whether a failure is known. */
   onProgress?: (runs: number, events: number, failed: boolean) => void;
+  /** While the failure is shrunk: attempts so far, and how many found a smaller failing schedule. */
+  onShrinkStep?: (attempts: number, smaller: number) => void;
   /** Shrink the failure (default true). */
   shrink?: boolean;
   /** How long an external node may take to answer (passed to each worker's implementation). */
@@ -110,7 +112,10 @@ export async function runPoolCampaign(options: PoolCampaignOptions): Promise<Poo
   if (failedAt === null) return { ...result, failure: null };
   const meta = { fuzz: { impl: options.impl, seed: options.spec.seed, faults: options.spec.faults } };
   const budget = options.remainingMs?.();
-  return { ...result, failure: shrinkRun(options.spec, options.createNode, failedAt, { meta, shrink: options.shrink !== false && worthShrinking(failedRule), ...(budget !== undefined ? { timeLimitMs: budget } : {}) }) };
+  return { ...result, failure: shrinkRun(options.spec, options.createNode, failedAt, {
+    meta, shrink: options.shrink !== false && worthShrinking(failedRule),
+    ...(budget !== undefined ? { timeLimitMs: budget } : {}), ...(options.onShrinkStep ? { onShrinkStep: options.onShrinkStep } : {}),
+  }) };
 }
 
 /** Runs the chunks, at most `concurrency` at a time, in index order; undefined for chunks not run. */

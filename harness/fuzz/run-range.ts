@@ -108,6 +108,8 @@ export interface ShrinkOptions {
   shrink?: boolean;
   /** Metadata written into the failing run's header. */
   meta?: Record<string, unknown>;
+  /** After each shrinking attempt: attempts so far, and how many of them found a smaller failing schedule. */
+  onShrinkStep?: (attempts: number, smaller: number) => void;
 }
 
 /**
@@ -119,7 +121,16 @@ export function shrinkRun(spec: RunSpec, createNode: NodeFactory, index: number,
   let shrinks = 0;
   let path = String(index);
   if (options.shrink !== false) {
-    const property = fc.property(arbitrary(spec), (s) => runSchedule(s, createNode).ok);
+    let attempts = -1; // the first call replays the failing run itself
+    let smaller = 0;
+    const property = fc.property(arbitrary(spec), (s) => {
+      const ok = runSchedule(s, createNode).ok;
+      if (++attempts > 0) {
+        if (!ok) smaller++;
+        options.onShrinkStep?.(attempts, smaller);
+      }
+      return ok;
+    });
     const details = fc.check(property, { seed: spec.seed, path: String(index), numRuns: 1, ...timeLimit(options.timeLimitMs) });
     if (details.failed && details.counterexample) {
       schedule = details.counterexample[0];

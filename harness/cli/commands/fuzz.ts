@@ -41,7 +41,8 @@ ${implHelp('reference')}
   --summary FILE     write the JSON summary (seed, runs, shard, outcome counts, the failure
                      and its regression case) to FILE, atomically
   --json             print the JSON summary on stdout (the report goes to stderr)
-  --progress         show progress on stderr (default: when stderr is a terminal)
+  --progress         show progress on stderr: runs and events/s, then the shrinking attempts
+                     (default: when stderr is a terminal)
   -h, --help         show this help
 
 An external node (cmd:) that misbehaves is a failure like any other, named by its rule:
@@ -109,10 +110,14 @@ Examples:
       const seconds = (performance.now() - started) / 1000;
       io.err(`\r${bar(done, total)} ${done} runs, ${Math.round(events / Math.max(seconds, 1e-3))} events/s${failed ? ', failure found' : ''}   `);
     };
+    // Shrinking can take a while (every attempt is a whole run): say so as it goes.
+    const shrinking = (attempts: number, smaller: number) => {
+      if (showProgress && (attempts % 10 === 0 || attempts === 1)) io.err(`\rshrinking the failure: ${attempts} schedules tried, ${smaller} smaller ones still fail   `);
+    };
     const campaign = { impl, seed, runs, nodes, faults, durationMs };
     const result = await runPoolCampaign({
       impl, spec: { seed, nodes, faults, durationMs }, range, workers, createNode, replyTimeoutMs,
-      remainingMs: () => timeLimitMs - (performance.now() - started), onProgress: progress,
+      remainingMs: () => timeLimitMs - (performance.now() - started), onProgress: progress, onShrinkStep: shrinking,
     });
     if (showProgress) io.err('\n');
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
