@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MUTANTS, findMutant } from '../harness/mutants/catalogue.js';
 import { huntMutant } from '../harness/mutants/hunt.js';
@@ -45,6 +48,18 @@ describe('raftcheck mutants', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/\| `vote-twice` \| .* \| yes \| \d+ \|/);
     expect(r.stdout).toMatch(/2 of 2 mutants caught/);
+  });
+  it('--out saves each caught mutant as a regression case that replays', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'raftcheck-mutants-'));
+    const r = await cli('mutants', '--only', 'vote-twice', '--runs', '50', '--no-write', '--out', dir);
+    expect(r.code).toBe(0);
+    const saved = fs.readdirSync(dir).filter((f) => f.endsWith('.jsonl'));
+    expect(saved).toHaveLength(1);
+    expect(saved[0]).toMatch(/^vote-once-[0-9a-f]{12}\.jsonl$/);
+    expect(r.stderr).toContain(`regression case: ${path.join(dir, saved[0]!)}`);
+    const replay = await cli('replay', path.join(dir, saved[0]!));
+    expect(replay.code).toBe(0);
+    expect(replay.stdout).toMatch(/mutant:vote-twice fails \[vote-once\].*\(as expected\)\n.*reference passes \(as expected\)/);
   });
   it('rejects unknown mutants and bad options with exit 2', async () => {
     expect((await cli('mutants', '--only', 'nope')).code).toBe(2);

@@ -4,6 +4,7 @@
  * how small the minimal counterexample is.
  */
 import { runCampaign } from '../fuzz/campaign.js';
+import type { ShrunkFailure } from '../fuzz/run-range.js';
 import type { FaultLevel } from '../fuzz/schedule.js';
 import type { Mutant } from './catalogue.js';
 
@@ -16,6 +17,8 @@ export interface HuntResult {
   /** Size of the (shrunk) counterexample: schedule events, and trace events up to the violation. */
   scheduleEvents?: number;
   traceEvents?: number;
+  /** The (shrunk) failing run, for saving as a regression case. */
+  failure?: ShrunkFailure;
 }
 
 export interface HuntOptions {
@@ -51,6 +54,6 @@ export function huntMutant(mutant: Mutant, options: HuntOptions): HuntResult {
   const { outcome, schedule } = result.failure;
   return {
     detected: true, runs: result.runs, rule: outcome.error!.rule, message: outcome.error!.message,
-    scheduleEvents: schedule.events.length, traceEvents: outcome.error!.line,
+    scheduleEvents: schedule.events.length, traceEvents: outcome.error!.line, failure: result.failure,
   };
 }

@@ -1,6 +1,8 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { durationOption, EXIT, intOption, parseCommandLine, UsageError, type Command } from '../command.js';
+import { durationOption, EXIT, InputError, intOption, parseCommandLine, UsageError, type CliIO, type Command } from '../command.js';
+import { saveRegression } from '../../fuzz/regression.js';
+import type { ShrunkFailure } from '../../fuzz/run-range.js';
 import { MUTANTS } from '../../mutants/catalogue.js';
 import { huntMutant, type HuntResult } from '../../mutants/hunt.js';
 import { writeFileAtomic } from '../../io/atomic-write.js';
@@ -10,7 +12,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../.
 export const mutantsCommand: Command = {
   name: 'mutants',
   summary: 'run the bug catalogue: simulate each mutant node until the checker catches it',
-  help: `Usage: raftcheck mutants [--runs N] [--seed S] [--time-limit D] [--only NAME,...] [--no-write]
+  help: `Usage: raftcheck mutants [--runs N] [--seed S] [--time-limit D] [--only NAME,...] [--no-write] [--out DIR]
 
 Each mutant is the reference node with one rule broken (see harness/mutants/catalogue.ts).
 For each, a fuzzing campaign (fast-check schedules, swarm faults, seed S) runs a cluster of
@@ -25,6 +27,8 @@ Options:
   --only NAMES     hunt only these mutants (comma-separated)
   --list           list the mutants and exit
   --no-write       do not write MUTANTS.md
+  --out DIR        also save each mutant's shrunk counterexample as a regression case in DIR
+                   (never overwriting; 'npm test' replays traces/regressions/)
   -h, --help       show this help
 
 Exit codes: 0 every mutant caught; 1 some mutant survived; 2 usage error.
@@ -37,6 +41,7 @@ Exit codes: 0 every mutant caught; 1 some mutant survived; 2 usage error.
       only: { type: 'string' },
       list: { type: 'boolean' },
       'no-write': { type: 'boolean' },
+      out: { type: 'string' },
     });
     if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
     if (values.list) {
@@ -57,6 +62,7 @@ Exit codes: 0 every mutant caught; 1 some mutant survived; 2 usage error.
       let ms = Infinity;
       const result = huntMutant(m, { runs, seed, timeLimitMs: limit, onFirstFailure: () => (ms = performance.now() - started) });
       rows.push({ name: m.name, description: m.description, result, ms });
+      if (values.out !== undefined && result.failure) saveCase(io, values.out, `mutant:${m.name}`, seed, result.failure);
       io.err(`${m.name}: ${result.detected ? `caught by ${result.rule} in run ${result.runs}, shrunk to ${result.scheduleEvents} schedule events` : `NOT caught in ${result.runs} runs`} (${ms === Infinity ? '-' : ms.toFixed(0)} ms to first failure)\n`);
     }
     const header = '| mutant | what it breaks | caught | runs | time to first failure | rule that caught it | shrunk: schedule events / trace events | replay |\n| --- | --- | --- | --- | --- | --- | --- | --- |';
@@ -76,3 +82,16 @@ Exit codes: 0 every mutant caught; 1 some mutant survived; 2 usage error.
     return caught.length === rows.length ? EXIT.ok : EXIT.failed;
   },
 };
+
+/** Saves a hunt's shrunk failure as a regression case (the same file a fuzz campaign would write). */
+function saveCase(io: CliIO, dir: string, impl: string, seed: number, failure: ShrunkFailure): void {
+  const error = failure.outcome.error!;
+  try {
+    const saved = saveRegression(dir, failure.outcome.lines, {
+      impl, schedule: failure.schedule, rule: error.rule, line: error.line, message: error.message, found: { seed, faults: 'swarm', runs: failure.index + 1 },
+    });
+    io.err(`  regression case: ${saved.file}${saved.created ? '' : ' (already saved)'}\n`);
+  } catch (e) {
+    throw new InputError(`cannot save the regression case in ${dir}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
