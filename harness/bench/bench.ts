@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createContext } from '../../src/raft/context.js';
-import { createReferenceNode } from '../../src/raft/node.js';
+import { createReferenceNode, type Engine } from '../../src/raft/node.js';
 import { acceptAppendEntries } from '../../src/raft/rules/replication.js';
 import { createRandom } from '../../src/random.js';
 import { DEFAULT_NODE_CONFIG, type AppendEntries } from '../../src/raft/types.js';
@@ -228,20 +228,24 @@ async function schedulesAllCores(): Promise<void> {
   }
 }
 
-/** The reference statechart (an XState actor) against the same rule called directly. Returns XState's cost factor. */
+/** The reference statechart on each engine (an XState actor, the direct interpreter) against the same rule called directly. Returns XState's cost factor. */
 function statechartSteps(): number {
   const steps = quick ? 20_000 : 100_000;
   const members = ['n1', 'n2', 'n3'];
   const hb = (i: number): AppendEntries => ({ id: `m${i}`, type: 'AppendEntries', from: 'n2', to: 'n1', term: 1, leaderId: 'n2', prevLogIndex: 0, prevLogTerm: 0, entries: [], leaderCommit: 0 });
+  const onEngine = (engine: Engine) => () => {
+    const node = createReferenceNode({ ...DEFAULT_NODE_CONFIG, id: 'n1', members }, { random: createRandom(1), persisted: { term: 1, votedFor: null, log: [] }, engine });
+    node.start();
+    for (let i = 0; i < steps; i++) node.step({ type: 'receive', msg: hb(i) });
+  };
   const actorRates: number[] = [];
+  const interpreterRates: number[] = [];
   const directRates: number[] = [];
   const ratios: number[] = [];
+  const interpreterRatios: number[] = [];
   for (let r = 0; r < RUNS; r++) {
-    const actor = time(() => {
-      const node = createReferenceNode({ ...DEFAULT_NODE_CONFIG, id: 'n1', members }, { random: createRandom(1), persisted: { term: 1, votedFor: null, log: [] } });
-      node.start();
-      for (let i = 0; i < steps; i++) node.step({ type: 'receive', msg: hb(i) });
-    });
+    const actor = time(onEngine('actor'));
+    const interpreter = time(onEngine('interpreter'));
     const direct = time(() => {
       const ctx = createContext({ ...DEFAULT_NODE_CONFIG, id: 'n1', members }, createRandom(1), { term: 1, votedFor: null, log: [] });
       for (let i = 0; i < steps; i++) {
@@ -250,13 +254,16 @@ function statechartSteps(): number {
       }
     });
     actorRates.push(steps / (actor.ms / 1000));
+    interpreterRates.push(steps / (interpreter.ms / 1000));
     directRates.push(steps / (direct.ms / 1000));
     ratios.push(actor.ms / direct.ms);
+    interpreterRatios.push(interpreter.ms / direct.ms);
   }
   const cost = median(ratios);
-  log(`  statechart ${fmt(median(actorRates))} steps/s; rules directly ${fmt(median(directRates))} steps/s (×${fmt(cost, 1)})`);
+  log(`  statechart ${fmt(median(actorRates))} steps/s on the XState actor, ${fmt(median(interpreterRates))} on the interpreter; rules directly ${fmt(median(directRates))} steps/s (×${fmt(cost, 1)}, ×${fmt(median(interpreterRatios), 1)})`);
   row('reference statechart (XState actor), heartbeat handling', `${fmt(median(actorRates))} steps/s`);
-  row('the same rule called directly', `${fmt(median(directRates))} steps/s (XState costs ×${fmt(cost, 1)})`);
+  row('the same statechart on the direct interpreter (the default engine)', `${fmt(median(interpreterRates))} steps/s`);
+  row('the same rule called directly', `${fmt(median(directRates))} steps/s (XState costs ×${fmt(cost, 1)}, the interpreter ×${fmt(median(interpreterRatios), 1)})`);
   return cost;
 }
 
@@ -333,7 +340,7 @@ ${missed ? `Targets not met, and why:\n${missed}\n\n` : ''}How each figure is me
 - *bare read + JSON.parse*: the reader's line splitting plus \`JSON.parse\` of each line, nothing else; *full validation* is \`raftcheck validate\` in-process on the same file: schema, structure, conformance of every node (a shadow reference statechart per node), cluster invariants and linearizability of the client history.
 - *peak RSS*: \`process.resourceUsage().maxRSS\` of a child process validating one file; *live heap*: \`heapUsed\` after a full GC at the last line, before the final checks (the checker's retained state at its largest). The shorter trace is the first tenth of the longer one's lines.
 - *schedules/s*: complete simulated runs, each checked by the semantic checker as it streams. *raftcheck fuzz* runs the campaign itself (fast-check schedules, checked, liveness included) with \`--workers 1\` and with one worker per core, alternately, and checks that both give the same result.
-- *statechart steps*: a follower handling heartbeats through its XState actor, and the same rule function called on a plain context.
+- *statechart steps*: a follower handling heartbeats through its XState actor, through the direct interpreter of the same chart, and the same rule function called on a plain context.
 - *Jepsen*: parse excluded; the linearizability search of each history, median per history.
 - *mutant detection*: \`huntMutant\` (swarm faults, seed 1, up to 300 runs, no shrinking) until the first failing run, per mutant; median and worst over the mutants.
 `;

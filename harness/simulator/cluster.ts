@@ -8,7 +8,7 @@
  * such drivers of the same cluster.
  */
 import type { Random } from '../../src/random.js';
-import { createReferenceNode } from '../../src/raft/node.js';
+import { createReferenceNode, type ReferenceNodeOptions } from '../../src/raft/node.js';
 import type { Effect, Message, NodeConfig, NodeInput, NodeView, PersistentState, RaftNode, StateSummary, StepRecord, TimerName, UnmodelledMessage } from '../../src/raft/types.js';
 import type { ClientResult, NodeState, Operation, TraceLine } from '../../src/trace/schema.js';
 import type { TraceSink } from '../trace/sink.js';
@@ -25,7 +25,13 @@ export interface ImplementationProfile {
   skipRules?: ReadonlyArray<{ rule: string; reason: string }>;
 }
 
-export type NodeFactory = ((config: NodeConfig, options: { random: Random; persisted?: PersistentState }) => RaftNode) & { profile?: ImplementationProfile };
+/**
+ * `engine` and `onTransition` concern nodes built on the reference statechart (the reference,
+ * the mutants), which pass them on to createReferenceNode; other implementations ignore them.
+ */
+export type NodeFactory = ((config: NodeConfig, options: { random: Random; persisted?: PersistentState } & Pick<ReferenceNodeOptions, 'engine' | 'onTransition'>) => RaftNode) & {
+  profile?: ImplementationProfile;
+};
 
 export interface ClusterOptions {
   ids: readonly string[];

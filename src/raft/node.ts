@@ -1,13 +1,32 @@
 /**
- * The reference node behind the `RaftNode` interface: one long-lived XState actor per node
- * (creating an actor per event would cost far more), stepped synchronously. Each step returns
- * the effects the rules recorded, with the state after each.
+ * The reference node behind the `RaftNode` interface, stepped synchronously; each step returns
+ * the effects the rules recorded, with the state after each. The statechart runs on one of two
+ * engines that execute the same definition (node-machine.ts, or a variant of it):
+ * - `actor`: one long-lived XState actor per node (creating an actor per event would cost far
+ *   more);
+ * - `interpreter`: the direct interpreter (./interpreter.ts), the same steps several times
+ *   faster; kept equal to the actor by test/engine-equivalence.test.ts.
+ * The default is the interpreter; `RAFTCHECK_ENGINE=actor` in the environment (inherited by
+ * worker threads) makes every node that does not name an engine an XState actor.
  */
 import { createActor, type Actor } from 'xstate';
 import type { Random } from '../random.js';
 import { createContext, summarize, type NodeContext } from './context.js';
+import { StatechartInterpreter } from './interpreter.js';
 import { raftNodeMachine, type NodeEvent, type RaftNodeMachine } from './node-machine.js';
 import { transitionInspector, type TakenTransition } from './transitions.js';
+
+export type Engine = 'actor' | 'interpreter';
+export const ENGINES: readonly Engine[] = ['actor', 'interpreter'];
+
+/** Reads an engine name (RAFTCHECK_ENGINE); null if it names none. */
+export function parseEngine(value: string | undefined): Engine | null {
+  if (value === undefined || value === '') return 'interpreter';
+  return (ENGINES as readonly string[]).includes(value) ? (value as Engine) : null;
+}
+
+/** The engine of nodes that do not name one (an unknown RAFTCHECK_ENGINE is refused by the CLI before any node runs). */
+export const DEFAULT_ENGINE: Engine = parseEngine(globalThis.process?.env?.RAFTCHECK_ENGINE) ?? 'interpreter';
 import type { NodeConfig, NodeInput, NodeView, PersistentState, RaftNode, StepRecord } from './types.js';
 
 export interface ReferenceNodeOptions {
@@ -19,6 +38,8 @@ export interface ReferenceNodeOptions {
   machine?: RaftNodeMachine;
   /** Told of every statechart transition the node takes (the viewer and transition coverage); costs nothing when absent. */
   onTransition?: (t: TakenTransition) => void;
+  /** What runs the statechart (default: DEFAULT_ENGINE). */
+  engine?: Engine;
 }
 
 function toEvent(input: NodeInput): NodeEvent | null {
@@ -35,16 +56,73 @@ function toEvent(input: NodeInput): NodeEvent | null {
   }
 }
 
+/** What a reference node needs of its engine: start, send, the current state, the first error. */
+interface Runner {
+  readonly value: string;
+  readonly error: unknown;
+  send(event: NodeEvent): void;
+}
+
+function actorRunner(machine: RaftNodeMachine, ctx: NodeContext, onTransition?: (t: TakenTransition) => void): { runner: Runner; context: NodeContext } {
+  const actor: Actor<RaftNodeMachine> = createActor(machine, { input: ctx, ...(onTransition ? { inspect: transitionInspector(onTransition) } : {}) });
+  // XState copies the input object once, at creation; after that the context is stable.
+  const context = actor.getSnapshot().context;
+  // An error is rethrown by step(); without an observer XState would also rethrow it later from a timer.
+  actor.subscribe({ error: () => undefined });
+  actor.start();
+  return {
+    context,
+    runner: {
+      get value() {
+        return String(actor.getSnapshot().value);
+      },
+      get error() {
+        return actor.getSnapshot().error;
+      },
+      send: (event) => actor.send(event),
+    },
+  };
+}
+
+function interpreterRunner(machine: RaftNodeMachine, ctx: NodeContext, onTransition?: (t: TakenTransition) => void): { runner: Runner; context: NodeContext } {
+  const interpreter = new StatechartInterpreter<NodeContext, NodeEvent>(machine, ctx, onTransition);
+  try {
+    interpreter.start();
+  } catch {
+    // Reported through `error`, as the actor reports it.
+  }
+  return {
+    context: ctx,
+    runner: {
+      get value() {
+        return interpreter.value ?? 'stopped';
+      },
+      get error() {
+        return interpreter.error;
+      },
+      send: (event) => {
+        try {
+          interpreter.send(event);
+        } catch {
+          // Reported through `error`, as the actor reports it.
+        }
+      },
+    },
+  };
+}
+
 class ReferenceNode implements RaftNode {
-  /** The actor's context (XState copies the input object once, at creation; after that it is stable). */
+  /** The statechart's context (the engine's own object once started). */
   private ctx: NodeContext;
-  private actor: Actor<RaftNodeMachine> | null = null;
+  private runner: Runner | null = null;
   private readonly machine: RaftNodeMachine;
+  private readonly engine: Engine;
   private readonly onTransition: ((t: TakenTransition) => void) | undefined;
 
   constructor(config: NodeConfig, options: ReferenceNodeOptions) {
     this.ctx = createContext(config, options.random, options.persisted);
     this.machine = options.machine ?? raftNodeMachine;
+    this.engine = options.engine ?? DEFAULT_ENGINE;
     this.onTransition = options.onTransition;
   }
 
@@ -57,26 +135,31 @@ class ReferenceNode implements RaftNode {
   }
 
   start(): StepRecord[] {
-    if (this.actor) throw new Error(`node ${this.id} already started`);
-    this.actor = createActor(this.machine, { input: this.ctx, ...(this.onTransition ? { inspect: transitionInspector(this.onTransition) } : {}) });
-    this.ctx = this.actor.getSnapshot().context;
-    this.actor.start();
+    if (this.runner) throw new Error(`node ${this.id} already started`);
+    const { runner, context } = (this.engine === 'actor' ? actorRunner : interpreterRunner)(this.machine, this.ctx, this.onTransition);
+    this.runner = runner;
+    this.ctx = context;
+    this.throwError();
     return this.take();
   }
 
   step(input: NodeInput): StepRecord[] {
-    if (!this.actor) throw new Error(`node ${this.id} is not started`);
+    if (!this.runner) throw new Error(`node ${this.id} is not started`);
     const event = toEvent(input);
     if (!event) return [];
-    this.actor.send(event);
-    const error = this.actor.getSnapshot().error;
-    if (error) throw error instanceof Error ? error : new Error(String(error));
+    this.runner.send(event);
+    this.throwError();
     return this.take();
+  }
+
+  private throwError(): void {
+    const error = this.runner?.error;
+    if (error) throw error instanceof Error ? error : new Error(String(error));
   }
 
   /** The statechart's current state (equal to the role; exposed for tests and coverage). */
   stateValue(): string {
-    return String(this.actor?.getSnapshot().value ?? 'stopped');
+    return this.runner?.value ?? 'stopped';
   }
 
   view(): NodeView {

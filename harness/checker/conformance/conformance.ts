@@ -23,7 +23,7 @@
  * A node that logs no inputs cannot be driven and is left to the invariants.
  */
 import { createRandom } from '../../../src/random.js';
-import { createReferenceNode } from '../../../src/raft/node.js';
+import { createReferenceNode, type Engine } from '../../../src/raft/node.js';
 import type { TakenTransition } from '../../../src/raft/transitions.js';
 import { DEFAULT_NODE_CONFIG, type Effect, type MessageBody, type RaftNode, type StateSummary, type StepRecord } from '../../../src/raft/types.js';
 import type { Entry, Header, Message, NodeState, PersistentState, TraceEvent } from '../../../src/trace/schema.js';
@@ -153,7 +153,7 @@ export class Conformance {
   /** A node whose unexplained changes mean "inputs not logged" rather than a violation (see `output`). */
   private tentative: Shadow | null = null;
 
-  constructor(header: Header, private readonly report: Report, private readonly enabled?: ReadonlySet<string>, private readonly onTransition?: TransitionObserver) {
+  constructor(header: Header, private readonly report: Report, private readonly enabled?: ReadonlySet<string>, private readonly onTransition?: TransitionObserver, private readonly engine?: Engine) {
     this.members = header.nodes;
     this.config = {
       ...DEFAULT_NODE_CONFIG,
@@ -189,7 +189,7 @@ export class Conformance {
     // Timeout draws do not matter here: timers fire when the trace says so.
     const observe = this.onTransition;
     shadow.ref = createReferenceNode({ ...this.config, id: shadow.id, members: this.members }, {
-      random: createRandom(0), ...(persisted ? { persisted } : {}), ...(observe ? { onTransition: (t: TakenTransition) => observe(shadow.id, this.line, t) } : {}),
+      random: createRandom(0), ...(persisted ? { persisted } : {}), ...(this.engine ? { engine: this.engine } : {}), ...(observe ? { onTransition: (t: TakenTransition) => observe(shadow.id, this.line, t) } : {}),
     });
     shadow.ref.start();
     shadow.pending = [];
