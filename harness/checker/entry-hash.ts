@@ -19,6 +19,37 @@ export function commandKey(c: Command): string {
   }
 }
 
+/**
+ * `commandKey(a) === commandKey(b)`, without building the keys (a hot path: every append, apply
+ * and AppendEntries compares entries). Register values are strings and safe integers, for which
+ * equal JSON means equal values.
+ */
+export function sameCommand(a: Command, b: Command): boolean {
+  if (a === b) return true;
+  switch (a.type) {
+    case 'set':
+      return b.type === 'set' && a.value === b.value && a.client === b.client && a.requestId === b.requestId;
+    case 'get':
+      return b.type === 'get' && a.client === b.client && a.requestId === b.requestId;
+    case 'cas':
+      return b.type === 'cas' && a.expected === b.expected && a.value === b.value && a.client === b.client && a.requestId === b.requestId;
+    case 'noop':
+      return b.type === 'noop';
+  }
+}
+
+/** Equal terms and commands. */
+export function sameEntry(a: Entry, b: Entry): boolean {
+  return a.term === b.term && sameCommand(a.command, b.command);
+}
+
+/** Equal entry lists. */
+export function sameEntries(a: readonly Entry[], b: readonly Entry[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!sameEntry(a[i]!, b[i]!)) return false;
+  return true;
+}
+
 function mix32(h: number, x: number): number {
   h = Math.imul(h ^ x, 0x01000193) >>> 0;
   h = Math.imul(h ^ (h >>> 15), 0x85ebca6b) >>> 0;

@@ -27,7 +27,7 @@ export function parseEngine(value: string | undefined): Engine | null {
 
 /** The engine of nodes that do not name one (an unknown RAFTCHECK_ENGINE is refused by the CLI before any node runs). */
 export const DEFAULT_ENGINE: Engine = parseEngine(globalThis.process?.env?.RAFTCHECK_ENGINE) ?? 'interpreter';
-import type { NodeConfig, NodeInput, NodeView, PersistentState, RaftNode, StepRecord } from './types.js';
+import type { Entry, NodeConfig, NodeInput, NodeView, PersistentState, RaftNode, StateSummary, StepRecord } from './types.js';
 
 export interface ReferenceNodeOptions {
   /** Source of the election timeout draws (a fork of the run's seeded generator). */
@@ -111,9 +111,48 @@ function interpreterRunner(machine: RaftNodeMachine, ctx: NodeContext, onTransit
   };
 }
 
-class ReferenceNode implements RaftNode {
+/** What a reader of a reference node's log needs, without copying it. */
+export interface LogView {
+  readonly lastIndex: number;
+  readonly lastTerm: number;
+  termAt(index: number): number | undefined;
+  entry(index: number): Entry | undefined;
+  /** Entries from `from` (inclusive), at most `max`: a copy. */
+  slice(from: number, max: number): Entry[];
+}
+
+/** A live, read-only view of a reference node's state: always current, never copied (the checker reads it on every event). */
+export interface LiveState extends Readonly<StateSummary> {
+  readonly leaderId: string | null;
+  readonly log: LogView;
+}
+
+/** Reads the node's current context (the engine's own object once started). */
+class LiveView implements LiveState {
+  constructor(public ctx: NodeContext) {}
+  get role() { return this.ctx.role; }
+  get term() { return this.ctx.term; }
+  get votedFor() { return this.ctx.votedFor; }
+  get commitIndex() { return this.ctx.commitIndex; }
+  get lastApplied() { return this.ctx.lastApplied; }
+  get lastLogIndex() { return this.ctx.log.lastIndex; }
+  get lastLogTerm() { return this.ctx.log.lastTerm; }
+  get value() { return this.ctx.value; }
+  get leaderId() { return this.ctx.leaderId; }
+  get log(): LogView { return this.ctx.log; }
+}
+
+/** A reference node, with what tests, coverage and the checker's shadows read of it. */
+export interface ReferenceRaftNode extends RaftNode {
+  /** The statechart's current state (equal to the role). */
+  stateValue(): string;
+  readonly live: LiveState;
+}
+
+class ReferenceNode implements ReferenceRaftNode {
   /** The statechart's context (the engine's own object once started). */
   private ctx: NodeContext;
+  private readonly liveView: LiveView;
   private runner: Runner | null = null;
   private readonly machine: RaftNodeMachine;
   private readonly engine: Engine;
@@ -124,6 +163,7 @@ class ReferenceNode implements RaftNode {
     this.machine = options.machine ?? raftNodeMachine;
     this.engine = options.engine ?? DEFAULT_ENGINE;
     this.onTransition = options.onTransition;
+    this.liveView = new LiveView(this.ctx);
   }
 
   get id(): string {
@@ -139,6 +179,7 @@ class ReferenceNode implements RaftNode {
     const { runner, context } = (this.engine === 'actor' ? actorRunner : interpreterRunner)(this.machine, this.ctx, this.onTransition);
     this.runner = runner;
     this.ctx = context;
+    this.liveView.ctx = context;
     this.throwError();
     return this.take();
   }
@@ -162,6 +203,10 @@ class ReferenceNode implements RaftNode {
     return this.runner?.value ?? 'stopped';
   }
 
+  get live(): LiveState {
+    return this.liveView;
+  }
+
   view(): NodeView {
     return { id: this.id, leaderId: this.ctx.leaderId, log: this.ctx.log.view(), ...summarize(this.ctx) };
   }
@@ -171,6 +216,6 @@ class ReferenceNode implements RaftNode {
   }
 }
 
-export function createReferenceNode(config: NodeConfig, options: ReferenceNodeOptions): RaftNode & { stateValue(): string } {
+export function createReferenceNode(config: NodeConfig, options: ReferenceNodeOptions): ReferenceRaftNode {
   return new ReferenceNode(config, options);
 }
