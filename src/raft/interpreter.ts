@@ -200,24 +200,28 @@ export class StatechartInterpreter<Context extends object, E extends Event> {
     if (this.state) throw new Error('the statechart is already started');
     const initial = this.program.initial;
     this.state = initial;
-    this.guarded(() => this.run(initial.entry, initEvent(this.context)));
+    try {
+      this.run(initial.entry, initEvent(this.context));
+    } catch (error) {
+      this.stop(error);
+    }
   }
 
   /** Handles one event to completion: its transition, then eventless transitions and raised events. */
   send(event: E): void {
     if (!this.state) throw new Error('the statechart is not started');
-    this.guarded(() => this.macrostep(event));
-  }
-
-  private guarded(body: () => void): void {
     if (this.failure) throw this.failure.error;
     try {
-      body();
+      this.macrostep(event);
     } catch (error) {
-      this.failure = { error };
-      this.queue.length = 0;
-      throw error;
+      this.stop(error);
     }
+  }
+
+  private stop(error: unknown): never {
+    this.failure = { error };
+    this.queue.length = 0;
+    throw error;
   }
 
   private macrostep(first: Event): void {

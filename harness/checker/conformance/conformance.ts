@@ -358,12 +358,12 @@ export class Conformance {
   }
 
   private outputChange(shadow: Shadow, e: TraceEvent, line: number): void {
-    // Comparisons are field by field; the observed key is built for a message only.
-    const key = () => observedKey(e)!;
+    // Comparisons are field by field; the observed key is built for a message only (no
+    // closure for it either: tsx names every closure it creates, at a cost per event).
     if (e.kind === 'commit') {
       if (e.commitIndex > shadow.refCommit) {
         this.fail('conformance.unexpected', shadow, line, `${shadow.id} advanced commitIndex to ${e.commitIndex}, beyond what the reference can justify (${shadow.refCommit})`,
-          `commitIndex ≤ ${shadow.refCommit}`, key());
+          `commitIndex ≤ ${shadow.refCommit}`, observedKey(e)!);
       }
       if (e.state) this.checkState(shadow, e.state, shadow.ref!.live, line);
       return;
@@ -372,7 +372,7 @@ export class Conformance {
       const x = shadow.applies.get(e.index);
       if (!x || !sameApply(x, e)) {
         this.fail('conformance.unexpected', shadow, line, `${shadow.id} applied index ${e.index}, which the reference ${x ? 'applies differently' : 'has not applied (it is not committed there)'}`,
-          x ? expectedApplyKey(x, e) : `no apply of index ${e.index} yet`, key());
+          x ? expectedApplyKey(x, e) : `no apply of index ${e.index} yet`, observedKey(e)!);
         return;
       }
       // Applies come in index order: drop everything up to this one (O(1) amortised, even after a
@@ -384,10 +384,10 @@ export class Conformance {
     if (e.kind === 'client_response') {
       const id = `${e.client}#${e.requestId}`;
       const x = shadow.answers.get(id);
-      const same = x && x.effect.kind === 'client_response' && (e.result.status === 'not_leader' ? x.effect.result.status === 'not_leader' : effectKey(x.effect) === key());
+      const same = x && x.effect.kind === 'client_response' && (e.result.status === 'not_leader' ? x.effect.result.status === 'not_leader' : effectKey(x.effect) === observedKey(e)!);
       if (!same) {
         this.fail('conformance.unexpected', shadow, line, `${shadow.id} answered client ${e.client} request ${e.requestId} with ${JSON.stringify(e.result)}, which the reference does not (or not yet)`,
-          x ? effectKey(x.effect) : 'no answer yet', key());
+          x ? effectKey(x.effect) : 'no answer yet', observedKey(e)!);
         return;
       }
       shadow.answers.delete(id);
@@ -407,8 +407,8 @@ export class Conformance {
       const x = i >= 0 ? shadow.pending[i]! : undefined;
       if (!x || !sameStateChange(x.effect, e)) {
         this.fail('conformance.unexpected', shadow, line,
-          `${shadow.id} logged "${key()}" after the ${shadow.stepKind} on line ${shadow.stepLine}, which the reference does not do`,
-          x ? effectKey(x.effect) : `no ${e.kind} change`, key());
+          `${shadow.id} logged "${observedKey(e)!}" after the ${shadow.stepKind} on line ${shadow.stepLine}, which the reference does not do`,
+          x ? effectKey(x.effect) : `no ${e.kind} change`, observedKey(e)!);
         if (x) shadow.pending.splice(i, 1);
         return;
       }
@@ -491,7 +491,13 @@ export class Conformance {
   }
 
   private checkState(shadow: Shadow, seen: NodeState, want: StateSummary, line: number): void {
-    // Hot path: no closures, no allocation unless something differs.
+    // Hot path: plain field reads; the loops below (by field name) run only when something differs.
+    if (
+      (seen.role === undefined || seen.role === want.role) && (seen.term === undefined || seen.term === want.term) &&
+      (seen.votedFor === undefined || seen.votedFor === want.votedFor) && (seen.lastLogIndex === undefined || seen.lastLogIndex === want.lastLogIndex) &&
+      (seen.lastLogTerm === undefined || seen.lastLogTerm === want.lastLogTerm) &&
+      (seen.commitIndex === undefined || seen.commitIndex <= want.commitIndex) && (seen.lastApplied === undefined || seen.lastApplied <= want.lastApplied)
+    ) return;
     let diffs: string[] | null = null;
     for (const field of EXACT_FIELDS) {
       const s = seen[field];
