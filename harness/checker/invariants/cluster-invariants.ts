@@ -65,12 +65,16 @@ export interface ClusterInvariantOptions {
 export class ClusterInvariants {
   private readonly nodes = new Map<string, NodeModel>();
   private readonly leaders = new Map<number, { node: string; line: number }>();
-  /** Every (index, term) seen, by index: its prefix hash and where it was first seen (one per term, usually one term). */
-  private readonly entriesSeen = new Map<number, SeenEntry>();
+  /**
+   * Every (index, term) seen, by index: its prefix hash and where it was first seen (one per
+   * term, usually one term). Arrays indexed by log index, here and for `applied`: indexes are
+   * dense, and a Map of a hundred thousand numbers costs a cache miss per lookup.
+   */
+  private readonly entriesSeen: Array<SeenEntry | undefined> = [];
   /** Every commit point recorded, in index order (kept short: only increases). */
   private readonly commits: Committed[] = [];
   /** Applied command per index, cluster-wide. */
-  private readonly applied = new Map<number, { command: Command; node: string; line: number }>();
+  private readonly applied: Array<{ command: Command; node: string; line: number } | undefined> = [];
   private readonly enabled: ReadonlySet<string> | undefined;
 
   constructor(header: Header, private readonly report: Report, options: ClusterInvariantOptions = {}) {
@@ -315,11 +319,11 @@ export class ClusterInvariants {
     for (let i = from; i <= to; i++) {
       const term = n.log.termAt(i)!;
       const hash = n.log.prefixHash(i)!;
-      const first = this.entriesSeen.get(i);
+      const first = this.entriesSeen[i];
       let seen: SeenEntry | null | undefined = first;
       while (seen && seen.term !== term) seen = seen.other;
       if (!seen) {
-        this.entriesSeen.set(i, { term, hash, node: n.id, line, other: first ?? null });
+        this.entriesSeen[i] = { term, hash, node: n.id, line, other: first ?? null };
       } else if (seen.hash !== hash) {
         this.fail({
           rule: 'log-matching', line, nodes: [seen.node, n.id], terms: [term],
@@ -395,9 +399,9 @@ export class ClusterInvariants {
       });
     }
     n.lastApplied = Math.max(n.lastApplied, index);
-    const earlier = this.applied.get(index);
+    const earlier = this.applied[index];
     if (!earlier) {
-      this.applied.set(index, { command, node: n.id, line });
+      this.applied[index] = { command, node: n.id, line };
     } else if (!sameCommand(earlier.command, command)) {
       this.fail({
         rule: 'state-machine-safety', line, nodes: [earlier.node, n.id], terms: [n.term],
