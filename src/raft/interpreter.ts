@@ -201,7 +201,7 @@ export class StatechartInterpreter<Context extends object, E extends Event> {
     const initial = this.program.initial;
     this.state = initial;
     try {
-      this.run(initial.entry, initEvent(this.context));
+      this.run(initial.entry, { context: this.context, event: initEvent(this.context) });
     } catch (error) {
       this.stop(error);
     }
@@ -224,29 +224,29 @@ export class StatechartInterpreter<Context extends object, E extends Event> {
     throw error;
   }
 
+  // One `{ context, event }` per event handled, shared by its guards and actions (read only).
   private macrostep(first: Event): void {
-    let event = first;
-    this.microstep(this.select(event), event);
+    let args: Args = { context: this.context, event: first };
+    this.microstep(this.select(args), args);
     let eventless = true;
     for (;;) {
-      let t: Transition | null = eventless ? this.selectEventless(event) : null;
+      let t: Transition | null = eventless ? this.selectEventless(args) : null;
       const isEventless: boolean = t !== null;
       if (!t) {
         const next = this.queue.shift();
         if (next === undefined) return;
-        event = next;
-        t = this.select(event);
+        args = { context: this.context, event: next };
+        t = this.select(args);
       }
-      const changed = this.microstep(t, event);
+      const changed = this.microstep(t, args);
       eventless = isEventless ? changed : true;
     }
   }
 
-  private select(event: Event): Transition | null {
+  private select(args: Args): Transition | null {
     const state = this.state!;
-    const list = state.on.get(event.type);
+    const list = state.on.get(args.event.type);
     if (!list) return null;
-    const args: Args = { context: this.context, event };
     for (const t of list) {
       if (!t.guard) return t;
       let passed: unknown;
@@ -254,38 +254,33 @@ export class StatechartInterpreter<Context extends object, E extends Event> {
         passed = t.guard(args);
       } catch (error) {
         // XState's wording (StateNode.next), so that both engines fail alike.
-        throw new Error(`Unable to evaluate guard '${t.guardName}' in transition for event '${event.type}' in state node '${state.id}':\n${String((error as { message?: unknown } | null)?.message)}`);
+        throw new Error(`Unable to evaluate guard '${t.guardName}' in transition for event '${args.event.type}' in state node '${state.id}':\n${String((error as { message?: unknown } | null)?.message)}`);
       }
       if (passed) return t;
     }
     return null;
   }
 
-  private selectEventless(event: Event): Transition | null {
-    const always = this.state!.always;
-    if (always.length === 0) return null;
-    const args: Args = { context: this.context, event };
-    for (const t of always) if (!t.guard || t.guard(args)) return t;
+  private selectEventless(args: Args): Transition | null {
+    for (const t of this.state!.always) if (!t.guard || t.guard(args)) return t;
     return null;
   }
 
   /** Takes `t` (if any); returns whether the state changed. */
-  private microstep(t: Transition | null, event: Event): boolean {
+  private microstep(t: Transition | null, args: Args): boolean {
     if (!t) return false;
     const source = this.state!;
-    if (t.crosses) this.run(source.exit, event);
-    this.run(t.actions, event);
+    if (t.crosses) this.run(source.exit, args);
+    this.run(t.actions, args);
     if (t.crosses) {
       this.state = t.target;
-      this.run(t.target!.entry, event);
+      this.run(t.target!.entry, args);
     }
     this.onTransition?.(t.taken);
     return this.state !== source;
   }
 
-  private run(actions: readonly Action[], event: Event): void {
-    if (actions.length === 0) return;
-    const args: Args = { context: this.context, event };
+  private run(actions: readonly Action[], args: Args): void {
     for (const a of actions) {
       if (a.kind === 'exec') a.run(args);
       else this.queue.push(a.event(args));
