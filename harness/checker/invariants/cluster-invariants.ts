@@ -73,8 +73,10 @@ export class ClusterInvariants {
   private readonly entriesSeen: Array<SeenEntry | undefined> = [];
   /** Every commit point recorded, in index order (kept short: only increases). */
   private readonly commits: Committed[] = [];
-  /** Applied command per index, cluster-wide. */
-  private readonly applied: Array<{ command: Command; node: string; line: number } | undefined> = [];
+  /** Applied command per index, cluster-wide, with the node and line that applied it first (parallel arrays: no object per index). */
+  private readonly applied: Array<Command | undefined> = [];
+  private readonly appliedBy: string[] = [];
+  private readonly appliedLine: number[] = [];
   private readonly enabled: ReadonlySet<string> | undefined;
 
   constructor(header: Header, private readonly report: Report, options: ClusterInvariantOptions = {}) {
@@ -401,12 +403,16 @@ export class ClusterInvariants {
     n.lastApplied = Math.max(n.lastApplied, index);
     const earlier = this.applied[index];
     if (!earlier) {
-      this.applied[index] = { command, node: n.id, line };
-    } else if (!sameCommand(earlier.command, command)) {
+      this.applied[index] = command;
+      this.appliedBy[index] = n.id;
+      this.appliedLine[index] = line;
+    } else if (!sameCommand(earlier, command)) {
+      const by = this.appliedBy[index]!;
+      const at = this.appliedLine[index]!;
       this.fail({
-        rule: 'state-machine-safety', line, nodes: [earlier.node, n.id], terms: [n.term],
-        message: `${n.id} applied a different command at index ${index} than ${earlier.node} did (line ${earlier.line})`,
-        expected: commandKey(earlier.command), seen: commandKey(command), related: [earlier.line],
+        rule: 'state-machine-safety', line, nodes: [by, n.id], terms: [n.term],
+        message: `${n.id} applied a different command at index ${index} than ${by} did (line ${at})`,
+        expected: commandKey(earlier), seen: commandKey(command), related: [at],
       });
     }
   }
