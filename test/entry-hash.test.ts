@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { chainHash, commandKey, sameCommand, sameEntries, sameEntry } from '../harness/checker/entry-hash.js';
+import { NodeLog } from '../harness/checker/node-log.js';
 import type { Command, Entry } from '../src/trace/schema.js';
 
 // Small domains, so that equal commands built apart are frequent; keys in any order.
@@ -39,5 +40,23 @@ describe('entry comparison and hashing', () => {
     expect(chainHash(0, { term: 1, command: { type: 'set', value: 1 } })).not.toBe(chainHash(0, { term: 1, command: { type: 'set', value: '1' } }));
     expect(chainHash(0, { term: 1, command: { type: 'set', value: 0 } })).toBe(chainHash(0, { term: 1, command: { type: 'set', value: -0 } }));
     expect(Number.isSafeInteger(chainHash(2 ** 52 - 1, { term: 2 ** 53 - 1, command: { type: 'noop' } }))).toBe(true);
+  });
+});
+
+describe('NodeLog.like', () => {
+  it('builds the same log and prefix hashes as replace, whatever log it takes hashes from', () => {
+    fc.assert(fc.property(fc.array(entry, { maxLength: 6 }), fc.array(entry, { maxLength: 6 }), fc.nat(6), (before, after, keep) => {
+      const recovered = [...before.slice(0, keep), ...after]; // often a prefix of the old log, then new entries
+      const old = new NodeLog();
+      old.replace(before);
+      const fresh = new NodeLog();
+      fresh.replace(recovered);
+      const like = NodeLog.like(old, recovered);
+      expect(like.lastIndex).toBe(fresh.lastIndex);
+      for (let i = 0; i <= fresh.lastIndex; i++) {
+        expect(like.prefixHash(i)).toBe(fresh.prefixHash(i));
+        expect(like.entry(i)).toBe(fresh.entry(i));
+      }
+    }), { numRuns: 2000 });
   });
 });

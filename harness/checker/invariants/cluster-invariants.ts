@@ -443,8 +443,7 @@ export class ClusterInvariants {
     }
     n.term = Math.max(n.term, p.term);
     n.votedFor = p.votedFor;
-    const recovered = new NodeLog();
-    recovered.replace(p.log);
+    const recovered = NodeLog.like(n.log, p.log);
     let lostCommitted = false;
     if (n.logKnown) {
       // The recovered log must keep every entry the node had (the log is persistent).
@@ -462,7 +461,7 @@ export class ClusterInvariants {
     }
     // The same loss, told as the broken promise, where no committed entry names it.
     if (!lostCommitted) this.checkAcknowledged(n, recovered, line);
-    n.log.replace(p.log);
+    n.log = recovered;
     n.logKnown = true;
     this.recordEntries(n, 1, p.log.length, line);
   }
