@@ -29,6 +29,7 @@ import { DEFAULT_NODE_CONFIG, type Effect, type MessageBody, type RaftNode, type
 import type { Entry, Header, Message, NodeState, PersistentState, TraceEvent } from '../../../src/trace/schema.js';
 import { commandKey, sameCommand, sameEntries, sameEntry } from '../entry-hash.js';
 import type { Report } from '../violation.js';
+import { IndexWindow } from './index-window.js';
 
 export const CONFORMANCE_RULES = [
   { id: 'conformance.unexpected', title: 'Only steps the reference allows', statement: 'After each input, a node logs only state changes and messages the reference statechart produces (or may produce) for that input in its current state.', paper: 'Figure 2; §5' },
@@ -68,9 +69,8 @@ interface Shadow {
   pending: Expected[];
   /** Highest commitIndex the reference reached (since the last restart): a node may lag, never lead. */
   refCommit: number;
-  /** Reference applies not yet logged by the node, by index, and the lowest index still kept. */
-  applies: Map<number, Expected>;
-  applyFloor: number;
+  /** Reference applies not yet logged by the node, by index. */
+  applies: IndexWindow<Expected>;
   /** Reference client answers not yet logged by the node, by client#requestId. */
   answers: Map<string, Expected>;
   /** Hidden steps used (a term adopted before the message that carried it was logged). */
@@ -200,7 +200,7 @@ export class Conformance {
       maxEntriesPerMessage: Number.MAX_SAFE_INTEGER,
     };
     for (const id of header.nodes) {
-      const shadow: Shadow = { id, ref: null, driven: false, logsMessages: false, logsElectionTimeouts: false, unchecked: false, pending: [], refCommit: 0, applies: new Map(), applyFloor: 1, answers: new Map(), hidden: 0, stepLine: 1, stepKind: 'start', staleRequest: false };
+      const shadow: Shadow = { id, ref: null, driven: false, logsMessages: false, logsElectionTimeouts: false, unchecked: false, pending: [], refCommit: 0, applies: new IndexWindow(), answers: new Map(), hidden: 0, stepLine: 1, stepKind: 'start', staleRequest: false };
       this.shadows.set(id, shadow);
       this.boot(shadow);
     }
@@ -233,7 +233,6 @@ export class Conformance {
     shadow.pending = [];
     shadow.refCommit = 0;
     shadow.applies.clear();
-    shadow.applyFloor = 1;
     shadow.answers.clear();
   }
 
@@ -377,7 +376,7 @@ export class Conformance {
       }
       // Applies come in index order: drop everything up to this one (O(1) amortised, even after a
       // restart re-applies thousands of entries in one step).
-      while (shadow.applyFloor <= e.index) shadow.applies.delete(shadow.applyFloor++);
+      shadow.applies.dropThrough(e.index);
       if (e.state) this.checkState(shadow, e.state, x.state, line);
       return;
     }
