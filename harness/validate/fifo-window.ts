@@ -16,10 +16,9 @@ export class FifoWindow<V> {
 
   /** Adds a value (evicting the oldest when full); a key already there keeps its place, as in a Map. */
   add(key: string, value: V): void {
-    if (this.values.has(key)) {
-      this.values.set(key, value);
-      return;
-    }
+    const size = this.values.size;
+    this.values.set(key, value);
+    if (this.values.size === size) return; // already there
     if (this.order.length < this.capacity) {
       this.order.push(key);
     } else {
@@ -27,6 +26,5 @@ export class FifoWindow<V> {
       this.order[this.next] = key;
       this.next = (this.next + 1) % this.capacity;
     }
-    this.values.set(key, value);
   }
 }
