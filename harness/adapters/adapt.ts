@@ -7,8 +7,8 @@
  * with the reference step by step.
  */
 import { applyCommand, INITIAL_VALUE } from '../../src/raft/register.js';
-import type { Effect, Entry, NodeInput, NodeView, PersistentState, RaftNode, RegisterState, StateSummary, StepRecord } from '../../src/raft/types.js';
-import { commandKey } from '../checker/entry-hash.js';
+import type { Effect, NodeInput, NodeView, PersistentState, RaftNode, RegisterState, StateSummary, StepRecord } from '../../src/raft/types.js';
+import { sameEntry } from '../checker/entry-hash.js';
 import type { NodeFactory } from '../simulator/cluster.js';
 import type { AdapterDefinition, NodeUnderTest, Observation, Output } from './adapter.js';
 
@@ -17,10 +17,6 @@ interface Seen {
   obs: Observation;
   lastApplied: number;
   value: RegisterState;
-}
-
-function sameEntry(a: Entry, b: Entry): boolean {
-  return a.term === b.term && commandKey(a.command) === commandKey(b.command);
 }
 
 function summary(s: Seen): StateSummary {

@@ -3,7 +3,7 @@
  * logged log): entry terms, the entries themselves and the chain hash of every prefix.
  */
 import type { Entry } from '../../src/trace/schema.js';
-import { chainHash } from './entry-hash.js';
+import { chainHash, sameEntry } from './entry-hash.js';
 
 export class NodeLog {
   private readonly entries: Entry[] = [];
@@ -48,5 +48,22 @@ export class NodeLog {
   replace(entries: readonly Entry[]): void {
     this.truncate(1);
     this.append(1, entries);
+  }
+
+  /**
+   * A log holding `entries`, as `replace` builds it, that takes the prefix hashes of `like`
+   * where the entries are the same: a restart recovers mostly the log the node had, and
+   * hashing it again costs more than comparing it.
+   */
+  static like(like: NodeLog, entries: readonly Entry[]): NodeLog {
+    const log = new NodeLog();
+    let same = 0;
+    while (same < entries.length && same < like.entries.length && sameEntry(entries[same]!, like.entries[same]!)) same++;
+    for (let i = 0; i < same; i++) {
+      log.entries.push(entries[i]!);
+      log.hashes.push(like.hashes[i]!);
+    }
+    log.append(same + 1, entries.slice(same));
+    return log;
   }
 }

@@ -4,6 +4,7 @@
  * the extracted history at the end. It also notices a trace that constrains nothing, which
  * must not pass silently, and keeps a short window of recent events for excerpts.
  */
+import type { Engine } from '../../src/raft/node.js';
 import type { Header, TraceEvent } from '../../src/trace/schema.js';
 import { Conformance, CONFORMANCE_RULES, type TransitionObserver } from './conformance/conformance.js';
 import { ClusterInvariants } from './invariants/cluster-invariants.js';
@@ -31,6 +32,8 @@ export interface SemanticOptions {
   linearizabilityMaxSteps?: number;
   /** Told of each reference transition that explains a node's step (conformance shadows). */
   onTransition?: TransitionObserver;
+  /** What runs the conformance shadows' statechart (default: the reference node's default). */
+  engine?: Engine;
 }
 
 export interface ExcerptLine {
@@ -61,7 +64,7 @@ export class SemanticChecker {
 
   constructor(header: Header, private readonly options: SemanticOptions = {}) {
     this.invariants = new ClusterInvariants(header, (v) => this.record(v), options.enabled ? { enabled: options.enabled } : {});
-    this.conformance = CONFORMANCE_RULES.some((r) => this.on(r.id)) ? new Conformance(header, (v) => this.record(v), options.enabled, options.onTransition) : null;
+    this.conformance = CONFORMANCE_RULES.some((r) => this.on(r.id)) ? new Conformance(header, (v) => this.record(v), options.enabled, options.onTransition, options.engine) : null;
   }
 
   private on(rule: string): boolean {

@@ -2,6 +2,7 @@
 import { EXIT, InputError, UsageError, type CliIO } from './command.js';
 import { COMMANDS } from './commands/index.js';
 import { VERSION } from '../version.js';
+import { ENGINES, parseEngine } from '../../src/raft/node.js';
 
 export function mainHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -36,6 +37,11 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   const command = COMMANDS.find((c) => c.name === verb);
   if (!command) {
     io.err(`raftcheck: unknown command '${verb}'. Commands: ${COMMANDS.map((c) => c.name).join(', ')}. See 'raftcheck --help'.\n`);
+    return EXIT.usage;
+  }
+  const engine = process.env.RAFTCHECK_ENGINE;
+  if (parseEngine(engine) === null) {
+    io.err(`raftcheck: RAFTCHECK_ENGINE must be ${ENGINES.map((e) => `'${e}'`).join(' or ')} (what runs the reference statechart), got '${engine}'\n`);
     return EXIT.usage;
   }
   if (rest.includes('--help') || rest.includes('-h')) {

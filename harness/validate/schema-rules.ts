@@ -5,6 +5,7 @@
  */
 import type { Header, Message, TraceEvent, TraceLine } from '../../src/trace/schema.js';
 import type { LocatedError } from '../trace/reader.js';
+import { FifoWindow } from './fifo-window.js';
 
 export const SCHEMA_RULES = [
   { id: 'schema.parse', statement: 'Every line is one complete JSON object in valid UTF-8, within the line-length limit.' },
@@ -39,7 +40,7 @@ export class SchemaRules {
   private readonly lastSeq = new Map<string, number>();
   /** Messages sent and not yet received; then received ones, for duplicate deliveries. Both bounded. */
   private readonly sent = new Map<string, Message>();
-  private readonly received = new Map<string, Message>();
+  private readonly received = new FifoWindow<Message>(MAX_RECEIVED);
   events = 0;
 
   constructor(private readonly report: Report) {}
@@ -149,14 +150,14 @@ export class SchemaRules {
         this.fail(line, 'schema.receive-unmatched', `/msg/${field}`, `differs from the send of message ${JSON.stringify(e.msg.id)}`);
         return false;
       }
-      if (this.sent.delete(e.msg.id)) remember(this.received, e.msg.id, sent, MAX_RECEIVED);
+      if (this.sent.delete(e.msg.id)) this.received.add(e.msg.id, sent);
     }
     if (e.kind === 'drop') {
       // A lost message is never received: forget it like a received one (a duplicate copy
       // still in flight is matched from the received window). Without this, every loss
       // stayed in memory to the end of the trace.
       const sent = this.sent.get(e.msgId);
-      if (sent && this.sent.delete(e.msgId)) remember(this.received, e.msgId, sent, MAX_RECEIVED);
+      if (sent && this.sent.delete(e.msgId)) this.received.add(e.msgId, sent);
     }
     return true;
   }

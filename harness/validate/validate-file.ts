@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import { SemanticChecker, SEMANTIC_RULES, type ExcerptLine } from '../checker/semantic-checker.js';
 import type { TransitionObserver } from '../checker/conformance/conformance.js';
+import type { Engine } from '../../src/raft/node.js';
 import type { TraceLine } from '../../src/trace/schema.js';
 import { readTraceFile, type LocatedError, type TraceVisitor } from '../trace/reader.js';
 import { SchemaRules, SCHEMA_RULES } from './schema-rules.js';
@@ -49,6 +50,8 @@ export interface ValidateOptions {
   onProgress?: (bytesRead: number, totalBytes: number) => void;
   /** Told of each reference transition that explains a node's step (the viewer, transition coverage). */
   onTransition?: TransitionObserver;
+  /** What runs the conformance shadows' statechart (default: the reference node's default). */
+  engine?: Engine;
 }
 
 /**
@@ -92,6 +95,7 @@ export class TraceValidation implements TraceVisitor {
       this.semantic = new SemanticChecker(this.schema.header, {
         ...(this.options.enabled ? { enabled: this.options.enabled } : {}), maxViolations: this.maxErrors,
         ...(this.options.onTransition ? { onTransition: this.options.onTransition } : {}),
+        ...(this.options.engine ? { engine: this.options.engine } : {}),
       });
     }
     // Semantic state is only meaningful while the trace is structurally sound.

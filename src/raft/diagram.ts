@@ -3,8 +3,9 @@
  * renderer exists for XState v5 machines): states with their entry/exit actions, and every
  * transition with its event, guard, target and actions, in the order XState tries them.
  */
+import type { AnyStateMachine } from 'xstate';
+import { actionName, guardName, rootOf, statesOf, targetOf, transitionLists } from './definition.js';
 import { raftNodeMachine } from './node-machine.js';
-import { ALWAYS_EVENT } from './transitions.js';
 
 export interface DiagramTransition {
   from: string;
@@ -30,52 +31,18 @@ export interface StatechartDiagram {
   transitions: DiagramTransition[];
 }
 
-type Named = { type?: unknown } | string | ((...args: never[]) => unknown);
-
-function actionName(a: unknown): string {
-  if (typeof a === 'string') return a;
-  if (a && typeof a === 'object' && 'type' in a && typeof (a as { type: unknown }).type === 'string') return (a as { type: string }).type;
-  if (typeof a === 'function') return a.name || 'inline';
-  return 'inline';
-}
-
-function guardName(g: unknown): string | null {
-  if (g === undefined || g === null) return null;
-  if (typeof g === 'string') return g;
-  if (typeof g === 'object' && 'type' in g) return String((g as { type: unknown }).type);
-  return 'inline';
-}
-
-interface StateNodeLike {
-  key: string;
-  entry: readonly Named[];
-  exit: readonly Named[];
-  transitions: Map<string, ReadonlyArray<{ guard?: unknown; target?: ReadonlyArray<{ key: string }>; actions: readonly Named[]; reenter?: boolean }>>;
-  always?: ReadonlyArray<{ guard?: unknown; target?: ReadonlyArray<{ key: string }>; actions: readonly Named[]; reenter?: boolean }>;
-}
-
-export function describeStatechart(): StatechartDiagram {
-  const root = raftNodeMachine.root;
+export function describeStatechart(machine: AnyStateMachine = raftNodeMachine): StatechartDiagram {
   const states: DiagramState[] = [];
   const transitions: DiagramTransition[] = [];
-  for (const node of Object.values(root.states) as unknown as StateNodeLike[]) {
+  for (const node of statesOf(machine)) {
     states.push({ name: node.key, entry: node.entry.map(actionName), exit: node.exit.map(actionName) });
-    const lists: Array<[string, NonNullable<StateNodeLike['always']>]> = [...node.transitions.entries()];
-    if (node.always && node.always.length > 0) lists.push([ALWAYS_EVENT, node.always]);
-    for (const [event, list] of lists) {
-      for (const t of list) {
-        transitions.push({
-          from: node.key,
-          event,
-          guard: guardName(t.guard),
-          to: t.target && t.target.length > 0 ? t.target[0]!.key : null,
-          actions: t.actions.map(actionName),
-          reenter: Boolean(t.reenter),
-        });
+    for (const { event, definitions } of transitionLists(node)) {
+      for (const t of definitions) {
+        transitions.push({ from: node.key, event, guard: guardName(t.guard), to: targetOf(t), actions: t.actions.map(actionName), reenter: Boolean(t.reenter) });
       }
     }
   }
-  return { id: root.id, initial: String(raftNodeMachine.config.initial), states, transitions };
+  return { id: rootOf(machine).id, initial: String(machine.config.initial), states, transitions };
 }
 
 /** How often each transition (by its index in `transitions`) was taken, and over how many traces. */

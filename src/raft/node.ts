@@ -1,14 +1,17 @@
 /**
- * The reference node behind the `RaftNode` interface: one long-lived XState actor per node
- * (creating an actor per event would cost far more), stepped synchronously. Each step returns
- * the effects the rules recorded, with the state after each.
+ * The reference node behind the `RaftNode` interface, stepped synchronously; each step returns
+ * the effects the rules recorded, with the state after each. Its statechart (node-machine.ts,
+ * or a variant of it) runs on an engine (./engine.ts): the direct interpreter by default, or
+ * an XState actor.
  */
-import { createActor, type Actor } from 'xstate';
 import type { Random } from '../random.js';
 import { createContext, summarize, type NodeContext } from './context.js';
+import { DEFAULT_ENGINE, startEngine, type Engine, type Runner } from './engine.js';
 import { raftNodeMachine, type NodeEvent, type RaftNodeMachine } from './node-machine.js';
-import { transitionInspector, type TakenTransition } from './transitions.js';
-import type { NodeConfig, NodeInput, NodeView, PersistentState, RaftNode, StepRecord } from './types.js';
+import type { TakenTransition } from './transitions.js';
+import type { Entry, NodeConfig, NodeInput, NodeView, PersistentState, RaftNode, StateSummary, StepRecord } from './types.js';
+
+export { DEFAULT_ENGINE, ENGINES, parseEngine, type Engine } from './engine.js';
 
 export interface ReferenceNodeOptions {
   /** Source of the election timeout draws (a fork of the run's seeded generator). */
@@ -19,6 +22,8 @@ export interface ReferenceNodeOptions {
   machine?: RaftNodeMachine;
   /** Told of every statechart transition the node takes (the viewer and transition coverage); costs nothing when absent. */
   onTransition?: (t: TakenTransition) => void;
+  /** What runs the statechart (default: DEFAULT_ENGINE). */
+  engine?: Engine;
 }
 
 function toEvent(input: NodeInput): NodeEvent | null {
@@ -35,17 +40,59 @@ function toEvent(input: NodeInput): NodeEvent | null {
   }
 }
 
-class ReferenceNode implements RaftNode {
-  /** The actor's context (XState copies the input object once, at creation; after that it is stable). */
+/** What a reader of a reference node's log needs, without copying it. */
+export interface LogView {
+  readonly lastIndex: number;
+  readonly lastTerm: number;
+  termAt(index: number): number | undefined;
+  entry(index: number): Entry | undefined;
+  /** Entries from `from` (inclusive), at most `max`: a copy. */
+  slice(from: number, max: number): Entry[];
+}
+
+/** A live, read-only view of a reference node's state: always current, never copied (the checker reads it on every event). */
+export interface LiveState extends Readonly<StateSummary> {
+  readonly leaderId: string | null;
+  readonly log: LogView;
+}
+
+/** Reads the node's current context (the engine's own object once started). */
+class LiveView implements LiveState {
+  constructor(public ctx: NodeContext) {}
+  get role() { return this.ctx.role; }
+  get term() { return this.ctx.term; }
+  get votedFor() { return this.ctx.votedFor; }
+  get commitIndex() { return this.ctx.commitIndex; }
+  get lastApplied() { return this.ctx.lastApplied; }
+  get lastLogIndex() { return this.ctx.log.lastIndex; }
+  get lastLogTerm() { return this.ctx.log.lastTerm; }
+  get value() { return this.ctx.value; }
+  get leaderId() { return this.ctx.leaderId; }
+  get log(): LogView { return this.ctx.log; }
+}
+
+/** A reference node, with what tests, coverage and the checker's shadows read of it. */
+export interface ReferenceRaftNode extends RaftNode {
+  /** The statechart's current state (equal to the role). */
+  stateValue(): string;
+  readonly live: LiveState;
+}
+
+class ReferenceNode implements ReferenceRaftNode {
+  /** The statechart's context (the engine's own object once started). */
   private ctx: NodeContext;
-  private actor: Actor<RaftNodeMachine> | null = null;
+  private readonly liveView: LiveView;
+  private runner: Runner | null = null;
   private readonly machine: RaftNodeMachine;
+  private readonly engine: Engine;
   private readonly onTransition: ((t: TakenTransition) => void) | undefined;
 
   constructor(config: NodeConfig, options: ReferenceNodeOptions) {
     this.ctx = createContext(config, options.random, options.persisted);
     this.machine = options.machine ?? raftNodeMachine;
+    this.engine = options.engine ?? DEFAULT_ENGINE;
     this.onTransition = options.onTransition;
+    this.liveView = new LiveView(this.ctx);
   }
 
   get id(): string {
@@ -57,26 +104,36 @@ class ReferenceNode implements RaftNode {
   }
 
   start(): StepRecord[] {
-    if (this.actor) throw new Error(`node ${this.id} already started`);
-    this.actor = createActor(this.machine, { input: this.ctx, ...(this.onTransition ? { inspect: transitionInspector(this.onTransition) } : {}) });
-    this.ctx = this.actor.getSnapshot().context;
-    this.actor.start();
+    if (this.runner) throw new Error(`node ${this.id} already started`);
+    const { runner, context } = startEngine(this.engine, this.machine, this.ctx, this.onTransition);
+    this.runner = runner;
+    this.ctx = context;
+    this.liveView.ctx = context;
+    this.throwError();
     return this.take();
   }
 
   step(input: NodeInput): StepRecord[] {
-    if (!this.actor) throw new Error(`node ${this.id} is not started`);
+    if (!this.runner) throw new Error(`node ${this.id} is not started`);
     const event = toEvent(input);
     if (!event) return [];
-    this.actor.send(event);
-    const error = this.actor.getSnapshot().error;
-    if (error) throw error instanceof Error ? error : new Error(String(error));
+    this.runner.send(event);
+    this.throwError();
     return this.take();
+  }
+
+  private throwError(): void {
+    const error = this.runner?.error;
+    if (error) throw error instanceof Error ? error : new Error(String(error));
   }
 
   /** The statechart's current state (equal to the role; exposed for tests and coverage). */
   stateValue(): string {
-    return String(this.actor?.getSnapshot().value ?? 'stopped');
+    return this.runner?.value ?? 'stopped';
+  }
+
+  get live(): LiveState {
+    return this.liveView;
   }
 
   view(): NodeView {
@@ -88,6 +145,6 @@ class ReferenceNode implements RaftNode {
   }
 }
 
-export function createReferenceNode(config: NodeConfig, options: ReferenceNodeOptions): RaftNode & { stateValue(): string } {
+export function createReferenceNode(config: NodeConfig, options: ReferenceNodeOptions): ReferenceRaftNode {
   return new ReferenceNode(config, options);
 }

@@ -8,10 +8,10 @@
  * built with `machine.provide(...)` (the bug catalogue) map to the same rows.
  */
 import type { InspectionEvent } from 'xstate';
+import { ALWAYS_EVENT, listedEvent, positionOf, targetOf, type TransitionDefinition } from './definition.js';
 import type { StatechartDiagram } from './diagram.js';
 
-/** The event name the diagram gives eventless (`always`) transitions. */
-export const ALWAYS_EVENT = '(always)';
+export { ALWAYS_EVENT };
 
 export interface TakenTransition {
   from: string;
@@ -22,27 +22,16 @@ export interface TakenTransition {
   to: string | null;
 }
 
-interface DefinitionLike {
-  eventType: string;
-  target?: ReadonlyArray<{ key: string }>;
-  source: { key: string; transitions: Map<string, readonly unknown[]>; always?: readonly unknown[] };
+/** How a transition definition is reported when taken. */
+export function takenTransition(t: TransitionDefinition): TakenTransition {
+  return { from: t.source.key, event: listedEvent(t), position: positionOf(t), to: targetOf(t) };
 }
 
 /** An XState inspector that reports each transition taken, in order. */
 export function transitionInspector(onTransition: (t: TakenTransition) => void): (e: InspectionEvent) => void {
   return (e) => {
     if (e.type !== '@xstate.microstep') return;
-    for (const raw of e._transitions) {
-      const t = raw as unknown as DefinitionLike;
-      const always = t.eventType === '';
-      const list = always ? t.source.always : t.source.transitions.get(t.eventType);
-      onTransition({
-        from: t.source.key,
-        event: always ? ALWAYS_EVENT : t.eventType,
-        position: list ? list.indexOf(raw) : -1,
-        to: t.target && t.target.length > 0 ? t.target[0]!.key : null,
-      });
-    }
+    for (const raw of e._transitions) onTransition(takenTransition(raw as unknown as TransitionDefinition));
   };
 }
 

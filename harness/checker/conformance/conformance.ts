@@ -23,12 +23,13 @@
  * A node that logs no inputs cannot be driven and is left to the invariants.
  */
 import { createRandom } from '../../../src/random.js';
-import { createReferenceNode } from '../../../src/raft/node.js';
+import { createReferenceNode, type Engine, type LogView, type ReferenceRaftNode } from '../../../src/raft/node.js';
 import type { TakenTransition } from '../../../src/raft/transitions.js';
 import { DEFAULT_NODE_CONFIG, type Effect, type MessageBody, type RaftNode, type StateSummary, type StepRecord } from '../../../src/raft/types.js';
 import type { Entry, Header, Message, NodeState, PersistentState, TraceEvent } from '../../../src/trace/schema.js';
-import { commandKey } from '../entry-hash.js';
+import { commandKey, sameCommand, sameEntries, sameEntry } from '../entry-hash.js';
 import type { Report } from '../violation.js';
+import { IndexWindow } from './index-window.js';
 
 export const CONFORMANCE_RULES = [
   { id: 'conformance.unexpected', title: 'Only steps the reference allows', statement: 'After each input, a node logs only state changes and messages the reference statechart produces (or may produce) for that input in its current state.', paper: 'Figure 2; §5' },
@@ -52,7 +53,7 @@ interface Expected {
 
 interface Shadow {
   id: string;
-  ref: RaftNode | null;
+  ref: ReferenceRaftNode | null;
   /** True once the node logged an input: from then on it is checked. */
   driven: boolean;
   /** True once the node logged an input or a message: its producer logs what drives it. */
@@ -68,9 +69,8 @@ interface Shadow {
   pending: Expected[];
   /** Highest commitIndex the reference reached (since the last restart): a node may lag, never lead. */
   refCommit: number;
-  /** Reference applies not yet logged by the node, by index, and the lowest index still kept. */
-  applies: Map<number, Expected>;
-  applyFloor: number;
+  /** Reference applies not yet logged by the node, by index. */
+  applies: IndexWindow<Expected>;
   /** Reference client answers not yet logged by the node, by client#requestId. */
   answers: Map<string, Expected>;
   /** Hidden steps used (a term adopted before the message that carried it was logged). */
@@ -140,8 +140,46 @@ function responseMatches(expected: MessageBody, seen: Message): boolean {
   return false;
 }
 
-function sameEntries(a: readonly Entry[], b: readonly Entry[]): boolean {
-  return a.length === b.length && a.every((x, i) => x.term === b[i]!.term && commandKey(x.command) === commandKey(b[i]!.command));
+/**
+ * A logged state change equals the reference's: what `effectKey` equality means, compared
+ * field by field (no strings built on the hot path; the keys are built for messages only).
+ */
+function sameStateChange(x: Effect, e: TraceEvent): boolean {
+  switch (e.kind) {
+    case 'term':
+      return x.kind === 'term' && x.term === e.term;
+    case 'role':
+      return x.kind === 'role' && x.role === e.role;
+    case 'vote':
+      return x.kind === 'vote' && x.votedFor === e.votedFor;
+    case 'truncate':
+      return x.kind === 'truncate' && x.fromIndex === e.fromIndex;
+    case 'append':
+      return x.kind === 'append' && x.index === e.index && sameEntries(x.entries, e.entries);
+    default:
+      return false;
+  }
+}
+
+/** The reference's apply of that index matches the logged one (`expectedApplyKey` equality). */
+function sameApply(x: Expected, observed: Extract<TraceEvent, { kind: 'apply' }>): boolean {
+  const e = x.effect as Extract<Effect, { kind: 'apply' }>;
+  return e.index === observed.index && sameCommand(e.command, observed.command) && (observed.value === undefined || e.value === observed.value);
+}
+
+/** Index of the first pending effect of that kind (-1 if none). */
+function pendingOfKind(pending: readonly Expected[], kind: string): number {
+  for (let i = 0; i < pending.length; i++) if (pending[i]!.effect.kind === kind) return i;
+  return -1;
+}
+
+/** The entries are the log's own right after `prevLogIndex` (compared in place, not copied). */
+function entriesFollow(log: LogView, prevLogIndex: number, entries: readonly Entry[]): boolean {
+  for (let k = 0; k < entries.length; k++) {
+    const own = log.entry(prevLogIndex + 1 + k);
+    if (!own || !sameEntry(own, entries[k]!)) return false;
+  }
+  return true;
 }
 
 export class Conformance {
@@ -153,7 +191,7 @@ export class Conformance {
   /** A node whose unexplained changes mean "inputs not logged" rather than a violation (see `output`). */
   private tentative: Shadow | null = null;
 
-  constructor(header: Header, private readonly report: Report, private readonly enabled?: ReadonlySet<string>, private readonly onTransition?: TransitionObserver) {
+  constructor(header: Header, private readonly report: Report, private readonly enabled?: ReadonlySet<string>, private readonly onTransition?: TransitionObserver, private readonly engine?: Engine) {
     this.members = header.nodes;
     this.config = {
       ...DEFAULT_NODE_CONFIG,
@@ -162,7 +200,7 @@ export class Conformance {
       maxEntriesPerMessage: Number.MAX_SAFE_INTEGER,
     };
     for (const id of header.nodes) {
-      const shadow: Shadow = { id, ref: null, driven: false, logsMessages: false, logsElectionTimeouts: false, unchecked: false, pending: [], refCommit: 0, applies: new Map(), applyFloor: 1, answers: new Map(), hidden: 0, stepLine: 1, stepKind: 'start', staleRequest: false };
+      const shadow: Shadow = { id, ref: null, driven: false, logsMessages: false, logsElectionTimeouts: false, unchecked: false, pending: [], refCommit: 0, applies: new IndexWindow(), answers: new Map(), hidden: 0, stepLine: 1, stepKind: 'start', staleRequest: false };
       this.shadows.set(id, shadow);
       this.boot(shadow);
     }
@@ -178,7 +216,7 @@ export class Conformance {
       return;
     }
     if (!this.on(rule)) return;
-    const term = shadow.ref?.view().term;
+    const term = shadow.ref?.live.term;
     this.report({
       rule, line, nodes: [shadow.id], terms: term === undefined ? [] : [term], message,
       ...(expected !== undefined ? { expected } : {}), ...(seen !== undefined ? { seen } : {}), related: [shadow.stepLine],
@@ -189,13 +227,12 @@ export class Conformance {
     // Timeout draws do not matter here: timers fire when the trace says so.
     const observe = this.onTransition;
     shadow.ref = createReferenceNode({ ...this.config, id: shadow.id, members: this.members }, {
-      random: createRandom(0), ...(persisted ? { persisted } : {}), ...(observe ? { onTransition: (t: TakenTransition) => observe(shadow.id, this.line, t) } : {}),
+      random: createRandom(0), ...(persisted ? { persisted } : {}), ...(this.engine ? { engine: this.engine } : {}), ...(observe ? { onTransition: (t: TakenTransition) => observe(shadow.id, this.line, t) } : {}),
     });
     shadow.ref.start();
     shadow.pending = [];
     shadow.refCommit = 0;
     shadow.applies.clear();
-    shadow.applyFloor = 1;
     shadow.answers.clear();
   }
 
@@ -206,7 +243,7 @@ export class Conformance {
     this.line = line;
     switch (e.kind) {
       case 'receive':
-        return this.input(shadow, line, e, { type: 'receive', msg: e.msg }, e.msg.term < (shadow.ref?.view().term ?? 0) && !e.msg.type.endsWith('Response'));
+        return this.input(shadow, line, e, { type: 'receive', msg: e.msg }, e.msg.term < (shadow.ref?.live.term ?? 0) && !e.msg.type.endsWith('Response'));
       case 'timeout':
         if (e.timer === 'election') shadow.logsElectionTimeouts = true;
         return this.input(shadow, line, e, { type: 'timeout', timer: e.timer }, false);
@@ -219,7 +256,7 @@ export class Conformance {
       case 'restart':
         this.closeStep(shadow, line);
         this.boot(shadow, e.persisted ?? undefined);
-        if (e.state) this.checkState(shadow, e.state, shadow.ref!.view(), line);
+        if (e.state) this.checkState(shadow, e.state, shadow.ref!.live, line);
         return;
       default:
         if (!shadow.ref) return;
@@ -252,7 +289,7 @@ export class Conformance {
     shadow.staleRequest = stale;
     // The input event's state is the node's state before handling it.
     const before = 'state' in e ? e.state : undefined;
-    if (before) this.checkState(shadow, before, shadow.ref.view(), line);
+    if (before) this.checkState(shadow, before, shadow.ref.live, line);
     this.expect(shadow, shadow.ref.step(input));
   }
 
@@ -272,7 +309,7 @@ export class Conformance {
    * election, not the timer). Taken only for an unexplained move to candidate.
    */
   private hiddenElectionTimeout(shadow: Shadow, line: number): void {
-    const role = shadow.ref?.view().role;
+    const role = shadow.ref?.live.role;
     if (!shadow.ref || (role !== 'follower' && role !== 'candidate')) return;
     this.closeStep(shadow, line);
     shadow.hidden++;
@@ -290,7 +327,7 @@ export class Conformance {
    */
   private hiddenTermUpdate(shadow: Shadow, term: number, line: number): boolean {
     const peer = this.members.find((m) => m !== shadow.id);
-    if (!shadow.ref || peer === undefined || term <= shadow.ref.view().term) return false;
+    if (!shadow.ref || peer === undefined || term <= shadow.ref.live.term) return false;
     if (!shadow.driven) {
       shadow.driven = true;
       shadow.stepLine = line;
@@ -320,58 +357,57 @@ export class Conformance {
   }
 
   private outputChange(shadow: Shadow, e: TraceEvent, line: number): void {
-    const key = observedKey(e);
-    if (key === null) return;
+    // Comparisons are field by field; the observed key is built for a message only (no
+    // closure for it either: tsx names every closure it creates, at a cost per event).
     if (e.kind === 'commit') {
       if (e.commitIndex > shadow.refCommit) {
         this.fail('conformance.unexpected', shadow, line, `${shadow.id} advanced commitIndex to ${e.commitIndex}, beyond what the reference can justify (${shadow.refCommit})`,
-          `commitIndex ≤ ${shadow.refCommit}`, key);
+          `commitIndex ≤ ${shadow.refCommit}`, observedKey(e)!);
       }
-      if (e.state) this.checkState(shadow, e.state, shadow.ref!.view(), line);
+      if (e.state) this.checkState(shadow, e.state, shadow.ref!.live, line);
       return;
     }
     if (e.kind === 'apply') {
       const x = shadow.applies.get(e.index);
-      const want = x ? expectedApplyKey(x, e) : null;
-      if (want !== key) {
+      if (!x || !sameApply(x, e)) {
         this.fail('conformance.unexpected', shadow, line, `${shadow.id} applied index ${e.index}, which the reference ${x ? 'applies differently' : 'has not applied (it is not committed there)'}`,
-          want ?? `no apply of index ${e.index} yet`, key);
+          x ? expectedApplyKey(x, e) : `no apply of index ${e.index} yet`, observedKey(e)!);
         return;
       }
       // Applies come in index order: drop everything up to this one (O(1) amortised, even after a
       // restart re-applies thousands of entries in one step).
-      while (shadow.applyFloor <= e.index) shadow.applies.delete(shadow.applyFloor++);
-      if (e.state) this.checkState(shadow, e.state, x!.state, line);
+      shadow.applies.dropThrough(e.index);
+      if (e.state) this.checkState(shadow, e.state, x.state, line);
       return;
     }
     if (e.kind === 'client_response') {
       const id = `${e.client}#${e.requestId}`;
       const x = shadow.answers.get(id);
-      const same = x && x.effect.kind === 'client_response' && (e.result.status === 'not_leader' ? x.effect.result.status === 'not_leader' : effectKey(x.effect) === key);
+      const same = x && x.effect.kind === 'client_response' && (e.result.status === 'not_leader' ? x.effect.result.status === 'not_leader' : effectKey(x.effect) === observedKey(e)!);
       if (!same) {
         this.fail('conformance.unexpected', shadow, line, `${shadow.id} answered client ${e.client} request ${e.requestId} with ${JSON.stringify(e.result)}, which the reference does not (or not yet)`,
-          x ? effectKey(x.effect) : 'no answer yet', key);
+          x ? effectKey(x.effect) : 'no answer yet', observedKey(e)!);
         return;
       }
       shadow.answers.delete(id);
       return;
     }
     if (STATE_KINDS.has(e.kind)) {
-      if (e.kind === 'role' && e.role === 'candidate' && !shadow.pending.some((x) => x.effect.kind === 'role')) this.hiddenElectionTimeout(shadow, line);
-      if (e.kind === 'term' && !shadow.pending.some((x) => x.effect.kind === 'term')) {
+      if (e.kind === 'role' && e.role === 'candidate' && pendingOfKind(shadow.pending, 'role') < 0) this.hiddenElectionTimeout(shadow, line);
+      if (e.kind === 'term' && pendingOfKind(shadow.pending, 'term') < 0) {
         // A candidate whose election times out starts the next one without a role change, so
         // it logs no `role candidate`: where the node does not log election timeouts, its next
         // term is that election (hidden step 2), not a term taken from a message (step 1).
-        const v = shadow.ref!.view();
+        const v = shadow.ref!.live;
         if (v.role === 'candidate' && e.term === v.term + 1 && !shadow.logsElectionTimeouts) this.hiddenElectionTimeout(shadow, line);
         else this.hiddenTermUpdate(shadow, e.term, line);
       }
-      const i = shadow.pending.findIndex((x) => x.effect.kind === e.kind);
+      const i = pendingOfKind(shadow.pending, e.kind);
       const x = i >= 0 ? shadow.pending[i]! : undefined;
-      if (!x || effectKey(x.effect) !== key) {
+      if (!x || !sameStateChange(x.effect, e)) {
         this.fail('conformance.unexpected', shadow, line,
-          `${shadow.id} logged "${key}" after the ${shadow.stepKind} on line ${shadow.stepLine}, which the reference does not do`,
-          x ? effectKey(x.effect) : `no ${e.kind} change`, key);
+          `${shadow.id} logged "${observedKey(e)!}" after the ${shadow.stepKind} on line ${shadow.stepLine}, which the reference does not do`,
+          x ? effectKey(x.effect) : `no ${e.kind} change`, observedKey(e)!);
         if (x) shadow.pending.splice(i, 1);
         return;
       }
@@ -383,9 +419,8 @@ export class Conformance {
   }
 
   private outputSend(shadow: Shadow, msg: Message, line: number, state: NodeState | undefined): void {
-    const view = shadow.ref!.view();
     if (msg.type === 'RequestVoteResponse' || msg.type === 'AppendEntriesResponse') {
-      const i = shadow.pending.findIndex((x) => x.effect.kind === 'send' && responseMatches(x.effect.msg, msg));
+      const i = this.pendingResponse(shadow, msg);
       if (i < 0) {
         const wanted = shadow.pending.find((x) => x.effect.kind === 'send' && x.effect.msg.type === msg.type && x.effect.msg.to === msg.to);
         this.fail('conformance.unexpected', shadow, line,
@@ -404,37 +439,64 @@ export class Conformance {
       return;
     }
     // Matching a request the reference also produced keeps it from being reported missing.
-    const i = shadow.pending.findIndex((x) => x.effect.kind === 'send' && x.effect.msg.type === msg.type && x.effect.msg.to === msg.to);
+    const i = this.pendingRequest(shadow, msg);
     if (i >= 0) shadow.pending.splice(i, 1);
-    if (state) this.checkState(shadow, state, view, line);
+    if (state) this.checkState(shadow, state, shadow.ref!.live, line);
+  }
+
+  /** The first pending response the logged one matches (-1 if none). */
+  private pendingResponse(shadow: Shadow, msg: Message): number {
+    const pending = shadow.pending;
+    for (let i = 0; i < pending.length; i++) {
+      const effect = pending[i]!.effect;
+      if (effect.kind === 'send' && responseMatches(effect.msg, msg)) return i;
+    }
+    return -1;
+  }
+
+  /** The first pending request of the same type to the same node (-1 if none). */
+  private pendingRequest(shadow: Shadow, msg: Message): number {
+    const pending = shadow.pending;
+    for (let i = 0; i < pending.length; i++) {
+      const effect = pending[i]!.effect;
+      if (effect.kind === 'send' && effect.msg.type === msg.type && effect.msg.to === msg.to) return i;
+    }
+    return -1;
   }
 
   private badRequestVote(shadow: Shadow, m: Extract<Message, { type: 'RequestVote' }>): { why: string; expected: string } | null {
-    const v = shadow.ref!.view();
+    const v = shadow.ref!.live;
     if (v.role !== 'candidate') return { why: `it is ${v.role}, not candidate`, expected: 'RequestVote only from a candidate' };
-    const want = { term: v.term, candidateId: shadow.id, lastLogIndex: v.lastLogIndex, lastLogTerm: v.lastLogTerm };
-    if (m.term !== want.term || m.candidateId !== want.candidateId || m.lastLogIndex !== want.lastLogIndex || m.lastLogTerm !== want.lastLogTerm) {
+    if (m.term !== v.term || m.candidateId !== shadow.id || m.lastLogIndex !== v.lastLogIndex || m.lastLogTerm !== v.lastLogTerm) {
+      const want = { term: v.term, candidateId: shadow.id, lastLogIndex: v.lastLogIndex, lastLogTerm: v.lastLogTerm };
       return { why: 'its fields are not the candidate\'s term and last log position', expected: JSON.stringify(want) };
     }
     return null;
   }
 
   private badAppendEntries(shadow: Shadow, m: Extract<Message, { type: 'AppendEntries' }>): { why: string; expected: string } | null {
-    const v = shadow.ref!.view();
+    const v = shadow.ref!.live;
     if (v.role !== 'leader') return { why: `it is ${v.role}, not leader`, expected: 'AppendEntries only from a leader' };
     if (m.term !== v.term || m.leaderId !== shadow.id) return { why: `term ${m.term} / leaderId ${m.leaderId} are not the leader's`, expected: `term ${v.term}, leaderId ${shadow.id}` };
-    const termAt = (i: number) => (i === 0 ? 0 : v.log[i - 1]?.term);
-    if (m.prevLogIndex > v.lastLogIndex || termAt(m.prevLogIndex) !== m.prevLogTerm) {
-      return { why: `its log has no entry ${m.prevLogIndex} of term ${m.prevLogTerm}`, expected: `prevLogIndex ≤ ${v.lastLogIndex} with the term of the leader's entry there` };
+    const log = v.log;
+    if (m.prevLogIndex > log.lastIndex || log.termAt(m.prevLogIndex) !== m.prevLogTerm) {
+      return { why: `its log has no entry ${m.prevLogIndex} of term ${m.prevLogTerm}`, expected: `prevLogIndex ≤ ${log.lastIndex} with the term of the leader's entry there` };
     }
-    const slice = v.log.slice(m.prevLogIndex, m.prevLogIndex + m.entries.length);
-    if (!sameEntries(slice, m.entries)) return { why: `the entries are not its log's entries ${m.prevLogIndex + 1}..${m.prevLogIndex + m.entries.length}`, expected: JSON.stringify(slice) };
+    if (!entriesFollow(log, m.prevLogIndex, m.entries)) {
+      return { why: `the entries are not its log's entries ${m.prevLogIndex + 1}..${m.prevLogIndex + m.entries.length}`, expected: JSON.stringify(log.slice(m.prevLogIndex + 1, m.entries.length)) };
+    }
     if (m.leaderCommit > v.commitIndex) return { why: `leaderCommit ${m.leaderCommit} is beyond its commitIndex ${v.commitIndex}`, expected: `leaderCommit ≤ ${v.commitIndex}` };
     return null;
   }
 
   private checkState(shadow: Shadow, seen: NodeState, want: StateSummary, line: number): void {
-    // Hot path: no closures, no allocation unless something differs.
+    // Hot path: plain field reads; the loops below (by field name) run only when something differs.
+    if (
+      (seen.role === undefined || seen.role === want.role) && (seen.term === undefined || seen.term === want.term) &&
+      (seen.votedFor === undefined || seen.votedFor === want.votedFor) && (seen.lastLogIndex === undefined || seen.lastLogIndex === want.lastLogIndex) &&
+      (seen.lastLogTerm === undefined || seen.lastLogTerm === want.lastLogTerm) &&
+      (seen.commitIndex === undefined || seen.commitIndex <= want.commitIndex) && (seen.lastApplied === undefined || seen.lastApplied <= want.lastApplied)
+    ) return;
     let diffs: string[] | null = null;
     for (const field of EXACT_FIELDS) {
       const s = seen[field];

@@ -8,8 +8,8 @@
  * A fact a trace does not log (for example a log without append events) leaves the rules that
  * need it unconstrained.
  */
-import type { Entry, Header, NodeState, Role, TraceEvent } from '../../../src/trace/schema.js';
-import { commandKey } from '../entry-hash.js';
+import type { Command, Entry, Header, NodeState, Role, TraceEvent } from '../../../src/trace/schema.js';
+import { commandKey, sameCommand, sameEntry } from '../entry-hash.js';
 import { NodeLog } from '../node-log.js';
 import type { Report, Violation } from '../violation.js';
 
@@ -39,6 +39,15 @@ interface NodeModel {
   roleLine: number;
 }
 
+interface SeenEntry {
+  term: number;
+  hash: number;
+  node: string;
+  line: number;
+  /** The same index with another term (conflicting logs, before one is repaired). */
+  other: SeenEntry | null;
+}
+
 interface Committed {
   /** Highest committed index known, the prefix hash there, and the commit that established it. */
   index: number;
@@ -56,12 +65,18 @@ export interface ClusterInvariantOptions {
 export class ClusterInvariants {
   private readonly nodes = new Map<string, NodeModel>();
   private readonly leaders = new Map<number, { node: string; line: number }>();
-  /** `${index}:${term}` → prefix hash and where it was first seen. */
-  private readonly entriesSeen = new Map<string, { hash: number; node: string; line: number }>();
+  /**
+   * Every (index, term) seen, by index: its prefix hash and where it was first seen (one per
+   * term, usually one term). Arrays indexed by log index, here and for `applied`: indexes are
+   * dense, and a Map of a hundred thousand numbers costs a cache miss per lookup.
+   */
+  private readonly entriesSeen: Array<SeenEntry | undefined> = [];
   /** Every commit point recorded, in index order (kept short: only increases). */
   private readonly commits: Committed[] = [];
-  /** Applied command per index, cluster-wide. */
-  private readonly applied = new Map<number, { key: string; node: string; line: number }>();
+  /** Applied command per index, cluster-wide, with the node and line that applied it first (parallel arrays: no object per index). */
+  private readonly applied: Array<Command | undefined> = [];
+  private readonly appliedBy: string[] = [];
+  private readonly appliedLine: number[] = [];
   private readonly enabled: ReadonlySet<string> | undefined;
 
   constructor(header: Header, private readonly report: Report, options: ClusterInvariantOptions = {}) {
@@ -246,7 +261,7 @@ export class ClusterInvariants {
     for (let i = index; i <= Math.min(n.acked, index + entries.length - 1); i++) {
       const old = n.log.entry(i);
       const now = entries[i - index]!;
-      if (!old || old.term !== now.term || commandKey(old.command) !== commandKey(now.command)) {
+      if (!old || !sameEntry(old, now)) {
         n.acked = i - 1;
         return;
       }
@@ -264,7 +279,7 @@ export class ClusterInvariants {
     if (same) return;
     if (n.logKnown) {
       let common = 0;
-      while (common < entries.length && common < n.log.lastIndex && entries[common]!.term === n.log.entry(common + 1)!.term && commandKey(entries[common]!.command) === commandKey(n.log.entry(common + 1)!.command)) common++;
+      while (common < entries.length && common < n.log.lastIndex && sameEntry(entries[common]!, n.log.entry(common + 1)!)) common++;
       if (common < n.log.lastIndex) this.checkDeletion(n, common + 1, line, 'replaced');
       n.acked = Math.min(n.acked, common);
     }
@@ -306,10 +321,11 @@ export class ClusterInvariants {
     for (let i = from; i <= to; i++) {
       const term = n.log.termAt(i)!;
       const hash = n.log.prefixHash(i)!;
-      const key = `${i}:${term}`;
-      const seen = this.entriesSeen.get(key);
+      const first = this.entriesSeen[i];
+      let seen: SeenEntry | null | undefined = first;
+      while (seen && seen.term !== term) seen = seen.other;
       if (!seen) {
-        this.entriesSeen.set(key, { hash, node: n.id, line });
+        this.entriesSeen[i] = { term, hash, node: n.id, line, other: first ?? null };
       } else if (seen.hash !== hash) {
         this.fail({
           rule: 'log-matching', line, nodes: [seen.node, n.id], terms: [term],
@@ -385,15 +401,18 @@ export class ClusterInvariants {
       });
     }
     n.lastApplied = Math.max(n.lastApplied, index);
-    const key = commandKey(command);
-    const earlier = this.applied.get(index);
+    const earlier = this.applied[index];
     if (!earlier) {
-      this.applied.set(index, { key, node: n.id, line });
-    } else if (earlier.key !== key) {
+      this.applied[index] = command;
+      this.appliedBy[index] = n.id;
+      this.appliedLine[index] = line;
+    } else if (!sameCommand(earlier, command)) {
+      const by = this.appliedBy[index]!;
+      const at = this.appliedLine[index]!;
       this.fail({
-        rule: 'state-machine-safety', line, nodes: [earlier.node, n.id], terms: [n.term],
-        message: `${n.id} applied a different command at index ${index} than ${earlier.node} did (line ${earlier.line})`,
-        expected: earlier.key, seen: key, related: [earlier.line],
+        rule: 'state-machine-safety', line, nodes: [by, n.id], terms: [n.term],
+        message: `${n.id} applied a different command at index ${index} than ${by} did (line ${at})`,
+        expected: commandKey(earlier), seen: commandKey(command), related: [at],
       });
     }
   }
@@ -424,8 +443,7 @@ export class ClusterInvariants {
     }
     n.term = Math.max(n.term, p.term);
     n.votedFor = p.votedFor;
-    const recovered = new NodeLog();
-    recovered.replace(p.log);
+    const recovered = NodeLog.like(n.log, p.log);
     let lostCommitted = false;
     if (n.logKnown) {
       // The recovered log must keep every entry the node had (the log is persistent).
@@ -443,7 +461,7 @@ export class ClusterInvariants {
     }
     // The same loss, told as the broken promise, where no committed entry names it.
     if (!lostCommitted) this.checkAcknowledged(n, recovered, line);
-    n.log.replace(p.log);
+    n.log = recovered;
     n.logKnown = true;
     this.recordEntries(n, 1, p.log.length, line);
   }

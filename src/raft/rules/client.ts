@@ -13,7 +13,12 @@ export interface ClientRequest {
 }
 
 export function commandFor(req: ClientRequest): Command {
-  return { ...req.op, client: req.client, requestId: req.requestId };
+  // The operation's fields in its own order, then the origin (as `{ ...op, client, requestId }`,
+  // which V8 runs several times slower on operations of mixed shapes).
+  const command = Object.assign({}, req.op) as Command & { client: string; requestId: number };
+  command.client = req.client;
+  command.requestId = req.requestId;
+  return command;
 }
 
 /** Effect: append to the leader's log; it goes out with the next heartbeat (seed notes, step 3). */

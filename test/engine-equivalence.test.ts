@@ -1,0 +1,249 @@
+/**
+ * The direct interpreter (src/raft/interpreter.ts) and the XState actor run the same
+ * statechart identically: the same step records, transitions, states and errors, for the
+ * reference and for every mutant of the bug catalogue, over random fuzzing schedules and over
+ * arbitrary inputs to a single node; and the checker gives the same verdicts with either
+ * engine in its conformance shadows.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { assign, raise, setup } from 'xstate';
+import { createRandom } from '../src/random.js';
+import { describeStatechart } from '../src/raft/diagram.js';
+import { assertInterpretable } from '../src/raft/interpreter.js';
+import { msg, raftNodeMachine, type Args } from '../src/raft/node-machine.js';
+import { createReferenceNode, parseEngine } from '../src/raft/node.js';
+import { DEFAULT_NODE_CONFIG, type Entry, type Message, type NodeInput, type Operation, type PersistentState } from '../src/raft/types.js';
+import { runSchedule } from '../harness/fuzz/run-schedule.js';
+import { scheduleArbitrary } from '../harness/fuzz/schedule.js';
+import { MUTANTS } from '../harness/mutants/catalogue.js';
+import type { NodeFactory } from '../harness/simulator/cluster.js';
+import { validateTraceFile } from '../harness/validate/validate-file.js';
+import { cli } from './helpers/cli.js';
+import { newTwinLog, twinFactory, type TwinLog } from './helpers/engine-twin.js';
+
+const REFERENCE = { name: 'reference', createNode: createReferenceNode as NodeFactory };
+const ALL_ROWS = describeStatechart().transitions.length;
+/** Every transition of the chart, as the twin log names them. */
+const ROWS = (() => {
+  const seen = new Map<string, number>();
+  return describeStatechart().transitions.map((t) => {
+    const group = `${t.from} ${t.event}`;
+    const position = seen.get(group) ?? 0;
+    seen.set(group, position + 1);
+    return `${group} ${position}`;
+  }).sort();
+})();
+
+function expectNoDifferences(log: TwinLog): void {
+  expect(log.differences.slice(0, 3), `${log.differences.length} differences`).toEqual([]);
+}
+
+describe('interpreter and XState actor, side by side over fuzzing schedules', () => {
+  it('the reference: 150 swarm schedules on 3 and 5 nodes', () => {
+    const log = newTwinLog();
+    const twin = twinFactory(REFERENCE.createNode, log);
+    let failures = 0;
+    fc.assert(
+      fc.property(scheduleArbitrary('swarm', [3, 5], 2000), (schedule) => {
+        if (!runSchedule(schedule, twin).ok) failures++;
+      }),
+      { numRuns: 150, seed: 42 },
+    );
+    expectNoDifferences(log);
+    expect(failures).toBe(0);
+    expect(log.calls).toBeGreaterThan(50_000);
+    // A correct cluster never takes a few transitions (a leader sent a current-term
+    // AppendEntries, say); the arbitrary inputs below take them all.
+    expect(log.taken.size).toBeGreaterThanOrEqual(ALL_ROWS - 3);
+  });
+
+  for (const m of MUTANTS) {
+    it(`mutant ${m.name}: 20 swarm schedules, same steps up to its first violation`, () => {
+      const log = newTwinLog();
+      const twin = twinFactory(m.createNode, log);
+      const verdicts: string[] = [];
+      fc.assert(
+        fc.property(scheduleArbitrary('swarm', [3, 5], 2000), (schedule) => {
+          const twinRun = runSchedule(schedule, twin);
+          verdicts.push(twinRun.ok ? 'ok' : `${twinRun.error!.rule}@${twinRun.error!.line}`);
+        }),
+        { numRuns: 20, seed: 7 },
+      );
+      expectNoDifferences(log);
+      expect(log.calls).toBeGreaterThan(200);
+      expect(verdicts.some((v) => v !== 'ok'), `${m.name} was never caught`).toBe(true);
+    });
+  }
+});
+
+// ---- Arbitrary inputs to one node: steps a cluster rarely produces (stale, conflicting, absurd).
+
+const PEERS = ['n2', 'n3', 'n4', 'n5'];
+const peer = fc.constantFrom(...PEERS);
+const term = fc.integer({ min: 0, max: 4 });
+const index = fc.integer({ min: 0, max: 6 });
+const op: fc.Arbitrary<Operation> = fc.oneof(
+  fc.integer({ min: 1, max: 3 }).map((value): Operation => ({ type: 'set', value })),
+  fc.constant<Operation>({ type: 'get' }),
+  fc.record({ expected: fc.option(fc.integer({ min: 1, max: 3 }), { nil: null }), value: fc.integer({ min: 1, max: 3 }) }).map((r): Operation => ({ type: 'cas', ...r })),
+);
+const entry: fc.Arbitrary<Entry> = fc.record({ term, value: fc.integer({ min: 1, max: 3 }), requestId: fc.integer({ min: 1, max: 3 }) })
+  .map(({ term: t, value, requestId }) => ({ term: t, command: { type: 'set', value, client: 'c', requestId } }));
+const receive = (m: fc.Arbitrary<Message>) => m.map((message): NodeInput => ({ type: 'receive', msg: message }));
+
+const input: fc.Arbitrary<NodeInput> = fc.oneof(
+  { arbitrary: fc.constantFrom<NodeInput>({ type: 'timeout', timer: 'election' }, { type: 'timeout', timer: 'heartbeat' }), weight: 2 },
+  { arbitrary: fc.record({ requestId: fc.integer({ min: 1, max: 3 }), op }).map(({ requestId, op: o }): NodeInput => ({ type: 'client_request', client: 'c', requestId, op: o })), weight: 2 },
+  // The candidate is usually the sender; sometimes the node itself (how a candidate or leader gets to grant a vote).
+  receive(fc.record({ from: peer, term: fc.integer({ min: 0, max: 8 }), lastLogIndex: index, lastLogTerm: term, self: fc.integer({ min: 0, max: 4 }) })
+    .map(({ self, ...r }): Message => ({ id: 'm', type: 'RequestVote', to: 'n1', candidateId: self === 0 ? 'n1' : r.from, ...r }))),
+  { arbitrary: receive(fc.record({ from: peer, term, voteGranted: fc.boolean() }).map((r): Message => ({ id: 'm', type: 'RequestVoteResponse', to: 'n1', ...r }))), weight: 3 },
+  { arbitrary: receive(fc.record({ from: peer, term, prevLogIndex: index, prevLogTerm: term, entries: fc.array(entry, { maxLength: 3 }), leaderCommit: fc.integer({ min: 0, max: 8 }) })
+    .map((r): Message => ({ id: 'm', type: 'AppendEntries', to: 'n1', leaderId: r.from, ...r }))), weight: 3 },
+  { arbitrary: receive(fc.record({ from: peer, term, success: fc.boolean(), matchIndex: index, conflictIndex: fc.option(index, { nil: undefined }), conflictTerm: fc.option(term, { nil: undefined }) })
+    .map(({ conflictIndex, conflictTerm, ...r }): Message => ({ id: 'm', type: 'AppendEntriesResponse', to: 'n1', ...r, ...(conflictIndex !== undefined ? { conflictIndex } : {}), ...(conflictTerm !== undefined ? { conflictTerm } : {}) }))), weight: 3 },
+);
+const persisted: fc.Arbitrary<PersistentState | undefined> = fc.option(
+  fc.record({ term, votedFor: fc.option(fc.constantFrom('n1', ...PEERS), { nil: null }), log: fc.array(entry, { maxLength: 5 }) })
+    .map((p) => ({ ...p, log: [...p.log].sort((a, b) => a.term - b.term) })),
+  { nil: undefined },
+);
+
+function driveOne(factory: NodeFactory, log: TwinLog, members: readonly string[], start: PersistentState | undefined, inputs: readonly NodeInput[]): void {
+  const node = twinFactory(factory, log)({ ...DEFAULT_NODE_CONFIG, id: 'n1', members }, { random: createRandom(3), ...(start ? { persisted: start } : {}) });
+  node.start();
+  for (const i of inputs) {
+    try {
+      node.step(i);
+    } catch {
+      return; // both engines threw the same error (compared), and a failed node is not used again
+    }
+  }
+}
+
+describe('interpreter and XState actor, side by side over arbitrary inputs to one node', () => {
+  for (const m of [REFERENCE, ...MUTANTS]) {
+    it(`${m.name}: 300 input sequences on 1, 3 and 5 members`, () => {
+      const log = newTwinLog();
+      fc.assert(
+        fc.property(fc.constantFrom(1, 3, 5), persisted, fc.array(input, { maxLength: 60, size: 'max' }), (n, start, inputs) => {
+          driveOne(m.createNode, log, ['n1', ...PEERS].slice(0, n), start, inputs);
+        }),
+        { numRuns: 300, seed: 11 },
+      );
+      expectNoDifferences(log);
+      expect(log.calls).toBeGreaterThan(3000);
+      // Every transition of the chart was compared at least once (hence every guard and action).
+      if (m === REFERENCE) expect([...log.taken].sort()).toEqual(ROWS);
+    });
+  }
+});
+
+describe('errors', () => {
+  const throwing = (what: 'guard' | 'action' | 'eventless guard') => {
+    const boom = (a: Args) => {
+      if (msg(a).term === 9) throw new Error('boom');
+      return false;
+    };
+    if (what === 'guard') return raftNodeMachine.provide({ guards: { isStaleTerm: boom } });
+    if (what === 'action') return raftNodeMachine.provide({ actions: { rejectVote: (a: Args) => void boom(a) } });
+    return raftNodeMachine.provide({ guards: { hasVoteMajority: ({ context }: Args) => { if (context.votes.size > 1) throw new Error('eventless boom'); return false; } } });
+  };
+  const run = (machine: ReturnType<typeof throwing>, inputs: NodeInput[]) => {
+    const log = newTwinLog();
+    const factory: NodeFactory = (config, options) => createReferenceNode(config, { ...options, machine });
+    driveOne(factory, log, ['n1', 'n2', 'n3'], { term: 9, votedFor: null, log: [] }, inputs);
+    return log;
+  };
+  const ae: NodeInput = { type: 'receive', msg: { id: 'a', type: 'AppendEntries', from: 'n2', to: 'n1', term: 9, leaderId: 'n2', prevLogIndex: 0, prevLogTerm: 0, entries: [], leaderCommit: 0 } };
+  const rv: NodeInput = { type: 'receive', msg: { id: 'v', type: 'RequestVote', from: 'n2', to: 'n1', term: 9, candidateId: 'n3', lastLogIndex: 0, lastLogTerm: 0 } };
+  const ownVote: NodeInput = { type: 'receive', msg: { id: 'v', type: 'RequestVote', from: 'n2', to: 'n1', term: 9, candidateId: 'n2', lastLogIndex: 0, lastLogTerm: 0 } };
+  const vote: NodeInput = { type: 'receive', msg: { id: 'r', type: 'RequestVoteResponse', from: 'n2', to: 'n1', term: 10, voteGranted: true } };
+
+  it('a guard, an action or an eventless guard that throws: the same error from both, and again on the next step', () => {
+    for (const [what, inputs] of [['guard', [ae, ae]], ['action', [ownVote, rv, rv]], ['eventless guard', [{ type: 'timeout', timer: 'election' }, vote, vote]]] as const) {
+      const log = run(throwing(what), [...inputs]);
+      expectNoDifferences(log);
+    }
+  });
+
+  it('the reference node rethrows the error in XState\'s words (a guard) or as thrown (an action)', () => {
+    for (const engine of ['actor', 'interpreter'] as const) {
+      const node = createReferenceNode({ ...DEFAULT_NODE_CONFIG, id: 'n1', members: ['n1', 'n2'] }, { random: createRandom(1), engine, machine: throwing('guard'), persisted: { term: 9, votedFor: null, log: [] } });
+      node.start();
+      expect(() => node.step(ae)).toThrow(/^Unable to evaluate guard 'isStaleTerm' in transition for event 'AppendEntries' in state node 'raft.follower':\nboom$/);
+      expect(() => node.step({ type: 'timeout', timer: 'election' })).toThrow(/boom/);
+    }
+  });
+});
+
+describe('the interpreter refuses what it does not replicate', () => {
+  const base = setup({
+    types: { context: {} as { n: number }, events: {} as { type: 'GO' } },
+    guards: { yes: () => true },
+    actions: { act: () => undefined, again: raise({ type: 'GO' }), later: raise({ type: 'GO' }, { delay: 10 }), count: assign({ n: 1 }) },
+  });
+  // Deliberately odd charts: typed loosely, they only need to build.
+  const chart = (config: object) => base.createMachine({ context: { n: 0 }, ...config } as Parameters<typeof base.createMachine>[0]);
+  const cases: Array<[string, ReturnType<typeof base.createMachine>, RegExp]> = [
+    ['nested states', chart({ initial: 'a', states: { a: { initial: 'x', states: { x: {} } } } }), /compound state/],
+    ['parallel root', chart({ type: 'parallel', states: { a: {}, b: {} } }), /parallel root/],
+    ['root transitions', chart({ initial: 'a', on: { GO: '.a' }, states: { a: {} } }), /root state/],
+    ['an inline guard', chart({ initial: 'a', states: { a: { on: { GO: { guard: () => true } } } } }), /inline or parameterized guard/],
+    ['a parameterized action', chart({ initial: 'a', states: { a: { on: { GO: { actions: { type: 'act', params: {} } } } } } }), /inline or parameterized action act/],
+    ['an unimplemented action', chart({ initial: 'a', states: { a: { on: { GO: { actions: 'missing' } } } } }), /'missing' without an implementation/],
+    ['assign', chart({ initial: 'a', states: { a: { on: { GO: { actions: 'count' } } } } }), /built-in action 'count' \(xstate.assign\)/],
+    ['a delayed raise', chart({ initial: 'a', states: { a: { on: { GO: { actions: 'later' } } } } }), /'later' \(xstate.raise, delayed\)/],
+    ['a wildcard event', chart({ initial: 'a', states: { a: { on: { '*': { actions: 'act' } } } } }), /event descriptor '\*'/],
+    ['eventless transitions of the initial state', chart({ initial: 'a', states: { a: { always: { guard: 'yes', target: 'b' } }, b: {} } }), /entering the initial state '\(machine\)\.a'/],
+    ['a raise on entering the initial state', chart({ initial: 'a', states: { a: { entry: 'again' } } }), /entering the initial state/],
+    ['invoke', chart({ initial: 'a', states: { a: { invoke: { src: 'x' } } } }), /invoke/],
+  ];
+  for (const [what, machine, message] of cases) {
+    it(what, () => expect(() => assertInterpretable(machine)).toThrow(message));
+  }
+
+  it('accepts the reference and its variants, whose chart (and diagram) is the reference\'s', () => {
+    const variant = raftNodeMachine.provide({ guards: { canGrantVote: () => false } });
+    expect(() => assertInterpretable(raftNodeMachine)).not.toThrow();
+    expect(() => assertInterpretable(variant)).not.toThrow();
+    expect(describeStatechart(variant)).toEqual(describeStatechart());
+  });
+});
+
+describe('the checker with either engine in its conformance shadows', () => {
+  const dirs = ['traces/examples/valid', ...fs.readdirSync('traces/examples/invalid').map((d) => path.join('traces/examples/invalid', d)), 'traces/regressions'];
+  const files = dirs.flatMap((d) => fs.readdirSync(d).filter((f) => f.endsWith('.jsonl')).sort().map((f) => path.join(d, f)));
+
+  it(`gives the same report and the same transitions on all ${files.length} example and regression traces`, () => {
+    expect(files.length).toBeGreaterThan(50);
+    for (const file of files) {
+      const reports = (['actor', 'interpreter'] as const).map((engine) => {
+        const transitions: string[] = [];
+        const report = validateTraceFile(file, { engine, onTransition: (node, line, t) => void transitions.push(`${line} ${node} ${t.from} ${t.event} ${t.position} ${t.to}`) });
+        return { report, transitions };
+      });
+      expect(reports[1], file).toEqual(reports[0]);
+    }
+  });
+
+  it('RAFTCHECK_ENGINE names the default engine; the CLI refuses an unknown one', async () => {
+    expect(parseEngine(undefined)).toBe('interpreter');
+    expect(parseEngine('actor')).toBe('actor');
+    expect(parseEngine('interpreter')).toBe('interpreter');
+    expect(parseEngine('xstate')).toBeNull();
+    const saved = process.env.RAFTCHECK_ENGINE;
+    process.env.RAFTCHECK_ENGINE = 'xstate';
+    try {
+      const r = await cli('validate', 'traces/examples/valid/election-and-writes-3.jsonl');
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/RAFTCHECK_ENGINE must be 'actor' or 'interpreter' .*got 'xstate'/);
+    } finally {
+      if (saved === undefined) delete process.env.RAFTCHECK_ENGINE;
+      else process.env.RAFTCHECK_ENGINE = saved;
+    }
+  });
+});
