@@ -74,6 +74,10 @@ describe('cluster invariants', () => {
     const overwritten = [...before.slice(0, 3), { kind: 'append', node: 'n2', index: 2, entries: [set(2, 9)] }, { kind: 'crash', node: 'n2' }];
     expect(run([...overwritten, restart([set(1, 5)])])).toEqual([]); // index 2 was replaced: only index 1 stays acknowledged
     expect(run([...overwritten, restart([])]).map((x) => x.rule)).toEqual(['acknowledged-durable']);
+    // An append that keeps index 1 but ends there replaces index 2 too.
+    const shortened = [...before.slice(0, 3), { kind: 'append', node: 'n2', index: 1, entries: [set(1, 5)] }, { kind: 'crash', node: 'n2' }];
+    expect(run([...shortened, restart([set(1, 5)])])).toEqual([]);
+    expect(run([...shortened, restart([])]).map((x) => x.rule)).toEqual(['acknowledged-durable']);
     // Lost committed entries are reported as committed-durable, once.
     const committed = run([...before.slice(0, 3), { kind: 'commit', node: 'n2', commitIndex: 2 }, { kind: 'crash', node: 'n2' }, restart([])]);
     expect(committed.map((x) => x.rule)).toEqual(['committed-durable']);

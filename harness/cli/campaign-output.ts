@@ -3,22 +3,28 @@
  * campaign's failure (never overwriting), the JSON summary (atomically), and the report.
  */
 import { InputError, type CliIO } from './command.js';
-import { saveRegression } from '../fuzz/regression.js';
+import type { TraceLine } from '../../src/trace/schema.js';
+import { saveRegression, type RegressionMeta } from '../fuzz/regression.js';
 import { regressionOf, type FuzzSummary } from '../fuzz/summary.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 
 const detail = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+/** Saves a regression case under `out` (never overwriting); a directory that cannot take it is an input error. */
+export function saveCase(out: string, meta: RegressionMeta, lines: TraceLine[]): { file: string; created: boolean } {
+  try {
+    return saveRegression(out, lines, meta);
+  } catch (e) {
+    throw new InputError(`cannot save the regression case in ${out}: ${detail(e)}`);
+  }
+}
 
 /** Saves the failure's regression case under `out` and, if asked, the summary; returns the case. */
 export function saveCampaignOutputs(summary: FuzzSummary, out: string, summaryFile: string | undefined): { file: string; created: boolean } | undefined {
   let saved: { file: string; created: boolean } | undefined;
   if (summary.failure) {
     const { meta, lines } = regressionOf(summary.failure);
-    try {
-      saved = saveRegression(out, lines, meta);
-    } catch (e) {
-      throw new InputError(`cannot save the regression case in ${out}: ${detail(e)}`);
-    }
+    saved = saveCase(out, meta, lines);
   }
   if (summaryFile !== undefined) {
     try {

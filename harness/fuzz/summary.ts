@@ -14,6 +14,7 @@ import type { PoolCampaignResult } from './pool-campaign.js';
 import { caseHash, isRegressionMeta, type RegressionMeta } from './regression.js';
 import { FAULT_LEVELS, type FaultLevel } from './schedule.js';
 import type { Shard } from './shard.js';
+import type { ShrunkFailure } from './run-range.js';
 
 export const SUMMARY_FORMAT = 'raftcheck-fuzz-summary';
 
@@ -79,17 +80,23 @@ export function buildSummary(campaign: CampaignParams, shard: Shard | null, resu
   };
   if (!failure) return summary;
   const error = failure.outcome.error!;
-  const meta: RegressionMeta = {
-    impl: campaign.impl, schedule: failure.schedule, rule: error.rule, line: error.line, message: error.message,
-    // The failing run's position in the whole campaign: the same whichever shard found it.
-    found: { seed: campaign.seed, faults: campaign.faults, runs: failure.index + 1 },
-  };
+  const meta = failureMeta(campaign, failure);
   return {
     ...summary,
     failure: {
       index: failure.index, rule: error.rule, message: error.message, line: error.line, shrinks: failure.shrinks, path: failure.path,
       regression: { file: `${error.rule}-${caseHash(campaign.impl, failure.schedule)}.jsonl`, meta, lines: failure.outcome.lines.slice(0, error.line) },
     },
+  };
+}
+
+/** The regression metadata of a campaign's (shrunk) failure. */
+export function failureMeta(campaign: Pick<CampaignParams, 'impl' | 'seed' | 'faults'>, failure: ShrunkFailure): RegressionMeta {
+  const error = failure.outcome.error!;
+  return {
+    impl: campaign.impl, schedule: failure.schedule, rule: error.rule, line: error.line, message: error.message,
+    // The failing run's position in the whole campaign: the same whichever shard found it.
+    found: { seed: campaign.seed, faults: campaign.faults, runs: failure.index + 1 },
   };
 }
 

@@ -256,16 +256,20 @@ export class ClusterInvariants {
     n.log.truncate(fromIndex);
   }
 
-  /** An overwrite from `index` on takes back the acknowledgement of the entries it changes. */
+  /**
+   * An append from `index` on replaces the log from there (NodeLog.append): it takes back the
+   * acknowledgement of every entry it changes, and of every entry past its last one.
+   */
   private unacknowledgeFrom(n: NodeModel, index: number, entries: readonly Entry[]): void {
-    for (let i = index; i <= Math.min(n.acked, index + entries.length - 1); i++) {
+    const last = index + entries.length - 1;
+    for (let i = index; i <= Math.min(n.acked, last); i++) {
       const old = n.log.entry(i);
-      const now = entries[i - index]!;
-      if (!old || !sameEntry(old, now)) {
+      if (!old || !sameEntry(old, entries[i - index]!)) {
         n.acked = i - 1;
         return;
       }
     }
+    n.acked = Math.min(n.acked, last);
   }
 
   private replaceLog(n: NodeModel, entries: readonly Entry[], line: number): void {

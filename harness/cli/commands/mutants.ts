@@ -1,8 +1,9 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { durationOption, EXIT, InputError, intOption, parseCommandLine, UsageError, type CliIO, type Command } from '../command.js';
-import { saveRegression } from '../../fuzz/regression.js';
+import { saveCase } from '../campaign-output.js';
+import { durationOption, EXIT, intOption, parseCommandLine, UsageError, type CliIO, type Command } from '../command.js';
 import type { ShrunkFailure } from '../../fuzz/run-range.js';
+import { failureMeta } from '../../fuzz/summary.js';
 import { MUTANTS } from '../../mutants/catalogue.js';
 import { huntMutant, type HuntResult } from '../../mutants/hunt.js';
 import { writeFileAtomic } from '../../io/atomic-write.js';
@@ -62,7 +63,7 @@ Exit codes: 0 every mutant caught; 1 some mutant survived; 2 usage error.
       let ms = Infinity;
       const result = huntMutant(m, { runs, seed, timeLimitMs: limit, onFirstFailure: () => (ms = performance.now() - started) });
       rows.push({ name: m.name, description: m.description, result, ms });
-      if (values.out !== undefined && result.failure) saveCase(io, values.out, `mutant:${m.name}`, seed, result.failure);
+      if (values.out !== undefined && result.failure) saveHuntCase(io, values.out, `mutant:${m.name}`, seed, result.failure);
       io.err(`${m.name}: ${result.detected ? `caught by ${result.rule} in run ${result.runs}, shrunk to ${result.scheduleEvents} schedule events` : `NOT caught in ${result.runs} runs`} (${ms === Infinity ? '-' : ms.toFixed(0)} ms to first failure)\n`);
     }
     const header = '| mutant | what it breaks | caught | runs | time to first failure | rule that caught it | shrunk: schedule events / trace events | replay |\n| --- | --- | --- | --- | --- | --- | --- | --- |';
@@ -84,14 +85,7 @@ Exit codes: 0 every mutant caught; 1 some mutant survived; 2 usage error.
 };
 
 /** Saves a hunt's shrunk failure as a regression case (the same file a fuzz campaign would write). */
-function saveCase(io: CliIO, dir: string, impl: string, seed: number, failure: ShrunkFailure): void {
-  const error = failure.outcome.error!;
-  try {
-    const saved = saveRegression(dir, failure.outcome.lines, {
-      impl, schedule: failure.schedule, rule: error.rule, line: error.line, message: error.message, found: { seed, faults: 'swarm', runs: failure.index + 1 },
-    });
-    io.err(`  regression case: ${saved.file}${saved.created ? '' : ' (already saved)'}\n`);
-  } catch (e) {
-    throw new InputError(`cannot save the regression case in ${dir}: ${e instanceof Error ? e.message : String(e)}`);
-  }
+function saveHuntCase(io: CliIO, dir: string, impl: string, seed: number, failure: ShrunkFailure): void {
+  const saved = saveCase(dir, failureMeta({ impl, seed, faults: 'swarm' }, failure), failure.outcome.lines);
+  io.err(`  regression case: ${saved.file}${saved.created ? '' : ' (already saved)'}\n`);
 }
