@@ -228,4 +228,48 @@ describe('client history from a trace', async () => {
     expect(c.orphanResponses).toEqual([9]);
     expect(checkLinearizable(h).verdict).toBe('linearizable');
   });
+
+  it('keeps the value a failed cas saw', () => {
+    const c = new HistoryCollector();
+    c.event(ev({ kind: 'client_request', client: 'a', requestId: 1, op: { type: 'cas', expected: 1, value: 2 } }), 2);
+    c.event(ev({ kind: 'client_response', client: 'a', requestId: 1, result: { status: 'cas_failed', value: 7 } }), 3);
+    c.event(ev({ kind: 'client_request', client: 'a', requestId: 2, op: { type: 'cas', expected: 1, value: 2 } }), 4);
+    c.event(ev({ kind: 'client_response', client: 'a', requestId: 2, result: { status: 'cas_failed' } }), 5);
+    expect(c.history().map((x) => x.outcome)).toEqual([{ status: 'cas_failed', value: 7 }, { status: 'cas_failed' }]);
+    // The register never held 7.
+    expect(checkLinearizable(c.history()).verdict).toBe('not-linearizable');
+  });
+
+  it('keeps a request sent again under the same id from its first send (a retry)', () => {
+    const c = new HistoryCollector();
+    c.event(ev({ kind: 'client_request', client: 'a', requestId: 1, op: { type: 'set', value: 5 } }), 2);
+    // The first send took effect: b reads 5 before a sends its request again.
+    c.event(ev({ kind: 'client_request', client: 'b', requestId: 1, op: { type: 'get' } }), 3);
+    c.event(ev({ kind: 'client_response', client: 'b', requestId: 1, result: { status: 'ok', value: 5 } }), 4);
+    c.event(ev({ kind: 'client_request', client: 'a', requestId: 1, op: { type: 'set', value: 5 } }), 5);
+    c.event(ev({ kind: 'client_response', client: 'a', requestId: 1, result: { status: 'ok' } }), 6);
+    const h = c.history();
+    expect(h.map((x) => [x.client, x.outcome.status, x.call, x.ret])).toEqual([
+      ['a', 'ok', 2, 6],
+      ['b', 'ok', 3, 4],
+      ['a', 'unknown', 5, Infinity],
+    ]);
+    expect(c.size).toBe(3);
+    expect(checkLinearizable(h).verdict).toBe('linearizable');
+  });
+
+  it('lets a not_leader answer to one of several sends under the same id remove none of them', () => {
+    const c = new HistoryCollector();
+    c.event(ev({ kind: 'client_request', client: 'a', requestId: 1, op: { type: 'set', value: 5 } }), 2);
+    c.event(ev({ kind: 'client_request', client: 'a', requestId: 1, op: { type: 'set', value: 5 } }), 3);
+    c.event(ev({ kind: 'client_response', client: 'a', requestId: 1, result: { status: 'not_leader', leaderHint: null } }), 4);
+    c.event(ev({ kind: 'client_request', client: 'b', requestId: 1, op: { type: 'get' } }), 5);
+    c.event(ev({ kind: 'client_response', client: 'b', requestId: 1, result: { status: 'ok', value: 5 } }), 6);
+    expect(c.history().map((x) => [x.client, x.outcome.status, x.call])).toEqual([
+      ['a', 'unknown', 2],
+      ['a', 'unknown', 3],
+      ['b', 'ok', 5],
+    ]);
+    expect(checkLinearizable(c.history()).verdict).toBe('linearizable');
+  });
 });
