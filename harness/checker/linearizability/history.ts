@@ -49,7 +49,9 @@ export function describeOp(h: HistoryOp): string {
     h.outcome.status === 'unknown'
       ? 'outcome unknown'
       : h.outcome.status === 'cas_failed'
-        ? `failed: compare did not match${h.outcome.value !== undefined ? ` (saw ${JSON.stringify(h.outcome.value)})` : ''}`
+        ? op.type === 'cas'
+          ? `failed: compare did not match${h.outcome.value !== undefined ? ` (saw ${JSON.stringify(h.outcome.value)})` : ''}`
+          : 'answered cas_failed'
         : op.type === 'get'
           ? `read ${JSON.stringify(h.outcome.value ?? null)}`
           : 'ok';
