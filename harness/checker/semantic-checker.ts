@@ -17,7 +17,7 @@ import type { Violation } from './violation.js';
 export const LINEARIZABILITY_RULE = {
   id: 'linearizability',
   title: 'Client linearizability',
-  statement: 'The client history (requests and their answers, unanswered ones with unknown outcome) is linearizable against the single-value register (get/set/cas).',
+  statement: 'The client history (requests and their answers, unanswered ones with unknown outcome: taking effect once at any point after the request, or never) is linearizable against the single-value register (get/set/cas).',
   paper: '§8 (client interaction); Herlihy & Wing 1990',
 } as const;
 
