@@ -29,6 +29,23 @@ describe('semantic checker', () => {
     expect(r.violations[0]!.expected).toMatch(/register holding 5/);
   });
 
+  it('never passes a client history it could not decide within its budget as valid', () => {
+    const c = new SemanticChecker(header, { enabled: new Set(['linearizability']), linearizabilityMaxSteps: 2 });
+    feed(c, [
+      { kind: 'client_request', client: 'a', requestId: 1, op: { type: 'set', value: 5 } },
+      { kind: 'client_request', client: 'b', requestId: 1, op: { type: 'set', value: 6 } },
+      { kind: 'client_response', client: 'a', requestId: 1, result: { status: 'ok' } },
+      { kind: 'client_response', client: 'b', requestId: 1, result: { status: 'ok' } },
+      { kind: 'client_request', client: 'b', requestId: 2, op: { type: 'get' } },
+      { kind: 'client_response', client: 'b', requestId: 2, result: { status: 'ok', value: 5 } },
+    ]);
+    const r = c.finish();
+    expect(r.linearizability.verdict).toBe('unknown');
+    expect(r.violations).toHaveLength(1);
+    expect(r.violations[0]).toMatchObject({ rule: 'linearizability', line: 2 });
+    expect(r.violations[0]!.message).toBe('linearizability of the client history of 3 operations could not be decided: search budget of 2 steps exhausted');
+  });
+
   it('attaches an excerpt with the related earlier event and the violating one', () => {
     const c = new SemanticChecker(header, { enabled: new Set(['election-safety']) });
     feed(c, [

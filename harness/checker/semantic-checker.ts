@@ -17,7 +17,7 @@ import type { Violation } from './violation.js';
 export const LINEARIZABILITY_RULE = {
   id: 'linearizability',
   title: 'Client linearizability',
-  statement: 'The client history (requests and their answers, unanswered ones with unknown outcome) is linearizable against the single-value register (get/set/cas).',
+  statement: 'The client history (requests and their answers, unanswered ones with unknown outcome: taking effect once at any point after the request, or never) is linearizable against the single-value register (get/set/cas).',
   paper: '§8 (client interaction); Herlihy & Wing 1990',
 } as const;
 
@@ -124,7 +124,17 @@ export class SemanticChecker {
       const history = this.history.history();
       const r = checkLinearizable(history, this.options.linearizabilityMaxSteps ? { maxSteps: this.options.linearizabilityMaxSteps } : {});
       linearizability = { operations: history.length, verdict: r.verdict, steps: r.steps };
-      if (r.verdict === 'not-linearizable') {
+      if (r.verdict === 'unknown') {
+        // Undecided is not decided linearizable: never passed as valid.
+        const first = history[0]!;
+        this.record({
+          rule: LINEARIZABILITY_RULE.id,
+          line: first.callLine ?? 1,
+          nodes: [],
+          terms: [],
+          message: `linearizability of the client history of ${history.length} operations could not be decided: ${r.reason}`,
+        });
+      } else if (r.verdict === 'not-linearizable') {
         const stuck = r.stuck.map((i) => history[i]!);
         const first = stuck.reduce((a, b) => ((a.retLine ?? Infinity) <= (b.retLine ?? Infinity) ? a : b), stuck[0] ?? history[0]!);
         const prefix = r.longestPrefix.slice(-5).map((i) => describeOp(history[i]!));

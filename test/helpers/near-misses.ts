@@ -299,6 +299,31 @@ function lazyCommit(lines: readonly TraceLine[], node: string): string {
 }
 
 /**
+ * As in timedOutWriteTakesEffect, c1's write of 1 reaches n1, which crashes unanswered, and n2,
+ * elected in term 2, commits it with its own entries: c2 reads 1. Only then does c1, still
+ * without an answer, send its request again, to n2, under the same requestId (a retry, §8);
+ * n2 appends and applies it a second time and answers. The write took effect before the
+ * retry was sent: the request counts from its first send.
+ */
+function clientResendsRequest(): TraceLine[] {
+  const s = scriptedCluster(N3, 'client-resends-request');
+  s.elect('n1');
+  const id = s.request('n1', 'c1', { type: 'set', value: 1 });
+  s.network.plan('n2', 'n1', { kind: 'lose' });
+  s.network.plan('n3', 'n1', { kind: 'lose' });
+  s.heartbeat('n1');
+  s.crash('n1');
+  s.note('n1 crashed without answering c1; n2 is elected in term 2');
+  s.elect('n2');
+  s.request('n2', 'c2', { type: 'get' });
+  s.heartbeat('n2');
+  s.note('c1, still without an answer, sends its request again under the same id');
+  s.resend('n2', 'c1', id, { type: 'set', value: 1 });
+  s.heartbeat('n2');
+  return s.lines();
+}
+
+/**
  * A run logged the way a small test harness might log it, on Windows: one global counter for
  * every event's seq (so each node's numbers have gaps), CRLF line ends and no newline after
  * the last line. In the run, a client asks n3 before any leader is known (answered not_leader,
@@ -329,6 +354,7 @@ export const NEAR_MISSES: Record<string, () => string> = {
   'near-miss-election-timeouts-omitted.jsonl': () => rewrite(termJump(), 'does not log election timeouts', (l) => !(l.kind === 'timeout' && l.timer === 'election')),
   'near-miss-lazy-commit.jsonl': () => lazyCommit(followerCatchesUp(), 'n3'),
   'near-miss-timed-out-write-takes-effect.jsonl': () => jsonl(timedOutWriteTakesEffect()),
+  'near-miss-client-resends-request.jsonl': () => jsonl(clientResendsRequest()),
   'near-miss-stale-request-unanswered.jsonl': staleRequestUnanswered,
   'near-miss-sparse-elections.jsonl': () => rewrite(staleLeaderStepsDown(), 'logs only role, term and vote changes', kinds('role', 'term', 'vote'), withoutState),
   'near-miss-sparse-applies.jsonl': () => rewrite(staleLeaderStepsDown(), 'logs only what each node applies', kinds('apply'), withoutState),
