@@ -106,6 +106,7 @@ export async function unpackedNpmChromium(): Promise<string> {
   const dir = path.join(tmp, `raftcheck-chromium-${version}-${LAYOUT}-uid${os.userInfo().uid}`);
   if (REQUIRED.every((f) => fs.existsSync(path.join(dir, f)))) return dir;
   fs.rmSync(dir, { recursive: true, force: true });
+  removeAbandonedUnpacks(tmp, path.basename(dir));
   const staging = fs.mkdtempSync(`${dir}.unpacking-`);
   try {
     // The package unpacks into os.tmpdir(): run it in a child whose TMPDIR is the staging
@@ -129,6 +130,19 @@ export async function unpackedNpmChromium(): Promise<string> {
     fs.rmSync(staging, { recursive: true, force: true });
   }
   return dir;
+}
+
+/** Staging directories of unpacks killed midway (200 MB each), left for over ten minutes: an unpack takes seconds. */
+function removeAbandonedUnpacks(tmp: string, name: string): void {
+  for (const entry of fs.readdirSync(tmp)) {
+    if (!entry.startsWith(`${name}.unpacking-`)) continue;
+    const staging = path.join(tmp, entry);
+    try {
+      if (Date.now() - fs.statSync(staging).mtimeMs > 10 * 60_000) fs.rmSync(staging, { recursive: true, force: true });
+    } catch {
+      // Removed by another run meanwhile.
+    }
+  }
 }
 
 /**
