@@ -7,8 +7,11 @@
  *
  * - state changes (`term`, `role`, `vote`, `append`, `truncate`) must be the reference's, in
  *   the reference's order per kind, with equal fields;
- * - `commit`, `apply` and `client_response` may come later than the reference's (lazy commit
- *   and apply are allowed), but in the same order and never ahead of it;
+ * - `commit`, `apply` and `client_response` may come at other points than the reference's:
+ *   later, or earlier within their step (Figure 2 says only that committed entries are
+ *   applied), in the same order, never ahead of the reference after the same inputs and never
+ *   beyond the node's log; the state logged with a commit or apply is the node's own at that
+ *   point (`Shadow.now`), not the reference's where it committed;
  * - responses (`RequestVoteResponse`, `AppendEntriesResponse`) must be the reference's
  *   answer (granted or not, success or not, matchIndex); a reply to a stale-term request may
  *   be left out;
@@ -393,9 +396,10 @@ export class Conformance {
   private outputChange(shadow: Shadow, e: TraceEvent, line: number): void {
     // Comparisons are field by field; the observed key is built for a message only (no
     // closure for it either: tsx names every closure it creates, at a cost per event).
-    // Commits and applies may come late, at any point of a later step (lazy commit and apply):
-    // never beyond what the reference has reached, never beyond the node's log as its logged
-    // changes leave it, and with a logged state that is the node's own at that point.
+    // Commits and applies may come late (at any point of a later step) or early in their own
+    // step: never beyond what the reference has reached after the same inputs, never beyond
+    // the node's log as its logged changes leave it, and with a logged state that is the
+    // node's own at that point (spec/CONFORMANCE.md, late and early commit and apply).
     if (e.kind === 'commit') {
       if (e.commitIndex > shadow.refCommit) {
         this.fail('conformance.unexpected', shadow, line, `${shadow.id} advanced commitIndex to ${e.commitIndex}, beyond what the reference can justify (${shadow.refCommit})`,
