@@ -105,11 +105,15 @@ class AdaptedNode implements RaftNode {
     const a = after.obs;
     const b = before.obs;
     const termUp = a.term !== b.term;
-    const roleChange = a.role !== b.role;
     // An election moves to candidate before the new term; a higher term comes before stepping down.
-    if (roleChange && termUp && a.role === 'candidate') push({ kind: 'role', role: a.role }, { role: a.role });
+    // A node that is leader of a term it did not hold before won an election within this call (a
+    // one-node cluster is its own majority): it passed through candidate, voted for itself, and
+    // only then became leader, which the two observations alone do not show.
+    const wonElection = termUp && a.role === 'leader';
+    if (termUp && (a.role === 'candidate' || wonElection) && state.role !== 'candidate') push({ kind: 'role', role: 'candidate' }, { role: 'candidate' });
     if (termUp) push({ kind: 'term', term: a.term }, { term: a.term, votedFor: null });
-    if (roleChange && state.role !== a.role) push({ kind: 'role', role: a.role }, { role: a.role });
+    if (wonElection && a.votedFor !== null) push({ kind: 'vote', votedFor: a.votedFor }, { votedFor: a.votedFor });
+    if (state.role !== a.role) push({ kind: 'role', role: a.role }, { role: a.role });
     if (a.votedFor !== null && a.votedFor !== state.votedFor) push({ kind: 'vote', votedFor: a.votedFor }, { votedFor: a.votedFor });
 
     let common = 0;
