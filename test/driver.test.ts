@@ -124,7 +124,9 @@ describe('a misbehaving external node gives a clear verdict and leaves no proces
 
   it('a hang is not shrunk (each attempt would wait out the reply timeout)', () => {
     const dir = tmp();
-    const r = runCampaign({ impl: 'hang', createNode: impl('hang', 5, dir, { replyTimeoutMs: 300 }), runs: 10, seed: 1, nodes: [3], faults: 'mild', durationMs: 1000 });
+    // The reply timeout must outlast a python start-up on a loaded machine (a slow init would
+    // time out first and start fewer processes), yet each timed-out request waits it out.
+    const r = runCampaign({ impl: 'hang', createNode: impl('hang', 5, dir, { replyTimeoutMs: 2000 }), runs: 10, seed: 1, nodes: [3], faults: 'mild', durationMs: 1000 });
     expect(r.failure?.outcome.error?.rule).toBe('driver.timeout');
     expect(r.failure!.shrinks).toBe(0);
     // One run found it and one replay recorded its trace, three node processes each: no shrinking attempts.
