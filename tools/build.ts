@@ -11,6 +11,7 @@
  * (dist/trace-line-validator.cjs). tsc then writes the type declarations under dist/types/.
  */
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -21,6 +22,9 @@ import { PRECOMPILED_VALIDATOR, readTraceSchema, traceAjv } from '../harness/tra
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = path.join(ROOT, 'dist');
+const TYPES = path.join(DIST, 'types');
+/** The hash of what the declarations were written from, beside them. */
+const TYPES_STAMP = path.join(TYPES, '.inputs-sha256');
 
 /** Output name (dist/NAME.js) -> source. The names are what package.json's bin and exports point at. */
 const ENTRIES: Record<string, string> = {
@@ -34,8 +38,34 @@ const ENTRIES: Record<string, string> = {
   reaper: 'harness/adapters/process/reaper.js',
 };
 
+/** Everything the declarations depend on: the sources, the compiler options, the locked dependency versions. */
+function declarationInputs(): string {
+  const hash = createHash('sha256');
+  const sources = ['src', 'harness'].flatMap((dir) => fs.readdirSync(path.join(ROOT, dir), { recursive: true, encoding: 'utf8' }).map((f) => path.join(dir, f)));
+  for (const file of ['tsconfig.json', 'tsconfig.build.json', 'package-lock.json', ...sources.sort()]) {
+    if (!fs.statSync(path.join(ROOT, file)).isFile()) continue;
+    hash.update(`${file}\0`).update(fs.readFileSync(path.join(ROOT, file))).update('\0');
+  }
+  return hash.digest('hex');
+}
+
+/**
+ * tsc writes the declarations (about 10 s of CPU: it must infer every exported type), unless
+ * those in dist/types were written from the same inputs: `npm pack` after `npm ci` reuses them.
+ */
+function writeDeclarations(): void {
+  const inputs = declarationInputs();
+  if (fs.existsSync(TYPES_STAMP) && fs.readFileSync(TYPES_STAMP, 'utf8') === inputs) return;
+  fs.rmSync(TYPES, { recursive: true, force: true });
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  const types = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
+  if (types.status !== 0) throw new Error('tsc could not write the type declarations');
+  fs.writeFileSync(TYPES_STAMP, inputs);
+}
+
 async function main(): Promise<void> {
-  fs.rmSync(DIST, { recursive: true, force: true });
+  // Everything but the declarations, which writeDeclarations renews if their inputs changed.
+  for (const entry of fs.existsSync(DIST) ? fs.readdirSync(DIST) : []) if (entry !== 'types') fs.rmSync(path.join(DIST, entry), { recursive: true, force: true });
   await build({
     absWorkingDir: ROOT,
     entryPoints: Object.entries(ENTRIES).map(([out, src]) => ({ in: src, out })),
@@ -56,10 +86,7 @@ async function main(): Promise<void> {
   // The trace schema's validator, compiled now rather than at every start (harness/trace/validator.ts).
   const ajv = traceAjv({ code: { source: true } });
   fs.writeFileSync(path.join(DIST, PRECOMPILED_VALIDATOR), standaloneCode.default(ajv, ajv.compile(readTraceSchema())));
-
-  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-  const types = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
-  if (types.status !== 0) throw new Error('tsc could not write the type declarations');
+  writeDeclarations();
 }
 
 await main();
