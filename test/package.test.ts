@@ -37,7 +37,7 @@ function ok(r: SpawnSyncReturns<string>, what: string): string {
 const npx = (...args: string[]) => run('npx', ['--no', '--', 'raftcheck', ...args], project);
 
 /** The adapter a library's maintainer writes (a node that never does anything: every run fails). */
-const IDLE_ADAPTER = `import { defineAdapter, type NodeUnderTest, type Observation } from 'raftcheck/adapter';
+const IDLE_ADAPTER = `import { applyCommand, defineAdapter, type NodeUnderTest, type Observation } from 'raftcheck/adapter';
 
 export default defineAdapter({
   name: 'idle',
@@ -49,8 +49,8 @@ export default defineAdapter({
       deliver: () => ({}),
       timeout: () => ({ messages: [] }),
       tick: () => ({}),
-      client: () => ({}),
-      observe: () => observation,
+      client: ({ op }) => (op.type === 'get' ? {} : { replies: [] }),
+      observe: () => ({ ...observation, value: applyCommand(null, { type: 'noop' }).value }),
       crash: () => ({ term: 0, votedFor: null, log: [] }),
     };
   },
@@ -121,6 +121,13 @@ describe('the npm package', () => {
     const saved = fs.readdirSync(path.join(project, 'regressions')).sort();
     expect(saved).toEqual([expect.stringMatching(/^unconstrained-\w+\.html$/), expect.stringMatching(/^unconstrained-\w+\.jsonl$/)]);
     expect(fs.readFileSync(path.join(project, 'regressions', saved[0]!), 'utf8')).toMatch(/<style>[^<]{100,}/);
+    // The same adapter in a CommonJS package: tsx cannot load it as ESM, and the error says why.
+    fs.mkdirSync(path.join(project, 'cjs'));
+    fs.writeFileSync(path.join(project, 'cjs/package.json'), JSON.stringify({ type: 'commonjs' }));
+    fs.writeFileSync(path.join(project, 'cjs/idle-adapter.ts'), IDLE_ADAPTER);
+    const cjs = npx('fuzz', '--impl', './cjs/idle-adapter.ts', '--runs', '1');
+    expect(cjs.status).toBe(2);
+    expect(cjs.stderr).toMatch(/^raftcheck fuzz: --impl: cannot load the adapter module \S+idle-adapter\.ts: .*\(its package\.json has no "type": "module", so it loads as CommonJS: add that, or name the file \.mts\)\n/);
   });
 
   it('serves the programmatic API to a script', () => {

@@ -15,3 +15,5 @@ export type {
 } from '../../src/raft/types.js';
 export type { Random } from '../../src/random.js';
 export type { ImplementationProfile } from '../simulator/cluster.js';
+/** The register's semantics (set, get, compare-and-set), for an adapter that applies committed entries itself. */
+export { applyCommand, INITIAL_VALUE, type ApplyResult } from '../../src/raft/register.js';

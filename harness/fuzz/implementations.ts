@@ -71,7 +71,10 @@ export async function loadImplementation(name: string, options: ImplementationOp
   try {
     module = (await importModule(pathToFileURL(file).href)) as { default?: unknown };
   } catch (error) {
-    return { error: `cannot load the adapter module ${file}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}` };
+    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    // tsx compiles a .ts file as CommonJS unless its package.json says "type": "module".
+    const hint = /\.ts$/.test(file) && /require\(\) ES Module/.test(reason ?? '') ? ' (its package.json has no "type": "module", so it loads as CommonJS: add that, or name the file .mts)' : '';
+    return { error: `cannot load the adapter module ${file}: ${reason}${hint}` };
   }
   if (!isAdapterDefinition(module.default)) return { error: `${file}: its default export is not an adapter definition ({ name, create }; see docs/ADAPTERS.md)` };
   return adapterFactory(module.default);
