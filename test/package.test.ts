@@ -1,7 +1,8 @@
 /**
  * raftcheck as a Raft library's maintainer gets it: `npm pack` (whose `prepare` builds dist/),
  * the tarball installed into an empty project, and used there as documented: `npx raftcheck`
- * (validate, view, fuzz on worker threads against a TypeScript adapter module), the
+ * (validate, view, fuzz on worker threads against a TypeScript adapter module and against an
+ * external process: every worker module of dist/ in use), the
  * programmatic API from a script, and `tsc --noEmit` of an adapter importing 'raftcheck/adapter'.
  *
  * Cost: the slowest test file, about 20 s of CPU. `npm install` takes the dependencies from
@@ -107,6 +108,10 @@ describe('the npm package', () => {
     const invalid = npx('validate', broken);
     expect(invalid.status).toBe(1);
     expect(invalid.stdout).toMatch(/broken\.jsonl:\d+: \/[\w/]*term: must be >= 0 \[schema\.shape\]/);
+    // Worker threads validating files, each with the validator compiled by the build.
+    const two = npx('validate', '--workers', '2', VALID, broken);
+    expect(two.status).toBe(1);
+    expect(two.stdout).toMatch(/election-3\.jsonl: valid[\s\S]*broken\.jsonl:\d+: /);
     const html = path.join(project, 'view.html');
     ok(npx('view', VALID, '--out', html), 'raftcheck view');
     expect(fs.readFileSync(html, 'utf8')).toMatch(/<style>[^<]{100,}/);
@@ -128,6 +133,12 @@ describe('the npm package', () => {
     const cjs = npx('fuzz', '--impl', './cjs/idle-adapter.ts', '--runs', '1');
     expect(cjs.status).toBe(2);
     expect(cjs.stderr).toMatch(/^raftcheck fuzz: --impl: cannot load the adapter module \S+idle-adapter\.ts: .*\(its package\.json has no "type": "module", so it loads as CommonJS: add that, or name the file \.mts\)\n/);
+  });
+
+  it('drives an external process through the built I/O worker thread', () => {
+    const r = npx('fuzz', '--impl', `cmd:${process.execPath} -e 0`, '--runs', '1', '--nodes', '3', '--out', 'cmd-cases');
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stdout).toMatch(/FAILED \[driver\.crash\][\s\S]*request 1 \(init\): the process exited with code 0/);
   });
 
   it('serves the programmatic API to a script', () => {
