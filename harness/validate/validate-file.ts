@@ -139,3 +139,13 @@ export function validateTraceFile(file: string, options: ValidateOptions = {}): 
   });
   return validation.finish(file, io);
 }
+
+/** The same verdict for a trace held in memory (the programmatic API); `name` stands for the file in the report. */
+export function validateTraceText(name: string, text: string | Buffer, options: ValidateOptions = {}): FileReport {
+  const validation = new TraceValidation(options);
+  const io = readTraceFile(typeof text === 'string' ? Buffer.from(text, 'utf8') : text, validation, {
+    ...(options.maxLineBytes ? { maxLineBytes: options.maxLineBytes } : {}),
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+  });
+  return validation.finish(name, io);
+}
