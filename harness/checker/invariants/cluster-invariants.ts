@@ -12,6 +12,7 @@ import type { Command, Entry, Header, NodeState, Role, TraceEvent } from '../../
 import { commandKey, sameCommand, sameEntry } from '../entry-hash.js';
 import { NodeLog } from '../node-log.js';
 import type { Report, Violation } from '../violation.js';
+import { APPLIED_VALUE_RULE, RegisterValues } from './register-values.js';
 
 interface NodeModel {
   id: string;
@@ -78,9 +79,12 @@ export class ClusterInvariants {
   private readonly appliedBy: string[] = [];
   private readonly appliedLine: number[] = [];
   private readonly enabled: ReadonlySet<string> | undefined;
+  /** The register's values (rule applied-value), when that rule is on. */
+  private readonly register: RegisterValues | null;
 
   constructor(header: Header, private readonly report: Report, options: ClusterInvariantOptions = {}) {
     this.enabled = options.enabled;
+    this.register = this.on(APPLIED_VALUE_RULE) ? new RegisterValues(header.nodes, (v) => this.fail(v)) : null;
     for (const id of header.nodes) {
       this.nodes.set(id, {
         id, alive: true, role: 'follower', term: 0, votedFor: null, commitIndex: 0, commitKnown: false, lastApplied: 0,
@@ -125,7 +129,13 @@ export class ClusterInvariants {
         this.setCommit(n, e.commitIndex, line);
         break;
       case 'apply':
-        this.apply(n, e.index, e.command, line);
+        // A node that applied another command than the cluster's follows another log: its
+        // register is state-machine-safety's concern from then on, not applied-value's.
+        if (this.apply(n, e.index, e.command, line)) this.register?.apply(n.id, e.index, e.command, e.value, e.result, line);
+        else this.register?.diverge(n.id);
+        break;
+      case 'client_response':
+        this.register?.answer(n.id, e.client, e.requestId, e.result, line);
         break;
       case 'send':
         // Acknowledging entries promises they are on stable storage (Figure 2).
@@ -139,11 +149,15 @@ export class ClusterInvariants {
         break;
       case 'restart':
         this.restart(n, e, line);
+        this.register?.restart(n.id);
         break;
       default:
         break;
     }
-    if (e.state) this.absorbState(n, e.state, line);
+    if (e.state) {
+      this.absorbState(n, e.state, line);
+      this.register?.state(n.id, e.state, line);
+    }
   }
 
   /** Takes the logged post-state as the truth about fields no event of this kind reports. */
@@ -391,7 +405,8 @@ export class ClusterInvariants {
     this.commits.push({ index: commitIndex, hash, term: n.term, node: n.id, line });
   }
 
-  private apply(n: NodeModel, index: number, command: Entry['command'], line: number): void {
+  /** Returns false when the node applied another command at `index` than the first node that applied it. */
+  private apply(n: NodeModel, index: number, command: Entry['command'], line: number): boolean {
     // A trace that never logs a node's commitIndex (no commit events, no state field) leaves
     // "applied only up to commitIndex" unconstrained for it: its commitIndex is unknown, not 0.
     const beyondCommit = n.commitKnown && index > n.commitIndex;
@@ -410,7 +425,9 @@ export class ClusterInvariants {
       this.applied[index] = command;
       this.appliedBy[index] = n.id;
       this.appliedLine[index] = line;
-    } else if (!sameCommand(earlier, command)) {
+      return true;
+    }
+    if (!sameCommand(earlier, command)) {
       const by = this.appliedBy[index]!;
       const at = this.appliedLine[index]!;
       this.fail({
@@ -418,7 +435,9 @@ export class ClusterInvariants {
         message: `${n.id} applied a different command at index ${index} than ${by} did (line ${at})`,
         expected: commandKey(earlier), seen: commandKey(command), related: [at],
       });
+      return false;
     }
+    return true;
   }
 
   private restart(n: NodeModel, e: Extract<TraceEvent, { kind: 'restart' }>, line: number): void {
