@@ -138,6 +138,30 @@ describe('cluster invariants', () => {
     expect(run([{ kind: 'append', node: 'n2', index: 1, entries: [set(1, 1)] }, { kind: 'truncate', node: 'n2', fromIndex: 1 }])).toEqual([]);
   });
 
+  it('committed-durable says which committed entry went, and what replaced it', () => {
+    // Five committed entries on n2; a restart recovers five, one of them changed.
+    const five = [1, 2, 3, 4, 5].map((v) => set(1, v));
+    const committed = [
+      ...lead('n1', 1),
+      { kind: 'append', node: 'n1', index: 1, entries: five }, { kind: 'append', node: 'n2', index: 1, entries: five },
+      { kind: 'commit', node: 'n1', commitIndex: 5 }, { kind: 'crash', node: 'n2' },
+    ];
+    const restart = (log: Entry[]) => ({ kind: 'restart', node: 'n2', persisted: { term: 1, votedFor: null, log } });
+    // (n2's entry 5, of term 1 like n1's, now follows another prefix: log-matching breaks too.)
+    const changed = run([...committed, restart([...five.slice(0, 3), set(2, 9), five[4]!])], ['committed-durable']);
+    expect(changed.map((x) => [x.rule, x.message, x.expected, x.seen])).toEqual([[
+      'committed-durable', 'n2 restarted with its committed entry 4 changed: term 1: set 4 became term 2: set 9 (committed up to index 5 by n1, line 8)',
+      'entry 4: term 1: set 4', 'entry 4: term 2: set 9',
+    ]]);
+    expect(run([...committed, restart(five.slice(0, 2))])[0]!.message).toBe('n2 restarted with a log of 2 entries: it had 5, and lost the committed entries 3..5 (committed up to index 5 by n1, line 8)');
+    // Deleting and overwriting say which entry too.
+    expect(run([...committed.slice(0, -1), { kind: 'truncate', node: 'n2', fromIndex: 5 }])[0]!.message).toBe('n2 deleted the committed entry at index 5: term 1: set 5 deleted (committed up to index 5 by n1, line 8)');
+    expect(run([...committed.slice(0, -1), { kind: 'append', node: 'n2', index: 2, entries: [set(1, 2), set(3, 7)] }])[0]!.message)
+      .toBe('n2 overwrote the committed entry at index 3: term 1: set 3 became term 3: set 7 (committed up to index 5 by n1, line 8)');
+    // Writing an entry again as it was deletes nothing: no alarm (a leader may log it too).
+    expect(run([...committed.slice(0, -1), { kind: 'append', node: 'n2', index: 2, entries: five.slice(1) }, { kind: 'append', node: 'n1', index: 5, entries: [five[4]!] }])).toEqual([]);
+  });
+
   it('leader-completeness: a leader missing an entry committed in an earlier term', () => {
     const v = run([
       ...lead('n1', 1),

@@ -9,10 +9,27 @@
  * need it unconstrained.
  */
 import type { Command, Entry, Header, NodeState, Role, TraceEvent } from '../../../src/trace/schema.js';
+import { describeEntry } from '../describe-entry.js';
 import { commandKey, sameCommand, sameEntry } from '../entry-hash.js';
 import { NodeLog } from '../node-log.js';
 import type { Report, Violation } from '../violation.js';
 import { APPLIED_VALUE_RULE, RegisterValues } from './register-values.js';
+
+/**
+ * The first index an append at `index` changes in `log`: an entry it replaces with another, or
+ * the first past its last entry (NodeLog.append replaces the log from `index` on). Null when it
+ * changes nothing: rewriting an entry as it was deletes nothing.
+ */
+function firstChange(log: NodeLog, index: number, entries: readonly Entry[]): number | null {
+  const last = index + entries.length - 1;
+  for (let i = index; i <= Math.min(last, log.lastIndex); i++) if (!sameEntry(log.entry(i)!, entries[i - index]!)) return i;
+  return log.lastIndex > last ? last + 1 : null;
+}
+
+/** "term 1: set 4 became term 2: set 5", or "term 1: set 4 deleted". */
+function describeChange(old: Entry, replacement: Entry | undefined): string {
+  return replacement ? `${describeEntry(old)} became ${describeEntry(replacement)}` : `${describeEntry(old)} deleted`;
+}
 
 interface NodeModel {
   id: string;
@@ -257,7 +274,8 @@ export class ClusterInvariants {
       return;
     }
     if (index <= n.log.lastIndex) {
-      this.checkDeletion(n, index, line, 'overwrote');
+      const changed = firstChange(n.log, index, entries);
+      if (changed !== null) this.checkDeletion(n, changed, line, 'overwrote', entries[changed - index]);
       this.unacknowledgeFrom(n, index, entries);
     }
     n.log.append(index, entries);
@@ -298,7 +316,7 @@ export class ClusterInvariants {
     if (n.logKnown) {
       let common = 0;
       while (common < entries.length && common < n.log.lastIndex && sameEntry(entries[common]!, n.log.entry(common + 1)!)) common++;
-      if (common < n.log.lastIndex) this.checkDeletion(n, common + 1, line, 'replaced');
+      if (common < n.log.lastIndex) this.checkDeletion(n, common + 1, line, 'replaced', entries[common]);
       n.acked = Math.min(n.acked, common);
     }
     n.log.replace(entries);
@@ -306,12 +324,16 @@ export class ClusterInvariants {
     this.recordEntries(n, 1, entries.length, line);
   }
 
-  /** Entries from `fromIndex` on are about to go: a leader never does that, and committed entries never go. */
-  private checkDeletion(n: NodeModel, fromIndex: number, line: number, verb: string): void {
+  /**
+   * Entries from `fromIndex` on are about to go (the first replaced by `replacement`, if any):
+   * a leader never does that, and committed entries never go.
+   */
+  private checkDeletion(n: NodeModel, fromIndex: number, line: number, verb: string, replacement?: Entry): void {
+    const change = describeChange(n.log.entry(fromIndex)!, replacement);
     if (n.leaderTerm !== null && n.role === 'leader') {
       this.fail({
         rule: 'leader-append-only', line, nodes: [n.id], terms: [n.term],
-        message: `leader ${n.id} ${verb} entries of its own log from index ${fromIndex} in term ${n.term}`,
+        message: `leader ${n.id} ${verb} entries of its own log from index ${fromIndex} in term ${n.term} (${change})`,
         expected: 'a leader only appends', seen: `entries ${fromIndex}..${n.log.lastIndex} ${verb}`, related: [n.roleLine],
       });
     }
@@ -319,8 +341,9 @@ export class ClusterInvariants {
     if (c && fromIndex <= c.index && n.log.prefixHash(fromIndex) === this.committedHashAt(fromIndex, c)) {
       this.fail({
         rule: 'committed-durable', line, nodes: [n.id, c.node], terms: [n.term, c.term],
-        message: `${n.id} ${verb} the committed entry at index ${fromIndex} (committed up to index ${c.index} by ${c.node}, line ${c.line})`,
-        expected: `entries 1..${c.index} kept`, seen: `entries from ${fromIndex} ${verb}`, related: [c.line],
+        message: `${n.id} ${verb} the committed entry at index ${fromIndex}: ${change} (committed up to index ${c.index} by ${c.node}, line ${c.line})`,
+        expected: `entry ${fromIndex} kept: ${describeEntry(n.log.entry(fromIndex)!)}`,
+        seen: replacement ? `entry ${fromIndex}: ${describeEntry(replacement)}` : `entries ${fromIndex}..${n.log.lastIndex} ${verb}`, related: [c.line],
       });
     }
   }
@@ -472,12 +495,20 @@ export class ClusterInvariants {
       // The recovered log must keep every entry the node had (the log is persistent).
       if (recovered.lastIndex < n.log.lastIndex || recovered.prefixHash(n.log.lastIndex) !== n.log.prefixHash(n.log.lastIndex)) {
         const c = this.highestCommit();
-        lostCommitted = c !== undefined && n.log.lastIndex > 0 && recovered.prefixHash(Math.min(c.index, n.log.lastIndex)) !== n.log.prefixHash(Math.min(c.index, n.log.lastIndex));
-        if (lostCommitted) {
+        // The first of the entries it had, up to the committed index, that the restart lost or changed.
+        const k = c === undefined ? null : n.log.firstDifference(recovered, Math.min(c.index, n.log.lastIndex));
+        lostCommitted = k !== null;
+        if (k !== null) {
+          const committed = `committed up to index ${c!.index} by ${c!.node}, line ${c!.line}`;
+          const had = n.log.entry(k)!;
+          const now = recovered.entry(k);
+          const last = Math.min(c!.index, n.log.lastIndex);
           this.fail({
             rule: 'committed-durable', line, nodes: [n.id], terms: [n.term],
-            message: `${n.id} restarted with a log of ${recovered.lastIndex} entries that lost committed entries (it had ${n.log.lastIndex}; committed up to ${c!.index})`,
-            expected: `a recovered log holding entries 1..${Math.min(c!.index, n.log.lastIndex)}`, seen: `${recovered.lastIndex} entries`, related: [c!.line],
+            message: now
+              ? `${n.id} restarted with its committed entry ${k} changed: ${describeChange(had, now)} (${committed})`
+              : `${n.id} restarted with a log of ${recovered.lastIndex} entries: it had ${n.log.lastIndex}, and lost the committed ${k === last ? `entry ${k}` : `entries ${k}..${last}`} (${committed})`,
+            expected: `entry ${k}: ${describeEntry(had)}`, seen: now ? `entry ${k}: ${describeEntry(now)}` : `a log of ${recovered.lastIndex} entries`, related: [c!.line],
           });
         }
       }
@@ -494,11 +525,12 @@ export class ClusterInvariants {
     if (n.acked === 0) return;
     const changed = n.logKnown && n.log.lastIndex >= n.acked && recovered.lastIndex >= n.acked && recovered.prefixHash(n.acked) !== n.log.prefixHash(n.acked);
     if (recovered.lastIndex >= n.acked && !changed) return;
+    const k = changed ? n.log.firstDifference(recovered, n.acked)! : 0;
     this.fail({
       rule: 'acknowledged-durable', line, nodes: [n.id], terms: [n.term],
-      message: `${n.id} restarted with ${changed ? 'a different log' : `a log of ${recovered.lastIndex} entries`}, but it had acknowledged entries 1..${n.acked} (line ${n.ackedLine}), which it must have stored before answering`,
-      expected: `a recovered log holding the acknowledged entries 1..${n.acked}`,
-      seen: changed ? 'entries that differ from those acknowledged' : `${recovered.lastIndex} entries`,
+      message: `${n.id} restarted with ${changed ? `its entry ${k} changed (${describeChange(n.log.entry(k)!, recovered.entry(k))})` : `a log of ${recovered.lastIndex} entries`}, but it had acknowledged entries 1..${n.acked} (line ${n.ackedLine}), which it must have stored before answering`,
+      expected: changed ? `entry ${k}: ${describeEntry(n.log.entry(k)!)}` : `a recovered log holding the acknowledged entries 1..${n.acked}`,
+      seen: changed ? `entry ${k}: ${describeEntry(recovered.entry(k)!)}` : `${recovered.lastIndex} entries`,
       related: [n.ackedLine],
     });
     n.acked = 0; // reported once; what it acknowledges from now on is checked afresh
