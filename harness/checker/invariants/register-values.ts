@@ -18,21 +18,11 @@ import { applyCommand, INITIAL_VALUE, type ApplyResult } from '../../../src/raft
 import type { ClientResult, Command, NodeState, RegisterState } from '../../../src/trace/schema.js';
 import { describeCommand } from '../describe-entry.js';
 import type { Violation } from '../violation.js';
+import { RecentRequests } from './recent-requests.js';
 
 export const APPLIED_VALUE_RULE = 'applied-value';
 
 type Result = ApplyResult['result'];
-
-/** What is known of one applied client command on a node, for its answer. */
-interface AppliedRequest {
-  index: number;
-  type: Command['type'];
-  result: Result | undefined;
-  value: RegisterState | undefined;
-  line: number;
-  /** The same request applied at two indexes (a duplicate in the log): its answer could be either's. */
-  ambiguous: boolean;
-}
 
 interface NodeRegister {
   /** The node's register holds `value` after applying entries 1..`through` (-1: not known). */
@@ -40,12 +30,9 @@ interface NodeRegister {
   value: RegisterState;
   /** Reported once: the node's register no longer follows the log; left alone until its restart. */
   diverged: boolean;
-  /** Client commands applied since the restart, by `client#requestId` (the most recent ones). */
-  requests: Map<string, AppliedRequest>;
+  /** Client commands applied since the restart (the most recent ones). */
+  requests: RecentRequests;
 }
-
-/** A node answers a request soon after applying it: this many recent applied requests are kept per node. */
-const RECENT_REQUESTS = 4096;
 
 const show = (v: RegisterState): string => JSON.stringify(v);
 
@@ -61,7 +48,7 @@ export class RegisterValues {
   private reportedLine = 0;
 
   constructor(nodeIds: readonly string[], private readonly report: (v: Violation) => void) {
-    for (const id of nodeIds) this.nodes.set(id, { through: 0, value: INITIAL_VALUE, diverged: false, requests: new Map() });
+    for (const id of nodeIds) this.nodes.set(id, { through: 0, value: INITIAL_VALUE, diverged: false, requests: new RecentRequests() });
   }
 
   private fail(v: Omit<Violation, 'rule' | 'terms'>, n: NodeRegister): void {
@@ -90,49 +77,52 @@ export class RegisterValues {
     return `as ${this.afterNode[index]} ${this.afterLogged[index] ? 'logged' : 'held'} it after index ${index} (line ${this.afterLine[index]})`;
   }
 
-  /** The value before `index` on node `n`, if known, and how it is known. */
-  private before(id: string, n: NodeRegister, index: number): { value: RegisterState; how: string; related: number[] } | undefined {
-    if (index === 1) return { value: INITIAL_VALUE, how: 'empty before index 1', related: [] };
-    if (n.through === index - 1) return { value: n.value, how: `as ${id}'s own applies left it`, related: [] };
-    const v = this.after[index - 1];
-    return v === undefined ? undefined : { value: v, how: this.source(index - 1), related: [this.afterLine[index - 1]!] };
+  /** How the value before `index` was known, for messages ("as n1's own applies left it"). */
+  private beforeText(id: string, index: number, from: 'empty' | 'own' | 'cluster'): string {
+    return from === 'empty' ? 'empty before index 1' : from === 'own' ? `as ${id}'s own applies left it` : this.source(index - 1);
   }
 
   apply(id: string, index: number, command: Command, value: RegisterState | undefined, result: Result | undefined, line: number): void {
     const n = this.nodes.get(id)!;
     if (n.diverged) return;
-    const what = `${id} applied index ${index} (${describeCommand(command)})`;
-    const before = this.before(id, n, index);
+    // The value before: the empty register, the node's own applies since its restart, or any node's.
+    let before: RegisterState | undefined;
+    let from: 'empty' | 'own' | 'cluster' = 'cluster';
+    if (index === 1) {
+      before = INITIAL_VALUE;
+      from = 'empty';
+    } else if (n.through === index - 1) {
+      before = n.value;
+      from = 'own';
+    } else {
+      before = this.after[index - 1];
+    }
     // Without the value before, a set still fixes the outcome, and so does a cas that succeeded
     // (the register held what it expected).
-    const outcome: ApplyResult | undefined = before
-      ? applyCommand(before.value, command)
+    const outcome: ApplyResult | undefined = before !== undefined
+      ? applyCommand(before, command)
       : command.type === 'set' ? applyCommand(INITIAL_VALUE, command)
         : command.type === 'cas' && result === 'ok' ? applyCommand(command.expected, command) : undefined;
-    const because = before && command.type !== 'set' ? ` on the register's ${show(before.value)}, ${before.how}` : '';
-    if (outcome && result !== undefined && result !== outcome.result) {
-      return this.fail({
-        line, nodes: [id], message: `${what} with result ${result}, but it gives ${outcome.result}${because}`,
-        expected: `result ${outcome.result}`, seen: `result ${result}`, related: before?.related ?? [],
-      }, n);
-    }
-    if (outcome && value !== undefined && value !== outcome.value) {
-      return this.fail({
-        line, nodes: [id], message: `${what} and logged value ${show(value)}, but the register holds ${show(outcome.value)} after it${because}`,
-        expected: `value ${show(outcome.value)}`, seen: `value ${show(value)}`, related: before?.related ?? [],
-      }, n);
-    }
-    if (!outcome) {
-      // The value before is unknown: only outcomes no value before could give are wrong.
-      if (command.type !== 'cas' && result === 'cas_failed') {
-        return this.fail({ line, nodes: [id], message: `${what} with result cas_failed: only a cas can fail`, expected: 'result ok', seen: 'result cas_failed' }, n);
+    if (outcome) {
+      const wrongResult = result !== undefined && result !== outcome.result;
+      if (wrongResult || (value !== undefined && value !== outcome.value)) {
+        // Messages are built only here: this runs for every apply.
+        const what = `${id} applied index ${index} (${describeCommand(command)})`;
+        const because = before !== undefined && command.type !== 'set' ? ` on the register's ${show(before)}, ${this.beforeText(id, index, from)}` : '';
+        const related = before !== undefined && from === 'cluster' ? [this.afterLine[index - 1]!] : [];
+        return this.fail(wrongResult
+          ? { line, nodes: [id], message: `${what} with result ${result}, but it gives ${outcome.result}${because}`, expected: `result ${outcome.result}`, seen: `result ${result}`, related }
+          : { line, nodes: [id], message: `${what} and logged value ${show(value!)}, but the register holds ${show(outcome.value)} after it${because}`, expected: `value ${show(outcome.value)}`, seen: `value ${show(value!)}`, related }, n);
       }
-      if (command.type === 'cas' && value !== undefined && value === command.expected && value !== command.value) {
-        return this.fail({
-          line, nodes: [id], message: `${what} and logged value ${show(value)}: a cas that succeeds leaves ${show(command.value)}, one that fails leaves a value other than ${show(command.expected)}`,
-          expected: `value ${show(command.value)}, or a value other than ${show(command.expected)}`, seen: `value ${show(value)}`,
+    } else if (command.type !== 'cas' ? result === 'cas_failed' : value !== undefined && value === command.expected && value !== command.value) {
+      // The value before is unknown, and yet no value before could give this.
+      const what = `${id} applied index ${index} (${describeCommand(command)})`;
+      return this.fail(command.type !== 'cas'
+        ? { line, nodes: [id], message: `${what} with result cas_failed: only a cas can fail`, expected: 'result ok', seen: 'result cas_failed' }
+        : {
+          line, nodes: [id], message: `${what} and logged value ${show(value!)}: a cas that succeeds leaves ${show(command.value)}, one that fails leaves a value other than ${show(command.expected)}`,
+          expected: `value ${show(command.value)}, or a value other than ${show(command.expected)}`, seen: `value ${show(value!)}`,
         }, n);
-      }
     }
     const after = outcome ? outcome.value : value;
     if (after !== undefined && !this.agree(id, n, index, after, outcome === undefined, line)) return;
@@ -140,8 +130,8 @@ export class RegisterValues {
     if (after !== undefined) n.value = after;
     if (command.type !== 'noop' && command.client !== undefined && command.requestId !== undefined) {
       // Only a cas can fail: the result of the others is known whatever the value before.
-      const known = outcome?.result ?? result ?? (command.type === 'cas' ? undefined : applyCommand(INITIAL_VALUE, command).result);
-      this.remember(n, `${command.client}#${command.requestId}`, { index, type: command.type, result: known, value: after, line, ambiguous: false });
+      const known = outcome ? outcome.result : result ?? (command.type === 'cas' ? undefined : 'ok');
+      n.requests.add(command.client, command.requestId, { index, type: command.type, result: known, value: after, line });
     }
   }
 
@@ -162,16 +152,6 @@ export class RegisterValues {
       expected: `value ${show(known)} after index ${index}, as on ${this.afterNode[index]}`, seen: `value ${show(value)}`, related: [this.afterLine[index]!],
     }, n);
     return false;
-  }
-
-  private remember(n: NodeRegister, key: string, applied: AppliedRequest): void {
-    const earlier = n.requests.get(key);
-    if (earlier) {
-      n.requests.delete(key);
-      if (earlier.index !== applied.index) applied.ambiguous = true;
-    }
-    n.requests.set(key, applied);
-    if (n.requests.size > RECENT_REQUESTS) n.requests.delete(n.requests.keys().next().value as string);
   }
 
   /** A logged state's value is the register's after its lastApplied. */
@@ -200,8 +180,9 @@ export class RegisterValues {
     if (result.status === 'not_leader') return;
     const n = this.nodes.get(id)!;
     if (n.diverged) return;
-    const applied = n.requests.get(`${client}#${requestId}`);
-    if (!applied || applied.ambiguous) return;
+    const found = n.requests.find(client, requestId);
+    if (!found || found.ambiguous) return;
+    const applied = found.applied;
     const what = `${id} answered client ${client} request ${requestId}`;
     const where = `index ${applied.index}, line ${applied.line}`;
     if (applied.result !== undefined && result.status !== applied.result) {
