@@ -123,6 +123,15 @@ describe('cluster invariants', () => {
       { kind: 'append', node: 'n2', index: 1, entries: [set(1, 9), set(2, 2)] },
     ]);
     expect(v.map((x) => [x.rule, x.line])).toEqual([['log-matching', 3]]);
+    expect(v[0]!.message).toBe('n2 and n1 (line 2) both have an entry of term 1 at index 1, but their logs differ at or before it: entry 1 is term 1: set 9 on n2, term 1: set 1 on n1');
+  });
+
+  it('state-machine-safety names the first entry where two committed logs differ', () => {
+    const v = run([
+      { kind: 'append', node: 'n1', index: 1, entries: [set(1, 1), set(1, 2)] }, { kind: 'commit', node: 'n1', commitIndex: 2 },
+      { kind: 'append', node: 'n2', index: 1, entries: [set(1, 1), set(2, 3)] }, { kind: 'commit', node: 'n2', commitIndex: 2 },
+    ], ['state-machine-safety']);
+    expect(v.map((x) => x.message)).toEqual(['n2 committed up to index 2 a log that differs from the one n1 committed (line 3): entry 2 is term 2: set 3 on n2, term 1: set 2 on n1']);
   });
 
   it('committed-durable: a follower deleting a committed entry, and a restart losing one', () => {

@@ -352,10 +352,22 @@ export class ClusterInvariants {
   private committedHashAt(index: number, c: Committed): number | undefined {
     // Commits record only their highest index; a lower index is committed too, and its hash
     // is whatever a log matching the committed prefix has there.
-    for (const node of this.nodes.values()) {
-      if (node.logKnown && node.log.prefixHash(c.index) === c.hash) return node.log.prefixHash(index);
-    }
+    return this.committedLog(c)?.log.prefixHash(index);
+  }
+
+  /** A node whose log holds the prefix committed by `c`, if any still does. */
+  private committedLog(c: Committed): NodeModel | undefined {
+    for (const node of this.nodes.values()) if (node.logKnown && node.log.prefixHash(c.index) === c.hash) return node;
     return undefined;
+  }
+
+  /** For a message: ": entry 2 is term 1: set 2 on n1, term 1: set 7 on n3", the first entry up to `upTo` where two logs differ. */
+  private firstDifferingEntry(n: NodeModel, m: NodeModel | undefined, upTo: number): string {
+    const k = m ? n.log.firstDifference(m.log, upTo) : null;
+    if (!m || k === null) return '';
+    const mine = n.log.entry(k);
+    const theirs = m.log.entry(k);
+    return `: entry ${k} is ${mine ? describeEntry(mine) : 'missing'} on ${n.id}, ${theirs ? describeEntry(theirs) : 'missing'} on ${m.id}`;
   }
 
   private recordEntries(n: NodeModel, from: number, to: number, line: number): void {
@@ -368,9 +380,11 @@ export class ClusterInvariants {
       if (!seen) {
         this.entriesSeen[i] = { term, hash, node: n.id, line, other: first ?? null };
       } else if (seen.hash !== hash) {
+        const other = this.nodes.get(seen.node);
+        const where = other && other.logKnown && other.log.prefixHash(i) === seen.hash ? this.firstDifferingEntry(n, other, i) : '';
         this.fail({
           rule: 'log-matching', line, nodes: [seen.node, n.id], terms: [term],
-          message: `${n.id} and ${seen.node} (line ${seen.line}) both have an entry of term ${term} at index ${i}, but their logs differ at or before it`,
+          message: `${n.id} and ${seen.node} (line ${seen.line}) both have an entry of term ${term} at index ${i}, but their logs differ at or before it${where}`,
           expected: `the same entries 1..${i} as ${seen.node}`, seen: 'a different prefix', related: [seen.line],
         });
         return;
@@ -411,7 +425,7 @@ export class ClusterInvariants {
       if (theirs !== undefined && mine !== theirs) {
         this.fail({
           rule: 'state-machine-safety', line, nodes: [n.id, top.node], terms: [n.term, top.term],
-          message: `${n.id} committed up to index ${commitIndex} a log that differs from the one ${top.node} committed (line ${top.line})`,
+          message: `${n.id} committed up to index ${commitIndex} a log that differs from the one ${top.node} committed (line ${top.line})${this.firstDifferingEntry(n, this.committedLog(top), commitIndex)}`,
           expected: 'one committed log prefix', seen: 'two different committed prefixes', related: [top.line],
         });
       }
@@ -420,7 +434,7 @@ export class ClusterInvariants {
     if (top && n.log.prefixHash(top.index) !== top.hash) {
       this.fail({
         rule: 'state-machine-safety', line, nodes: [n.id, top.node], terms: [n.term, top.term],
-        message: `${n.id} committed up to index ${commitIndex} a log whose first ${top.index} entries differ from those ${top.node} committed (line ${top.line})`,
+        message: `${n.id} committed up to index ${commitIndex} a log whose first ${top.index} entries differ from those ${top.node} committed (line ${top.line})${this.firstDifferingEntry(n, this.committedLog(top), top.index)}`,
         expected: 'one committed log prefix', seen: 'two different committed prefixes', related: [top.line],
       });
       return;
