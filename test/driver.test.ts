@@ -93,6 +93,17 @@ describe('an external node with a Raft bug', () => {
     expect(outcome.error).toMatchObject({ rule: 'vote-once', message: 'n2 restarted in term 1 with votedFor null, but it had voted for n1 in that term (line 10)' });
     for (const pid of pids(dir)) expect(alive(pid)).toBe(false);
   });
+
+  it('has the truncations it reports (truncatedFrom) logged and judged, even where its log is unchanged', () => {
+    // Its log is the same after every request, so only the reported truncation shows it: a
+    // follower deleting its committed entry 1 on a heartbeat, and writing it back.
+    const dir = tmp();
+    const outcome = runSchedule(schedule, impl('rewrite-log', 0, dir), { keepLines: true });
+    expect(outcome.error).toMatchObject({ rule: 'committed-durable', message: expect.stringMatching(/^n[23] deleted the committed entry at index 1: term 1: set 4 by c\d+#1 deleted/) });
+    const cut = outcome.lines.findIndex((l) => l.kind === 'truncate');
+    expect(outcome.lines[cut + 1]).toMatchObject({ kind: 'append', index: 1 });
+    for (const pid of pids(dir)) expect(alive(pid)).toBe(false);
+  });
 });
 
 describe('a misbehaving external node gives a clear verdict and leaves no process behind', () => {

@@ -119,6 +119,12 @@ class AdaptedNode implements RaftNode {
     let common = 0;
     const shorter = Math.min(a.log.length, b.log.length);
     while (common < shorter && (a.log[common] === b.log[common] || sameEntry(a.log[common]!, b.log[common]!))) common++;
+    // What the difference cannot show: entries deleted and written back as they were.
+    const cut = out.truncatedFrom;
+    if (cut !== undefined) {
+      if (!Number.isSafeInteger(cut) || cut < 1) throw new Error(`node ${this.id} reported truncatedFrom ${String(cut)}: expected a log index (an integer ≥ 1)`);
+      if (cut <= b.log.length) common = Math.min(common, cut - 1);
+    }
     if (common < b.log.length) push({ kind: 'truncate', fromIndex: common + 1 }, { lastLogIndex: common, lastLogTerm: common > 0 ? a.log[common - 1]!.term : 0 });
     if (common < a.log.length) {
       push({ kind: 'append', index: common + 1, entries: a.log.slice(common).map((e) => ({ ...e })) }, { lastLogIndex: a.log.length, lastLogTerm: a.log.at(-1)!.term });

@@ -248,6 +248,28 @@ function staleRequestUnanswered(): string {
   return rewrite(lines, 'ignores stale-term requests', (l) => !((l.kind === 'send' && l.msg.id === stale.msg.id) || (l.kind === 'drop' && l.msgId === stale.msg.id)));
 }
 
+/**
+ * The register through a failed compare-and-set and a restart: c1 sets 1, c2's cas from 2 to 5
+ * fails (the register holds 1), c3's cas from 1 to 4 succeeds, c4 reads 4. n3 then crashes and
+ * restarts: its register starts empty again, and the next heartbeat has it apply indexes 1 to 4
+ * once more, from null, with the same results.
+ */
+function registerAfterRestart(): TraceLine[] {
+  const s = scriptedCluster(N3, 'register-after-restart');
+  s.elect('n1');
+  s.request('n1', 'c1', { type: 'set', value: 1 });
+  s.request('n1', 'c2', { type: 'cas', expected: 2, value: 5 });
+  s.request('n1', 'c3', { type: 'cas', expected: 1, value: 4 });
+  s.request('n1', 'c4', { type: 'get' });
+  s.heartbeat('n1');
+  s.heartbeat('n1');
+  s.note('n3 restarts: its register starts empty, and it applies indexes 1 to 4 again');
+  s.crash('n3');
+  s.restart('n3');
+  s.heartbeat('n1');
+  return s.lines();
+}
+
 /** The header names the producer that would log the run this way. */
 function renamed(l: TraceLine, how: string): TraceLine {
   return l.kind === 'header' ? { ...l, producer: { ...l.producer, name: `${l.producer.name} (rewritten: ${how})` } } : l;
@@ -475,4 +497,6 @@ export const NEAR_MISSES: Record<string, () => string> = {
   'near-miss-sparse-restarts.jsonl': () => rewrite(restartKeepsVote(), 'logs only crashes and the state each restart recovers', kinds('crash', 'restart'), withoutState),
   'near-miss-schema-edges.jsonl': schemaEdges,
   'near-miss-stale-leader-steps-down.jsonl': () => jsonl(staleLeaderStepsDown()),
+  'near-miss-register-after-restart.jsonl': () => jsonl(registerAfterRestart()),
+  'near-miss-sparse-register.jsonl': () => rewrite(registerAfterRestart(), 'logs only applies, crashes and restarts', kinds('apply', 'crash', 'restart'), withoutState),
 };
