@@ -67,6 +67,8 @@ class AdaptedNode implements RaftNode {
         return this.records(this.impl.tick());
       case 'client_request':
         return this.records(this.impl.client({ client: input.client, requestId: input.requestId, op: input.op }));
+      case 'transfer':
+        return []; // adapters declare no features yet (spec/DRIVER.md): a transfer request is not theirs
     }
   }
 

@@ -32,6 +32,7 @@ import { DEFAULT_NODE_CONFIG, type Effect, type MessageBody, type RaftNode, type
 import type { Entry, Header, Message, NodeState, PersistentState, TraceEvent } from '../../../src/trace/schema.js';
 import { commandKey, sameCommand, sameEntries, sameEntry } from '../entry-hash.js';
 import type { Report } from '../violation.js';
+import { canonicalFeatures, type Feature } from '../../../src/raft/features/index.js';
 import { IndexWindow } from './index-window.js';
 import { article, describeDiffs, diffFields, insteadOf, responseFields, showEntry, type FieldDiff } from './message-explanation.js';
 
@@ -100,6 +101,8 @@ interface Shadow {
   stepKind: string;
   /** The term of the request being answered in this step, if stale (its reply may be omitted). */
   staleRequest: boolean;
+  /** The term of the vote or pre-vote request of this step (a refusal in another term may be omitted), or null. */
+  voteRequestTerm: number | null;
 }
 
 function effectKey(e: Effect): string {
@@ -151,9 +154,14 @@ function expectedApplyKey(x: Expected, observed: Extract<TraceEvent, { kind: 'ap
   return `apply ${e.index}: ${commandKey(e.command)}${observed.value !== undefined ? ` → ${JSON.stringify(e.value)}` : ''}`;
 }
 
+const RESPONSES = new Set(['RequestVoteResponse', 'AppendEntriesResponse', 'PreVoteResponse']);
+/** Requests: the reference decides whether it could send one now, not when (retransmission and timing are free). */
+const REQUESTS = new Set(['RequestVote', 'AppendEntries', 'PreVote', 'TimeoutNow']);
+
 function responseMatches(expected: MessageBody, seen: Message): boolean {
   if (expected.type !== seen.type || expected.to !== seen.to || expected.term !== seen.term) return false;
   if (expected.type === 'RequestVoteResponse' && seen.type === 'RequestVoteResponse') return expected.voteGranted === seen.voteGranted;
+  if (expected.type === 'PreVoteResponse' && seen.type === 'PreVoteResponse') return expected.voteGranted === seen.voteGranted;
   if (expected.type === 'AppendEntriesResponse' && seen.type === 'AppendEntriesResponse') {
     return expected.success === seen.success && (!seen.success || seen.matchIndex === undefined || seen.matchIndex === expected.matchIndex);
   }
@@ -224,16 +232,21 @@ export class Conformance {
   /** A node whose unexplained changes mean "inputs not logged" rather than a violation (see `output`). */
   private tentative: Shadow | null = null;
 
+  /** The protocol extensions the header declares: the shadows run the chart with them. */
+  private readonly features: ReadonlySet<Feature>;
+
   constructor(header: Header, private readonly report: Report, private readonly enabled?: ReadonlySet<string>, private readonly onTransition?: TransitionObserver, private readonly engine?: Engine) {
     this.members = header.nodes;
+    this.features = new Set(header.features ?? []);
     this.config = {
       ...DEFAULT_NODE_CONFIG,
+      features: canonicalFeatures(this.features),
       electionTimeout: { min: header.params?.electionTimeoutMin ?? 150, max: header.params?.electionTimeoutMax ?? 300 },
       heartbeatInterval: header.params?.heartbeatInterval ?? 50,
       maxEntriesPerMessage: Number.MAX_SAFE_INTEGER,
     };
     for (const id of header.nodes) {
-      const shadow: Shadow = { id, ref: null, driven: false, logsMessages: false, logsElectionTimeouts: false, unchecked: false, pending: [], now: INITIAL_FACTS, refCommit: 0, applies: new IndexWindow(), answers: new Map(), hidden: 0, stepLine: 1, stepKind: 'start', staleRequest: false };
+      const shadow: Shadow = { id, ref: null, driven: false, logsMessages: false, logsElectionTimeouts: false, unchecked: false, pending: [], now: INITIAL_FACTS, refCommit: 0, applies: new IndexWindow(), answers: new Map(), hidden: 0, stepLine: 1, stepKind: 'start', staleRequest: false, voteRequestTerm: null };
       this.shadows.set(id, shadow);
       this.boot(shadow);
     }
@@ -277,7 +290,11 @@ export class Conformance {
     this.line = line;
     switch (e.kind) {
       case 'receive':
-        return this.input(shadow, line, e, { type: 'receive', msg: e.msg }, e.msg.term < (shadow.ref?.live.term ?? 0) && !e.msg.type.endsWith('Response'));
+        this.input(shadow, line, e, { type: 'receive', msg: e.msg }, e.msg.term < (shadow.ref?.live.term ?? 0) && !RESPONSES.has(e.msg.type));
+        if (e.msg.type === 'RequestVote' || e.msg.type === 'PreVote') shadow.voteRequestTerm = e.msg.term;
+        return;
+      case 'transfer':
+        return this.input(shadow, line, e, { type: 'transfer', target: e.target }, false);
       case 'timeout':
         if (e.timer === 'election') shadow.logsElectionTimeouts = true;
         return this.input(shadow, line, e, { type: 'timeout', timer: e.timer }, false);
@@ -295,7 +312,7 @@ export class Conformance {
       default:
         if (!shadow.ref) return;
         // Only a hidden step can start driving a node before its first logged input.
-        if (!shadow.driven && !(e.kind === 'role' && e.role === 'candidate') && e.kind !== 'term') return;
+        if (!shadow.driven && !(e.kind === 'role' && (e.role === 'candidate' || e.role === 'precandidate')) && e.kind !== 'term') return;
         this.output(shadow, e, line);
     }
   }
@@ -305,12 +322,22 @@ export class Conformance {
     if (!shadow.driven) return;
     for (const x of shadow.pending) {
       if (x.effect.kind === 'send' && shadow.staleRequest) continue; // a stale request may go unanswered
-      if (x.effect.kind === 'send' && (x.effect.msg.type === 'RequestVote' || x.effect.msg.type === 'AppendEntries')) continue; // requests: timing is free
+      if (x.effect.kind === 'send' && REQUESTS.has(x.effect.msg.type)) continue; // requests: timing is free
+      if (x.effect.kind === 'send' && this.omissibleRefusal(shadow, x.effect.msg)) continue;
       this.fail('conformance.missing', shadow, line,
         `${shadow.id} did not log "${effectKey(x.effect)}", which the reference does for the ${shadow.stepKind} on line ${shadow.stepLine}`,
         effectKey(x.effect), 'nothing before the next input');
     }
     shadow.pending = [];
+  }
+
+  /**
+   * A refusal of a vote or pre-vote in another term than the request's: the request was stale,
+   * or the node refused it without adopting its higher term (a pre-vote; a RequestVote under
+   * CheckQuorum's lease). Such a request may be ignored instead (etcd does).
+   */
+  private omissibleRefusal(shadow: Shadow, m: MessageBody): boolean {
+    return (m.type === 'RequestVoteResponse' || m.type === 'PreVoteResponse') && !m.voteGranted && shadow.voteRequestTerm !== null && m.term !== shadow.voteRequestTerm;
   }
 
   private input(shadow: Shadow, line: number, e: TraceEvent, input: Parameters<RaftNode['step']>[0], stale: boolean): void {
@@ -321,6 +348,7 @@ export class Conformance {
     shadow.stepLine = line;
     shadow.stepKind = e.kind;
     shadow.staleRequest = stale;
+    shadow.voteRequestTerm = null;
     // The input event's state is the node's state before handling it.
     const before = 'state' in e ? e.state : undefined;
     if (before) this.checkState(shadow, before, shadow.ref.live, shadow.ref.live, line);
@@ -345,13 +373,14 @@ export class Conformance {
    */
   private hiddenElectionTimeout(shadow: Shadow, line: number): void {
     const role = shadow.ref?.live.role;
-    if (!shadow.ref || (role !== 'follower' && role !== 'candidate')) return;
+    if (!shadow.ref || (role !== 'follower' && role !== 'candidate' && role !== 'precandidate')) return;
     this.closeStep(shadow, line);
     shadow.hidden++;
     shadow.driven = true;
     shadow.stepLine = line;
     shadow.stepKind = 'election timeout (not logged)';
     shadow.staleRequest = false;
+    shadow.voteRequestTerm = null;
     shadow.now = factsOf(shadow.ref.live);
     this.expect(shadow, shadow.ref.step({ type: 'timeout', timer: 'election' }));
   }
@@ -442,13 +471,14 @@ export class Conformance {
       return;
     }
     if (STATE_KINDS.has(e.kind)) {
-      if (e.kind === 'role' && e.role === 'candidate' && pendingOfKind(shadow.pending, 'role') < 0) this.hiddenElectionTimeout(shadow, line);
+      // With PreVote, an election timeout makes a pre-candidate: a candidate without a pre-vote round is not explained by one.
+      if (e.kind === 'role' && (e.role === (this.features.has('prevote') ? 'precandidate' : 'candidate')) && pendingOfKind(shadow.pending, 'role') < 0) this.hiddenElectionTimeout(shadow, line);
       if (e.kind === 'term' && pendingOfKind(shadow.pending, 'term') < 0) {
         // A candidate whose election times out starts the next one without a role change, so
         // it logs no `role candidate`: where the node does not log election timeouts, its next
         // term is that election (hidden step 2), not a term taken from a message (step 1).
         const v = shadow.ref!.live;
-        if (v.role === 'candidate' && e.term === v.term + 1 && !shadow.logsElectionTimeouts) this.hiddenElectionTimeout(shadow, line);
+        if (v.role === 'candidate' && e.term === v.term + 1 && !shadow.logsElectionTimeouts && !this.features.has('prevote')) this.hiddenElectionTimeout(shadow, line);
         else this.hiddenTermUpdate(shadow, e.term, line);
       }
       const i = pendingOfKind(shadow.pending, e.kind);
@@ -469,7 +499,7 @@ export class Conformance {
   }
 
   private outputSend(shadow: Shadow, msg: Message, line: number, state: NodeState | undefined): void {
-    if (msg.type === 'RequestVoteResponse' || msg.type === 'AppendEntriesResponse') {
+    if (RESPONSES.has(msg.type)) {
       const i = this.pendingResponse(shadow, msg);
       if (i < 0) {
         const wanted = pendingSend(shadow.pending, (m) => m.type === msg.type && m.to === msg.to);
@@ -478,7 +508,7 @@ export class Conformance {
         // The same response with other fields: name them; none of that kind: say what the reference sends instead.
         const message = diffs.length > 0
           ? describeDiffs(shadow.id, msg, diffs, `, ${after}`)
-          : `${shadow.id} sent ${article(msg.type)} to ${msg.to} that the reference would not send ${after}: ${insteadOf(pendingSends(shadow.pending, (m) => m.type.endsWith('Response')))}`;
+          : `${shadow.id} sent ${article(msg.type)} to ${msg.to} that the reference would not send ${after}: ${insteadOf(pendingSends(shadow.pending, (m) => RESPONSES.has(m.type)))}`;
         this.fail('conformance.unexpected', shadow, line, message, wanted ? JSON.stringify(wanted) : 'no such response', JSON.stringify(msg));
         return;
       }
@@ -487,7 +517,7 @@ export class Conformance {
       return;
     }
     // A request: check that the reference could send it now.
-    const problem = msg.type === 'RequestVote' ? this.badRequestVote(shadow, msg) : this.badAppendEntries(shadow, msg);
+    const problem = this.badRequest(shadow, msg);
     if (problem) {
       const message = 'diffs' in problem ? describeDiffs(shadow.id, msg, problem.diffs) : `${shadow.id} sent ${article(msg.type)} to ${msg.to} that the reference would not send: ${problem.why}`;
       this.fail('conformance.message', shadow, line, message, problem.expected, JSON.stringify(msg));
@@ -519,12 +549,54 @@ export class Conformance {
     return -1;
   }
 
+  private badRequest(shadow: Shadow, msg: Message): RequestProblem | null {
+    switch (msg.type) {
+      case 'RequestVote':
+        return this.badRequestVote(shadow, msg);
+      case 'AppendEntries':
+        return this.badAppendEntries(shadow, msg);
+      case 'PreVote':
+        return this.withFeature('prevote', msg) ?? this.badPreVote(shadow, msg);
+      case 'TimeoutNow':
+        return this.withFeature('transfer', msg) ?? this.badTimeoutNow(shadow, msg);
+      default:
+        return { why: `${msg.type} is a response`, expected: 'a request' };
+    }
+  }
+
+  /** A feature's message in a trace whose header does not declare the feature. */
+  private withFeature(feature: Feature, msg: Message): RequestProblem | null {
+    return this.features.has(feature) ? null : { why: `the trace's header does not declare the feature '${feature}', and the Raft of Figure 2 has no ${msg.type}`, expected: `features: ["${feature}"] in the header` };
+  }
+
+  /** Why the reference could not send this PreVote now: its role, or the fields that differ. */
+  private badPreVote(shadow: Shadow, m: Extract<Message, { type: 'PreVote' }>): RequestProblem | null {
+    const v = shadow.ref!.live;
+    if (v.role !== 'precandidate') return { why: `it is ${v.role} in term ${v.term}, not a pre-candidate, and sends no PreVote`, expected: 'PreVote only from a pre-candidate' };
+    const want = { term: v.term + 1, candidateId: shadow.id, lastLogIndex: v.lastLogIndex, lastLogTerm: v.lastLogTerm };
+    const diffs = diffFields(m, want, ['term', 'candidateId', 'lastLogIndex', 'lastLogTerm']);
+    return diffs.length > 0 ? { diffs, expected: JSON.stringify(want) } : null;
+  }
+
+  /** Why the reference could not send this TimeoutNow now: only a leader, to the target of its transfer once it holds the whole log. */
+  private badTimeoutNow(shadow: Shadow, m: Extract<Message, { type: 'TimeoutNow' }>): RequestProblem | null {
+    const v = shadow.ref!.live;
+    if (v.role !== 'leader') return { why: `it is ${v.role} in term ${v.term}, not leader, and sends no TimeoutNow`, expected: 'TimeoutNow only from a leader' };
+    if (m.term !== v.term) return { diffs: [{ field: 'term', seen: m.term, want: String(v.term) }], expected: `term ${v.term}` };
+    if (v.transferTarget !== m.to) return { why: v.transferTarget === null ? 'no leadership transfer is under way' : `its leadership transfer is to ${v.transferTarget}`, expected: `TimeoutNow only to the transfer's target` };
+    const match = v.matchIndexOf(m.to);
+    if (match !== v.lastLogIndex) return { why: `${m.to} has acknowledged entries up to ${match} only, and the leader's log ends at ${v.lastLogIndex}: the target must be up to date first`, expected: `matchIndex[${m.to}] = ${v.lastLogIndex}` };
+    return null;
+  }
+
   /** Why the reference could not send this RequestVote now: its role, or the fields that differ. */
   private badRequestVote(shadow: Shadow, m: Extract<Message, { type: 'RequestVote' }>): RequestProblem | null {
     const v = shadow.ref!.live;
     if (v.role !== 'candidate') return { why: `it is ${v.role} in term ${v.term}, not a candidate, and sends no RequestVote`, expected: 'RequestVote only from a candidate' };
     const want = { term: v.term, candidateId: shadow.id, lastLogIndex: v.lastLogIndex, lastLogTerm: v.lastLogTerm };
     const diffs = diffFields(m, want, ['term', 'candidateId', 'lastLogIndex', 'lastLogTerm']);
+    // A transfer's flag lets the request past leases: only an election TimeoutNow started carries it.
+    if (m.leadershipTransfer === true && !v.electionByTransfer) diffs.push({ field: 'leadershipTransfer', seen: true, want: '', phrase: 'no leadershipTransfer (TimeoutNow did not start this election)' });
     return diffs.length > 0 ? { diffs, expected: JSON.stringify(want) } : null;
   }
 

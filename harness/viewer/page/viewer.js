@@ -10,7 +10,7 @@
   const ROLES = ['', 'follower', 'candidate', 'leader', 'crashed'];
   const ROLE_CODE = { follower: 1, candidate: 2, leader: 3, crashed: 4 };
   const ROLE_FILL = ['#f3f4f6', '#dfe7f2', '#ffd9a8', '#b8e6b8', '#cfcfcf'];
-  const TYPE_COLOR = ['#e67e22', '#b9770e', '#2c7fb8', '#41ab5d', '#9ecae1'];
+  const TYPE_COLOR = ['#e67e22', '#b9770e', '#2c7fb8', '#41ab5d', '#9ecae1', '#c39bd3', '#8e44ad', '#d62728'];
   const TYPES = M.messageTypes;
   const HEADER = 26;
   const GUTTER = 78;
