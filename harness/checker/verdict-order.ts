@@ -8,6 +8,7 @@
  * in `also`, so a report cut to one error (the fuzzer's) still says they coincide.
  */
 import { CONFORMANCE_RULES } from './conformance/conformance.js';
+import { FEATURE_RULE_IDS } from './features/rules.js';
 import { INVARIANT_IDS } from './invariants/rules.js';
 import type { Violation } from './violation.js';
 
@@ -16,7 +17,7 @@ const CONFORMANCE_IDS: ReadonlySet<string> = new Set(CONFORMANCE_RULES.map((r) =
 /** Lower first: 0 linearizability, 1 an invariant, 2 conformance, 3 anything else. */
 export function rulePriority(rule: string): number {
   if (rule === 'linearizability') return 0;
-  if (INVARIANT_IDS.has(rule)) return 1;
+  if (INVARIANT_IDS.has(rule) || FEATURE_RULE_IDS.has(rule)) return 1;
   if (CONFORMANCE_IDS.has(rule)) return 2;
   return 3;
 }

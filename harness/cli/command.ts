@@ -2,6 +2,7 @@
  * The shape of a CLI verb and the errors that map to exit codes. Verbs live one per file in
  * harness/cli/commands/ and are listed in harness/cli/commands/index.ts.
  */
+import { parseFeatureList, type Feature } from '../../src/raft/features/index.js';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { InputError, UsageError } from '../errors.js';
 
@@ -45,6 +46,14 @@ export function parseCommandLine<O extends Options>(argv: string[], options: O) 
 }
 
 /** Parses a non-negative integer option, naming the option in the error. */
+/** `--features prevote,checkquorum,transfer` (or `all`); absent: none. */
+export function featuresOption(raw: string | undefined): Feature[] {
+  if (raw === undefined) return [];
+  const parsed = parseFeatureList(raw);
+  if ('error' in parsed) throw new UsageError(`--features: ${parsed.error}`);
+  return parsed;
+}
+
 export function intOption(name: string, raw: string | undefined, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
   if (raw === undefined) return fallback;
   if (!/^-?\d+$/.test(raw.trim())) throw new UsageError(`--${name}: expected an integer, got '${raw}'`);

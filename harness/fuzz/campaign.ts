@@ -3,6 +3,7 @@
  * checked as it goes, the first failure is shrunk to a minimal schedule. (Campaigns over
  * worker threads and shards: pool-campaign.ts, built from the same two steps of run-range.ts.)
  */
+import type { Feature } from '../../src/raft/features/index.js';
 import type { NodeFactory } from '../simulator/cluster.js';
 import { evaluateRange, shrinkRun, worthShrinking, type RangeOptions, type ShrunkFailure } from './run-range.js';
 import type { FaultLevel } from './schedule.js';
@@ -15,6 +16,7 @@ export interface CampaignOptions {
   nodes: readonly number[];
   faults: FaultLevel;
   durationMs: number;
+  features?: readonly Feature[];
   /** fast-check's own wall-clock budget, for the runs and again for shrinking (set by the CLI, the only place that reads clocks). */
   timeLimitMs?: number;
   onRun?: RangeOptions['onRun'];
@@ -33,7 +35,7 @@ export interface CampaignResult {
 }
 
 export function runCampaign(options: CampaignOptions): CampaignResult {
-  const spec = { seed: options.seed, nodes: options.nodes, faults: options.faults, durationMs: options.durationMs };
+  const spec = { seed: options.seed, nodes: options.nodes, faults: options.faults, durationMs: options.durationMs, ...(options.features?.length ? { features: options.features } : {}) };
   const limit = options.timeLimitMs !== undefined ? { timeLimitMs: options.timeLimitMs } : {};
   const range = evaluateRange(spec, options.createNode, 0, options.runs, { ...limit, ...(options.onRun ? { onRun: options.onRun } : {}) });
   const result = { runs: range.evaluated, events: range.events, notModelled: range.notModelled, interrupted: range.interrupted };

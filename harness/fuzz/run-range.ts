@@ -9,6 +9,7 @@
  * from the failing index (`shrinkRun`), done once, by whoever collects the ranges.
  */
 import fc from 'fast-check';
+import type { Feature } from '../../src/raft/features/index.js';
 import type { NodeFactory } from '../simulator/cluster.js';
 import { runSchedule, type ScheduleOutcome } from './run-schedule.js';
 import { scheduleArbitrary, type FaultLevel, type Schedule } from './schedule.js';
@@ -19,6 +20,8 @@ export interface RunSpec {
   nodes: readonly number[];
   faults: FaultLevel;
   durationMs: number;
+  /** Protocol extensions the nodes run (absent: none); every schedule carries them. */
+  features?: readonly Feature[];
 }
 
 /** The outcome of runs start .. start + evaluated - 1 (stopping at the first failure). */
@@ -45,7 +48,7 @@ export interface RangeOptions {
 }
 
 function arbitrary(spec: RunSpec): fc.Arbitrary<Schedule> {
-  return scheduleArbitrary(spec.faults, spec.nodes, spec.durationMs);
+  return scheduleArbitrary(spec.faults, spec.nodes, spec.durationMs, spec.features ?? []);
 }
 
 function timeLimit(ms: number | undefined): { interruptAfterTimeLimit?: number; markInterruptAsFailure?: boolean } {

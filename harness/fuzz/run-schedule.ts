@@ -121,6 +121,9 @@ function perform(cluster: Cluster, action: Action): void {
     case 'timeout':
       cluster.fireTimer(ids[action.node]!, 'election');
       return;
+    case 'transfer':
+      if (action.node !== action.target) cluster.transferLeadership(ids[action.node]!, ids[action.target]!);
+      return;
     case 'client':
       // Each client operation is its own client: the history stays simple to read.
       cluster.clientRequest(ids[action.node]!, `c${++clientRequests}`, 1, action.op);
@@ -145,7 +148,7 @@ export function runSchedule(schedule: Schedule, createNode: NodeFactory, options
   const network = scheduleNetwork(schedule);
   const cluster = new Cluster({
     ids: nodeIds(schedule.nodes),
-    node: { ...DEFAULT_NODE_CONFIG, maxEntriesPerMessage: schedule.batch ?? DEFAULT_NODE_CONFIG.maxEntriesPerMessage },
+    node: { ...DEFAULT_NODE_CONFIG, maxEntriesPerMessage: schedule.batch ?? DEFAULT_NODE_CONFIG.maxEntriesPerMessage, ...(schedule.features?.length ? { features: schedule.features } : {}) },
     random: createRandom(schedule.seed),
     network,
     sink: {

@@ -13,6 +13,7 @@ import { VERSION } from '../version.js';
 import type { PoolCampaignResult } from './pool-campaign.js';
 import { caseHash, isRegressionMeta, type RegressionMeta } from './regression.js';
 import { FAULT_LEVELS, type FaultLevel } from './schedule.js';
+import { FEATURES } from '../../src/raft/features/index.js';
 import type { Shard } from './shard.js';
 import type { ShrunkFailure } from './run-range.js';
 
@@ -28,6 +29,8 @@ const CampaignSchema = Closed({
   nodes: Type.Array(Type.Integer({ minimum: 1 }), { minItems: 1 }),
   faults: Type.Union(FAULT_LEVELS.map((f) => Type.Literal(f))),
   durationMs: Count,
+  /** Protocol extensions the nodes ran (absent: none). */
+  features: Type.Optional(Type.Array(Type.Union(FEATURES.map((f) => Type.Literal(f))))),
 });
 
 const SummarySchema = Closed({

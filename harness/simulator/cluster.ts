@@ -11,7 +11,7 @@ import type { Random } from '../../src/random.js';
 import { createReferenceNode, type ReferenceNodeOptions } from '../../src/raft/node.js';
 import { TIMER_NAMES, type Effect, type Message, type NodeConfig, type NodeInput, type NodeView, type PersistentState, type RaftNode, type StateSummary, type StepRecord, type TimerName, type UnmodelledMessage } from '../../src/raft/types.js';
 import { TRACE_MINOR, type ClientResult, type NodeState, type Operation, type TraceLine } from '../../src/trace/schema.js';
-import { canonicalFeatures } from '../../src/raft/features/index.js';
+import { canonicalFeatures, type Feature } from '../../src/raft/features/index.js';
 import type { TraceSink } from '../trace/sink.js';
 import { VERSION } from '../version.js';
 import { EventQueue } from './event-queue.js';
@@ -32,6 +32,8 @@ export interface ImplementationProfile {
  */
 export type NodeFactory = ((config: NodeConfig, options: { random: Random; persisted?: PersistentState } & Pick<ReferenceNodeOptions, 'engine' | 'onTransition'>) => RaftNode) & {
   profile?: ImplementationProfile;
+  /** Protocol extensions the implementation always runs (a feature's mutant): runs of it switch them on. */
+  features?: readonly Feature[];
 };
 
 export interface ClusterOptions {

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { printCampaign, saveCampaignOutputs } from '../campaign-output.js';
-import { durationOption, EXIT, InputError, intOption, parseCommandLine, UsageError, type Command } from '../command.js';
+import { durationOption, EXIT, featuresOption, InputError, intOption, parseCommandLine, UsageError, type Command } from '../command.js';
 import { implHelp, implOption, replyTimeoutOption } from '../impl-option.js';
 import { runPoolCampaign } from '../../fuzz/pool-campaign.js';
 import { formatCampaignReport } from '../../fuzz/report.js';
@@ -8,6 +8,7 @@ import { FAULT_LEVELS, type FaultLevel } from '../../fuzz/schedule.js';
 import { parseShard, shardRange } from '../../fuzz/shard.js';
 import { buildSummary } from '../../fuzz/summary.js';
 import { defaultWorkers } from '../../pool/worker-pool.js';
+import { canonicalFeatures } from '../../../src/raft/features/index.js';
 
 /**
  * Below this many runs a campaign stays on the main thread by default: starting a worker
@@ -39,6 +40,10 @@ ${implHelp('reference')}
   --nodes LIST       cluster sizes to draw from: 3, 5 or 3,5; 1 and 2 are legal Raft too (default 3,5)
   --faults LEVEL     none | mild | harsh | swarm (a different fault mix per run) (default mild)
   --duration D       virtual time per run (default 3s)
+  --features LIST    protocol extensions the nodes run: prevote, checkquorum, transfer (comma-
+                     separated, or all); default none. Traces declare them in their header and
+                     are checked under them; with transfer, schedules also ask nodes to hand
+                     leadership over
   --out DIR          where to save the regression case (default traces/regressions)
   --time-limit D     wall-clock budget, e.g. 60s (default 60s)
   --workers N        worker threads running schedules (1: the main thread). The result never
@@ -72,6 +77,7 @@ Examples:
   raftcheck fuzz --impl mutant:commit-old-term --seed 1 --faults harsh
   raftcheck fuzz --impl cmd:"python3 examples/python-raft/raft_node.py" --runs 20
   raftcheck fuzz --impl coaty --runs 200 --faults swarm
+  raftcheck fuzz --features prevote,checkquorum,transfer --runs 300 --faults swarm
   raftcheck fuzz --runs 10000 --seed 7 --shard 2/8 --summary shard-2.json
 `,
   async run(argv, io) {
@@ -83,6 +89,7 @@ Examples:
       nodes: { type: 'string' },
       faults: { type: 'string' },
       duration: { type: 'string' },
+      features: { type: 'string' },
       out: { type: 'string' },
       'time-limit': { type: 'string' },
       workers: { type: 'string' },
@@ -101,6 +108,9 @@ Examples:
     const faults = (values.faults ?? 'mild') as FaultLevel;
     if (!FAULT_LEVELS.includes(faults)) throw new UsageError(`--faults: expected one of ${FAULT_LEVELS.join(', ')}, got '${values.faults}'`);
     const durationMs = durationOption('duration', values.duration, 3000);
+    // A feature's mutant runs with its feature on, asked for or not.
+    const features = canonicalFeatures([...featuresOption(values.features), ...(createNode.features ?? [])]);
+    const withFeatures = features.length > 0 ? { features } : {};
     const timeLimitMs = durationOption('time-limit', values['time-limit'], 60_000);
     const shard = values.shard === undefined ? null : parseShard(values.shard);
     if (shard && 'error' in shard) throw new UsageError(`--shard: ${shard.error}`);
@@ -123,9 +133,9 @@ Examples:
     const shrinking = (attempts: number, smaller: number) => {
       if (showProgress && (attempts % 10 === 0 || attempts === 1)) io.err(`\rshrinking the failure: ${attempts} schedules tried, ${smaller} smaller ones still fail   `);
     };
-    const campaign = { impl, seed, runs, nodes, faults, durationMs };
+    const campaign = { impl, seed, runs, nodes, faults, durationMs, ...withFeatures };
     const result = await runPoolCampaign({
-      impl, spec: { seed, nodes, faults, durationMs }, range, workers, createNode, replyTimeoutMs,
+      impl, spec: { seed, nodes, faults, durationMs, ...withFeatures }, range, workers, createNode, replyTimeoutMs,
       remainingMs: () => timeLimitMs - (performance.now() - started), onProgress: progress, onShrinkStep: shrinking,
     });
     if (showProgress) io.err('\n');
