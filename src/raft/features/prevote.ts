@@ -116,7 +116,8 @@ export function addPreVote(chart: ChartConfig): void {
   transitionsOf(chart, 'follower', 'ELECTION_TIMEOUT').splice(0, Infinity, { target: 'precandidate' });
   transitionsOf(chart, 'candidate', 'ELECTION_TIMEOUT').splice(0, Infinity, { target: 'precandidate' });
   for (const [key, state] of Object.entries(chart.states)) {
-    state.on.PreVote = [{ guard: 'canGrantPreVote', actions: ['grantPreVote'] }, { actions: ['rejectPreVote'] }];
+    // A leader is its own live leader: it grants no pre-vote.
+    state.on.PreVote = key === 'leader' ? [{ actions: ['rejectPreVote'] }] : [{ guard: 'canGrantPreVote', actions: ['grantPreVote'] }, { actions: ['rejectPreVote'] }];
     if (key !== 'precandidate') state.on.PreVoteResponse = [{ guard: 'isHigherTermRefusal', ...(key === 'follower' ? {} : { target: '#raft.follower' }), actions: ['adoptTerm'] }];
   }
 }
