@@ -13,7 +13,7 @@ export interface NodeFacts {
   /** The last log entry, where the trace shows it (null: unknown). */
   lastIndex: number | null;
   lastTerm: number | null;
-  /** The node's receives are logged (it has logged one). */
+  /** The trace logs receives (some node has logged one; a producer logs them for every node or none). */
   logsReceives: boolean;
   /** Lease: the term and time of the last AppendEntries heard from a leader of the node's term (null: none since it was lost). */
   leaseTerm: number | null;
@@ -44,7 +44,6 @@ export function absorb(n: NodeFacts, e: NodeTraceEvent): void {
       n.lastTerm = e.fromIndex === 1 ? 0 : null;
       break;
     case 'receive':
-      n.logsReceives = true;
       // A receive's state is the node's before it: the lease starts with an AppendEntries of its term or above.
       if (e.state?.term !== undefined) n.term = e.state.term;
       if (e.msg.type === 'AppendEntries' && e.msg.term >= n.term) {

@@ -21,7 +21,7 @@ export const FEATURE_RULES: readonly FeatureRule[] = [
     statement:
       'With PreVote, a node starts an election for term T (it votes for itself in T) only after pre-votes for T from a majority of the cluster, its own included: ' +
       'PreVoteResponses granting T, from distinct peers, received while its term was T − 1 — or after a TimeoutNow of term T − 1 (feature transfer), which skips the pre-vote round. ' +
-      'Checked on nodes whose receives the trace logs.',
+      'Checked where the trace logs receives.',
     paper: 'Ongaro, Consensus: Bridging Theory and Practice, §9.6',
   },
   {
