@@ -14,6 +14,8 @@ import { createReferenceNode } from '../src/raft/node.js';
 import { DEFAULT_NODE_CONFIG } from '../src/raft/types.js';
 import type { TraceLine } from '../src/trace/schema.js';
 import { runCampaign } from '../harness/fuzz/campaign.js';
+import { findMutant } from '../harness/mutants/catalogue.js';
+import { DEFAULT_SIMULATION, simulate } from '../harness/simulator/simulate.js';
 import { Cluster } from '../harness/simulator/cluster.js';
 import { randomNetwork } from '../harness/simulator/network.js';
 import { TraceValidation } from '../harness/validate/validate-file.js';
@@ -99,5 +101,37 @@ describe('feature names', () => {
     expect(caught.code).toBe(1);
     const summary = JSON.parse(caught.stdout) as { campaign: { features?: string[] } };
     expect(summary.campaign.features).toEqual(['checkquorum']);
+  });
+});
+
+describe('a producer that logs no feature timers', () => {
+  /** Simulates, then drops every lease, quorum and transfer timeout, as a producer that logs none would. */
+  function stripped(seed: number, createNode?: Parameters<typeof simulate>[2]): { lines: TraceLine[]; removed: number } {
+    const all: TraceLine[] = [];
+    simulate({ ...DEFAULT_SIMULATION, seed, durationMs: 4000, drop: 0.05, partitionEvery: 1200, crashEvery: 1500, clients: 2, node: { ...DEFAULT_NODE_CONFIG, features: [...FEATURES] } }, { write: (l) => all.push(l), close() {} }, createNode);
+    const lines = all.filter((l) => !(l.kind === 'timeout' && l.timer !== 'election' && l.timer !== 'heartbeat'));
+    return { lines, removed: all.length - lines.length };
+  }
+  function verdict(lines: TraceLine[]) {
+    const v = new TraceValidation({ maxErrors: 1 });
+    lines.forEach((l, i) => v.line(l, i + 1));
+    return v.finish('stripped', { lines: lines.length, bytes: 0 });
+  }
+
+  it('is judged by the trace\'s time: the checker fires its lease, quorum and transfer timers at their deadlines (20 faulty runs stay valid)', () => {
+    let removed = 0;
+    for (let seed = 1; seed <= 20; seed++) {
+      const run = stripped(seed);
+      removed += run.removed;
+      const r = verdict(run.lines);
+      expect(r.valid, `seed ${seed}: ${JSON.stringify(r.errors[0])}`).toBe(true);
+    }
+    expect(removed).toBeGreaterThan(100);
+  });
+
+  it('and a leader that never steps down is still caught without its quorum timeouts in the trace', () => {
+    const mutant = findMutant('checkquorum-never-steps-down')!;
+    const caught = [1, 2, 3, 4, 5, 6].some((seed) => !verdict(stripped(seed, mutant.createNode).lines).valid);
+    expect(caught).toBe(true);
   });
 });

@@ -28,7 +28,7 @@
 import { createRandom } from '../../../src/random.js';
 import { createReferenceNode, type Engine, type LogView, type ReferenceRaftNode } from '../../../src/raft/node.js';
 import type { TakenTransition } from '../../../src/raft/transitions.js';
-import { DEFAULT_NODE_CONFIG, type Effect, type MessageBody, type RaftNode, type StateSummary, type StepRecord } from '../../../src/raft/types.js';
+import { DEFAULT_NODE_CONFIG, type Effect, type MessageBody, type RaftNode, type StateSummary, type StepRecord, type TimerName } from '../../../src/raft/types.js';
 import type { Entry, Header, Message, NodeState, PersistentState, TraceEvent } from '../../../src/trace/schema.js';
 import { commandKey, sameCommand, sameEntries, sameEntry } from '../entry-hash.js';
 import type { Report } from '../violation.js';
@@ -47,6 +47,7 @@ export const CONFORMANCE_RULES = [
 export type TransitionObserver = (node: string, line: number, transition: TakenTransition) => void;
 
 const STATE_KINDS = new Set(['term', 'role', 'vote', 'append', 'truncate']);
+const INPUT_KINDS = new Set(['receive', 'timeout', 'client_request', 'transfer']);
 /** Post-state fields that must equal the reference's, and those that may lag behind it. */
 const EXACT_FIELDS = ['role', 'term', 'votedFor', 'lastLogIndex', 'lastLogTerm'] as const;
 const LAGGING_FIELDS = ['commitIndex', 'lastApplied'] as const;
@@ -103,7 +104,14 @@ interface Shadow {
   staleRequest: boolean;
   /** The term of the vote or pre-vote request of this step (a refusal in another term may be omitted), or null. */
   voteRequestTerm: number | null;
+  /** The features' timers (lease, quorum, transfer) the shadow has armed, with their deadlines in the trace's time. */
+  featureTimers: Map<FeatureTimer, number>;
+  /** The feature timers whose firings the node logs (it has logged one): the checker never fires those itself. */
+  loggedTimers: Set<TimerName>;
 }
+
+type FeatureTimer = 'lease' | 'quorum' | 'transfer';
+const FEATURE_TIMERS: ReadonlySet<string> = new Set<FeatureTimer>(['lease', 'quorum', 'transfer']);
 
 function effectKey(e: Effect): string {
   switch (e.kind) {
@@ -229,6 +237,8 @@ export class Conformance {
   private readonly config;
   /** The line being handled (transitions are reported against it). */
   private line = 0;
+  /** The trace time of the event being handled (feature timers' deadlines are in it). */
+  private time = 0;
   /** A node whose unexplained changes mean "inputs not logged" rather than a violation (see `output`). */
   private tentative: Shadow | null = null;
 
@@ -246,7 +256,7 @@ export class Conformance {
       maxEntriesPerMessage: Number.MAX_SAFE_INTEGER,
     };
     for (const id of header.nodes) {
-      const shadow: Shadow = { id, ref: null, driven: false, logsMessages: false, logsElectionTimeouts: false, unchecked: false, pending: [], now: INITIAL_FACTS, refCommit: 0, applies: new IndexWindow(), answers: new Map(), hidden: 0, stepLine: 1, stepKind: 'start', staleRequest: false, voteRequestTerm: null };
+      const shadow: Shadow = { id, ref: null, driven: false, logsMessages: false, logsElectionTimeouts: false, unchecked: false, pending: [], now: INITIAL_FACTS, refCommit: 0, applies: new IndexWindow(), answers: new Map(), hidden: 0, stepLine: 1, stepKind: 'start', staleRequest: false, voteRequestTerm: null, featureTimers: new Map(), loggedTimers: new Set() };
       this.shadows.set(id, shadow);
       this.boot(shadow);
     }
@@ -281,6 +291,7 @@ export class Conformance {
     shadow.refCommit = 0;
     shadow.applies.clear();
     shadow.answers.clear();
+    shadow.featureTimers.clear();
   }
 
   event(e: TraceEvent, line: number): void {
@@ -288,6 +299,9 @@ export class Conformance {
     const shadow = this.shadows.get(e.node);
     if (!shadow || shadow.unchecked) return;
     this.line = line;
+    this.time = e.time;
+    // Feature timers the node does not log fire, in the trace's time, before its next input.
+    if (INPUT_KINDS.has(e.kind) && !(e.kind === 'timeout' && FEATURE_TIMERS.has(e.timer))) this.fireDueTimers(shadow, line, e.time, false);
     switch (e.kind) {
       case 'receive':
         this.input(shadow, line, e, { type: 'receive', msg: e.msg }, e.msg.term < (shadow.ref?.live.term ?? 0) && !RESPONSES.has(e.msg.type));
@@ -297,6 +311,10 @@ export class Conformance {
         return this.input(shadow, line, e, { type: 'transfer', target: e.target }, false);
       case 'timeout':
         if (e.timer === 'election') shadow.logsElectionTimeouts = true;
+        if (FEATURE_TIMERS.has(e.timer)) {
+          shadow.loggedTimers.add(e.timer);
+          shadow.featureTimers.delete(e.timer as FeatureTimer);
+        }
         return this.input(shadow, line, e, { type: 'timeout', timer: e.timer }, false);
       case 'client_request':
         return this.input(shadow, line, e, { type: 'client_request', client: e.client, requestId: e.requestId, op: e.op }, false);
@@ -356,10 +374,46 @@ export class Conformance {
     this.expect(shadow, shadow.ref.step(input));
   }
 
+  /**
+   * Hidden step: a feature timer (lease, quorum, transfer: fixed durations, unlike the election
+   * timer's random draw) that the node does not log fires when the trace's time passes its
+   * deadline. Before an input, only a deadline strictly before it counts (at the same
+   * millisecond the input is taken to come first, as a logging producer would show); to
+   * explain an output (`upTo`), a deadline up to its time.
+   */
+  private fireDueTimers(shadow: Shadow, line: number, time: number, upTo: boolean): boolean {
+    let fired = false;
+    for (;;) {
+      let next: [FeatureTimer, number] | null = null;
+      for (const [timer, at] of shadow.featureTimers) if (!shadow.loggedTimers.has(timer) && (upTo ? at <= time : at < time) && (!next || at < next[1])) next = [timer, at];
+      if (!next || !shadow.ref) return fired;
+      shadow.featureTimers.delete(next[0]);
+      this.closeStep(shadow, line);
+      shadow.hidden++;
+      shadow.stepLine = line;
+      shadow.stepKind = `${next[0]} timeout (not logged, due at ${next[1]} ms)`;
+      shadow.staleRequest = false;
+      shadow.voteRequestTerm = null;
+      shadow.now = factsOf(shadow.ref.live);
+      // The timers it re-arms run from its deadline, when it fired.
+      const now = this.time;
+      this.time = next[1];
+      this.expect(shadow, shadow.ref.step({ type: 'timeout', timer: next[0] }));
+      this.time = now;
+      fired = true;
+    }
+  }
+
   private expect(shadow: Shadow, records: StepRecord[]): void {
     for (const r of records) {
       const effect = r.effect;
-      if (effect.kind === 'set_timer' || effect.kind === 'cancel_timer') continue;
+      if (effect.kind === 'set_timer' || effect.kind === 'cancel_timer') {
+        if (FEATURE_TIMERS.has(effect.timer)) {
+          if (effect.kind === 'set_timer') shadow.featureTimers.set(effect.timer as FeatureTimer, this.time + effect.after);
+          else shadow.featureTimers.delete(effect.timer as FeatureTimer);
+        }
+        continue;
+      }
       if (effect.kind === 'commit') shadow.refCommit = Math.max(shadow.refCommit, effect.commitIndex);
       else if (effect.kind === 'apply') shadow.applies.set(effect.index, r);
       else if (effect.kind === 'client_response') shadow.answers.set(`${effect.client}#${effect.requestId}`, r);
@@ -471,6 +525,8 @@ export class Conformance {
       return;
     }
     if (STATE_KINDS.has(e.kind)) {
+      // A change no step explains may be a feature timer the node does not log (a quorum check's step-down).
+      if (pendingOfKind(shadow.pending, e.kind) < 0) this.fireDueTimers(shadow, line, this.time, true);
       // With PreVote, an election timeout makes a pre-candidate: a candidate without a pre-vote round is not explained by one.
       if (e.kind === 'role' && (e.role === (this.features.has('prevote') ? 'precandidate' : 'candidate')) && pendingOfKind(shadow.pending, 'role') < 0) this.hiddenElectionTimeout(shadow, line);
       if (e.kind === 'term' && pendingOfKind(shadow.pending, 'term') < 0) {
