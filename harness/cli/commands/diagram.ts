@@ -1,10 +1,12 @@
 import fs from 'node:fs';
 import { describeStatechart, toDot, toJson, toMermaid, toTable, type StatechartDiagram, type TransitionCounts } from '../../../src/raft/diagram.js';
-import { EXIT, InputError, parseCommandLine, UsageError, type CliIO, type Command } from '../command.js';
+import { EXIT, featuresOption, InputError, parseCommandLine, UsageError, type CliIO, type Command } from '../command.js';
 import { writeFileAtomic } from '../../io/atomic-write.js';
 import { renderDot } from '../../io/graphviz.js';
 import { sameFile } from '../../io/same-file.js';
-import { MalformedTraceError, measureCoverage } from '../../statechart/transition-coverage.js';
+import { FeatureMismatchError, MalformedTraceError, measureCoverage } from '../../statechart/transition-coverage.js';
+import { machineFor } from '../../../src/raft/node-machine.js';
+import type { Feature } from '../../../src/raft/features/index.js';
 
 type Render = (d: StatechartDiagram, coverage?: TransitionCounts) => string | Promise<string>;
 const FORMATS: Record<string, Render> = {
@@ -39,6 +41,9 @@ Options:
                  by Graphviz compiled to WebAssembly, bundled: nothing to install), json,
                  table (plain text; the default with --coverage)
   --coverage     annotate with the transition counts of the TRACE files given
+  --features LIST  the chart with these protocol extensions on (prevote, checkquorum,
+                 transfer, or all): their states and transitions beside the base chart's.
+                 With --coverage, the default is every feature the traces declare
   -o, --out FILE write to FILE (atomically) instead of stdout
   --force        replace FILE if it exists
   -h, --help     show this help
@@ -48,6 +53,7 @@ Exit codes: 0 written; 2 usage error, unreadable or malformed trace.
 Examples:
   raftcheck diagram --format mermaid
   raftcheck diagram --format svg -o raft-node.svg
+  raftcheck diagram --features all --format svg -o raft-node-features.svg
   raftcheck diagram --coverage traces/examples/valid/*.jsonl
   raftcheck diagram --coverage --format svg -o coverage.svg traces/regressions/*.jsonl
 `,
@@ -55,6 +61,7 @@ Examples:
     const { values, positionals } = parseCommandLine(argv, {
       format: { type: 'string' },
       coverage: { type: 'boolean' },
+      features: { type: 'string' },
       out: { type: 'string', short: 'o' },
       force: { type: 'boolean' },
     });
@@ -63,8 +70,9 @@ Examples:
     const format = values.format ?? (values.coverage ? 'table' : 'mermaid');
     const render = FORMATS[format];
     if (!render) throw new UsageError(`--format: expected one of ${Object.keys(FORMATS).join(', ')}, got '${format}'`);
-    const diagram = describeStatechart();
-    const coverage = values.coverage ? countTransitions(positionals, io) : undefined;
+    const features = values.features === undefined ? undefined : featuresOption(values.features);
+    const coverage = values.coverage ? countTransitions(positionals, io, features) : undefined;
+    const diagram = coverage?.diagram ?? describeStatechart(machineFor(features ?? []));
     // A Graphviz error is not the user's: raftcheck wrote the DOT, so it is an internal error (exit 3).
     const text = await render(diagram, coverage);
     if (values.out === undefined || values.out === '-') {
@@ -82,19 +90,20 @@ Examples:
   },
 };
 
-function countTransitions(files: string[], io: CliIO): TransitionCounts {
+function countTransitions(files: string[], io: CliIO, features: readonly Feature[] | undefined): TransitionCounts & { diagram: StatechartDiagram } {
   for (const file of files) {
     if (!fs.existsSync(file)) throw new InputError(`${file}: no such file`);
     if (fs.statSync(file).isDirectory()) throw new InputError(`${file}: is a directory (give the trace files, e.g. ${file}/*.jsonl)`);
   }
   try {
-    const result = measureCoverage(files);
+    const result = measureCoverage(files, features);
     for (const f of result.files) {
       if (f.violation) io.err(`note: ${f.file}:${f.violation.line}: breaks ${f.violation.rule}; its ${f.steps} steps are counted as the reference took them\n`);
     }
     return result;
   } catch (error) {
     if (error instanceof MalformedTraceError) throw new InputError(`${error.message}: not a well-formed trace`);
+    if (error instanceof FeatureMismatchError) throw new InputError(error.message);
     throw error;
   }
 }
