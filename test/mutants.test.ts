@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MUTANTS, findMutant } from '../harness/mutants/catalogue.js';
-import { huntMutant } from '../harness/mutants/hunt.js';
+import { huntFeatures, huntMutant } from '../harness/mutants/hunt.js';
+import { FEATURES } from '../src/raft/features/index.js';
 import { createReferenceNode } from '../src/raft/node.js';
 import { cli } from './helpers/cli.js';
 
@@ -16,11 +17,23 @@ describe('bug catalogue', () => {
     expect(findMutant('nope')).toBeUndefined();
   });
 
+  it('has at least two mutants per protocol extension, each hunted with its feature on', () => {
+    for (const f of FEATURES) {
+      const ofFeature = MUTANTS.filter((m) => m.features?.includes(f));
+      expect(ofFeature.length, f).toBeGreaterThanOrEqual(2);
+      for (const m of ofFeature) {
+        expect(m.name.startsWith(`${f}-`), m.name).toBe(true);
+        expect(huntFeatures(m)).toEqual([f]);
+        expect(m.createNode.features).toEqual([f]);
+      }
+    }
+  });
+
   for (const m of MUTANTS) {
     it(`catches ${m.name} within 100 schedules from seed 1`, () => {
       const r = huntMutant(m, { runs: 100, seed: 1, shrink: false });
       expect(r.detected, `${m.name} survived 100 schedules`).toBe(true);
-      expect(r.rule).toMatch(/^(conformance\.[a-z]+|[a-z-]+)$/);
+      expect(r.rule).toMatch(/^((conformance|prevote|checkquorum|transfer)\.[a-z-]+|[a-z-]+)$/);
     });
   }
 
