@@ -38,12 +38,14 @@ describe('the reference through the adapter interface', () => {
     expect(project(adapted.lines)).toEqual(project(direct.lines));
   });
 
-  it('lets every mutant of the catalogue be caught in the same run as when driven directly', () => {
+  it('lets every mutant of Figure 2 in the catalogue be caught in the same run as when driven directly', () => {
     // Through the adapter the trace is derived from observations after each step; the
     // reference's adapter also reports its truncations (Output.truncatedFrom), so a stale
     // AppendEntries that truncate-on-match answers by deleting and re-appending the very same
     // entries is seen at once, as when the node is driven directly.
-    for (const m of MUTANTS) {
+    // The features' mutants are not: adapters declare no features yet (spec/DRIVER.md), and the
+    // adapter's derivation of state changes knows the roles of Figure 2 only.
+    for (const m of MUTANTS.filter((x) => !x.features)) {
       const adapted = runCampaign({ impl: `adapter:mutant:${m.name}`, createNode: adapterFactory(referenceAdapter(m.createNode)), ...MUTANT_HUNT });
       const direct = runCampaign({ impl: `mutant:${m.name}`, createNode: m.createNode, ...MUTANT_HUNT });
       expect(adapted.failure, m.name).not.toBeNull();

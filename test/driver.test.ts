@@ -109,7 +109,7 @@ describe('an external node with a Raft bug', () => {
 describe('a misbehaving external node gives a clear verdict and leaves no process behind', () => {
   const cases: Array<{ mode: string; rule: string; message: RegExp; options?: { replyTimeoutMs?: number; maxLineBytes?: number } }> = [
     { mode: 'not-json', rule: 'driver.protocol', message: /the reply is not JSON .*"this is not JSON"/ },
-    { mode: 'bad-schema', rule: 'driver.protocol', message: /breaks spec\/driver\.schema\.json at \/state\/role: must be one of "follower", "candidate", "leader"/ },
+    { mode: 'bad-schema', rule: 'driver.protocol', message: /breaks spec\/driver\.schema\.json at \/state\/role: must be one of "follower", "precandidate", "candidate", "leader"/ },
     { mode: 'error', rule: 'driver.error', message: /answered with an error: cannot handle this/ },
     { mode: 'hang', rule: 'driver.timeout', message: /no reply within 0\.5 s/, options: { replyTimeoutMs: 500 } },
     { mode: 'exit', rule: 'driver.crash', message: /the process exited with code 3; its stderr ends with:\n.*\n\s+fatal: giving up/ },
