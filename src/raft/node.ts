@@ -7,6 +7,7 @@
 import type { Random } from '../random.js';
 import { createContext, summarize, type NodeContext } from './context.js';
 import { DEFAULT_ENGINE, startEngine, type Engine, type Runner } from './engine.js';
+import { inLease } from './features/lease.js';
 import { machineFor, type NodeEvent, type RaftNodeMachine } from './node-machine.js';
 import type { TakenTransition } from './transitions.js';
 import type { Entry, NodeConfig, NodeInput, NodeView, PersistentState, RaftNode, StateSummary, StepRecord, TimerName } from './types.js';
@@ -71,6 +72,8 @@ export interface LiveState extends Readonly<StateSummary> {
   readonly transferTarget: string | null;
   /** Feature `transfer`: the candidate's election was started by TimeoutNow. */
   readonly electionByTransfer: boolean;
+  /** Features `prevote`, `checkquorum`: the node believes a leader alive (features/lease.ts). */
+  readonly inLease: boolean;
   /** A leader's matchIndex for a peer (0 for a follower or an unknown peer). */
   matchIndexOf(peer: string): number;
 }
@@ -90,6 +93,7 @@ class LiveView implements LiveState {
   get log(): LogView { return this.ctx.log; }
   get transferTarget() { return this.ctx.transferTarget; }
   get electionByTransfer() { return this.ctx.electionByTransfer; }
+  get inLease() { return inLease(this.ctx); }
   matchIndexOf(peer: string): number { return this.ctx.matchIndex.get(peer) ?? 0; }
 }
 
