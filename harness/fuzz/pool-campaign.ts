@@ -32,6 +32,8 @@ export interface PoolCampaignOptions {
   shrink?: boolean;
   /** How long an external node may take to answer (passed to each worker's implementation). */
   replyTimeoutMs?: number;
+  /** The rules the runs skip, with their reasons (default: those of createNode's profile); workers are told them. */
+  skipRules?: ReadonlyArray<{ rule: string; reason: string }>;
 }
 
 export interface PoolCampaignResult {
@@ -147,6 +149,8 @@ function evaluateChunks(chunks: Array<{ start: number; count: number }>, concurr
         const task: RangeTask = {
           impl: options.impl, spec: options.spec, start: chunks[id]!.start, count: chunks[id]!.count,
           ...(budget !== undefined ? { timeLimitMs: budget } : {}), ...(options.replyTimeoutMs !== undefined ? { replyTimeoutMs: options.replyTimeoutMs } : {}),
+          // A worker resolves the implementation by name: it learns the run's skip list (--skip-rules, a driver's declaration) from here.
+          skipRules: [...(options.skipRules ?? options.createNode.profile?.skipRules ?? [])],
         };
         evaluate(task, controller.signal).then(
           (r) => {

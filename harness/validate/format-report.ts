@@ -20,6 +20,8 @@ export function formatReport(report: FileReport, options: { quiet?: boolean } = 
     }
   }
   if (report.errorCount > report.errors.length) out += `${report.file}: … ${report.errorCount - report.errors.length} more errors (raise --max-errors to see them)\n`;
+  // What the trace's producer declared not checkable (its header's skipRules) was not checked: say so, with why.
+  if (!options.quiet && report.skipped?.length) out += `${report.file}: not checked: ${report.skipped.map((s) => `${s.rule} (${s.reason})`).join(', ')}\n`;
   if (!options.quiet) {
     const notModelled = (report as FileReport & { notModelled?: Record<string, number> }).notModelled;
     const extra = notModelled && Object.keys(notModelled).length > 0

@@ -78,6 +78,7 @@ Examples:
     const { values, positionals } = parseCommandLine(argv, {
       impl: { type: 'string' },
       'reply-timeout': { type: 'string' },
+      'skip-rules': { type: 'string' },
       runs: { type: 'string' },
       seed: { type: 'string' },
       nodes: { type: 'string' },
@@ -94,7 +95,7 @@ Examples:
     if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
     const impl = values.impl ?? 'reference';
     const replyTimeoutMs = replyTimeoutOption(values['reply-timeout']);
-    const createNode = await implOption(impl, values['reply-timeout']);
+    const createNode = await implOption(impl, values['reply-timeout'], values['skip-rules']);
     const runs = intOption('runs', values.runs, 100, 1);
     const seed = intOption('seed', values.seed, 1, -(2 ** 31), 2 ** 31 - 1);
     const nodes = (values.nodes ?? '3,5').split(',').map((x) => intOption('nodes', x, 3, 1, 9));
@@ -125,7 +126,7 @@ Examples:
     };
     const campaign = { impl, seed, runs, nodes, faults, durationMs };
     const result = await runPoolCampaign({
-      impl, spec: { seed, nodes, faults, durationMs }, range, workers, createNode, replyTimeoutMs,
+      impl, spec: { seed, nodes, faults, durationMs }, range, workers, createNode, replyTimeoutMs, skipRules: createNode.profile?.skipRules ?? [],
       remainingMs: () => timeLimitMs - (performance.now() - started), onProgress: progress, onShrinkStep: shrinking,
     });
     if (showProgress) io.err('\n');

@@ -541,7 +541,8 @@
   // ---- page furniture
   function header() {
     $('title').textContent = M.title;
-    $('meta').textContent = M.producer + (M.seed !== null ? ' · seed ' + M.seed : '') + ' · ' + N + ' nodes · ' + E + ' events · ' + M.messages.send.length + ' messages';
+    $('meta').textContent = M.producer + (M.seed !== null ? ' · seed ' + M.seed : '') + ' · ' + N + ' nodes · ' + E + ' events · ' + M.messages.send.length + ' messages' +
+      (M.verdict.skipped.length ? ' · not checked: ' + M.verdict.skipped.map((s) => s.rule + ' (' + s.reason + ')').join(', ') : '');
     const badge = $('badge');
     badge.textContent = M.verdict.valid ? 'valid' : M.verdict.unconstrained && !firstViolation ? 'unconstrained' : 'invalid: ' + M.verdict.errorCount + ' error' + (M.verdict.errorCount === 1 ? '' : 's');
     badge.className = 'badge ' + (M.verdict.valid ? 'valid' : 'invalid');
