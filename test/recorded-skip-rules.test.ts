@@ -108,7 +108,7 @@ describe('a regression case of coaty (which skips conformance) is judged as its 
     const r = await cli('validate', file);
     expect(r.code).toBe(1);
     expect(r.stdout.split('\n')[0]).toMatch(new RegExp(`^${file}:${outcome.error!.line}: .*\\[vote-once\\]$`));
-    expect(r.stdout).toContain(`${file}: not checked: conformance.unexpected (etcd-style Raft differs from Figure 2 by design`);
+    expect(r.stdout).toContain(`${file}: not checked: conformance.unexpected, conformance.missing, conformance.state, conformance.message (etcd-style Raft differs from Figure 2 by design`);
     const json = JSON.parse((await cli('validate', '--json', '--skip', 'vote-once', file)).stdout) as { files: Array<{ errors: Array<{ rule: string }>; skipped: unknown[] }> };
     expect(json.files[0]!.skipped).toEqual(skipped);
     expect(json.files[0]!.errors.map((e) => e.rule)).not.toContain('vote-once');
@@ -120,6 +120,14 @@ describe('a regression case of coaty (which skips conformance) is judged as its 
 });
 
 describe('skip lists in trace headers', () => {
+  it('a trace valid only because its header skips conformance is invalid with --all-rules (traces/examples/valid/declared-skip-noop-leader.jsonl)', async () => {
+    const file = 'traces/examples/valid/declared-skip-noop-leader.jsonl';
+    expect((await cli('validate', file)).code).toBe(0);
+    const all = await cli('validate', '--all-rules', file);
+    expect(all.stdout.split('\n')[0]).toMatch(/^[^:]+:18: \/: n1 logged "append at 1: 1:noop" .*\[conformance\.unexpected\]$/);
+    expect(all.code).toBe(1);
+  });
+
   it('a rule id raftcheck does not know is a header error that lists the known ids', () => {
     const dir = tmp();
     const file = path.join(dir, 'misspelt.jsonl');
@@ -196,7 +204,7 @@ describe('replay of a cmd: driver\'s case uses the recorded list, not what the p
     const file = save(outcome, impl);
     expect(buildViewModel(file).verdict.errors[0]).toMatchObject({ rule: 'vote-once', line: outcome.error!.line });
     const r = await cli('replay', file);
-    expect(r.stdout).toMatch(/ fails \[vote-once\] .*\(as expected\)\n {2}not checked: conformance\.unexpected \(a new leader appends a noop entry \(etcd\)\)/);
+    expect(r.stdout).toMatch(/ fails \[vote-once\] .*\(as expected\)\n {2}not checked: conformance\.unexpected, conformance\.missing, conformance\.state, conformance\.message \(a new leader appends a noop entry \(etcd\)\)\n/);
     expect(r.code).toBe(0);
   }, 60_000);
 });

@@ -55,3 +55,10 @@ export function enabledWithout(skip: readonly SkipRule[], enabled?: ReadonlySet<
   const skipped = new Set(skip.map((s) => s.rule));
   return new Set((enabled ? [...enabled] : SKIPPABLE_RULE_IDS).filter((id) => !skipped.has(id)));
 }
+
+/** A skip list for people: rules sharing a reason together, `a, b (why); c (why not)`. */
+export function describeSkipRules(list: readonly SkipRule[]): string {
+  const byReason = new Map<string, string[]>();
+  for (const s of list) byReason.set(s.reason, [...(byReason.get(s.reason) ?? []), s.rule]);
+  return [...byReason].map(([reason, rules]) => `${rules.join(', ')} (${reason})`).join('; ');
+}

@@ -1,6 +1,6 @@
 import { EXIT, InputError, parseCommandLine, UsageError, type Command } from '../command.js';
 import { implHelp, implOption, skipRulesOption } from '../impl-option.js';
-import { mergeSkipRules, type SkipRule } from '../../checker/skip-rules.js';
+import { describeSkipRules, mergeSkipRules, type SkipRule } from '../../checker/skip-rules.js';
 import { loadRegressionCase } from '../../fuzz/regression.js';
 import { runSchedule } from '../../fuzz/run-schedule.js';
 
@@ -53,7 +53,7 @@ Exit codes: 0 as expected; 1 not as expected; 2 usage error or unreadable file.
         if (!asExpected) ok = false;
         io.out(`${file}: ${impl} ${verdict}${values.impl ? '' : asExpected ? ' (as expected)' : ` (NOT as expected: recorded ${meta.impl} failing [${meta.rule}])`}\n`);
         const skipped = skipRules ?? createNode.profile?.skipRules ?? [];
-        if (skipped.length) io.out(`  not checked: ${skipped.map((s) => `${s.rule} (${s.reason})`).join(', ')}\n`);
+        if (skipped.length) io.out(`  not checked: ${describeSkipRules(skipped)}\n`);
       }
     }
     return ok ? EXIT.ok : EXIT.failed;
