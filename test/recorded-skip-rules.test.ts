@@ -153,7 +153,7 @@ describe('--skip-rules RULE=reason', () => {
 
   it('fuzz: a bad list is a usage error (exit 2, one line)', async () => {
     for (const [value, message] of [['vote-once', /needs a reason/], ['no-such-rule=x', /unknown rule 'no-such-rule' \(rules: .*election-safety/]] as const) {
-      const r = await cli('fuzz', '--impl', 'reference', '--runs', '1', '--skip-rules', value);
+      const r = await cli('fuzz', '--impl', 'reference', '--runs', '1', '--skip-rules', value, '--out', tmp());
       expect(r.code).toBe(2);
       expect(r.stderr.split('\n')[0]).toMatch(message);
     }
