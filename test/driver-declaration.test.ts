@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { profileProblem } from '../harness/adapters/features.js';
 import { isAdapterPath, loadImplementation, resolveImplementation } from '../harness/fuzz/implementations.js';
 import { runSchedule } from '../harness/fuzz/run-schedule.js';
 import type { Schedule } from '../harness/fuzz/schedule.js';
@@ -89,6 +90,23 @@ describe('a driver declares in its reply to init which rules do not apply to it'
   }, 60_000);
 });
 
+describe('an adapter module declares the same in its profile', () => {
+  it('an unknown rule or feature is refused when the module loads (exit 2, one line)', async () => {
+    for (const [fixture, message] of [
+      ['misspelt-rule-adapter.ts', /: profile\.skipRules\/0: unknown rule 'conformance\.unexpcted' \(rules: conformance\.unexpected, /],
+      ['unknown-feature-adapter.ts', /: profile\.features\/0: raftcheck does not model feature 'pre-vote' yet \(known: none\)$/],
+    ] as const) {
+      const r = await cli('fuzz', '--impl', `./test/fixtures/adapters/${fixture}`, '--runs', '1', '--out', tmp());
+      expect(r.stderr.split('\n')[0]).toMatch(message);
+      expect(r.code).toBe(2);
+    }
+  });
+
+  it('the built-in implementations\' profiles are valid', () => {
+    for (const name of ['coaty', 'coaty:plain', 'reference']) expect(profileProblem(impl(name).profile), name).toBeNull();
+  });
+});
+
 describe('requests carry the virtual time', () => {
   it('`now` is on every request: the time of the event it drives, 0 at the start, the restart\'s time in a restarted node\'s init', () => {
     const dir = tmp();
@@ -147,8 +165,10 @@ describe('an adapter module in a CommonJS package', () => {
   it('named .mts, loads as ES module and runs (the CLI, as a user starts it)', async () => {
     const dir = tmp();
     fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'my-raft', type: 'commonjs' }));
+    // The library itself is CommonJS; the adapter imports it as ES modules import CommonJS.
+    fs.writeFileSync(path.join(dir, 'index.js'), "module.exports = { name: 'my-raft' };\n");
     const reference = path.resolve('harness/adapters/reference.js');
-    fs.writeFileSync(path.join(dir, 'raftcheck-adapter.mts'), `import { referenceAdapter } from ${JSON.stringify(reference)};\nexport default referenceAdapter(undefined, 'my-raft');\n`);
+    fs.writeFileSync(path.join(dir, 'raftcheck-adapter.mts'), `import lib from './index.js';\nimport { referenceAdapter } from ${JSON.stringify(reference)};\nexport default referenceAdapter(undefined, lib.name);\n`);
     expect(isAdapterPath('raftcheck-adapter.mts')).toBe(true);
     const run = await promisify(execFile)(process.execPath, [path.resolve('harness/cli/raftcheck.js'), 'fuzz', '--impl', 'raftcheck-adapter.mts', '--runs', '3', '--nodes', '3', '--duration', '500ms', '--out', tmp()], { cwd: dir });
     expect(run.stdout).toMatch(/^raftcheck-adapter\.mts: no failure in 3 runs/);

@@ -58,7 +58,10 @@ An external node (cmd:) that misbehaves is a failure like any other, named by it
 driver.protocol (a reply that is not JSON or breaks spec/driver.schema.json), driver.error,
 driver.timeout (no reply in time; not shrunk), driver.crash (the process exited),
 driver.flood (too much output). Its processes are always killed; with --workers N, each
-worker thread starts its own.
+worker thread starts its own. Its reply to init may declare rules that do not apply to it
+(skipRules, with reasons; spec/DRIVER.md): like --skip-rules and a built-in implementation's
+profile, they are not checked, listed in the report, and recorded in the trace header, so that
+the saved case, its report, validate and replay judge it the same way.
 
 Run i of a seed is always the same schedule (fast-check replays from any run index), and a
 campaign's failure is the failing run with the smallest index, shrunk: the same seed and
@@ -72,6 +75,7 @@ Examples:
   raftcheck fuzz --impl mutant:commit-old-term --seed 1 --faults harsh
   raftcheck fuzz --impl cmd:"python3 examples/python-raft/raft_node.py" --runs 20
   raftcheck fuzz --impl coaty --runs 200 --faults swarm
+  raftcheck fuzz --impl ./my-adapter.ts --skip-rules 'vote-once=votedFor is not persisted (issue 12)'
   raftcheck fuzz --runs 10000 --seed 7 --shard 2/8 --summary shard-2.json
 `,
   async run(argv, io) {
