@@ -120,8 +120,8 @@ describe('a regression case of coaty (which skips conformance) is judged as its 
 });
 
 describe('skip lists in trace headers', () => {
-  it('a trace valid only because its header skips conformance is invalid with --all-rules (traces/examples/valid/declared-skip-noop-leader.jsonl)', async () => {
-    const file = 'traces/examples/valid/declared-skip-noop-leader.jsonl';
+  it('a trace valid only because its header skips conformance is invalid with --all-rules (traces/examples/valid/skip-rules-noop-leader.jsonl)', async () => {
+    const file = 'traces/examples/valid/skip-rules-noop-leader.jsonl';
     expect((await cli('validate', file)).code).toBe(0);
     const all = await cli('validate', '--all-rules', file);
     expect(all.stdout.split('\n')[0]).toMatch(/^[^:]+:18: \/: n1 logged "append at 1: 1:noop" .*\[conformance\.unexpected\]$/);

@@ -115,7 +115,8 @@ function describeRequest(r: Request): string {
 type DeclarationCheck = (declaration: Declaration) => string | null;
 
 /** Request fields the node does not choose: the id and the time are set as each request is sent. */
-type RequestBody = Request extends infer R ? (R extends Request ? Omit<R, 'id' | 'now'> : never) : never;
+type WithoutStamp<R> = R extends unknown ? Omit<R, 'id' | 'now'> : never;
+type RequestBody = WithoutStamp<Request>;
 
 class ProcessNode implements NodeUnderTest {
   private nextId = 0;
@@ -159,7 +160,7 @@ class ProcessNode implements NodeUnderTest {
   }
 
   private request(body: RequestBody): Reply {
-    const request = { ...body, id: ++this.nextId, now: this.now() } as Request;
+    const request = { id: ++this.nextId, now: this.now(), ...body } as Request;
     const what = `node ${this.id}, ${describeRequest(request)}`;
     const answer = this.host.request(this.key, JSON.stringify(request), this.options.replyTimeoutMs);
     const fail = (rule: DriverRule, message: string): never => {
