@@ -167,6 +167,7 @@ describe('--skip-rules RULE=reason', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('not checked: conformance.unexpected (stands in for a declared difference)');
     expect(r.stdout).toContain('not checked: conformance.missing, conformance.state, conformance.message (same)');
+    expect(r.stdout).toContain(`rerun campaign:  npx raftcheck fuzz --impl mutant:truncate-on-match --skip-rules '${skip}' --runs 20`);
     const saved = fs.readdirSync(out).find((f) => f.endsWith('.jsonl'))!;
     expect(saved).not.toMatch(/^conformance\./);
     const header = JSON.parse(fs.readFileSync(path.join(out, saved), 'utf8').split('\n')[0]!) as { skipRules: unknown[] };

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { printCampaign, saveCampaignOutputs } from '../campaign-output.js';
 import { durationOption, EXIT, InputError, intOption, parseCommandLine, UsageError, type Command } from '../command.js';
-import { implHelp, implOption, replyTimeoutOption } from '../impl-option.js';
+import { implHelp, implOption, replyTimeoutOption, skipRulesOption } from '../impl-option.js';
 import { runPoolCampaign } from '../../fuzz/pool-campaign.js';
 import { formatCampaignReport } from '../../fuzz/report.js';
 import { FAULT_LEVELS, type FaultLevel } from '../../fuzz/schedule.js';
@@ -128,7 +128,8 @@ Examples:
     const shrinking = (attempts: number, smaller: number) => {
       if (showProgress && (attempts % 10 === 0 || attempts === 1)) io.err(`\rshrinking the failure: ${attempts} schedules tried, ${smaller} smaller ones still fail   `);
     };
-    const campaign = { impl, seed, runs, nodes, faults, durationMs };
+    const skipRules = skipRulesOption(values['skip-rules']);
+    const campaign = { impl, seed, runs, nodes, faults, durationMs, ...(skipRules.length ? { skipRules } : {}) };
     const result = await runPoolCampaign({
       impl, spec: { seed, nodes, faults, durationMs }, range, workers, createNode, replyTimeoutMs, skipRules: createNode.profile?.skipRules ?? [],
       remainingMs: () => timeLimitMs - (performance.now() - started), onProgress: progress, onShrinkStep: shrinking,
