@@ -19,10 +19,13 @@ describe('regression cases in traces/regressions/', () => {
       it(`${file}: ${meta.impl} still fails [${meta.rule}]`, () => {
         const impl = resolveImplementation(meta.impl);
         if ('error' in impl) throw new Error(impl.error);
-        const outcome = runSchedule(meta.schedule, impl);
+        const outcome = runSchedule(meta.schedule, impl, { keepLines: true });
         expect(outcome.ok).toBe(false);
         expect(outcome.error!.rule).toBe(meta.rule);
         expect(outcome.error!.line).toBe(meta.line);
+        // The same violating event as the saved trace's (its last line).
+        const saved = fs.readFileSync(path.join(DIR, file), 'utf8').trim().split('\n');
+        expect(JSON.stringify(outcome.lines[meta.line - 1])).toBe(saved[meta.line - 1]);
       });
     }
     it(`${file}: its saved trace fails first with [${meta.rule}] at line ${meta.line}, however many errors a report keeps`, () => {

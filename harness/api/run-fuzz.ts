@@ -14,6 +14,7 @@ import { preflight } from '../adapters/process/preflight.js';
 import { InputError, UsageError } from '../errors.js';
 import { isAdapterDefinition, loadImplementation } from '../fuzz/implementations.js';
 import { runPoolCampaign } from '../fuzz/pool-campaign.js';
+import { DEFAULT_SHRINK_RUNS } from '../fuzz/run-range.js';
 import { campaignCommand, formatCampaignReport } from '../fuzz/report.js';
 import { FAULT_LEVELS, type FaultLevel } from '../fuzz/schedule.js';
 import { saveRegression } from '../fuzz/regression.js';
@@ -47,6 +48,8 @@ export interface RunFuzzOptions {
   timeLimitMs?: number;
   /** How long an external node may take to answer one request, in ms (default 5000). */
   replyTimeoutMs?: number;
+  /** At most this many runs spent shrinking and minimising a failure (default 600; 0 saves the failure as found). */
+  shrinkRuns?: number;
 }
 
 export interface FuzzFailure {
@@ -57,6 +60,10 @@ export interface FuzzFailure {
   run: number;
   /** Line of the violation in `trace`. */
   line: number;
+  /** Line of the violation in the failing run as found, before shrinking and minimising. */
+  foundLine: number;
+  /** Other rules broken at the same event, if any (linearizability first, then invariants, then conformance). */
+  also: string[];
   shrinks: number;
   /** The shrunk run's trace, up to and including the violating line. */
   trace: TraceLine[];
@@ -110,20 +117,25 @@ export async function runFuzz(options: RunFuzzOptions): Promise<FuzzResult> {
   const durationMs = integer('durationMs', options.durationMs, 3000, 0);
   const replyTimeoutMs = options.replyTimeoutMs === undefined ? undefined : integer('replyTimeoutMs', options.replyTimeoutMs, 0, 1);
   const timeLimitMs = options.timeLimitMs === undefined ? undefined : integer('timeLimitMs', options.timeLimitMs, 0, 0);
+  const shrinkRuns = integer('shrinkRuns', options.shrinkRuns, DEFAULT_SHRINK_RUNS, 0);
   const named = typeof options.impl === 'string';
   const workers = integer('workers', options.workers, named && runs >= PARALLEL_MIN_RUNS ? defaultWorkers() : 1, 1, 1024);
   if (!named && workers > 1) throw new UsageError('workers: an adapter definition runs on this thread only; give its module path as impl to use worker threads');
   const { name, createNode } = await implementation(options.impl, replyTimeoutMs);
 
-  // The only clock reading: the time limit, when one is asked for.
-  const started = timeLimitMs !== undefined ? performance.now() : 0;
+  // The only clock readings: the time limit, when one is asked for, and the timing of the runs
+  // apart from the time spent shrinking their failure (the summary's `timing`, as the CLI's).
+  const started = performance.now();
+  let searchMs = 0;
   const campaign = { impl: name, seed, runs, nodes, faults, durationMs };
   const result = await runPoolCampaign({
-    impl: name, spec: { seed, nodes, faults, durationMs }, range: { start: 0, end: runs }, workers, createNode,
+    impl: name, spec: { seed, nodes, faults, durationMs }, range: { start: 0, end: runs }, workers, createNode, shrinkRuns,
+    onRunsDone: () => (searchMs = performance.now() - started),
     ...(replyTimeoutMs !== undefined ? { replyTimeoutMs } : {}),
     ...(timeLimitMs !== undefined ? { remainingMs: () => timeLimitMs - (performance.now() - started) } : {}),
   });
-  const summary = buildSummary(campaign, null, result);
+  const timing = { searchMs: Math.round(searchMs), shrinkMs: result.failure ? Math.round(performance.now() - started - searchMs) : 0 };
+  const summary = buildSummary(campaign, null, result, timing);
   const out = options.out === undefined ? 'traces/regressions' : options.out;
   let saved: { file: string; created: boolean } | undefined;
   if (summary.failure && out !== null) {
@@ -137,7 +149,7 @@ export async function runFuzz(options: RunFuzzOptions): Promise<FuzzResult> {
   const report = formatCampaignReport(summary, { ...(saved ? { saved } : {}), ...(timeLimitMs !== undefined ? { timeLimitMs } : {}) });
   const f = summary.failure;
   const failure: FuzzFailure | null = f && {
-    rule: f.rule, message: f.message, run: f.index, line: f.line, shrinks: f.shrinks, trace: f.regression.lines as TraceLine[],
+    rule: f.rule, message: f.message, run: f.index, line: f.line, foundLine: f.foundLine, also: f.also ?? [], shrinks: f.shrinks, trace: f.regression.lines as TraceLine[],
     saved: saved ?? null, replay: saved ? `npx raftcheck replay ${path.normalize(saved.file)}` : null, rerun: `npx ${campaignCommand(campaign, null)}`,
   };
   return { passed: failure === null, failure, summary, report };

@@ -387,6 +387,22 @@ async function startupOnly(): Promise<void> {
   }
 }
 
+/** Shrinking each mutant's first failure: trace lines as found and as saved, runs and time (one hunt each). */
+function mutantShrinking(): void {
+  const hunts = MUTANTS.map((m) => {
+    let found = 0;
+    const started = performance.now();
+    const r = huntMutant(m, { runs: 300, seed: 1, onFirstFailure: () => (found = performance.now()) });
+    return { name: m.name, found: r.foundTraceEvents ?? 0, saved: r.traceEvents ?? 0, runs: r.shrinkRuns ?? 0, ms: found ? performance.now() - found : 0, searchMs: found - started };
+  });
+  const worst = hunts.reduce((a, b) => (a.saved >= b.saved ? a : b));
+  const slowest = hunts.reduce((a, b) => (a.ms >= b.ms ? a : b));
+  const lines = `trace lines as found: median ${fmt(median(hunts.map((h) => h.found)))}, max ${fmt(Math.max(...hunts.map((h) => h.found)))}; saved: median ${fmt(median(hunts.map((h) => h.saved)))}, max ${fmt(worst.saved)} (${worst.name})`;
+  const cost = `shrinking: median ${fmt(median(hunts.map((h) => h.runs)))} runs, ${fmt(median(hunts.map((h) => h.ms)))} ms; slowest ${fmt(slowest.ms)} ms (${slowest.name})`;
+  log(`  shrinking: ${lines}; ${cost}`);
+  row(`counterexamples, ${hunts.length} mutants: shrunk and minimised (at most 600 runs each)`, `${lines}; ${cost}`, 'saved < 100 trace lines', verdict(worst.saved < 100));
+}
+
 async function main(): Promise<void> {
   const started = performance.now();
   const machine = describeMachine();
@@ -412,6 +428,7 @@ async function main(): Promise<void> {
     ({ actor: xstateCost, interpreter: interpreterCost } = statechartSteps());
     jepsen();
     mutantDetection();
+    mutantShrinking();
     log('start-up ...');
     startupSection = startup(dir);
   } finally {
@@ -435,6 +452,7 @@ ${missed ? `Targets not met, and why:\n${missed}\n\n` : ''}How each figure is me
 - *statechart steps*: a follower handling heartbeats through its XState actor, through the direct interpreter of the same chart, and the same rule function called on a plain context.
 - *Jepsen*: parse excluded; the linearizability search of each history, median per history.
 - *mutant detection*: \`huntMutant\` (swarm faults, seed 1, up to 300 runs, no shrinking) until the first failing run, per mutant; median and worst over the mutants.
+- *counterexamples*: the same hunts with shrinking (fast-check, then \`harness/fuzz/minimise.ts\`), one each: the trace's lines up to the violation in the failing run as found and in the saved case (deterministic), and the runs and wall time shrinking took (from the first failure on), median over the mutants.
 
 ${startupSection}`;
   writeFileAtomic(path.join(ROOT, 'BENCHMARKS.md'), doc, { overwrite: true });
