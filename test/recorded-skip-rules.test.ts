@@ -193,6 +193,15 @@ describe('--skip-rules RULE=reason', () => {
     expect(one.failure!.index).toBeGreaterThan(0);
     expect(two.failure?.index).toBe(one.failure?.index);
     expect(two.failure?.outcome.error).toEqual(one.failure?.outcome.error);
+    // The list given as an option (as runFuzz gives it) rather than in the profile: the same on either path, shrinking included.
+    const plain = resolveImplementation('mutant:majority-off-by-one') as NodeFactory;
+    const given = (workers: number) => runPoolCampaign({ impl: 'mutant:majority-off-by-one', spec, range: { start: 0, end: 32 }, workers, createNode: plain, skipRules, shrinkRuns: 20 });
+    for (const workers of [1, 2]) {
+      const r = await given(workers);
+      expect(r.failure?.index, `${workers} workers`).toBe(one.failure?.index);
+      expect(r.failure?.outcome.error?.rule, `${workers} workers`).toBe('election-safety');
+      expect(r.failure?.outcome.lines[0], `${workers} workers`).toMatchObject({ kind: 'header', skipRules });
+    }
   }, 120_000);
 });
 

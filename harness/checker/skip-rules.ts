@@ -34,12 +34,19 @@ export function parseSkipRulesOption(text: string): SkipRule[] | { error: string
     const rule = (eq < 0 ? item : item.slice(0, eq)).trim();
     const reason = eq < 0 ? '' : item.slice(eq + 1).trim();
     if (rule === '') return { error: `expected RULE=reason[,RULE=reason...], got '${text}'` };
-    if (!SKIPPABLE_RULE_IDS.includes(rule)) return { error: unknownRuleMessage(rule) };
-    if (reason === '') return { error: `'${rule}' needs a reason (${rule}=why it does not apply): reports say why a rule was not checked` };
-    if (reason.length > 512) return { error: `the reason for '${rule}' is longer than 512 characters` };
+    const problem = skipRuleProblem(rule, reason);
+    if (problem) return { error: problem };
     list.push({ rule, reason });
   }
   return list;
+}
+
+/** What is wrong with one entry of a skip list given by a user (an unknown rule, no reason, a long one), or null. */
+export function skipRuleProblem(rule: string, reason: string): string | null {
+  if (!SKIPPABLE_RULE_IDS.includes(rule)) return unknownRuleMessage(rule);
+  if (reason.trim() === '') return `'${rule}' needs a reason (${rule}=why it does not apply): reports say why a rule was not checked`;
+  if (reason.length > 512) return `the reason for '${rule}' is longer than 512 characters`;
+  return null;
 }
 
 /** `a` then what `b` adds, each rule once (its first reason is kept). */

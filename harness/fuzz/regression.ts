@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { DEFAULT_NODE_CONFIG } from '../../src/raft/types.js';
 import type { Header, SkipRule, TraceLine } from '../../src/trace/schema.js';
 import { unknownSkipRule } from '../checker/skip-rules.js';
 import { TraceFileWriter } from '../trace/writer.js';
@@ -74,6 +75,11 @@ export function loadRegressionCase(file: string): RegressionCase {
   if (problem) throw new Error(problem);
   const meta: unknown = (header as Header | null)?.meta?.regression;
   if (!isRegressionMeta(meta)) throw new Error(`${file}:1: /meta/regression: not a regression case (no schedule and implementation in the header)`);
+  const heartbeat = meta.schedule.heartbeatMs;
+  if (heartbeat !== undefined && !(Number.isSafeInteger(heartbeat) && heartbeat >= 1 && heartbeat < DEFAULT_NODE_CONFIG.electionTimeout.min)) {
+    // A heartbeat of 0 would never let virtual time advance.
+    throw new Error(`${file}:1: /meta/regression/schedule/heartbeatMs: must be an integer from 1 to ${DEFAULT_NODE_CONFIG.electionTimeout.min - 1} (below the election timeout), got ${JSON.stringify(heartbeat)}`);
+  }
   const skipRules = (header as Header | null)?.skipRules ?? [];
   const unknown = unknownSkipRule(skipRules);
   if (unknown) throw new Error(`${file}:1: /skipRules/${unknown.index}/rule: ${unknown.message}`);
