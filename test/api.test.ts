@@ -155,3 +155,72 @@ describe('runFuzz', () => {
     }
   });
 });
+
+// A trace's header records the rules its run skipped (skipRules); the API judges it as the CLI does.
+describe('skip lists through the API', () => {
+  const NOOP_LEADER = 'traces/examples/valid/skip-rules-noop-leader.jsonl';
+  const CONFORMANCE = ['conformance.unexpected', 'conformance.missing', 'conformance.state', 'conformance.message'];
+
+  it('validateTrace honours the header\'s skipRules, from a file, text or lines, and allRules checks those rules too', async () => {
+    const text = fs.readFileSync(NOOP_LEADER, 'utf8');
+    const inputs = [NOOP_LEADER, { text, name: NOOP_LEADER }, { lines: text.trim().split('\n'), name: NOOP_LEADER }];
+    for (const input of inputs) {
+      const honoured = await validateTrace(input);
+      expect(honoured, JSON.stringify(input).slice(0, 60)).toMatchObject({ valid: true, errorCount: 0 });
+      expect(honoured.skipped?.map((s) => s.rule)).toEqual(CONFORMANCE);
+      const all = await validateTrace(input, { allRules: true });
+      expect(all.valid).toBe(false);
+      expect(all.errors[0]).toMatchObject({ line: 18, rule: 'conformance.unexpected' });
+      expect(all.skipped).toBeUndefined();
+    }
+    // The same reports as validate --json, with and without --all-rules.
+    for (const [options, flags] of [[{}, []], [{ allRules: true }, ['--all-rules']]] as const) {
+      const json = JSON.parse((await cli('validate', '--json', ...flags, NOOP_LEADER)).stdout) as { files: unknown[] };
+      expect(JSON.parse(JSON.stringify(await validateTrace(NOOP_LEADER, options)))).toEqual(json.files[0]);
+    }
+  });
+
+  it('runFuzz takes skipRules as fuzz --skip-rules does: not checked, reported, in the rerun command and the saved case', async () => {
+    // majority-off-by-one breaks conformance in run 0; with conformance skipped, election safety later.
+    const skipRules = CONFORMANCE.map((rule) => ({ rule, reason: rule === 'conformance.unexpected' ? 'stands in for a declared difference' : 'same' }));
+    const options = { impl: 'mutant:majority-off-by-one', runs: 32, seed: 1, nodes: [3], durationMs: 3000, shrinkRuns: 40 } as const;
+    const plain = await runFuzz({ ...options, out: null });
+    expect(plain.failure).toMatchObject({ run: 0, rule: expect.stringMatching(/^conformance\./) });
+    expect(plain.skipped).toEqual([]);
+
+    const out = tmp();
+    const r = await runFuzz({ ...options, out, skipRules });
+    expect(r.failure).toMatchObject({ rule: 'election-safety', run: expect.any(Number) });
+    expect(r.failure!.run).toBeGreaterThan(0);
+    expect(r.skipped).toEqual(skipRules);
+    expect(r.summary.campaign.skipRules).toEqual(skipRules);
+    expect(r.report).toContain('  not checked: conformance.unexpected (stands in for a declared difference)\n  not checked: conformance.missing, conformance.state, conformance.message (same)\n');
+    const flag = skipRules.map((s) => `${s.rule}=${s.reason}`).join(',');
+    expect(r.failure!.rerun).toBe(`npx raftcheck fuzz --impl mutant:majority-off-by-one --skip-rules '${flag}' --runs 32 --seed 1 --nodes 3 --faults mild --duration 3000ms`);
+    expect(r.failure!.trace[0]).toMatchObject({ kind: 'header', skipRules });
+
+    // The saved case is judged as the run judged it, by validateTrace as by replay; allRules shows conformance first.
+    const saved = r.failure!.saved!.file;
+    expect(JSON.parse(fs.readFileSync(saved, 'utf8').split('\n')[0]!)).toMatchObject({ skipRules });
+    expect((await validateTrace(saved, { maxErrors: 1 })).errors[0]).toMatchObject({ rule: 'election-safety', line: r.failure!.line });
+    expect((await validateTrace(saved, { allRules: true })).errors[0]!.rule).toMatch(/^conformance\./);
+    expect((await cli('replay', saved)).code).toBe(0);
+
+    // The CLI's campaign with --skip-rules finds the same failure, summarised the same way.
+    const viaCli = await cli('fuzz', '--impl', 'mutant:majority-off-by-one', '--runs', '32', '--seed', '1', '--nodes', '3', '--shrink-runs', '40', '--skip-rules', flag, '--out', tmp(), '--json');
+    expect(viaCli.code).toBe(1);
+    const { timing: _cli, ...cliSummary } = JSON.parse(viaCli.stdout) as typeof r.summary;
+    const { timing: _api, ...apiSummary } = r.summary;
+    expect(cliSummary).toEqual(apiSummary);
+  }, 180_000);
+
+  it('runFuzz refuses a skip list or a declaration naming rules it does not know, or rules without a reason', async () => {
+    for (const skipRules of [[{ rule: 'vote-twice', reason: 'a typo skips nothing' }], [{ rule: 'vote-once', reason: ' ' }], [{ rule: 'vote-once' }], 'vote-once=x']) {
+      await expect(runFuzz({ impl: 'reference', runs: 1, out: null, skipRules: skipRules as never }), JSON.stringify(skipRules)).rejects.toThrow(UsageError);
+    }
+    await expect(runFuzz({ impl: 'reference', runs: 1, out: null, skipRules: [{ rule: 'vote-twice', reason: 'x' }] })).rejects.toThrow(/^skipRules\/0: unknown rule 'vote-twice' \(rules: conformance\.unexpected, /);
+    const misspelt = defineAdapter({ ...referenceAdapter(), name: 'misspelt', profile: { skipRules: [{ rule: 'conformance.unexpcted', reason: 'pre-vote' }] } });
+    await expect(runFuzz({ impl: misspelt, runs: 1, out: null })).rejects.toThrow(/^impl: misspelt: profile\.skipRules\/0: unknown rule 'conformance\.unexpcted'/);
+    await expect(runFuzz({ impl: './test/fixtures/adapters/misspelt-rule-adapter.ts', runs: 1, out: null })).rejects.toThrow(UsageError);
+  });
+});

@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { splitCommandLine } from '../harness/adapters/process/command-line.js';
 import { buildDriverJsonSchema } from '../harness/adapters/process/protocol.js';
 import { runCampaign } from '../harness/fuzz/campaign.js';
-import { resolveImplementation } from '../harness/fuzz/implementations.js';
+import { resolveImplementation, withProfile } from '../harness/fuzz/implementations.js';
 import { saveRegression } from '../harness/fuzz/regression.js';
 import { runSchedule } from '../harness/fuzz/run-schedule.js';
 import type { Schedule } from '../harness/fuzz/schedule.js';
@@ -27,7 +27,9 @@ const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'raftcheck-driver-'));
 function impl(mode: string, after: number, piddir: string, options: { replyTimeoutMs?: number; maxLineBytes?: number } = {}): NodeFactory {
   const f = resolveImplementation(`cmd:${PYTHON} ${MISBEHAVE} ${mode} ${after} ${piddir}`, { process: options });
   if ('error' in f) throw new Error(f.error);
-  return f;
+  // With a profile given, no process is started to read the node's declaration: every process
+  // counted here is one the run started (declarations: test/driver-declaration.test.ts).
+  return withProfile(f, {});
 }
 
 /** A short schedule: an election, a write, a read, a crash and a restart. */
@@ -148,7 +150,7 @@ describe('a misbehaving external node gives a clear verdict and leaves no proces
   it('an observe that changes the state is a protocol violation', () => {
     const dir = tmp();
     const outcome = runSchedule(schedule, impl('drift', 0, dir));
-    expect(outcome.error).toMatchObject({ rule: 'driver.protocol', message: expect.stringMatching(/^node n1, request 2 \(observe\): reports .*"term":1.*, not the state of its reply to init/) });
+    expect(outcome.error).toMatchObject({ rule: 'driver.protocol', message: 'node n1, request 2 (observe): its state has "term": 1, not 0 as in its reply to init: observe must change nothing' });
     for (const pid of pids(dir)) expect(alive(pid)).toBe(false);
   });
 

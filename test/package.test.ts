@@ -120,11 +120,12 @@ describe('the npm package', () => {
   it('fuzzes a TypeScript adapter module on worker threads from the built CLI', () => {
     const r = npx('fuzz', '--impl', './idle-adapter.ts', '--runs', '16', '--workers', '2', '--nodes', '3', '--duration', '1000', '--out', 'regressions');
     expect(r.status, r.stderr).toBe(1);
-    expect(r.stdout).toMatch(/^\.\/idle-adapter\.ts: FAILED \[unconstrained\] at run 0/);
-    expect(r.stdout).toMatch(/replay it: {7}npx raftcheck replay regressions\/unconstrained-\w+\.jsonl/);
+    // An idle cluster elects no leader; shrinking keeps the rule the run broke (it is not cut down to an empty, unconstrained trace).
+    expect(r.stdout).toMatch(/^\.\/idle-adapter\.ts: FAILED \[liveness\] at run 0/);
+    expect(r.stdout).toMatch(/replay it: {7}npx raftcheck replay regressions\/liveness-\w+\.jsonl/);
     // The case, and its HTML report (the viewer's page assets come from dist/page/).
     const saved = fs.readdirSync(path.join(project, 'regressions')).sort();
-    expect(saved).toEqual([expect.stringMatching(/^unconstrained-\w+\.html$/), expect.stringMatching(/^unconstrained-\w+\.jsonl$/)]);
+    expect(saved).toEqual([expect.stringMatching(/^liveness-\w+\.html$/), expect.stringMatching(/^liveness-\w+\.jsonl$/)]);
     expect(fs.readFileSync(path.join(project, 'regressions', saved[0]!), 'utf8')).toMatch(/<style>[^<]{100,}/);
     // The same adapter in a CommonJS package: tsx cannot load it as ESM, and the error says why.
     fs.mkdirSync(path.join(project, 'cjs'));
@@ -143,9 +144,9 @@ describe('the npm package', () => {
 
   it('serves the programmatic API to a script', () => {
     const out = JSON.parse(ok(run('node', ['check.mjs', VALID], project), 'node check.mjs')) as Record<string, unknown>;
-    expect(out).toMatchObject({ valid: true, passed: true, idle: 'unconstrained' });
+    expect(out).toMatchObject({ valid: true, passed: true, idle: 'liveness' });
     expect(out.events).toBeGreaterThan(10);
-    expect(out.replay).toMatch(/^npx raftcheck replay cases\/unconstrained-\w+\.jsonl$/);
+    expect(out.replay).toMatch(/^npx raftcheck replay cases\/liveness-\w+\.jsonl$/);
   });
 
   it('types an adapter that imports raftcheck/adapter, and catches a wrong one', () => {

@@ -27,6 +27,11 @@ export interface AdapterInit {
   persisted?: PersistentState;
   /** The node's own seeded generator: every random choice must come from it (determinism). */
   random: Random;
+  /**
+   * The cluster's virtual time in ms, for libraries that take `now` as an argument (never read
+   * a real clock). raftcheck's simulator always gives it; it keeps running across restarts.
+   */
+  now?: () => number;
 }
 
 /** A message arriving at the node. */

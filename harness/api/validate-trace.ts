@@ -25,8 +25,13 @@ export interface ValidateTraceOptions {
   maxErrors?: number;
   /** Check only these semantic rules (ids as `raftcheck validate --rules` lists them). */
   only?: readonly string[];
-  /** Skip these semantic rules. */
+  /**
+   * Skip these semantic rules, besides those the trace's header declares do not apply (its
+   * `skipRules`: a fuzz run records its implementation's there, and the report lists them in `skipped`).
+   */
   skip?: readonly string[];
+  /** Ignore the header's `skipRules`: check those rules too, as `raftcheck validate --all-rules` (for reviewers). */
+  allRules?: boolean;
   /** Check the schema level only. */
   schemaOnly?: boolean;
   /** Longest accepted line in bytes (default 4 MiB). */
@@ -71,7 +76,10 @@ function readableFile(file: string): void {
   }
 }
 
-/** Checks one trace: schema, structure, conformance to the reference statechart, cluster invariants, linearizability. */
+/**
+ * Checks one trace: schema, structure, conformance to the reference statechart, cluster
+ * invariants, linearizability; the rules its header's `skipRules` names are not checked unless `allRules`.
+ */
 export async function validateTrace(input: TraceInput, options: ValidateTraceOptions = {}): Promise<TraceReport> {
   const format = options.format ?? 'raftcheck';
   if (!FORMATS.includes(format)) throw new UsageError(`format: expected one of ${FORMATS.join(', ')}, got '${String(format)}'`);
@@ -80,7 +88,7 @@ export async function validateTrace(input: TraceInput, options: ValidateTraceOpt
   const enabled = selectRules(options.only, options.skip);
   const checks: ValidateOptions = {
     ...(maxErrors !== undefined ? { maxErrors } : {}), ...(maxLineBytes !== undefined ? { maxLineBytes } : {}),
-    ...(enabled ? { enabled } : {}), ...(options.schemaOnly ? { schemaOnly: true } : {}),
+    ...(enabled ? { enabled } : {}), ...(options.schemaOnly ? { schemaOnly: true } : {}), ...(options.allRules ? { allRules: true } : {}),
   };
   if (typeof input === 'string' || input instanceof URL) {
     const file = input instanceof URL ? fileURLToPath(input) : input;

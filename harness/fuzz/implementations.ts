@@ -20,7 +20,8 @@ import { coatyAdapter, coatyAdapterWith } from '../adapters/coaty/coaty-adapter.
 import { processAdapter, type ProcessAdapterOptions } from '../adapters/process/process-adapter.js';
 import { referenceAdapter } from '../adapters/reference.js';
 import { findMutant, MUTANTS } from '../mutants/catalogue.js';
-import type { NodeFactory } from '../simulator/cluster.js';
+import { profileProblem } from '../adapters/features.js';
+import type { ImplementationProfile, NodeFactory } from '../simulator/cluster.js';
 
 export type Resolved = NodeFactory | { error: string };
 
@@ -34,9 +35,20 @@ export interface ImplementationOptions {
   process?: ProcessAdapterOptions;
 }
 
-/** True for an `--impl` that names a module file rather than a built-in implementation. */
+/**
+ * True for an `--impl` that names a module file rather than a built-in implementation. A
+ * `cmd:` prefix always means a command, whatever its command line ends with (`node driver.js`).
+ */
 export function isAdapterPath(name: string): boolean {
-  return /^(\.{1,2}\/|\/)/.test(name) || /\.(ts|js|mjs)$/.test(name);
+  if (name.startsWith('cmd:')) return false;
+  return /^(\.{1,2}\/|\/)/.test(name) || /\.(ts|mts|cts|js|mjs|cjs)$/.test(name);
+}
+
+/** The same implementation with another profile (the rules a run skips: --skip-rules, or a saved case's recorded list). */
+export function withProfile(createNode: NodeFactory, profile: ImplementationProfile | undefined): NodeFactory {
+  const factory: NodeFactory = (config, options) => createNode(config, options);
+  if (profile) factory.profile = profile;
+  return factory;
 }
 
 export function resolveImplementation(name: string, options: ImplementationOptions = {}): Resolved {
@@ -77,5 +89,7 @@ export async function loadImplementation(name: string, options: ImplementationOp
     return { error: `cannot load the adapter module ${file}: ${reason}${hint}` };
   }
   if (!isAdapterDefinition(module.default)) return { error: `${file}: its default export is not an adapter definition ({ name, create }; see docs/ADAPTERS.md)` };
+  const problem = profileProblem(module.default.profile);
+  if (problem) return { error: `${file}: profile.${problem}` };
   return adapterFactory(module.default);
 }

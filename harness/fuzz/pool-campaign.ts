@@ -8,6 +8,7 @@
  * one thread gives. Chunks after a known failure are not started, and running ones are
  * stopped, since they cannot change the result.
  */
+import { withProfile } from './implementations.js';
 import type { NodeFactory } from '../simulator/cluster.js';
 import { createWorkerPool, taskModule, type WorkerPool } from '../pool/worker-pool.js';
 import type { RangeTask } from './range-worker.js';
@@ -36,6 +37,8 @@ export interface PoolCampaignOptions {
   shrink?: boolean;
   /** How long an external node may take to answer (passed to each worker's implementation). */
   replyTimeoutMs?: number;
+  /** The rules the runs skip, with their reasons (default: those of createNode's profile); workers are told them. */
+  skipRules?: ReadonlyArray<{ rule: string; reason: string }>;
 }
 
 export interface PoolCampaignResult {
@@ -69,7 +72,11 @@ export function planChunks(range: RunRange): Array<{ start: number; count: numbe
 
 type Evaluate = (task: RangeTask, signal: AbortSignal) => Promise<RangeResult>;
 
-export async function runPoolCampaign(options: PoolCampaignOptions): Promise<PoolCampaignResult> {
+export async function runPoolCampaign(campaign: PoolCampaignOptions): Promise<PoolCampaignResult> {
+  // The runs skip exactly `skipRules` on this thread (runs, shrinking) as on the workers.
+  const options = campaign.skipRules
+    ? { ...campaign, createNode: withProfile(campaign.createNode, { ...campaign.createNode.profile, skipRules: [...campaign.skipRules] }) }
+    : campaign;
   const chunks = planChunks(options.range);
   const threads = Math.min(options.workers, chunks.length);
   let pool: WorkerPool<RangeTask, RangeResult> | null = null;
@@ -152,6 +159,8 @@ function evaluateChunks(chunks: Array<{ start: number; count: number }>, concurr
         const task: RangeTask = {
           impl: options.impl, spec: options.spec, start: chunks[id]!.start, count: chunks[id]!.count,
           ...(budget !== undefined ? { timeLimitMs: budget } : {}), ...(options.replyTimeoutMs !== undefined ? { replyTimeoutMs: options.replyTimeoutMs } : {}),
+          // A worker resolves the implementation by name: it learns the run's skip list (--skip-rules, a driver's declaration) from here.
+          skipRules: [...(options.skipRules ?? options.createNode.profile?.skipRules ?? [])],
         };
         evaluate(task, controller.signal).then(
           (r) => {

@@ -3,7 +3,7 @@
  * implementation; each worker resolves it once (functions cannot cross threads).
  */
 import type { NodeFactory } from '../simulator/cluster.js';
-import { loadImplementation } from './implementations.js';
+import { loadImplementation, withProfile } from './implementations.js';
 import { evaluateRange, type RangeResult, type RunSpec } from './run-range.js';
 
 export interface RangeTask {
@@ -13,6 +13,8 @@ export interface RangeTask {
   count: number;
   timeLimitMs?: number;
   replyTimeoutMs?: number;
+  /** The campaign's skip list: the runs skip exactly these rules (default: what the implementation resolved here declares). */
+  skipRules?: Array<{ rule: string; reason: string }>;
 }
 
 const resolved = new Map<string, NodeFactory>();
@@ -26,5 +28,6 @@ export default async function evaluateRangeTask(task: RangeTask): Promise<RangeR
     createNode = found;
     resolved.set(key, createNode);
   }
-  return evaluateRange(task.spec, createNode, task.start, task.count, task.timeLimitMs !== undefined ? { timeLimitMs: task.timeLimitMs } : {});
+  const judged = task.skipRules ? withProfile(createNode, { skipRules: task.skipRules }) : createNode;
+  return evaluateRange(task.spec, judged, task.start, task.count, task.timeLimitMs !== undefined ? { timeLimitMs: task.timeLimitMs } : {});
 }

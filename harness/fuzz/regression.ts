@@ -7,7 +7,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_NODE_CONFIG } from '../../src/raft/types.js';
-import type { Header, TraceLine } from '../../src/trace/schema.js';
+import type { Header, SkipRule, TraceLine } from '../../src/trace/schema.js';
+import { unknownSkipRule } from '../checker/skip-rules.js';
 import { TraceFileWriter } from '../trace/writer.js';
 import { readTraceFile } from '../trace/reader.js';
 import { reportPathFor, writeReport } from '../viewer/write-report.js';
@@ -48,8 +49,19 @@ export function saveRegression(dir: string, lines: TraceLine[], meta: Regression
   return { file, created: true };
 }
 
+/** A saved case: what replays it, and the rules its run skipped (the header's `skipRules`). */
+export interface RegressionCase {
+  meta: RegressionMeta;
+  skipRules: SkipRule[];
+}
+
 /** Reads the regression metadata from a file's header; throws a one-line Error otherwise. */
 export function loadRegression(file: string): RegressionMeta {
+  return loadRegressionCase(file).meta;
+}
+
+/** Reads a saved case's header: its regression metadata and recorded skip list; throws a one-line Error otherwise. */
+export function loadRegressionCase(file: string): RegressionCase {
   let header: Header | null = null;
   let problem: string | null = null;
   readTraceFile(file, {
@@ -68,7 +80,10 @@ export function loadRegression(file: string): RegressionMeta {
     // A heartbeat of 0 would never let virtual time advance.
     throw new Error(`${file}:1: /meta/regression/schedule/heartbeatMs: must be an integer from 1 to ${DEFAULT_NODE_CONFIG.electionTimeout.min - 1} (below the election timeout), got ${JSON.stringify(heartbeat)}`);
   }
-  return meta;
+  const skipRules = (header as Header | null)?.skipRules ?? [];
+  const unknown = unknownSkipRule(skipRules);
+  if (unknown) throw new Error(`${file}:1: /skipRules/${unknown.index}/rule: ${unknown.message}`);
+  return { meta, skipRules };
 }
 
 /** Whether a value read from JSON carries what replaying a case needs. */

@@ -3,6 +3,7 @@
  * the seed, where the regression case is and the exact commands that replay it.
  */
 import path from 'node:path';
+import type { SkipRule } from '../checker/skip-rules.js';
 import { formatShard, type Shard } from './shard.js';
 import type { CampaignParams, FuzzSummary } from './summary.js';
 
@@ -13,7 +14,8 @@ export function shellWord(word: string): string {
 
 /** The command that reruns a campaign, or one shard of it (the worker count never matters). */
 export function campaignCommand(c: CampaignParams, shard: Shard | null): string {
-  return `raftcheck fuzz --impl ${shellWord(c.impl)} --runs ${c.runs} --seed ${c.seed} --nodes ${c.nodes.join(',')} --faults ${c.faults} --duration ${c.durationMs}ms${shard ? ` --shard ${formatShard(shard)}` : ''}`;
+  const skip = c.skipRules?.length ? ` --skip-rules ${shellWord(c.skipRules.map((s) => `${s.rule}=${s.reason}`).join(','))}` : '';
+  return `raftcheck fuzz --impl ${shellWord(c.impl)}${skip} --runs ${c.runs} --seed ${c.seed} --nodes ${c.nodes.join(',')} --faults ${c.faults} --duration ${c.durationMs}ms${shard ? ` --shard ${formatShard(shard)}` : ''}`;
 }
 
 export interface ReportContext {
@@ -55,4 +57,18 @@ export function formatCampaignReport(s: FuzzSummary, context: ReportContext = {}
   lines.push(`  rerun campaign:  npx ${campaignCommand(c, shard)}`);
   if (shard) lines.push(`  (the whole campaign: npx ${campaignCommand(c, null)})`);
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * What a campaign did not check, and why (the implementation's skip list, by reason); what the
+ * trace format does not model, counted. Printed after the report by `raftcheck fuzz` and runFuzz.
+ */
+export function formatCampaignScope(skipped: readonly SkipRule[] | undefined, notModelled: Record<string, number>): string {
+  let text = '';
+  const byReason = new Map<string, string[]>();
+  for (const s of skipped ?? []) byReason.set(s.reason, [...(byReason.get(s.reason) ?? []), s.rule]);
+  for (const [reason, rules] of byReason) text += `  not checked: ${rules.join(', ')} (${reason})\n`;
+  const counts = Object.entries(notModelled).sort((a, b) => b[1] - a[1]);
+  if (counts.length) text += `  not modelled (carried, logged as notes, not checked): ${counts.map(([name, n]) => `${name} ×${n}`).join(', ')}\n`;
+  return text;
 }

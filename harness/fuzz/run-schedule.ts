@@ -28,7 +28,11 @@ export interface ScheduleOutcome {
   violationTime?: number;
 }
 
-/** The semantic rules that apply to an implementation (all but those its profile skips). */
+/**
+ * The semantic rules that apply to an implementation (all but those its profile skips). A run
+ * records its skip list in the trace header, which every validation of the trace honours;
+ * this is for checks of lines that carry no such header.
+ */
 export function enabledRules(createNode: NodeFactory): Set<string> | undefined {
   const skip = createNode.profile?.skipRules;
   if (!skip?.length) return undefined;
@@ -135,6 +139,11 @@ function perform(cluster: Cluster, action: Action): void {
 export interface RunOptions {
   keepLines?: boolean;
   meta?: Record<string, unknown>;
+  /**
+   * The rules this run skips, with their reasons (default: those of the implementation's
+   * profile). Recorded in the trace header: a saved case is judged the same way wherever it is read.
+   */
+  skipRules?: ReadonlyArray<{ rule: string; reason: string }>;
   /** Check bounded liveness after the schedule's faults (default on), within this window. */
   liveness?: boolean;
   livenessWindowMs?: number;
@@ -142,8 +151,8 @@ export interface RunOptions {
 
 export function runSchedule(schedule: Schedule, createNode: NodeFactory, options: RunOptions = {}): ScheduleOutcome {
   clientRequests = 0;
-  const enabled = enabledRules(createNode);
-  const validation = new TraceValidation({ maxErrors: 1, ...(enabled ? { enabled } : {}) });
+  // The rules skipped come from the header the cluster writes (its skipRules), as for any reader of the trace.
+  const validation = new TraceValidation({ maxErrors: 1 });
   const lines: TraceLine[] = [];
   /** Each line's virtual time (0 for the header), to tell when the violation happened. */
   const times: number[] = [];
@@ -169,6 +178,7 @@ export function runSchedule(schedule: Schedule, createNode: NodeFactory, options
     },
     seed: schedule.seed,
     ...(options.meta ? { meta: options.meta } : {}),
+    ...(options.skipRules ? { skipRules: options.skipRules } : {}),
     createNode,
   });
   const done = (outcome: Pick<ScheduleOutcome, 'ok' | 'error'>): ScheduleOutcome => {

@@ -30,6 +30,8 @@ const CampaignSchema = Closed({
   nodes: Type.Array(Type.Integer({ minimum: 1 }), { minItems: 1 }),
   faults: Type.Union(FAULT_LEVELS.map((f) => Type.Literal(f))),
   durationMs: Count,
+  /** Rules skipped by the command line (--skip-rules), with their reasons: part of what the campaign is. */
+  skipRules: Type.Optional(Type.Array(Closed({ rule: Type.String({ minLength: 1 }), reason: Type.String({ minLength: 1 }) }))),
 });
 
 const SummarySchema = Closed({

@@ -23,13 +23,18 @@ import { Partition, type NetworkModel } from './network.js';
  */
 export interface ImplementationProfile {
   skipRules?: ReadonlyArray<{ rule: string; reason: string }>;
+  /**
+   * Features beyond Figure 2 the implementation has (harness/adapters/features.ts): only those
+   * raftcheck models may be declared.
+   */
+  features?: readonly string[];
 }
 
 /**
  * `engine` and `onTransition` concern nodes built on the reference statechart (the reference,
  * the mutants), which pass them on to createReferenceNode; other implementations ignore them.
  */
-export type NodeFactory = ((config: NodeConfig, options: { random: Random; persisted?: PersistentState } & Pick<ReferenceNodeOptions, 'engine' | 'onTransition'>) => RaftNode) & {
+export type NodeFactory = ((config: NodeConfig, options: { random: Random; persisted?: PersistentState; now?: () => number } & Pick<ReferenceNodeOptions, 'engine' | 'onTransition'>) => RaftNode) & {
   profile?: ImplementationProfile;
 };
 
@@ -43,6 +48,8 @@ export interface ClusterOptions {
   seed?: number;
   meta?: Record<string, unknown>;
   createNode?: NodeFactory;
+  /** The rules the run does not check, recorded in the header (default: those of createNode's profile). */
+  skipRules?: ReadonlyArray<{ rule: string; reason: string }>;
 }
 
 export interface ClientResponse {
@@ -98,6 +105,7 @@ export class Cluster {
   constructor(private readonly options: ClusterOptions) {
     this.ids = options.ids;
     this.createNode = options.createNode ?? createReferenceNode;
+    const skipRules = options.skipRules ?? this.createNode.profile?.skipRules ?? [];
     const header: TraceLine = {
       kind: 'header',
       format: 'raftcheck-trace',
@@ -110,6 +118,8 @@ export class Cluster {
         heartbeatInterval: options.node.heartbeatInterval,
       },
       ...(options.seed !== undefined ? { seed: options.seed } : {}),
+      // What the run does not check, so that every reader of the trace judges it the same way.
+      ...(skipRules.length ? { skipRules: skipRules.map((s) => ({ rule: s.rule, reason: s.reason })) } : {}),
       ...(options.meta ? { meta: options.meta } : {}),
     };
     this.write(header);
@@ -117,6 +127,9 @@ export class Cluster {
       this.members.set(id, { id, node: null, persisted: null, random: options.random.fork(`node:${id}`), seq: 0, timers: { election: 0, heartbeat: 0 }, ticks: 0, last: null });
     }
   }
+
+  /** The virtual time, for implementations that take `now` (external nodes are sent it with each request). */
+  private readonly now = (): number => this.time;
 
   private write(line: TraceLine): void {
     this.lines++;
@@ -137,7 +150,7 @@ export class Cluster {
   start(): void {
     for (const id of this.ids) {
       const m = this.member(id);
-      m.node = this.createNode(this.config(id), { random: m.random });
+      m.node = this.createNode(this.config(id), { random: m.random, now: this.now });
       this.process(m, m.node.start());
       this.startTicks(m);
     }
@@ -292,7 +305,7 @@ export class Cluster {
     const m = this.member(id);
     if (m.node) return;
     const persisted = m.persisted ?? { term: 0, votedFor: null, log: [] };
-    m.node = this.createNode(this.config(id), { random: m.random, persisted });
+    m.node = this.createNode(this.config(id), { random: m.random, persisted, now: this.now });
     const v = m.node.view();
     m.last = v; // the restarted node's state, until its first effect
     this.writeNode(m, { kind: 'restart', persisted }, v);

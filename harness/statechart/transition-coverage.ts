@@ -18,6 +18,8 @@ export interface TraceCoverage {
   steps: number;
   /** The first semantic violation, if the trace breaks a conformance rule (its steps are still counted). */
   violation: FileError | null;
+  /** Every conformance rule, when its header declares them not checked (skipRules): its nodes are not replayed, nothing is counted. */
+  notReplayed?: string[];
 }
 
 export interface CoverageResult extends TransitionCounts {
@@ -55,7 +57,10 @@ export function measureCoverage(files: readonly string[]): CoverageResult {
     });
     const first = report.errors[0];
     if (first && first.rule.startsWith('schema.')) throw new MalformedTraceError(file, first);
-    perFile.push({ file, steps, violation: first && first.rule !== 'unconstrained' ? first : null });
+    // With every conformance rule declared not checked, no shadow replays the trace's nodes.
+    const skipped = (report.skipped ?? []).map((x) => x.rule).filter((rule) => CONFORMANCE_ONLY.has(rule));
+    const notReplayed = skipped.length === CONFORMANCE_ONLY.size ? { notReplayed: skipped } : {};
+    perFile.push({ file, steps, violation: first && first.rule !== 'unconstrained' ? first : null, ...notReplayed });
   }
   return { diagram, counts, traces: files.length, files: perFile };
 }

@@ -85,7 +85,8 @@ export interface ViewModel {
   transitions: Array<{ from: string; to: string; label: string }>;
   /** Transitions the reference took for a node's step, flat: event, count, transition…, event, count, … */
   steps: number[];
-  verdict: { valid: boolean; errorCount: number; unconstrained: boolean; errors: ViewError[] };
+  /** `skipped`: the rules the trace's header declares do not apply (its run did not check them), with their reasons. */
+  verdict: { valid: boolean; errorCount: number; unconstrained: boolean; errors: ViewError[]; skipped: Array<{ rule: string; reason: string }> };
   /** The event the page opens on: the first violating one, else the first. */
   focus: number;
 }
@@ -375,7 +376,7 @@ export class ViewModelBuilder {
       logs: this.lanes.map((l) => l.flat),
       transitions: diagram.transitions.map((t) => ({ from: t.from, to: t.to ?? t.from, label: transitionLabel(t) })),
       steps,
-      verdict: { valid: report.valid, errorCount: report.errorCount, unconstrained: report.unconstrained, errors },
+      verdict: { valid: report.valid, errorCount: report.errorCount, unconstrained: report.unconstrained, errors, skipped: report.skipped ?? [] },
       focus: violation ? violation.event : 0,
     };
   }
@@ -386,13 +387,15 @@ export interface BuildOptions {
   title?: string;
   /** Errors listed in the verdict (default 20). */
   maxErrors?: number;
+  /** Check the rules the header's skipRules leaves out too (by default the report judges as the trace's run did). */
+  allRules?: boolean;
 }
 
 /** Reads, checks and models a trace file; throws UndrawableTraceError (one line, with file and line) when it has no usable header. */
 export function buildViewModel(file: string, options: BuildOptions = {}): ViewModel {
   const builder = new ViewModelBuilder();
   const rowOf = transitionRows(describeStatechart());
-  const validation = new TraceValidation({ maxErrors: options.maxErrors ?? 20, onTransition: (_node, line, t) => builder.transition(line, rowOf(t)) });
+  const validation = new TraceValidation({ maxErrors: options.maxErrors ?? 20, ...(options.allRules ? { allRules: true } : {}), onTransition: (_node, line, t) => builder.transition(line, rowOf(t)) });
   let firstError: LocatedError | null = null;
   const io = readTraceFile(file, {
     // The builder first: the checker's transitions for this line then attach to its event.

@@ -32,7 +32,8 @@ never-taken ones are marked (red in dot/svg, NEVER TAKEN in the text formats): w
 suite or a fuzzing campaign left untouched. A count is a transition the reference statechart
 took when fed each node's logged inputs, exactly as the conformance checker replays them
 (hidden steps included). Traces with a schema-level error are refused (exit 2); a trace that
-breaks a conformance rule is counted, with a note on stderr.
+breaks a conformance rule is counted, with a note on stderr; one whose header declares
+conformance not checked (skipRules) is not replayed, and noted.
 
 Options:
   --format F     mermaid (default; GitHub renders it), dot (Graphviz source), svg (laid out
@@ -91,6 +92,7 @@ function countTransitions(files: string[], io: CliIO): TransitionCounts {
     const result = measureCoverage(files);
     for (const f of result.files) {
       if (f.violation) io.err(`note: ${f.file}:${f.violation.line}: breaks ${f.violation.rule}; its ${f.steps} steps are counted as the reference took them\n`);
+      if (f.notReplayed) io.err(`note: ${f.file}: its header declares ${f.notReplayed.join(', ')} not checked (skipRules); its steps are not counted\n`);
     }
     return result;
   } catch (error) {

@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import { printCampaign, saveCampaignOutputs } from '../campaign-output.js';
 import { durationOption, EXIT, InputError, intOption, parseCommandLine, UsageError, type Command } from '../command.js';
-import { implHelp, implOption, replyTimeoutOption } from '../impl-option.js';
+import { implHelp, implOption, replyTimeoutOption, skipRulesOption } from '../impl-option.js';
 import { runPoolCampaign } from '../../fuzz/pool-campaign.js';
 import { DEFAULT_SHRINK_RUNS } from '../../fuzz/run-range.js';
-import { formatCampaignReport } from '../../fuzz/report.js';
+import { formatCampaignReport, formatCampaignScope } from '../../fuzz/report.js';
 import { FAULT_LEVELS, type FaultLevel } from '../../fuzz/schedule.js';
 import { parseShard, shardRange } from '../../fuzz/shard.js';
 import { buildSummary } from '../../fuzz/summary.js';
@@ -65,7 +65,10 @@ An external node (cmd:) that misbehaves is a failure like any other, named by it
 driver.protocol (a reply that is not JSON or breaks spec/driver.schema.json), driver.error,
 driver.timeout (no reply in time; not shrunk), driver.crash (the process exited),
 driver.flood (too much output). Its processes are always killed; with --workers N, each
-worker thread starts its own.
+worker thread starts its own. Its reply to init may declare rules that do not apply to it
+(skipRules, with reasons; spec/DRIVER.md): like --skip-rules and a built-in implementation's
+profile, they are not checked, listed in the report, and recorded in the trace header, so that
+the saved case, its report, validate and replay judge it the same way.
 
 Run i of a seed is always the same schedule (fast-check replays from any run index), and a
 campaign's failure is the failing run with the smallest index, shrunk: the same seed and
@@ -79,12 +82,14 @@ Examples:
   raftcheck fuzz --impl mutant:commit-old-term --seed 1 --faults harsh
   raftcheck fuzz --impl cmd:"python3 examples/python-raft/raft_node.py" --runs 20
   raftcheck fuzz --impl coaty --runs 200 --faults swarm
+  raftcheck fuzz --impl ./my-adapter.ts --skip-rules 'vote-once=votedFor is not persisted (issue 12)'
   raftcheck fuzz --runs 10000 --seed 7 --shard 2/8 --summary shard-2.json
 `,
   async run(argv, io) {
     const { values, positionals } = parseCommandLine(argv, {
       impl: { type: 'string' },
       'reply-timeout': { type: 'string' },
+      'skip-rules': { type: 'string' },
       runs: { type: 'string' },
       seed: { type: 'string' },
       nodes: { type: 'string' },
@@ -102,7 +107,7 @@ Examples:
     if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
     const impl = values.impl ?? 'reference';
     const replyTimeoutMs = replyTimeoutOption(values['reply-timeout']);
-    const createNode = await implOption(impl, values['reply-timeout']);
+    const createNode = await implOption(impl, values['reply-timeout'], values['skip-rules']);
     const runs = intOption('runs', values.runs, 100, 1);
     const seed = intOption('seed', values.seed, 1, -(2 ** 31), 2 ** 31 - 1);
     const nodes = (values.nodes ?? '3,5').split(',').map((x) => intOption('nodes', x, 3, 1, 9));
@@ -153,9 +158,10 @@ Examples:
       Object.assign(shrunk, { attempts, smaller });
       if (showProgress && (attempts % 10 === 0 || attempts === 1)) shrinkStatus();
     };
-    const campaign = { impl, seed, runs, nodes, faults, durationMs };
+    const skipRules = skipRulesOption(values['skip-rules']);
+    const campaign = { impl, seed, runs, nodes, faults, durationMs, ...(skipRules.length ? { skipRules } : {}) };
     const result = await runPoolCampaign({
-      impl, spec: { seed, nodes, faults, durationMs }, range, workers, createNode, replyTimeoutMs, shrinkRuns,
+      impl, spec: { seed, nodes, faults, durationMs }, range, workers, createNode, replyTimeoutMs, shrinkRuns, skipRules: createNode.profile?.skipRules ?? [],
       remainingMs: () => timeLimitMs - (performance.now() - started), onProgress: progress, onRunsDone: runsDone, onShrinkStep: shrinking,
     });
     if (showProgress && shrunk.attempts > 0) shrinkStatus();
@@ -163,7 +169,7 @@ Examples:
     const timing = { searchMs: Math.round(searchMs), shrinkMs: result.failure ? Math.round(performance.now() - started - searchMs) : 0 };
     const summary = buildSummary(campaign, shard, result, timing);
     const saved = saveCampaignOutputs(summary, out, values.summary);
-    const report = formatCampaignReport(summary, { ...(saved ? { saved } : {}), timeLimitMs }) + describeScope(createNode.profile?.skipRules, summary.notModelled);
+    const report = formatCampaignReport(summary, { ...(saved ? { saved } : {}), timeLimitMs }) + formatCampaignScope(createNode.profile?.skipRules, summary.notModelled);
     printCampaign(io, summary, report, Boolean(values.json));
     return summary.failure ? EXIT.failed : EXIT.ok;
   },
@@ -173,15 +179,4 @@ function bar(done: number, total: number): string {
   const width = 20;
   const filled = Math.min(width, Math.round((done / total) * width));
   return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
-}
-
-/** What was not checked, and why; what the trace format does not model, counted. */
-function describeScope(skipped: ReadonlyArray<{ rule: string; reason: string }> | undefined, notModelled: Record<string, number>): string {
-  let text = '';
-  const byReason = new Map<string, string[]>();
-  for (const s of skipped ?? []) byReason.set(s.reason, [...(byReason.get(s.reason) ?? []), s.rule]);
-  for (const [reason, rules] of byReason) text += `  not checked: ${rules.join(', ')} (${reason})\n`;
-  const counts = Object.entries(notModelled).sort((a, b) => b[1] - a[1]);
-  if (counts.length) text += `  not modelled (carried, logged as notes, not checked): ${counts.map(([name, n]) => `${name} ×${n}`).join(', ')}\n`;
-  return text;
 }

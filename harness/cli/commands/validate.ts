@@ -32,12 +32,15 @@ Options:
   --json           print one JSON report on stdout:
                    {"valid": bool, "files": [{"file", "valid", "events", "lines", "bytes",
                     "errorCount", "unconstrained", "errors": [{"line", "rule", "path",
-                    "message", "nodes"?, "terms"?, "expected"?, "seen"?, "also"?}], ...}]}
+                    "message", "nodes"?, "terms"?, "expected"?, "seen"?, "also"?}],
+                    "skipped"?: [{"rule", "reason"}], ...}]}
   --max-errors N   errors reported per file (default 20; the rest are counted)
   --max-line-bytes N  longest accepted line (default 4194304: 4 MiB)
   --schema-only    check the schema level only
   --only IDS       check only these semantic rules (comma-separated ids; see --rules)
-  --skip IDS       skip these semantic rules
+  --skip IDS       skip these semantic rules (besides those the header's skipRules declares
+                   do not apply: a fuzz run records its implementation's there)
+  --all-rules      ignore the header's skipRules: check those rules too (for reviewers)
   --rules          list every rule id with its statement and exit
   --workers N      check files on N worker threads, printing results in the order given
                    (the output is the same for any N). Default: the number of cores when
@@ -70,6 +73,7 @@ Examples:
       'schema-only': { type: 'boolean' },
       only: { type: 'string' },
       skip: { type: 'string' },
+      'all-rules': { type: 'boolean' },
       rules: { type: 'boolean' },
       progress: { type: 'boolean' },
       quiet: { type: 'boolean' },
@@ -86,7 +90,9 @@ Examples:
     const maxErrors = intOption('max-errors', values['max-errors'], 20, 1);
     const enabled = selectRules(values.only, values.skip);
     const maxLineBytes = intOption('max-line-bytes', values['max-line-bytes'], DEFAULT_MAX_LINE_BYTES, 1024);
-    const options = { maxErrors, maxLineBytes, ...(enabled ? { enabled } : {}), ...(values['schema-only'] ? { schemaOnly: true } : {}) };
+    const options = {
+      maxErrors, maxLineBytes, ...(enabled ? { enabled } : {}), ...(values['schema-only'] ? { schemaOnly: true } : {}), ...(values['all-rules'] ? { allRules: true } : {}),
+    };
 
     const requestedWorkers = values.workers === undefined ? undefined : intOption('workers', values.workers, 1, 1, 1024);
 

@@ -27,6 +27,9 @@ Options:
   --force            replace FILE if it exists (the trace itself is never replaced)
   --title TEXT       the report's title (default: the trace's file name)
   --max-errors N     violations listed in the report (default 20)
+  --all-rules        also check the rules the trace's header declares not checked (skipRules,
+                     with their reasons); by default the report judges the trace as its run
+                     did, and lists those rules as not checked
   -h, --help         show this help
 
 Keys in the report: ↓/j next event, ↑/k previous, Home/End, space play/pause, +/- zoom;
@@ -45,6 +48,7 @@ Examples:
       force: { type: 'boolean' },
       title: { type: 'string' },
       'max-errors': { type: 'string' },
+      'all-rules': { type: 'boolean' },
     });
     if (positionals.length === 0) throw new UsageError('no trace file given');
     if (positionals.length > 1) throw new UsageError(`one trace at a time (got ${positionals.length}); run view once per trace`);
@@ -61,7 +65,7 @@ Examples:
     if (out === '-') throw new UsageError('-o: the report is a file (give a path ending in .html)');
     let written;
     try {
-      written = writeReport(trace, out, { maxErrors, overwrite: Boolean(values.force), ...(values.title !== undefined ? { title: values.title } : {}) });
+      written = writeReport(trace, out, { maxErrors, overwrite: Boolean(values.force), ...(values['all-rules'] ? { allRules: true } : {}), ...(values.title !== undefined ? { title: values.title } : {}) });
     } catch (error) {
       if (error instanceof UndrawableTraceError) throw new InputError(error.message);
       const code = (error as NodeJS.ErrnoException).code;
