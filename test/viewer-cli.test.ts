@@ -49,7 +49,7 @@ describe('raftcheck view', () => {
     expect([again.code, again.stderr]).toEqual([2, `raftcheck view: ${dir}/run.html: already exists (use --force to replace it)\n`]);
     expect((await cli('view', trace, '--force')).code).toBe(0);
     const self = await cli('view', trace, '-o', trace, '--force');
-    expect([self.code, self.stderr]).toEqual([2, `raftcheck view: ${trace}: is the input trace (refusing to overwrite it)\n`]);
+    expect([self.code, self.stderr]).toEqual([2, `raftcheck view: -o ${trace}: is one of the inputs (refusing to overwrite it)\n`]);
     expect(fs.readFileSync(trace, 'utf8')).toBe(fs.readFileSync(VALID, 'utf8'));
     expect(reportPathFor('a/b.ndjson')).toBe('a/b.html');
     expect(reportPathFor('trace')).toBe('trace.html');

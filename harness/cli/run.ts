@@ -1,6 +1,7 @@
 /** `raftcheck`: dispatches to one verb per file in harness/cli/commands/ and maps errors to exit codes. */
 import { EXIT, InputError, UsageError, type CliIO } from './command.js';
 import { COMMANDS } from './commands/index.js';
+import { OutputError } from '../io/output-error.js';
 import { VERSION } from '../version.js';
 import { ENGINES, parseEngine } from '../../src/raft/node.js';
 
@@ -55,7 +56,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       io.err(`raftcheck ${verb}: ${error.message}\nSee 'raftcheck ${verb} --help'.\n`);
       return EXIT.usage;
     }
-    if (error instanceof InputError) {
+    if (error instanceof InputError || error instanceof OutputError) {
       io.err(`raftcheck ${verb}: ${error.message}\n`);
       return EXIT.usage;
     }

@@ -3,7 +3,7 @@ import { describeStatechart, toDot, toJson, toMermaid, toTable, type StatechartD
 import { EXIT, InputError, parseCommandLine, UsageError, type CliIO, type Command } from '../command.js';
 import { writeFileAtomic } from '../../io/atomic-write.js';
 import { GraphvizError, renderDot } from '../../io/graphviz.js';
-import { sameFile } from '../../io/same-file.js';
+import { checkOutputFile } from '../outputs.js';
 import { MalformedTraceError, measureCoverage } from '../../statechart/transition-coverage.js';
 
 type Render = (d: StatechartDiagram, coverage?: TransitionCounts) => string;
@@ -63,6 +63,8 @@ Examples:
     const format = values.format ?? (values.coverage ? 'table' : 'mermaid');
     const render = FORMATS[format];
     if (!render) throw new UsageError(`--format: expected one of ${Object.keys(FORMATS).join(', ')}, got '${format}'`);
+    const toFile = values.out !== undefined && values.out !== '-';
+    if (toFile) checkOutputFile('-o', values.out!, { force: Boolean(values.force), inputs: positionals });
     const diagram = describeStatechart();
     const coverage = values.coverage ? countTransitions(positionals, io) : undefined;
     let text: string;
@@ -72,15 +74,10 @@ Examples:
       if (error instanceof GraphvizError) throw new InputError(error.message);
       throw error;
     }
-    if (values.out === undefined || values.out === '-') {
+    if (!toFile) {
       io.out(text);
     } else {
-      if (positionals.some((p) => sameFile(p, values.out!))) throw new InputError(`${values.out}: is one of the input traces (refusing to overwrite it)`);
-      try {
-        writeFileAtomic(values.out, text, { overwrite: Boolean(values.force) });
-      } catch (error) {
-        throw new InputError(error instanceof Error ? error.message.replace('(refusing to overwrite)', '(use --force to replace it)') : String(error));
-      }
+      writeFileAtomic(values.out!, text, { overwrite: Boolean(values.force) });
       io.err(`wrote ${values.out}\n`);
     }
     return EXIT.ok;

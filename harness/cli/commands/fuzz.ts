@@ -1,6 +1,5 @@
-import fs from 'node:fs';
-import { printCampaign, saveCampaignOutputs } from '../campaign-output.js';
-import { durationOption, EXIT, InputError, intOption, parseCommandLine, UsageError, type Command } from '../command.js';
+import { checkCampaignOutputs, printCampaign, saveCampaignOutputs } from '../campaign-output.js';
+import { durationOption, EXIT, intOption, parseCommandLine, UsageError, type Command } from '../command.js';
 import { implHelp, implOption, replyTimeoutOption } from '../impl-option.js';
 import { runPoolCampaign } from '../../fuzz/pool-campaign.js';
 import { formatCampaignReport } from '../../fuzz/report.js';
@@ -49,6 +48,7 @@ ${implHelp('reference')}
                      summaries with 'raftcheck merge-results' (see docs/SCALING.md)
   --summary FILE     write the JSON summary (seed, runs, shard, outcome counts, the failure
                      and its regression case) to FILE, atomically
+  --force            replace the --summary FILE if it exists
   --json             print the JSON summary on stdout (the report goes to stderr)
   --progress         show progress on stderr: runs and events/s, then the shrinking attempts
                      (default: when stderr is a terminal)
@@ -88,6 +88,7 @@ Examples:
       workers: { type: 'string' },
       shard: { type: 'string' },
       summary: { type: 'string' },
+      force: { type: 'boolean' },
       json: { type: 'boolean' },
       progress: { type: 'boolean' },
     });
@@ -105,8 +106,8 @@ Examples:
     const shard = values.shard === undefined ? null : parseShard(values.shard);
     if (shard && 'error' in shard) throw new UsageError(`--shard: ${shard.error}`);
     if (shard && shard.count > runs) throw new UsageError(`--shard: ${shard.count} shards for ${runs} runs (at most one shard per run)`);
-    if (values.summary !== undefined && fs.existsSync(values.summary) && fs.statSync(values.summary).isDirectory()) throw new InputError(`--summary: ${values.summary} is a directory`);
-    const out = values.out ?? 'traces/regressions';
+    const outputs = { out: values.out ?? 'traces/regressions', summary: values.summary, force: Boolean(values.force) };
+    checkCampaignOutputs(outputs);
     const showProgress = values.progress ?? io.isTTY;
     const range = shardRange(runs, shard);
     const workers = intOption('workers', values.workers, range.end - range.start >= PARALLEL_MIN_RUNS ? defaultWorkers() : 1, 1, 1024);
@@ -131,7 +132,7 @@ Examples:
     if (showProgress) io.err('\n');
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     const summary = buildSummary(campaign, shard, result);
-    const saved = saveCampaignOutputs(summary, out, values.summary);
+    const saved = saveCampaignOutputs(summary, outputs);
     const report = formatCampaignReport(summary, { seconds, ...(saved ? { saved } : {}), timeLimitMs }) + describeScope(createNode.profile?.skipRules, summary.notModelled);
     printCampaign(io, summary, report, Boolean(values.json));
     return summary.failure ? EXIT.failed : EXIT.ok;

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { saveCase } from '../campaign-output.js';
+import { checkOutputDir } from '../outputs.js';
 import { durationOption, EXIT, intOption, parseCommandLine, UsageError, type CliIO, type Command } from '../command.js';
 import type { ShrunkFailure } from '../../fuzz/run-range.js';
 import { failureMeta } from '../../fuzz/summary.js';
@@ -55,6 +56,7 @@ Exit codes: 0 every mutant caught; 1 some mutant survived; 2 usage error.
     const names = values.only?.split(',').map((s) => s.trim()).filter(Boolean);
     for (const n of names ?? []) if (!MUTANTS.some((m) => m.name === n)) throw new UsageError(`--only: unknown mutant '${n}' (see --list)`);
     const chosen = names ? MUTANTS.filter((m) => names.includes(m.name)) : MUTANTS;
+    if (values.out !== undefined) checkOutputDir('--out', values.out);
 
     const rows: Array<{ name: string; description: string; result: HuntResult; ms: number }> = [];
     for (const m of chosen) {

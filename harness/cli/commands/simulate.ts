@@ -1,6 +1,7 @@
 import { DEFAULT_NODE_CONFIG } from '../../../src/raft/types.js';
 import type { TraceLine } from '../../../src/trace/schema.js';
-import { durationOption, EXIT, InputError, intOption, parseCommandLine, probabilityOption, UsageError, type Command } from '../command.js';
+import { durationOption, EXIT, intOption, parseCommandLine, probabilityOption, UsageError, type Command } from '../command.js';
+import { checkOutputFile } from '../outputs.js';
 import { DEFAULT_SIMULATION, simulate, type SimulationOptions } from '../../simulator/simulate.js';
 import { TraceFileWriter } from '../../trace/writer.js';
 import type { TraceSink } from '../../trace/sink.js';
@@ -107,11 +108,8 @@ Examples:
     if (values.out === '-') {
       sink = new StdoutSink(io.out);
     } else {
-      try {
-        sink = new TraceFileWriter(values.out, { overwrite: Boolean(values.force) });
-      } catch (error) {
-        throw new InputError(error instanceof Error ? error.message : String(error));
-      }
+      checkOutputFile('-o', values.out, { force: Boolean(values.force) });
+      sink = new TraceFileWriter(values.out, { overwrite: Boolean(values.force) });
     }
     let result;
     try {

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { EXIT, InputError, intOption, parseCommandLine, UsageError, type Command } from '../command.js';
 import { UndrawableTraceError } from '../../viewer/model.js';
 import { reportPathFor, writeReport } from '../../viewer/write-report.js';
+import { checkOutputFile } from '../outputs.js';
 
 export const viewCommand: Command = {
   name: 'view',
@@ -59,15 +60,12 @@ Examples:
     if (stat.isDirectory()) throw new InputError(`${trace}: is a directory (give one trace file)`);
     const out = values.out ?? reportPathFor(trace);
     if (out === '-') throw new UsageError('-o: the report is a file (give a path ending in .html)');
+    checkOutputFile(values.out === undefined ? '' : '-o', out, { force: Boolean(values.force), inputs: [trace] });
     let written;
     try {
       written = writeReport(trace, out, { maxErrors, overwrite: Boolean(values.force), ...(values.title !== undefined ? { title: values.title } : {}) });
     } catch (error) {
       if (error instanceof UndrawableTraceError) throw new InputError(error.message);
-      const code = (error as NodeJS.ErrnoException).code;
-      if (error instanceof Error && (code !== undefined || /refusing to overwrite/.test(error.message))) {
-        throw new InputError(error.message.replace('already exists (refusing to overwrite)', 'already exists (use --force to replace it)'));
-      }
       throw error;
     }
     const { model, bytes } = written;
