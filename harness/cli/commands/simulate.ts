@@ -2,7 +2,8 @@ import { DEFAULT_NODE_CONFIG } from '../../../src/raft/types.js';
 import type { TraceLine } from '../../../src/trace/schema.js';
 import { durationOption, EXIT, intOption, parseCommandLine, probabilityOption, UsageError, type Command } from '../command.js';
 import { checkOutputFile } from '../outputs.js';
-import { DEFAULT_SIMULATION, simulate, type SimulationOptions } from '../../simulator/simulate.js';
+import { interruptible, yieldToSignals } from '../interrupt.js';
+import { DEFAULT_SIMULATION, prepareSimulation, type PreparedSimulation, type SimulationOptions } from '../../simulator/simulate.js';
 import { TraceFileWriter } from '../../trace/writer.js';
 import type { TraceSink } from '../../trace/sink.js';
 
@@ -14,6 +15,26 @@ function rangeOption(name: string, raw: string | undefined, fallback: { min: num
   const max = m[2] === undefined ? min : Number(m[2]);
   if (max < min) throw new UsageError(`--${name}: the range ${raw} is empty`);
   return { min, max };
+}
+
+/** Virtual time simulated between two looks at the wall clock. */
+const SLICE_MS = 100;
+
+/**
+ * Runs the simulation in slices of virtual time (the same trace as one go), letting the event
+ * loop turn every 50 ms of wall-clock time so that Ctrl-C is handled while the trace is written.
+ */
+async function runInSlices(run: PreparedSimulation) {
+  let yielded = performance.now();
+  for (let until = SLICE_MS; ; until += SLICE_MS) {
+    run.cluster.runUntil(Math.min(until, run.durationMs));
+    if (until >= run.durationMs) break;
+    if (performance.now() - yielded >= 50) {
+      await yieldToSignals();
+      yielded = performance.now();
+    }
+  }
+  return run.finish();
 }
 
 /** Writes lines to stdout, for `-o -`. */
@@ -113,7 +134,7 @@ Examples:
     }
     let result;
     try {
-      result = simulate(options, sink);
+      result = await interruptible(() => runInSlices(prepareSimulation(options, sink)));
     } catch (error) {
       if (sink instanceof TraceFileWriter) sink.abort();
       throw error;
