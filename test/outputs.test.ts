@@ -2,41 +2,16 @@
  * Outputs of every command are checked before any work starts, and an output that cannot be
  * written fails at once (exit 2) naming the path the user gave, never a temporary file.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeDirs, MakeDirsError } from '../harness/io/make-dirs.js';
-import { cli } from './helpers/cli.js';
+import { cli, type CliResult } from './helpers/cli.js';
+import { cliOutOfProcess } from './helpers/cli-process.js';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'raftcheck-outputs-'));
 const TRACE = 'traces/examples/valid/election-and-writes-3.jsonl';
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/**
- * Runs command lines in one child process, killed after `ms`: a hang must fail the test, not
- * block the test runner (a synchronous loop cannot be interrupted in-process).
- */
-function runMany(commands: string[][], ms = 45_000): Promise<Result[] | string> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/cli/run-many.ts', JSON.stringify(commands)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => void (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => void (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), ms);
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      resolve(code === 0 ? (JSON.parse(stdout) as Result[]) : `exit ${code ?? signal}: ${stderr}`);
-    });
-  });
-}
 
 describe('makeDirs', () => {
   it('creates missing levels and returns them, outermost first', () => {
@@ -70,11 +45,11 @@ describe('an output under a directory that cannot be created', () => {
   ];
   it(`fails at once with exit 2 naming it (${cases.map((c) => `${c.argv[0]} ${c.given.split(' ')[0]}`).join(', ')})`, async () => {
     // The summary merge-results reads comes first; then every case, in one process.
-    const results = await runMany([['fuzz', '--runs', '2', '--nodes', '3', '--duration', '200ms', '--summary', summary, '--out', path.dirname(summary)], ...cases.map((c) => c.argv)]);
+    const results = await cliOutOfProcess([['fuzz', '--runs', '2', '--nodes', '3', '--duration', '200ms', '--summary', summary, '--out', path.dirname(summary)], ...cases.map((c) => c.argv)]);
     expect(typeof results, String(results)).toBe('object');
-    expect((results as Result[])[0]!.code).toBe(0);
+    expect((results as CliResult[])[0]!.code).toBe(0);
     cases.forEach(({ argv, given }, i) => {
-      const r = (results as Result[])[i + 1]!;
+      const r = (results as CliResult[])[i + 1]!;
       expect([r.code, r.stderr], given).toEqual([2, `raftcheck ${argv[0]}: ${given}: cannot create directory /proc/raftcheck-x: no such file or directory\n`]);
     });
   });

@@ -99,7 +99,7 @@ describe('worker task modules', () => {
     await expect(evaluateRangeTask({ ...task, impl: 'nope' })).rejects.toThrow(/unknown implementation 'nope'/);
   });
   it('validate a file from plain data', () => {
-    expect(validateTask({ file: 'traces/examples/valid/election-3.jsonl', format: 'raftcheck', options: { maxErrors: 5 } })).toMatchObject({ valid: true });
+    expect(validateTask({ file: 'traces/examples/valid/election-3.jsonl', format: 'raftcheck', options: { maxErrors: 5 } })).toMatchObject({ report: { valid: true } });
   });
   it('report an error thrown in a worker thread to the campaign', async () => {
     await expect(runPoolCampaign({ impl: 'nope', spec, range: { start: 0, end: 20 }, workers: 2, createNode: createReferenceNode })).rejects.toThrow(/unknown implementation 'nope'/);

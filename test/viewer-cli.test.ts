@@ -64,7 +64,7 @@ describe('raftcheck view', () => {
       [['traces/examples/valid'], /is a directory \(give one trace file\)/],
       [['traces/examples/invalid/schema.header/empty.jsonl', '-o', path.join(dir, 'e.html')], /^raftcheck view: traces\/examples\/invalid\/schema\.header\/empty\.jsonl:1: empty trace: expected a header line \[schema\.header\]: cannot draw a trace without its header\n$/],
       [['traces/examples/invalid/schema.parse/not-json.jsonl', '-o', '-'], /-o: the report is a file/],
-      [[VALID, '--max-errors', '0'], /--max-errors: must be between 1/],
+      [[VALID, '--max-errors', '0'], /--max-errors: must be a positive integer, got 0/],
       [[VALID, '-o', path.join(dir, 'no-such-dir', 'x', 'r.html'), '--bogus'], /Unknown option '--bogus'/],
     ];
     for (const [args, message] of cases) {

@@ -84,7 +84,7 @@ function prefixOf(source: string, target: string, count: number): number {
         fs.writeSync(fd, `${batch.join('\n')}\n`);
         batch = [];
       }
-    }, () => undefined, { shouldStop: () => n >= count });
+    }, { shouldStop: () => n >= count });
     if (batch.length > 0) fs.writeSync(fd, `${batch.join('\n')}\n`);
   } finally {
     fs.closeSync(fd);
@@ -97,7 +97,7 @@ function bareParse(file: string): number {
   readLines(file, (text) => {
     JSON.parse(text);
     n++;
-  }, () => undefined);
+  });
   return n;
 }
 

@@ -3,24 +3,27 @@
  * trace (imported), or a Jepsen register history (linearizability only). Plain data in and
  * out, so it runs the same on the main thread and in a worker (validate-worker.ts).
  */
-import fs from 'node:fs';
 import { checkLinearizable } from '../checker/linearizability/search.js';
 import { describeOp } from '../checker/linearizability/history.js';
 import { EtcdFormatError, importEtcdTrace } from '../importers/etcd.js';
 import { JepsenFormatError, parseJepsenHistory } from '../importers/jepsen.js';
+import { readTextFile } from '../trace/reader.js';
 import { ALL_RULES, TraceValidation, validateTraceFile, type FileReport, type ValidateOptions } from './validate-file.js';
 
 export const FORMATS = ['raftcheck', 'etcd', 'jepsen'] as const;
 export type Format = (typeof FORMATS)[number];
 
+/** Throws LineTooLongError (harness/trace/reader.ts) at a line over `options.maxLineBytes`. */
 export function validateInput(file: string, format: Format, options: ValidateOptions): FileReport {
-  if (format === 'jepsen') return validateJepsen(file);
+  if (format === 'jepsen') return validateJepsen(file, options);
   if (format === 'etcd') return validateEtcd(file, options);
   return validateTraceFile(file, options);
 }
 
+const readText = (file: string, options: ValidateOptions) => readTextFile(file, options.maxLineBytes ? { maxLineBytes: options.maxLineBytes } : {});
+
 function validateEtcd(file: string, options: ValidateOptions): FileReport {
-  const text = fs.readFileSync(file, 'utf8');
+  const text = readText(file, options);
   let imported;
   try {
     imported = importEtcdTrace(text);
@@ -38,8 +41,8 @@ function validateEtcd(file: string, options: ValidateOptions): FileReport {
   return { ...report, notModelled: { ...imported.notModelled, 'conformance checks (etcd variant)': 1 } } as FileReport;
 }
 
-function validateJepsen(file: string): FileReport {
-  const text = fs.readFileSync(file, 'utf8');
+function validateJepsen(file: string, options: ValidateOptions): FileReport {
+  const text = readText(file, options);
   let history;
   try {
     history = parseJepsenHistory(text);

@@ -386,9 +386,16 @@ export interface BuildOptions {
   title?: string;
   /** Errors listed in the verdict (default 20). */
   maxErrors?: number;
+  /** Longest accepted line (default 4 MiB): a longer one throws LineTooLongError. */
+  maxLineBytes?: number;
+  /** Called as the file is read (bytes read, file size). */
+  onProgress?: (bytesRead: number, totalBytes: number) => void;
 }
 
-/** Reads, checks and models a trace file; throws UndrawableTraceError (one line, with file and line) when it has no usable header. */
+/**
+ * Reads, checks and models a trace file; throws UndrawableTraceError (one line, with file and
+ * line) when it has no usable header, LineTooLongError at a line over the limit.
+ */
 export function buildViewModel(file: string, options: BuildOptions = {}): ViewModel {
   const builder = new ViewModelBuilder();
   const rowOf = transitionRows(describeStatechart());
@@ -404,7 +411,7 @@ export function buildViewModel(file: string, options: BuildOptions = {}): ViewMo
       firstError ??= e;
       validation.error(e);
     },
-  });
+  }, { ...(options.maxLineBytes ? { maxLineBytes: options.maxLineBytes } : {}), ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
   const report = validation.finish(file, io);
   try {
     return builder.finish(options.title ?? path.basename(file), report);

@@ -1,10 +1,10 @@
-import fs from 'node:fs';
 import { checkCampaignOutputs, printCampaign, saveCampaignOutputs } from '../campaign-output.js';
 import { EXIT, InputError, parseCommandLine, UsageError, type Command } from '../command.js';
 import { mergeSummaries, type MergeInput } from '../../fuzz/merge-results.js';
 import { formatCampaignReport, campaignCommand } from '../../fuzz/report.js';
 import { formatShard } from '../../fuzz/shard.js';
 import { parseSummary } from '../../fuzz/summary.js';
+import { LineTooLongError, readTextFile } from '../../trace/reader.js';
 
 export const mergeResultsCommand: Command = {
   name: 'merge-results',
@@ -42,8 +42,9 @@ Example:
     const inputs: MergeInput[] = positionals.map((file) => {
       let text: string;
       try {
-        text = fs.readFileSync(file, 'utf8');
+        text = readTextFile(file); // bounded: a summary is one line
       } catch (error) {
+        if (error instanceof LineTooLongError) throw new InputError(error.message);
         const code = (error as NodeJS.ErrnoException).code;
         throw new InputError(`${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : 'not readable'}`);
       }

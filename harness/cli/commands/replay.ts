@@ -1,5 +1,5 @@
 import { EXIT, InputError, parseCommandLine, UsageError, type Command } from '../command.js';
-import { implHelp, implOption } from '../impl-option.js';
+import { implHelp, implOption, replyTimeoutOption } from '../impl-option.js';
 import { loadRegression } from '../../fuzz/regression.js';
 import { runSchedule } from '../../fuzz/run-schedule.js';
 
@@ -21,6 +21,7 @@ Exit codes: 0 as expected; 1 not as expected; 2 usage error or unreadable file.
   async run(argv, io) {
     const { values, positionals } = parseCommandLine(argv, { impl: { type: 'string' }, 'reply-timeout': { type: 'string' } });
     if (positionals.length === 0) throw new UsageError('no regression case given');
+    replyTimeoutOption(values['reply-timeout']); // a bad value is a usage error before any file is read
     let ok = true;
     for (const file of positionals) {
       let meta;
