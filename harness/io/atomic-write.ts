@@ -85,13 +85,28 @@ export function openTempFiles(): string[] {
   return [...live];
 }
 
+function writeParts(file: string, parts: readonly string[]): void {
+  const fd = fs.openSync(file, 'w');
+  try {
+    for (const part of parts) {
+      const bytes = Buffer.from(part);
+      for (let written = 0; written < bytes.length; ) written += fs.writeSync(fd, bytes, written);
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 export interface AtomicWriteOptions {
   /** Refuse to replace an existing file (the default); set to replace one. */
   overwrite?: boolean;
 }
 
-/** Throws an OutputError (harness/io/output-error.ts) naming `target` when it cannot be written. */
-export function writeFileAtomic(target: string, content: string | Uint8Array, options: AtomicWriteOptions = {}): void {
+/**
+ * Writes `content` (or its parts, one after the other) to `target`. Throws an OutputError
+ * (harness/io/output-error.ts) naming `target` when it cannot be written.
+ */
+export function writeFileAtomic(target: string, content: string | Uint8Array | readonly string[], options: AtomicWriteOptions = {}): void {
   if (!options.overwrite && fs.existsSync(target)) throw new OutputError(target, 'already exists (refusing to overwrite)');
   let temp: string;
   try {
@@ -100,7 +115,8 @@ export function writeFileAtomic(target: string, content: string | Uint8Array, op
     throw outputError(target, error);
   }
   try {
-    fs.writeFileSync(temp, content);
+    if (typeof content === 'string' || content instanceof Uint8Array) fs.writeFileSync(temp, content);
+    else writeParts(temp, content);
     if (!options.overwrite) {
       // link() fails if the target appeared meanwhile, so an existing file is never replaced.
       fs.linkSync(temp, target);
