@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { saveCase } from '../campaign-output.js';
-import { checkOutputDir } from '../outputs.js';
+import { checkOutputDir, checkOutputFile } from '../outputs.js';
 import { durationOption, EXIT, intOption, parseCommandLine, UsageError, type CliIO, type Command } from '../command.js';
 import type { ShrunkFailure } from '../../fuzz/run-range.js';
 import { failureMeta } from '../../fuzz/summary.js';
@@ -57,6 +57,8 @@ Exit codes: 0 every mutant caught; 1 some mutant survived; 2 usage error.
     for (const n of names ?? []) if (!MUTANTS.some((m) => m.name === n)) throw new UsageError(`--only: unknown mutant '${n}' (see --list)`);
     const chosen = names ? MUTANTS.filter((m) => names.includes(m.name)) : MUTANTS;
     if (values.out !== undefined) checkOutputDir('--out', values.out);
+    const writesTable = !values['no-write'] && !names;
+    if (writesTable) checkOutputFile('', path.join(ROOT, 'MUTANTS.md'), { force: true });
 
     const rows: Array<{ name: string; description: string; result: HuntResult; ms: number }> = [];
     for (const m of chosen) {
@@ -77,7 +79,7 @@ Exit codes: 0 every mutant caught; 1 some mutant survived; 2 usage error.
     const times = caught.map((r) => r.ms).filter((x) => x !== Infinity).sort((a, b) => a - b);
     const summary = `${caught.length} of ${rows.length} mutants caught; time to first failure: median ${times.length ? times[Math.floor(times.length / 2)]!.toFixed(0) : '-'} ms, worst ${times.length ? times.at(-1)!.toFixed(0) : '-'} ms.`;
     io.out(`${header}\n${body.join('\n')}\n\n${summary}\n`);
-    if (!values['no-write'] && !names) {
+    if (writesTable) {
       const doc = `# Bug catalogue\n\nWritten by \`raftcheck mutants --runs ${runs} --seed ${seed}\`. Each mutant is the reference node with one rule broken (\`harness/mutants/catalogue.ts\`). A fuzzing campaign (fast-check, swarm faults: a different mix of loss, duplication, delays, partitions, crashes and batch sizes per run) runs a cluster of mutant nodes and checks every event until a run fails; the failing schedule is then shrunk. *Time to first failure* excludes shrinking; the last columns give the size of the shrunk counterexample.\n\n${header}\n${body.join('\n')}\n\n${summary}\n`;
       writeFileAtomic(path.join(ROOT, 'MUTANTS.md'), doc, { overwrite: true });
       io.err('wrote MUTANTS.md\n');

@@ -72,9 +72,9 @@ Options:
       --drop P            probability a message is lost (default 0)
       --dup P             probability a message is delivered twice (default 0)
       --partition-every D mean time between partitions (random groups or one-way cuts;
-                          each heals after a while); default: none
+                          each heals after a while); default (or 0): none
       --crash-every D     mean time between crashes (a random node; it restarts from its
-                          persistent state after a while); default: none
+                          persistent state after a while); default (or 0): none
       --clients K         clients issuing set/get/cas operations (default 0)
       --client-timeout D  a client gives up on an unanswered operation after D (default 1s)
       --election-timeout A-B  election timeout range in ms (default 150-300)
@@ -83,6 +83,8 @@ Options:
   -h, --help              show this help
 
 Prints a one-line summary on stderr: events, leaders by term, highest commit, client operations.
+The trace is written to a temporary file beside FILE and renamed at the end: Ctrl-C deletes
+it and leaves FILE untouched.
 
 Examples:
   raftcheck simulate --nodes 5 --seed 7 --duration 10s -o a.jsonl
