@@ -64,4 +64,12 @@ describe('--max-line-bytes in view and diagram --coverage', () => {
       expect((await cli(...argv, '--max-line-bytes', '-1', long)).stderr, argv[0]).toMatch(/--max-line-bytes: must be at least 1024, got -1/);
     }
   });
+
+  it('show progress through the trace with --progress, as validate does', async () => {
+    for (const argv of [['validate'], ['view', '--force', '-o', path.join(dir, 'r.html')], ['diagram', '--coverage']]) {
+      const r = await cli(...argv, '--progress', long);
+      expect(r.code, argv[0]).toBe(0);
+      expect(r.stderr, argv[0]).toMatch(/long-note\.jsonl: 100% \(0\.0 of 0\.0 MiB\)\n/);
+    }
+  });
 });
