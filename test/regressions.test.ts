@@ -3,7 +3,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resolveImplementation } from '../harness/fuzz/implementations.js';
 import { loadRegression } from '../harness/fuzz/regression.js';
-import { runSchedule } from '../harness/fuzz/run-schedule.js';
+import { enabledRules, runSchedule } from '../harness/fuzz/run-schedule.js';
+import { validateTraceFile } from '../harness/validate/validate-file.js';
 
 // Every case the fuzzer ever saved is replayed: a mutant's recorded failure must reproduce,
 // and the reference must pass the same schedule.
@@ -18,12 +19,26 @@ describe('regression cases in traces/regressions/', () => {
       it(`${file}: ${meta.impl} still fails [${meta.rule}]`, () => {
         const impl = resolveImplementation(meta.impl);
         if ('error' in impl) throw new Error(impl.error);
-        const outcome = runSchedule(meta.schedule, impl);
+        const outcome = runSchedule(meta.schedule, impl, { keepLines: true });
         expect(outcome.ok).toBe(false);
         expect(outcome.error!.rule).toBe(meta.rule);
         expect(outcome.error!.line).toBe(meta.line);
+        // The same violating event as the saved trace's (its last line).
+        const saved = fs.readFileSync(path.join(DIR, file), 'utf8').trim().split('\n');
+        expect(JSON.stringify(outcome.lines[meta.line - 1])).toBe(saved[meta.line - 1]);
       });
     }
+    it(`${file}: its saved trace fails first with [${meta.rule}] at line ${meta.line}, however many errors a report keeps`, () => {
+      // The fuzzer keeps one error, validate twenty: which rule comes first must not depend on
+      // the cut (several rules may break at one event; harness/checker/verdict-order.ts).
+      const impl = resolveImplementation(meta.impl);
+      if ('error' in impl) throw new Error(impl.error);
+      const enabled = enabledRules(impl);
+      for (const maxErrors of [1, 20]) {
+        const report = validateTraceFile(path.join(DIR, file), { maxErrors, ...(enabled ? { enabled } : {}) });
+        expect(report.errors[0], `--max-errors ${maxErrors}`).toMatchObject({ rule: meta.rule, line: meta.line });
+      }
+    });
     it(`${file}: the reference passes the same schedule`, () => {
       const outcome = runSchedule(meta.schedule, resolveImplementation('reference') as Exclude<ReturnType<typeof resolveImplementation>, { error: string }>);
       expect(outcome.error).toBeUndefined();

@@ -52,6 +52,41 @@ describe('example traces', () => {
   }
 });
 
+describe('Jepsen example histories (traces/examples/jepsen)', () => {
+  const JEPSEN = `${EXAMPLES}/jepsen`;
+  const expectedJepsen = JSON.parse(fs.readFileSync(`${JEPSEN}/expected-invalid.json`, 'utf8')) as Record<string, { rule: string; line: number }>;
+  const invalidJepsen = fs.readdirSync(`${JEPSEN}/invalid`).sort();
+  const validJepsen = fs.readdirSync(`${JEPSEN}/valid`).sort();
+  const readme = fs.readFileSync(`${JEPSEN}/README.md`, 'utf8');
+
+  it('expected-invalid.json lists exactly the files under invalid/, and the README explains every file', () => {
+    expect(Object.keys(expectedJepsen).sort()).toEqual(invalidJepsen);
+    expect(validJepsen.length).toBeGreaterThanOrEqual(3);
+    for (const file of [...invalidJepsen, ...validJepsen]) expect(readme).toContain(`\`${file}\``);
+  });
+
+  for (const file of validJepsen) {
+    it(`valid/${file} is linearizable`, async () => {
+      const r = await cli('validate', '--format', 'jepsen', `${JEPSEN}/valid/${file}`);
+      expect(r.stdout).toMatch(/: valid \(\d+ events, \d+ client operations linearizable\)\n$/);
+      expect(r.code).toBe(0);
+    });
+  }
+
+  for (const file of invalidJepsen) {
+    it(`invalid/${file} fails with ${expectedJepsen[file]?.rule} at line ${expectedJepsen[file]?.line}`, async () => {
+      const full = `${JEPSEN}/invalid/${file}`;
+      const { rule, line } = expectedJepsen[file]!;
+      const r = await cli('validate', '--format', 'jepsen', full);
+      expect(r.code).toBe(1);
+      const first = r.stdout.split('\n')[0]!;
+      expect(first.startsWith(`${full}:${line}: `), first).toBe(true);
+      expect(first.endsWith(`[${rule}]`), first).toBe(true);
+      expect(r.stderr).toBe('');
+    });
+  }
+});
+
 describe('rule documentation', () => {
   it('every rule id is documented in spec/ and has an invalid example', async () => {
     const { ALL_RULES } = await import('../harness/validate/validate-file.js');

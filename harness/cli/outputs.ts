@@ -2,14 +2,15 @@
  * Outputs are checked before any work starts: a campaign that runs for an hour must not fail
  * at the end because `--out` names a file or `-o` a directory that cannot be created. Each
  * check names the option and the path as the user gave them. Missing directories are created
- * to prove they can be, then removed again: a run that writes nothing leaves nothing.
+ * to prove they can be, then removed again: a run that writes nothing leaves nothing. The
+ * programmatic API (harness/api/) checks its outputs with the same functions.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { makeDirs } from '../io/make-dirs.js';
 import { errnoReason } from '../io/output-error.js';
 import { sameFile } from '../io/same-file.js';
-import { InputError } from './command.js';
+import { InputError } from '../errors.js';
 
 /** `-o out.jsonl`, or the path alone for an output the user did not name (a default). */
 const label = (option: string, given: string) => (option ? `${option} ${given}` : given);

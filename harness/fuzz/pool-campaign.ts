@@ -9,7 +9,7 @@
  * stopped, since they cannot change the result.
  */
 import type { NodeFactory } from '../simulator/cluster.js';
-import { createWorkerPool, type WorkerPool } from '../pool/worker-pool.js';
+import { createWorkerPool, taskModule, type WorkerPool } from '../pool/worker-pool.js';
 import type { RangeTask } from './range-worker.js';
 import { addCounts, evaluateRange, shrinkRun, worthShrinking, type RangeResult, type RunSpec, type ShrunkFailure } from './run-range.js';
 import type { RunRange } from './shard.js';
@@ -22,8 +22,12 @@ export interface PoolCampaignOptions {
   workers: number;
   /** The implementation on the calling thread (for shrinking, and for the runs when workers = 1). */
   createNode: NodeFactory;
-  /** Wall-clock budget left, in ms (the CLI reads the clock); none means no limit. */
+  /** Wall-clock budget left for the runs, in ms (the CLI reads the clock); none means no limit. Shrinking is bounded by `shrinkRuns` only. */
   remainingMs?: () => number;
+  /** Most runs shrinking the failure may spend (default DEFAULT_SHRINK_RUNS). */
+  shrinkRuns?: number;
+  /** When the runs are over, before any shrinking: the index of the first failing run, or null (the CLI reads its clock here). */
+  onRunsDone?: (failedAt: number | null) => void;
   /** After each chunk: runs and events evaluated so far, and whether a failure is known. */
   onProgress?: (runs: number, events: number, failed: boolean) => void;
   /** While the failure is shrunk: attempts so far, and how many found a smaller failing schedule. */
@@ -71,7 +75,7 @@ export async function runPoolCampaign(options: PoolCampaignOptions): Promise<Poo
   let pool: WorkerPool<RangeTask, RangeResult> | null = null;
   let evaluate: Evaluate;
   if (threads > 1) {
-    const p = createWorkerPool<RangeTask, RangeResult>(new URL('./range-worker.ts', import.meta.url), threads);
+    const p = createWorkerPool<RangeTask, RangeResult>(taskModule('range-worker', import.meta.url), threads);
     pool = p;
     evaluate = (task, signal) => p.run(task, signal);
   } else {
@@ -109,12 +113,13 @@ export async function runPoolCampaign(options: PoolCampaignOptions): Promise<Poo
     }
   }
   const result = { range: options.range, evaluated, events, interrupted, notModelled };
+  options.onRunsDone?.(failedAt);
   if (failedAt === null) return { ...result, failure: null };
   const meta = { fuzz: { impl: options.impl, seed: options.spec.seed, faults: options.spec.faults } };
-  const budget = options.remainingMs?.();
+  // No time budget here: the shrunk case must not depend on the machine's speed or load.
   return { ...result, failure: shrinkRun(options.spec, options.createNode, failedAt, {
     meta, shrink: options.shrink !== false && worthShrinking(failedRule),
-    ...(budget !== undefined ? { timeLimitMs: budget } : {}), ...(options.onShrinkStep ? { onShrinkStep: options.onShrinkStep } : {}),
+    ...(options.shrinkRuns !== undefined ? { maxRuns: options.shrinkRuns } : {}), ...(options.onShrinkStep ? { onShrinkStep: options.onShrinkStep } : {}),
   }) };
 }
 

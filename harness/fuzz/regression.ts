@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { DEFAULT_NODE_CONFIG } from '../../src/raft/types.js';
 import type { Header, TraceLine } from '../../src/trace/schema.js';
 import { TraceFileWriter } from '../trace/writer.js';
 import { readTraceFile } from '../trace/reader.js';
@@ -62,6 +63,11 @@ export function loadRegression(file: string): RegressionMeta {
   if (problem) throw new Error(problem);
   const meta: unknown = (header as Header | null)?.meta?.regression;
   if (!isRegressionMeta(meta)) throw new Error(`${file}:1: /meta/regression: not a regression case (no schedule and implementation in the header)`);
+  const heartbeat = meta.schedule.heartbeatMs;
+  if (heartbeat !== undefined && !(Number.isSafeInteger(heartbeat) && heartbeat >= 1 && heartbeat < DEFAULT_NODE_CONFIG.electionTimeout.min)) {
+    // A heartbeat of 0 would never let virtual time advance.
+    throw new Error(`${file}:1: /meta/regression/schedule/heartbeatMs: must be an integer from 1 to ${DEFAULT_NODE_CONFIG.electionTimeout.min - 1} (below the election timeout), got ${JSON.stringify(heartbeat)}`);
+  }
   return meta;
 }
 

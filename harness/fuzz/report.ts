@@ -17,8 +17,6 @@ export function campaignCommand(c: CampaignParams, shard: Shard | null): string 
 }
 
 export interface ReportContext {
-  /** Wall-clock seconds, when known (a merge does not know them). */
-  seconds?: string;
   /** The saved regression case. */
   saved?: { file: string; created: boolean };
   /** The shard that found the failure (for its rerun command). */
@@ -27,18 +25,26 @@ export interface ReportContext {
   timeLimitMs?: number;
 }
 
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
 export function formatCampaignReport(s: FuzzSummary, context: ReportContext = {}): string {
   const c = s.campaign;
-  const timing = context.seconds !== undefined ? `, ${context.seconds} s` : '';
+  // The time to the first failure (or of all the runs), apart from the time spent shrinking it.
+  const timing = s.timing ? `, ${s.failure ? 'first failure after ' : ''}${seconds(s.timing.searchMs)}` : '';
   const where = s.shard ? `, shard ${formatShard(s.shard)} (runs ${s.range.start}..${s.range.end - 1})` : '';
   const stopped = s.interrupted ? `, stopped by the ${context.timeLimitMs !== undefined ? `${context.timeLimitMs} ms ` : ''}time limit` : '';
   if (!s.failure) return `${c.impl}: no failure in ${s.evaluated} runs (${s.events} events${timing}${stopped}); seed ${c.seed}, faults ${c.faults}${where}\n`;
   const f = s.failure;
   const meta = f.regression.meta as { schedule: { nodes: number; events: unknown[]; fates: unknown[] } };
   const file = context.saved?.file ?? f.regression.file;
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  const shrinking = f.shrinkRuns === 0
+    ? `not shrunk (${f.line} trace lines)`
+    : `shrunk in ${plural(f.shrinkRuns, 'run')}${s.timing ? ` (${seconds(s.timing.shrinkMs)})` : ''} from ${f.foundLine} to ${f.line} trace lines`;
   const lines = [
-    `${c.impl}: FAILED [${f.rule}] at run ${f.index} after ${s.evaluated} run${s.evaluated === 1 ? '' : 's'}${where ? ` of this shard` : ''} (${s.events} events${timing}${stopped}), shrunk ${f.shrinks} times to ${meta.schedule.nodes} nodes, ${meta.schedule.events.length} events, ${meta.schedule.fates.length} network fates`,
+    `${c.impl}: FAILED [${f.rule}] at run ${f.index} after ${plural(s.evaluated, 'run')}${where ? ` of this shard` : ''} (${s.events} events${timing}${stopped}), ${shrinking}: ${plural(meta.schedule.nodes, 'node')}, ${plural(meta.schedule.events.length, 'schedule event')}, ${plural(meta.schedule.fates.length, 'network fate')}`,
     `  ${file}:${f.line}: ${f.message}`,
+    ...(f.also ? [`  also breaks: ${f.also.join(', ')} (same event)`] : []),
     `  seed: ${c.seed}${where}`,
   ];
   if (context.saved) {

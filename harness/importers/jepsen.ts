@@ -5,11 +5,16 @@
  *   INFO  jepsen.util - 3	:invoke	:cas	[1 2]
  *   INFO  jepsen.util - 3	:fail	:cas	[1 2]
  *
- * Mapping onto our history: an invoke is matched to the next completion of the same process;
- * `:ok` took effect; `:fail :cas` applied with a compare mismatch; `:fail :write` took no effect
- * (dropped); `:fail :read :timed-out` and `:info` are unknown outcomes (a timed-out read
- * returns at its time-out; an `:info` write or cas may take effect at any later time, so it
- * never returns). Time is the line number.
+ * Mapping onto our history (history.ts): an invoke is matched to the next completion of the
+ * same process, which must repeat the invoked value (`:info` aside: it carries `:timed-out`).
+ * - `:ok` took effect between invoke and completion;
+ * - `:fail` did not take effect: a failed write or read leaves the history (a read has no
+ *   effect, and a timed-out one, `:fail :read :timed-out`, saw nothing). The one exception is
+ *   `:fail :cas [A B]`: the etcd client reports a compare that did not match that way, so it
+ *   is an observation (the register did not hold A), as Porcupine's etcd model reads it;
+ * - `:info`, or no completion at all, is an unknown outcome: it may take effect at any time
+ *   after its invoke, or never.
+ * Time is the line number.
  */
 import type { Operation, RegisterState } from '../../src/trace/schema.js';
 import type { HistoryOp, Outcome } from '../checker/linearizability/history.js';
@@ -60,6 +65,14 @@ interface Open {
   call: number;
 }
 
+/** A completion that repeats another value than its invocation's belongs to another operation. */
+function expectSameValue(pending: Open, raw: string, line: number): void {
+  const op = pending.op;
+  const same =
+    op.type === 'set' ? parseValue(raw, line) === op.value : op.type === 'cas' ? ((p) => p[0] === op.expected && p[1] === op.value)(parseCasPair(raw, line)) : true;
+  if (!same) throw new JepsenFormatError(line, 'value', `'${raw}' does not repeat the value of the invocation on line ${pending.call}`);
+}
+
 export function parseJepsenHistory(text: string): HistoryOp[] {
   const open = new Map<string, Open>();
   const done: Array<Omit<HistoryOp, 'id'>> = [];
@@ -82,20 +95,20 @@ export function parseJepsenHistory(text: string): HistoryOp[] {
     open.delete(client);
     const base = { client, op: pending.op, call: pending.call, callLine: pending.call };
     let outcome: Outcome;
-    let ret = line;
     if (type === 'ok') {
+      if (fn !== 'read') expectSameValue(pending, rawValue, line);
       outcome = fn === 'read' ? { status: 'ok', value: parseValue(rawValue, line) } : { status: 'ok' };
     } else if (type === 'fail') {
-      if (fn === 'read') outcome = { status: 'unknown' }; // a timed-out read constrains nothing
-      else if (fn === 'cas') outcome = { status: 'cas_failed' };
-      else return; // a failed write definitely did not happen
+      if (fn !== 'cas') return; // did not take effect: a failed write or read constrains nothing
+      expectSameValue(pending, rawValue, line);
+      outcome = { status: 'cas_failed' };
     } else if (type === 'info') {
-      outcome = { status: 'unknown' };
-      ret = Infinity;
+      done.push({ ...base, outcome: { status: 'unknown' }, ret: Infinity });
+      return;
     } else {
       throw new JepsenFormatError(line, 'type', `unknown type ':${type}' (expected :invoke, :ok, :fail or :info)`);
     }
-    done.push({ ...base, outcome, ret, ...(ret === Infinity ? {} : { retLine: line }) });
+    done.push({ ...base, outcome, ret: line, retLine: line });
   });
   // Invocations never completed: unknown outcome.
   for (const p of open.values()) done.push({ client: p.client, op: p.op, call: p.call, callLine: p.call, outcome: { status: 'unknown' }, ret: Infinity });

@@ -35,6 +35,8 @@ export interface ReadOptions {
   onProgress?: (bytesRead: number, totalBytes: number) => void;
   /** Asked after every line; returning true stops reading. */
   shouldStop?: () => boolean;
+  /** What errors call a trace held in memory (default `<trace>`); a file is called by its path. */
+  name?: string;
 }
 
 /** Long enough for a restart line carrying a log of ~40,000 entries; short enough to refuse a 10 MB line. */
@@ -55,16 +57,24 @@ export const tooLongHint = (error: LineTooLongError): string => `${error.message
 
 const hasBom = (buf: Buffer) => buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf;
 
-/** Raw lines: calls `onLine(text, lineNo, terminated)` for each; throws LineTooLongError at a line over the limit. */
+/**
+ * Raw lines of a file (a path) or of a trace already in memory (a Buffer): calls
+ * `onLine(text, lineNo, terminated)` for each; throws LineTooLongError at a line over the limit.
+ */
 export function readLines(
-  path: string,
+  source: string | Buffer,
   onLine: (text: string, lineNo: number, terminated: boolean) => void,
   options: ReadOptions = {},
 ): { lines: number; bytes: number } {
   const maxLine = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
-  const chunk = Buffer.allocUnsafe(options.chunkBytes ?? 1 << 20);
-  const fd = fs.openSync(path, 'r');
-  const total = fs.fstatSync(fd).size;
+  const inMemory = typeof source !== 'string';
+  const name = inMemory ? (options.name ?? '<trace>') : source;
+  const chunk = inMemory ? source : Buffer.allocUnsafe(options.chunkBytes ?? 1 << 20);
+  const fd = inMemory ? null : fs.openSync(source, 'r');
+  const total = fd === null ? chunk.length : fs.fstatSync(fd).size;
+  // A file is read chunk by chunk; a Buffer is its own single chunk.
+  let consumed = false;
+  const read = () => (fd !== null ? fs.readSync(fd, chunk, 0, chunk.length, null) : consumed ? 0 : ((consumed = true), chunk.length));
   let carry: Buffer | null = null; // the unfinished line from the previous chunk
   let lineNo = 0;
   let bytes = 0;
@@ -88,7 +98,7 @@ export function readLines(
   };
   try {
     for (;;) {
-      const n = fs.readSync(fd, chunk, 0, chunk.length, null);
+      const n = read();
       if (n === 0) break;
       bytes += n;
       let start = 0;
@@ -98,7 +108,7 @@ export function readLines(
         const piece = chunk.subarray(start, end);
         const pending = (carry?.length ?? 0) + piece.length;
         // The limit counts the line's bytes without its newline (and a BOM on line 1).
-        if (pending > maxLine + (lineNo === 0 && hasBom(carry ?? piece) ? 3 : 0)) throw new LineTooLongError(path, lineNo + 1, maxLine);
+        if (pending > maxLine + (lineNo === 0 && hasBom(carry ?? piece) ? 3 : 0)) throw new LineTooLongError(name, lineNo + 1, maxLine);
         if (end < n) {
           emit(carry ? Buffer.concat([carry, piece]) : piece, true);
           carry = null;
@@ -112,17 +122,17 @@ export function readLines(
     }
     if (!stopped && carry && carry.length > 0) emit(carry, false);
   } finally {
-    fs.closeSync(fd);
+    if (fd !== null) fs.closeSync(fd);
   }
   return { lines: lineNo, bytes };
 }
 
-/** Reads, parses and schema-validates every line of a trace file. */
-export function readTraceFile(path: string, visitor: TraceVisitor, options: ReadOptions = {}): { lines: number; bytes: number } {
+/** Reads, parses and schema-validates every line of a trace file (a path) or of a trace in memory. */
+export function readTraceFile(source: string | Buffer, visitor: TraceVisitor, options: ReadOptions = {}): { lines: number; bytes: number } {
   const validate = traceLineValidator();
   let sawContent = false;
   const result = readLines(
-    path,
+    source,
     (text, lineNo, terminated) => {
       if (text === '\u0000invalid-utf8') {
         visitor.error({ line: lineNo, path: '/', message: 'not valid UTF-8', rule: 'schema.parse' });
@@ -160,14 +170,14 @@ export function readTraceFile(path: string, visitor: TraceVisitor, options: Read
 }
 
 /**
- * A whole text file (an etcd trace, a Jepsen history, a summary) read line by line, with the
- * same line limit as traces: `/dev/zero` or a file with no newline is refused, not read into
- * memory forever. Lines are joined with `\n` (CRLF and a byte order mark are dropped).
+ * A whole text file (an etcd trace, a Jepsen history, a summary) or such a text in memory,
+ * read line by line with the same line limit as traces: `/dev/zero` or a file with no newline
+ * is refused, not read into memory forever. Lines are joined with `\n` (CRLF and a byte order mark are dropped).
  */
-export function readTextFile(path: string, options: Pick<ReadOptions, 'maxLineBytes'> = {}): string {
+export function readTextFile(source: string | Buffer, options: Pick<ReadOptions, 'maxLineBytes' | 'name'> = {}): string {
   const lines: string[] = [];
   let last = true;
-  readLines(path, (text, _lineNo, terminated) => {
+  readLines(source, (text, _lineNo, terminated) => {
     lines.push(text === '\u0000invalid-utf8' ? '\uFFFD' : text);
     last = terminated;
   }, options);

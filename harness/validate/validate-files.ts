@@ -3,14 +3,14 @@
  * were given, each as soon as it and every file before it are done, so the output is the same
  * whatever the number of workers.
  */
-import { createWorkerPool } from '../pool/worker-pool.js';
+import { createWorkerPool, taskModule } from '../pool/worker-pool.js';
 import { LineTooLongError } from '../trace/reader.js';
 import type { FileReport } from './validate-file.js';
 import type { ValidateOutcome, ValidateTask } from './validate-worker.js';
 
 /** Throws LineTooLongError if a file has a line over the limit (as on one thread). */
 export async function validateFilesInParallel(tasks: readonly ValidateTask[], workers: number, onReport: (report: FileReport, index: number) => void): Promise<FileReport[]> {
-  const pool = createWorkerPool<ValidateTask, ValidateOutcome>(new URL('./validate-worker.ts', import.meta.url), Math.max(1, Math.min(workers, tasks.length)));
+  const pool = createWorkerPool<ValidateTask, ValidateOutcome>(taskModule('validate-worker', import.meta.url), Math.max(1, Math.min(workers, tasks.length)));
   const reports: Array<FileReport | undefined> = new Array(tasks.length).fill(undefined);
   let emitted = 0;
   try {

@@ -8,22 +8,32 @@ import { describeOp } from '../checker/linearizability/history.js';
 import { EtcdFormatError, importEtcdTrace } from '../importers/etcd.js';
 import { JepsenFormatError, parseJepsenHistory } from '../importers/jepsen.js';
 import { readTextFile } from '../trace/reader.js';
-import { ALL_RULES, TraceValidation, validateTraceFile, type FileReport, type ValidateOptions } from './validate-file.js';
+import { ALL_RULES, TraceValidation, validateTraceFile, validateTraceText, type FileReport, type ValidateOptions } from './validate-file.js';
 
 export const FORMATS = ['raftcheck', 'etcd', 'jepsen'] as const;
 export type Format = (typeof FORMATS)[number];
 
 /** Throws LineTooLongError (harness/trace/reader.ts) at a line over `options.maxLineBytes`. */
 export function validateInput(file: string, format: Format, options: ValidateOptions): FileReport {
-  if (format === 'jepsen') return validateJepsen(file, options);
-  if (format === 'etcd') return validateEtcd(file, options);
-  return validateTraceFile(file, options);
+  if (format === 'raftcheck') return validateTraceFile(file, options);
+  return validateImported(file, readText(file, file, options), format, options);
 }
 
-const readText = (file: string, options: ValidateOptions) => readTextFile(file, options.maxLineBytes ? { maxLineBytes: options.maxLineBytes } : {});
+/** The same for an input held in memory; `name` stands for the file in the report and in a LineTooLongError. */
+export function validateText(name: string, text: string, format: Format, options: ValidateOptions): FileReport {
+  if (format === 'raftcheck') return validateTraceText(name, text, options);
+  return validateImported(name, readText(Buffer.from(text, 'utf8'), name, options), format, options);
+}
 
-function validateEtcd(file: string, options: ValidateOptions): FileReport {
-  const text = readText(file, options);
+/** Read with the line limit of traces, CRLF and a byte order mark dropped, the same from a file or from memory. */
+const readText = (source: string | Buffer, name: string, options: ValidateOptions) =>
+  readTextFile(source, { name, ...(options.maxLineBytes ? { maxLineBytes: options.maxLineBytes } : {}) });
+
+function validateImported(name: string, text: string, format: Exclude<Format, 'raftcheck'>, options: ValidateOptions): FileReport {
+  return format === 'jepsen' ? validateJepsen(name, text) : validateEtcd(name, text, options);
+}
+
+function validateEtcd(file: string, text: string, options: ValidateOptions): FileReport {
   let imported;
   try {
     imported = importEtcdTrace(text);
@@ -41,8 +51,7 @@ function validateEtcd(file: string, options: ValidateOptions): FileReport {
   return { ...report, notModelled: { ...imported.notModelled, 'conformance checks (etcd variant)': 1 } } as FileReport;
 }
 
-function validateJepsen(file: string, options: ValidateOptions): FileReport {
-  const text = readText(file, options);
+function validateJepsen(file: string, text: string): FileReport {
   let history;
   try {
     history = parseJepsenHistory(text);

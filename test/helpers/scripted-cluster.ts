@@ -74,6 +74,11 @@ export function scriptedCluster(ids: readonly string[], scenario: string, option
       script.settle();
       return requestId;
     },
+    /** The client sends request `requestId` again, to `id`, under the same id (a retry after a time-out, §8). */
+    resend(id: string, client: string, requestId: number, op: Operation): void {
+      cluster.clientRequest(id, client, requestId, op);
+      script.settle();
+    },
     crash(id: string): void {
       cluster.crash(id);
     },

@@ -10,18 +10,41 @@ export function renderInvariantsMarkdown(): string {
 
 The safety properties raftcheck checks on every trace, on one streaming pass, with the id that
 verdicts name. The first five are the Raft paper's Figure 3; the rest follow from Figure 2's
-rules about persistent and volatile state. Facts a trace does not log leave the rules that
-need them unconstrained (for example, log rules need \`append\`/\`truncate\` events or full logs).
+rules about persistent and volatile state and about applying entries to the state machine.
+Facts a trace does not log leave the rules that need them unconstrained (for example, log
+rules need \`append\`/\`truncate\` events or full logs). None of them needs conformance: they
+hold implementations that skip it by design, and traces too sparse to drive it.
 
 ${rows}
 # Clients
 
 ## \`${LINEARIZABILITY_RULE.id}\`: ${LINEARIZABILITY_RULE.title}
 
-${LINEARIZABILITY_RULE.statement} An operation answered \`not_leader\` took no effect and leaves
-the history; one never answered may take effect at any point after its request, or never. The
-search is Wing & Gong's with Lowe's memoisation (as in Porcupine), with a step budget: past it
-the verdict is "unknown", never a hang.
+${LINEARIZABILITY_RULE.statement}
+
+What each outcome means:
+
+- answered \`ok\` or \`cas_failed\`: the operation took effect exactly once, between its request
+  and its answer. A \`get\` read the value given (none given: \`null\`); a \`cas_failed\` found the
+  register not holding \`expected\`, and if it gives a \`value\`, that is what it found.
+  \`cas_failed\` is no answer to a \`set\` or a \`get\`;
+- answered \`not_leader\`: it took no effect, and leaves the history;
+- never answered (a crash, a lost leader, a client that timed out): the outcome is unknown. The
+  operation took effect once, at any point after its request, however late (a time-out does
+  not stop a request already on its way), or never. An unknown \`get\` therefore constrains
+  nothing; an unknown \`set\` or \`cas\` may explain a later read.
+
+A request sent again under the same client and \`requestId\` before it is answered (a retry) is
+another operation; an answer completes the earliest send still open under that id, and the
+others stay unknown. Real time orders two operations only if one was answered before the other
+was requested; equal times overlap. The search is Wing & Gong's with Lowe's memoisation (as in
+Porcupine), checked against a brute force on random histories; with a step budget: past it the
+verdict is "could not be decided", an error, never a hang and never a pass.
+
+A Jepsen history (\`validate --format jepsen\`) maps onto the same outcomes: \`:ok\` is answered;
+\`:fail\` took no effect (a timed-out read, \`:fail :read :timed-out\`, leaves the history),
+except \`:fail :cas\`, the etcd client's compare that did not match (\`cas_failed\`); \`:info\`
+or no completion is unknown.
 
 *Reference:* ${LINEARIZABILITY_RULE.paper}.
 

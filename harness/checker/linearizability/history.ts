@@ -6,14 +6,17 @@ import type { Command, Operation, RegisterState } from '../../../src/trace/schem
 
 /**
  * How an operation completed.
- * - `ok`: it took effect (a get carries the value it read);
- * - `cas_failed`: it was applied but the compare did not match (no change);
- * - `unknown`: no answer (a time-out, a crash): it may have taken effect at any point after
- *   its invocation, or never.
+ * - `ok`: it took effect, once, between its call and its return (a get carries the value it
+ *   read);
+ * - `cas_failed`: a cas that took effect, once, between its call and its return, and whose
+ *   compare did not match (no change); `value`, if given, is the value the compare saw;
+ * - `unknown`: no answer the client could trust (a time-out, a crash): it took effect once, at
+ *   any point after its call, even after its `ret` and after the history ends, or never. A
+ *   time-out does not stop a request already on its way, so `ret` is no deadline.
  */
 export type Outcome =
   | { status: 'ok'; value?: RegisterState }
-  | { status: 'cas_failed' }
+  | { status: 'cas_failed'; value?: RegisterState }
   | { status: 'unknown' };
 
 export interface HistoryOp {
@@ -22,9 +25,12 @@ export interface HistoryOp {
   client: string;
   op: Operation;
   outcome: Outcome;
-  /** Ordering points: an operation can take effect only between call and ret. */
+  /**
+   * Ordering points (any numbers; equal times count as concurrent): an operation with a known
+   * outcome took effect between call and ret, one with an unknown outcome after call.
+   */
   call: number;
-  /** `Infinity` for an unknown outcome: it never returned. */
+  /** When the client stopped waiting (≥ call); `Infinity` if it never did (no answer, no time-out). */
   ret: number;
   /** Where the invocation and the completion were seen (trace line numbers), for reports. */
   callLine?: number;
@@ -43,7 +49,9 @@ export function describeOp(h: HistoryOp): string {
     h.outcome.status === 'unknown'
       ? 'outcome unknown'
       : h.outcome.status === 'cas_failed'
-        ? 'failed: compare did not match'
+        ? op.type === 'cas'
+          ? `failed: compare did not match${h.outcome.value !== undefined ? ` (saw ${JSON.stringify(h.outcome.value)})` : ''}`
+          : 'answered cas_failed'
         : op.type === 'get'
           ? `read ${JSON.stringify(h.outcome.value ?? null)}`
           : 'ok';

@@ -5,8 +5,12 @@
  * The history is a list of call/return entries in time order. The search walks it: at a call,
  * it tries to linearize that operation now (the model must allow it and the resulting
  * configuration must be new); at a return of an operation not yet linearized, the current
- * choice is impossible and it backtracks. An empty list means every operation found its
- * point. A step budget turns a pathological history into "unknown", never a hang.
+ * choice is impossible and it backtracks. Once every operation with a known outcome is
+ * linearized, the search is done: the rest have unknown outcomes and may take effect later,
+ * or never. A step budget turns a pathological history into "unknown", never a hang.
+ *
+ * An operation with an unknown outcome has no deadline (history.ts): its return entry goes
+ * to the end of the list and never forces a backtrack, whatever its `ret`.
  */
 import type { RegisterState } from '../../../src/trace/schema.js';
 import type { HistoryOp } from './history.js';
@@ -35,14 +39,21 @@ interface Entry {
   match: Entry | null;
 }
 
+/** Whether the operation must have taken effect (by its return): its outcome is known. */
+function mustTakeEffect(h: HistoryOp): boolean {
+  return h.outcome.status !== 'unknown';
+}
+
 function buildList(history: readonly HistoryOp[]): Entry | null {
   const points: Array<{ time: number; isCall: boolean; op: number }> = [];
   for (const [i, h] of history.entries()) {
+    if (!(h.ret >= h.call)) throw new RangeError(`operation ${i} returns (${h.ret}) before it is called (${h.call})`);
     points.push({ time: h.call, isCall: true, op: i });
-    points.push({ time: h.ret, isCall: false, op: i });
+    points.push({ time: mustTakeEffect(h) ? h.ret : Infinity, isCall: false, op: i });
   }
   // At equal times calls come first: overlapping is the weaker (more permissive) assumption.
-  points.sort((a, b) => a.time - b.time || Number(b.isCall) - Number(a.isCall) || a.op - b.op);
+  // (Compared, not subtracted: Infinity - Infinity is NaN.)
+  points.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0) || Number(b.isCall) - Number(a.isCall) || a.op - b.op);
   const head: Entry = { op: -1, isCall: false, prev: null, next: null, match: null };
   const calls = new Map<number, Entry>();
   let last = head;
@@ -82,8 +93,11 @@ function unlift(call: Entry): void {
  * The set of linearized operations, kept as two independent 32-bit Zobrist hashes (XOR of a
  * fixed pseudo-random code per member) so that a configuration is remembered in a few dozen
  * bytes whatever the history's length. Two different sets share both hashes with odds of
- * about n²/2^65 for n configurations (1e-7 at a million); a collision could only make the
- * search skip a configuration, never accept a wrong order.
+ * about n²/2^65 for n configurations (3e-8 at a million, 7e-7 at the default budget of five
+ * million steps). A collision never makes the search accept a wrong order, but it could make
+ * it skip a configuration it has not seen, so in principle turn "linearizable" into a false
+ * "not linearizable"; at those odds that is accepted, the alternative being memory that grows
+ * with the history's length per configuration.
  */
 class LinearizedSet {
   h1 = 0;
@@ -130,23 +144,23 @@ export function checkLinearizable(history: readonly HistoryOp[], options: Search
   let steps = 0;
   let best: { prefix: number[]; state: RegisterState; stuck: number[] } = { prefix: [], state, stuck: [] };
 
-  // Operations that never returned impose no deadline; once only they are left, the rest of
-  // them can be linearized at the end (or never take effect), so the search is done.
-  let finiteLeft = history.filter((h) => h.ret !== Infinity).length;
+  // Once only operations with unknown outcomes are left, they can all take effect after the
+  // rest (or never), so the search is done.
+  let mustLeft = history.filter(mustTakeEffect).length;
 
-  while (finiteLeft > 0) {
+  while (mustLeft > 0) {
     if (++steps > maxSteps) return { verdict: 'unknown', steps, reason: `search budget of ${maxSteps} steps exhausted` };
     if (entry === null) throw new Error('linearizability search fell off the list');
     if (entry.isCall) {
       const h = history[entry.op]!;
       const result = stepRegister(state, h);
-      // An unknown-outcome operation that would change nothing here is as well placed at the
-      // end: trying it now only multiplies the search.
+      // An unknown-outcome operation that would change nothing here is as well left out: it
+      // has no deadline, so trying it now only multiplies the search.
       if (result && !(h.outcome.status === 'unknown' && result.next === state)) {
         linearized.toggle(entry.op);
         if (seen.add(linearized, result.next)) {
           stack.push({ call: entry, stateBefore: state });
-          if (h.ret !== Infinity) finiteLeft -= 1;
+          if (mustTakeEffect(h)) mustLeft -= 1;
           state = result.next;
           lift(entry);
           entry = head.next;
@@ -157,10 +171,15 @@ export function checkLinearizable(history: readonly HistoryOp[], options: Search
       entry = entry.next;
       continue;
     }
+    // The end of an unknown outcome is no deadline (they all sit at the end of the list).
+    if (!mustTakeEffect(history[entry.op]!)) {
+      entry = entry.next;
+      continue;
+    }
     // A return of an operation not yet linearized: every choice since the last one is dead.
     if (stack.length >= best.prefix.length) {
       const stuck: number[] = [];
-      for (let e = head.next; e !== null && e !== entry.next; e = e.next) if (!e.isCall) stuck.push(e.op);
+      for (let e = head.next; e !== null && e !== entry.next; e = e.next) if (!e.isCall && mustTakeEffect(history[e.op]!)) stuck.push(e.op);
       if (stack.length > best.prefix.length || best.stuck.length === 0) {
         best = { prefix: stack.map((s) => s.call.op), state, stuck };
       }
@@ -170,7 +189,7 @@ export function checkLinearizable(history: readonly HistoryOp[], options: Search
       return { verdict: 'not-linearizable', steps, longestPrefix: best.prefix, stateAfterPrefix: best.state, stuck: best.stuck };
     }
     state = top.stateBefore;
-    if (history[top.call.op]!.ret !== Infinity) finiteLeft += 1;
+    if (mustTakeEffect(history[top.call.op]!)) mustLeft += 1;
     linearized.toggle(top.call.op);
     unlift(top.call);
     entry = top.call.next;

@@ -2,6 +2,7 @@ import { checkCampaignOutputs, printCampaign, saveCampaignOutputs } from '../cam
 import { durationOption, EXIT, intOption, parseCommandLine, UsageError, type Command } from '../command.js';
 import { implHelp, implOption, replyTimeoutOption } from '../impl-option.js';
 import { runPoolCampaign } from '../../fuzz/pool-campaign.js';
+import { DEFAULT_SHRINK_RUNS } from '../../fuzz/run-range.js';
 import { formatCampaignReport } from '../../fuzz/report.js';
 import { FAULT_LEVELS, type FaultLevel } from '../../fuzz/schedule.js';
 import { parseShard, shardRange } from '../../fuzz/shard.js';
@@ -27,19 +28,24 @@ each in virtual time, and checks every event as it is written (conformance, inva
 linearizability), stopping a run at its first violation. After the schedule's faults, every
 partition heals, crashed nodes restart and the network turns reliable and fast: within
 10 × the maximum election timeout a leader must be elected and a client write must commit
-(bounded liveness, reported as rule 'liveness'). A failing schedule is shrunk to a
-minimal one and saved as traces/regressions/<rule>-<hash>.jsonl (never overwriting), which
-'npm test' replays from then on.
+(bounded liveness, reported as rule 'liveness'). A failing schedule is shrunk (fast-check)
+and minimised (fewer nodes, events and network faults, idle time cut, fewer heartbeats),
+keeping only runs that break the same rule, to a short run that a person can read; it is
+saved as traces/regressions/<rule>-<hash>.jsonl (never overwriting), which 'npm test'
+replays from then on. Shrinking is bounded by a count of runs, never by time: the same seed
+saves the same case on every machine.
 
 Options:
 ${implHelp('reference')}
   --runs N           schedules to try (default 100)
   --seed S           fast-check seed (default 1): the same seed and options give the same runs
-  --nodes LIST       cluster sizes to draw from: 3, 5 or 3,5 (default 3,5)
+  --nodes LIST       cluster sizes to draw from: 3, 5 or 3,5; 1 and 2 are legal Raft too (default 3,5)
   --faults LEVEL     none | mild | harsh | swarm (a different fault mix per run) (default mild)
   --duration D       virtual time per run (default 3s)
   --out DIR          where to save the regression case (default traces/regressions)
-  --time-limit D     wall-clock budget, e.g. 60s (default 60s)
+  --time-limit D     wall-clock budget for finding a failure, e.g. 60s (default 60s);
+                     shrinking it is bounded by --shrink-runs instead
+  --shrink-runs N    most runs shrinking a failure may spend (default ${DEFAULT_SHRINK_RUNS})
   --workers N        worker threads running schedules (1: the main thread). The result never
                      depends on N. Default: the number of cores for 2,000 runs or more (a
                      worker costs about a second to start), else 1
@@ -50,8 +56,9 @@ ${implHelp('reference')}
                      and its regression case) to FILE, atomically
   --force            replace the --summary FILE if it exists
   --json             print the JSON summary on stdout (the report goes to stderr)
-  --progress         show progress on stderr: runs and events/s, then the shrinking attempts
-                     (default: when stderr is a terminal)
+  --progress         show progress on stderr: runs and events/s, the time to the first
+                     failure, then the shrinking runs and their time (default: when stderr
+                     is a terminal)
   -h, --help         show this help
 
 An external node (cmd:) that misbehaves is a failure like any other, named by its rule:
@@ -85,6 +92,7 @@ Examples:
       duration: { type: 'string' },
       out: { type: 'string' },
       'time-limit': { type: 'string' },
+      'shrink-runs': { type: 'string' },
       workers: { type: 'string' },
       shard: { type: 'string' },
       summary: { type: 'string' },
@@ -103,6 +111,7 @@ Examples:
     if (!FAULT_LEVELS.includes(faults)) throw new UsageError(`--faults: expected one of ${FAULT_LEVELS.join(', ')}, got '${values.faults}'`);
     const durationMs = durationOption('duration', values.duration, 3000);
     const timeLimitMs = durationOption('time-limit', values['time-limit'], 60_000);
+    const shrinkRuns = intOption('shrink-runs', values['shrink-runs'], DEFAULT_SHRINK_RUNS, 0);
     const shard = values.shard === undefined ? null : parseShard(values.shard);
     if (shard && 'error' in shard) throw new UsageError(`--shard: ${shard.error}`);
     if (shard && shard.count > runs) throw new UsageError(`--shard: ${shard.count} shards for ${runs} runs (at most one shard per run)`);
@@ -112,28 +121,50 @@ Examples:
     const range = shardRange(runs, shard);
     const workers = intOption('workers', values.workers, range.end - range.start >= PARALLEL_MIN_RUNS ? defaultWorkers() : 1, 1, 1024);
 
-    // Wall-clock reads happen here, at the CLI edge: the time limit, and progress.
+    // Wall-clock reads happen here, at the CLI edge: the time limit, progress, and the timing
+    // of the runs apart from the time spent shrinking their failure.
     const started = performance.now();
+    let searchMs = 0;
     const total = range.end - range.start;
+    // A progress line is rewritten in place (\r) until it is ended.
+    let lineOpen = false;
+    const status = (text: string) => {
+      io.err(`\r${text}   `);
+      lineOpen = true;
+    };
+    const endLine = () => {
+      if (lineOpen) io.err('\n');
+      lineOpen = false;
+    };
     const progress = (done: number, events: number, failed: boolean) => {
       if (!showProgress) return;
       const seconds = (performance.now() - started) / 1000;
-      io.err(`\r${bar(done, total)} ${done} runs, ${Math.round(events / Math.max(seconds, 1e-3))} events/s${failed ? ', failure found' : ''}   `);
+      status(`${bar(done, total)} ${done} runs, ${Math.round(events / Math.max(seconds, 1e-3))} events/s${failed ? ', failure found' : ''}`);
     };
-    // Shrinking can take a while (every attempt is a whole run): say so as it goes.
+    const runsDone = (failedAt: number | null) => {
+      searchMs = performance.now() - started;
+      if (!showProgress || failedAt === null) return;
+      endLine();
+      io.err(`first failure: run ${failedAt}, after ${(searchMs / 1000).toFixed(1)} s\n`);
+    };
+    // Shrinking can take a while (every attempt is a whole run): say so as it goes, and how it ended.
+    const shrunk = { attempts: 0, smaller: 0 };
+    const shrinkStatus = () => status(`shrinking: ${shrunk.attempts} of at most ${shrinkRuns} runs, ${shrunk.smaller} smaller failing schedules, ${((performance.now() - started - searchMs) / 1000).toFixed(1)} s`);
     const shrinking = (attempts: number, smaller: number) => {
-      if (showProgress && (attempts % 10 === 0 || attempts === 1)) io.err(`\rshrinking the failure: ${attempts} schedules tried, ${smaller} smaller ones still fail   `);
+      Object.assign(shrunk, { attempts, smaller });
+      if (showProgress && (attempts % 10 === 0 || attempts === 1)) shrinkStatus();
     };
     const campaign = { impl, seed, runs, nodes, faults, durationMs };
     const result = await runPoolCampaign({
-      impl, spec: { seed, nodes, faults, durationMs }, range, workers, createNode, replyTimeoutMs,
-      remainingMs: () => timeLimitMs - (performance.now() - started), onProgress: progress, onShrinkStep: shrinking,
+      impl, spec: { seed, nodes, faults, durationMs }, range, workers, createNode, replyTimeoutMs, shrinkRuns,
+      remainingMs: () => timeLimitMs - (performance.now() - started), onProgress: progress, onRunsDone: runsDone, onShrinkStep: shrinking,
     });
-    if (showProgress) io.err('\n');
-    const seconds = ((performance.now() - started) / 1000).toFixed(1);
-    const summary = buildSummary(campaign, shard, result);
+    if (showProgress && shrunk.attempts > 0) shrinkStatus();
+    endLine();
+    const timing = { searchMs: Math.round(searchMs), shrinkMs: result.failure ? Math.round(performance.now() - started - searchMs) : 0 };
+    const summary = buildSummary(campaign, shard, result, timing);
     const saved = saveCampaignOutputs(summary, outputs);
-    const report = formatCampaignReport(summary, { seconds, ...(saved ? { saved } : {}), timeLimitMs }) + describeScope(createNode.profile?.skipRules, summary.notModelled);
+    const report = formatCampaignReport(summary, { ...(saved ? { saved } : {}), timeLimitMs }) + describeScope(createNode.profile?.skipRules, summary.notModelled);
     printCampaign(io, summary, report, Boolean(values.json));
     return summary.failure ? EXIT.failed : EXIT.ok;
   },

@@ -1,0 +1,19 @@
+/**
+ * `raftcheck/adapter`: what an adapter module needs to type itself (docs/ADAPTERS.md).
+ *
+ *   import { defineAdapter } from 'raftcheck/adapter';
+ *   export default defineAdapter({ name: 'my-raft', create(init) { ... } });
+ */
+export {
+  defineAdapter,
+  type AdapterDefinition, type AdapterInit, type ClientReply, type ClientRequest, type Delivery, type NodeUnderTest,
+  type Observation, type Outgoing, type Output,
+} from '../adapters/adapter.js';
+export type {
+  AppendEntries, AppendEntriesResponse, ClientResult, Command, Entry, Message, MessageBody, NodeConfig, NodeId, Operation,
+  PersistentState, RegisterState, RequestVote, RequestVoteResponse, Role, TimerName,
+} from '../../src/raft/types.js';
+export type { Random } from '../../src/random.js';
+export type { ImplementationProfile } from '../simulator/cluster.js';
+/** The register's semantics (set, get, compare-and-set), for an adapter that applies committed entries itself. */
+export { applyCommand, INITIAL_VALUE, type ApplyResult } from '../../src/raft/register.js';
