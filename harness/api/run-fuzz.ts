@@ -11,6 +11,7 @@ import type { TraceLine } from '../../src/trace/schema.js';
 import { adapterFactory } from '../adapters/adapt.js';
 import type { AdapterDefinition } from '../adapters/adapter.js';
 import { preflight } from '../adapters/process/preflight.js';
+import { checkOutputDir } from '../cli/outputs.js';
 import { InputError, UsageError } from '../errors.js';
 import { isAdapterDefinition, loadImplementation } from '../fuzz/implementations.js';
 import { runPoolCampaign } from '../fuzz/pool-campaign.js';
@@ -42,7 +43,10 @@ export interface RunFuzzOptions {
   durationMs?: number;
   /** Worker threads (default: 1, or one per core for 2,000 runs or more of a named implementation). */
   workers?: number;
-  /** Directory where a failure's regression case is saved (default 'traces/regressions'); null saves nothing. */
+  /**
+   * Directory where a failure's regression case is saved (default 'traces/regressions'); null
+   * saves nothing. Checked before any run: one that cannot be created or written is an InputError.
+   */
   out?: string | null;
   /** Wall-clock budget in ms (default: none); the runs left when it is spent are not run (`interrupted`). */
   timeLimitMs?: number;
@@ -122,6 +126,9 @@ export async function runFuzz(options: RunFuzzOptions): Promise<FuzzResult> {
   const workers = integer('workers', options.workers, named && runs >= PARALLEL_MIN_RUNS ? defaultWorkers() : 1, 1, 1024);
   if (!named && workers > 1) throw new UsageError('workers: an adapter definition runs on this thread only; give its module path as impl to use worker threads');
   const { name, createNode } = await implementation(options.impl, replyTimeoutMs);
+  const out = options.out === undefined ? 'traces/regressions' : options.out;
+  // Before any run: a directory that cannot take the case fails now, not after the campaign.
+  if (out !== null) checkOutputDir('out', out);
 
   // The only clock readings: the time limit, when one is asked for, and the timing of the runs
   // apart from the time spent shrinking their failure (the summary's `timing`, as the CLI's).
@@ -136,7 +143,6 @@ export async function runFuzz(options: RunFuzzOptions): Promise<FuzzResult> {
   });
   const timing = { searchMs: Math.round(searchMs), shrinkMs: result.failure ? Math.round(performance.now() - started - searchMs) : 0 };
   const summary = buildSummary(campaign, null, result, timing);
-  const out = options.out === undefined ? 'traces/regressions' : options.out;
   let saved: { file: string; created: boolean } | undefined;
   if (summary.failure && out !== null) {
     const { meta, lines } = regressionOf(summary.failure);
