@@ -85,9 +85,40 @@ describe('validateTrace', () => {
     expect(write).not.toHaveBeenCalled();
     write.mockRestore();
   });
+
+  it('stops at a line longer than maxLineBytes with an InputError naming it, in a file (/dev/zero too) or in memory', async () => {
+    const long = path.join(tmp(), 'long.jsonl');
+    const header = fs.readFileSync(VALID, 'utf8').split('\n')[0]!;
+    fs.writeFileSync(long, `${header}\n${'x'.repeat(2000)}\n`);
+    const message = (name: string, line: number) => `${name}:${line}: a line longer than 1024 bytes: not read further (maxLineBytes raises the limit)`;
+    await expect(validateTrace(long, { maxLineBytes: 1024 })).rejects.toThrow(new InputError(message(long, 2)));
+    await expect(validateTrace('/dev/zero', { maxLineBytes: 1024 })).rejects.toThrow(new InputError(message('/dev/zero', 1)));
+    await expect(validateTrace('/dev/zero', { maxLineBytes: 1024, format: 'jepsen' })).rejects.toThrow(new InputError(message('/dev/zero', 1)));
+    const text = fs.readFileSync(long, 'utf8');
+    await expect(validateTrace({ text, name: 'mine' }, { maxLineBytes: 1024 })).rejects.toThrow(new InputError(message('mine', 2)));
+    await expect(validateTrace({ text }, { maxLineBytes: 1024, format: 'etcd' })).rejects.toThrow(new InputError(message('<trace>', 2)));
+    // Under the default limit the same line is an error of the trace, not of the input.
+    expect((await validateTrace({ text })).errors[0]).toMatchObject({ line: 2, rule: 'schema.parse' });
+  });
 });
 
 describe('runFuzz', () => {
+  it('checks out before any run: a directory that cannot be created, or a file in its place, is an InputError', async () => {
+    // Node's recursive mkdir would loop forever under /proc; the reference passes, so only the check can fail here.
+    const options = { impl: 'reference', runs: 2, nodes: [3], durationMs: 200 } as const;
+    await expect(runFuzz({ ...options, out: '/proc/raftcheck-api/cases' })).rejects.toThrow(
+      new InputError('out /proc/raftcheck-api/cases: cannot create directory /proc/raftcheck-api: no such file or directory'),
+    );
+    const file = path.join(tmp(), 'a-file');
+    fs.writeFileSync(file, 'keep');
+    await expect(runFuzz({ ...options, out: file })).rejects.toThrow(new InputError(`out ${file}: not a directory (a file of that name exists)`));
+    expect(fs.readFileSync(file, 'utf8')).toBe('keep');
+    // A missing directory is created to prove it can be, and removed again when nothing is saved.
+    const dir = tmp();
+    expect((await runFuzz({ ...options, out: path.join(dir, 'new/cases') })).passed).toBe(true);
+    expect(fs.readdirSync(dir)).toEqual([]);
+  });
+
   it('passes the reference, deterministically, saving nothing', async () => {
     const out = tmp();
     const options = { impl: 'reference', runs: 10, seed: 3, nodes: [3], durationMs: 1500, out } as const;

@@ -193,6 +193,50 @@ describe('raftcheck fuzz --impl cmd:...', () => {
   });
 });
 
+describe('processes a node starts outside its process group', () => {
+  const ESCAPING = path.resolve('test/fixtures/driver/escaping-node.mjs');
+  const escapees = (dir: string) => fs.readdirSync(dir).filter((f) => /^(setsid|daemon)-\d+$/.test(f));
+  const pidOf = (name: string) => Number(name.split('-')[1]);
+  const survivors = (dir: string) => escapees(dir).filter((f) => alive(pidOf(f)));
+  const cleanUp = (dir: string) => {
+    for (const f of survivors(dir)) process.kill(pidOf(f), 'SIGKILL'); // do not leave them to the next test
+  };
+
+  it('are ended with the node: a child in a session of its own (setsid) and a daemon whose parent is gone', async () => {
+    const dir = tmp();
+    try {
+      const r = await cli('fuzz', '--impl', `cmd:${process.execPath} ${ESCAPING} ${PYTHON} ${dir}`, '--runs', '1', '--nodes', '3', '--duration', '300ms', '--out', tmp());
+      expect(r.code, r.stderr).toBe(0);
+      // The preflight node and three per run, each with its two escapees.
+      expect(escapees(dir).filter((f) => f.startsWith('setsid-')).length).toBeGreaterThanOrEqual(4);
+      expect(escapees(dir).filter((f) => f.startsWith('daemon-')).length).toBeGreaterThanOrEqual(1);
+      expect(survivors(dir), 'still running after the run').toEqual([]);
+    } finally {
+      cleanUp(dir);
+    }
+  });
+
+  it('are ended by the reaper when raftcheck itself is killed (SIGKILL: no cleanup of its own)', async () => {
+    const dir = tmp();
+    try {
+      const child = spawn(process.execPath, ['harness/cli/raftcheck.js', 'fuzz', '--impl', `cmd:${process.execPath} ${ESCAPING} ${PYTHON} ${dir} hang`, '--reply-timeout', '60s', '--runs', '1', '--nodes', '3', '--out', tmp()], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let output = '';
+      child.stdout.on('data', (d: Buffer) => void (output += d.toString()));
+      child.stderr.on('data', (d: Buffer) => void (output += d.toString()));
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      // The preflight node answers nothing either: it waits 60 s for it. Its escapees are there meanwhile.
+      const started = await eventually(() => escapees(dir).filter((f) => f.startsWith('daemon-')).length >= 1 && escapees(dir).some((f) => f.startsWith('setsid-')), 30_000);
+      expect(started, `no escapees appeared; raftcheck said: ${output}`).toBe(true);
+      await new Promise((r) => setTimeout(r, 300)); // let the daemon settle in its own session
+      child.kill('SIGKILL');
+      await exited;
+      expect(await eventually(() => survivors(dir).length === 0, 10_000), `still running: ${survivors(dir).join(', ')}`).toBe(true);
+    } finally {
+      cleanUp(dir);
+    }
+  });
+});
+
 describe('command lines', () => {
   it('split like a POSIX shell would quote them, without running one', () => {
     expect(splitCommandLine(`python3  my\\ node.py 'a b' "c \\"d\\" \\\\" e'f'g ''`)).toEqual(['python3', 'my node.py', 'a b', 'c "d" \\', 'efg', '']);

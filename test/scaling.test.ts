@@ -116,7 +116,7 @@ describe('worker task modules', () => {
     await expect(evaluateRangeTask({ ...task, impl: 'nope' })).rejects.toThrow(/unknown implementation 'nope'/);
   });
   it('validate a file from plain data', () => {
-    expect(validateTask({ file: 'traces/examples/valid/election-3.jsonl', format: 'raftcheck', options: { maxErrors: 5 } })).toMatchObject({ valid: true });
+    expect(validateTask({ file: 'traces/examples/valid/election-3.jsonl', format: 'raftcheck', options: { maxErrors: 5 } })).toMatchObject({ report: { valid: true } });
   });
   it('report an error thrown in a worker thread to the campaign', async () => {
     await expect(runPoolCampaign({ impl: 'nope', spec, range: { start: 0, end: 20 }, workers: 2, createNode: createReferenceNode })).rejects.toThrow(/unknown implementation 'nope'/);
@@ -229,7 +229,7 @@ describe('bad input', () => {
       [[at('s1.json'), at('other.json')], /other\.json: a different campaign .*seed 4/],
       [[at('s1.json'), write('old.json', JSON.stringify({ ...s1, raftcheck: '0.0.1', shard: { index: 2, count: 2 }, range: { start: 2, end: 4 } }))], /old\.json: written by raftcheck 0\.0\.1, but .* by \d/],
       [[at('s1.json'), at('quarter.json')], /quarter\.json: shard 1\/4, but .* is shard 1\/2/],
-      [['--summary', at('s1.json'), at('s1.json'), at('s2.json')], /--summary: .* is one of the inputs/],
+      [['--summary', at('s1.json'), at('s1.json'), at('s2.json')], /--summary .*s1\.json: is one of the inputs \(refusing to overwrite it\)/],
     ];
     for (const [argv, message] of cases) {
       const r = await cli('merge-results', ...argv);

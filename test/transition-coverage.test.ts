@@ -204,7 +204,7 @@ describe('raftcheck diagram: svg and coverage', () => {
     fs.copyFileSync(validFiles[0]!, copy);
     const self = await cli('diagram', '--coverage', '-o', copy, '--force', copy);
     expect(self.code).toBe(2);
-    expect(self.stderr).toMatch(/is one of the input traces \(refusing to overwrite it\)/);
+    expect(self.stderr).toMatch(/-o .*: is one of the inputs \(refusing to overwrite it\)/);
     expect(fs.readFileSync(copy, 'utf8')).toBe(fs.readFileSync(validFiles[0]!, 'utf8'));
   });
 });

@@ -13,6 +13,7 @@ import type { AdapterDefinition } from '../adapters/adapter.js';
 import { profileProblem } from '../adapters/features.js';
 import { preflight } from '../adapters/process/preflight.js';
 import { mergeSkipRules, skipRuleProblem } from '../checker/skip-rules.js';
+import { checkOutputDir } from '../cli/outputs.js';
 import { InputError, UsageError } from '../errors.js';
 import { isAdapterDefinition, loadImplementation, withProfile } from '../fuzz/implementations.js';
 import { runPoolCampaign } from '../fuzz/pool-campaign.js';
@@ -44,7 +45,10 @@ export interface RunFuzzOptions {
   durationMs?: number;
   /** Worker threads (default: 1, or one per core for 2,000 runs or more of a named implementation). */
   workers?: number;
-  /** Directory where a failure's regression case is saved (default 'traces/regressions'); null saves nothing. */
+  /**
+   * Directory where a failure's regression case is saved (default 'traces/regressions'); null
+   * saves nothing. Checked before any run: one that cannot be created or written is an InputError.
+   */
   out?: string | null;
   /** Wall-clock budget in ms (default: none); the runs left when it is spent are not run (`interrupted`). */
   timeLimitMs?: number;
@@ -155,6 +159,9 @@ export async function runFuzz(options: RunFuzzOptions): Promise<FuzzResult> {
   const declared = found.createNode.profile;
   const createNode = extra.length ? withProfile(found.createNode, { ...declared, skipRules: mergeSkipRules(declared?.skipRules ?? [], extra) }) : found.createNode;
   const skipped = [...(createNode.profile?.skipRules ?? [])].map((s) => ({ rule: s.rule, reason: s.reason }));
+  const out = options.out === undefined ? 'traces/regressions' : options.out;
+  // Before any run: a directory that cannot take the case fails now, not after the campaign.
+  if (out !== null) checkOutputDir('out', out);
 
   // The only clock readings: the time limit, when one is asked for, and the timing of the runs
   // apart from the time spent shrinking their failure (the summary's `timing`, as the CLI's).
@@ -170,7 +177,6 @@ export async function runFuzz(options: RunFuzzOptions): Promise<FuzzResult> {
   });
   const timing = { searchMs: Math.round(searchMs), shrinkMs: result.failure ? Math.round(performance.now() - started - searchMs) : 0 };
   const summary = buildSummary(campaign, null, result, timing);
-  const out = options.out === undefined ? 'traces/regressions' : options.out;
   let saved: { file: string; created: boolean } | undefined;
   if (summary.failure && out !== null) {
     const { meta, lines } = regressionOf(summary.failure);

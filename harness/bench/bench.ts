@@ -88,7 +88,7 @@ function prefixOf(source: string, target: string, count: number): number {
         fs.writeSync(fd, `${batch.join('\n')}\n`);
         batch = [];
       }
-    }, () => undefined, { shouldStop: () => n >= count });
+    }, { shouldStop: () => n >= count });
     if (batch.length > 0) fs.writeSync(fd, `${batch.join('\n')}\n`);
   } finally {
     fs.closeSync(fd);
@@ -101,7 +101,7 @@ function bareParse(file: string): number {
   readLines(file, (text) => {
     JSON.parse(text);
     n++;
-  }, () => undefined);
+  });
   return n;
 }
 
@@ -170,6 +170,49 @@ function memoryFlatness(big: string, bigLines: number, target: number, dir: stri
   row(`the same for a run without client writes (the log stays short), ${fmt(idleTenthLines)} → ${fmt(idleLines)} events`, `peak RSS ${fmt(c.rssMiB)} → ${fmt(d.rssMiB)} MiB (×${fmt(d.rssMiB / c.rssMiB, 2)}); live heap ${fmt(c.heapMiB)} → ${fmt(d.heapMiB)} MiB`);
   if (growth > 1.5) {
     notes.push(() => `*Peak memory* (×${fmt(growth, 2)} for a 10× longer trace): what grows is the Raft log, not the trace. The checker must keep every node's log (Log Matching, Leader Completeness and State Machine Safety compare them; the shadow references of the conformance layer keep theirs), and the client history for linearizability. The simulated cluster never compacts its log, and on this workload four clients write throughout, so the log grows with the trace (live heap row). Peak RSS also includes V8's working heap, which lets garbage reach a few times the live data before a full collection and settles at its working size only some way into a long run. Without client writes the log stays short: the retained heap stays ${fmt(c.heapMiB)} → ${fmt(d.heapMiB)} MiB over a 10× longer trace, and what peak RSS still gains (×${fmt(d.rssMiB / c.rssMiB, 2)}) is that working heap settling, not retained data. Lost messages, which were kept to the end of the trace, are now forgotten at their \`drop\` event. Flat memory on a growing log needs log compaction (snapshots) in the trace format and the checker.`);
+  }
+}
+
+/**
+ * `raftcheck validate`, `view` and `diagram --coverage` as whole processes on the same trace,
+ * one after the other in each round (so that a busy machine slows all three alike), with
+ * --progress as a person would run them on a long trace: each reads and checks every line,
+ * view and coverage must stay within 2× of validate.
+ */
+function wholeProcesses(big: string, lines: number, dir: string): void {
+  const cli = path.join(ROOT, 'harness/cli/raftcheck.js');
+  const report = path.join(dir, 'big.html');
+  const run = (argv: string[]): number => {
+    const t = performance.now();
+    const r = spawnSync(process.execPath, [cli, ...argv], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', maxBuffer: 64 * MiB });
+    if (r.status !== 0) throw new Error(`raftcheck ${argv.join(' ')}: exit ${r.status ?? r.signal}: ${r.stderr.slice(-500)}`);
+    return (performance.now() - t) / 1000;
+  };
+  const seconds: Record<'validate' | 'view' | 'coverage', number[]> = { validate: [], view: [], coverage: [] };
+  const viewRatios: number[] = [];
+  const coverageRatios: number[] = [];
+  const loads: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    loads.push(os.loadavg()[0] ?? 0);
+    const validate = run(['validate', '--progress', big]);
+    const view = run(['view', '--progress', '--force', '-o', report, big]);
+    const coverage = run(['diagram', '--coverage', '--progress', big]);
+    seconds.validate.push(validate);
+    seconds.view.push(view);
+    seconds.coverage.push(coverage);
+    viewRatios.push(view / validate);
+    coverageRatios.push(coverage / validate);
+  }
+  loads.push(os.loadavg()[0] ?? 0);
+  fs.rmSync(report, { force: true });
+  const [viewRatio, coverageRatio] = [median(viewRatios), median(coverageRatios)];
+  const load = `load average ${fmt(Math.min(...loads), 2)}–${fmt(Math.max(...loads), 2)}`;
+  log(`  validate ${fmt(median(seconds.validate), 1)} s, view ${fmt(median(seconds.view), 1)} s (×${fmt(viewRatio, 2)}), diagram --coverage ${fmt(median(seconds.coverage), 1)} s (×${fmt(coverageRatio, 2)}); ${load}`);
+  row(`whole processes on the same ${fmt(lines)}-event trace, --progress: raftcheck validate`, `${fmt(median(seconds.validate), 1)} s (${load})`);
+  const met = viewRatio <= 2 && coverageRatio <= 2;
+  row('raftcheck view (the HTML report) / validate; diagram --coverage / validate (side by side)', `×${fmt(viewRatio, 2)} (${fmt(median(seconds.view), 1)} s); ×${fmt(coverageRatio, 2)} (${fmt(median(seconds.coverage), 1)} s)`, '≤ 2 each', verdict(met));
+  if (!met) {
+    notes.push(() => `*view and diagram --coverage / validate* (×${fmt(viewRatio, 2)}, ×${fmt(coverageRatio, 2)}): both run the checker of validate on every line; view also builds the report's model (a state, a text and a message entry per event) and writes it, coverage also counts each statechart transition. Measured with the ${load}: the report's model is memory-bound (hash tables, large arrays) and suffers more than validate from other processes competing for caches and memory bandwidth.`);
   }
 }
 
@@ -418,6 +461,8 @@ async function main(): Promise<void> {
     log(`  ${fmt(lines)} lines, ${fmt(fs.statSync(big).size / MiB, 1)} MiB, in ${fmt(gen.ms / 1000, 1)} s`);
     row('trace for the validation figures', `${fmt(lines)} events, 5 nodes, faults and 4 clients, ${fmt(fs.statSync(big).size / MiB)} MiB`);
     validationThroughput(big, lines);
+    log('validate, view and diagram --coverage as processes ...');
+    wholeProcesses(big, lines, dir);
     log('peak memory ...');
     memoryFlatness(big, lines, target, dir);
     row('simulator alone (5 nodes, trace written to disk)', `${fmt(lines / (gen.ms / 1000))} events/s`);
@@ -447,6 +492,7 @@ ${table}
 
 ${missed ? `Targets not met, and why:\n${missed}\n\n` : ''}How each figure is measured:
 - *bare read + JSON.parse*: the reader's line splitting plus \`JSON.parse\` of each line, nothing else; *full validation* is \`raftcheck validate\` in-process on the same file: schema, structure, conformance of every node (a shadow reference statechart per node), cluster invariants and linearizability of the client history. Every reference node (the simulator's, the fuzzer's, the shadows) runs on the default engine, the direct interpreter of the statechart; \`RAFTCHECK_ENGINE=actor npm run bench\` measures them on XState actors.
+- *whole processes*: \`raftcheck validate\`, \`view\` and \`diagram --coverage\` started as processes (\`node harness/cli/raftcheck.js\`, startup included) on the same trace, with \`--progress\`, one after the other in each round; the ratios are taken round by round, and the load average is read before each round.
 - *peak RSS*: \`process.resourceUsage().maxRSS\` of a child process validating one file; *live heap*: \`heapUsed\` after a full GC at the last line, before the final checks (the checker's retained state at its largest). The shorter trace is the first tenth of the longer one's lines.
 - *schedules/s*: complete simulated runs, each checked by the semantic checker as it streams. *raftcheck fuzz* runs the campaign itself (fast-check schedules, checked, liveness included) with \`--workers 1\` and with one worker per core, alternately, and checks that both give the same result.
 - *statechart steps*: a follower handling heartbeats through its XState actor, through the direct interpreter of the same chart, and the same rule function called on a plain context.

@@ -124,7 +124,7 @@ function messageKey(m: EtcdMessage): string {
 }
 
 export function importEtcdTrace(text: string): EtcdImport {
-  const raw = text.split('\n');
+  const raw = text.replace(/^\uFEFF/, '').split('\n'); // a byte order mark is not part of line 1
   const events: Array<{ e: EtcdEvent; line: number; ts: number }> = [];
   raw.forEach((t, i) => {
     if (t.trim() === '') return;

@@ -38,8 +38,18 @@ export class MalformedTraceError extends Error {
 /** Only the conformance layer runs: it drives the shadows; invariants and linearizability would add time, not counts. */
 const CONFORMANCE_ONLY: ReadonlySet<string> = new Set(CONFORMANCE_RULES.map((r) => r.id));
 
-/** Counts transitions over the files; throws MalformedTraceError for a trace with a schema-level error (the shadows stop there). */
-export function measureCoverage(files: readonly string[]): CoverageResult {
+export interface CoverageOptions {
+  /** Longest accepted line (default 4 MiB): a longer one throws LineTooLongError. */
+  maxLineBytes?: number;
+  /** Called as each file is read (its name, bytes read, its size). */
+  onProgress?: (file: string, bytesRead: number, totalBytes: number) => void;
+}
+
+/**
+ * Counts transitions over the files; throws MalformedTraceError for a trace with a
+ * schema-level error (the shadows stop there), LineTooLongError at a line over the limit.
+ */
+export function measureCoverage(files: readonly string[], options: CoverageOptions = {}): CoverageResult {
   const diagram = describeStatechart();
   const rowOf = transitionRows(diagram);
   const counts = new Array<number>(diagram.transitions.length).fill(0);
@@ -49,6 +59,8 @@ export function measureCoverage(files: readonly string[]): CoverageResult {
     const report = validateTraceFile(file, {
       enabled: CONFORMANCE_ONLY,
       maxErrors: 1,
+      ...(options.maxLineBytes ? { maxLineBytes: options.maxLineBytes } : {}),
+      ...(options.onProgress ? { onProgress: (read: number, total: number) => options.onProgress!(file, read, total) } : {}),
       onTransition: (_node, _line, t) => {
         const row = rowOf(t);
         if (row >= 0) counts[row]!++;

@@ -167,6 +167,7 @@ export function validateTraceFile(file: string, options: ValidateOptions = {}): 
 export function validateTraceText(name: string, text: string | Buffer, options: ValidateOptions = {}): FileReport {
   const validation = new TraceValidation(options);
   const io = readTraceFile(typeof text === 'string' ? Buffer.from(text, 'utf8') : text, validation, {
+    name,
     ...(options.maxLineBytes ? { maxLineBytes: options.maxLineBytes } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   });

@@ -1,10 +1,12 @@
 import fs from 'node:fs';
 import { describeStatechart, toDot, toJson, toMermaid, toTable, type StatechartDiagram, type TransitionCounts } from '../../../src/raft/diagram.js';
-import { EXIT, InputError, parseCommandLine, UsageError, type CliIO, type Command } from '../command.js';
+import { EXIT, InputError, intOption, parseCommandLine, UsageError, type CliIO, type Command } from '../command.js';
 import { writeFileAtomic } from '../../io/atomic-write.js';
 import { renderDot } from '../../io/graphviz.js';
-import { sameFile } from '../../io/same-file.js';
+import { checkOutputFile } from '../outputs.js';
 import { MalformedTraceError, measureCoverage } from '../../statechart/transition-coverage.js';
+import { DEFAULT_MAX_LINE_BYTES, LineTooLongError, tooLongHint } from '../../trace/reader.js';
+import { fileProgress } from '../progress.js';
 
 type Render = (d: StatechartDiagram, coverage?: TransitionCounts) => string | Promise<string>;
 const FORMATS: Record<string, Render> = {
@@ -40,6 +42,9 @@ Options:
                  by Graphviz compiled to WebAssembly, bundled: nothing to install), json,
                  table (plain text; the default with --coverage)
   --coverage     annotate with the transition counts of the TRACE files given
+  --max-line-bytes N  with --coverage: longest accepted line, in bytes; a longer line stops
+                 the reading with exit 2 (default 4194304: 4 MiB)
+  --progress     with --coverage: show progress through each trace on stderr
   -o, --out FILE write to FILE (atomically) instead of stdout
   --force        replace FILE if it exists
   -h, --help     show this help
@@ -58,45 +63,55 @@ Examples:
       coverage: { type: 'boolean' },
       out: { type: 'string', short: 'o' },
       force: { type: 'boolean' },
+      'max-line-bytes': { type: 'string' },
+      progress: { type: 'boolean' },
     });
     if (!values.coverage && positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}' (trace files go with --coverage)`);
     if (values.coverage && positionals.length === 0) throw new UsageError('--coverage: no trace files given');
     const format = values.format ?? (values.coverage ? 'table' : 'mermaid');
     const render = FORMATS[format];
     if (!render) throw new UsageError(`--format: expected one of ${Object.keys(FORMATS).join(', ')}, got '${format}'`);
+    const toFile = values.out !== undefined && values.out !== '-';
+    if (toFile) checkOutputFile('-o', values.out!, { force: Boolean(values.force), inputs: positionals });
     const diagram = describeStatechart();
-    const coverage = values.coverage ? countTransitions(positionals, io) : undefined;
+    const reading = { maxLineBytes: intOption('max-line-bytes', values['max-line-bytes'], DEFAULT_MAX_LINE_BYTES, 1024), progress: Boolean(values.progress) };
+    const coverage = values.coverage ? countTransitions(positionals, io, reading) : undefined;
     // A Graphviz error is not the user's: raftcheck wrote the DOT, so it is an internal error (exit 3).
     const text = await render(diagram, coverage);
-    if (values.out === undefined || values.out === '-') {
+    if (!toFile) {
       io.out(text);
     } else {
-      if (positionals.some((p) => sameFile(p, values.out!))) throw new InputError(`${values.out}: is one of the input traces (refusing to overwrite it)`);
-      try {
-        writeFileAtomic(values.out, text, { overwrite: Boolean(values.force) });
-      } catch (error) {
-        throw new InputError(error instanceof Error ? error.message.replace('(refusing to overwrite)', '(use --force to replace it)') : String(error));
-      }
+      writeFileAtomic(values.out!, text, { overwrite: Boolean(values.force) });
       io.err(`wrote ${values.out}\n`);
     }
     return EXIT.ok;
   },
 };
 
-function countTransitions(files: string[], io: CliIO): TransitionCounts {
+function countTransitions(files: string[], io: CliIO, reading: { maxLineBytes: number; progress: boolean }): TransitionCounts {
   for (const file of files) {
     if (!fs.existsSync(file)) throw new InputError(`${file}: no such file`);
     if (fs.statSync(file).isDirectory()) throw new InputError(`${file}: is a directory (give the trace files, e.g. ${file}/*.jsonl)`);
   }
+  const progress = new Map(files.map((f) => [f, fileProgress(io, f)]));
+  let shown: string | undefined;
+  const onProgress = (file: string, read: number, total: number) => {
+    if (shown !== undefined && shown !== file) io.err('\n');
+    shown = file;
+    progress.get(file)!(read, total);
+  };
   try {
-    const result = measureCoverage(files);
+    const result = measureCoverage(files, { maxLineBytes: reading.maxLineBytes, ...(reading.progress ? { onProgress } : {}) });
+    if (shown !== undefined) io.err('\n');
     for (const f of result.files) {
       if (f.violation) io.err(`note: ${f.file}:${f.violation.line}: breaks ${f.violation.rule}; its ${f.steps} steps are counted as the reference took them\n`);
       if (f.notReplayed) io.err(`note: ${f.file}: its header declares ${f.notReplayed.join(', ')} not checked (skipRules); its steps are not counted\n`);
     }
     return result;
   } catch (error) {
+    if (shown !== undefined) io.err('\n');
     if (error instanceof MalformedTraceError) throw new InputError(`${error.message}: not a well-formed trace`);
+    if (error instanceof LineTooLongError) throw new InputError(tooLongHint(error));
     throw error;
   }
 }

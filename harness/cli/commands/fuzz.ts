@@ -1,6 +1,5 @@
-import fs from 'node:fs';
-import { printCampaign, saveCampaignOutputs } from '../campaign-output.js';
-import { durationOption, EXIT, InputError, intOption, parseCommandLine, UsageError, type Command } from '../command.js';
+import { checkCampaignOutputs, printCampaign, saveCampaignOutputs } from '../campaign-output.js';
+import { durationOption, EXIT, intOption, parseCommandLine, UsageError, type Command } from '../command.js';
 import { implHelp, implOption, replyTimeoutOption, skipRulesOption } from '../impl-option.js';
 import { runPoolCampaign } from '../../fuzz/pool-campaign.js';
 import { DEFAULT_SHRINK_RUNS } from '../../fuzz/run-range.js';
@@ -55,6 +54,7 @@ ${implHelp('reference')}
                      summaries with 'raftcheck merge-results' (see docs/SCALING.md)
   --summary FILE     write the JSON summary (seed, runs, shard, outcome counts, the failure
                      and its regression case) to FILE, atomically
+  --force            replace the --summary FILE if it exists
   --json             print the JSON summary on stdout (the report goes to stderr)
   --progress         show progress on stderr: runs and events/s, the time to the first
                      failure, then the shrinking runs and their time (default: when stderr
@@ -101,6 +101,7 @@ Examples:
       workers: { type: 'string' },
       shard: { type: 'string' },
       summary: { type: 'string' },
+      force: { type: 'boolean' },
       json: { type: 'boolean' },
       progress: { type: 'boolean' },
     });
@@ -119,8 +120,8 @@ Examples:
     const shard = values.shard === undefined ? null : parseShard(values.shard);
     if (shard && 'error' in shard) throw new UsageError(`--shard: ${shard.error}`);
     if (shard && shard.count > runs) throw new UsageError(`--shard: ${shard.count} shards for ${runs} runs (at most one shard per run)`);
-    if (values.summary !== undefined && fs.existsSync(values.summary) && fs.statSync(values.summary).isDirectory()) throw new InputError(`--summary: ${values.summary} is a directory`);
-    const out = values.out ?? 'traces/regressions';
+    const outputs = { out: values.out ?? 'traces/regressions', summary: values.summary, force: Boolean(values.force) };
+    checkCampaignOutputs(outputs);
     const showProgress = values.progress ?? io.isTTY;
     const range = shardRange(runs, shard);
     const workers = intOption('workers', values.workers, range.end - range.start >= PARALLEL_MIN_RUNS ? defaultWorkers() : 1, 1, 1024);
@@ -168,7 +169,7 @@ Examples:
     endLine();
     const timing = { searchMs: Math.round(searchMs), shrinkMs: result.failure ? Math.round(performance.now() - started - searchMs) : 0 };
     const summary = buildSummary(campaign, shard, result, timing);
-    const saved = saveCampaignOutputs(summary, out, values.summary);
+    const saved = saveCampaignOutputs(summary, outputs);
     const report = formatCampaignReport(summary, { ...(saved ? { saved } : {}), timeLimitMs }) + formatCampaignScope(createNode.profile?.skipRules, summary.notModelled);
     printCampaign(io, summary, report, Boolean(values.json));
     return summary.failure ? EXIT.failed : EXIT.ok;

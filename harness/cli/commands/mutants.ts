@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { packageRoot } from '../../package-root.js';
 import { saveCase } from '../campaign-output.js';
+import { checkOutputDir, checkOutputFile } from '../outputs.js';
 import { durationOption, EXIT, intOption, parseCommandLine, UsageError, type CliIO, type Command } from '../command.js';
 import { DEFAULT_SHRINK_RUNS, type ShrunkFailure } from '../../fuzz/run-range.js';
 import { failureMeta } from '../../fuzz/summary.js';
@@ -60,6 +61,9 @@ Exit codes: 0 every mutant caught; 1 some mutant survived; 2 usage error.
     const names = values.only?.split(',').map((s) => s.trim()).filter(Boolean);
     for (const n of names ?? []) if (!MUTANTS.some((m) => m.name === n)) throw new UsageError(`--only: unknown mutant '${n}' (see --list)`);
     const chosen = names ? MUTANTS.filter((m) => names.includes(m.name)) : MUTANTS;
+    if (values.out !== undefined) checkOutputDir('--out', values.out);
+    const writesTable = !values['no-write'] && !names;
+    if (writesTable) checkOutputFile('', path.join(ROOT, 'MUTANTS.md'), { force: true });
 
     const rows: MutantRow[] = [];
     for (const m of chosen) {
@@ -75,7 +79,7 @@ Exit codes: 0 every mutant caught; 1 some mutant survived; 2 usage error.
     }
     const table = mutantsTable(rows, seed);
     io.out(table);
-    if (!values['no-write'] && !names) {
+    if (writesTable) {
       const doc = `# Bug catalogue\n\nWritten by \`raftcheck mutants --runs ${runs} --seed ${seed}\`. Each mutant is the reference node with one rule broken (\`harness/mutants/catalogue.ts\`). A fuzzing campaign (fast-check, swarm faults: a different mix of loss, duplication, delays, partitions, crashes and batch sizes per run) runs a cluster of mutant nodes and checks every event until a run fails. *Time to first failure* is the search alone. The failing run is then shrunk (fast-check) and minimised (\`harness/fuzz/minimise.ts\`: fewer nodes, events and network faults, idle time cut, fewer heartbeats), keeping only runs that break the same rule, within ${shrinkRuns} runs: *trace lines* counts the lines of the trace up to the violation (from the header on) in the run as found and in the saved case (\`raftcheck mutants --out traces/regressions\`), and *shrinking* gives the runs it took (the same on every machine) and their wall time.\n\n${table}`;
       writeFileAtomic(path.join(ROOT, 'MUTANTS.md'), doc, { overwrite: true });
       io.err('wrote MUTANTS.md\n');

@@ -1,5 +1,5 @@
 import { EXIT, InputError, parseCommandLine, UsageError, type Command } from '../command.js';
-import { implHelp, implOption, skipRulesOption } from '../impl-option.js';
+import { implHelp, implOption, replyTimeoutOption, skipRulesOption } from '../impl-option.js';
 import { describeSkipRules, mergeSkipRules, type SkipRule } from '../../checker/skip-rules.js';
 import { loadRegressionCase } from '../../fuzz/regression.js';
 import { runSchedule } from '../../fuzz/run-schedule.js';
@@ -30,6 +30,7 @@ Exit codes: 0 as expected; 1 not as expected; 2 usage error or unreadable file.
       impl: { type: 'string' }, 'reply-timeout': { type: 'string' }, 'skip-rules': { type: 'string' }, 'all-rules': { type: 'boolean' },
     });
     if (positionals.length === 0) throw new UsageError('no regression case given');
+    replyTimeoutOption(values['reply-timeout']); // a bad value is a usage error before any file is read
     const extra = skipRulesOption(values['skip-rules']);
     let ok = true;
     for (const file of positionals) {

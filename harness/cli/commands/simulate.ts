@@ -1,7 +1,9 @@
 import { DEFAULT_NODE_CONFIG } from '../../../src/raft/types.js';
 import type { TraceLine } from '../../../src/trace/schema.js';
-import { durationOption, EXIT, InputError, intOption, parseCommandLine, probabilityOption, UsageError, type Command } from '../command.js';
-import { DEFAULT_SIMULATION, simulate, type SimulationOptions } from '../../simulator/simulate.js';
+import { durationOption, EXIT, intOption, parseCommandLine, probabilityOption, UsageError, type Command } from '../command.js';
+import { checkOutputFile } from '../outputs.js';
+import { interruptible, yieldToSignals } from '../interrupt.js';
+import { DEFAULT_SIMULATION, prepareSimulation, type PreparedSimulation, type SimulationOptions } from '../../simulator/simulate.js';
 import { TraceFileWriter } from '../../trace/writer.js';
 import type { TraceSink } from '../../trace/sink.js';
 
@@ -13,6 +15,26 @@ function rangeOption(name: string, raw: string | undefined, fallback: { min: num
   const max = m[2] === undefined ? min : Number(m[2]);
   if (max < min) throw new UsageError(`--${name}: the range ${raw} is empty`);
   return { min, max };
+}
+
+/** Virtual time simulated between two looks at the wall clock. */
+const SLICE_MS = 100;
+
+/**
+ * Runs the simulation in slices of virtual time (the same trace as one go), letting the event
+ * loop turn every 50 ms of wall-clock time so that Ctrl-C is handled while the trace is written.
+ */
+async function runInSlices(run: PreparedSimulation) {
+  let yielded = performance.now();
+  for (let until = SLICE_MS; ; until += SLICE_MS) {
+    run.cluster.runUntil(Math.min(until, run.durationMs));
+    if (until >= run.durationMs) break;
+    if (performance.now() - yielded >= 50) {
+      await yieldToSignals();
+      yielded = performance.now();
+    }
+  }
+  return run.finish();
 }
 
 /** Writes lines to stdout, for `-o -`. */
@@ -50,9 +72,9 @@ Options:
       --drop P            probability a message is lost (default 0)
       --dup P             probability a message is delivered twice (default 0)
       --partition-every D mean time between partitions (random groups or one-way cuts;
-                          each heals after a while); default: none
+                          each heals after a while); default (or 0): none
       --crash-every D     mean time between crashes (a random node; it restarts from its
-                          persistent state after a while); default: none
+                          persistent state after a while); default (or 0): none
       --clients K         clients issuing set/get/cas operations (default 0)
       --client-timeout D  a client gives up on an unanswered operation after D (default 1s)
       --election-timeout A-B  election timeout range in ms (default 150-300)
@@ -61,6 +83,8 @@ Options:
   -h, --help              show this help
 
 Prints a one-line summary on stderr: events, leaders by term, highest commit, client operations.
+The trace is written to a temporary file beside FILE and renamed at the end: Ctrl-C deletes
+it and leaves FILE untouched.
 
 Examples:
   raftcheck simulate --nodes 5 --seed 7 --duration 10s -o a.jsonl
@@ -96,8 +120,8 @@ Examples:
       delay: rangeOption('delay', values.delay, DEFAULT_SIMULATION.delay),
       drop: probabilityOption('drop', values.drop, 0),
       duplicate: probabilityOption('dup', values.dup, 0),
-      partitionEvery: durationOption('partition-every', values['partition-every'], 0),
-      crashEvery: durationOption('crash-every', values['crash-every'], 0),
+      partitionEvery: durationOption('partition-every', values['partition-every'], 0, { zero: true }),
+      crashEvery: durationOption('crash-every', values['crash-every'], 0, { zero: true }),
       clients: intOption('clients', values.clients, 0, 0, 1000),
       clientTimeout: durationOption('client-timeout', values['client-timeout'], DEFAULT_SIMULATION.clientTimeout),
       node: { ...DEFAULT_NODE_CONFIG, electionTimeout, heartbeatInterval: heartbeat },
@@ -107,15 +131,12 @@ Examples:
     if (values.out === '-') {
       sink = new StdoutSink(io.out);
     } else {
-      try {
-        sink = new TraceFileWriter(values.out, { overwrite: Boolean(values.force) });
-      } catch (error) {
-        throw new InputError(error instanceof Error ? error.message : String(error));
-      }
+      checkOutputFile('-o', values.out, { force: Boolean(values.force) });
+      sink = new TraceFileWriter(values.out, { overwrite: Boolean(values.force) });
     }
     let result;
     try {
-      result = simulate(options, sink);
+      result = await interruptible(() => runInSlices(prepareSimulation(options, sink)));
     } catch (error) {
       if (sink instanceof TraceFileWriter) sink.abort();
       throw error;
