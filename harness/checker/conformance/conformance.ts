@@ -29,9 +29,10 @@ import { createRandom } from '../../../src/random.js';
 import { createReferenceNode, type Engine, type LogView, type ReferenceRaftNode } from '../../../src/raft/node.js';
 import type { TakenTransition } from '../../../src/raft/transitions.js';
 import { DEFAULT_NODE_CONFIG, type Effect, type MessageBody, type RaftNode, type StateSummary, type StepRecord } from '../../../src/raft/types.js';
-import type { Entry, Header, Message, NodeState, PersistentState, TraceEvent } from '../../../src/trace/schema.js';
+import type { Entry, Header, Message, NodeState, Operation, PersistentState, TraceEvent } from '../../../src/trace/schema.js';
 import { commandKey, sameCommand, sameEntries, sameEntry } from '../entry-hash.js';
-import type { Report } from '../violation.js';
+import type { Report, Violation } from '../violation.js';
+import { FifoWindow } from '../../validate/fifo-window.js';
 import { IndexWindow } from './index-window.js';
 import { article, describeDiffs, diffFields, insteadOf, responseFields, showEntry, type FieldDiff } from './message-explanation.js';
 
@@ -100,7 +101,23 @@ interface Shadow {
   stepKind: string;
   /** The term of the request being answered in this step, if stale (its reply may be omitted). */
   staleRequest: boolean;
+  /**
+   * The kinds of state change the node has logged (term, role, vote, append, truncate). A
+   * producer logs every change of a kind or none (spec/TRACE_FORMAT.md): until a node logs a
+   * kind, the changes of that kind it did not log are held in `deferred`, and reported only if
+   * it logs that kind later.
+   */
+  logsKinds: Set<string>;
+  deferred: Map<string, Violation[]>;
+  /** True once the node logged a client request: its producer logs them (an append without one is not a hidden one). */
+  logsClientRequests: boolean;
 }
+
+/** Changes held per kind while a node has not logged that kind (only the first few can be reported). */
+const MAX_DEFERRED = 8;
+
+/** The kind of state change that decides each exact state field (a truncation is followed by an append at its index: appends decide the log's end). */
+const KIND_OF_FIELD = { role: 'role', term: 'term', votedFor: 'vote', lastLogIndex: 'append', lastLogTerm: 'append' } as const;
 
 function effectKey(e: Effect): string {
   switch (e.kind) {
@@ -223,6 +240,8 @@ export class Conformance {
   private line = 0;
   /** A node whose unexplained changes mean "inputs not logged" rather than a violation (see `output`). */
   private tentative: Shadow | null = null;
+  /** matchIndex of successful responses sent without one, by message id, as the sender's shadow answered (see `withMatchIndex`). */
+  private readonly impliedMatch = new FifoWindow<number>(4096);
 
   constructor(header: Header, private readonly report: Report, private readonly enabled?: ReadonlySet<string>, private readonly onTransition?: TransitionObserver, private readonly engine?: Engine) {
     this.members = header.nodes;
@@ -233,7 +252,7 @@ export class Conformance {
       maxEntriesPerMessage: Number.MAX_SAFE_INTEGER,
     };
     for (const id of header.nodes) {
-      const shadow: Shadow = { id, ref: null, driven: false, logsMessages: false, logsElectionTimeouts: false, unchecked: false, pending: [], now: INITIAL_FACTS, refCommit: 0, applies: new IndexWindow(), answers: new Map(), hidden: 0, stepLine: 1, stepKind: 'start', staleRequest: false };
+      const shadow: Shadow = { id, ref: null, driven: false, logsMessages: false, logsElectionTimeouts: false, unchecked: false, pending: [], now: INITIAL_FACTS, refCommit: 0, applies: new IndexWindow(), answers: new Map(), hidden: 0, stepLine: 1, stepKind: 'start', staleRequest: false, logsKinds: new Set(), deferred: new Map(), logsClientRequests: false };
       this.shadows.set(id, shadow);
       this.boot(shadow);
     }
@@ -277,27 +296,69 @@ export class Conformance {
     this.line = line;
     switch (e.kind) {
       case 'receive':
-        return this.input(shadow, line, e, { type: 'receive', msg: e.msg }, e.msg.term < (shadow.ref?.live.term ?? 0) && !e.msg.type.endsWith('Response'));
+        return this.input(shadow, line, e, { type: 'receive', msg: this.withMatchIndex(e.msg) }, e.msg.term < (shadow.ref?.live.term ?? 0) && !e.msg.type.endsWith('Response'));
       case 'timeout':
         if (e.timer === 'election') shadow.logsElectionTimeouts = true;
         return this.input(shadow, line, e, { type: 'timeout', timer: e.timer }, false);
       case 'client_request':
+        shadow.logsClientRequests = true;
         return this.input(shadow, line, e, { type: 'client_request', client: e.client, requestId: e.requestId, op: e.op }, false);
       case 'crash':
-        this.closeStep(shadow, line);
+        // A crash may cut the current step short (a node that appended and crashed before it
+        // answered): what it had not logged yet did not happen.
+        shadow.pending = [];
         shadow.ref = null;
         return;
-      case 'restart':
+      case 'restart': {
         this.closeStep(shadow, line);
-        this.boot(shadow, e.persisted ?? undefined);
+        // What the node recovered: `persisted`, or a state that logs all of it. Without it the
+        // shadow cannot be rebuilt (the node may have lost entries it had not stored yet), and
+        // the node is left to the invariants from then on.
+        const s = e.state;
+        const recovered = e.persisted ?? (s?.term !== undefined && s.votedFor !== undefined && s.log !== undefined ? { term: s.term, votedFor: s.votedFor, log: s.log } : undefined);
+        if (!recovered) {
+          shadow.unchecked = true;
+          shadow.ref = null;
+          return;
+        }
+        this.boot(shadow, recovered);
         if (e.state) this.checkState(shadow, e.state, shadow.ref!.live, shadow.ref!.live, line);
         return;
+      }
       default:
         if (!shadow.ref) return;
-        // Only a hidden step can start driving a node before its first logged input.
-        if (!shadow.driven && !(e.kind === 'role' && e.role === 'candidate') && e.kind !== 'term') return;
+        // Only a hidden step can start driving a node before its first logged input: an
+        // election (its role change, term, vote for itself or RequestVote), or a term update.
+        if (!shadow.driven && !this.mayStartHidden(shadow, e)) return;
         this.output(shadow, e, line);
     }
+  }
+
+  /** Whether a node's event, logged before any input, can be the first of a hidden step. */
+  private mayStartHidden(shadow: Shadow, e: TraceEvent): boolean {
+    switch (e.kind) {
+      case 'role':
+        return e.role === 'candidate';
+      case 'term':
+        return true;
+      case 'vote':
+        return e.votedFor === shadow.id;
+      case 'send':
+        return e.msg.type === 'RequestVote' && e.msg.term === shadow.ref!.live.term + 1;
+      default:
+        return false;
+    }
+  }
+
+  /**
+   * A successful AppendEntriesResponse that does not log its matchIndex (it is optional): the
+   * value its sender's shadow answered, where the sender is checked; otherwise the most it can
+   * be, the leader's last index (the reference takes min(matchIndex, last index)), so that a
+   * leader is never held back by a field its producer did not log.
+   */
+  private withMatchIndex(msg: Message): Message {
+    if (msg.type !== 'AppendEntriesResponse' || !msg.success || msg.matchIndex !== undefined) return msg;
+    return { ...msg, matchIndex: this.impliedMatch.get(msg.id) ?? Number.MAX_SAFE_INTEGER };
   }
 
   /** Ends a node's step: whatever the reference did that the node did not log is missing. */
@@ -306,11 +367,70 @@ export class Conformance {
     for (const x of shadow.pending) {
       if (x.effect.kind === 'send' && shadow.staleRequest) continue; // a stale request may go unanswered
       if (x.effect.kind === 'send' && (x.effect.msg.type === 'RequestVote' || x.effect.msg.type === 'AppendEntries')) continue; // requests: timing is free
-      this.fail('conformance.missing', shadow, line,
-        `${shadow.id} did not log "${effectKey(x.effect)}", which the reference does for the ${shadow.stepKind} on line ${shadow.stepLine}`,
-        effectKey(x.effect), 'nothing before the next input');
+      const message = `${shadow.id} did not log "${effectKey(x.effect)}", which the reference does for the ${shadow.stepKind} on line ${shadow.stepLine}`;
+      // A kind the node has not logged so far: perhaps its producer logs none of that kind.
+      if (STATE_KINDS.has(x.effect.kind) && !shadow.logsKinds.has(x.effect.kind)) this.defer(shadow, x.effect.kind, 'conformance.missing', line, message, effectKey(x.effect), 'nothing before the next input');
+      else this.fail('conformance.missing', shadow, line, message, effectKey(x.effect), 'nothing before the next input');
     }
     shadow.pending = [];
+  }
+
+  /** A violation only if the node logs changes of `kind`, which it has not done so far: held until it does. */
+  private defer(shadow: Shadow, kind: string, rule: (typeof CONFORMANCE_RULES)[number]['id'], line: number, message: string, expected: string, seen: string): void {
+    if (!this.on(rule) || this.tentative === shadow) return;
+    const held = shadow.deferred.get(kind) ?? [];
+    const term = shadow.ref?.live.term;
+    if (held.length < MAX_DEFERRED) held.push({ rule, line, nodes: [shadow.id], terms: term === undefined ? [] : [term], message, expected, seen, related: [shadow.stepLine] });
+    shadow.deferred.set(kind, held);
+  }
+
+  /** The node logs a kind of state change for the first time: what it left out of that kind before, and what was judged as if it did not log it, is reported after all. */
+  private logsKind(shadow: Shadow, kind: string): void {
+    if (shadow.logsKinds.has(kind)) return;
+    shadow.logsKinds.add(kind);
+    const held = shadow.deferred.get(kind);
+    if (!held) return;
+    shadow.deferred.delete(kind);
+    for (const v of held) this.report(v);
+  }
+
+  /**
+   * The node's state as far as its logged changes tell: `now` for the kinds of change it logs,
+   * the reference's after the step for those it does not (their changes may have happened
+   * anywhere in the step). `loose` lists the fields the latter decide.
+   */
+  private factsNow(shadow: Shadow): { facts: NodeFacts; loose: Array<(typeof EXACT_FIELDS)[number]> } {
+    const kinds = shadow.logsKinds;
+    if (kinds.has('role') && kinds.has('term') && kinds.has('vote') && kinds.has('append')) return { facts: shadow.now, loose: [] };
+    const live = shadow.ref!.live;
+    const loose: Array<(typeof EXACT_FIELDS)[number]> = [];
+    const pick = <K extends (typeof EXACT_FIELDS)[number]>(kind: string, field: K): NodeFacts[K] => {
+      if (kinds.has(kind)) return shadow.now[field];
+      loose.push(field);
+      return live[field];
+    };
+    const facts: NodeFacts = { role: pick(KIND_OF_FIELD.role, 'role'), term: pick(KIND_OF_FIELD.term, 'term'), votedFor: pick(KIND_OF_FIELD.votedFor, 'votedFor'), lastLogIndex: pick(KIND_OF_FIELD.lastLogIndex, 'lastLogIndex'), lastLogTerm: pick(KIND_OF_FIELD.lastLogTerm, 'lastLogTerm') };
+    return { facts, loose };
+  }
+
+  /**
+   * The state logged with a commit or an apply, against the node's state as its logged changes
+   * leave it: fields of kinds it logs now; fields of kinds it has not logged (the `loose` ones),
+   * as if it logged them, held until it does (see `defer`).
+   */
+  private checkOwnState(shadow: Shadow, seen: NodeState, facts: NodeFacts, loose: ReadonlyArray<(typeof EXACT_FIELDS)[number]>, line: number): void {
+    if (loose.length === 0) return this.checkState(shadow, seen, facts, shadow.ref!.live, line);
+    const want = { ...facts } as Record<string, unknown>;
+    for (const field of loose) {
+      const v = seen[field];
+      if (v === undefined) continue;
+      want[field] = v;
+      if (v !== shadow.now[field]) {
+        this.defer(shadow, KIND_OF_FIELD[field], 'conformance.state', line, `${shadow.id}'s logged state disagrees with the reference: ${field} ${JSON.stringify(v)} (reference: ${JSON.stringify(shadow.now[field])})`,
+          JSON.stringify(shadow.now), JSON.stringify(seen));
+      }
+    }
+    this.checkState(shadow, seen, want as unknown as NodeFacts, shadow.ref!.live, line);
   }
 
   private input(shadow: Shadow, line: number, e: TraceEvent, input: Parameters<RaftNode['step']>[0], stale: boolean): void {
@@ -375,6 +495,28 @@ export class Conformance {
     return true;
   }
 
+  /**
+   * Hidden step: a client request not logged (a producer that logs no client traffic). A leader
+   * that appends, with no append pending, one entry of its term carrying a client command right
+   * after its last entry is taken to have received that request. Not for a node that logs its
+   * client requests.
+   */
+  private hiddenClientRequest(shadow: Shadow, e: Extract<TraceEvent, { kind: 'append' }>, line: number): void {
+    const v = shadow.ref?.live;
+    const entry = e.entries[0];
+    if (!v || shadow.logsClientRequests || v.role !== 'leader' || e.entries.length !== 1 || e.index !== v.lastLogIndex + 1 || entry!.term !== v.term) return;
+    const c = entry!.command;
+    if (c.type === 'noop' || c.client === undefined || c.requestId === undefined) return;
+    const op: Operation = c.type === 'set' ? { type: 'set', value: c.value } : c.type === 'get' ? { type: 'get' } : { type: 'cas', expected: c.expected, value: c.value };
+    this.closeStep(shadow, line);
+    shadow.hidden++;
+    shadow.stepLine = line;
+    shadow.stepKind = 'client request (not logged)';
+    shadow.staleRequest = false;
+    shadow.now = factsOf(v);
+    this.expect(shadow, shadow.ref!.step({ type: 'client_request', client: c.client, requestId: c.requestId, op }));
+  }
+
   private output(shadow: Shadow, e: TraceEvent, line: number): void {
     if (e.kind === 'send') {
       shadow.logsMessages = true;
@@ -401,17 +543,20 @@ export class Conformance {
     // the node's log as its logged changes leave it, and with a logged state that is the
     // node's own at that point (spec/CONFORMANCE.md, late and early commit and apply).
     if (e.kind === 'commit') {
+      const { facts, loose } = this.factsNow(shadow);
       if (e.commitIndex > shadow.refCommit) {
         this.fail('conformance.unexpected', shadow, line, `${shadow.id} advanced commitIndex to ${e.commitIndex}, beyond what the reference can justify (${shadow.refCommit})`,
           `commitIndex ≤ ${shadow.refCommit}`, observedKey(e)!);
       } else if (e.commitIndex > shadow.now.lastLogIndex) {
-        this.fail('conformance.unexpected', shadow, line, `${shadow.id} advanced commitIndex to ${e.commitIndex}, beyond the end of its log (last index ${shadow.now.lastLogIndex}): it commits an entry before logging its append`,
-          `commitIndex ≤ ${shadow.now.lastLogIndex}`, observedKey(e)!);
+        const message = `${shadow.id} advanced commitIndex to ${e.commitIndex}, beyond the end of its log (last index ${shadow.now.lastLogIndex}): it commits an entry before logging its append`;
+        if (e.commitIndex > facts.lastLogIndex) this.fail('conformance.unexpected', shadow, line, message, `commitIndex ≤ ${shadow.now.lastLogIndex}`, observedKey(e)!);
+        else this.defer(shadow, KIND_OF_FIELD.lastLogIndex, 'conformance.unexpected', line, message, `commitIndex ≤ ${shadow.now.lastLogIndex}`, observedKey(e)!);
       }
-      if (e.state) this.checkState(shadow, e.state, shadow.now, shadow.ref!.live, line);
+      if (e.state) this.checkOwnState(shadow, e.state, facts, loose, line);
       return;
     }
     if (e.kind === 'apply') {
+      const { facts, loose } = this.factsNow(shadow);
       const x = shadow.applies.get(e.index);
       if (!x || !sameApply(x, e)) {
         this.fail('conformance.unexpected', shadow, line, `${shadow.id} applied index ${e.index}, which the reference ${x ? 'applies differently' : 'has not applied (it is not committed there)'}`,
@@ -419,14 +564,17 @@ export class Conformance {
         return;
       }
       if (e.index > shadow.now.lastLogIndex) {
-        this.fail('conformance.unexpected', shadow, line, `${shadow.id} applied index ${e.index}, beyond the end of its log (last index ${shadow.now.lastLogIndex}): it applies an entry before logging its append`,
-          `apply at most index ${shadow.now.lastLogIndex}`, observedKey(e)!);
-        return;
+        const message = `${shadow.id} applied index ${e.index}, beyond the end of its log (last index ${shadow.now.lastLogIndex}): it applies an entry before logging its append`;
+        if (e.index > facts.lastLogIndex) {
+          this.fail('conformance.unexpected', shadow, line, message, `apply at most index ${shadow.now.lastLogIndex}`, observedKey(e)!);
+          return;
+        }
+        this.defer(shadow, KIND_OF_FIELD.lastLogIndex, 'conformance.unexpected', line, message, `apply at most index ${shadow.now.lastLogIndex}`, observedKey(e)!);
       }
       // Applies come in index order: drop everything up to this one (O(1) amortised, even after a
       // restart re-applies thousands of entries in one step).
       shadow.applies.dropThrough(e.index);
-      if (e.state) this.checkState(shadow, e.state, shadow.now, shadow.ref!.live, line);
+      if (e.state) this.checkOwnState(shadow, e.state, facts, loose, line);
       return;
     }
     if (e.kind === 'client_response') {
@@ -442,15 +590,28 @@ export class Conformance {
       return;
     }
     if (STATE_KINDS.has(e.kind)) {
+      this.logsKind(shadow, e.kind);
       if (e.kind === 'role' && e.role === 'candidate' && pendingOfKind(shadow.pending, 'role') < 0) this.hiddenElectionTimeout(shadow, line);
       if (e.kind === 'term' && pendingOfKind(shadow.pending, 'term') < 0) {
         // A candidate whose election times out starts the next one without a role change, so
         // it logs no `role candidate`: where the node does not log election timeouts, its next
         // term is that election (hidden step 2), not a term taken from a message (step 1).
         const v = shadow.ref!.live;
-        if (v.role === 'candidate' && e.term === v.term + 1 && !shadow.logsElectionTimeouts) this.hiddenElectionTimeout(shadow, line);
+        const next = e.term === v.term + 1 && !shadow.logsElectionTimeouts;
+        if (next && v.role === 'follower' && !shadow.logsKinds.has('role') && e.state?.role === undefined) {
+          // A follower's election or a term taken from a message: without election timeouts, role
+          // changes or a logged role the two cannot be told apart. Left to the invariants.
+          shadow.unchecked = true;
+          return;
+        }
+        if (next && (v.role === 'candidate' || e.state?.role === 'candidate')) this.hiddenElectionTimeout(shadow, line);
         else this.hiddenTermUpdate(shadow, e.term, line);
       }
+      if (e.kind === 'vote' && e.votedFor === shadow.id && !shadow.logsElectionTimeouts && !shadow.logsKinds.has('term') && !shadow.pending.some((x) => x.effect.kind === 'vote' && x.effect.votedFor === shadow.id)) {
+        // An election whose first logged trace is the node's vote for itself (hidden step 2).
+        this.hiddenElectionTimeout(shadow, line);
+      }
+      if (e.kind === 'append' && pendingOfKind(shadow.pending, 'append') < 0) this.hiddenClientRequest(shadow, e, line);
       const i = pendingOfKind(shadow.pending, e.kind);
       const x = i >= 0 ? shadow.pending[i]! : undefined;
       if (!x || !sameStateChange(x.effect, e)) {
@@ -483,11 +644,20 @@ export class Conformance {
         return;
       }
       const x = shadow.pending.splice(i, 1)[0]!;
+      if (msg.type === 'AppendEntriesResponse' && msg.success && msg.matchIndex === undefined && x.effect.kind === 'send' && x.effect.msg.type === 'AppendEntriesResponse' && x.effect.msg.matchIndex !== undefined) {
+        this.impliedMatch.add(msg.id, x.effect.msg.matchIndex);
+      }
       if (state) this.checkState(shadow, state, x.state, shadow.ref!.live, line);
       return;
     }
     // A request: check that the reference could send it now.
-    const problem = msg.type === 'RequestVote' ? this.badRequestVote(shadow, msg) : this.badAppendEntries(shadow, msg);
+    let problem = msg.type === 'RequestVote' ? this.badRequestVote(shadow, msg) : this.badAppendEntries(shadow, msg);
+    const v = shadow.ref!.live;
+    if (problem && msg.type === 'RequestVote' && msg.term === v.term + 1 && v.role !== 'leader' && !shadow.logsElectionTimeouts) {
+      // An election whose only trace is its RequestVote (hidden step 2: no timeout, role or term logged).
+      this.hiddenElectionTimeout(shadow, line);
+      problem = this.badRequestVote(shadow, msg);
+    }
     if (problem) {
       const message = 'diffs' in problem ? describeDiffs(shadow.id, msg, problem.diffs) : `${shadow.id} sent ${article(msg.type)} to ${msg.to} that the reference would not send: ${problem.why}`;
       this.fail('conformance.message', shadow, line, message, problem.expected, JSON.stringify(msg));
