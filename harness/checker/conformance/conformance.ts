@@ -70,7 +70,10 @@ interface Shadow {
   ref: ReferenceRaftNode | null;
   /** True once the node logged an input: from then on it is checked. */
   driven: boolean;
-  /** True once the node logged an input or a message: its producer logs what drives it. */
+  /**
+   * True once the node logged an input (a message received, a timeout, a client request) or a
+   * message it sent: its producer logs what drives it (every message it receives).
+   */
   logsMessages: boolean;
   /** True once the node logged an election timeout: its producer logs them. */
   logsElectionTimeouts: boolean;
@@ -111,13 +114,21 @@ interface Shadow {
   deferred: Map<string, Violation[]>;
   /** True once the node logged a client request: its producer logs them (an append without one is not a hidden one). */
   logsClientRequests: boolean;
+  /** True once the shadow has been leader (whose log grows by client requests; see `cannotFollow`). */
+  led: boolean;
 }
+
+/** Most elections one RequestVote can stand for (a node that logs neither its terms nor its timeouts); past it the node is left to the invariants. */
+const MAX_HIDDEN_ELECTIONS = 64;
 
 /** Changes held per kind while a node has not logged that kind (only the first few can be reported). */
 const MAX_DEFERRED = 8;
 
-/** The kind of state change that decides each exact state field (a truncation is followed by an append at its index: appends decide the log's end). */
-const KIND_OF_FIELD = { role: 'role', term: 'term', votedFor: 'vote', lastLogIndex: 'append', lastLogTerm: 'append' } as const;
+/**
+ * The kinds of state change that decide each exact state field: a new term clears the vote;
+ * a truncation is followed by an append at its index, so appends decide the log's end.
+ */
+const KINDS_OF_FIELD: Record<(typeof EXACT_FIELDS)[number], readonly string[]> = { role: ['role'], term: ['term'], votedFor: ['vote', 'term'], lastLogIndex: ['append'], lastLogTerm: ['append'] };
 
 function effectKey(e: Effect): string {
   switch (e.kind) {
@@ -230,7 +241,10 @@ function pendingSends(pending: readonly Expected[], which: (m: MessageBody) => b
 }
 
 /** A request the reference could not send: a reason for the whole message, or the fields that differ. */
-type RequestProblem = { why: string; expected: string } | { diffs: FieldDiff[]; expected: string };
+type RequestProblem = ({ why: string; expected: string } | { diffs: FieldDiff[]; expected: string }) & {
+  /** The problem is about the node's log (not its role or term): see Conformance.cannotFollow. */
+  aboutLog?: boolean;
+};
 
 export class Conformance {
   private readonly shadows = new Map<string, Shadow>();
@@ -238,8 +252,8 @@ export class Conformance {
   private readonly config;
   /** The line being handled (transitions are reported against it). */
   private line = 0;
-  /** A node whose unexplained changes mean "inputs not logged" rather than a violation (see `output`). */
-  private tentative: Shadow | null = null;
+  /** True once any node logged a client request: the trace logs them all (spec/TRACE_FORMAT.md). */
+  private clientRequestsLogged = false;
   /** matchIndex of successful responses sent without one, by message id, as the sender's shadow answered (see `withMatchIndex`). */
   private readonly impliedMatch = new FifoWindow<number>(4096);
 
@@ -252,7 +266,7 @@ export class Conformance {
       maxEntriesPerMessage: Number.MAX_SAFE_INTEGER,
     };
     for (const id of header.nodes) {
-      const shadow: Shadow = { id, ref: null, driven: false, logsMessages: false, logsElectionTimeouts: false, unchecked: false, pending: [], now: INITIAL_FACTS, refCommit: 0, applies: new IndexWindow(), answers: new Map(), hidden: 0, stepLine: 1, stepKind: 'start', staleRequest: false, logsKinds: new Set(), deferred: new Map(), logsClientRequests: false };
+      const shadow: Shadow = { id, ref: null, driven: false, logsMessages: false, logsElectionTimeouts: false, unchecked: false, pending: [], now: INITIAL_FACTS, refCommit: 0, applies: new IndexWindow(), answers: new Map(), hidden: 0, stepLine: 1, stepKind: 'start', staleRequest: false, logsKinds: new Set(), deferred: new Map(), logsClientRequests: false, led: false };
       this.shadows.set(id, shadow);
       this.boot(shadow);
     }
@@ -262,8 +276,20 @@ export class Conformance {
     return this.enabled === undefined || this.enabled.has(rule);
   }
 
-  private fail(rule: (typeof CONFORMANCE_RULES)[number]['id'], shadow: Shadow, line: number, message: string, expected?: string, seen?: string): void {
-    if (this.tentative === shadow) {
+  /**
+   * What the node does cannot be followed from what it logs, so that a difference from the
+   * shadow shows something left out, not a fault: it has logged neither an input nor a message
+   * (only hidden steps drive its shadow: a producer of state changes alone); or it has led,
+   * without appends logged while the trace has shown no client request (the shadow may not
+   * have seen its log grow): then a difference about its log (`aboutLog`) is not judged.
+   */
+  private cannotFollow(shadow: Shadow, aboutLog = true): boolean {
+    return !shadow.logsMessages || (aboutLog && shadow.led && !this.clientRequestsLogged && !shadow.logsKinds.has('append'));
+  }
+
+  private fail(rule: (typeof CONFORMANCE_RULES)[number]['id'], shadow: Shadow, line: number, message: string, expected?: string, seen?: string, aboutLog = true): void {
+    if (this.cannotFollow(shadow, aboutLog)) {
+      // Left to the invariants from now on.
       shadow.unchecked = true;
       return;
     }
@@ -294,14 +320,23 @@ export class Conformance {
     const shadow = this.shadows.get(e.node);
     if (!shadow || shadow.unchecked) return;
     this.line = line;
+    if (shadow.ref?.live.role === 'leader') shadow.led = true;
     switch (e.kind) {
-      case 'receive':
-        return this.input(shadow, line, e, { type: 'receive', msg: this.withMatchIndex(e.msg) }, e.msg.term < (shadow.ref?.live.term ?? 0) && !e.msg.type.endsWith('Response'));
+      case 'receive': {
+        const msg = this.withMatchIndex(shadow, e.msg);
+        if (!msg) {
+          // A leader told of a success whose matchIndex nothing says: its commits cannot be followed.
+          shadow.unchecked = true;
+          return;
+        }
+        return this.input(shadow, line, e, { type: 'receive', msg }, e.msg.term < (shadow.ref?.live.term ?? 0) && !e.msg.type.endsWith('Response'));
+      }
       case 'timeout':
         if (e.timer === 'election') shadow.logsElectionTimeouts = true;
         return this.input(shadow, line, e, { type: 'timeout', timer: e.timer }, false);
       case 'client_request':
         shadow.logsClientRequests = true;
+        this.clientRequestsLogged = true;
         return this.input(shadow, line, e, { type: 'client_request', client: e.client, requestId: e.requestId, op: e.op }, false);
       case 'crash':
         // A crash may cut the current step short (a node that appended and crashed before it
@@ -310,7 +345,8 @@ export class Conformance {
         shadow.ref = null;
         return;
       case 'restart': {
-        this.closeStep(shadow, line);
+        // The crash before it (logged or not) may have cut the step short, as at a crash.
+        shadow.pending = [];
         // What the node recovered: `persisted`, or a state that logs all of it. Without it the
         // shadow cannot be rebuilt (the node may have lost entries it had not stored yet), and
         // the node is left to the invariants from then on.
@@ -344,7 +380,7 @@ export class Conformance {
       case 'vote':
         return e.votedFor === shadow.id;
       case 'send':
-        return e.msg.type === 'RequestVote' && e.msg.term === shadow.ref!.live.term + 1;
+        return e.msg.type === 'RequestVote' && e.msg.term > shadow.ref!.live.term;
       default:
         return false;
     }
@@ -352,13 +388,17 @@ export class Conformance {
 
   /**
    * A successful AppendEntriesResponse that does not log its matchIndex (it is optional): the
-   * value its sender's shadow answered, where the sender is checked; otherwise the most it can
-   * be, the leader's last index (the reference takes min(matchIndex, last index)), so that a
-   * leader is never held back by a field its producer did not log.
+   * value its sender's shadow answered, where the sender is followed. Otherwise null: which of
+   * the leader's requests it answers is not known, and any guess would make the leader's shadow
+   * commit too little (a false "commit beyond the reference") or too much (applies that the
+   * node then logs differently).
    */
-  private withMatchIndex(msg: Message): Message {
+  private withMatchIndex(shadow: Shadow, msg: Message): Message | null {
     if (msg.type !== 'AppendEntriesResponse' || !msg.success || msg.matchIndex !== undefined) return msg;
-    return { ...msg, matchIndex: this.impliedMatch.get(msg.id) ?? Number.MAX_SAFE_INTEGER };
+    const v = shadow.ref?.live;
+    if (!v || v.role !== 'leader' || msg.term !== v.term) return msg; // ignored, or a step-down: matchIndex unused
+    const matchIndex = this.impliedMatch.get(msg.id);
+    return matchIndex === undefined ? null : { ...msg, matchIndex };
   }
 
   /** Ends a node's step: whatever the reference did that the node did not log is missing. */
@@ -367,6 +407,7 @@ export class Conformance {
     for (const x of shadow.pending) {
       if (x.effect.kind === 'send' && shadow.staleRequest) continue; // a stale request may go unanswered
       if (x.effect.kind === 'send' && (x.effect.msg.type === 'RequestVote' || x.effect.msg.type === 'AppendEntries')) continue; // requests: timing is free
+      if (x.effect.kind === 'truncate') continue; // the append at that index that follows replaces the entries anyway (spec/TRACE_FORMAT.md)
       const message = `${shadow.id} did not log "${effectKey(x.effect)}", which the reference does for the ${shadow.stepKind} on line ${shadow.stepLine}`;
       // A kind the node has not logged so far: perhaps its producer logs none of that kind.
       if (STATE_KINDS.has(x.effect.kind) && !shadow.logsKinds.has(x.effect.kind)) this.defer(shadow, x.effect.kind, 'conformance.missing', line, message, effectKey(x.effect), 'nothing before the next input');
@@ -377,7 +418,7 @@ export class Conformance {
 
   /** A violation only if the node logs changes of `kind`, which it has not done so far: held until it does. */
   private defer(shadow: Shadow, kind: string, rule: (typeof CONFORMANCE_RULES)[number]['id'], line: number, message: string, expected: string, seen: string): void {
-    if (!this.on(rule) || this.tentative === shadow) return;
+    if (!this.on(rule) || this.cannotFollow(shadow, true)) return;
     const held = shadow.deferred.get(kind) ?? [];
     const term = shadow.ref?.live.term;
     if (held.length < MAX_DEFERRED) held.push({ rule, line, nodes: [shadow.id], terms: term === undefined ? [] : [term], message, expected, seen, related: [shadow.stepLine] });
@@ -404,12 +445,12 @@ export class Conformance {
     if (kinds.has('role') && kinds.has('term') && kinds.has('vote') && kinds.has('append')) return { facts: shadow.now, loose: [] };
     const live = shadow.ref!.live;
     const loose: Array<(typeof EXACT_FIELDS)[number]> = [];
-    const pick = <K extends (typeof EXACT_FIELDS)[number]>(kind: string, field: K): NodeFacts[K] => {
-      if (kinds.has(kind)) return shadow.now[field];
+    const pick = <K extends (typeof EXACT_FIELDS)[number]>(field: K): NodeFacts[K] => {
+      if (KINDS_OF_FIELD[field].every((k) => kinds.has(k))) return shadow.now[field];
       loose.push(field);
       return live[field];
     };
-    const facts: NodeFacts = { role: pick(KIND_OF_FIELD.role, 'role'), term: pick(KIND_OF_FIELD.term, 'term'), votedFor: pick(KIND_OF_FIELD.votedFor, 'votedFor'), lastLogIndex: pick(KIND_OF_FIELD.lastLogIndex, 'lastLogIndex'), lastLogTerm: pick(KIND_OF_FIELD.lastLogTerm, 'lastLogTerm') };
+    const facts: NodeFacts = { role: pick('role'), term: pick('term'), votedFor: pick('votedFor'), lastLogIndex: pick('lastLogIndex'), lastLogTerm: pick('lastLogTerm') };
     return { facts, loose };
   }
 
@@ -425,8 +466,10 @@ export class Conformance {
       const v = seen[field];
       if (v === undefined) continue;
       want[field] = v;
-      if (v !== shadow.now[field]) {
-        this.defer(shadow, KIND_OF_FIELD[field], 'conformance.state', line, `${shadow.id}'s logged state disagrees with the reference: ${field} ${JSON.stringify(v)} (reference: ${JSON.stringify(shadow.now[field])})`,
+      // Held under the one kind it waits for (where it waits for two, not judged).
+      const waits = KINDS_OF_FIELD[field].filter((k) => !shadow.logsKinds.has(k));
+      if (v !== shadow.now[field] && waits.length === 1) {
+        this.defer(shadow, waits[0]!, 'conformance.state', line, `${shadow.id}'s logged state disagrees with the reference: ${field} ${JSON.stringify(v)} (reference: ${JSON.stringify(shadow.now[field])})`,
           JSON.stringify(shadow.now), JSON.stringify(seen));
       }
     }
@@ -522,16 +565,9 @@ export class Conformance {
       shadow.logsMessages = true;
       return this.outputSend(shadow, e.msg, line, e.state);
     }
-    if (!shadow.logsMessages) {
-      // Only hidden steps drive this node so far: its producer may log state changes and no
-      // messages at all (a sparse trace). If the shadow cannot explain the change, that shows
-      // the inputs behind it are not logged, not that the node erred: "a node that never logs
-      // an input is not driven" (CONFORMANCE.md), so it leaves conformance for good.
-      this.tentative = shadow;
-      this.outputChange(shadow, e, line);
-      this.tentative = null;
-      return;
-    }
+    // A node that has logged neither inputs nor messages may log none (a sparse producer of
+    // state changes): then what it does that the shadow cannot explain shows its inputs are
+    // not logged, and leaves it to the invariants (see `cannotFollow`).
     this.outputChange(shadow, e, line);
   }
 
@@ -550,7 +586,7 @@ export class Conformance {
       } else if (e.commitIndex > shadow.now.lastLogIndex) {
         const message = `${shadow.id} advanced commitIndex to ${e.commitIndex}, beyond the end of its log (last index ${shadow.now.lastLogIndex}): it commits an entry before logging its append`;
         if (e.commitIndex > facts.lastLogIndex) this.fail('conformance.unexpected', shadow, line, message, `commitIndex ≤ ${shadow.now.lastLogIndex}`, observedKey(e)!);
-        else this.defer(shadow, KIND_OF_FIELD.lastLogIndex, 'conformance.unexpected', line, message, `commitIndex ≤ ${shadow.now.lastLogIndex}`, observedKey(e)!);
+        else this.defer(shadow, 'append', 'conformance.unexpected', line, message, `commitIndex ≤ ${shadow.now.lastLogIndex}`, observedKey(e)!);
       }
       if (e.state) this.checkOwnState(shadow, e.state, facts, loose, line);
       return;
@@ -569,7 +605,7 @@ export class Conformance {
           this.fail('conformance.unexpected', shadow, line, message, `apply at most index ${shadow.now.lastLogIndex}`, observedKey(e)!);
           return;
         }
-        this.defer(shadow, KIND_OF_FIELD.lastLogIndex, 'conformance.unexpected', line, message, `apply at most index ${shadow.now.lastLogIndex}`, observedKey(e)!);
+        this.defer(shadow, 'append', 'conformance.unexpected', line, message, `apply at most index ${shadow.now.lastLogIndex}`, observedKey(e)!);
       }
       // Applies come in index order: drop everything up to this one (O(1) amortised, even after a
       // restart re-applies thousands of entries in one step).
@@ -580,6 +616,9 @@ export class Conformance {
     if (e.kind === 'client_response') {
       const id = `${e.client}#${e.requestId}`;
       const x = shadow.answers.get(id);
+      // A node that does not log its client requests may answer one the shadow never saw (a
+      // follower's not_leader; a leader's answer to a request whose append is not logged either).
+      if (!x && !shadow.logsClientRequests) return;
       const same = x && x.effect.kind === 'client_response' && (e.result.status === 'not_leader' ? x.effect.result.status === 'not_leader' : effectKey(x.effect) === observedKey(e)!);
       if (!same) {
         this.fail('conformance.unexpected', shadow, line, `${shadow.id} answered client ${e.client} request ${e.requestId} with ${JSON.stringify(e.result)}, which the reference does not (or not yet)`,
@@ -653,14 +692,20 @@ export class Conformance {
     // A request: check that the reference could send it now.
     let problem = msg.type === 'RequestVote' ? this.badRequestVote(shadow, msg) : this.badAppendEntries(shadow, msg);
     const v = shadow.ref!.live;
-    if (problem && msg.type === 'RequestVote' && msg.term === v.term + 1 && v.role !== 'leader' && !shadow.logsElectionTimeouts) {
-      // An election whose only trace is its RequestVote (hidden step 2: no timeout, role or term logged).
-      this.hiddenElectionTimeout(shadow, line);
+    const elections = msg.term - v.term;
+    if (problem && msg.type === 'RequestVote' && elections >= 1 && v.role !== 'leader' && !shadow.logsElectionTimeouts && (elections === 1 || !shadow.logsKinds.has('term'))) {
+      // Elections whose only trace is this RequestVote (hidden step 2: no timeout, role or term
+      // logged; and where the node logs no terms, earlier elections whose requests were lost).
+      if (elections > MAX_HIDDEN_ELECTIONS) {
+        shadow.unchecked = true;
+        return;
+      }
+      for (let k = 0; k < elections; k++) this.hiddenElectionTimeout(shadow, line);
       problem = this.badRequestVote(shadow, msg);
     }
     if (problem) {
       const message = 'diffs' in problem ? describeDiffs(shadow.id, msg, problem.diffs) : `${shadow.id} sent ${article(msg.type)} to ${msg.to} that the reference would not send: ${problem.why}`;
-      this.fail('conformance.message', shadow, line, message, problem.expected, JSON.stringify(msg));
+      this.fail('conformance.message', shadow, line, message, problem.expected, JSON.stringify(msg), problem.aboutLog ?? false);
       return;
     }
     // Matching a request the reference also produced keeps it from being reported missing.
@@ -695,7 +740,7 @@ export class Conformance {
     if (v.role !== 'candidate') return { why: `it is ${v.role} in term ${v.term}, not a candidate, and sends no RequestVote`, expected: 'RequestVote only from a candidate' };
     const want = { term: v.term, candidateId: shadow.id, lastLogIndex: v.lastLogIndex, lastLogTerm: v.lastLogTerm };
     const diffs = diffFields(m, want, ['term', 'candidateId', 'lastLogIndex', 'lastLogTerm']);
-    return diffs.length > 0 ? { diffs, expected: JSON.stringify(want) } : null;
+    return diffs.length > 0 ? { diffs, expected: JSON.stringify(want), aboutLog: diffs.some((d) => d.field === 'lastLogIndex' || d.field === 'lastLogTerm') } : null;
   }
 
   /** Why the reference could not send this AppendEntries now: its role, or the first fields that differ. */
@@ -706,11 +751,11 @@ export class Conformance {
     if (head.length > 0) return { diffs: head, expected: `term ${v.term}, leaderId ${shadow.id}` };
     const log = v.log;
     if (m.prevLogIndex > log.lastIndex) {
-      return { diffs: [{ field: 'prevLogIndex', seen: m.prevLogIndex, want: `${log.lastIndex} or less (its last log index)` }], expected: `prevLogIndex ≤ ${log.lastIndex}` };
+      return { diffs: [{ field: 'prevLogIndex', seen: m.prevLogIndex, want: `${log.lastIndex} or less (its last log index)` }], expected: `prevLogIndex ≤ ${log.lastIndex}`, aboutLog: true };
     }
     const own = log.termAt(m.prevLogIndex);
     if (own !== m.prevLogTerm) {
-      return { diffs: [{ field: 'prevLogTerm', seen: m.prevLogTerm, want: `${own} (the term of its entry ${m.prevLogIndex})` }], expected: `prevLogTerm ${own} at prevLogIndex ${m.prevLogIndex}` };
+      return { diffs: [{ field: 'prevLogTerm', seen: m.prevLogTerm, want: `${own} (the term of its entry ${m.prevLogIndex})` }], expected: `prevLogTerm ${own} at prevLogIndex ${m.prevLogIndex}`, aboutLog: true };
     }
     const k = firstForeignEntry(log, m.prevLogIndex, m.entries);
     if (k >= 0) {
@@ -719,10 +764,10 @@ export class Conformance {
       const diffs: FieldDiff[] = [mine
         ? { field: `entry ${index}`, seen: showEntry(m.entries[k]!), want: showEntry(mine) }
         : { field: `entry ${index}`, seen: showEntry(m.entries[k]!), want: '', phrase: `no entry ${index} (its log ends at index ${log.lastIndex})` }];
-      return { diffs, expected: JSON.stringify(log.slice(m.prevLogIndex + 1, m.entries.length)) };
+      return { diffs, expected: JSON.stringify(log.slice(m.prevLogIndex + 1, m.entries.length)), aboutLog: true };
     }
     if (m.leaderCommit > v.commitIndex) {
-      return { diffs: [{ field: 'leaderCommit', seen: m.leaderCommit, want: `${v.commitIndex} or less (its commitIndex)` }], expected: `leaderCommit ≤ ${v.commitIndex}` };
+      return { diffs: [{ field: 'leaderCommit', seen: m.leaderCommit, want: `${v.commitIndex} or less (its commitIndex)` }], expected: `leaderCommit ≤ ${v.commitIndex}`, aboutLog: true };
     }
     return null;
   }
@@ -752,8 +797,9 @@ export class Conformance {
       else if (s !== undefined && s > want.lastLogIndex) (diffs ??= []).push(`${field} ${s} beyond the last log index ${want.lastLogIndex}`);
     }
     if (diffs) {
+      const aboutLog = diffs.some((d) => !/^(role|term|votedFor) /.test(d));
       this.fail('conformance.state', shadow, line, `${shadow.id}'s logged state disagrees with the reference: ${diffs.join('; ')}`,
-        JSON.stringify({ role: want.role, term: want.term, votedFor: want.votedFor, commitIndex: bound.commitIndex, lastLogIndex: want.lastLogIndex, lastLogTerm: want.lastLogTerm }), JSON.stringify(seen));
+        JSON.stringify({ role: want.role, term: want.term, votedFor: want.votedFor, commitIndex: bound.commitIndex, lastLogIndex: want.lastLogIndex, lastLogTerm: want.lastLogTerm }), JSON.stringify(seen), aboutLog);
     }
   }
 

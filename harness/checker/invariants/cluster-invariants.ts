@@ -54,6 +54,8 @@ interface NodeModel {
   termLine: number;
   /** True once the node logged a role event: it logs its role changes, so `role` follows it exactly. */
   logsRoles: boolean;
+  /** The line where the model's term last changed. */
+  termChangedLine: number;
   votedFor: string | null;
   /** The highest commitIndex logged since the last restart (a commit event or a state's field): a lower bound of the node's. */
   commitIndex: number;
@@ -139,7 +141,7 @@ export class ClusterInvariants {
     this.register = this.on(APPLIED_VALUE_RULE) ? new RegisterValues(header.nodes, (v) => this.fail(v)) : null;
     for (const id of header.nodes) {
       this.nodes.set(id, {
-        id, alive: true, role: 'follower', term: 0, logsTerms: false, termLine: 0, logsRoles: false, votedFor: null, commitIndex: 0, lastApplied: 0, appliedIndex: 0, appliedLine: 0, appliedReported: 0,
+        id, alive: true, role: 'follower', term: 0, logsTerms: false, termLine: 0, logsRoles: false, termChangedLine: 0, votedFor: null, commitIndex: 0, lastApplied: 0, appliedIndex: 0, appliedLine: 0, appliedReported: 0,
         log: new NodeLog(), logKnown: false, logsChanges: false, snapshotLine: 0, reportedLastIndex: null, reportedLine: 0,
         acked: 0, ackedLine: 0, recovered: 0, recoveredLine: 0, votes: new Map(), leaderTerm: null, roleLine: 1,
       });
@@ -187,7 +189,7 @@ export class ClusterInvariants {
         this.truncate(n, e.fromIndex, line);
         break;
       case 'commit':
-        this.setCommit(n, e.commitIndex, line);
+        this.setCommit(n, e.commitIndex, line, true);
         break;
       case 'apply':
         // A node that applied another command than the cluster's follows another log: its
@@ -250,7 +252,11 @@ export class ClusterInvariants {
   /** Takes the logged post-state as the truth about fields no event of this kind reports, after checking it against the node's own events. */
   private absorbState(n: NodeModel, e: TraceEvent, s: NodeState, line: number): void {
     if (s.term !== undefined && s.term !== n.term) this.setTerm(n, s.term, line);
-    if (s.role !== undefined && s.role !== n.role) this.setRole(n, s.role, line);
+    // A state whose term is new on this line may show the role the node is about to leave (a
+    // leader adopting a higher term logs the term before it steps down): it says nothing about
+    // being elected in that term. (An input's state is the one before its step: never midway.)
+    const midStep = s.role === 'leader' && n.termChangedLine === line && e.kind !== 'receive' && e.kind !== 'timeout' && e.kind !== 'client_request';
+    if (s.role !== undefined && s.role !== n.role && !midStep) this.setRole(n, s.role, line);
     if (s.votedFor !== undefined && s.votedFor !== null && s.votedFor !== n.votedFor) this.castVote(n, s.votedFor, line);
     if (s.log !== undefined) this.replaceLog(n, s.log, line);
     else this.checkReportedLog(n, s, line);
@@ -321,6 +327,7 @@ export class ClusterInvariants {
     }
     if (term !== n.term) {
       n.term = term;
+      n.termChangedLine = line;
       n.votedFor = n.votes.get(term)?.votedFor ?? null;
       if (n.leaderTerm !== null && n.leaderTerm !== term) n.leaderTerm = null;
     }
@@ -551,7 +558,12 @@ export class ClusterInvariants {
     return this.commits.at(-1);
   }
 
-  private setCommit(n: NodeModel, commitIndex: number, line: number): void {
+  /**
+   * The node's commitIndex is `commitIndex` (from a commit event, `event`, or a logged state).
+   * A commitIndex first seen in a state may have been reached earlier, unlogged: only a commit
+   * event says when, so only it is held to commit-current-term.
+   */
+  private setCommit(n: NodeModel, commitIndex: number, line: number, event = false): void {
     if (commitIndex < n.commitIndex) {
       this.fail({
         rule: 'commit-monotonic', line, nodes: [n.id], terms: [n.term],
@@ -565,7 +577,7 @@ export class ClusterInvariants {
     n.commitIndex = commitIndex;
     if (!advanced || !this.logExact(n, line)) return;
     if (commitIndex > n.log.lastIndex) return; // reported by conformance: committing beyond the log
-    if (this.leading(n) && this.termKnown(n) && n.log.termAt(commitIndex) !== n.term) {
+    if (event && this.leading(n) && this.termKnown(n) && n.log.termAt(commitIndex) !== n.term) {
       this.fail({
         rule: 'commit-current-term', line, nodes: [n.id], terms: [n.term, n.log.termAt(commitIndex)!],
         message: `leader ${n.id} of term ${n.term} advanced commitIndex to ${commitIndex}, an entry of term ${n.log.termAt(commitIndex)}`,
@@ -669,7 +681,11 @@ export class ClusterInvariants {
     n.appliedIndex = 0;
     n.appliedLine = 0;
     const p = e.persisted;
-    if (!p) return;
+    if (!p) {
+      // The node may have lost entries it had not stored: its log is not known any more.
+      n.logKnown = false;
+      return;
+    }
     if (p.term < n.term) {
       this.fail({
         rule: 'term-monotonic', line, nodes: [n.id], terms: [n.term, p.term],
