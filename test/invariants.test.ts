@@ -270,6 +270,43 @@ describe('cluster invariants', () => {
     });
   });
 
+  it('vote-once: a vote granted in a response is a vote, in the response\'s term', () => {
+    const grant = (to: string, term: number, state?: Record<string, unknown>) => ({ kind: 'send', node: 'n3', msg: { id: `g-${to}-${term}`, type: 'RequestVoteResponse', from: 'n3', to, term, voteGranted: true }, ...(state ? { state } : {}) });
+    // No term or vote events at all: the responses say it.
+    expect(run([grant('n1', 2), grant('n2', 2)]).map((x) => [x.rule, x.line, x.message])).toEqual([['vote-once', 3, 'n3 granted its vote in term 2 to n2, but it had voted for n1 in that term (line 2)']]);
+    expect(run([grant('n1', 2), grant('n2', 3)])).toEqual([]);
+    // Granting, its state must show the vote.
+    expect(run([grant('n1', 2, { term: 2, votedFor: null })]).map((x) => x.rule)).toEqual(['state-consistent']);
+  });
+
+  it('state-consistent: a state\'s term, role and vote are those of the node\'s own events, where it logs them', () => {
+    expect(run([...lead('n1', 1), { kind: 'timeout', node: 'n1', timer: 'heartbeat', state: { term: 1, role: 'leader', votedFor: 'n1' } }])).toEqual([]);
+    expect(run([...lead('n1', 1), { kind: 'timeout', node: 'n1', timer: 'heartbeat', state: { term: 2 } }]).map((x) => [x.rule, x.message])).toEqual([['state-consistent', "n1's logged state disagrees with its own term, role and vote events: term 2 (its events: 1)"]]);
+    expect(run([...lead('n1', 1), { kind: 'timeout', node: 'n1', timer: 'heartbeat', state: { role: 'follower' } }]).map((x) => x.rule)).toEqual(['state-consistent']);
+    // A node that logs no term events reports its term in its states: its own word.
+    expect(run([{ kind: 'timeout', node: 'n1', timer: 'election', state: { term: 3 } }])).toEqual([]);
+  });
+
+  it('election-safety: a state that shows the leader role with a term new on its line is not a leadership (a leader logs the higher term before it steps down)', () => {
+    // n1 logs no role events (and its role only on some states); as leader of term 1 it adopts
+    // term 2, logging the term first.
+    const stepDown = [
+      { kind: 'term', node: 'n1', term: 1 },
+      { kind: 'term', node: 'n1', term: 2, state: { role: 'leader', term: 2 } },
+      { kind: 'timeout', node: 'n1', timer: 'election', state: { role: 'follower', term: 2 } },
+    ];
+    expect(run([...stepDown, ...lead('n2', 2)])).toEqual([]);
+    // The state of an input is the one before its step, never midway: a leader there leads.
+    expect(run([{ kind: 'timeout', node: 'n1', timer: 'heartbeat', state: { role: 'leader', term: 2 } }, ...lead('n2', 2)]).map((x) => x.rule)).toEqual(['election-safety']);
+  });
+
+  it('commit-current-term judges commit events, not a commitIndex first seen in a state', () => {
+    const base = [...lead('n1', 1), { kind: 'append', node: 'n1', index: 1, entries: [set(1, 1)] }, { kind: 'term', node: 'n1', term: 2 }, { kind: 'role', node: 'n1', role: 'candidate' }, { kind: 'vote', node: 'n1', votedFor: 'n1' }, { kind: 'role', node: 'n1', role: 'leader' }];
+    // Its commit of index 1 happened in term 1, unlogged; a state in term 2 shows it.
+    expect(run([...base, { kind: 'timeout', node: 'n1', timer: 'heartbeat', state: { commitIndex: 1 } }])).toEqual([]);
+    expect(run([...base, { kind: 'commit', node: 'n1', commitIndex: 1 }]).map((x) => x.rule)).toEqual(['commit-current-term']);
+  });
+
   it('rules keyed by term leave alone a node whose term is not logged', () => {
     // n2 logs votes and roles but no term: its votes and leadership belong to terms unknown.
     expect(run([{ kind: 'vote', node: 'n2', votedFor: 'n1' }, { kind: 'vote', node: 'n2', votedFor: 'n3' }])).toEqual([]);

@@ -118,6 +118,9 @@ interface Shadow {
   led: boolean;
 }
 
+/** Key of what is held while a leader's log may have grown unseen (see Conformance.logUnseen). */
+const LOG_SEEN = 'log seen';
+
 /** Most elections one RequestVote can stand for (a node that logs neither its terms nor its timeouts); past it the node is left to the invariants. */
 const MAX_HIDDEN_ELECTIONS = 64;
 
@@ -284,13 +287,24 @@ export class Conformance {
    * have seen its log grow): then a difference about its log (`aboutLog`) is not judged.
    */
   private cannotFollow(shadow: Shadow, aboutLog = true): boolean {
-    return !shadow.logsMessages || (aboutLog && shadow.led && !this.clientRequestsLogged && !shadow.logsKinds.has('append'));
+    return !shadow.logsMessages || (aboutLog && this.logUnseen(shadow));
+  }
+
+  /** The node has led while the trace has shown neither a client request nor an append of it: its log may have grown unseen. */
+  private logUnseen(shadow: Shadow): boolean {
+    return shadow.led && !this.clientRequestsLogged && !shadow.logsKinds.has('append');
   }
 
   private fail(rule: (typeof CONFORMANCE_RULES)[number]['id'], shadow: Shadow, line: number, message: string, expected?: string, seen?: string, aboutLog = true): void {
-    if (this.cannotFollow(shadow, aboutLog)) {
+    if (!shadow.logsMessages) {
       // Left to the invariants from now on.
       shadow.unchecked = true;
+      return;
+    }
+    if ((aboutLog && this.logUnseen(shadow)) || shadow.deferred.has(LOG_SEEN)) {
+      // Judged once the trace shows that it logs client requests or this node's appends; and
+      // once the shadow may have parted from the node that way, all that follows waits too.
+      this.defer(shadow, LOG_SEEN, rule, line, message, expected ?? '', seen ?? '');
       return;
     }
     if (!this.on(rule)) return;
@@ -336,7 +350,10 @@ export class Conformance {
         return this.input(shadow, line, e, { type: 'timeout', timer: e.timer }, false);
       case 'client_request':
         shadow.logsClientRequests = true;
-        this.clientRequestsLogged = true;
+        if (!this.clientRequestsLogged) {
+          this.clientRequestsLogged = true;
+          for (const s of this.shadows.values()) this.flush(s, LOG_SEEN);
+        }
         return this.input(shadow, line, e, { type: 'client_request', client: e.client, requestId: e.requestId, op: e.op }, false);
       case 'crash':
         // A crash may cut the current step short (a node that appended and crashed before it
@@ -418,7 +435,7 @@ export class Conformance {
 
   /** A violation only if the node logs changes of `kind`, which it has not done so far: held until it does. */
   private defer(shadow: Shadow, kind: string, rule: (typeof CONFORMANCE_RULES)[number]['id'], line: number, message: string, expected: string, seen: string): void {
-    if (!this.on(rule) || this.cannotFollow(shadow, true)) return;
+    if (!this.on(rule) || !shadow.logsMessages) return;
     const held = shadow.deferred.get(kind) ?? [];
     const term = shadow.ref?.live.term;
     if (held.length < MAX_DEFERRED) held.push({ rule, line, nodes: [shadow.id], terms: term === undefined ? [] : [term], message, expected, seen, related: [shadow.stepLine] });
@@ -429,9 +446,15 @@ export class Conformance {
   private logsKind(shadow: Shadow, kind: string): void {
     if (shadow.logsKinds.has(kind)) return;
     shadow.logsKinds.add(kind);
-    const held = shadow.deferred.get(kind);
+    this.flush(shadow, kind);
+    if (kind === 'append') this.flush(shadow, LOG_SEEN);
+  }
+
+  /** Reports what was held under `key`. */
+  private flush(shadow: Shadow, key: string): void {
+    const held = shadow.deferred.get(key);
     if (!held) return;
-    shadow.deferred.delete(kind);
+    shadow.deferred.delete(key);
     for (const v of held) this.report(v);
   }
 
@@ -626,6 +649,11 @@ export class Conformance {
         return;
       }
       shadow.answers.delete(id);
+      // An answer may come late, like an apply: its state is the node's own at that point.
+      if (e.state) {
+        const { facts, loose } = this.factsNow(shadow);
+        this.checkOwnState(shadow, e.state, facts, loose, line);
+      }
       return;
     }
     if (STATE_KINDS.has(e.kind)) {

@@ -56,6 +56,8 @@ interface NodeModel {
   logsRoles: boolean;
   /** The line where the model's term last changed. */
   termChangedLine: number;
+  /** True once the node logged a vote event: it logs its votes. */
+  logsVotes: boolean;
   votedFor: string | null;
   /** The highest commitIndex logged since the last restart (a commit event or a state's field): a lower bound of the node's. */
   commitIndex: number;
@@ -141,7 +143,7 @@ export class ClusterInvariants {
     this.register = this.on(APPLIED_VALUE_RULE) ? new RegisterValues(header.nodes, (v) => this.fail(v)) : null;
     for (const id of header.nodes) {
       this.nodes.set(id, {
-        id, alive: true, role: 'follower', term: 0, logsTerms: false, termLine: 0, logsRoles: false, termChangedLine: 0, votedFor: null, commitIndex: 0, lastApplied: 0, appliedIndex: 0, appliedLine: 0, appliedReported: 0,
+        id, alive: true, role: 'follower', term: 0, logsTerms: false, termLine: 0, logsRoles: false, termChangedLine: 0, logsVotes: false, votedFor: null, commitIndex: 0, lastApplied: 0, appliedIndex: 0, appliedLine: 0, appliedReported: 0,
         log: new NodeLog(), logKnown: false, logsChanges: false, snapshotLine: 0, reportedLastIndex: null, reportedLine: 0,
         acked: 0, ackedLine: 0, recovered: 0, recoveredLine: 0, votes: new Map(), leaderTerm: null, roleLine: 1,
       });
@@ -164,6 +166,7 @@ export class ClusterInvariants {
     // The post-state's term is the term the event happened in (a role change, a vote...).
     this.line = line;
     this.eventState = e.state;
+    if (e.state && e.kind !== 'restart') this.checkReportedFacts(n, e, e.state, line);
     if (e.kind !== 'restart' && e.state?.term !== undefined && e.state.term !== n.term) this.setTerm(n, e.state.term, line);
     if (e.kind !== 'restart' && e.state?.term !== undefined) n.termLine = line;
     if (e.state?.lastLogIndex !== undefined) {
@@ -180,6 +183,7 @@ export class ClusterInvariants {
         this.setRole(n, e.role, line);
         break;
       case 'vote':
+        n.logsVotes = true;
         this.castVote(n, e.votedFor, line);
         break;
       case 'append':
@@ -205,6 +209,18 @@ export class ClusterInvariants {
         if (e.msg.type === 'AppendEntriesResponse' && e.msg.success && e.msg.matchIndex !== undefined && e.msg.matchIndex > n.acked) {
           n.acked = e.msg.matchIndex;
           n.ackedLine = line;
+        }
+        // A vote granted is a vote cast for the candidate in the response's term (Figure 2: votedFor, then reply).
+        if (e.msg.type === 'RequestVoteResponse' && e.msg.voteGranted) {
+          this.recordVote(n, e.msg.term, e.msg.to, line, 'granted its vote');
+          const s = e.state;
+          if (s?.votedFor !== undefined && s.votedFor !== e.msg.to && (s.term ?? (this.termKnown(n) ? n.term : undefined)) === e.msg.term) {
+            this.fail({
+              rule: STATE_CONSISTENT_RULE, line, nodes: [n.id, e.msg.to], terms: [e.msg.term],
+              message: `${n.id} granted its vote in term ${e.msg.term} to ${e.msg.to}, and its logged state has votedFor ${JSON.stringify(s.votedFor)}`,
+              expected: `votedFor ${JSON.stringify(e.msg.to)}`, seen: `votedFor ${JSON.stringify(s.votedFor)}`,
+            });
+          }
         }
         break;
       case 'crash':
@@ -264,6 +280,27 @@ export class ClusterInvariants {
     if (s.commitIndex !== undefined && s.commitIndex !== n.commitIndex) this.setCommit(n, s.commitIndex, line);
     this.checkStateIndexes(n, e, s, line);
     if (s.lastApplied !== undefined && s.lastApplied > n.lastApplied) n.lastApplied = s.lastApplied;
+  }
+
+  /**
+   * A state's term, role and vote are those the node's own events leave it with, where it logs
+   * that kind of change (a term event's state shows its term, a role event's its role, a vote
+   * event's its vote). Checked before the state is taken in.
+   */
+  private checkReportedFacts(n: NodeModel, e: TraceEvent, s: NodeState, line: number): void {
+    const term = e.kind === 'term' ? e.term : n.logsTerms ? n.term : undefined;
+    const role = e.kind === 'role' ? e.role : n.logsRoles ? n.role : undefined;
+    const votedFor = e.kind === 'vote' ? e.votedFor : n.logsVotes && n.logsTerms && e.kind !== 'term' ? n.votedFor : undefined;
+    const diffs: string[] = [];
+    if (s.term !== undefined && term !== undefined && s.term !== term) diffs.push(`term ${s.term} (its events: ${term})`);
+    if (s.role !== undefined && role !== undefined && s.role !== role) diffs.push(`role ${s.role} (its events: ${role})`);
+    if (s.votedFor !== undefined && votedFor !== undefined && s.votedFor !== votedFor) diffs.push(`votedFor ${JSON.stringify(s.votedFor)} (its events: ${JSON.stringify(votedFor)})`);
+    if (diffs.length === 0) return;
+    this.fail({
+      rule: STATE_CONSISTENT_RULE, line, nodes: [n.id], terms: this.termsOf(n),
+      message: `${n.id}'s logged state disagrees with its own term, role and vote events: ${diffs.join('; ')}`,
+      expected: JSON.stringify({ term, role, votedFor }), seen: JSON.stringify({ term: s.term, role: s.role, votedFor: s.votedFor }),
+    });
   }
 
   /** A state's last log index and term are those of the log the node's own append and truncate events built, where it logs them. */
@@ -386,16 +423,22 @@ export class ClusterInvariants {
   private castVote(n: NodeModel, votedFor: string, line: number): void {
     n.votedFor = votedFor;
     // Votes are counted per term: a node whose term is not logged votes in a term we do not know.
-    if (!this.termKnown(n)) return;
-    const earlier = n.votes.get(n.term);
+    if (this.termKnown(n)) this.recordVote(n, n.term, votedFor, line, 'voted');
+  }
+
+  /** The node voted for `votedFor` in `term` (a vote, or a vote granted in a response): at most one candidate per term. */
+  private recordVote(n: NodeModel, term: number, votedFor: string, line: number, how: 'voted' | 'granted its vote'): void {
+    const earlier = n.votes.get(term);
     if (earlier && earlier.votedFor !== votedFor) {
       this.fail({
-        rule: 'vote-once', line, nodes: [n.id, earlier.votedFor, votedFor], terms: [n.term],
-        message: `${n.id} voted twice in term ${n.term}: for ${earlier.votedFor} (line ${earlier.line}) and for ${votedFor}`,
-        expected: `no vote other than ${earlier.votedFor} in term ${n.term}`, seen: `a vote for ${votedFor}`, related: [earlier.line],
+        rule: 'vote-once', line, nodes: [n.id, earlier.votedFor, votedFor], terms: [term],
+        message: how === 'voted'
+          ? `${n.id} voted twice in term ${term}: for ${earlier.votedFor} (line ${earlier.line}) and for ${votedFor}`
+          : `${n.id} granted its vote in term ${term} to ${votedFor}, but it had voted for ${earlier.votedFor} in that term (line ${earlier.line})`,
+        expected: `no vote other than ${earlier.votedFor} in term ${term}`, seen: `a vote for ${votedFor}`, related: [earlier.line],
       });
     }
-    if (!earlier) n.votes.set(n.term, { votedFor, line });
+    if (!earlier) n.votes.set(term, { votedFor, line });
   }
 
   private append(n: NodeModel, index: number, entries: readonly Entry[], line: number): void {
@@ -682,6 +725,16 @@ export class ClusterInvariants {
     n.appliedLine = 0;
     const p = e.persisted;
     if (!p) {
+      // What it recovered is not logged, but the length of its log may be.
+      const length = e.state?.lastLogIndex ?? e.state?.log?.length;
+      if (length !== undefined && n.logsChanges && n.logKnown && length < n.acked) {
+        this.fail({
+          rule: 'acknowledged-durable', line, nodes: [n.id], terms: this.termsOf(n),
+          message: `${n.id} restarted with a log of ${length} entries, but it had acknowledged entries 1..${n.acked} (line ${n.ackedLine}), which it must have stored before answering`,
+          expected: `a recovered log holding the acknowledged entries 1..${n.acked}`, seen: `${length} entries`, related: [n.ackedLine],
+        });
+        n.acked = 0;
+      }
       // The node may have lost entries it had not stored: its log is not known any more.
       n.logKnown = false;
       return;
