@@ -74,10 +74,14 @@ describe('cluster invariants', () => {
     const overwritten = [...before.slice(0, 3), { kind: 'append', node: 'n2', index: 2, entries: [set(2, 9)] }, { kind: 'crash', node: 'n2' }];
     expect(run([...overwritten, restart([set(1, 5)])])).toEqual([]); // index 2 was replaced: only index 1 stays acknowledged
     expect(run([...overwritten, restart([])]).map((x) => x.rule)).toEqual(['acknowledged-durable']);
-    // An append that keeps index 1 but ends there replaces index 2 too.
-    const shortened = [...before.slice(0, 3), { kind: 'append', node: 'n2', index: 1, entries: [set(1, 5)] }, { kind: 'crash', node: 'n2' }];
-    expect(run([...shortened, restart([set(1, 5)])])).toEqual([]);
-    expect(run([...shortened, restart([])]).map((x) => x.rule)).toEqual(['acknowledged-durable']);
+    // An append of entries it already has (a duplicate AppendEntries, logged as the batch it
+    // accepted) deletes nothing, not even what follows the batch (Figure 2, AppendEntries 3-4).
+    const repeated = [...before.slice(0, 3), { kind: 'append', node: 'n2', index: 1, entries: [set(1, 5)] }, { kind: 'crash', node: 'n2' }];
+    expect(run([...repeated, restart([set(1, 5), set(1, 6)])])).toEqual([]);
+    expect(run([...repeated, restart([set(1, 5)])]).map((x) => x.rule)).toEqual(['acknowledged-durable']);
+    // One that conflicts at index 1 deletes from there, what follows the batch included.
+    const conflicting = [...before.slice(0, 3), { kind: 'append', node: 'n2', index: 1, entries: [set(2, 7)] }, { kind: 'crash', node: 'n2' }];
+    expect(run([...conflicting, restart([set(2, 7)])])).toEqual([]);
     // Lost committed entries are reported as committed-durable, once.
     const committed = run([...before.slice(0, 3), { kind: 'commit', node: 'n2', commitIndex: 2 }, { kind: 'crash', node: 'n2' }, restart([])]);
     expect(committed.map((x) => x.rule)).toEqual(['committed-durable']);
@@ -187,8 +191,10 @@ describe('cluster invariants', () => {
     expect(run([...committed.slice(0, -1), { kind: 'truncate', node: 'n2', fromIndex: 5 }])[0]!.message).toBe('n2 deleted the committed entry at index 5: term 1: set 5 deleted (committed up to index 5 by n1, line 9)');
     expect(run([...committed.slice(0, -1), { kind: 'append', node: 'n2', index: 2, entries: [set(1, 2), set(3, 7)] }])[0]!.message)
       .toBe('n2 overwrote the committed entry at index 3: term 1: set 3 became term 3: set 7 (committed up to index 5 by n1, line 9)');
-    // Writing an entry again as it was deletes nothing: no alarm (a leader may log it too).
+    // Writing an entry again as it was deletes nothing: no alarm (a leader may log it too),
+    // even where the batch is shorter than the log (a duplicate of an earlier AppendEntries).
     expect(run([...committed.slice(0, -1), { kind: 'append', node: 'n2', index: 2, entries: five.slice(1) }, { kind: 'append', node: 'n1', index: 5, entries: [five[4]!] }])).toEqual([]);
+    expect(run([...committed.slice(0, -1), { kind: 'append', node: 'n2', index: 1, entries: five.slice(0, 2) }, { kind: 'timeout', node: 'n2', timer: 'heartbeat', state: { lastLogIndex: 5 } }])).toEqual([]);
   });
 
   it('leader-completeness: a leader missing an entry committed in an earlier term', () => {

@@ -28,14 +28,15 @@ import { APPLIED_VALUE_RULE, RegisterValues } from './register-values.js';
 export const STATE_CONSISTENT_RULE = 'state-consistent';
 
 /**
- * The first index an append at `index` changes in `log`: an entry it replaces with another, or
- * the first past its last entry (NodeLog.append replaces the log from `index` on). Null when it
- * changes nothing: rewriting an entry as it was deletes nothing.
+ * The first index where an append at `index` conflicts with `log` (another entry there), or null.
+ * Figure 2 (AppendEntries 3-4): a conflicting entry and all that follow it are deleted before the
+ * new ones are appended; entries that match stay, and so do those after the batch. (Writing an
+ * entry again as it was deletes nothing.)
  */
-function firstChange(log: NodeLog, index: number, entries: readonly Entry[]): number | null {
+function firstConflict(log: NodeLog, index: number, entries: readonly Entry[]): number | null {
   const last = index + entries.length - 1;
   for (let i = index; i <= Math.min(last, log.lastIndex); i++) if (!sameEntry(log.entry(i)!, entries[i - index]!)) return i;
-  return log.lastIndex > last ? last + 1 : null;
+  return null;
 }
 
 /** "term 1: set 4 became term 2: set 5", or "term 1: set 4 deleted". */
@@ -450,13 +451,18 @@ export class ClusterInvariants {
       n.logKnown = false;
       return;
     }
-    if (index <= n.log.lastIndex) {
-      const changed = firstChange(n.log, index, entries);
-      if (changed !== null) this.checkDeletion(n, changed, line, 'overwrote', entries[changed - index]);
-      this.unstoreFrom(n, index, entries);
+    const last = index + entries.length - 1;
+    const conflict = firstConflict(n.log, index, entries);
+    if (conflict !== null) {
+      // The entry there and all after it go (their acknowledgement and durability with them).
+      this.checkDeletion(n, conflict, line, 'overwrote', entries[conflict - index]);
+      n.acked = Math.min(n.acked, conflict - 1);
+      n.recovered = Math.min(n.recovered, conflict - 1);
     }
-    n.log.append(index, entries);
-    this.recordEntries(n, index, index + entries.length - 1, line);
+    const from = conflict ?? n.log.lastIndex + 1;
+    if (from > last) return; // entries it already has, as they are
+    n.log.append(from, entries.slice(from - index));
+    this.recordEntries(n, from, last, line);
   }
 
   private truncate(n: NodeModel, fromIndex: number, line: number): void {
@@ -466,23 +472,6 @@ export class ClusterInvariants {
     n.acked = Math.min(n.acked, fromIndex - 1);
     n.recovered = Math.min(n.recovered, fromIndex - 1);
     n.log.truncate(fromIndex);
-  }
-
-  /**
-   * An append from `index` on replaces the log from there (NodeLog.append): it takes back the
-   * acknowledgement, and the durability, of every entry it changes, and of every entry past its last one.
-   */
-  private unstoreFrom(n: NodeModel, index: number, entries: readonly Entry[]): void {
-    const last = index + entries.length - 1;
-    const keep = (upTo: number): number => {
-      for (let i = index; i <= Math.min(upTo, last); i++) {
-        const old = n.log.entry(i);
-        if (!old || !sameEntry(old, entries[i - index]!)) return i - 1;
-      }
-      return Math.min(upTo, last);
-    };
-    if (n.acked >= index) n.acked = keep(n.acked);
-    if (n.recovered >= index) n.recovered = keep(n.recovered);
   }
 
   private replaceLog(n: NodeModel, entries: readonly Entry[], line: number): void {

@@ -13,7 +13,7 @@ export const INVARIANT_RULES: readonly InvariantRule[] = [
   {
     id: 'election-safety',
     title: 'Election Safety',
-    statement: 'At most one node becomes leader in a given term.',
+    statement: 'At most one node becomes leader in a given term. (A state that shows the leader role with a term new on its line, other than an input\'s, is a leader that has taken a higher term and not yet stepped down: no leadership in that term.)',
     paper: 'Figure 3; §5.2',
   },
   {
@@ -51,7 +51,7 @@ export const INVARIANT_RULES: readonly InvariantRule[] = [
   {
     id: 'vote-once',
     title: 'One vote per term',
-    statement: 'A node votes for at most one candidate in a term, also across restarts: a restart must recover the vote it cast in its current term.',
+    statement: 'A node votes for at most one candidate in a term, also across restarts: a restart must recover the vote it cast in its current term. A vote is a `vote` event (or a state\'s votedFor) in a term the trace shows, or a RequestVoteResponse that grants it (in the response\'s term).',
     paper: 'Figure 2 (RequestVote RPC, persistent votedFor); §5.2',
   },
   {
@@ -96,9 +96,10 @@ export const INVARIANT_RULES: readonly InvariantRule[] = [
     id: 'state-consistent',
     title: 'Logged states agree with the node\'s own events',
     statement:
-      "A node's logged state says what its own logged events imply, where both are logged: lastLogIndex and lastLogTerm (or a full `log`) are those of the log its `append` and `truncate` events build, for a node that logs its appends; " +
+      "A node's logged state says what its own logged events imply, where both are logged: term, role and votedFor are those its `term`, `role` and `vote` events leave it with, for a node that logs that kind (a term event's state shows its term, and so on), and votedFor is the candidate a RequestVoteResponse it logs with grants; " +
+      'lastLogIndex and lastLogTerm (or a full `log`) are those of the log its `append` and `truncate` events build, for a node that logs its appends; ' +
       'lastApplied is the index of the `apply` it is logged with, and never below an index the node applied since its last restart; commitIndex and lastApplied never exceed the last log index. ' +
-      'Independent of conformance: it holds implementations whose conformance is not checked, and sparse traces. (A term, role or vote a state reports is a fact the other rules check: term-monotonic, vote-once, election-safety.)',
+      'Independent of conformance: it holds implementations whose conformance is not checked, and sparse traces. In a verdict it comes after conformance (harness/checker/verdict-order.ts).',
     paper: 'Figure 2 (state); spec/TRACE_FORMAT.md (`state`: the node\'s state right after the event)',
   },
 ];
