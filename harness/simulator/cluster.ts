@@ -301,10 +301,14 @@ export class Cluster {
     this.writeNode(m, { kind: 'crash' }, null);
   }
 
-  restart(id: string): void {
+  /**
+   * Restarts a crashed node from what it persisted, or from `recovered` when given: a test of a
+   * node that lost writes it had not made durable yet (entries appended and not acknowledged).
+   */
+  restart(id: string, recovered?: PersistentState): void {
     const m = this.member(id);
     if (m.node) return;
-    const persisted = m.persisted ?? { term: 0, votedFor: null, log: [] };
+    const persisted = recovered ?? m.persisted ?? { term: 0, votedFor: null, log: [] };
     m.node = this.createNode(this.config(id), { random: m.random, persisted, now: this.now });
     const v = m.node.view();
     m.last = v; // the restarted node's state, until its first effect
