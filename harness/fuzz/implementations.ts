@@ -7,7 +7,8 @@
  * - `coaty`: @coaty/consensus.raft through its adapter, as coaty configures it; `coaty:plain`:
  *   without pre-vote and check-quorum;
  * - a path to a module (`./my-adapter.ts`, absolute or relative to the working directory)
- *   whose default export is an adapter definition (harness/adapters/adapter.ts): with
+ *   whose default export is an adapter definition (harness/adapters/adapter.ts), or an
+ *   asynchronous one (harness/adapters/async/async-adapter.ts, run in a worker thread): with
  *   `loadImplementation` only, since modules load asynchronously.
  */
 import path from 'node:path';
@@ -15,6 +16,8 @@ import { pathToFileURL } from 'node:url';
 import { createReferenceNode } from '../../src/raft/node.js';
 import { adapterFactory } from '../adapters/adapt.js';
 import type { AdapterDefinition } from '../adapters/adapter.js';
+import { isAsyncAdapterDefinition } from '../adapters/async/async-adapter.js';
+import { asyncAdapterFactory, type AsyncAdapterOptions } from '../adapters/async/bridge.js';
 import { coatyAdapter, coatyAdapterWith } from '../adapters/coaty/coaty-adapter.js';
 import { processAdapter, type ProcessAdapterOptions } from '../adapters/process/process-adapter.js';
 import { referenceAdapter } from '../adapters/reference.js';
@@ -31,7 +34,11 @@ const COATY: Record<string, NodeFactory> = {
 export interface ImplementationOptions {
   /** For `cmd:` implementations. */
   process?: ProcessAdapterOptions;
+  /** For asynchronous adapter modules (`interleave` is an error for any other implementation). */
+  async?: AsyncAdapterOptions;
 }
+
+const NOT_ASYNC = 'only an asynchronous adapter module (defineAsyncAdapter, docs/ADAPTERS.md) can interleave';
 
 /** True for an `--impl` that names a module file rather than a built-in implementation. */
 export function isAdapterPath(name: string): boolean {
@@ -64,7 +71,7 @@ function isAdapterDefinition(x: unknown): x is AdapterDefinition {
 
 /** Like resolveImplementation, and also loads adapter modules by path. */
 export async function loadImplementation(name: string, options: ImplementationOptions = {}): Promise<Resolved> {
-  if (!isAdapterPath(name)) return resolveImplementation(name, options);
+  if (!isAdapterPath(name)) return options.async?.interleave ? { error: `--interleave: ${name} is not asynchronous: ${NOT_ASYNC}` } : resolveImplementation(name, options);
   const file = path.resolve(name);
   let module: { default?: unknown };
   try {
@@ -72,6 +79,11 @@ export async function loadImplementation(name: string, options: ImplementationOp
   } catch (error) {
     return { error: `cannot load the adapter module ${file}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}` };
   }
+  if (isAsyncAdapterDefinition(module.default)) {
+    const factory = asyncAdapterFactory(module.default, pathToFileURL(file).href, options.async);
+    return 'error' in factory ? { error: `${file}: ${factory.error}` } : factory;
+  }
   if (!isAdapterDefinition(module.default)) return { error: `${file}: its default export is not an adapter definition ({ name, create }; see docs/ADAPTERS.md)` };
+  if (options.async?.interleave) return { error: `--interleave: ${file} is a synchronous adapter: ${NOT_ASYNC}` };
   return adapterFactory(module.default);
 }
