@@ -6,7 +6,7 @@
 import { createRandom } from '../../src/random.js';
 import { DEFAULT_NODE_CONFIG } from '../../src/raft/types.js';
 import { DEFAULT_REPLY_TIMEOUT_MS } from '../adapters/process/process-adapter.js';
-import { loadImplementation } from '../fuzz/implementations.js';
+import { isAdapterPath, loadImplementation } from '../fuzz/implementations.js';
 import type { NodeFactory } from '../simulator/cluster.js';
 import { durationOption, InputError, UsageError } from './command.js';
 
@@ -18,7 +18,14 @@ export const implHelp = (fallback: string): string => `  --impl NAME        refe
                      speaking spec/DRIVER.md; no shell: quote arguments with ' or "), or a
                      path to an adapter module (./my-adapter.ts; see docs/ADAPTERS.md)
                      (default: ${fallback})
-  --reply-timeout D  how long an external node may take to answer one request (default 5s)`;
+  --reply-timeout D  how long an external node, or one call of an asynchronous adapter,
+                     may take to answer (default 5s)`;
+
+/** The help lines of --interleave. */
+export const interleaveHelp = `  --interleave       asynchronous adapters (docs/ADAPTERS.md): deliver messages to a node
+                     without waiting for its handlers to finish, and run their pending
+                     continuations in a seeded order, so that handlers overlap at their awaits
+                     (finds races; conformance is not checked: steps overlap)`;
 
 /** Parses --reply-timeout (default 5 s). */
 export function replyTimeoutOption(replyTimeout: string | undefined): number {
@@ -27,11 +34,11 @@ export function replyTimeoutOption(replyTimeout: string | undefined): number {
   return replyTimeoutMs;
 }
 
-export async function implOption(name: string, replyTimeout: string | undefined): Promise<NodeFactory> {
+export async function implOption(name: string, replyTimeout: string | undefined, interleave = false): Promise<NodeFactory> {
   const replyTimeoutMs = replyTimeoutOption(replyTimeout);
-  const createNode = await loadImplementation(name, { process: { replyTimeoutMs } });
-  if ('error' in createNode) throw new UsageError(`--impl: ${createNode.error}`);
-  if (name.startsWith('cmd:')) preflight(createNode);
+  const createNode = await loadImplementation(name, { process: { replyTimeoutMs }, async: { replyTimeoutMs, ...(interleave ? { interleave } : {}) } });
+  if ('error' in createNode) throw new UsageError(createNode.error.startsWith('--interleave') ? createNode.error : `--impl: ${createNode.error}`);
+  if (name.startsWith('cmd:') || isAdapterPath(name)) preflight(createNode);
   return createNode;
 }
 
@@ -42,7 +49,7 @@ function preflight(createNode: NodeFactory): void {
     node.dispose?.();
   } catch (error) {
     const rule = typeof error === 'object' && error !== null && 'rule' in error ? (error as { rule: unknown }).rule : undefined;
-    if (rule === 'driver.spawn') throw new InputError(error instanceof Error ? error.message : String(error));
+    if (rule === 'driver.spawn' || rule === 'adapter.load') throw new InputError(error instanceof Error ? error.message : String(error));
     // Anything else is a verdict the campaign reports, with its trace.
   }
 }

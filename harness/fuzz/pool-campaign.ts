@@ -32,6 +32,8 @@ export interface PoolCampaignOptions {
   shrink?: boolean;
   /** How long an external node may take to answer (passed to each worker's implementation). */
   replyTimeoutMs?: number;
+  /** --interleave (an asynchronous adapter's handlers overlap): each worker's implementation is loaded with it. */
+  interleave?: boolean;
 }
 
 export interface PoolCampaignResult {
@@ -110,7 +112,7 @@ export async function runPoolCampaign(options: PoolCampaignOptions): Promise<Poo
   }
   const result = { range: options.range, evaluated, events, interrupted, notModelled };
   if (failedAt === null) return { ...result, failure: null };
-  const meta = { fuzz: { impl: options.impl, seed: options.spec.seed, faults: options.spec.faults } };
+  const meta = { fuzz: { impl: options.impl, seed: options.spec.seed, faults: options.spec.faults, ...(options.interleave ? { interleave: true } : {}) } };
   const budget = options.remainingMs?.();
   return { ...result, failure: shrinkRun(options.spec, options.createNode, failedAt, {
     meta, shrink: options.shrink !== false && worthShrinking(failedRule),
@@ -147,6 +149,7 @@ function evaluateChunks(chunks: Array<{ start: number; count: number }>, concurr
         const task: RangeTask = {
           impl: options.impl, spec: options.spec, start: chunks[id]!.start, count: chunks[id]!.count,
           ...(budget !== undefined ? { timeLimitMs: budget } : {}), ...(options.replyTimeoutMs !== undefined ? { replyTimeoutMs: options.replyTimeoutMs } : {}),
+          ...(options.interleave ? { interleave: true } : {}),
         };
         evaluate(task, controller.signal).then(
           (r) => {

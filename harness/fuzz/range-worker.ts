@@ -13,15 +13,17 @@ export interface RangeTask {
   count: number;
   timeLimitMs?: number;
   replyTimeoutMs?: number;
+  interleave?: boolean;
 }
 
 const resolved = new Map<string, NodeFactory>();
 
 export default async function evaluateRangeTask(task: RangeTask): Promise<RangeResult> {
-  const key = `${task.replyTimeoutMs ?? ''}|${task.impl}`;
+  const key = `${task.replyTimeoutMs ?? ''}|${task.interleave ? 'interleave' : ''}|${task.impl}`;
   let createNode = resolved.get(key);
   if (!createNode) {
-    const found = await loadImplementation(task.impl, task.replyTimeoutMs !== undefined ? { process: { replyTimeoutMs: task.replyTimeoutMs } } : {});
+    const replyTimeout = task.replyTimeoutMs !== undefined ? { replyTimeoutMs: task.replyTimeoutMs } : {};
+    const found = await loadImplementation(task.impl, { process: replyTimeout, async: { ...replyTimeout, ...(task.interleave ? { interleave: true } : {}) } });
     if ('error' in found) throw new Error(found.error);
     createNode = found;
     resolved.set(key, createNode);

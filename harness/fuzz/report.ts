@@ -13,7 +13,7 @@ export function shellWord(word: string): string {
 
 /** The command that reruns a campaign, or one shard of it (the worker count never matters). */
 export function campaignCommand(c: CampaignParams, shard: Shard | null): string {
-  return `raftcheck fuzz --impl ${shellWord(c.impl)} --runs ${c.runs} --seed ${c.seed} --nodes ${c.nodes.join(',')} --faults ${c.faults} --duration ${c.durationMs}ms${shard ? ` --shard ${formatShard(shard)}` : ''}`;
+  return `raftcheck fuzz --impl ${shellWord(c.impl)}${c.interleave ? ' --interleave' : ''} --runs ${c.runs} --seed ${c.seed} --nodes ${c.nodes.join(',')} --faults ${c.faults} --duration ${c.durationMs}ms${shard ? ` --shard ${formatShard(shard)}` : ''}`;
 }
 
 export interface ReportContext {

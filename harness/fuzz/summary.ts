@@ -28,6 +28,8 @@ const CampaignSchema = Closed({
   nodes: Type.Array(Type.Integer({ minimum: 1 }), { minItems: 1 }),
   faults: Type.Union(FAULT_LEVELS.map((f) => Type.Literal(f))),
   durationMs: Count,
+  /** --interleave (present only when on). */
+  interleave: Type.Optional(Type.Literal(true)),
 });
 
 const SummarySchema = Closed({
@@ -85,16 +87,16 @@ export function buildSummary(campaign: CampaignParams, shard: Shard | null, resu
     ...summary,
     failure: {
       index: failure.index, rule: error.rule, message: error.message, line: error.line, shrinks: failure.shrinks, path: failure.path,
-      regression: { file: `${error.rule}-${caseHash(campaign.impl, failure.schedule)}.jsonl`, meta, lines: failure.outcome.lines.slice(0, error.line) },
+      regression: { file: `${error.rule}-${caseHash(campaign.impl, failure.schedule, campaign.interleave)}.jsonl`, meta, lines: failure.outcome.lines.slice(0, error.line) },
     },
   };
 }
 
 /** The regression metadata of a campaign's (shrunk) failure. */
-export function failureMeta(campaign: Pick<CampaignParams, 'impl' | 'seed' | 'faults'>, failure: ShrunkFailure): RegressionMeta {
+export function failureMeta(campaign: Pick<CampaignParams, 'impl' | 'seed' | 'faults' | 'interleave'>, failure: ShrunkFailure): RegressionMeta {
   const error = failure.outcome.error!;
   return {
-    impl: campaign.impl, schedule: failure.schedule, rule: error.rule, line: error.line, message: error.message,
+    impl: campaign.impl, ...(campaign.interleave ? { interleave: true } : {}), schedule: failure.schedule, rule: error.rule, line: error.line, message: error.message,
     // The failing run's position in the whole campaign: the same whichever shard found it.
     found: { seed: campaign.seed, faults: campaign.faults, runs: failure.index + 1 },
   };

@@ -386,13 +386,15 @@ export interface BuildOptions {
   title?: string;
   /** Errors listed in the verdict (default 20). */
   maxErrors?: number;
+  /** Semantic rules to check (default: all). */
+  enabled?: ReadonlySet<string>;
 }
 
 /** Reads, checks and models a trace file; throws UndrawableTraceError (one line, with file and line) when it has no usable header. */
 export function buildViewModel(file: string, options: BuildOptions = {}): ViewModel {
   const builder = new ViewModelBuilder();
   const rowOf = transitionRows(describeStatechart());
-  const validation = new TraceValidation({ maxErrors: options.maxErrors ?? 20, onTransition: (_node, line, t) => builder.transition(line, rowOf(t)) });
+  const validation = new TraceValidation({ maxErrors: options.maxErrors ?? 20, ...(options.enabled ? { enabled: options.enabled } : {}), onTransition: (_node, line, t) => builder.transition(line, rowOf(t)) });
   let firstError: LocatedError | null = null;
   const io = readTraceFile(file, {
     // The builder first: the checker's transitions for this line then attach to its event.

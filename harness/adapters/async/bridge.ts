@@ -52,6 +52,7 @@ export const INTERLEAVE_SKIPS = CONFORMANCE_RULES.map((r) => ({ rule: r.id, reas
 function verdict(answer: HostAnswer | null, what: string, timeoutMs: number): Extract<HostAnswer, { ok: true }> {
   if (!answer) throw new AsyncAdapterError('adapter.timeout', `${what}: no answer within ${timeoutMs / 1000} s (a synchronous endless loop?); its worker thread was stopped`);
   if (answer.ok) return answer;
+  if (answer.seq === -1) throw new Error(`${what}: ${answer.message}`); // the worker is gone: not about one node's call
   if (answer.rule === 'exception') throw new Error(answer.message);
   throw new AsyncAdapterError(answer.rule as AsyncAdapterRule, answer.message);
 }

@@ -46,7 +46,9 @@ class VerdictError extends Error {
 
 function errorText(error: unknown): string {
   if (!(error instanceof Error)) return `${typeof error === 'string' ? error : JSON.stringify(error) ?? String(error)} (not an Error)`;
+  // Where it was thrown, if that is the node's code (not this file's).
   const at = error.stack?.split('\n').find((l) => l.trim().startsWith('at '))?.trim();
+  if (at?.includes('/adapters/async/node-host.')) return `${error.name}: ${error.message}`;
   return `${error.name}: ${error.message}${at ? ` (${at})` : ''}`;
 }
 
@@ -208,7 +210,7 @@ class Host {
 
   private node(key: number): HostedNode {
     const node = this.nodes.get(key);
-    if (!node) throw new Error(`no node #${key} in the adapter's worker (crashed or disposed of)`);
+    if (!node) throw new VerdictError('exception', `no node #${key} in the adapter's worker thread (crashed or disposed of)`);
     return node;
   }
 
@@ -234,7 +236,7 @@ class Host {
       await settle(node, 'create');
       if (node.failure) return;
       if (!done) throw new VerdictError('adapter.unsettled', `node ${r.id}, create: its promise did not resolve once the node had settled (it waits for something only a later call would do)`);
-      if (typeof created !== 'object' || created === null) throw new TypeError(`create() returned ${JSON.stringify(created)}, not a node object`);
+      if (typeof created !== 'object' || created === null) throw new VerdictError('exception', `node ${r.id}, create: it returned ${JSON.stringify(created)}, not a node object`);
       node.impl = created as AsyncNodeUnderTest;
     });
   }
@@ -282,11 +284,11 @@ class Host {
       const failure = node.failure;
       if (failure) {
         const when = failure.during === during ? '' : ` (during ${during})`;
-        throw new Error(`node ${node.id}, ${failure.during}${when}: ${errorText(failure.error)}`);
+        throw new VerdictError('exception', `node ${node.id}, ${failure.during}${when}: ${errorText(failure.error)}`);
       }
       const observation = node.run(() => node.impl!.observe());
       const problem = checkObservation(observation);
-      if (problem) throw new TypeError(`node ${node.id}, observe() after ${during}: ${problem}`);
+      if (problem) throw new VerdictError('exception', `node ${node.id}, observe() after ${during}: ${problem}`);
       const rt = node.runtime;
       return { output: mergeOutputs(node.collected), observation: observation as Observation, ready: rt.readyCount(), nextDue: rt.nextDue(), clock: rt.now(), ticks: typeof node.impl!.tick === 'function' };
     } finally {
@@ -303,12 +305,12 @@ class Host {
         let done = false;
         persisted.then((p) => { persisted = p; done = true; }, (e: unknown) => node.fail(e, 'crash'));
         for (let i = 0; i < 3 && !done && !node.failure; i++) await turn();
-        if (node.failure) throw node.failure.error;
-        if (!done) throw new Error(`node ${node.id}, crash: its promise did not resolve without the node's timers or I/O (a crash loses pending work: read what the store holds)`);
+        if (node.failure) throw new VerdictError('exception', `node ${node.id}, crash: ${errorText(node.failure.error)}`);
+        if (!done) throw new VerdictError('exception', `node ${node.id}, crash: its promise did not resolve without the node's timers or I/O (a crash loses pending work: read what the store holds)`);
       }
       const p = persisted as Partial<PersistentState> | null;
       if (typeof p !== 'object' || p === null || !Number.isSafeInteger(p.term) || (p.votedFor !== null && typeof p.votedFor !== 'string') || !Array.isArray(p.log)) {
-        throw new TypeError(`node ${node.id}, crash: it returned ${JSON.stringify(persisted)?.slice(0, 200)}, not { term, votedFor, log }`);
+        throw new VerdictError('exception', `node ${node.id}, crash: it returned ${JSON.stringify(persisted)?.slice(0, 200)}, not { term, votedFor, log }`);
       }
       return p as PersistentState;
     } finally {

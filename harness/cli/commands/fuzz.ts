@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { printCampaign, saveCampaignOutputs } from '../campaign-output.js';
 import { durationOption, EXIT, InputError, intOption, parseCommandLine, UsageError, type Command } from '../command.js';
-import { implHelp, implOption, replyTimeoutOption } from '../impl-option.js';
+import { implHelp, implOption, interleaveHelp, replyTimeoutOption } from '../impl-option.js';
 import { runPoolCampaign } from '../../fuzz/pool-campaign.js';
 import { formatCampaignReport } from '../../fuzz/report.js';
 import { FAULT_LEVELS, type FaultLevel } from '../../fuzz/schedule.js';
@@ -34,6 +34,7 @@ minimal one and saved as traces/regressions/<rule>-<hash>.jsonl (never overwriti
 
 Options:
 ${implHelp('reference')}
+${interleaveHelp}
   --runs N           schedules to try (default 100)
   --seed S           fast-check seed (default 1): the same seed and options give the same runs
   --nodes LIST       cluster sizes to draw from: 3, 5 or 3,5 (default 3,5)
@@ -58,7 +59,9 @@ An external node (cmd:) that misbehaves is a failure like any other, named by it
 driver.protocol (a reply that is not JSON or breaks spec/driver.schema.json), driver.error,
 driver.timeout (no reply in time; not shrunk), driver.crash (the process exited),
 driver.flood (too much output). Its processes are always killed; with --workers N, each
-worker thread starts its own.
+worker thread starts its own. An asynchronous adapter runs in a worker thread of its own:
+adapter.unsettled (work that never ends), adapter.timeout (a call that never returns to the
+event loop; not shrunk), adapter.load.
 
 Run i of a seed is always the same schedule (fast-check replays from any run index), and a
 campaign's failure is the failing run with the smallest index, shrunk: the same seed and
@@ -72,12 +75,14 @@ Examples:
   raftcheck fuzz --impl mutant:commit-old-term --seed 1 --faults harsh
   raftcheck fuzz --impl cmd:"python3 examples/python-raft/raft_node.py" --runs 20
   raftcheck fuzz --impl coaty --runs 200 --faults swarm
+  raftcheck fuzz --impl ./my-async-adapter.ts --interleave --runs 300
   raftcheck fuzz --runs 10000 --seed 7 --shard 2/8 --summary shard-2.json
 `,
   async run(argv, io) {
     const { values, positionals } = parseCommandLine(argv, {
       impl: { type: 'string' },
       'reply-timeout': { type: 'string' },
+      interleave: { type: 'boolean' },
       runs: { type: 'string' },
       seed: { type: 'string' },
       nodes: { type: 'string' },
@@ -94,7 +99,8 @@ Examples:
     if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
     const impl = values.impl ?? 'reference';
     const replyTimeoutMs = replyTimeoutOption(values['reply-timeout']);
-    const createNode = await implOption(impl, values['reply-timeout']);
+    const interleave = values.interleave === true;
+    const createNode = await implOption(impl, values['reply-timeout'], interleave);
     const runs = intOption('runs', values.runs, 100, 1);
     const seed = intOption('seed', values.seed, 1, -(2 ** 31), 2 ** 31 - 1);
     const nodes = (values.nodes ?? '3,5').split(',').map((x) => intOption('nodes', x, 3, 1, 9));
@@ -123,9 +129,9 @@ Examples:
     const shrinking = (attempts: number, smaller: number) => {
       if (showProgress && (attempts % 10 === 0 || attempts === 1)) io.err(`\rshrinking the failure: ${attempts} schedules tried, ${smaller} smaller ones still fail   `);
     };
-    const campaign = { impl, seed, runs, nodes, faults, durationMs };
+    const campaign = { impl, seed, runs, nodes, faults, durationMs, ...(interleave ? { interleave: true as const } : {}) };
     const result = await runPoolCampaign({
-      impl, spec: { seed, nodes, faults, durationMs }, range, workers, createNode, replyTimeoutMs,
+      impl, spec: { seed, nodes, faults, durationMs }, range, workers, createNode, replyTimeoutMs, interleave,
       remainingMs: () => timeLimitMs - (performance.now() - started), onProgress: progress, onShrinkStep: shrinking,
     });
     if (showProgress) io.err('\n');
