@@ -35,12 +35,16 @@ export const REAL = {
 
 const context = new AsyncLocalStorage<NodeRuntime>();
 
-/** Runs `f` as code of the node whose runtime this is: timers and clocks it reads are that node's. */
-export function runAsNode<T>(runtime: NodeRuntime, f: () => T): T {
-  return context.run(runtime, f);
-}
-
 let installed = false;
+
+/**
+ * Runs `f` as code of the node whose runtime this is: timers and clocks it reads are that
+ * node's. (Without the globals replaced there is nothing to route, and no AsyncLocalStorage
+ * context is entered: it makes every promise of the thread dearer.)
+ */
+export function runAsNode<T>(runtime: NodeRuntime, f: () => T): T {
+  return installed ? context.run(runtime, f) : f();
+}
 
 /** Replaces the thread's timers and clocks (once; idempotent). */
 export function installVirtualGlobals(): void {
