@@ -204,6 +204,12 @@ describe('the CLI', () => {
     }
   });
 
+  it('refuses an asynchronous adapter whose tickMs is not a positive integer (exit 2, one line)', async () => {
+    const r = await cli('fuzz', '--impl', misbehaving('bad-tick'), '--runs', '1');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^raftcheck fuzz: --impl: \S+bad-tick\.ts: bad-tick: tickMs must be a positive integer \(virtual ms\), got 0\n/);
+  });
+
   it('simulate --impl runs an asynchronous adapter: byte-identical traces, --interleave in the header, valid under every rule that applies', async () => {
     const dir = tmpDir('simulate');
     const run = async (out: string, ...extra: string[]) => cli('simulate', '--impl', CORRECT, '--nodes', '3', '--clients', '2', '--seed', '5', '--duration', '2s', '--crash-every', '700ms', '--drop', '0.05', '-o', path.join(dir, out), ...extra);

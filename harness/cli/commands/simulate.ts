@@ -16,6 +16,14 @@ function rangeOption(name: string, raw: string | undefined, fallback: { min: num
   return { min, max };
 }
 
+/** fuzz's option help, in this page's wider columns (descriptions at column 26, not 21). */
+function widen(help: string): string {
+  return help.split('\n').map((line) => {
+    const indented = `    ${line}`;
+    return `${indented.slice(0, 25)} ${indented.slice(25)}`;
+  }).join('\n');
+}
+
 /** Writes lines to stdout, for `-o -`. */
 class StdoutSink implements TraceSink {
   constructor(private readonly out: (text: string) => void) {}
@@ -45,8 +53,8 @@ the trace with 'raftcheck validate'.
 
 Options:
   -o, --out FILE          where to write the trace ('-' for stdout); required
-${implHelp('reference').replace(/^/gm, '    ')}
-${interleaveHelp.replace(/^/gm, '    ')}
+${widen(implHelp('reference'))}
+${widen(interleaveHelp)}
       --nodes N           cluster size (default ${DEFAULT_SIMULATION.nodes})
       --seed S            integer seed (default ${DEFAULT_SIMULATION.seed})
       --duration D        virtual time to simulate: 500ms, 10s, 2m (default 10s)
