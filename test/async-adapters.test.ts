@@ -108,7 +108,9 @@ describe('--interleave finds a race that one request at a time hides', () => {
     const dir = tmpDir('race');
     const found = await cli('fuzz', '--impl', RACY, '--interleave', '--runs', '200', '--nodes', '3', '--duration', '2s', '--out', dir, '--time-limit', '40s');
     expect(found.code).toBe(1);
-    expect(found.stdout).toMatch(/FAILED \[(vote-once|election-safety)\] at run \d+ after \d+ runs .*shrunk \d+ times/);
+    // Shrinking stops at the time limit, so how far it got depends on the machine: whatever it
+    // kept breaks a safety rule (the double vote itself, or what follows from it), never conformance.
+    expect(found.stdout).toMatch(/FAILED \[(vote-once|election-safety|log-matching|leader-completeness|state-machine-safety)\] at run \d+ after \d+ runs .*shrunk \d+ times/);
     expect(found.stdout).toMatch(/rerun campaign: {2}npx raftcheck fuzz --impl \S+racy-vote-adapter\.ts --interleave --runs 200/);
     expect(found.stdout).toContain('not checked: conformance.unexpected, conformance.missing, conformance.state, conformance.message (--interleave:');
     const file = /regression case: (\S+\.jsonl)/.exec(found.stdout)![1]!;
@@ -152,12 +154,13 @@ describe('a misbehaving asynchronous node is a clear verdict, never a hang', () 
   }
 
   it('a synchronous endless loop: [adapter.timeout] after the reply timeout; the worker is replaced, the hang not shrunk', async () => {
-    const createNode = await load(misbehaving('endless-loop'), { replyTimeoutMs: 300 });
+    // Long enough for a create on a loaded machine: the endless loop, not a slow start, must be the verdict.
+    const createNode = await load(misbehaving('endless-loop'), { replyTimeoutMs: 1500 });
     for (let i = 0; i < 2; i++) {
       // The second run needs a new worker thread (the first was stopped): it gets one.
       const outcome = runSchedule(schedule!, createNode);
       expect(outcome.error?.rule).toBe('adapter.timeout');
-      expect(outcome.error?.message).toMatch(/^node n1, start: no answer within 0\.3 s \(a synchronous endless loop\?\); its worker thread was stopped$/);
+      expect(outcome.error?.message).toMatch(/^node n1, start: no answer within 1\.5 s \(a synchronous endless loop\?\); its worker thread was stopped$/);
     }
     const r = runCampaign({ impl: 'endless-loop', createNode, runs: 3, seed: 1, nodes: [3], faults: 'mild', durationMs: 1000 });
     expect(r.failure?.shrinks).toBe(0);
