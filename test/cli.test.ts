@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { cli } from './helpers/cli.js';
 import { durationOption, intOption, probabilityOption, UsageError } from '../harness/cli/command.js';
+import { COMMANDS } from '../harness/cli/commands/index.js';
 
 describe('raftcheck CLI', () => {
   it('lists every command in --help and exits 0', async () => {
@@ -8,6 +9,18 @@ describe('raftcheck CLI', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/Usage: raftcheck <command>/);
     expect(r.stdout).toMatch(/\n {2}spec {2}/);
+  });
+
+  it('lists each verb under the name and summary of the command it loads, and shows its help', async () => {
+    for (const entry of COMMANDS) {
+      const command = await entry.load();
+      expect(command.name).toBe(entry.name);
+      expect(command.summary).toBe(entry.summary);
+      expect((await cli('help', entry.name)).stdout).toBe(command.help);
+      expect((await cli(entry.name, '--help')).stdout).toBe(command.help);
+    }
+    const help = (await cli('--help')).stdout;
+    for (const entry of COMMANDS) expect(help).toContain(`  ${entry.summary}\n`);
   });
 
   it('prints usage and exits 2 without a command', async () => {

@@ -93,6 +93,17 @@ describe('an external node with a Raft bug', () => {
     expect(outcome.error).toMatchObject({ rule: 'vote-once', message: 'n2 restarted in term 1 with votedFor null, but it had voted for n1 in that term (line 10)' });
     for (const pid of pids(dir)) expect(alive(pid)).toBe(false);
   });
+
+  it('has the truncations it reports (truncatedFrom) logged and judged, even where its log is unchanged', () => {
+    // Its log is the same after every request, so only the reported truncation shows it: a
+    // follower deleting its committed entry 1 on a heartbeat, and writing it back.
+    const dir = tmp();
+    const outcome = runSchedule(schedule, impl('rewrite-log', 0, dir), { keepLines: true });
+    expect(outcome.error).toMatchObject({ rule: 'committed-durable', message: expect.stringMatching(/^n[23] deleted the committed entry at index 1: term 1: set 4 by c\d+#1 deleted/) });
+    const cut = outcome.lines.findIndex((l) => l.kind === 'truncate');
+    expect(outcome.lines[cut + 1]).toMatchObject({ kind: 'append', index: 1 });
+    for (const pid of pids(dir)) expect(alive(pid)).toBe(false);
+  });
 });
 
 describe('a misbehaving external node gives a clear verdict and leaves no process behind', () => {
@@ -124,7 +135,9 @@ describe('a misbehaving external node gives a clear verdict and leaves no proces
 
   it('a hang is not shrunk (each attempt would wait out the reply timeout)', () => {
     const dir = tmp();
-    const r = runCampaign({ impl: 'hang', createNode: impl('hang', 5, dir, { replyTimeoutMs: 300 }), runs: 10, seed: 1, nodes: [3], faults: 'mild', durationMs: 1000 });
+    // The reply timeout must outlast a python start-up on a loaded machine (a slow init would
+    // time out first and start fewer processes), yet each timed-out request waits it out.
+    const r = runCampaign({ impl: 'hang', createNode: impl('hang', 5, dir, { replyTimeoutMs: 2000 }), runs: 10, seed: 1, nodes: [3], faults: 'mild', durationMs: 1000 });
     expect(r.failure?.outcome.error?.rule).toBe('driver.timeout');
     expect(r.failure!.shrinks).toBe(0);
     // One run found it and one replay recorded its trace, three node processes each: no shrinking attempts.

@@ -78,6 +78,8 @@ describe('raftcheck fuzz and replay', () => {
     const bad = await cli('fuzz', '--impl', 'mutant:vote-twice', '--runs', '50', '--seed', '1', '--out', out);
     expect(bad.code).toBe(1);
     expect(bad.stdout).toMatch(/FAILED \[vote-once\]/);
+    // The second vote breaks conformance too, at the same event: the report says so.
+    expect(bad.stdout).toMatch(/\n  also breaks: conformance\.unexpected \(same event\)\n/);
     const file = /regression case: (\S+)/.exec(bad.stdout)![1]!;
     expect(bad.stdout).toContain(`npx raftcheck replay ${path.normalize(file)}`);
     const replay = await cli('replay', file);

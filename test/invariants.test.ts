@@ -123,6 +123,15 @@ describe('cluster invariants', () => {
       { kind: 'append', node: 'n2', index: 1, entries: [set(1, 9), set(2, 2)] },
     ]);
     expect(v.map((x) => [x.rule, x.line])).toEqual([['log-matching', 3]]);
+    expect(v[0]!.message).toBe('n2 and n1 (line 2) both have an entry of term 1 at index 1, but their logs differ at or before it: entry 1 is term 1: set 9 on n2, term 1: set 1 on n1');
+  });
+
+  it('state-machine-safety names the first entry where two committed logs differ', () => {
+    const v = run([
+      { kind: 'append', node: 'n1', index: 1, entries: [set(1, 1), set(1, 2)] }, { kind: 'commit', node: 'n1', commitIndex: 2 },
+      { kind: 'append', node: 'n2', index: 1, entries: [set(1, 1), set(2, 3)] }, { kind: 'commit', node: 'n2', commitIndex: 2 },
+    ], ['state-machine-safety']);
+    expect(v.map((x) => x.message)).toEqual(['n2 committed up to index 2 a log that differs from the one n1 committed (line 3): entry 2 is term 2: set 3 on n2, term 1: set 2 on n1']);
   });
 
   it('committed-durable: a follower deleting a committed entry, and a restart losing one', () => {
@@ -136,6 +145,30 @@ describe('cluster invariants', () => {
     expect(run([...committed, { kind: 'crash', node: 'n2' }, { kind: 'restart', node: 'n2', persisted: { term: 0, votedFor: null, log: [] } }]).map((x) => x.rule)).toEqual(['committed-durable']);
     // Deleting an uncommitted entry is fine.
     expect(run([{ kind: 'append', node: 'n2', index: 1, entries: [set(1, 1)] }, { kind: 'truncate', node: 'n2', fromIndex: 1 }])).toEqual([]);
+  });
+
+  it('committed-durable says which committed entry went, and what replaced it', () => {
+    // Five committed entries on n2; a restart recovers five, one of them changed.
+    const five = [1, 2, 3, 4, 5].map((v) => set(1, v));
+    const committed = [
+      ...lead('n1', 1),
+      { kind: 'append', node: 'n1', index: 1, entries: five }, { kind: 'append', node: 'n2', index: 1, entries: five },
+      { kind: 'commit', node: 'n1', commitIndex: 5 }, { kind: 'crash', node: 'n2' },
+    ];
+    const restart = (log: Entry[]) => ({ kind: 'restart', node: 'n2', persisted: { term: 1, votedFor: null, log } });
+    // (n2's entry 5, of term 1 like n1's, now follows another prefix: log-matching breaks too.)
+    const changed = run([...committed, restart([...five.slice(0, 3), set(2, 9), five[4]!])], ['committed-durable']);
+    expect(changed.map((x) => [x.rule, x.message, x.expected, x.seen])).toEqual([[
+      'committed-durable', 'n2 restarted with its committed entry 4 changed: term 1: set 4 became term 2: set 9 (committed up to index 5 by n1, line 8)',
+      'entry 4: term 1: set 4', 'entry 4: term 2: set 9',
+    ]]);
+    expect(run([...committed, restart(five.slice(0, 2))])[0]!.message).toBe('n2 restarted with a log of 2 entries: it had 5, and lost the committed entries 3..5 (committed up to index 5 by n1, line 8)');
+    // Deleting and overwriting say which entry too.
+    expect(run([...committed.slice(0, -1), { kind: 'truncate', node: 'n2', fromIndex: 5 }])[0]!.message).toBe('n2 deleted the committed entry at index 5: term 1: set 5 deleted (committed up to index 5 by n1, line 8)');
+    expect(run([...committed.slice(0, -1), { kind: 'append', node: 'n2', index: 2, entries: [set(1, 2), set(3, 7)] }])[0]!.message)
+      .toBe('n2 overwrote the committed entry at index 3: term 1: set 3 became term 3: set 7 (committed up to index 5 by n1, line 8)');
+    // Writing an entry again as it was deletes nothing: no alarm (a leader may log it too).
+    expect(run([...committed.slice(0, -1), { kind: 'append', node: 'n2', index: 2, entries: five.slice(1) }, { kind: 'append', node: 'n1', index: 5, entries: [five[4]!] }])).toEqual([]);
   });
 
   it('leader-completeness: a leader missing an entry committed in an earlier term', () => {
@@ -174,6 +207,75 @@ describe('cluster invariants', () => {
     expect(applies([['n1', 1, 5], ['n2', 1, 5], ['n1', 2, 6]])).toEqual([]);
     expect(applies([['n1', 1, 5], ['n2', 1, 6]]).map((x) => [x.rule, x.line])).toEqual([['state-machine-safety', 3]]);
     expect(applies([['n1', 2, 5]]).map((x) => x.message)).toEqual(['n1 applied index 2 out of order (last applied: 0)']);
+  });
+
+  describe('applied-value: the register is what the applied commands make it', () => {
+    const apply = (node: string, index: number, command: Entry['command'], extra: Record<string, unknown> = {}) => ({ kind: 'apply', node, index, command, ...extra });
+    const only = (events: Array<Record<string, unknown>>) => run(events, ['applied-value']);
+    const cas = (expected: number | null, value: number): Entry['command'] => ({ type: 'cas', expected, value });
+
+    it('catches a wrong value after a set in a trace of applies only, where conformance cannot run', () => {
+      const v = only([apply('n1', 1, set(1, 4).command, { value: 4 }), apply('n2', 1, set(1, 4).command, { value: 3 }), apply('n3', 1, set(1, 4).command, { value: 4 })]);
+      expect(v.map((x) => [x.rule, x.line, x.message])).toEqual([['applied-value', 3, 'n2 applied index 1 (set 4) and logged value 3, but the register holds 4 after it']]);
+      // Every rule on: nothing else sees it.
+      expect(run([apply('n1', 1, set(1, 4).command, { value: 4 }), apply('n2', 1, set(1, 4).command, { value: 3 })]).map((x) => x.rule)).toEqual(['applied-value']);
+    });
+
+    it('checks results and values of get and cas from the value before, and across nodes', () => {
+      const log = [set(1, 1).command, cas(2, 5), cas(1, 4), { type: 'get' } as const];
+      const right = [1, 1, 4, 4];
+      const results = ['ok', 'cas_failed', 'ok', 'ok'];
+      const clean = log.map((c, i) => apply('n1', i + 1, c, { value: right[i], result: results[i] }));
+      expect(only(clean)).toEqual([]);
+      const failedAsOk = clean.map((e, i) => (i === 1 ? { ...e, result: 'ok', value: 5 } : e));
+      expect(only(failedAsOk).map((x) => x.message)).toEqual(["n1 applied index 2 (cas 2→5) with result ok, but it gives cas_failed on the register's 1, as n1's own applies left it"]);
+      // n2 did not log its first applies: the value before index 3 is n1's, and n2 must agree with it.
+      const n2 = apply('n2', 3, cas(1, 4), { value: 1, result: 'cas_failed' });
+      expect(only([...clean.slice(0, 2), n2]).map((x) => x.message)).toEqual(["n2 applied index 3 (cas 1→4) with result cas_failed, but it gives ok on the register's 1, as n1 held it after index 2 (line 3)"]);
+    });
+
+    it('raises no false alarm where the value before an index is unknown, and still checks what the command fixes', () => {
+      // n1 logs only indexes 3 and 4: a failed cas and a read, whatever the value before them.
+      expect(only([apply('n1', 3, cas(7, 8), { value: 2, result: 'cas_failed' }), apply('n1', 4, { type: 'get' }, { value: 2 })])).toEqual([]);
+      expect(only([apply('n1', 3, cas(7, 8), { result: 'ok', value: 8 })])).toEqual([]);
+      // ...but a set fixes the value, a successful cas its new value, and only a cas fails.
+      expect(only([apply('n1', 3, set(1, 6).command, { value: 5 })]).map((x) => x.line)).toEqual([2]);
+      expect(only([apply('n1', 3, cas(7, 8), { result: 'ok', value: 7 })]).map((x) => x.line)).toEqual([2]);
+      expect(only([apply('n1', 3, { type: 'get' }, { result: 'cas_failed' })]).map((x) => x.message)).toEqual(['n1 applied index 3 (get) with result cas_failed: only a cas can fail']);
+      expect(only([apply('n1', 3, cas(7, 8), { value: 7 })]).map((x) => x.line)).toEqual([2]);
+      // The value n1 logged for its read is a claim: n2's later read at the same index must agree.
+      expect(only([apply('n1', 4, { type: 'get' }, { value: 2 }), apply('n2', 4, { type: 'get' }, { value: 3 })]).map((x) => x.message)).toEqual(["n2's register is logged to hold 3 after index 4, but n1's was logged to hold 2 (line 2)"]);
+    });
+
+    it('starts the register afresh at a restart, as the node applies its log again', () => {
+      const first = [apply('n1', 1, set(1, 4).command, { value: 4 }), apply('n1', 2, { type: 'get' }, { value: 4 })];
+      const again = [{ kind: 'crash', node: 'n1' }, { kind: 'restart', node: 'n1', state: { lastApplied: 0, value: null } }];
+      expect(only([...first, ...again, ...first])).toEqual([]);
+      // A restarted node that shows the value it had before, with nothing applied, is wrong.
+      expect(only([...first, { kind: 'crash', node: 'n1' }, { kind: 'restart', node: 'n1', state: { lastApplied: 0, value: 4 } }]).map((x) => x.message)).toEqual(["n1's logged state has value 4 with lastApplied 0, but the register holds null after index 0, nothing applied: the register is empty"]);
+    });
+
+    it('holds a client answer to the result of the apply of its command', () => {
+      const c = (command: Entry['command']) => ({ ...command, client: 'c1', requestId: 7 }) as Entry['command'];
+      const answer = (result: Record<string, unknown>) => ({ kind: 'client_response', node: 'n1', client: 'c1', requestId: 7, result });
+      const failed = [apply('n1', 1, set(1, 1).command), apply('n1', 2, c(cas(2, 5)))];
+      expect(only([...failed, answer({ status: 'cas_failed', value: 1 })])).toEqual([]);
+      expect(only([...failed, answer({ status: 'ok' })]).map((x) => x.message)).toEqual(['n1 answered client c1 request 7 with ok, but applying its cas (index 2, line 3) gave cas_failed']);
+      const read = [apply('n1', 1, set(1, 1).command), apply('n1', 2, c({ type: 'get' }))];
+      expect(only([...read, answer({ status: 'ok', value: 1 })])).toEqual([]);
+      expect(only([...read, answer({ status: 'ok', value: 2 })]).map((x) => x.line)).toEqual([4]);
+      // An answer from a node that did not log the apply, or a not_leader answer, tells nothing.
+      expect(only([...read, { ...answer({ status: 'ok', value: 2 }), node: 'n2' }, answer({ status: 'not_leader', leaderHint: null })])).toEqual([]);
+    });
+
+    it('reports a node once, and leaves one that applied another command to state-machine-safety', () => {
+      const wrong = [apply('n1', 1, set(1, 4).command, { value: 3 }), apply('n1', 2, { type: 'get' }, { value: 3 })];
+      expect(only(wrong).map((x) => x.line)).toEqual([2]);
+      const other = [apply('n1', 1, set(1, 4).command, { value: 4 }), apply('n2', 1, set(1, 5).command, { value: 5 }), apply('n2', 2, { type: 'get' }, { value: 5 }), apply('n1', 2, { type: 'get' }, { value: 4 })];
+      // n2's set 5 at index 1 differs from n1's set 4: state-machine-safety says so, once; the
+      // values the two registers then hold (5 and 4 at index 2) are its consequence, not reported again.
+      expect(run(other).map((x) => [x.rule, x.line])).toEqual([['state-machine-safety', 3]]);
+    });
   });
 
   it('reads facts from logged post-states too, and honours the rule selection', () => {

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resolveImplementation } from '../harness/fuzz/implementations.js';
 import { loadRegression } from '../harness/fuzz/regression.js';
-import { runSchedule } from '../harness/fuzz/run-schedule.js';
+import { enabledRules, runSchedule } from '../harness/fuzz/run-schedule.js';
+import { validateTraceFile } from '../harness/validate/validate-file.js';
 
 // Every case the fuzzer ever saved is replayed: a mutant's recorded failure must reproduce,
 // and the reference must pass the same schedule.
@@ -24,6 +25,17 @@ describe('regression cases in traces/regressions/', () => {
         expect(outcome.error!.line).toBe(meta.line);
       });
     }
+    it(`${file}: its saved trace fails first with [${meta.rule}] at line ${meta.line}, however many errors a report keeps`, () => {
+      // The fuzzer keeps one error, validate twenty: which rule comes first must not depend on
+      // the cut (several rules may break at one event; harness/checker/verdict-order.ts).
+      const impl = resolveImplementation(meta.impl);
+      if ('error' in impl) throw new Error(impl.error);
+      const enabled = enabledRules(impl);
+      for (const maxErrors of [1, 20]) {
+        const report = validateTraceFile(path.join(DIR, file), { maxErrors, ...(enabled ? { enabled } : {}) });
+        expect(report.errors[0], `--max-errors ${maxErrors}`).toMatchObject({ rule: meta.rule, line: meta.line });
+      }
+    });
     it(`${file}: the reference passes the same schedule`, () => {
       const outcome = runSchedule(meta.schedule, resolveImplementation('reference') as Exclude<ReturnType<typeof resolveImplementation>, { error: string }>);
       expect(outcome.error).toBeUndefined();

@@ -112,6 +112,44 @@ describe('semantic checker', () => {
     expect(talking.finish().violations.map((v) => [v.rule, v.line])).toEqual([['conformance.unexpected', 6]]);
   });
 
+  describe('several rules broken at one event (harness/checker/verdict-order.ts)', () => {
+    // n1, a follower, answers a read it should have refused (not_leader) with a value no write
+    // explains: conformance and linearizability both break at that answer, line 3.
+    const wrongRead = [
+      { kind: 'client_request', client: 'a', requestId: 1, op: { type: 'get' } },
+      { kind: 'client_response', client: 'a', requestId: 1, result: { status: 'ok', value: 3 } },
+    ];
+
+    it('reports linearizability first, then conformance, and says they coincide', () => {
+      for (const maxViolations of [1, 20]) {
+        const c = new SemanticChecker(header, { maxViolations });
+        feed(c, wrongRead);
+        const v = c.finish().violations;
+        expect(v.map((x) => [x.rule, x.line]), `maxViolations ${maxViolations}`).toEqual(maxViolations === 1 ? [['linearizability', 3]] : [['linearizability', 3], ['conformance.unexpected', 3]]);
+        expect(v[0]!.also).toEqual(['conformance.unexpected']);
+        expect(v[1]?.also).toBeUndefined();
+        expect(v[0]!.excerpt.at(-1)!.line).toBe(3);
+      }
+    });
+
+    it('reports an invariant before conformance at one event, whichever layer finds it first', () => {
+      // n1 votes for n2 and then for n3 in term 1: vote-once, and the reference (driven by
+      // n1's election timeout) would vote for itself, not for n3.
+      const c = new SemanticChecker(header, { maxViolations: 1 });
+      feed(c, [{ kind: 'timeout', timer: 'election' }, { kind: 'role', role: 'candidate' }, { kind: 'term', term: 1 }, { kind: 'vote', votedFor: 'n1' }, { kind: 'vote', votedFor: 'n3' }]);
+      const v = c.finish().violations;
+      expect(v.map((x) => [x.rule, x.line])).toEqual([['vote-once', 6]]);
+      expect(v[0]!.also).toEqual(['conformance.unexpected']);
+    });
+
+    it('puts a linearizability violation of an earlier event before a later one, even past the limit', () => {
+      const c = new SemanticChecker(header, { maxViolations: 1 });
+      feed(c, [...wrongRead.map((e) => ({ ...e, node: 'n2' })), { kind: 'term', term: 3 }, { kind: 'term', term: 2 }]);
+      const v = c.finish().violations;
+      expect(v.map((x) => [x.rule, x.line, x.also])).toEqual([['linearizability', 3, ['conformance.unexpected']]]);
+    });
+  });
+
   it('skips rules that are not enabled and stops at maxViolations', () => {
     const c = new SemanticChecker(header, { enabled: new Set(['vote-once']) });
     feed(c, [{ kind: 'client_request', client: 'a', requestId: 1, op: { type: 'get' } }, { kind: 'client_response', client: 'a', requestId: 1, result: { status: 'ok', value: 3 } }]);

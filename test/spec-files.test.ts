@@ -5,7 +5,7 @@ import { VERSION } from '../harness/version.js';
 
 describe('generated spec files', () => {
   for (const file of GENERATED_SPEC_FILES) {
-    it(`${file.path} is current (regenerate with: npx raftcheck spec --write)`, () => {
+    it(`${file.path} is current (regenerate with: npm run gen:spec)`, () => {
       expect(fs.readFileSync(file.path, 'utf8')).toBe(file.render());
     });
   }

@@ -10,6 +10,7 @@ import { transitionRows, type TakenTransition } from '../src/raft/transitions.js
 import { DEFAULT_NODE_CONFIG } from '../src/raft/types.js';
 import type { TraceLine } from '../src/trace/schema.js';
 import { MalformedTraceError, measureCoverage } from '../harness/statechart/transition-coverage.js';
+import { GraphvizError, renderDot } from '../harness/io/graphviz.js';
 import { cli } from './helpers/cli.js';
 
 const d = describeStatechart();
@@ -148,46 +149,39 @@ describe('raftcheck diagram: svg and coverage', () => {
     expect(r.stderr).toMatch(/^note: traces\/examples\/invalid\/conformance\.missing\/vote-without-answer\.jsonl:10: breaks conformance\.missing; its \d+ steps are counted/);
   });
 
-  it('--format svg renders with Graphviz, with or without coverage', async () => {
+  it('--format svg lays out every state and transition with the bundled Graphviz, with or without coverage', async () => {
     const plain = await cli('diagram', '--format', 'svg');
-    expect(plain.code).toBe(0);
-    expect(plain.stdout).toMatch(/<svg[\s\S]*ELECTION_TIMEOUT[\s\S]*<\/svg>\s*$/);
+    expect([plain.code, plain.stderr]).toEqual([0, '']);
+    const svg = plain.stdout;
+    expect(svg).toMatch(/^<\?xml[\s\S]*<svg [\s\S]*<\/svg>\s*$/);
+    // Graphviz names each laid-out node and edge in a <title>: the states, and one edge per arrow of the DOT.
+    const titles = [...svg.matchAll(/<title>([^<]*)<\/title>/g)].map((m) => m[1]!.replace(/&#45;&gt;/g, '->'));
+    expect(titles.filter((t) => !t.includes('->')).sort()).toEqual(['__start', 'candidate', 'follower', 'leader', 'raft']);
+    const arrows = d.transitions.filter((t) => t.to !== null).map((t) => `${t.from}->${t.to}`);
+    expect(titles.filter((t) => t.includes('->')).sort()).toEqual([...arrows, '__start->follower'].sort());
+    // Every transition's text is drawn: edge labels and the in-place handlers inside the boxes.
+    for (const t of d.transitions) expect(svg).toContain(`>${t.event}`);
+    expect(svg).toContain('>AppendEntries [logMatches] / acceptAppendEntries</text>');
+    expect(svg).toMatch(/<text[^>]*>ELECTION_TIMEOUT<\/text>/);
+    expect(svg).not.toContain('NEVER TAKEN');
     const out = path.join(tmp(), 'coverage.svg');
     const r = await cli('diagram', '--coverage', '--format', 'svg', '-o', out, validFiles[0]!);
-    expect(r.code).toBe(0);
-    const svg = fs.readFileSync(out, 'utf8');
-    expect(svg).toContain('NEVER TAKEN');
-    expect(svg).toContain('#d62728');
+    expect([r.code, r.stderr]).toEqual([0, `wrote ${out}\n`]);
+    const covered = fs.readFileSync(out, 'utf8');
+    const coverage = measureCoverage([validFiles[0]!]);
+    const never = coverage.counts.filter((n) => n === 0).length;
+    expect(covered.match(/NEVER TAKEN/g)).toHaveLength(never);
+    expect(covered).toContain('>transition coverage: ');
+    expect(covered).toContain('fill="#d62728"'); // the never-taken handlers' text, in red
   });
 
-  it('a missing Graphviz is a clear one-line error (exit 2)', async () => {
-    const saved = process.env.GRAPHVIZ_DOT;
-    process.env.GRAPHVIZ_DOT = path.join(tmp(), 'no-such-dot');
-    try {
-      const r = await cli('diagram', '--format', 'svg');
-      expect(r.code).toBe(2);
-      expect(r.stderr).toMatch(/^raftcheck diagram: Graphviz '.*no-such-dot' not found: install Graphviz \(Debian\/Ubuntu: apt-get install graphviz;.*\n$/);
-    } finally {
-      if (saved === undefined) delete process.env.GRAPHVIZ_DOT;
-      else process.env.GRAPHVIZ_DOT = saved;
-    }
-  });
-
-  it('a Graphviz that fails is reported with its message', async () => {
-    const saved = process.env.GRAPHVIZ_DOT;
-    const fake = path.join(tmp(), 'dot');
-    fs.writeFileSync(fake, '#!/bin/sh\ncat >/dev/null\necho "Error: <stdin>: syntax error in line 3" >&2\nexit 1\n', { mode: 0o755 });
-    try {
-      process.env.GRAPHVIZ_DOT = fake;
-      const r = await cli('diagram', '--format', 'svg');
-      expect(r.code).toBe(2);
-      expect(r.stderr).toBe(`raftcheck diagram: Graphviz '${fake}' failed: Error: <stdin>: syntax error in line 3\n`);
-      process.env.GRAPHVIZ_DOT = 'false'; // exits without reading: EPIPE, yet a clear message
-      expect((await cli('diagram', '--format', 'svg')).stderr).toBe("raftcheck diagram: Graphviz 'false' failed: exit status 1\n");
-    } finally {
-      if (saved === undefined) delete process.env.GRAPHVIZ_DOT;
-      else process.env.GRAPHVIZ_DOT = saved;
-    }
+  it('a DOT source Graphviz rejects is a one-line GraphvizError, never a picture', async () => {
+    await expect(renderDot('digraph { a -> ')).rejects.toThrow(new GraphvizError('Graphviz could not render the svg: syntax error in line 1'));
+    // An HTML label error still yields an SVG from Graphviz (without the label); `dot` would exit 1: so do we.
+    const error = await renderDot('digraph { a [label=<<b>x</c>>] }').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GraphvizError);
+    expect((error as Error).message).toMatch(/^Graphviz could not render the svg: mismatched tag in line 1; .*in label of node a$/);
+    expect(await renderDot('digraph { a -> b }')).toMatch(/<title>a&#45;&gt;b<\/title>/);
   });
 
   it('rejects bad input with exit 2 and one line', async () => {

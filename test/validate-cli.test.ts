@@ -34,6 +34,15 @@ describe('raftcheck validate', () => {
     expect(report.files[0]!.errors[0]).toMatchObject({ line: 3, path: '/term', rule: 'schema.shape' });
   });
 
+  it('says when one event breaks several rules, in text and in --json, whatever --max-errors keeps', async () => {
+    const f = 'traces/examples/invalid/linearizability/read-of-a-value-never-written.jsonl';
+    const text = await cli('validate', '--max-errors', '1', f);
+    expect(text.stdout.split('\n')[0]).toMatch(/^\S+:72: .*\[linearizability\]$/);
+    expect(text.stdout).toContain('\n    also breaks: applied-value, conformance.unexpected (same event)\n');
+    const json = JSON.parse((await cli('validate', '--json', f)).stdout) as { files: Array<{ errors: Array<{ rule: string; also?: string[] }> }> };
+    expect(json.files[0]!.errors.map((e) => [e.rule, e.also])).toEqual([['linearizability', ['applied-value', 'conformance.unexpected']], ['applied-value', undefined], ['conformance.unexpected', undefined]]);
+  });
+
   it('caps the errors printed with --max-errors and counts the rest', async () => {
     const lines = [HEADER, ...Array.from({ length: 10 }, (_, i) => `{"kind":"term","node":"n1","seq":${i},"time":0,"term":-1}`)];
     const f = file('many.jsonl', lines.join('\n') + '\n');

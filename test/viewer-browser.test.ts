@@ -1,7 +1,8 @@
 /**
- * The trace viewer in a real browser: Debian's chromium, headless, driven by playwright-core,
- * without network. Reports are generated in-process, opened by file:// URL, clicked through,
- * and their panels compared with the traces. Screenshots go to test-artifacts/.
+ * The trace viewer in a real browser: headless Chromium (the system's, or the one inside the
+ * npm package @sparticuz/chromium: test/helpers/chromium.ts) driven by playwright-core, without
+ * network. Reports are generated in-process, opened by file:// URL, clicked through, and their
+ * panels compared with the traces. Screenshots go to test-artifacts/.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -11,10 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NodeState, TraceLine } from '../src/trace/schema.js';
 import { validateTraceFile } from '../harness/validate/validate-file.js';
 import { writeReport } from '../harness/viewer/write-report.js';
+import { findChromium } from './helpers/chromium.js';
 import { cli } from './helpers/cli.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic'];
 const ARTIFACTS = 'test-artifacts';
 const VALID = 'traces/examples/valid/election-and-writes-3.jsonl';
 const INVALID = 'traces/examples/invalid';
@@ -37,11 +37,10 @@ interface PageGlobals {
 
 let context: BrowserContext | null = null;
 let dir: string;
-const MISSING = `${CHROMIUM} is missing: the viewer's browser tests need Debian's chromium (apt-get install chromium; .ci/run installs it)`;
 
-/** The browser, or a failure that says what to install: these tests fail, never skip, without it. */
+/** The browser; without one, beforeAll has failed every test with the reason (they never skip). */
 function browser(): BrowserContext {
-  if (!context) throw new Error(MISSING);
+  if (!context) throw new Error('no browser was launched');
   return context;
 }
 const requests: string[] = [];
@@ -133,10 +132,13 @@ function expectedStates(lines: TraceLine[], upTo: number): Record<string, Record
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'raftcheck-browser-'));
   fs.mkdirSync(ARTIFACTS, { recursive: true });
-  if (!fs.existsSync(CHROMIUM)) return; // every test then fails with MISSING
+  const found = await findChromium();
   // A fresh, empty profile: nothing from earlier runs, nothing to sync.
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'raftcheck-chromium-'));
-  context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: FLAGS, viewport: { width: 1400, height: 850 }, offline: true });
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: found.executablePath, headless: true, args: found.args, env: { ...process.env, ...found.env },
+    viewport: { width: 1400, height: 850 }, offline: true,
+  });
 });
 
 afterAll(async () => {

@@ -109,16 +109,26 @@ class AdaptedNode implements RaftNode {
     const a = after.obs;
     const b = before.obs;
     const termUp = a.term !== b.term;
-    const roleChange = a.role !== b.role;
     // An election moves to candidate before the new term; a higher term comes before stepping down.
-    if (roleChange && termUp && a.role === 'candidate') push({ kind: 'role', role: a.role }, { role: a.role });
+    // A node that is leader of a term it did not hold before won an election within this call (a
+    // one-node cluster is its own majority): it passed through candidate, voted for itself, and
+    // only then became leader, which the two observations alone do not show.
+    const wonElection = termUp && a.role === 'leader';
+    if (termUp && (a.role === 'candidate' || wonElection) && state.role !== 'candidate') push({ kind: 'role', role: 'candidate' }, { role: 'candidate' });
     if (termUp) push({ kind: 'term', term: a.term }, { term: a.term, votedFor: null });
-    if (roleChange && state.role !== a.role) push({ kind: 'role', role: a.role }, { role: a.role });
+    if (wonElection && a.votedFor !== null) push({ kind: 'vote', votedFor: a.votedFor }, { votedFor: a.votedFor });
+    if (state.role !== a.role) push({ kind: 'role', role: a.role }, { role: a.role });
     if (a.votedFor !== null && a.votedFor !== state.votedFor) push({ kind: 'vote', votedFor: a.votedFor }, { votedFor: a.votedFor });
 
     let common = 0;
     const shorter = Math.min(a.log.length, b.log.length);
     while (common < shorter && (a.log[common] === b.log[common] || sameEntry(a.log[common]!, b.log[common]!))) common++;
+    // What the difference cannot show: entries deleted and written back as they were.
+    const cut = out.truncatedFrom;
+    if (cut !== undefined) {
+      if (!Number.isSafeInteger(cut) || cut < 1) throw new Error(`node ${this.id} reported truncatedFrom ${String(cut)}: expected a log index (an integer ≥ 1)`);
+      if (cut <= b.log.length) common = Math.min(common, cut - 1);
+    }
     if (common < b.log.length) push({ kind: 'truncate', fromIndex: common + 1 }, { lastLogIndex: common, lastLogTerm: common > 0 ? a.log[common - 1]!.term : 0 });
     if (common < a.log.length) {
       push({ kind: 'append', index: common + 1, entries: a.log.slice(common).map((e) => ({ ...e })) }, { lastLogIndex: a.log.length, lastLogTerm: a.log.at(-1)!.term });

@@ -72,6 +72,14 @@ export interface Output {
   timers?: Partial<Record<TimerName, number | null>>;
   /** Timers a tick fired (tick-driven nodes): each is logged as a `timeout` input before the tick's effects. */
   fired?: TimerName[];
+  /**
+   * The lowest log index from which this call deleted entries, if it deleted any (optional).
+   * The harness sees only the log before and after a call: a node that deletes entries and
+   * writes the very same ones back in one call (a stale AppendEntries handled by truncating)
+   * shows no difference. Reported, the truncation is logged (`truncate` from this index, then
+   * `append` of the entries the log holds from there), as a node that logs its own steps would.
+   */
+  truncatedFrom?: number;
 }
 
 /** The node's observable state. The harness derives the trace's state changes from it. */

@@ -9,11 +9,12 @@ import type { NodeFactory } from '../simulator/cluster.js';
 import { adapterFactory } from './adapt.js';
 import type { AdapterDefinition, NodeUnderTest, Output } from './adapter.js';
 
-/** Keeps only what an adapter reports: messages, timers and client replies. */
+/** Keeps only what an adapter reports: messages, timers, client replies and truncations. */
 function toOutput(records: StepRecord[]): Output {
-  const out: Required<Pick<Output, 'messages' | 'replies' | 'timers'>> = { messages: [], replies: [], timers: {} };
+  const out: Required<Pick<Output, 'messages' | 'replies' | 'timers'>> & Pick<Output, 'truncatedFrom'> = { messages: [], replies: [], timers: {} };
   for (const { effect } of records) {
-    if (effect.kind === 'send') out.messages.push({ msg: effect.msg });
+    if (effect.kind === 'truncate') out.truncatedFrom = Math.min(out.truncatedFrom ?? Infinity, effect.fromIndex);
+    else if (effect.kind === 'send') out.messages.push({ msg: effect.msg });
     else if (effect.kind === 'client_response') out.replies.push({ client: effect.client, requestId: effect.requestId, result: effect.result });
     else if (effect.kind === 'set_timer') out.timers[effect.timer] = effect.after;
     else if (effect.kind === 'cancel_timer') out.timers[effect.timer] = null;

@@ -1,6 +1,7 @@
 /**
- * `npm run bench [-- --quick]`: measures raftcheck's speed in one run, prints the table and
- * writes BENCHMARKS.md (atomically) with the machine and the date.
+ * `npm run bench [-- --quick] [-- --only startup]`: measures raftcheck's speed in one run,
+ * prints the table and writes BENCHMARKS.md (atomically) with the machine and the date.
+ * `--only startup` measures the start-up of the CLI alone and rewrites only its section.
  *
  * Every figure is the median of several runs, and every ratio is taken run by run from two
  * measurements made side by side (then its median), so that a busy machine slows both sides
@@ -35,6 +36,9 @@ import { describeMachine, fmt, median, time, timeAsync } from './measure.js';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const JEPSEN = path.resolve(ROOT, 'traces/external/porcupine/jepsen');
 const quick = process.argv.includes('--quick');
+/** `--only startup`: measure the start-up section alone and rewrite only that section of BENCHMARKS.md. */
+const onlyStartup = process.argv.includes('--only') && process.argv[process.argv.indexOf('--only') + 1] === 'startup';
+const STARTUP_HEADING = '## Start-up';
 const RUNS = quick ? 1 : 3;
 const MiB = 2 ** 20;
 
@@ -354,11 +358,95 @@ function mutantDetection(): void {
   );
 }
 
+/** bash's `time` of one command: wall clock, and the CPU time (user + system) of the process it runs. */
+const TIMED = 'TIMEFORMAT="%3R %3U %3S"; { time "$@" >/dev/null 2>&1; } 2>&1';
+
+/** One whole process: its wall-clock and CPU time in ms; it must exit 0. */
+function processCost(args: readonly string[]): { wall: number; cpu: number } {
+  const r = spawnSync('bash', ['-c', TIMED, 'timed', process.execPath, ...args], { cwd: ROOT, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`node ${args.join(' ')} exited ${r.status}`);
+  const [wall, user, system] = r.stdout.trim().split(/\s+/).map((x) => Number(x) * 1000);
+  if (wall === undefined || user === undefined || system === undefined || [wall, user, system].some((x) => !Number.isFinite(x))) throw new Error(`cannot read bash's time: ${r.stdout}`);
+  return { wall, cpu: user + system };
+}
+
+/**
+ * Start-up: whole processes of the built CLI (dist/, rebuilt first), each run alternately with
+ * `node -e 0` in the same loop, so that both see the same load; a ratio is the median of the
+ * ratios of each pair. CPU time is what a busy machine distorts least: the targets apply to it.
+ * Returns the section of BENCHMARKS.md.
+ */
+function startup(dir: string): string {
+  log('building dist/ (npm run build) ...');
+  const built = spawnSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  if (built.status !== 0) throw new Error('npm run build failed');
+  const loadBefore = os.loadavg()[0] ?? 0;
+  const trace = path.join(dir, 'ten-lines.jsonl');
+  prefixOf(path.join(ROOT, 'traces/examples/valid/election-3.jsonl'), trace, 10);
+  const cli = path.join(ROOT, 'dist/raftcheck.js');
+  const cases: Array<{ label: string; args: string[]; target?: number; repeats?: number }> = [
+    { label: '`raftcheck --version`', args: [cli, '--version'], target: 3 },
+    { label: '`raftcheck --help`', args: [cli, '--help'], target: 3 },
+    { label: '`raftcheck validate` of a 10-line trace', args: [cli, 'validate', trace], target: 5 },
+    { label: '`raftcheck fuzz --runs 1 --nodes 3`', args: [cli, 'fuzz', '--runs', '1', '--nodes', '3', '--out', dir] },
+    // What every command cost before the build: the TypeScript sources through tsx.
+    { label: '`raftcheck --version` from the sources (tsx, no build)', args: [path.join(ROOT, 'harness/cli/raftcheck.js'), '--version'], repeats: quick ? 2 : 5 },
+  ];
+  const repeats = quick ? 5 : 15;
+  const bare: Array<{ wall: number; cpu: number }> = [];
+  const lines: string[] = [];
+  for (const c of cases) {
+    const costs: Array<{ wall: number; cpu: number }> = [];
+    const wallRatios: number[] = [];
+    const cpuRatios: number[] = [];
+    for (let i = 0; i < (c.repeats ?? repeats); i++) {
+      const base = processCost(['-e', '0']);
+      const cost = processCost(c.args);
+      bare.push(base);
+      costs.push(cost);
+      wallRatios.push(cost.wall / base.wall);
+      cpuRatios.push(cost.cpu / base.cpu);
+    }
+    const wall = median(costs.map((x) => x.wall));
+    const cpu = median(costs.map((x) => x.cpu));
+    const ratio = median(cpuRatios);
+    log(`  ${c.label}: CPU ${fmt(cpu)} ms (×${fmt(ratio, 2)} node -e 0), wall ${fmt(wall)} ms (×${fmt(median(wallRatios), 2)})`);
+    lines.push(`| ${c.label} | ${fmt(cpu)} ms | ×${fmt(ratio, 2)} | ${fmt(wall)} ms | ×${fmt(median(wallRatios), 2)} | ${c.target ? `≤ ×${c.target}` : ''} | ${c.target ? verdict(ratio <= c.target) : ''} |`);
+  }
+  const loadAfter = os.loadavg()[0] ?? 0;
+  return `${STARTUP_HEADING}
+
+Measured by \`npm run bench\` (alone: \`npm run bench -- --only startup\`) on ${new Date().toISOString().slice(0, 10)}, Node.js ${process.version}, ${os.availableParallelism()} cores; load average ${fmt(loadBefore, 2)} at the start of this section, ${fmt(loadAfter, 2)} at its end.
+Whole processes of the built CLI (\`dist/raftcheck.js\`, rebuilt first), each run alternately with \`node -e 0\` in the same loop (median CPU ${fmt(median(bare.map((x) => x.cpu)))} ms, wall ${fmt(median(bare.map((x) => x.wall)))} ms here); a ratio is the median of the ratios of each pair, so that a busy machine slows both sides alike. CPU is user + system time of the process (bash's \`time\`); the targets apply to it, as wall-clock time on a loaded machine is mostly waiting for a core.
+
+| command | CPU (median) | × \`node -e 0\` | wall (median) | × \`node -e 0\` | target (CPU) | verdict |
+| --- | --- | --- | --- | --- | --- | --- |
+${lines.join('\n')}
+`;
+}
+
+/** Rewrites only the start-up section of BENCHMARKS.md (it is the last one). */
+async function startupOnly(): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'raftcheck-bench-'));
+  try {
+    const section = startup(dir);
+    const file = path.join(ROOT, 'BENCHMARKS.md');
+    const current = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '# Benchmarks\n';
+    const at = current.indexOf(`\n${STARTUP_HEADING}\n`);
+    const before = at === -1 ? current : current.slice(0, at + 1);
+    writeFileAtomic(file, `${before.replace(/\n*$/, '\n\n')}${section}`, { overwrite: true });
+    process.stdout.write(`${section}\nwrote the start-up section of BENCHMARKS.md\n`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
   const started = performance.now();
   const machine = describeMachine();
   const date = new Date().toISOString().slice(0, 10);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'raftcheck-bench-'));
+  let startupSection = '';
   try {
     const target = quick ? 100_000 : 1_000_000;
     const big = path.join(dir, 'big.jsonl');
@@ -380,6 +468,8 @@ async function main(): Promise<void> {
     ({ actor: xstateCost, interpreter: interpreterCost } = statechartSteps());
     jepsen();
     mutantDetection();
+    log('start-up ...');
+    startupSection = startup(dir);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -402,9 +492,10 @@ ${missed ? `Targets not met, and why:\n${missed}\n\n` : ''}How each figure is me
 - *statechart steps*: a follower handling heartbeats through its XState actor, through the direct interpreter of the same chart, and the same rule function called on a plain context.
 - *Jepsen*: parse excluded; the linearizability search of each history, median per history.
 - *mutant detection*: \`huntMutant\` (swarm faults, seed 1, up to 300 runs, no shrinking) until the first failing run, per mutant; median and worst over the mutants.
-`;
+
+${startupSection}`;
   writeFileAtomic(path.join(ROOT, 'BENCHMARKS.md'), doc, { overwrite: true });
   process.stdout.write(`${table}\n${missed ? `\n${missed}\n` : ''}\nwrote BENCHMARKS.md\n`);
 }
 
-await main();
+await (onlyStartup ? startupOnly() : main());

@@ -27,6 +27,25 @@ export class NodeLog {
     return index === 0 ? 0 : this.hashes[index - 1];
   }
 
+  /**
+   * The first index at which `other` differs from this log within 1..`upTo` (an entry changed,
+   * or missing from one of them), or null if they agree there. Prefix hashes chain, so once two
+   * prefixes differ all longer ones do: a binary search finds it in O(log upTo).
+   */
+  firstDifference(other: NodeLog, upTo: number): number | null {
+    const end = Math.min(upTo, Math.max(this.lastIndex, other.lastIndex));
+    const same = (i: number) => i <= this.lastIndex && i <= other.lastIndex && this.prefixHash(i) === other.prefixHash(i);
+    if (end <= 0 || same(end)) return null;
+    let lo = 1;
+    let hi = end; // the logs differ at or before hi
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (same(mid)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
   /** Appends at `index`; entries at and after it are replaced (a log that skips ahead is an error). */
   append(index: number, entries: readonly Entry[]): void {
     if (index > this.entries.length + 1) throw new RangeError(`append at index ${index} leaves a gap after the last entry ${this.entries.length}`);

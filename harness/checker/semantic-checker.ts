@@ -12,6 +12,7 @@ import { INVARIANT_RULES } from './invariants/rules.js';
 import { HistoryCollector } from './linearizability/history-from-trace.js';
 import { describeOp } from './linearizability/history.js';
 import { checkLinearizable } from './linearizability/search.js';
+import { orderViolations } from './verdict-order.js';
 import type { Violation } from './violation.js';
 
 export const LINEARIZABILITY_RULE = {
@@ -26,7 +27,10 @@ export const SEMANTIC_RULES = [...CONFORMANCE_RULES, ...INVARIANT_RULES, LINEARI
 export interface SemanticOptions {
   /** Rule ids to check (default: all). */
   enabled?: ReadonlySet<string>;
-  /** Stop collecting after this many violations. */
+  /**
+   * Stop collecting after this many violations (the violations of the event that reaches the
+   * limit are all kept until `finish`, which orders them and then cuts to the limit).
+   */
   maxViolations?: number;
   /** Search budget of the linearizability check. */
   linearizabilityMaxSteps?: number;
@@ -42,6 +46,7 @@ export interface ExcerptLine {
 }
 
 export interface SemanticResult {
+  /** In the order of verdict-order.ts: by line, then linearizability, invariants, conformance. */
   violations: Array<Violation & { excerpt: ExcerptLine[] }>;
   /** Events that log something a rule can check (state fields, messages, state changes, recovered state), counted up to 1: 0 means the trace constrains nothing. */
   constrainingEvents: number;
@@ -80,8 +85,13 @@ export class SemanticChecker {
     return this.violations.length >= (this.options.maxViolations ?? Infinity);
   }
 
+  /**
+   * Keeps a violation. Past the limit, one of the same event as the last kept is still kept:
+   * the event's violations are ordered together (verdict-order.ts), and the one that comes
+   * first may be found last (the invariants run before conformance, linearizability at the end).
+   */
   private record(v: Violation): void {
-    if (this.full) return;
+    if (this.full && v.line !== this.violations.at(-1)?.line) return;
     this.violations.push({ ...v, excerpt: this.excerpt(v) });
   }
 
@@ -105,17 +115,20 @@ export class SemanticChecker {
     // Only whether the trace constrains anything matters: stop looking once it does. The state
     // a restart recovers counts: terms, votes and logs are checked across restarts.
     if (this.constraining === 0 && (STATE_CHANGES.has(e.kind) || ('state' in e && e.state !== undefined && Object.keys(e.state).length > 0) || (e.kind === 'restart' && e.persisted !== undefined))) this.constraining++;
-    // Invariants first: when a step breaks a named safety property and the reference on the
-    // same line, the property (Figure 8, Election Safety, ...) is the better first verdict.
+    // Which rule is reported first when several break at this event is decided by
+    // orderViolations, not by the order in which the layers run.
+    const before = this.violations.length;
     this.invariants.event(e, line);
     this.conformance?.event(e, line);
     if (this.on(LINEARIZABILITY_RULE.id)) this.history.event(e, line);
     this.recentLines[this.recentCount % WINDOW] = line;
     this.recentEvents[this.recentCount % WINDOW] = e;
     this.recentCount++;
-    // The violation's own event belongs in its excerpt.
-    const last = this.violations.at(-1);
-    if (last && last.line === line && last.excerpt.at(-1)?.line !== line) last.excerpt.push({ line, event: e });
+    // A violation's own event belongs in its excerpt.
+    for (let i = before; i < this.violations.length; i++) {
+      const v = this.violations[i]!;
+      if (v.line === line && v.excerpt.at(-1)?.line !== line) v.excerpt.push({ line, event: e });
+    }
   }
 
   finish(): SemanticResult {
@@ -138,7 +151,7 @@ export class SemanticChecker {
         const stuck = r.stuck.map((i) => history[i]!);
         const first = stuck.reduce((a, b) => ((a.retLine ?? Infinity) <= (b.retLine ?? Infinity) ? a : b), stuck[0] ?? history[0]!);
         const prefix = r.longestPrefix.slice(-5).map((i) => describeOp(history[i]!));
-        this.record({
+        this.recordAtEnd({
           rule: LINEARIZABILITY_RULE.id,
           line: first.retLine ?? first.callLine ?? 1,
           nodes: [],
@@ -146,10 +159,22 @@ export class SemanticChecker {
           message: `the client history of ${history.length} operations is not linearizable: no order explains ${describeOp(first)}`,
           expected: `an operation consistent with the register holding ${JSON.stringify(r.stateAfterPrefix)} after the longest explainable prefix (${r.longestPrefix.length} operations${prefix.length ? `, ending: ${prefix.join('; ')}` : ''})`,
           seen: stuck.map(describeOp).join('; '),
-          related: [first.callLine ?? 1],
+          related: [first.callLine ?? 1, ...(first.retLine !== undefined ? [first.retLine] : [])],
         });
       }
     }
+    orderViolations(this.violations);
+    if (this.violations.length > (this.options.maxViolations ?? Infinity)) this.violations.length = this.options.maxViolations!;
     return { violations: this.violations, constrainingEvents: this.constraining, linearizability };
+  }
+
+  /**
+   * A violation found after the stream (linearizability): kept if it would come before the
+   * cut, wherever its line is (its event may precede those of violations already kept).
+   */
+  private recordAtEnd(v: Violation): void {
+    const last = this.violations.at(-1);
+    if (this.full && last && v.line > last.line) return;
+    this.violations.push({ ...v, excerpt: this.excerpt(v) });
   }
 }

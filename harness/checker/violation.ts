@@ -12,6 +12,11 @@ export interface Violation {
   seen?: string;
   /** Lines of earlier events that explain the violation (for excerpts). */
   related?: number[];
+  /**
+   * Other rules the same event breaks, reported after this one (set on the first violation of
+   * an event only; see `rulePriority` in semantic-checker.ts for the order).
+   */
+  also?: string[];
 }
 
 export type Report = (violation: Violation) => void;

@@ -3,6 +3,7 @@
  * harness/cli/commands/ and are listed in harness/cli/commands/index.ts.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { InputError, UsageError } from '../errors.js';
 
 /** Where a verb writes; tests pass buffers, the CLI passes the process streams. */
 export interface CliIO {
@@ -25,15 +26,8 @@ export interface Command {
 /** Exit codes shared by every verb. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, internal: 3 } as const;
 
-/** The command line is wrong (unknown option, missing argument, bad value): exit 2. */
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
-
-/** An input could not be used (missing file, unreadable, not a trace): exit 2, one line. */
-export class InputError extends Error {
-  override name = 'InputError';
-}
+/** The user's mistakes: exit 2, one line (also thrown by the programmatic API). */
+export { InputError, UsageError };
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 

@@ -3,12 +3,11 @@
  * turns an external node that cannot even start into a usage error (exit 2) rather than a
  * verdict against it.
  */
-import { createRandom } from '../../src/random.js';
-import { DEFAULT_NODE_CONFIG } from '../../src/raft/types.js';
 import { DEFAULT_REPLY_TIMEOUT_MS } from '../adapters/process/process-adapter.js';
+import { preflight } from '../adapters/process/preflight.js';
 import { isAdapterPath, loadImplementation } from '../fuzz/implementations.js';
 import type { NodeFactory } from '../simulator/cluster.js';
-import { durationOption, InputError, UsageError } from './command.js';
+import { durationOption, UsageError } from './command.js';
 
 /** The help lines of --impl and --reply-timeout; `fallback` says what runs without --impl. */
 export const implHelp = (fallback: string): string => `  --impl NAME        reference, mutant:<name> (see 'raftcheck mutants --list'),
@@ -40,16 +39,4 @@ export async function implOption(name: string, replyTimeout: string | undefined,
   if ('error' in createNode) throw new UsageError(createNode.error.startsWith('--interleave') ? createNode.error : `--impl: ${createNode.error}`);
   if (name.startsWith('cmd:') || isAdapterPath(name)) preflight(createNode);
   return createNode;
-}
-
-/** Starts one node and stops it: a program that is not there is the user's mistake, not a finding. */
-function preflight(createNode: NodeFactory): void {
-  try {
-    const node = createNode({ ...DEFAULT_NODE_CONFIG, id: 'n1', members: ['n1', 'n2', 'n3'] }, { random: createRandom(0) });
-    node.dispose?.();
-  } catch (error) {
-    const rule = typeof error === 'object' && error !== null && 'rule' in error ? (error as { rule: unknown }).rule : undefined;
-    if (rule === 'driver.spawn' || rule === 'adapter.load') throw new InputError(error instanceof Error ? error.message : String(error));
-    // Anything else is a verdict the campaign reports, with its trace.
-  }
 }

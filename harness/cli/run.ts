@@ -1,8 +1,11 @@
-/** `raftcheck`: dispatches to one verb per file in harness/cli/commands/ and maps errors to exit codes. */
+/**
+ * `raftcheck`: dispatches to one verb per file in harness/cli/commands/ and maps errors to exit
+ * codes. Only the verb that runs is loaded: `--version` and `--help` load nothing else.
+ */
 import { EXIT, InputError, UsageError, type CliIO } from './command.js';
 import { COMMANDS } from './commands/index.js';
 import { VERSION } from '../version.js';
-import { ENGINES, parseEngine } from '../../src/raft/node.js';
+import { ENGINES, parseEngine } from '../../src/raft/engine-name.js';
 
 export function mainHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -27,15 +30,15 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   const [verb, ...rest] = argv;
   if (verb === undefined || verb === '--help' || verb === '-h' || verb === 'help') {
     const topic = verb === 'help' ? COMMANDS.find((c) => c.name === rest[0]) : undefined;
-    io.out(topic ? topic.help : mainHelp());
+    io.out(topic ? (await topic.load()).help : mainHelp());
     return verb === undefined ? EXIT.usage : EXIT.ok;
   }
   if (verb === '--version' || verb === '-V') {
     io.out(`${VERSION}\n`);
     return EXIT.ok;
   }
-  const command = COMMANDS.find((c) => c.name === verb);
-  if (!command) {
+  const entry = COMMANDS.find((c) => c.name === verb);
+  if (!entry) {
     io.err(`raftcheck: unknown command '${verb}'. Commands: ${COMMANDS.map((c) => c.name).join(', ')}. See 'raftcheck --help'.\n`);
     return EXIT.usage;
   }
@@ -44,6 +47,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     io.err(`raftcheck: RAFTCHECK_ENGINE must be ${ENGINES.map((e) => `'${e}'`).join(' or ')} (what runs the reference statechart), got '${engine}'\n`);
     return EXIT.usage;
   }
+  const command = await entry.load();
   if (rest.includes('--help') || rest.includes('-h')) {
     io.out(command.help);
     return EXIT.ok;

@@ -15,6 +15,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createReferenceNode } from '../../src/raft/node.js';
 import { adapterFactory } from '../adapters/adapt.js';
+import { importModule } from '../adapters/import-module.js';
 import type { AdapterDefinition } from '../adapters/adapter.js';
 import { isAsyncAdapterDefinition } from '../adapters/async/async-adapter.js';
 import { asyncAdapterFactory, type AsyncAdapterOptions } from '../adapters/async/bridge.js';
@@ -65,7 +66,7 @@ export function resolveImplementation(name: string, options: ImplementationOptio
   return { error: `unknown implementation '${name}' (expected 'reference', 'mutant:<name>', 'adapter:<name>', 'coaty', 'cmd:<command line>' or a path to an adapter module)` };
 }
 
-function isAdapterDefinition(x: unknown): x is AdapterDefinition {
+export function isAdapterDefinition(x: unknown): x is AdapterDefinition {
   return typeof x === 'object' && x !== null && typeof (x as AdapterDefinition).create === 'function' && typeof (x as AdapterDefinition).name === 'string';
 }
 
@@ -75,9 +76,12 @@ export async function loadImplementation(name: string, options: ImplementationOp
   const file = path.resolve(name);
   let module: { default?: unknown };
   try {
-    module = (await import(pathToFileURL(file).href)) as { default?: unknown };
+    module = (await importModule(pathToFileURL(file).href)) as { default?: unknown };
   } catch (error) {
-    return { error: `cannot load the adapter module ${file}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}` };
+    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    // tsx compiles a .ts file as CommonJS unless its package.json says "type": "module".
+    const hint = /\.ts$/.test(file) && /require\(\) ES Module/.test(reason ?? '') ? ' (its package.json has no "type": "module", so it loads as CommonJS: add that, or name the file .mts)' : '';
+    return { error: `cannot load the adapter module ${file}: ${reason}${hint}` };
   }
   if (isAsyncAdapterDefinition(module.default)) {
     const factory = asyncAdapterFactory(module.default, pathToFileURL(file).href, options.async);

@@ -9,7 +9,7 @@
  * stopped, since they cannot change the result.
  */
 import type { NodeFactory } from '../simulator/cluster.js';
-import { createWorkerPool, type WorkerPool } from '../pool/worker-pool.js';
+import { createWorkerPool, taskModule, type WorkerPool } from '../pool/worker-pool.js';
 import type { RangeTask } from './range-worker.js';
 import { addCounts, evaluateRange, shrinkRun, worthShrinking, type RangeResult, type RunSpec, type ShrunkFailure } from './run-range.js';
 import type { RunRange } from './shard.js';
@@ -73,7 +73,7 @@ export async function runPoolCampaign(options: PoolCampaignOptions): Promise<Poo
   let pool: WorkerPool<RangeTask, RangeResult> | null = null;
   let evaluate: Evaluate;
   if (threads > 1) {
-    const p = createWorkerPool<RangeTask, RangeResult>(new URL('./range-worker.ts', import.meta.url), threads);
+    const p = createWorkerPool<RangeTask, RangeResult>(taskModule('range-worker', import.meta.url), threads);
     pool = p;
     evaluate = (task, signal) => p.run(task, signal);
   } else {

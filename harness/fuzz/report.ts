@@ -39,6 +39,7 @@ export function formatCampaignReport(s: FuzzSummary, context: ReportContext = {}
   const lines = [
     `${c.impl}: FAILED [${f.rule}] at run ${f.index} after ${s.evaluated} run${s.evaluated === 1 ? '' : 's'}${where ? ` of this shard` : ''} (${s.events} events${timing}${stopped}), shrunk ${f.shrinks} times to ${meta.schedule.nodes} nodes, ${meta.schedule.events.length} events, ${meta.schedule.fates.length} network fates`,
     `  ${file}:${f.line}: ${f.message}`,
+    ...(f.also ? [`  also breaks: ${f.also.join(', ')} (same event)`] : []),
     `  seed: ${c.seed}${where}`,
   ];
   if (context.saved) {

@@ -59,6 +59,8 @@ const SummarySchema = Closed({
       message: Type.String(),
       /** Line of the violation in the shrunk run's trace. */
       line: Count,
+      /** Other rules broken at the same event (harness/checker/verdict-order.ts). */
+      also: Type.Optional(Type.Array(Type.String())),
       shrinks: Count,
       /** fast-check's replay path of the shrunk counterexample. */
       path: Type.String(),
@@ -86,7 +88,7 @@ export function buildSummary(campaign: CampaignParams, shard: Shard | null, resu
   return {
     ...summary,
     failure: {
-      index: failure.index, rule: error.rule, message: error.message, line: error.line, shrinks: failure.shrinks, path: failure.path,
+      index: failure.index, rule: error.rule, message: error.message, line: error.line, ...(error.also ? { also: error.also } : {}), shrinks: failure.shrinks, path: failure.path,
       regression: { file: `${error.rule}-${caseHash(campaign.impl, failure.schedule, campaign.interleave)}.jsonl`, meta, lines: failure.outcome.lines.slice(0, error.line) },
     },
   };

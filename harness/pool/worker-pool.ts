@@ -1,10 +1,10 @@
 /**
  * Worker threads for CPU-bound work (fuzzing, validating files), on tinypool. A task module
- * is a TypeScript file whose default export takes one plain-data input and returns (or
+ * is a module (TypeScript in the sources, JavaScript once built) whose default export takes one plain-data input and returns (or
  * resolves to) plain data: workers get no closures, only what structured cloning carries.
  */
 import os from 'node:os';
-import Tinypool from 'tinypool';
+import { RUNNING_FROM_SOURCES } from '../running-from-sources.js';
 
 export interface WorkerPool<I, O> {
   readonly threads: number;
@@ -20,14 +20,24 @@ export function defaultWorkers(): number {
 
 const ENTRY = new URL('./ts-worker.js', import.meta.url).href;
 
+/**
+ * The task module `name` beside `importer` (the caller's import.meta.url): `name.ts` when
+ * raftcheck runs from its sources, `name.js` when it runs from the built dist/ (where every
+ * worker module is an entry beside the chunks; see tools/build.ts).
+ */
+export function taskModule(name: string, importer: string): URL {
+  return new URL(`./${name}${RUNNING_FROM_SOURCES ? '.ts' : '.js'}`, importer);
+}
+
 /** A pool of `threads` workers running the default export of `module` (a file URL). */
 export function createWorkerPool<I, O>(module: URL, threads: number): WorkerPool<I, O> {
-  const pool = new Tinypool({ filename: ENTRY, minThreads: threads, maxThreads: threads, idleTimeout: 60_000 });
+  // tinypool is loaded with the first pool: what runs on one thread never pays for it.
+  const pool = import('tinypool').then(({ default: Tinypool }) => new Tinypool({ filename: ENTRY, minThreads: threads, maxThreads: threads, idleTimeout: 60_000 }));
   return {
     threads,
     async run(input, signal) {
-      return (await pool.run({ module: module.href, input }, signal ? { signal } : {})) as O;
+      return (await (await pool).run({ module: module.href, input }, signal ? { signal } : {})) as O;
     },
-    destroy: () => pool.destroy(),
+    destroy: async () => (await pool).destroy(),
   };
 }

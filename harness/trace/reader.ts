@@ -40,17 +40,24 @@ export const DEFAULT_MAX_LINE_BYTES = 4 << 20;
 const NEWLINE = 10;
 const fatalUtf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** Raw lines: calls `onLine(text, lineNo, terminated)` for each; reports over-long lines as errors. */
+/**
+ * Raw lines of a file (a path) or of a trace already in memory (a Buffer): calls
+ * `onLine(text, lineNo, terminated)` for each; reports over-long lines as errors.
+ */
 export function readLines(
-  path: string,
+  source: string | Buffer,
   onLine: (text: string, lineNo: number, terminated: boolean) => void,
   onTooLong: (lineNo: number, bytes: number) => void,
   options: ReadOptions = {},
 ): { lines: number; bytes: number } {
   const maxLine = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
-  const chunk = Buffer.allocUnsafe(options.chunkBytes ?? 1 << 20);
-  const fd = fs.openSync(path, 'r');
-  const total = fs.fstatSync(fd).size;
+  const inMemory = typeof source !== 'string';
+  const chunk = inMemory ? source : Buffer.allocUnsafe(options.chunkBytes ?? 1 << 20);
+  const fd = inMemory ? null : fs.openSync(source, 'r');
+  const total = fd === null ? chunk.length : fs.fstatSync(fd).size;
+  // A file is read chunk by chunk; a Buffer is its own single chunk.
+  let consumed = false;
+  const read = () => (fd !== null ? fs.readSync(fd, chunk, 0, chunk.length, null) : consumed ? 0 : ((consumed = true), chunk.length));
   let carry: Buffer | null = null; // the unfinished line from the previous chunk
   let skipping = 0; // > 0: inside an over-long line, bytes seen so far
   let lineNo = 0;
@@ -74,7 +81,7 @@ export function readLines(
   };
   try {
     for (;;) {
-      const n = fs.readSync(fd, chunk, 0, chunk.length, null);
+      const n = read();
       if (n === 0) break;
       bytes += n;
       let start = 0;
@@ -107,18 +114,18 @@ export function readLines(
       else if (carry && carry.length > 0) emit(carry, false);
     }
   } finally {
-    fs.closeSync(fd);
+    if (fd !== null) fs.closeSync(fd);
   }
   return { lines: lineNo, bytes };
 }
 
-/** Reads, parses and schema-validates every line of a trace file. */
-export function readTraceFile(path: string, visitor: TraceVisitor, options: ReadOptions = {}): { lines: number; bytes: number } {
+/** Reads, parses and schema-validates every line of a trace file (a path) or of a trace in memory. */
+export function readTraceFile(source: string | Buffer, visitor: TraceVisitor, options: ReadOptions = {}): { lines: number; bytes: number } {
   const validate = traceLineValidator();
   const maxLine = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   let sawContent = false;
   const result = readLines(
-    path,
+    source,
     (text, lineNo, terminated) => {
       if (text === '\u0000invalid-utf8') {
         visitor.error({ line: lineNo, path: '/', message: 'not valid UTF-8', rule: 'schema.parse' });

@@ -14,6 +14,7 @@ export function formatReport(report: FileReport, options: { quiet?: boolean } = 
     if (involved.length > 0) out += `    involved: ${involved.join('; ')}\n`;
     if (e.expected !== undefined) out += `    expected: ${e.expected}\n`;
     if (e.seen !== undefined) out += `    seen:     ${e.seen}\n`;
+    if (e.also && e.also.length > 0) out += `    also breaks: ${e.also.join(', ')} (same event)\n`;
     if (e.excerpt && e.excerpt.length > 0) {
       out += '    events:\n';
       for (const x of e.excerpt) out += `      ${String(x.line).padStart(6)}  ${compact(x.event)}\n`;

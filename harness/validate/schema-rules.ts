@@ -1,7 +1,8 @@
 /**
  * The structural rules of a trace beyond each line's shape, checked on the same streaming pass:
  * the header comes first and once, node ids are declared, sequence numbers increase per
- * source, and every receive matches an earlier send of the same message.
+ * source, every receive matches an earlier send of the same message, and a crashed node logs
+ * nothing until it restarts.
  */
 import type { Header, Message, TraceEvent, TraceLine } from '../../src/trace/schema.js';
 import type { LocatedError } from '../trace/reader.js';
@@ -14,6 +15,7 @@ export const SCHEMA_RULES = [
   { id: 'schema.node-id', statement: 'Every node id used in an event is declared in the header; a send is logged by its sender and a receive by its receiver.' },
   { id: 'schema.seq', statement: 'Sequence numbers strictly increase per node, and separately for network events (drop, duplicate, partition, heal).' },
   { id: 'schema.receive-unmatched', statement: 'Every receive matches an earlier send with the same message id and identical content; one id is never sent with two contents.' },
+  { id: 'schema.crashed-node', statement: 'A crashed node logs nothing until it restarts: after a node\'s `crash`, its next event (notes aside) is its `restart`.' },
 ] as const;
 
 type Report = (error: LocatedError) => void;
@@ -41,6 +43,8 @@ export class SchemaRules {
   /** Messages sent and not yet received; then received ones, for duplicate deliveries. Both bounded. */
   private readonly sent = new Map<string, Message>();
   private readonly received = new FifoWindow<Message>(MAX_RECEIVED);
+  /** Nodes that crashed and have not restarted, with the line of their crash. */
+  private readonly crashed = new Map<string, number>();
   events = 0;
 
   constructor(private readonly report: Report) {}
@@ -70,8 +74,30 @@ export class SchemaRules {
       return null;
     }
     this.events++;
-    const ok = this.checkNodeIds(value, line) && this.checkSeq(value, line) && this.checkMessage(value, line);
+    // The crash check comes last: a send of a crashed node is still remembered, so its receive
+    // is not reported a second time, as unmatched.
+    const ok = this.checkNodeIds(value, line) && this.checkSeq(value, line) && this.checkMessage(value, line) && this.checkCrashed(value, line);
     return ok ? value : null;
+  }
+
+  /**
+   * A crashed node does nothing until its restart (volatile state lost, no timers, no
+   * messages): an event it logs in between would otherwise be checked against a node that no
+   * longer exists, or skipped by every layer.
+   */
+  private checkCrashed(e: TraceEvent, line: number): boolean {
+    if (!('node' in e) || e.node === undefined || e.kind === 'note') return true;
+    const crashedAt = this.crashed.get(e.node);
+    if (crashedAt === undefined) {
+      if (e.kind === 'crash') this.crashed.set(e.node, line);
+      return true;
+    }
+    if (e.kind === 'restart') {
+      this.crashed.delete(e.node);
+      return true;
+    }
+    this.fail(line, 'schema.crashed-node', '/kind', `${e.node} logged a '${e.kind}' event while crashed (crash on line ${crashedAt}, no restart since)`);
+    return false;
   }
 
   private known(id: string | null | undefined, line: number, path: string): boolean {

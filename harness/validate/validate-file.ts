@@ -21,6 +21,8 @@ export interface FileError extends LocatedError {
   terms?: number[];
   expected?: string;
   seen?: string;
+  /** Other rules the same event breaks (on the first error of that event; see harness/checker/verdict-order.ts). */
+  also?: string[];
   excerpt?: ExcerptLine[];
 }
 
@@ -110,7 +112,8 @@ export class TraceValidation implements TraceVisitor {
       for (const v of result.violations) {
         this.push({
           line: v.line, rule: v.rule, path: '/', message: v.message, nodes: v.nodes, terms: v.terms,
-          ...(v.expected !== undefined ? { expected: v.expected } : {}), ...(v.seen !== undefined ? { seen: v.seen } : {}), excerpt: v.excerpt,
+          ...(v.expected !== undefined ? { expected: v.expected } : {}), ...(v.seen !== undefined ? { seen: v.seen } : {}),
+          ...(v.also ? { also: v.also } : {}), excerpt: v.excerpt,
         });
       }
       unconstrained = this.schema.events === 0 || result.constrainingEvents === 0;
@@ -138,4 +141,14 @@ export function validateTraceFile(file: string, options: ValidateOptions = {}): 
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   });
   return validation.finish(file, io);
+}
+
+/** The same verdict for a trace held in memory (the programmatic API); `name` stands for the file in the report. */
+export function validateTraceText(name: string, text: string | Buffer, options: ValidateOptions = {}): FileReport {
+  const validation = new TraceValidation(options);
+  const io = readTraceFile(typeof text === 'string' ? Buffer.from(text, 'utf8') : text, validation, {
+    ...(options.maxLineBytes ? { maxLineBytes: options.maxLineBytes } : {}),
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+  });
+  return validation.finish(name, io);
 }

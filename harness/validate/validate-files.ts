@@ -3,12 +3,12 @@
  * were given, each as soon as it and every file before it are done, so the output is the same
  * whatever the number of workers.
  */
-import { createWorkerPool } from '../pool/worker-pool.js';
+import { createWorkerPool, taskModule } from '../pool/worker-pool.js';
 import type { FileReport } from './validate-file.js';
 import type { ValidateTask } from './validate-worker.js';
 
 export async function validateFilesInParallel(tasks: readonly ValidateTask[], workers: number, onReport: (report: FileReport, index: number) => void): Promise<FileReport[]> {
-  const pool = createWorkerPool<ValidateTask, FileReport>(new URL('./validate-worker.ts', import.meta.url), Math.max(1, Math.min(workers, tasks.length)));
+  const pool = createWorkerPool<ValidateTask, FileReport>(taskModule('validate-worker', import.meta.url), Math.max(1, Math.min(workers, tasks.length)));
   const reports: Array<FileReport | undefined> = new Array(tasks.length).fill(undefined);
   let emitted = 0;
   try {

@@ -8,19 +8,24 @@ import { checkLinearizable } from '../checker/linearizability/search.js';
 import { describeOp } from '../checker/linearizability/history.js';
 import { EtcdFormatError, importEtcdTrace } from '../importers/etcd.js';
 import { JepsenFormatError, parseJepsenHistory } from '../importers/jepsen.js';
-import { ALL_RULES, TraceValidation, validateTraceFile, type FileReport, type ValidateOptions } from './validate-file.js';
+import { ALL_RULES, TraceValidation, validateTraceFile, validateTraceText, type FileReport, type ValidateOptions } from './validate-file.js';
 
 export const FORMATS = ['raftcheck', 'etcd', 'jepsen'] as const;
 export type Format = (typeof FORMATS)[number];
 
 export function validateInput(file: string, format: Format, options: ValidateOptions): FileReport {
-  if (format === 'jepsen') return validateJepsen(file);
-  if (format === 'etcd') return validateEtcd(file, options);
-  return validateTraceFile(file, options);
+  if (format === 'raftcheck') return validateTraceFile(file, options);
+  return validateText(file, fs.readFileSync(file, 'utf8'), format, options);
 }
 
-function validateEtcd(file: string, options: ValidateOptions): FileReport {
-  const text = fs.readFileSync(file, 'utf8');
+/** The same for an input held in memory; `name` stands for the file in the report. */
+export function validateText(name: string, text: string, format: Format, options: ValidateOptions): FileReport {
+  if (format === 'jepsen') return validateJepsen(name, text);
+  if (format === 'etcd') return validateEtcd(name, text, options);
+  return validateTraceText(name, text, options);
+}
+
+function validateEtcd(file: string, text: string, options: ValidateOptions): FileReport {
   let imported;
   try {
     imported = importEtcdTrace(text);
@@ -38,8 +43,7 @@ function validateEtcd(file: string, options: ValidateOptions): FileReport {
   return { ...report, notModelled: { ...imported.notModelled, 'conformance checks (etcd variant)': 1 } } as FileReport;
 }
 
-function validateJepsen(file: string): FileReport {
-  const text = fs.readFileSync(file, 'utf8');
+function validateJepsen(file: string, text: string): FileReport {
   let history;
   try {
     history = parseJepsenHistory(text);

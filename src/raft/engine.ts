@@ -13,15 +13,9 @@ import type { NodeContext } from './context.js';
 import { StatechartInterpreter } from './interpreter.js';
 import type { NodeEvent, RaftNodeMachine } from './node-machine.js';
 import { transitionInspector, type TakenTransition } from './transitions.js';
+import { parseEngine, type Engine } from './engine-name.js';
 
-export type Engine = 'actor' | 'interpreter';
-export const ENGINES: readonly Engine[] = ['actor', 'interpreter'];
-
-/** Reads an engine name (RAFTCHECK_ENGINE); null if it names none. */
-export function parseEngine(value: string | undefined): Engine | null {
-  if (value === undefined || value === '') return 'interpreter';
-  return (ENGINES as readonly string[]).includes(value) ? (value as Engine) : null;
-}
+export { ENGINES, parseEngine, type Engine } from './engine-name.js';
 
 /** The engine of nodes that do not name one (an unknown RAFTCHECK_ENGINE is refused by the CLI before any node runs). */
 export const DEFAULT_ENGINE: Engine = parseEngine(globalThis.process?.env?.RAFTCHECK_ENGINE) ?? 'interpreter';

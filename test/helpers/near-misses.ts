@@ -8,6 +8,7 @@
  * Regenerate with `npm run gen:near-misses`; a test fails while a committed file is stale.
  */
 import type { TraceLine } from '../../src/trace/schema.js';
+import { moveCommits, type NodeLine } from './lazy-commits.js';
 import { scriptedCluster } from './scripted-cluster.js';
 
 const N3 = ['n1', 'n2', 'n3'];
@@ -247,6 +248,28 @@ function staleRequestUnanswered(): string {
   return rewrite(lines, 'ignores stale-term requests', (l) => !((l.kind === 'send' && l.msg.id === stale.msg.id) || (l.kind === 'drop' && l.msgId === stale.msg.id)));
 }
 
+/**
+ * The register through a failed compare-and-set and a restart: c1 sets 1, c2's cas from 2 to 5
+ * fails (the register holds 1), c3's cas from 1 to 4 succeeds, c4 reads 4. n3 then crashes and
+ * restarts: its register starts empty again, and the next heartbeat has it apply indexes 1 to 4
+ * once more, from null, with the same results.
+ */
+function registerAfterRestart(): TraceLine[] {
+  const s = scriptedCluster(N3, 'register-after-restart');
+  s.elect('n1');
+  s.request('n1', 'c1', { type: 'set', value: 1 });
+  s.request('n1', 'c2', { type: 'cas', expected: 2, value: 5 });
+  s.request('n1', 'c3', { type: 'cas', expected: 1, value: 4 });
+  s.request('n1', 'c4', { type: 'get' });
+  s.heartbeat('n1');
+  s.heartbeat('n1');
+  s.note('n3 restarts: its register starts empty, and it applies indexes 1 to 4 again');
+  s.crash('n3');
+  s.restart('n3');
+  s.heartbeat('n1');
+  return s.lines();
+}
+
 /** The header names the producer that would log the run this way. */
 function renamed(l: TraceLine, how: string): TraceLine {
   return l.kind === 'header' ? { ...l, producer: { ...l.producer, name: `${l.producer.name} (rewritten: ${how})` } } : l;
@@ -324,6 +347,115 @@ function clientResendsRequest(): TraceLine[] {
 }
 
 /**
+ * n1 leads term 1 and replicates four writes; the next heartbeat tells n2 and n3 that they are
+ * committed (leaderCommit 4). A fifth write follows, and the heartbeat that carries it still
+ * says leaderCommit 4; the last one says 5.
+ */
+function fifthEntry(scenario: string) {
+  const s = scriptedCluster(N3, scenario);
+  s.elect('n1');
+  for (const value of [1, 2, 3, 4]) s.request('n1', 'c1', { type: 'set', value });
+  s.heartbeat('n1');
+  s.note('n1 has committed 1-4; its heartbeat says leaderCommit 4');
+  s.heartbeat('n1');
+  s.request('n1', 'c1', { type: 'set', value: 5 });
+  s.note('the heartbeat that carries index 5 still says leaderCommit 4');
+  s.heartbeat('n1');
+  s.heartbeat('n1');
+  return s.lines();
+}
+
+/** The index of the line where `node` receives an AppendEntries that matches. */
+function receivesAppend(lines: readonly TraceLine[], node: string, match: { entries: number; leaderCommit: number }): number {
+  const i = lines.findIndex((l) => l.kind === 'receive' && l.node === node && l.msg.type === 'AppendEntries' && l.msg.entries.length === match.entries && l.msg.leaderCommit === match.leaderCommit);
+  if (i < 0) throw new Error(`${node} never receives an AppendEntries like ${JSON.stringify(match)}`);
+  return i;
+}
+
+/**
+ * The fifth-entry run as logged by an implementation whose n3 ignores leaderCommit on the
+ * heartbeat that says 4, and on the next request, which carries index 5, appends it and only
+ * then commits 1-4 and applies them.
+ */
+function lateCommitAfterAppend(): string {
+  const lines = fifthEntry('late-commit-after-append');
+  const ignored = receivesAppend(lines, 'n3', { entries: 0, leaderCommit: 4 });
+  const next = receivesAppend(lines, 'n3', { entries: 1, leaderCommit: 4 });
+  const moved = moveCommits(lines, 'n3', {
+    take: (_l, i) => i === ignored,
+    release: (l, i) => (i > next && l.kind === 'append' ? Infinity : 0),
+  });
+  return jsonl(moved.map((l) => renamed(l, 'n3 commits late, after appending the next entry')));
+}
+
+/**
+ * The fifth-entry run as logged by an implementation whose n3 ignores leaderCommit on the
+ * heartbeat that says 4, and on the next request commits 1-4 and applies them first, then
+ * appends index 5: the entries it commits are those it already holds.
+ */
+function commitBeforeAppend(): string {
+  const lines = fifthEntry('commit-before-append');
+  const ignored = receivesAppend(lines, 'n3', { entries: 0, leaderCommit: 4 });
+  const next = receivesAppend(lines, 'n3', { entries: 1, leaderCommit: 4 });
+  const moved = moveCommits(lines, 'n3', {
+    take: (_l, i) => i === ignored,
+    release: (_l, i) => (i === next ? Infinity : 0),
+  });
+  return jsonl(moved.map((l) => renamed(l, 'n3 commits late, before appending the next entry')));
+}
+
+/**
+ * A one-node cluster: n1 elects itself at once (it is its own majority, §5.2), and commits and
+ * applies each write alone, as soon as it appends it; it crashes, restarts with its log, is
+ * elected in term 2 and commits the old entries only with a write of its own term (§5.4.2).
+ */
+function singleNode(): TraceLine[] {
+  const s = scriptedCluster(['n1'], 'single-node');
+  s.request('n1', 'c1', { type: 'set', value: 1 });
+  s.elect('n1');
+  s.request('n1', 'c1', { type: 'set', value: 1 });
+  s.request('n1', 'c2', { type: 'cas', expected: 1, value: 2 });
+  s.heartbeat('n1');
+  s.crash('n1');
+  s.restart('n1');
+  s.elect('n1');
+  s.request('n1', 'c2', { type: 'get' });
+  return s.lines();
+}
+
+/**
+ * A two-node cluster, where a majority is both nodes: n1 is elected with n2's vote and commits
+ * index 1 only once n2 has it. Cut off, n1 appends index 2 that n2 never gets, and n2 stands in
+ * vain in terms 2 and 3 (alone it is no majority either). Back in touch, n2 stands in term 4:
+ * its higher term deposes n1, which refuses it (n2 lacks index 2) and wins term 5. n1 copies
+ * index 2 onto n2, both nodes, but does not commit it by counting (it is of term 1, §5.4.2);
+ * a write of term 5 commits it.
+ */
+function twoNodes(): TraceLine[] {
+  const s = scriptedCluster(['n1', 'n2'], 'two-nodes');
+  s.elect('n1');
+  s.request('n1', 'c1', { type: 'set', value: 1 });
+  s.heartbeat('n1');
+  s.heartbeat('n1');
+  s.note('n1 and n2 are cut off from each other');
+  s.partition(['n1'], ['n2']);
+  s.request('n1', 'c1', { type: 'set', value: 2 });
+  s.heartbeat('n1');
+  s.elect('n2');
+  s.elect('n2');
+  s.note('healed: n2 stands in term 4 and deposes n1, which refuses it and wins term 5');
+  s.heal();
+  s.elect('n2');
+  s.elect('n1');
+  s.heartbeat('n1');
+  s.note('index 2, of term 1, is on both nodes but not committed; a write of term 5 commits it');
+  s.request('n1', 'c2', { type: 'get' });
+  s.heartbeat('n1');
+  s.heartbeat('n1');
+  return s.lines();
+}
+
+/**
  * A run logged the way a small test harness might log it, on Windows: one global counter for
  * every event's seq (so each node's numbers have gaps), CRLF line ends and no newline after
  * the last line. In the run, a client asks n3 before any leader is known (answered not_leader,
@@ -353,6 +485,10 @@ export const NEAR_MISSES: Record<string, () => string> = {
   'near-miss-term-jump.jsonl': () => jsonl(termJump()),
   'near-miss-election-timeouts-omitted.jsonl': () => rewrite(termJump(), 'does not log election timeouts', (l) => !(l.kind === 'timeout' && l.timer === 'election')),
   'near-miss-lazy-commit.jsonl': () => lazyCommit(followerCatchesUp(), 'n3'),
+  'near-miss-late-commit-after-append.jsonl': lateCommitAfterAppend,
+  'near-miss-commit-before-append.jsonl': commitBeforeAppend,
+  'near-miss-single-node.jsonl': () => jsonl(singleNode()),
+  'near-miss-two-nodes.jsonl': () => jsonl(twoNodes()),
   'near-miss-timed-out-write-takes-effect.jsonl': () => jsonl(timedOutWriteTakesEffect()),
   'near-miss-client-resends-request.jsonl': () => jsonl(clientResendsRequest()),
   'near-miss-stale-request-unanswered.jsonl': staleRequestUnanswered,
@@ -361,4 +497,6 @@ export const NEAR_MISSES: Record<string, () => string> = {
   'near-miss-sparse-restarts.jsonl': () => rewrite(restartKeepsVote(), 'logs only crashes and the state each restart recovers', kinds('crash', 'restart'), withoutState),
   'near-miss-schema-edges.jsonl': schemaEdges,
   'near-miss-stale-leader-steps-down.jsonl': () => jsonl(staleLeaderStepsDown()),
+  'near-miss-register-after-restart.jsonl': () => jsonl(registerAfterRestart()),
+  'near-miss-sparse-register.jsonl': () => rewrite(registerAfterRestart(), 'logs only applies, crashes and restarts', kinds('apply', 'crash', 'restart'), withoutState),
 };

@@ -11,6 +11,7 @@
  * here: it decides whether a verdict is "no answer within N s", never what a run does.
  */
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import { taskModule } from '../../pool/worker-pool.js';
 import type { HostAnswer, HostData, HostRequest } from './protocol.js';
 
 /** Loading tsx and the adapter's module graph: generous, as a slow machine may take seconds. */
@@ -44,7 +45,7 @@ export class AdapterWorker {
   private constructor(adapterModule: string) {
     const { port1, port2 } = new MessageChannel();
     this.port = port1;
-    const data: HostData = { hostModule: new URL('./node-host.ts', import.meta.url).href, adapterModule, flag: this.flag.buffer as SharedArrayBuffer, port: port2 };
+    const data: HostData = { hostModule: taskModule('node-host', import.meta.url).href, adapterModule, flag: this.flag.buffer as SharedArrayBuffer, port: port2 };
     this.worker = new Worker(new URL('./host-thread.js', import.meta.url), { workerData: data, transferList: [port2] });
     this.worker.unref(); // never keeps raftcheck alive
     const ready = this.wait(0, START_TIMEOUT_MS);

@@ -155,6 +155,7 @@ class ProcessNode implements NodeUnderTest {
       ...(reply.replies ? { replies: reply.replies } : {}),
       ...(reply.timers ? { timers: reply.timers as Partial<Record<TimerName, number | null>> } : {}),
       ...(reply.fired ? { fired: reply.fired } : {}),
+      ...(reply.truncatedFrom !== undefined ? { truncatedFrom: reply.truncatedFrom } : {}),
     };
   }
 

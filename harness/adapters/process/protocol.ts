@@ -121,6 +121,7 @@ export const Reply = Closed(
       ),
     ),
     fired: Type.Optional(Type.Array(Timer, { description: 'tick-driven nodes: timers this tick fired (logged as timeouts)' })),
+    truncatedFrom: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'the lowest log index from which handling this request deleted entries, if any (optional: shows a truncation that wrote the same entries back)' })),
     replies: Type.Optional(Type.Array(Closed({ client: S.ClientId, requestId: S.RequestId, result: S.ClientResult }), { description: 'client requests answered now' })),
     state: Type.Optional(ObservedState),
     persisted: Type.Optional(S.PersistentState),

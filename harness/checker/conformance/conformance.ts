@@ -7,8 +7,11 @@
  *
  * - state changes (`term`, `role`, `vote`, `append`, `truncate`) must be the reference's, in
  *   the reference's order per kind, with equal fields;
- * - `commit`, `apply` and `client_response` may come later than the reference's (lazy commit
- *   and apply are allowed), but in the same order and never ahead of it;
+ * - `commit`, `apply` and `client_response` may come at other points than the reference's:
+ *   later, or earlier within their step (Figure 2 says only that committed entries are
+ *   applied), in the same order, never ahead of the reference after the same inputs and never
+ *   beyond the node's log; the state logged with a commit or apply is the node's own at that
+ *   point (`Shadow.now`), not the reference's where it committed;
  * - responses (`RequestVoteResponse`, `AppendEntriesResponse`) must be the reference's
  *   answer (granted or not, success or not, matchIndex); a reply to a stale-term request may
  *   be left out;
@@ -30,6 +33,7 @@ import type { Entry, Header, Message, NodeState, PersistentState, TraceEvent } f
 import { commandKey, sameCommand, sameEntries, sameEntry } from '../entry-hash.js';
 import type { Report } from '../violation.js';
 import { IndexWindow } from './index-window.js';
+import { article, describeDiffs, diffFields, insteadOf, responseFields, showEntry, type FieldDiff } from './message-explanation.js';
 
 export const CONFORMANCE_RULES = [
   { id: 'conformance.unexpected', title: 'Only steps the reference allows', statement: 'After each input, a node logs only state changes and messages the reference statechart produces (or may produce) for that input in its current state.', paper: 'Figure 2; §5' },
@@ -51,6 +55,15 @@ interface Expected {
   state: StateSummary;
 }
 
+/** What the node's logged state changes (term, role, vote, append, truncate) decide. */
+type NodeFacts = Pick<StateSummary, (typeof EXACT_FIELDS)[number]>;
+
+const INITIAL_FACTS: NodeFacts = { role: 'follower', term: 0, votedFor: null, lastLogIndex: 0, lastLogTerm: 0 };
+
+function factsOf(v: NodeFacts): NodeFacts {
+  return { role: v.role, term: v.term, votedFor: v.votedFor, lastLogIndex: v.lastLogIndex, lastLogTerm: v.lastLogTerm };
+}
+
 interface Shadow {
   id: string;
   ref: ReferenceRaftNode | null;
@@ -67,6 +80,13 @@ interface Shadow {
   unchecked: boolean;
   /** Effects of the current step not yet matched, in order. */
   pending: Expected[];
+  /**
+   * The node's state as its own logged changes leave it: the reference's state before the
+   * current step, then after each change of it the node has logged. A commit or apply may come
+   * at any point of any later step, so it is compared with this, not with the reference's
+   * state where the reference committed or applied.
+   */
+  now: NodeFacts;
   /** Highest commitIndex the reference reached (since the last restart): a node may lag, never lead. */
   refCommit: number;
   /** Reference applies not yet logged by the node, by index. */
@@ -173,14 +193,27 @@ function pendingOfKind(pending: readonly Expected[], kind: string): number {
   return -1;
 }
 
-/** The entries are the log's own right after `prevLogIndex` (compared in place, not copied). */
-function entriesFollow(log: LogView, prevLogIndex: number, entries: readonly Entry[]): boolean {
+/** The position of the first entry that is not the log's own right after `prevLogIndex`, or -1 (compared in place, not copied). */
+function firstForeignEntry(log: LogView, prevLogIndex: number, entries: readonly Entry[]): number {
   for (let k = 0; k < entries.length; k++) {
     const own = log.entry(prevLogIndex + 1 + k);
-    if (!own || !sameEntry(own, entries[k]!)) return false;
+    if (!own || !sameEntry(own, entries[k]!)) return k;
   }
-  return true;
+  return -1;
 }
+
+/** The first pending message the node has not sent yet that `which` picks. */
+function pendingSend(pending: readonly Expected[], which: (m: MessageBody) => boolean): MessageBody | undefined {
+  for (const x of pending) if (x.effect.kind === 'send' && which(x.effect.msg)) return x.effect.msg;
+  return undefined;
+}
+
+function pendingSends(pending: readonly Expected[], which: (m: MessageBody) => boolean): MessageBody[] {
+  return pending.flatMap((x) => (x.effect.kind === 'send' && which(x.effect.msg) ? [x.effect.msg] : []));
+}
+
+/** A request the reference could not send: a reason for the whole message, or the fields that differ. */
+type RequestProblem = { why: string; expected: string } | { diffs: FieldDiff[]; expected: string };
 
 export class Conformance {
   private readonly shadows = new Map<string, Shadow>();
@@ -200,7 +233,7 @@ export class Conformance {
       maxEntriesPerMessage: Number.MAX_SAFE_INTEGER,
     };
     for (const id of header.nodes) {
-      const shadow: Shadow = { id, ref: null, driven: false, logsMessages: false, logsElectionTimeouts: false, unchecked: false, pending: [], refCommit: 0, applies: new IndexWindow(), answers: new Map(), hidden: 0, stepLine: 1, stepKind: 'start', staleRequest: false };
+      const shadow: Shadow = { id, ref: null, driven: false, logsMessages: false, logsElectionTimeouts: false, unchecked: false, pending: [], now: INITIAL_FACTS, refCommit: 0, applies: new IndexWindow(), answers: new Map(), hidden: 0, stepLine: 1, stepKind: 'start', staleRequest: false };
       this.shadows.set(id, shadow);
       this.boot(shadow);
     }
@@ -231,6 +264,7 @@ export class Conformance {
     });
     shadow.ref.start();
     shadow.pending = [];
+    shadow.now = factsOf(shadow.ref.live);
     shadow.refCommit = 0;
     shadow.applies.clear();
     shadow.answers.clear();
@@ -256,7 +290,7 @@ export class Conformance {
       case 'restart':
         this.closeStep(shadow, line);
         this.boot(shadow, e.persisted ?? undefined);
-        if (e.state) this.checkState(shadow, e.state, shadow.ref!.live, line);
+        if (e.state) this.checkState(shadow, e.state, shadow.ref!.live, shadow.ref!.live, line);
         return;
       default:
         if (!shadow.ref) return;
@@ -289,7 +323,8 @@ export class Conformance {
     shadow.staleRequest = stale;
     // The input event's state is the node's state before handling it.
     const before = 'state' in e ? e.state : undefined;
-    if (before) this.checkState(shadow, before, shadow.ref.live, line);
+    if (before) this.checkState(shadow, before, shadow.ref.live, shadow.ref.live, line);
+    shadow.now = factsOf(shadow.ref.live);
     this.expect(shadow, shadow.ref.step(input));
   }
 
@@ -317,6 +352,7 @@ export class Conformance {
     shadow.stepLine = line;
     shadow.stepKind = 'election timeout (not logged)';
     shadow.staleRequest = false;
+    shadow.now = factsOf(shadow.ref.live);
     this.expect(shadow, shadow.ref.step({ type: 'timeout', timer: 'election' }));
   }
 
@@ -334,6 +370,7 @@ export class Conformance {
       shadow.stepKind = 'term update (before its message)';
     }
     shadow.hidden++;
+    shadow.now = factsOf(shadow.ref.live);
     this.expect(shadow, shadow.ref.step({ type: 'receive', msg: { id: 'hidden', type: 'AppendEntriesResponse', from: peer, to: shadow.id, term, success: false } }));
     return true;
   }
@@ -359,12 +396,19 @@ export class Conformance {
   private outputChange(shadow: Shadow, e: TraceEvent, line: number): void {
     // Comparisons are field by field; the observed key is built for a message only (no
     // closure for it either: tsx names every closure it creates, at a cost per event).
+    // Commits and applies may come late (at any point of a later step) or early in their own
+    // step: never beyond what the reference has reached after the same inputs, never beyond
+    // the node's log as its logged changes leave it, and with a logged state that is the
+    // node's own at that point (spec/CONFORMANCE.md, late and early commit and apply).
     if (e.kind === 'commit') {
       if (e.commitIndex > shadow.refCommit) {
         this.fail('conformance.unexpected', shadow, line, `${shadow.id} advanced commitIndex to ${e.commitIndex}, beyond what the reference can justify (${shadow.refCommit})`,
           `commitIndex ≤ ${shadow.refCommit}`, observedKey(e)!);
+      } else if (e.commitIndex > shadow.now.lastLogIndex) {
+        this.fail('conformance.unexpected', shadow, line, `${shadow.id} advanced commitIndex to ${e.commitIndex}, beyond the end of its log (last index ${shadow.now.lastLogIndex}): it commits an entry before logging its append`,
+          `commitIndex ≤ ${shadow.now.lastLogIndex}`, observedKey(e)!);
       }
-      if (e.state) this.checkState(shadow, e.state, shadow.ref!.live, line);
+      if (e.state) this.checkState(shadow, e.state, shadow.now, shadow.ref!.live, line);
       return;
     }
     if (e.kind === 'apply') {
@@ -374,10 +418,15 @@ export class Conformance {
           x ? expectedApplyKey(x, e) : `no apply of index ${e.index} yet`, observedKey(e)!);
         return;
       }
+      if (e.index > shadow.now.lastLogIndex) {
+        this.fail('conformance.unexpected', shadow, line, `${shadow.id} applied index ${e.index}, beyond the end of its log (last index ${shadow.now.lastLogIndex}): it applies an entry before logging its append`,
+          `apply at most index ${shadow.now.lastLogIndex}`, observedKey(e)!);
+        return;
+      }
       // Applies come in index order: drop everything up to this one (O(1) amortised, even after a
       // restart re-applies thousands of entries in one step).
       shadow.applies.dropThrough(e.index);
-      if (e.state) this.checkState(shadow, e.state, x.state, line);
+      if (e.state) this.checkState(shadow, e.state, shadow.now, shadow.ref!.live, line);
       return;
     }
     if (e.kind === 'client_response') {
@@ -412,8 +461,9 @@ export class Conformance {
         return;
       }
       shadow.pending.splice(i, 1);
+      shadow.now = x.state;
       const after = 'state' in e ? e.state : undefined;
-      if (after) this.checkState(shadow, after, x.state, line);
+      if (after) this.checkState(shadow, after, x.state, shadow.ref!.live, line);
       return;
     }
   }
@@ -422,26 +472,31 @@ export class Conformance {
     if (msg.type === 'RequestVoteResponse' || msg.type === 'AppendEntriesResponse') {
       const i = this.pendingResponse(shadow, msg);
       if (i < 0) {
-        const wanted = shadow.pending.find((x) => x.effect.kind === 'send' && x.effect.msg.type === msg.type && x.effect.msg.to === msg.to);
-        this.fail('conformance.unexpected', shadow, line,
-          `${shadow.id} sent ${msg.type.startsWith("A") ? "an" : "a"} ${msg.type} to ${msg.to} that the reference would not send after the ${shadow.stepKind} on line ${shadow.stepLine}`,
-          wanted && wanted.effect.kind === 'send' ? JSON.stringify(wanted.effect.msg) : 'no such response', JSON.stringify(msg));
+        const wanted = pendingSend(shadow.pending, (m) => m.type === msg.type && m.to === msg.to);
+        const after = `after the ${shadow.stepKind} on line ${shadow.stepLine}`;
+        const diffs = wanted ? diffFields(msg, wanted, responseFields(msg)) : [];
+        // The same response with other fields: name them; none of that kind: say what the reference sends instead.
+        const message = diffs.length > 0
+          ? describeDiffs(shadow.id, msg, diffs, `, ${after}`)
+          : `${shadow.id} sent ${article(msg.type)} to ${msg.to} that the reference would not send ${after}: ${insteadOf(pendingSends(shadow.pending, (m) => m.type.endsWith('Response')))}`;
+        this.fail('conformance.unexpected', shadow, line, message, wanted ? JSON.stringify(wanted) : 'no such response', JSON.stringify(msg));
         return;
       }
       const x = shadow.pending.splice(i, 1)[0]!;
-      if (state) this.checkState(shadow, state, x.state, line);
+      if (state) this.checkState(shadow, state, x.state, shadow.ref!.live, line);
       return;
     }
     // A request: check that the reference could send it now.
     const problem = msg.type === 'RequestVote' ? this.badRequestVote(shadow, msg) : this.badAppendEntries(shadow, msg);
     if (problem) {
-      this.fail('conformance.message', shadow, line, `${shadow.id} sent ${msg.type.startsWith("A") ? "an" : "a"} ${msg.type} to ${msg.to} the reference could not send: ${problem.why}`, problem.expected, JSON.stringify(msg));
+      const message = 'diffs' in problem ? describeDiffs(shadow.id, msg, problem.diffs) : `${shadow.id} sent ${article(msg.type)} to ${msg.to} that the reference would not send: ${problem.why}`;
+      this.fail('conformance.message', shadow, line, message, problem.expected, JSON.stringify(msg));
       return;
     }
     // Matching a request the reference also produced keeps it from being reported missing.
     const i = this.pendingRequest(shadow, msg);
     if (i >= 0) shadow.pending.splice(i, 1);
-    if (state) this.checkState(shadow, state, shadow.ref!.live, line);
+    if (state) this.checkState(shadow, state, shadow.ref!.live, shadow.ref!.live, line);
   }
 
   /** The first pending response the logged one matches (-1 if none). */
@@ -464,38 +519,57 @@ export class Conformance {
     return -1;
   }
 
-  private badRequestVote(shadow: Shadow, m: Extract<Message, { type: 'RequestVote' }>): { why: string; expected: string } | null {
+  /** Why the reference could not send this RequestVote now: its role, or the fields that differ. */
+  private badRequestVote(shadow: Shadow, m: Extract<Message, { type: 'RequestVote' }>): RequestProblem | null {
     const v = shadow.ref!.live;
-    if (v.role !== 'candidate') return { why: `it is ${v.role}, not candidate`, expected: 'RequestVote only from a candidate' };
-    if (m.term !== v.term || m.candidateId !== shadow.id || m.lastLogIndex !== v.lastLogIndex || m.lastLogTerm !== v.lastLogTerm) {
-      const want = { term: v.term, candidateId: shadow.id, lastLogIndex: v.lastLogIndex, lastLogTerm: v.lastLogTerm };
-      return { why: 'its fields are not the candidate\'s term and last log position', expected: JSON.stringify(want) };
-    }
-    return null;
+    if (v.role !== 'candidate') return { why: `it is ${v.role} in term ${v.term}, not a candidate, and sends no RequestVote`, expected: 'RequestVote only from a candidate' };
+    const want = { term: v.term, candidateId: shadow.id, lastLogIndex: v.lastLogIndex, lastLogTerm: v.lastLogTerm };
+    const diffs = diffFields(m, want, ['term', 'candidateId', 'lastLogIndex', 'lastLogTerm']);
+    return diffs.length > 0 ? { diffs, expected: JSON.stringify(want) } : null;
   }
 
-  private badAppendEntries(shadow: Shadow, m: Extract<Message, { type: 'AppendEntries' }>): { why: string; expected: string } | null {
+  /** Why the reference could not send this AppendEntries now: its role, or the first fields that differ. */
+  private badAppendEntries(shadow: Shadow, m: Extract<Message, { type: 'AppendEntries' }>): RequestProblem | null {
     const v = shadow.ref!.live;
-    if (v.role !== 'leader') return { why: `it is ${v.role}, not leader`, expected: 'AppendEntries only from a leader' };
-    if (m.term !== v.term || m.leaderId !== shadow.id) return { why: `term ${m.term} / leaderId ${m.leaderId} are not the leader's`, expected: `term ${v.term}, leaderId ${shadow.id}` };
+    if (v.role !== 'leader') return { why: `it is ${v.role} in term ${v.term}, not leader, and sends no AppendEntries`, expected: 'AppendEntries only from a leader' };
+    const head = diffFields(m, { term: v.term, leaderId: shadow.id }, ['term', 'leaderId']);
+    if (head.length > 0) return { diffs: head, expected: `term ${v.term}, leaderId ${shadow.id}` };
     const log = v.log;
-    if (m.prevLogIndex > log.lastIndex || log.termAt(m.prevLogIndex) !== m.prevLogTerm) {
-      return { why: `its log has no entry ${m.prevLogIndex} of term ${m.prevLogTerm}`, expected: `prevLogIndex ≤ ${log.lastIndex} with the term of the leader's entry there` };
+    if (m.prevLogIndex > log.lastIndex) {
+      return { diffs: [{ field: 'prevLogIndex', seen: m.prevLogIndex, want: `${log.lastIndex} or less (its last log index)` }], expected: `prevLogIndex ≤ ${log.lastIndex}` };
     }
-    if (!entriesFollow(log, m.prevLogIndex, m.entries)) {
-      return { why: `the entries are not its log's entries ${m.prevLogIndex + 1}..${m.prevLogIndex + m.entries.length}`, expected: JSON.stringify(log.slice(m.prevLogIndex + 1, m.entries.length)) };
+    const own = log.termAt(m.prevLogIndex);
+    if (own !== m.prevLogTerm) {
+      return { diffs: [{ field: 'prevLogTerm', seen: m.prevLogTerm, want: `${own} (the term of its entry ${m.prevLogIndex})` }], expected: `prevLogTerm ${own} at prevLogIndex ${m.prevLogIndex}` };
     }
-    if (m.leaderCommit > v.commitIndex) return { why: `leaderCommit ${m.leaderCommit} is beyond its commitIndex ${v.commitIndex}`, expected: `leaderCommit ≤ ${v.commitIndex}` };
+    const k = firstForeignEntry(log, m.prevLogIndex, m.entries);
+    if (k >= 0) {
+      const index = m.prevLogIndex + 1 + k;
+      const mine = log.entry(index);
+      const diffs: FieldDiff[] = [mine
+        ? { field: `entry ${index}`, seen: showEntry(m.entries[k]!), want: showEntry(mine) }
+        : { field: `entry ${index}`, seen: showEntry(m.entries[k]!), want: '', phrase: `no entry ${index} (its log ends at index ${log.lastIndex})` }];
+      return { diffs, expected: JSON.stringify(log.slice(m.prevLogIndex + 1, m.entries.length)) };
+    }
+    if (m.leaderCommit > v.commitIndex) {
+      return { diffs: [{ field: 'leaderCommit', seen: m.leaderCommit, want: `${v.commitIndex} or less (its commitIndex)` }], expected: `leaderCommit ≤ ${v.commitIndex}` };
+    }
     return null;
   }
 
-  private checkState(shadow: Shadow, seen: NodeState, want: StateSummary, line: number): void {
+  /**
+   * A logged state against the reference's: `want` for the fields that must be equal; commitIndex
+   * and lastApplied may lag (a node commits and applies when it likes, within a step or later)
+   * but never lead `bound`, the reference after the same inputs, nor go past the end of the log.
+   */
+  private checkState(shadow: Shadow, seen: NodeState, want: NodeFacts, bound: Pick<StateSummary, (typeof LAGGING_FIELDS)[number]>, line: number): void {
     // Hot path: plain field reads; the loops below (by field name) run only when something differs.
     if (
       (seen.role === undefined || seen.role === want.role) && (seen.term === undefined || seen.term === want.term) &&
       (seen.votedFor === undefined || seen.votedFor === want.votedFor) && (seen.lastLogIndex === undefined || seen.lastLogIndex === want.lastLogIndex) &&
       (seen.lastLogTerm === undefined || seen.lastLogTerm === want.lastLogTerm) &&
-      (seen.commitIndex === undefined || seen.commitIndex <= want.commitIndex) && (seen.lastApplied === undefined || seen.lastApplied <= want.lastApplied)
+      (seen.commitIndex === undefined || (seen.commitIndex <= bound.commitIndex && seen.commitIndex <= want.lastLogIndex)) &&
+      (seen.lastApplied === undefined || (seen.lastApplied <= bound.lastApplied && seen.lastApplied <= want.lastLogIndex))
     ) return;
     let diffs: string[] | null = null;
     for (const field of EXACT_FIELDS) {
@@ -504,11 +578,12 @@ export class Conformance {
     }
     for (const field of LAGGING_FIELDS) {
       const s = seen[field];
-      if (s !== undefined && s > want[field]) (diffs ??= []).push(`${field} ${s} ahead of the reference's ${want[field]}`);
+      if (s !== undefined && s > bound[field]) (diffs ??= []).push(`${field} ${s} ahead of the reference's ${bound[field]}`);
+      else if (s !== undefined && s > want.lastLogIndex) (diffs ??= []).push(`${field} ${s} beyond the last log index ${want.lastLogIndex}`);
     }
     if (diffs) {
       this.fail('conformance.state', shadow, line, `${shadow.id}'s logged state disagrees with the reference: ${diffs.join('; ')}`,
-        JSON.stringify({ role: want.role, term: want.term, votedFor: want.votedFor, commitIndex: want.commitIndex, lastLogIndex: want.lastLogIndex, lastLogTerm: want.lastLogTerm }), JSON.stringify(seen));
+        JSON.stringify({ role: want.role, term: want.term, votedFor: want.votedFor, commitIndex: bound.commitIndex, lastLogIndex: want.lastLogIndex, lastLogTerm: want.lastLogTerm }), JSON.stringify(seen));
     }
   }
 

@@ -9,9 +9,27 @@
  * need it unconstrained.
  */
 import type { Command, Entry, Header, NodeState, Role, TraceEvent } from '../../../src/trace/schema.js';
+import { describeEntry } from '../describe-entry.js';
 import { commandKey, sameCommand, sameEntry } from '../entry-hash.js';
 import { NodeLog } from '../node-log.js';
 import type { Report, Violation } from '../violation.js';
+import { APPLIED_VALUE_RULE, RegisterValues } from './register-values.js';
+
+/**
+ * The first index an append at `index` changes in `log`: an entry it replaces with another, or
+ * the first past its last entry (NodeLog.append replaces the log from `index` on). Null when it
+ * changes nothing: rewriting an entry as it was deletes nothing.
+ */
+function firstChange(log: NodeLog, index: number, entries: readonly Entry[]): number | null {
+  const last = index + entries.length - 1;
+  for (let i = index; i <= Math.min(last, log.lastIndex); i++) if (!sameEntry(log.entry(i)!, entries[i - index]!)) return i;
+  return log.lastIndex > last ? last + 1 : null;
+}
+
+/** "term 1: set 4 became term 2: set 5", or "term 1: set 4 deleted". */
+function describeChange(old: Entry, replacement: Entry | undefined): string {
+  return replacement ? `${describeEntry(old)} became ${describeEntry(replacement)}` : `${describeEntry(old)} deleted`;
+}
 
 interface NodeModel {
   id: string;
@@ -78,9 +96,12 @@ export class ClusterInvariants {
   private readonly appliedBy: string[] = [];
   private readonly appliedLine: number[] = [];
   private readonly enabled: ReadonlySet<string> | undefined;
+  /** The register's values (rule applied-value), when that rule is on. */
+  private readonly register: RegisterValues | null;
 
   constructor(header: Header, private readonly report: Report, options: ClusterInvariantOptions = {}) {
     this.enabled = options.enabled;
+    this.register = this.on(APPLIED_VALUE_RULE) ? new RegisterValues(header.nodes, (v) => this.fail(v)) : null;
     for (const id of header.nodes) {
       this.nodes.set(id, {
         id, alive: true, role: 'follower', term: 0, votedFor: null, commitIndex: 0, commitKnown: false, lastApplied: 0,
@@ -125,7 +146,13 @@ export class ClusterInvariants {
         this.setCommit(n, e.commitIndex, line);
         break;
       case 'apply':
-        this.apply(n, e.index, e.command, line);
+        // A node that applied another command than the cluster's follows another log: its
+        // register is state-machine-safety's concern from then on, not applied-value's.
+        if (this.apply(n, e.index, e.command, line)) this.register?.apply(n.id, e.index, e.command, e.value, e.result, line);
+        else this.register?.diverge(n.id);
+        break;
+      case 'client_response':
+        this.register?.answer(n.id, e.client, e.requestId, e.result, line);
         break;
       case 'send':
         // Acknowledging entries promises they are on stable storage (Figure 2).
@@ -139,11 +166,15 @@ export class ClusterInvariants {
         break;
       case 'restart':
         this.restart(n, e, line);
+        this.register?.restart(n.id);
         break;
       default:
         break;
     }
-    if (e.state) this.absorbState(n, e.state, line);
+    if (e.state) {
+      this.absorbState(n, e.state, line);
+      this.register?.state(n.id, e.state, line);
+    }
   }
 
   /** Takes the logged post-state as the truth about fields no event of this kind reports. */
@@ -243,7 +274,8 @@ export class ClusterInvariants {
       return;
     }
     if (index <= n.log.lastIndex) {
-      this.checkDeletion(n, index, line, 'overwrote');
+      const changed = firstChange(n.log, index, entries);
+      if (changed !== null) this.checkDeletion(n, changed, line, 'overwrote', entries[changed - index]);
       this.unacknowledgeFrom(n, index, entries);
     }
     n.log.append(index, entries);
@@ -284,7 +316,7 @@ export class ClusterInvariants {
     if (n.logKnown) {
       let common = 0;
       while (common < entries.length && common < n.log.lastIndex && sameEntry(entries[common]!, n.log.entry(common + 1)!)) common++;
-      if (common < n.log.lastIndex) this.checkDeletion(n, common + 1, line, 'replaced');
+      if (common < n.log.lastIndex) this.checkDeletion(n, common + 1, line, 'replaced', entries[common]);
       n.acked = Math.min(n.acked, common);
     }
     n.log.replace(entries);
@@ -292,12 +324,16 @@ export class ClusterInvariants {
     this.recordEntries(n, 1, entries.length, line);
   }
 
-  /** Entries from `fromIndex` on are about to go: a leader never does that, and committed entries never go. */
-  private checkDeletion(n: NodeModel, fromIndex: number, line: number, verb: string): void {
+  /**
+   * Entries from `fromIndex` on are about to go (the first replaced by `replacement`, if any):
+   * a leader never does that, and committed entries never go.
+   */
+  private checkDeletion(n: NodeModel, fromIndex: number, line: number, verb: string, replacement?: Entry): void {
+    const change = describeChange(n.log.entry(fromIndex)!, replacement);
     if (n.leaderTerm !== null && n.role === 'leader') {
       this.fail({
         rule: 'leader-append-only', line, nodes: [n.id], terms: [n.term],
-        message: `leader ${n.id} ${verb} entries of its own log from index ${fromIndex} in term ${n.term}`,
+        message: `leader ${n.id} ${verb} entries of its own log from index ${fromIndex} in term ${n.term} (${change})`,
         expected: 'a leader only appends', seen: `entries ${fromIndex}..${n.log.lastIndex} ${verb}`, related: [n.roleLine],
       });
     }
@@ -305,8 +341,9 @@ export class ClusterInvariants {
     if (c && fromIndex <= c.index && n.log.prefixHash(fromIndex) === this.committedHashAt(fromIndex, c)) {
       this.fail({
         rule: 'committed-durable', line, nodes: [n.id, c.node], terms: [n.term, c.term],
-        message: `${n.id} ${verb} the committed entry at index ${fromIndex} (committed up to index ${c.index} by ${c.node}, line ${c.line})`,
-        expected: `entries 1..${c.index} kept`, seen: `entries from ${fromIndex} ${verb}`, related: [c.line],
+        message: `${n.id} ${verb} the committed entry at index ${fromIndex}: ${change} (committed up to index ${c.index} by ${c.node}, line ${c.line})`,
+        expected: `entry ${fromIndex} kept: ${describeEntry(n.log.entry(fromIndex)!)}`,
+        seen: replacement ? `entry ${fromIndex}: ${describeEntry(replacement)}` : `entries ${fromIndex}..${n.log.lastIndex} ${verb}`, related: [c.line],
       });
     }
   }
@@ -315,10 +352,22 @@ export class ClusterInvariants {
   private committedHashAt(index: number, c: Committed): number | undefined {
     // Commits record only their highest index; a lower index is committed too, and its hash
     // is whatever a log matching the committed prefix has there.
-    for (const node of this.nodes.values()) {
-      if (node.logKnown && node.log.prefixHash(c.index) === c.hash) return node.log.prefixHash(index);
-    }
+    return this.committedLog(c)?.log.prefixHash(index);
+  }
+
+  /** A node whose log holds the prefix committed by `c`, if any still does. */
+  private committedLog(c: Committed): NodeModel | undefined {
+    for (const node of this.nodes.values()) if (node.logKnown && node.log.prefixHash(c.index) === c.hash) return node;
     return undefined;
+  }
+
+  /** For a message: ": entry 2 is term 1: set 2 on n1, term 1: set 7 on n3", the first entry up to `upTo` where two logs differ. */
+  private firstDifferingEntry(n: NodeModel, m: NodeModel | undefined, upTo: number): string {
+    const k = m ? n.log.firstDifference(m.log, upTo) : null;
+    if (!m || k === null) return '';
+    const mine = n.log.entry(k);
+    const theirs = m.log.entry(k);
+    return `: entry ${k} is ${mine ? describeEntry(mine) : 'missing'} on ${n.id}, ${theirs ? describeEntry(theirs) : 'missing'} on ${m.id}`;
   }
 
   private recordEntries(n: NodeModel, from: number, to: number, line: number): void {
@@ -331,9 +380,11 @@ export class ClusterInvariants {
       if (!seen) {
         this.entriesSeen[i] = { term, hash, node: n.id, line, other: first ?? null };
       } else if (seen.hash !== hash) {
+        const other = this.nodes.get(seen.node);
+        const where = other && other.logKnown && other.log.prefixHash(i) === seen.hash ? this.firstDifferingEntry(n, other, i) : '';
         this.fail({
           rule: 'log-matching', line, nodes: [seen.node, n.id], terms: [term],
-          message: `${n.id} and ${seen.node} (line ${seen.line}) both have an entry of term ${term} at index ${i}, but their logs differ at or before it`,
+          message: `${n.id} and ${seen.node} (line ${seen.line}) both have an entry of term ${term} at index ${i}, but their logs differ at or before it${where}`,
           expected: `the same entries 1..${i} as ${seen.node}`, seen: 'a different prefix', related: [seen.line],
         });
         return;
@@ -374,7 +425,7 @@ export class ClusterInvariants {
       if (theirs !== undefined && mine !== theirs) {
         this.fail({
           rule: 'state-machine-safety', line, nodes: [n.id, top.node], terms: [n.term, top.term],
-          message: `${n.id} committed up to index ${commitIndex} a log that differs from the one ${top.node} committed (line ${top.line})`,
+          message: `${n.id} committed up to index ${commitIndex} a log that differs from the one ${top.node} committed (line ${top.line})${this.firstDifferingEntry(n, this.committedLog(top), commitIndex)}`,
           expected: 'one committed log prefix', seen: 'two different committed prefixes', related: [top.line],
         });
       }
@@ -383,7 +434,7 @@ export class ClusterInvariants {
     if (top && n.log.prefixHash(top.index) !== top.hash) {
       this.fail({
         rule: 'state-machine-safety', line, nodes: [n.id, top.node], terms: [n.term, top.term],
-        message: `${n.id} committed up to index ${commitIndex} a log whose first ${top.index} entries differ from those ${top.node} committed (line ${top.line})`,
+        message: `${n.id} committed up to index ${commitIndex} a log whose first ${top.index} entries differ from those ${top.node} committed (line ${top.line})${this.firstDifferingEntry(n, this.committedLog(top), top.index)}`,
         expected: 'one committed log prefix', seen: 'two different committed prefixes', related: [top.line],
       });
       return;
@@ -391,7 +442,8 @@ export class ClusterInvariants {
     this.commits.push({ index: commitIndex, hash, term: n.term, node: n.id, line });
   }
 
-  private apply(n: NodeModel, index: number, command: Entry['command'], line: number): void {
+  /** Returns false when the node applied another command at `index` than the first node that applied it. */
+  private apply(n: NodeModel, index: number, command: Entry['command'], line: number): boolean {
     // A trace that never logs a node's commitIndex (no commit events, no state field) leaves
     // "applied only up to commitIndex" unconstrained for it: its commitIndex is unknown, not 0.
     const beyondCommit = n.commitKnown && index > n.commitIndex;
@@ -410,7 +462,9 @@ export class ClusterInvariants {
       this.applied[index] = command;
       this.appliedBy[index] = n.id;
       this.appliedLine[index] = line;
-    } else if (!sameCommand(earlier, command)) {
+      return true;
+    }
+    if (!sameCommand(earlier, command)) {
       const by = this.appliedBy[index]!;
       const at = this.appliedLine[index]!;
       this.fail({
@@ -418,7 +472,9 @@ export class ClusterInvariants {
         message: `${n.id} applied a different command at index ${index} than ${by} did (line ${at})`,
         expected: commandKey(earlier), seen: commandKey(command), related: [at],
       });
+      return false;
     }
+    return true;
   }
 
   private restart(n: NodeModel, e: Extract<TraceEvent, { kind: 'restart' }>, line: number): void {
@@ -453,12 +509,20 @@ export class ClusterInvariants {
       // The recovered log must keep every entry the node had (the log is persistent).
       if (recovered.lastIndex < n.log.lastIndex || recovered.prefixHash(n.log.lastIndex) !== n.log.prefixHash(n.log.lastIndex)) {
         const c = this.highestCommit();
-        lostCommitted = c !== undefined && n.log.lastIndex > 0 && recovered.prefixHash(Math.min(c.index, n.log.lastIndex)) !== n.log.prefixHash(Math.min(c.index, n.log.lastIndex));
-        if (lostCommitted) {
+        // The first of the entries it had, up to the committed index, that the restart lost or changed.
+        const k = c === undefined ? null : n.log.firstDifference(recovered, Math.min(c.index, n.log.lastIndex));
+        lostCommitted = k !== null;
+        if (k !== null) {
+          const committed = `committed up to index ${c!.index} by ${c!.node}, line ${c!.line}`;
+          const had = n.log.entry(k)!;
+          const now = recovered.entry(k);
+          const last = Math.min(c!.index, n.log.lastIndex);
           this.fail({
             rule: 'committed-durable', line, nodes: [n.id], terms: [n.term],
-            message: `${n.id} restarted with a log of ${recovered.lastIndex} entries that lost committed entries (it had ${n.log.lastIndex}; committed up to ${c!.index})`,
-            expected: `a recovered log holding entries 1..${Math.min(c!.index, n.log.lastIndex)}`, seen: `${recovered.lastIndex} entries`, related: [c!.line],
+            message: now
+              ? `${n.id} restarted with its committed entry ${k} changed: ${describeChange(had, now)} (${committed})`
+              : `${n.id} restarted with a log of ${recovered.lastIndex} entries: it had ${n.log.lastIndex}, and lost the committed ${k === last ? `entry ${k}` : `entries ${k}..${last}`} (${committed})`,
+            expected: `entry ${k}: ${describeEntry(had)}`, seen: now ? `entry ${k}: ${describeEntry(now)}` : `a log of ${recovered.lastIndex} entries`, related: [c!.line],
           });
         }
       }
@@ -475,11 +539,12 @@ export class ClusterInvariants {
     if (n.acked === 0) return;
     const changed = n.logKnown && n.log.lastIndex >= n.acked && recovered.lastIndex >= n.acked && recovered.prefixHash(n.acked) !== n.log.prefixHash(n.acked);
     if (recovered.lastIndex >= n.acked && !changed) return;
+    const k = changed ? n.log.firstDifference(recovered, n.acked)! : 0;
     this.fail({
       rule: 'acknowledged-durable', line, nodes: [n.id], terms: [n.term],
-      message: `${n.id} restarted with ${changed ? 'a different log' : `a log of ${recovered.lastIndex} entries`}, but it had acknowledged entries 1..${n.acked} (line ${n.ackedLine}), which it must have stored before answering`,
-      expected: `a recovered log holding the acknowledged entries 1..${n.acked}`,
-      seen: changed ? 'entries that differ from those acknowledged' : `${recovered.lastIndex} entries`,
+      message: `${n.id} restarted with ${changed ? `its entry ${k} changed (${describeChange(n.log.entry(k)!, recovered.entry(k))})` : `a log of ${recovered.lastIndex} entries`}, but it had acknowledged entries 1..${n.acked} (line ${n.ackedLine}), which it must have stored before answering`,
+      expected: changed ? `entry ${k}: ${describeEntry(n.log.entry(k)!)}` : `a recovered log holding the acknowledged entries 1..${n.acked}`,
+      seen: changed ? `entry ${k}: ${describeEntry(recovered.entry(k)!)}` : `${recovered.lastIndex} entries`,
       related: [n.ackedLine],
     });
     n.acked = 0; // reported once; what it acknowledges from now on is checked afresh

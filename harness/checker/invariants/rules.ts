@@ -76,6 +76,17 @@ export const INVARIANT_RULES: readonly InvariantRule[] = [
     statement: "A leader advances commitIndex only to an index whose entry is of its current term; earlier entries are committed indirectly.",
     paper: '§5.4.2; Figure 8; Figure 2 (Rules for Servers, Leaders)',
   },
+  {
+    id: 'applied-value',
+    title: 'Applied values are the register\'s',
+    statement:
+      "The register's value after index i is that of applying the committed entries 1..i in order to the empty register (`null`), the same on every node (set, get and cas as in spec/TRACE_FORMAT.md; a restart starts the register afresh). " +
+      "So an `apply` logs the value and result its command gives on the value after i − 1; all nodes hold the same value after each index; a logged state's `value` is the value after its `lastApplied`; " +
+      "and an `ok` or `cas_failed` answer to a client is what its command gave when the answering node applied it (for a read, the value it found). " +
+      "Where the value before an index is unknown (earlier applies not logged), only what the command fixes is checked (the value after a set or a successful cas; only a cas fails), and a value logged for a get or a failed cas is a claim that later applies, states and answers must agree with. " +
+      "A node is reported once until its restart, and not where it applied a command other than the cluster's (that is state-machine-safety).",
+    paper: 'Figure 1 (replicated state machines); Figure 2 (Rules for Servers, All Servers: apply log[lastApplied] to state machine); §5.3; §8 (client interaction)',
+  },
 ];
 
 export const INVARIANT_IDS = new Set(INVARIANT_RULES.map((r) => r.id));

@@ -2,11 +2,11 @@ import fs from 'node:fs';
 import { describeStatechart, toDot, toJson, toMermaid, toTable, type StatechartDiagram, type TransitionCounts } from '../../../src/raft/diagram.js';
 import { EXIT, InputError, parseCommandLine, UsageError, type CliIO, type Command } from '../command.js';
 import { writeFileAtomic } from '../../io/atomic-write.js';
-import { GraphvizError, renderDot } from '../../io/graphviz.js';
+import { renderDot } from '../../io/graphviz.js';
 import { sameFile } from '../../io/same-file.js';
 import { MalformedTraceError, measureCoverage } from '../../statechart/transition-coverage.js';
 
-type Render = (d: StatechartDiagram, coverage?: TransitionCounts) => string;
+type Render = (d: StatechartDiagram, coverage?: TransitionCounts) => string | Promise<string>;
 const FORMATS: Record<string, Render> = {
   mermaid: toMermaid,
   dot: toDot,
@@ -35,15 +35,15 @@ took when fed each node's logged inputs, exactly as the conformance checker repl
 breaks a conformance rule is counted, with a note on stderr.
 
 Options:
-  --format F     mermaid (default; GitHub renders it), dot (Graphviz source), svg (rendered
-                 with Graphviz 'dot', which must be installed; GRAPHVIZ_DOT names another
-                 executable), json, table (plain text; the default with --coverage)
+  --format F     mermaid (default; GitHub renders it), dot (Graphviz source), svg (laid out
+                 by Graphviz compiled to WebAssembly, bundled: nothing to install), json,
+                 table (plain text; the default with --coverage)
   --coverage     annotate with the transition counts of the TRACE files given
   -o, --out FILE write to FILE (atomically) instead of stdout
   --force        replace FILE if it exists
   -h, --help     show this help
 
-Exit codes: 0 written; 2 usage error, unreadable or malformed trace, or Graphviz missing.
+Exit codes: 0 written; 2 usage error, unreadable or malformed trace.
 
 Examples:
   raftcheck diagram --format mermaid
@@ -65,13 +65,8 @@ Examples:
     if (!render) throw new UsageError(`--format: expected one of ${Object.keys(FORMATS).join(', ')}, got '${format}'`);
     const diagram = describeStatechart();
     const coverage = values.coverage ? countTransitions(positionals, io) : undefined;
-    let text: string;
-    try {
-      text = render(diagram, coverage);
-    } catch (error) {
-      if (error instanceof GraphvizError) throw new InputError(error.message);
-      throw error;
-    }
+    // A Graphviz error is not the user's: raftcheck wrote the DOT, so it is an internal error (exit 3).
+    const text = await render(diagram, coverage);
     if (values.out === undefined || values.out === '-') {
       io.out(text);
     } else {

@@ -37,7 +37,7 @@ ${implHelp('reference')}
 ${interleaveHelp}
   --runs N           schedules to try (default 100)
   --seed S           fast-check seed (default 1): the same seed and options give the same runs
-  --nodes LIST       cluster sizes to draw from: 3, 5 or 3,5 (default 3,5)
+  --nodes LIST       cluster sizes to draw from: 3, 5 or 3,5; 1 and 2 are legal Raft too (default 3,5)
   --faults LEVEL     none | mild | harsh | swarm (a different fault mix per run) (default mild)
   --duration D       virtual time per run (default 3s)
   --out DIR          where to save the regression case (default traces/regressions)

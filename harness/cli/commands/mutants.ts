@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packageRoot } from '../../package-root.js';
 import { saveCase } from '../campaign-output.js';
 import { durationOption, EXIT, intOption, parseCommandLine, UsageError, type CliIO, type Command } from '../command.js';
 import type { ShrunkFailure } from '../../fuzz/run-range.js';
@@ -8,7 +8,7 @@ import { MUTANTS } from '../../mutants/catalogue.js';
 import { huntMutant, type HuntResult } from '../../mutants/hunt.js';
 import { writeFileAtomic } from '../../io/atomic-write.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const ROOT = packageRoot();
 
 export const mutantsCommand: Command = {
   name: 'mutants',

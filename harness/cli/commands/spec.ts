@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packageRoot } from '../../package-root.js';
 import { EXIT, parseCommandLine, UsageError, type Command } from '../command.js';
 import { GENERATED_SPEC_FILES } from '../../spec-files.js';
 import { writeFileAtomic } from '../../io/atomic-write.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const ROOT = packageRoot();
 
 export const specCommand: Command = {
   name: 'spec',

@@ -32,7 +32,7 @@ Options:
   --json           print one JSON report on stdout:
                    {"valid": bool, "files": [{"file", "valid", "events", "lines", "bytes",
                     "errorCount", "unconstrained", "errors": [{"line", "rule", "path",
-                    "message", "nodes"?, "terms"?, "expected"?, "seen"?}], ...}]}
+                    "message", "nodes"?, "terms"?, "expected"?, "seen"?, "also"?}], ...}]}
   --max-errors N   errors reported per file (default 20; the rest are counted)
   --max-line-bytes N  longest accepted line (default 4194304: 4 MiB)
   --schema-only    check the schema level only
@@ -49,6 +49,9 @@ Options:
 Output: one line per error, FILE:LINE: /json/pointer: message [rule], for example
   trace.jsonl:17: /msg/term: must be integer [schema.shape]
 followed, for a violation, by what was expected and seen and an excerpt of earlier events.
+Errors come in line order; where one event breaks several rules, linearizability comes
+first, then the invariants, then conformance, and the first says "also breaks: ..." (and
+"also" in --json).
 
 Exit codes: 0 every file valid; 1 some file invalid; 2 usage error or unreadable file.
 

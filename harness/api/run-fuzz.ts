@@ -1,0 +1,144 @@
+/**
+ * `runFuzz` of the programmatic API: what `raftcheck fuzz` does, returned as data. Nothing is
+ * printed and the process is never exited: a bad option is a thrown UsageError, an unusable
+ * input (a module that does not load, a program that does not start) an InputError.
+ *
+ * Without `timeLimitMs` no clock is read, so the result depends only on the options: the same
+ * options give the same result, with any number of workers.
+ */
+import path from 'node:path';
+import type { TraceLine } from '../../src/trace/schema.js';
+import { adapterFactory } from '../adapters/adapt.js';
+import type { AdapterDefinition } from '../adapters/adapter.js';
+import { preflight } from '../adapters/process/preflight.js';
+import { InputError, UsageError } from '../errors.js';
+import { isAdapterDefinition, isAdapterPath, loadImplementation } from '../fuzz/implementations.js';
+import { runPoolCampaign } from '../fuzz/pool-campaign.js';
+import { campaignCommand, formatCampaignReport } from '../fuzz/report.js';
+import { FAULT_LEVELS, type FaultLevel } from '../fuzz/schedule.js';
+import { saveRegression } from '../fuzz/regression.js';
+import { buildSummary, regressionOf, type FuzzSummary } from '../fuzz/summary.js';
+import { defaultWorkers } from '../pool/worker-pool.js';
+import type { NodeFactory } from '../simulator/cluster.js';
+
+export interface RunFuzzOptions {
+  /**
+   * The implementation: a name as `raftcheck fuzz --impl` takes it ('reference',
+   * 'mutant:<name>', 'cmd:<command line>', or the path of an adapter module such as
+   * './test/my-adapter.ts'), or an adapter definition itself (then on this thread only:
+   * `workers` must be 1, and the saved case names the adapter by its `name`).
+   */
+  impl: string | AdapterDefinition;
+  /** Schedules to run (default 100). */
+  runs?: number;
+  /** The seed of the schedules (default 1). */
+  seed?: number;
+  /** Cluster sizes to draw from (default [3, 5]). */
+  nodes?: readonly number[];
+  /** 'none', 'mild' (the default), 'harsh' or 'swarm'. */
+  faults?: FaultLevel;
+  /** Virtual time of one run in ms (default 3000). */
+  durationMs?: number;
+  /** Worker threads (default: 1, or one per core for 2,000 runs or more of a named implementation). */
+  workers?: number;
+  /** Directory where a failure's regression case is saved (default 'traces/regressions'); null saves nothing. */
+  out?: string | null;
+  /** Wall-clock budget in ms (default: none); the runs left when it is spent are not run (`interrupted`). */
+  timeLimitMs?: number;
+  /** How long an external node may take to answer one request, in ms (default 5000). */
+  replyTimeoutMs?: number;
+}
+
+export interface FuzzFailure {
+  /** The rule that failed (`election-safety`, `conformance.role`, `liveness.no-leader`, ...). */
+  rule: string;
+  message: string;
+  /** Index of the first failing run (its schedule is what was shrunk). */
+  run: number;
+  /** Line of the violation in `trace`. */
+  line: number;
+  shrinks: number;
+  /** The shrunk run's trace, up to and including the violating line. */
+  trace: TraceLine[];
+  /** The saved regression case (unless `out` is null) and whether this call created it. */
+  saved: { file: string; created: boolean } | null;
+  /** The command that replays the saved case (null when nothing was saved). */
+  replay: string | null;
+  /** The command that reruns the whole campaign. */
+  rerun: string;
+}
+
+export interface FuzzResult {
+  /** True when no run failed. */
+  passed: boolean;
+  /** The failure, shrunk; null when every run passed. */
+  failure: FuzzFailure | null;
+  /** The JSON summary `raftcheck fuzz --summary` writes (runs evaluated, events, outcomes, the failure's case). */
+  summary: FuzzSummary;
+  /** The report `raftcheck fuzz` prints. */
+  report: string;
+}
+
+/** Above this many runs a named implementation runs on every core by default (as the CLI does). */
+const PARALLEL_MIN_RUNS = 2000;
+
+function integer(name: string, value: number | undefined, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value < min || value > max) throw new UsageError(`${name}: expected an integer between ${min} and ${max}, got ${String(value)}`);
+  return value;
+}
+
+async function implementation(impl: string | AdapterDefinition, replyTimeoutMs: number | undefined): Promise<{ name: string; createNode: NodeFactory }> {
+  if (typeof impl !== 'string') {
+    if (!isAdapterDefinition(impl)) throw new UsageError('impl: expected a name or an adapter definition ({ name, create }; see docs/ADAPTERS.md)');
+    return { name: impl.name, createNode: adapterFactory(impl) };
+  }
+  const createNode = await loadImplementation(impl, replyTimeoutMs !== undefined ? { process: { replyTimeoutMs }, async: { replyTimeoutMs } } : {});
+  if ('error' in createNode) throw new UsageError(`impl: ${createNode.error}`);
+  if (impl.startsWith('cmd:') || isAdapterPath(impl)) preflight(createNode);
+  return { name: impl, createNode };
+}
+
+/** Runs a fuzzing campaign against an implementation; a failure is shrunk and (unless `out` is null) saved as a regression case. */
+export async function runFuzz(options: RunFuzzOptions): Promise<FuzzResult> {
+  const runs = integer('runs', options.runs, 100, 1);
+  const seed = integer('seed', options.seed, 1, -(2 ** 31), 2 ** 31 - 1);
+  const nodes = [...(options.nodes ?? [3, 5])].map((n) => integer('nodes', n, 3, 1, 9));
+  if (nodes.length === 0) throw new UsageError('nodes: expected at least one cluster size');
+  const faults = options.faults ?? 'mild';
+  if (!FAULT_LEVELS.includes(faults)) throw new UsageError(`faults: expected one of ${FAULT_LEVELS.join(', ')}, got '${String(faults)}'`);
+  const durationMs = integer('durationMs', options.durationMs, 3000, 0);
+  const replyTimeoutMs = options.replyTimeoutMs === undefined ? undefined : integer('replyTimeoutMs', options.replyTimeoutMs, 0, 1);
+  const timeLimitMs = options.timeLimitMs === undefined ? undefined : integer('timeLimitMs', options.timeLimitMs, 0, 0);
+  const named = typeof options.impl === 'string';
+  const workers = integer('workers', options.workers, named && runs >= PARALLEL_MIN_RUNS ? defaultWorkers() : 1, 1, 1024);
+  if (!named && workers > 1) throw new UsageError('workers: an adapter definition runs on this thread only; give its module path as impl to use worker threads');
+  const { name, createNode } = await implementation(options.impl, replyTimeoutMs);
+
+  // The only clock reading: the time limit, when one is asked for.
+  const started = timeLimitMs !== undefined ? performance.now() : 0;
+  const campaign = { impl: name, seed, runs, nodes, faults, durationMs };
+  const result = await runPoolCampaign({
+    impl: name, spec: { seed, nodes, faults, durationMs }, range: { start: 0, end: runs }, workers, createNode,
+    ...(replyTimeoutMs !== undefined ? { replyTimeoutMs } : {}),
+    ...(timeLimitMs !== undefined ? { remainingMs: () => timeLimitMs - (performance.now() - started) } : {}),
+  });
+  const summary = buildSummary(campaign, null, result);
+  const out = options.out === undefined ? 'traces/regressions' : options.out;
+  let saved: { file: string; created: boolean } | undefined;
+  if (summary.failure && out !== null) {
+    const { meta, lines } = regressionOf(summary.failure);
+    try {
+      saved = saveRegression(out, lines, meta);
+    } catch (error) {
+      throw new InputError(`out: cannot save the regression case in ${out}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  const report = formatCampaignReport(summary, { ...(saved ? { saved } : {}), ...(timeLimitMs !== undefined ? { timeLimitMs } : {}) });
+  const f = summary.failure;
+  const failure: FuzzFailure | null = f && {
+    rule: f.rule, message: f.message, run: f.index, line: f.line, shrinks: f.shrinks, trace: f.regression.lines as TraceLine[],
+    saved: saved ?? null, replay: saved ? `npx raftcheck replay ${path.normalize(saved.file)}` : null, rerun: `npx ${campaignCommand(campaign, null)}`,
+  };
+  return { passed: failure === null, failure, summary, report };
+}
