@@ -20,6 +20,7 @@ import { adapterFactory } from '../adapt.js';
 import type { AdapterInit, ClientRequest, Delivery, NodeUnderTest, Observation, Output } from '../adapter.js';
 import { AdapterWorker } from './adapter-worker.js';
 import { DEFAULT_TICK_MS, type AsyncAdapterDefinition } from './async-adapter.js';
+import { mergeOutputs } from './merge-outputs.js';
 import { describeCall, type CallResult, type HostAnswer, type NodeCall } from './protocol.js';
 
 export const ASYNC_ADAPTER_RULES = [
@@ -82,9 +83,9 @@ class AsyncNodeProxy implements NodeUnderTest {
   }
 
   start(): Output {
+    // What the node reported while it was created is logged with its start.
     const created = this.result.output;
-    const started = this.call({ kind: 'start' });
-    return created.messages || created.replies || created.fired || created.timers ? mergeTwo(created, started) : started;
+    return mergeOutputs([created, this.call({ kind: 'start' })]);
   }
 
   deliver(delivery: Delivery): Output {
@@ -131,15 +132,6 @@ class AsyncNodeProxy implements NodeUnderTest {
   }
 }
 
-function mergeTwo(a: Output, b: Output): Output {
-  return {
-    messages: [...(a.messages ?? []), ...(b.messages ?? [])],
-    replies: [...(a.replies ?? []), ...(b.replies ?? [])],
-    ...(a.fired || b.fired ? { fired: [...(a.fired ?? []), ...(b.fired ?? [])] } : {}),
-    ...(a.timers || b.timers ? { timers: { ...a.timers, ...b.timers } } : {}),
-  };
-}
-
 /**
  * The `NodeFactory` of an asynchronous adapter module (`moduleUrl`, which the worker thread
  * loads again; `definition` is its default export, loaded here).
@@ -149,20 +141,22 @@ export function asyncAdapterFactory(definition: AsyncAdapterDefinition, moduleUr
   if (!Number.isSafeInteger(tickMs) || tickMs < 1) return { error: `${definition.name}: tickMs must be a positive integer (virtual ms), got ${JSON.stringify(definition.tickMs)}` };
   const timeoutMs = options.replyTimeoutMs ?? DEFAULT_REPLY_TIMEOUT_MS;
   const interleave = options.interleave === true;
+  const virtualGlobals = definition.virtualGlobals !== false;
   const own = definition.profile?.skipRules ?? [];
   const skipRules = interleave ? [...own, ...INTERLEAVE_SKIPS.filter((s) => !own.some((o) => o.rule === s.rule))] : own;
   return adapterFactory({
     name: definition.name,
     ...(skipRules.length ? { profile: { ...definition.profile, skipRules } } : definition.profile ? { profile: definition.profile } : {}),
     create(init: AdapterInit): NodeUnderTest {
-      const worker = AdapterWorker.for(moduleUrl);
-      if (worker.loadError) throw new AsyncAdapterError('adapter.load', `cannot load the adapter module ${moduleUrl} in its worker thread: ${worker.loadError}`);
+      const worker = AdapterWorker.for(virtualGlobals);
+      const loadError = worker.load(moduleUrl);
+      if (loadError) throw new AsyncAdapterError('adapter.load', `cannot load the adapter module ${moduleUrl} in its worker thread: ${loadError}`);
       const key = worker.nextNode();
       // The node's generator lives in the worker: seeded from the one the cluster gave this node.
       const seed = init.random.int(0, 2 ** 31 - 1);
       const what = `node ${init.id}, create`;
       const answer = worker.call({
-        op: 'create', node: key, id: init.id, members: [...init.members], config: init.config, persisted: init.persisted ?? null, seed, interleave,
+        op: 'create', module: moduleUrl, node: key, id: init.id, members: [...init.members], config: init.config, persisted: init.persisted ?? null, seed, interleave,
       }, timeoutMs);
       return new AsyncNodeProxy(worker, key, init.id, tickMs, timeoutMs, verdict(answer, what, timeoutMs).result!);
     },

@@ -1,12 +1,13 @@
-// Entry point of the worker thread that runs an asynchronous adapter (plain JavaScript: it must
+// Entry point of the worker thread that runs asynchronous adapters (plain JavaScript: it must
 // load before TypeScript can). Node 20 does not pass the parent's module hooks (tsx) to worker
-// threads, so the thread registers tsx itself when the host module or the user's adapter module
-// is TypeScript, then hands its workerData to the host module (node-host.ts).
+// threads, so when the host module is TypeScript (raftcheck running from its sources) the
+// thread registers tsx itself; built, the host registers it for a TypeScript adapter module
+// when it imports one (import-module.ts). Then it hands its workerData to the host module
+// (node-host.ts).
 import { workerData } from 'node:worker_threads';
 
 try {
-  const typescript = [workerData.hostModule, workerData.adapterModule].some((url) => /\.[cm]?tsx?$/.test(new URL(url).pathname));
-  if (typescript) (await import('tsx/esm/api')).register();
+  if (/\.[cm]?tsx?$/.test(new URL(workerData.hostModule).pathname)) (await import('tsx/esm/api')).register();
   const host = await import(workerData.hostModule);
   await host.default(workerData);
 } catch (error) {

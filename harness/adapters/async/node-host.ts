@@ -1,7 +1,8 @@
 /**
- * The worker thread of an asynchronous adapter (async-adapter.ts): it loads the adapter module,
- * holds every node of the cluster, each with its own runtime (virtual clock and task queue),
- * and runs the main thread's calls one at a time (bridge.ts blocks until each is answered).
+ * The worker thread of asynchronous adapters (async-adapter.ts): it loads adapter modules (one
+ * for a campaign; several over a test suite), holds every node of the cluster, each with its
+ * own runtime (virtual clock and task queue), and runs the main thread's calls one at a time
+ * (bridge.ts blocks until each is answered).
  *
  * A call is a *window*: the adapter's method is called as code of its node, then the node's
  * pending work runs, then the node is observed and the window's effects are answered:
@@ -25,7 +26,9 @@ import process from 'node:process';
 import { createRandom, type Random } from '../../../src/random.js';
 import type { PersistentState } from '../../../src/raft/types.js';
 import type { Observation, Output } from '../adapter.js';
+import { importModule } from '../import-module.js';
 import { isAsyncAdapterDefinition, type AsyncAdapterDefinition, type AsyncAdapterInit, type AsyncNodeUnderTest } from './async-adapter.js';
+import { mergeOutputs } from './merge-outputs.js';
 import { describeCall, type CallResult, type HostAnswer, type HostData, type HostRequest, type NodeCall } from './protocol.js';
 import { NodeRuntime } from './runtime.js';
 import { installVirtualGlobals, REAL, runAsNode } from './virtual-globals.js';
@@ -46,9 +49,9 @@ class VerdictError extends Error {
 
 function errorText(error: unknown): string {
   if (!(error instanceof Error)) return `${typeof error === 'string' ? error : JSON.stringify(error) ?? String(error)} (not an Error)`;
-  // Where it was thrown, if that is the node's code (not this file's).
+  // Where it was thrown, if that is the node's code (not this file's, from the sources or built).
   const at = error.stack?.split('\n').find((l) => l.trim().startsWith('at '))?.trim();
-  if (at?.includes('/adapters/async/node-host.')) return `${error.name}: ${error.message}`;
+  if (at && /[/\\]node-host\.[jt]s:/.test(at)) return `${error.name}: ${error.message}`;
   return `${error.name}: ${error.message}${at ? ` (${at})` : ''}`;
 }
 
@@ -149,17 +152,6 @@ async function interleave(node: HostedNode, during: string): Promise<void> {
   }
 }
 
-function mergeOutputs(outputs: readonly Output[]): Output {
-  const out: Output = {};
-  for (const o of outputs) {
-    if (o.messages?.length) (out.messages ??= []).push(...o.messages);
-    if (o.replies?.length) (out.replies ??= []).push(...o.replies);
-    if (o.fired?.length) (out.fired ??= []).push(...o.fired);
-    if (o.timers) out.timers = { ...out.timers, ...o.timers };
-  }
-  return out;
-}
-
 function checkObservation(o: unknown): string | null {
   if (typeof o !== 'object' || o === null) return `it returned ${JSON.stringify(o)}`;
   const x = o as Record<string, unknown>;
@@ -171,12 +163,14 @@ function checkObservation(o: unknown): string | null {
 }
 
 class Host {
+  /** The adapter modules loaded, by URL. */
+  private readonly definitions = new Map<string, AsyncAdapterDefinition>();
   private readonly nodes = new Map<number, HostedNode>();
   /** The node whose window is open: an unhandled rejection is its. */
   private active: HostedNode | null = null;
   private stray: { error: unknown; during: string } | null = null;
 
-  constructor(private readonly definition: AsyncAdapterDefinition) {
+  constructor(private readonly virtualGlobals: boolean) {
     process.on('unhandledRejection', (reason) => this.unhandled(reason, 'a promise that nobody awaited rejected'));
     process.on('uncaughtException', (error) => this.unhandled(error, 'an uncaught exception'));
   }
@@ -190,6 +184,9 @@ class Host {
     const { seq } = request;
     try {
       switch (request.op) {
+        case 'load':
+          await this.load(request.module);
+          return { seq, ok: true };
         case 'create':
           return { seq, ok: true, result: await this.create(request) };
         case 'call': {
@@ -208,6 +205,20 @@ class Host {
     }
   }
 
+  private async load(url: string): Promise<void> {
+    if (this.definitions.has(url)) return;
+    let definition: unknown;
+    try {
+      definition = ((await importModule(url)) as { default?: unknown }).default;
+    } catch (error) {
+      throw new VerdictError('adapter.load', errorText(error));
+    }
+    if (!isAsyncAdapterDefinition(definition)) throw new VerdictError('adapter.load', 'its default export is not an asynchronous adapter definition (defineAsyncAdapter)');
+    // The main thread picks the worker by this very setting: a mismatch is raftcheck's bug.
+    if ((definition.virtualGlobals !== false) !== this.virtualGlobals) throw new Error(`the module's virtualGlobals is not this thread's (${String(this.virtualGlobals)})`);
+    this.definitions.set(url, definition);
+  }
+
   private node(key: number): HostedNode {
     const node = this.nodes.get(key);
     if (!node) throw new VerdictError('exception', `no node #${key} in the adapter's worker thread (crashed or disposed of)`);
@@ -215,6 +226,8 @@ class Host {
   }
 
   private async create(r: Extract<HostRequest, { op: 'create' }>): Promise<CallResult> {
+    const definition = this.definitions.get(r.module);
+    if (!definition) throw new VerdictError('adapter.load', `the adapter module ${r.module} was not loaded in this thread`);
     const random = createRandom(r.seed);
     const node = new HostedNode(r.node, r.id, r.interleave ? random.fork('interleave') : null);
     this.nodes.set(r.node, node);
@@ -226,7 +239,7 @@ class Host {
       };
       let created: unknown;
       try {
-        created = node.run(() => this.definition.create(init));
+        created = node.run(() => definition.create(init));
       } catch (error) {
         node.fail(error, 'create');
         return;
@@ -353,17 +366,9 @@ export default async function main(data: HostData): Promise<void> {
     port.postMessage({ seq: -1, ok: false, rule: 'exception', message: `the adapter's worker thread exited (code ${code}): did the library call process.exit()?` } satisfies HostAnswer);
     signal();
   });
-  let definition: AsyncAdapterDefinition;
-  try {
-    const module = (await import(data.adapterModule)) as { default?: unknown };
-    if (!isAsyncAdapterDefinition(module.default)) throw new Error('its default export is not an asynchronous adapter definition (defineAsyncAdapter)');
-    definition = module.default;
-  } catch (error) {
-    answer({ seq: 0, ok: false, rule: 'adapter.load', message: errorText(error) });
-    return;
-  }
-  if (definition.virtualGlobals !== false) installVirtualGlobals();
-  const host = new Host(definition);
+  // Before any adapter module loads: what it takes from the globals at its top level is routed too.
+  if (data.virtualGlobals) installVirtualGlobals();
+  const host = new Host(data.virtualGlobals);
   answer({ seq: 0, ok: true });
   let queue = Promise.resolve();
   port.on('message', (request: HostRequest) => {

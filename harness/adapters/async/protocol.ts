@@ -12,8 +12,11 @@ import type { ClientRequest, Delivery, Observation, Output } from '../adapter.js
 export interface HostData {
   /** The host module (node-host.ts), as a URL: the thread's entry imports it. */
   hostModule: string;
-  /** The adapter module, as a URL. */
-  adapterModule: string;
+  /**
+   * Whether the thread's timers and clocks are taken over (virtual-globals.ts): set before
+   * any adapter module loads, and the same for every module the thread hosts.
+   */
+  virtualGlobals: boolean;
   flag: SharedArrayBuffer;
   port: MessagePort;
 }
@@ -29,7 +32,9 @@ export type NodeCall =
   | { kind: 'settle' };
 
 export type HostRequest =
-  | { op: 'create'; seq: number; node: number; id: string; members: string[]; config: NodeConfig; persisted: PersistentState | null; seed: number; interleave: boolean }
+  /** Loads an adapter module (a URL) once; its nodes are created by the same URL. */
+  | { op: 'load'; seq: number; module: string }
+  | { op: 'create'; seq: number; module: string; node: number; id: string; members: string[]; config: NodeConfig; persisted: PersistentState | null; seed: number; interleave: boolean }
   /** `idleMs`: ticks the main thread skipped because nothing could come due in them; the clock catches up first. */
   | { op: 'call'; seq: number; node: number; call: NodeCall; idleMs: number }
   | { op: 'crash'; seq: number; node: number }
