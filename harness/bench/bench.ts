@@ -253,7 +253,7 @@ async function asyncAdapters(): Promise<void> {
   const spec = { runs, seed: 1, nodes: [3], faults: 'mild' as const, durationMs: 3000, shrink: false };
   const node = await loadOrThrow('test/fixtures/adapters/async-raft/adapter.ts');
   const interleaved = await loadOrThrow('test/fixtures/adapters/async-raft/adapter.ts', true);
-  // Start the worker threads (about a second each) outside the measurements.
+  // Start the worker thread (about a second; both share it) outside the measurements.
   for (const createNode of [node, interleaved]) runCampaign({ ...spec, runs: 1, impl: 'warm-up', createNode });
   const reference: number[] = [];
   const asynchronous: number[] = [];
