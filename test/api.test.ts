@@ -176,6 +176,14 @@ describe('runFuzz', () => {
     await expect(runFuzz({ impl: adapter, workers: 2 })).rejects.toThrow(/workers/);
   });
 
+  it('runs an asynchronous adapter module; one that does not load in its worker thread is an InputError', async () => {
+    const r = await runFuzz({ impl: './test/fixtures/adapters/async-raft/adapter.ts', runs: 2, nodes: [3], durationMs: 1000, out: null });
+    expect(r).toMatchObject({ passed: true, summary: { evaluated: 2 } });
+    const failing = runFuzz({ impl: './test/fixtures/adapters/async-misbehaving/fails-in-worker.ts', runs: 1, out: null });
+    await expect(failing).rejects.toThrow(InputError);
+    await expect(failing).rejects.toThrow(/^cannot load the adapter module file:\S+fails-in-worker\.ts in its worker thread: Error: cannot open the database in this thread/);
+  });
+
   it('throws UsageError for bad options', async () => {
     for (const bad of [
       { impl: 'nope' }, { impl: 'reference', runs: 0 }, { impl: 'reference', nodes: [] }, { impl: 'reference', nodes: [10] },

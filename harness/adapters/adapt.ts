@@ -79,6 +79,10 @@ class AdaptedNode implements RaftNode {
     return { term: obs.term, votedFor: obs.votedFor, log: obs.log.map((e) => ({ ...e })) };
   }
 
+  beforeCrash(): StepRecord[] {
+    return this.impl.beforeCrash ? this.records(this.impl.beforeCrash()) : [];
+  }
+
   crash(): PersistentState {
     this.stopped = true;
     return this.impl.crash();

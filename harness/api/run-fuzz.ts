@@ -15,7 +15,7 @@ import { preflight } from '../adapters/process/preflight.js';
 import { mergeSkipRules, skipRuleProblem } from '../checker/skip-rules.js';
 import { checkOutputDir } from '../cli/outputs.js';
 import { InputError, UsageError } from '../errors.js';
-import { isAdapterDefinition, loadImplementation, withProfile } from '../fuzz/implementations.js';
+import { isAdapterDefinition, isAdapterPath, loadImplementation, withProfile } from '../fuzz/implementations.js';
 import { runPoolCampaign } from '../fuzz/pool-campaign.js';
 import { DEFAULT_SHRINK_RUNS } from '../fuzz/run-range.js';
 import { campaignCommand, formatCampaignReport, formatCampaignScope } from '../fuzz/report.js';
@@ -131,9 +131,9 @@ async function implementation(impl: string | AdapterDefinition, replyTimeoutMs: 
     if (problem) throw new UsageError(`impl: ${impl.name}: profile.${problem}`);
     return { name: impl.name, createNode: adapterFactory(impl) };
   }
-  const createNode = await loadImplementation(impl, replyTimeoutMs !== undefined ? { process: { replyTimeoutMs } } : {});
+  const createNode = await loadImplementation(impl, replyTimeoutMs !== undefined ? { process: { replyTimeoutMs }, async: { replyTimeoutMs } } : {});
   if ('error' in createNode) throw new UsageError(`impl: ${createNode.error}`);
-  if (impl.startsWith('cmd:')) preflight(createNode);
+  if (impl.startsWith('cmd:') || isAdapterPath(impl)) preflight(createNode);
   return { name: impl, createNode };
 }
 

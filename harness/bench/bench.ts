@@ -19,7 +19,10 @@ import { createRandom } from '../../src/random.js';
 import { DEFAULT_NODE_CONFIG, type AppendEntries } from '../../src/raft/types.js';
 import { SemanticChecker } from '../checker/semantic-checker.js';
 import { checkLinearizable } from '../checker/linearizability/search.js';
+import { runCampaign } from '../fuzz/campaign.js';
+import { loadImplementation } from '../fuzz/implementations.js';
 import { runPoolCampaign } from '../fuzz/pool-campaign.js';
+import type { NodeFactory } from '../simulator/cluster.js';
 import { parseJepsenHistory } from '../importers/jepsen.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { MUTANTS } from '../mutants/catalogue.js';
@@ -277,6 +280,57 @@ async function schedulesAllCores(): Promise<void> {
   }
 }
 
+async function loadOrThrow(file: string, interleave = false): Promise<NodeFactory> {
+  const f = await loadImplementation(path.join(ROOT, file), { async: { interleave } });
+  if ('error' in f) throw new Error(f.error);
+  return f;
+}
+
+/**
+ * Asynchronous adapters (harness/adapters/async/): the async test node (every write awaits its
+ * in-memory store, timers on the node runtime) against the reference on the same schedules,
+ * side by side; with --interleave; and what one call through the worker thread costs.
+ */
+async function asyncAdapters(): Promise<void> {
+  const runs = quick ? 10 : 50;
+  const spec = { runs, seed: 1, nodes: [3], faults: 'mild' as const, durationMs: 3000, shrink: false };
+  const node = await loadOrThrow('test/fixtures/adapters/async-raft/adapter.ts');
+  const interleaved = await loadOrThrow('test/fixtures/adapters/async-raft/adapter.ts', true);
+  // Start the worker thread (about a second; both share it) outside the measurements.
+  for (const createNode of [node, interleaved]) runCampaign({ ...spec, runs: 1, impl: 'warm-up', createNode });
+  const reference: number[] = [];
+  const asynchronous: number[] = [];
+  const interleaving: number[] = [];
+  const ratios: number[] = [];
+  for (let r = 0; r < RUNS; r++) {
+    const campaign = (impl: string, createNode: NodeFactory) => {
+      const t = time(() => runCampaign({ ...spec, impl, createNode }));
+      if (t.value.failure) throw new Error(`${impl}: ${t.value.failure.outcome.error?.message}`);
+      return runs / (t.ms / 1000);
+    };
+    reference.push(campaign('reference', createReferenceNode));
+    asynchronous.push(campaign('async test node', node));
+    interleaving.push(campaign('async test node --interleave', interleaved));
+    ratios.push(reference.at(-1)! / asynchronous.at(-1)!);
+  }
+  const idle = await loadOrThrow('test/fixtures/adapters/async-misbehaving/idle-adapter.ts');
+  const calls = quick ? 2000 : 20_000;
+  const perCall = median(Array.from({ length: RUNS }, () => {
+    const n = idle({ ...DEFAULT_NODE_CONFIG, id: 'n1', members: ['n1', 'n2', 'n3'] }, { random: createRandom(1) });
+    n.start();
+    const msg: AppendEntries = { id: 'm', type: 'AppendEntries', from: 'n2', to: 'n1', term: 0, leaderId: 'n2', prevLogIndex: 0, prevLogTerm: 0, entries: [], leaderCommit: 0 };
+    const t = time(() => {
+      for (let i = 0; i < calls; i++) n.step({ type: 'receive', msg });
+    });
+    n.dispose?.();
+    return (t.ms * 1000) / calls;
+  }));
+  log(`  async test node: ${fmt(median(asynchronous), 1)} schedules/s (reference ${fmt(median(reference), 1)}, ×${fmt(median(ratios), 1)} slower), ${fmt(median(interleaving), 1)} with --interleave; ${fmt(perCall, 1)} µs per call through the worker thread`);
+  row(`async test node (every write awaited on its store; timers on the node runtime), 3 nodes, 3 s virtual, mild faults, ${runs} runs, checked`, `${fmt(median(asynchronous), 1)} schedules/s (the reference on the same runs: ${fmt(median(reference), 1)}, ×${fmt(median(ratios), 1)} faster)`);
+  row('the same with --interleave', `${fmt(median(interleaving), 1)} schedules/s`);
+  row('one call through the worker thread (a node that does nothing: post, settle, observe, answer)', `${fmt(perCall, 1)} µs`);
+}
+
 /** The reference statechart on each engine (an XState actor, the direct interpreter) against the same rule called directly: their cost factors. */
 function statechartSteps(): { actor: number; interpreter: number } {
   const steps = quick ? 20_000 : 100_000;
@@ -470,6 +524,8 @@ async function main(): Promise<void> {
     log('schedules ...');
     schedulesOneThread();
     await schedulesAllCores();
+    log('asynchronous adapters ...');
+    await asyncAdapters();
     ({ actor: xstateCost, interpreter: interpreterCost } = statechartSteps());
     jepsen();
     mutantDetection();
@@ -495,6 +551,7 @@ ${missed ? `Targets not met, and why:\n${missed}\n\n` : ''}How each figure is me
 - *whole processes*: \`raftcheck validate\`, \`view\` and \`diagram --coverage\` started as processes (\`node harness/cli/raftcheck.js\`, startup included) on the same trace, with \`--progress\`, one after the other in each round; the ratios are taken round by round, and the load average is read before each round.
 - *peak RSS*: \`process.resourceUsage().maxRSS\` of a child process validating one file; *live heap*: \`heapUsed\` after a full GC at the last line, before the final checks (the checker's retained state at its largest). The shorter trace is the first tenth of the longer one's lines.
 - *schedules/s*: complete simulated runs, each checked by the semantic checker as it streams. *raftcheck fuzz* runs the campaign itself (fast-check schedules, checked, liveness included) with \`--workers 1\` and with one worker per core, alternately, and checks that both give the same result.
+- *async test node*: \`runCampaign\` on the same schedules with the reference, the async test node of test/fixtures/adapters/async-raft/ (its worker thread started beforehand) and the same with --interleave, alternately; *one call*: a node that does nothing, sent AppendEntries through its worker thread (Atomics.wait on the main thread, one turn of the worker's event loop to settle).
 - *statechart steps*: a follower handling heartbeats through its XState actor, through the direct interpreter of the same chart, and the same rule function called on a plain context.
 - *Jepsen*: parse excluded; the linearizability search of each history, median per history.
 - *mutant detection*: \`huntMutant\` (swarm faults, seed 1, up to 300 runs, no shrinking) until the first failing run, per mutant; median and worst over the mutants.

@@ -23,6 +23,8 @@ export interface CampaignOptions {
   onRun?: RangeOptions['onRun'];
   /** Shrink a failure to a minimal schedule (default true). */
   shrink?: boolean;
+  /** The implementation interleaves its handlers (--interleave): recorded in the failing run's header. */
+  interleave?: boolean;
 }
 
 export interface CampaignResult {
@@ -41,7 +43,7 @@ export function runCampaign(options: CampaignOptions): CampaignResult {
   const range = evaluateRange(spec, options.createNode, 0, options.runs, { ...limit, ...(options.onRun ? { onRun: options.onRun } : {}) });
   const result = { runs: range.evaluated, events: range.events, notModelled: range.notModelled, interrupted: range.interrupted };
   if (range.failedAt === null) return { ...result, failure: null };
-  const meta = { fuzz: { impl: options.impl, seed: options.seed, faults: options.faults } };
+  const meta = { fuzz: { impl: options.impl, seed: options.seed, faults: options.faults, ...(options.interleave ? { interleave: true } : {}) } };
   return {
     ...result,
     failure: shrinkRun(spec, options.createNode, range.failedAt, {

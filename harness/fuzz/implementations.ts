@@ -7,7 +7,8 @@
  * - `coaty`: @coaty/consensus.raft through its adapter, as coaty configures it; `coaty:plain`:
  *   without pre-vote and check-quorum;
  * - a path to a module (`./my-adapter.ts`, absolute or relative to the working directory)
- *   whose default export is an adapter definition (harness/adapters/adapter.ts): with
+ *   whose default export is an adapter definition (harness/adapters/adapter.ts), or an
+ *   asynchronous one (harness/adapters/async/async-adapter.ts, run in a worker thread): with
  *   `loadImplementation` only, since modules load asynchronously.
  */
 import path from 'node:path';
@@ -16,6 +17,8 @@ import { createReferenceNode } from '../../src/raft/node.js';
 import { adapterFactory } from '../adapters/adapt.js';
 import { importModule } from '../adapters/import-module.js';
 import type { AdapterDefinition } from '../adapters/adapter.js';
+import { isAsyncAdapterDefinition } from '../adapters/async/async-adapter.js';
+import { asyncAdapterFactory, type AsyncAdapterOptions } from '../adapters/async/bridge.js';
 import { coatyAdapter, coatyAdapterWith } from '../adapters/coaty/coaty-adapter.js';
 import { processAdapter, type ProcessAdapterOptions } from '../adapters/process/process-adapter.js';
 import { referenceAdapter } from '../adapters/reference.js';
@@ -33,7 +36,11 @@ const COATY: Record<string, NodeFactory> = {
 export interface ImplementationOptions {
   /** For `cmd:` implementations. */
   process?: ProcessAdapterOptions;
+  /** For asynchronous adapter modules (`interleave` is an error for any other implementation). */
+  async?: AsyncAdapterOptions;
 }
+
+const NOT_ASYNC = 'only an asynchronous adapter module (defineAsyncAdapter, docs/ADAPTERS.md) can interleave';
 
 /**
  * True for an `--impl` that names a module file rather than a built-in implementation. A
@@ -77,7 +84,7 @@ export function isAdapterDefinition(x: unknown): x is AdapterDefinition {
 
 /** Like resolveImplementation, and also loads adapter modules by path. */
 export async function loadImplementation(name: string, options: ImplementationOptions = {}): Promise<Resolved> {
-  if (!isAdapterPath(name)) return resolveImplementation(name, options);
+  if (!isAdapterPath(name)) return options.async?.interleave ? { error: `--interleave: ${name} is not asynchronous: ${NOT_ASYNC}` } : resolveImplementation(name, options);
   const file = path.resolve(name);
   let module: { default?: unknown };
   try {
@@ -88,7 +95,12 @@ export async function loadImplementation(name: string, options: ImplementationOp
     const hint = /\.ts$/.test(file) && /require\(\) ES Module/.test(reason ?? '') ? ' (its package.json has no "type": "module", so it loads as CommonJS: add that, or name the file .mts)' : '';
     return { error: `cannot load the adapter module ${file}: ${reason}${hint}` };
   }
+  if (isAsyncAdapterDefinition(module.default)) {
+    const factory = asyncAdapterFactory(module.default, pathToFileURL(file).href, options.async);
+    return 'error' in factory ? { error: `${file}: ${factory.error}` } : factory;
+  }
   if (!isAdapterDefinition(module.default)) return { error: `${file}: its default export is not an adapter definition ({ name, create }; see docs/ADAPTERS.md)` };
+  if (options.async?.interleave) return { error: `--interleave: ${file} is a synchronous adapter: ${NOT_ASYNC}` };
   const problem = profileProblem(module.default.profile);
   if (problem) return { error: `${file}: profile.${problem}` };
   return adapterFactory(module.default);

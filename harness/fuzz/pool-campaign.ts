@@ -39,6 +39,8 @@ export interface PoolCampaignOptions {
   replyTimeoutMs?: number;
   /** The rules the runs skip, with their reasons (default: those of createNode's profile); workers are told them. */
   skipRules?: ReadonlyArray<{ rule: string; reason: string }>;
+  /** --interleave (an asynchronous adapter's handlers overlap): each worker's implementation is loaded with it. */
+  interleave?: boolean;
 }
 
 export interface PoolCampaignResult {
@@ -122,7 +124,7 @@ export async function runPoolCampaign(campaign: PoolCampaignOptions): Promise<Po
   const result = { range: options.range, evaluated, events, interrupted, notModelled };
   options.onRunsDone?.(failedAt);
   if (failedAt === null) return { ...result, failure: null };
-  const meta = { fuzz: { impl: options.impl, seed: options.spec.seed, faults: options.spec.faults } };
+  const meta = { fuzz: { impl: options.impl, seed: options.spec.seed, faults: options.spec.faults, ...(options.interleave ? { interleave: true } : {}) } };
   // No time budget here: the shrunk case must not depend on the machine's speed or load.
   return { ...result, failure: shrinkRun(options.spec, options.createNode, failedAt, {
     meta, shrink: options.shrink !== false && worthShrinking(failedRule),
@@ -161,6 +163,7 @@ function evaluateChunks(chunks: Array<{ start: number; count: number }>, concurr
           ...(budget !== undefined ? { timeLimitMs: budget } : {}), ...(options.replyTimeoutMs !== undefined ? { replyTimeoutMs: options.replyTimeoutMs } : {}),
           // A worker resolves the implementation by name: it learns the run's skip list (--skip-rules, a driver's declaration) from here.
           skipRules: [...(options.skipRules ?? options.createNode.profile?.skipRules ?? [])],
+          ...(options.interleave ? { interleave: true } : {}),
         };
         evaluate(task, controller.signal).then(
           (r) => {

@@ -14,8 +14,11 @@ import { readTraceFile } from '../trace/reader.js';
 import { reportPathFor, writeReport } from '../viewer/write-report.js';
 import type { Schedule } from './schedule.js';
 
+
 export interface RegressionMeta {
   impl: string;
+  /** Found with --interleave (an asynchronous adapter's handlers overlapping): replayed with it. */
+  interleave?: boolean;
   schedule: Schedule;
   rule: string;
   line: number;
@@ -23,8 +26,8 @@ export interface RegressionMeta {
   found: { seed: number; faults: string; runs: number };
 }
 
-export function caseHash(impl: string, schedule: Schedule): string {
-  const text = `${impl}\n${JSON.stringify(schedule)}`;
+export function caseHash(impl: string, schedule: Schedule, interleave = false): string {
+  const text = `${impl}${interleave ? ' --interleave' : ''}\n${JSON.stringify(schedule)}`;
   let h1 = 0x811c9dc5;
   let h2 = 0x9e3779b9;
   for (let i = 0; i < text.length; i++) {
@@ -36,7 +39,7 @@ export function caseHash(impl: string, schedule: Schedule): string {
 
 /** Writes the case unless an identical one exists; returns its path and whether it was new. */
 export function saveRegression(dir: string, lines: TraceLine[], meta: RegressionMeta): { file: string; created: boolean } {
-  const file = path.join(dir, `${meta.rule}-${caseHash(meta.impl, meta.schedule)}.jsonl`);
+  const file = path.join(dir, `${meta.rule}-${caseHash(meta.impl, meta.schedule, meta.interleave)}.jsonl`);
   if (fs.existsSync(file)) return { file, created: false };
   const writer = new TraceFileWriter(file);
   const [header, ...rest] = lines;
@@ -45,6 +48,7 @@ export function saveRegression(dir: string, lines: TraceLine[], meta: Regression
   for (const line of rest.slice(0, meta.line - 1)) writer.write(line);
   writer.close();
   // The HTML report beside it (same base name) opens on the violation: `raftcheck view` for free.
+  // The report judges as the run did: the header's skipRules (an interleaved run's list names the conformance rules).
   writeReport(file, reportPathFor(file), { overwrite: true });
   return { file, created: true };
 }
@@ -89,5 +93,5 @@ export function loadRegressionCase(file: string): RegressionCase {
 /** Whether a value read from JSON carries what replaying a case needs. */
 export function isRegressionMeta(value: unknown): value is RegressionMeta {
   const meta = value as Partial<RegressionMeta> | null | undefined;
-  return typeof meta === 'object' && meta !== null && typeof meta.impl === 'string' && typeof meta.rule === 'string' && typeof meta.schedule === 'object' && meta.schedule !== null && Array.isArray(meta.schedule.fates);
+  return typeof meta === 'object' && meta !== null && typeof meta.impl === 'string' && typeof meta.rule === 'string' && (meta.interleave === undefined || typeof meta.interleave === 'boolean') && typeof meta.schedule === 'object' && meta.schedule !== null && Array.isArray(meta.schedule.fates);
 }

@@ -84,7 +84,7 @@ export function addCounts(into: Record<string, number>, counts: Readonly<Record<
 
 /** Whether a failure is worth shrinking: a node that hangs is not (every attempt would wait out the reply timeout). */
 export function worthShrinking(rule: string | null): boolean {
-  return rule !== 'driver.timeout';
+  return rule !== 'driver.timeout' && rule !== 'adapter.timeout';
 }
 
 /** The schedule of run `index`, as generated (not shrunk). */

@@ -32,6 +32,8 @@ const CampaignSchema = Closed({
   durationMs: Count,
   /** Rules skipped by the command line (--skip-rules), with their reasons: part of what the campaign is. */
   skipRules: Type.Optional(Type.Array(Closed({ rule: Type.String({ minLength: 1 }), reason: Type.String({ minLength: 1 }) }))),
+  /** --interleave (present only when on). */
+  interleave: Type.Optional(Type.Literal(true)),
 });
 
 const SummarySchema = Closed({
@@ -105,16 +107,16 @@ export function buildSummary(campaign: CampaignParams, shard: Shard | null, resu
     failure: {
       index: failure.index, rule: error.rule, message: error.message, line: error.line, ...(error.also ? { also: error.also } : {}), foundLine: failure.foundLine,
       shrinks: failure.shrinks, shrinkRuns: failure.shrinkRuns, path: failure.path,
-      regression: { file: `${error.rule}-${caseHash(campaign.impl, failure.schedule)}.jsonl`, meta, lines: failure.outcome.lines.slice(0, error.line) },
+      regression: { file: `${error.rule}-${caseHash(campaign.impl, failure.schedule, campaign.interleave)}.jsonl`, meta, lines: failure.outcome.lines.slice(0, error.line) },
     },
   };
 }
 
 /** The regression metadata of a campaign's (shrunk) failure. */
-export function failureMeta(campaign: Pick<CampaignParams, 'impl' | 'seed' | 'faults'>, failure: ShrunkFailure): RegressionMeta {
+export function failureMeta(campaign: Pick<CampaignParams, 'impl' | 'seed' | 'faults' | 'interleave'>, failure: ShrunkFailure): RegressionMeta {
   const error = failure.outcome.error!;
   return {
-    impl: campaign.impl, schedule: failure.schedule, rule: error.rule, line: error.line, message: error.message,
+    impl: campaign.impl, ...(campaign.interleave ? { interleave: true } : {}), schedule: failure.schedule, rule: error.rule, line: error.line, message: error.message,
     // The failing run's position in the whole campaign: the same whichever shard found it.
     found: { seed: campaign.seed, faults: campaign.faults, runs: failure.index + 1 },
   };

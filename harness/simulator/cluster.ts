@@ -293,6 +293,8 @@ export class Cluster {
     const m = this.member(id);
     if (!m.node) return;
     const node = m.node;
+    const last = node.beforeCrash?.();
+    if (last?.length) this.process(m, last);
     m.node = null;
     m.persisted = node.crash ? node.crash() : node.persistent();
     m.timers.election++;

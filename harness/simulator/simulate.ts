@@ -25,6 +25,9 @@ export interface SimulationOptions {
   clients: number;
   clientTimeout: number;
   node: Omit<NodeConfig, 'id' | 'members'>;
+  /** The implementation's name and --interleave, recorded in the header's meta when given. */
+  impl?: string;
+  interleave?: boolean;
 }
 
 export const DEFAULT_SIMULATION: SimulationOptions = {
@@ -136,6 +139,7 @@ export function prepareSimulation(options: SimulationOptions, sink: TraceSink, c
     meta: {
       durationMs: options.durationMs, delay: options.delay, drop: options.drop, duplicate: options.duplicate,
       partitionEvery: options.partitionEvery, crashEvery: options.crashEvery, clients: options.clients,
+      ...(options.impl !== undefined ? { impl: options.impl } : {}), ...(options.interleave ? { interleave: true } : {}),
     },
   });
   const leaders = new Map<number, string>();

@@ -1,6 +1,6 @@
 import { checkCampaignOutputs, printCampaign, saveCampaignOutputs } from '../campaign-output.js';
 import { durationOption, EXIT, intOption, parseCommandLine, UsageError, type Command } from '../command.js';
-import { implHelp, implOption, replyTimeoutOption, skipRulesOption } from '../impl-option.js';
+import { implHelp, implOption, interleaveHelp, replyTimeoutOption, skipRulesOption } from '../impl-option.js';
 import { runPoolCampaign } from '../../fuzz/pool-campaign.js';
 import { DEFAULT_SHRINK_RUNS } from '../../fuzz/run-range.js';
 import { formatCampaignReport, formatCampaignScope } from '../../fuzz/report.js';
@@ -37,6 +37,7 @@ saves the same case on every machine.
 
 Options:
 ${implHelp('reference')}
+${interleaveHelp}
   --runs N           schedules to try (default 100)
   --seed S           fast-check seed (default 1): the same seed and options give the same runs
   --nodes LIST       cluster sizes to draw from: 3, 5 or 3,5; 1 and 2 are legal Raft too (default 3,5)
@@ -68,7 +69,9 @@ driver.flood (too much output). Its processes are always killed; with --workers 
 worker thread starts its own. Its reply to init may declare rules that do not apply to it
 (skipRules, with reasons; spec/DRIVER.md): like --skip-rules and a built-in implementation's
 profile, they are not checked, listed in the report, and recorded in the trace header, so that
-the saved case, its report, validate and replay judge it the same way.
+the saved case, its report, validate and replay judge it the same way. An asynchronous adapter
+runs in a worker thread of its own: adapter.unsettled (work that never ends), adapter.timeout
+(a call that never returns to the event loop; not shrunk), adapter.load.
 
 Run i of a seed is always the same schedule (fast-check replays from any run index), and a
 campaign's failure is the failing run with the smallest index, shrunk: the same seed and
@@ -83,6 +86,7 @@ Examples:
   raftcheck fuzz --impl cmd:"python3 examples/python-raft/raft_node.py" --runs 20
   raftcheck fuzz --impl coaty --runs 200 --faults swarm
   raftcheck fuzz --impl ./my-adapter.ts --skip-rules 'vote-once=votedFor is not persisted (issue 12)'
+  raftcheck fuzz --impl ./my-async-adapter.ts --interleave --runs 300
   raftcheck fuzz --runs 10000 --seed 7 --shard 2/8 --summary shard-2.json
 `,
   async run(argv, io) {
@@ -90,6 +94,7 @@ Examples:
       impl: { type: 'string' },
       'reply-timeout': { type: 'string' },
       'skip-rules': { type: 'string' },
+      interleave: { type: 'boolean' },
       runs: { type: 'string' },
       seed: { type: 'string' },
       nodes: { type: 'string' },
@@ -108,7 +113,8 @@ Examples:
     if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
     const impl = values.impl ?? 'reference';
     const replyTimeoutMs = replyTimeoutOption(values['reply-timeout']);
-    const createNode = await implOption(impl, values['reply-timeout'], values['skip-rules']);
+    const interleave = values.interleave === true;
+    const createNode = await implOption(impl, values['reply-timeout'], values['skip-rules'], interleave);
     const runs = intOption('runs', values.runs, 100, 1);
     const seed = intOption('seed', values.seed, 1, -(2 ** 31), 2 ** 31 - 1);
     const nodes = (values.nodes ?? '3,5').split(',').map((x) => intOption('nodes', x, 3, 1, 9));
@@ -160,9 +166,9 @@ Examples:
       if (showProgress && (attempts % 10 === 0 || attempts === 1)) shrinkStatus();
     };
     const skipRules = skipRulesOption(values['skip-rules']);
-    const campaign = { impl, seed, runs, nodes, faults, durationMs, ...(skipRules.length ? { skipRules } : {}) };
+    const campaign = { impl, seed, runs, nodes, faults, durationMs, ...(skipRules.length ? { skipRules } : {}), ...(interleave ? { interleave: true as const } : {}) };
     const result = await runPoolCampaign({
-      impl, spec: { seed, nodes, faults, durationMs }, range, workers, createNode, replyTimeoutMs, shrinkRuns, skipRules: createNode.profile?.skipRules ?? [],
+      impl, spec: { seed, nodes, faults, durationMs }, range, workers, createNode, replyTimeoutMs, shrinkRuns, skipRules: createNode.profile?.skipRules ?? [], interleave,
       remainingMs: () => timeLimitMs - (performance.now() - started), onProgress: progress, onRunsDone: runsDone, onShrinkStep: shrinking,
     });
     if (showProgress && shrunk.attempts > 0) shrinkStatus();

@@ -1,6 +1,7 @@
 import { DEFAULT_NODE_CONFIG } from '../../../src/raft/types.js';
 import type { TraceLine } from '../../../src/trace/schema.js';
 import { durationOption, EXIT, intOption, parseCommandLine, probabilityOption, UsageError, type Command } from '../command.js';
+import { implHelp, implOption, interleaveHelp } from '../impl-option.js';
 import { checkOutputFile } from '../outputs.js';
 import { interruptible, yieldToSignals } from '../interrupt.js';
 import { DEFAULT_SIMULATION, prepareSimulation, type PreparedSimulation, type SimulationOptions } from '../../simulator/simulate.js';
@@ -37,6 +38,14 @@ async function runInSlices(run: PreparedSimulation) {
   return run.finish();
 }
 
+/** fuzz's option help, in this page's wider columns (descriptions at column 26, not 21). */
+function widen(help: string): string {
+  return help.split('\n').map((line) => {
+    const indented = `    ${line}`;
+    return `${indented.slice(0, 25)} ${indented.slice(25)}`;
+  }).join('\n');
+}
+
 /** Writes lines to stdout, for `-o -`. */
 class StdoutSink implements TraceSink {
   constructor(private readonly out: (text: string) => void) {}
@@ -56,15 +65,18 @@ class StdoutSink implements TraceSink {
 
 export const simulateCommand: Command = {
   name: 'simulate',
-  summary: 'run reference nodes in a seeded, deterministic simulation and write the v1 trace',
+  summary: 'run reference nodes (or any implementation) in a seeded, deterministic simulation and write the v1 trace',
   help: `Usage: raftcheck simulate -o FILE [options]
 
-Runs a cluster of reference Raft nodes in virtual time and writes the trace (format v1).
-Everything random (timeouts, delays, losses, faults, clients) comes from --seed: the same
-arguments give a byte-identical file.
+Runs a cluster of Raft nodes (the reference unless --impl says otherwise) in virtual time and
+writes the trace (format v1). Everything random (timeouts, delays, losses, faults, clients)
+comes from --seed: the same arguments give a byte-identical file. Nothing is checked: validate
+the trace with 'raftcheck validate'.
 
 Options:
   -o, --out FILE          where to write the trace ('-' for stdout); required
+${widen(implHelp('reference'))}
+${widen(interleaveHelp)}
       --nodes N           cluster size (default ${DEFAULT_SIMULATION.nodes})
       --seed S            integer seed (default ${DEFAULT_SIMULATION.seed})
       --duration D        virtual time to simulate: 500ms, 10s, 2m (default 10s)
@@ -89,6 +101,10 @@ it and leaves FILE untouched.
 Examples:
   raftcheck simulate --nodes 5 --seed 7 --duration 10s -o a.jsonl
   raftcheck simulate --seed 3 --drop 0.1 --dup 0.05 --partition-every 2s --crash-every 3s --clients 2 -o f.jsonl
+  raftcheck simulate --impl ./my-async-adapter.ts --interleave --clients 2 --seed 5 -o a.jsonl
+
+Exit codes: 0 written; 1 the implementation failed (threw, or an adapter verdict: the trace
+so far is kept); 2 usage error.
 `,
   async run(argv, io) {
     const { values, positionals } = parseCommandLine(argv, {
@@ -106,6 +122,10 @@ Examples:
       'election-timeout': { type: 'string' },
       heartbeat: { type: 'string' },
       force: { type: 'boolean' },
+      impl: { type: 'string' },
+      'reply-timeout': { type: 'string' },
+      interleave: { type: 'boolean' },
+      'skip-rules': { type: 'string' },
     });
     if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
     if (values.out === undefined) throw new UsageError('-o FILE is required (use -o - for stdout)');
@@ -125,8 +145,12 @@ Examples:
       clients: intOption('clients', values.clients, 0, 0, 1000),
       clientTimeout: durationOption('client-timeout', values['client-timeout'], DEFAULT_SIMULATION.clientTimeout),
       node: { ...DEFAULT_NODE_CONFIG, electionTimeout, heartbeatInterval: heartbeat },
+      ...(values.impl !== undefined ? { impl: values.impl } : {}),
+      ...(values.interleave ? { interleave: true } : {}),
     };
     if (options.drop >= 1) throw new UsageError('--drop: must be below 1 (no message would ever arrive)');
+    const custom = values.impl !== undefined || values.interleave || values['skip-rules'] !== undefined;
+    const createNode = custom ? await implOption(values.impl ?? 'reference', values['reply-timeout'], values['skip-rules'], values.interleave === true) : undefined;
     let sink: TraceSink;
     if (values.out === '-') {
       sink = new StdoutSink(io.out);
@@ -136,11 +160,19 @@ Examples:
     }
     let result;
     try {
-      result = await interruptible(() => runInSlices(prepareSimulation(options, sink)));
+      result = await interruptible(() => runInSlices(prepareSimulation(options, sink, createNode)));
     } catch (error) {
-      if (sink instanceof TraceFileWriter) sink.abort();
-      throw error;
+      // An implementation that throws (or an adapter verdict) ends the run: keep the trace so far, say why.
+      const rule = typeof error === 'object' && error !== null && 'rule' in error ? String((error as { rule: unknown }).rule) : null;
+      if (!createNode || !(error instanceof Error)) {
+        if (sink instanceof TraceFileWriter) sink.abort();
+        throw error;
+      }
+      sink.close();
+      io.err(`raftcheck simulate: ${options.impl ?? 'the implementation'} failed${rule ? ` [${rule}]` : ''}: ${error.message}; the trace up to there is in ${values.out === '-' ? 'stdout' : values.out}\n`);
+      return EXIT.failed;
     }
+    result.cluster.dispose();
     const leaders = result.leaders.map((l) => `${l.term}:${l.node}`).join(' ') || 'none';
     const clients = result.clients
       ? `; client operations: ${result.clients.invoked} invoked, ${result.clients.ok} ok, ${result.clients.casFailed} cas failed, ${result.clients.notLeader} redirected, ${result.clients.unknown} unknown`
