@@ -81,6 +81,10 @@ class AdaptedNode implements RaftNode {
     return { term: obs.term, votedFor: obs.votedFor, log: obs.log.map((e) => ({ ...e })) };
   }
 
+  beforeCrash(): StepRecord[] {
+    return this.impl.beforeCrash ? this.records(this.impl.beforeCrash()) : [];
+  }
+
   crash(): PersistentState {
     this.stopped = true;
     return this.impl.crash();
@@ -158,9 +162,13 @@ class AdaptedNode implements RaftNode {
 /** The `NodeFactory` of an adapter: what `--impl` resolves to and the simulator drives. */
 export function adapterFactory(definition: AdapterDefinition): NodeFactory {
   const factory: NodeFactory = (config, options) => {
-    const impl = definition.create({ id: config.id, members: config.members, config, random: options.random, ...(options.persisted ? { persisted: options.persisted } : {}) });
+    const impl = definition.create({
+      id: config.id, members: config.members, config, random: options.random,
+      ...(options.persisted ? { persisted: options.persisted } : {}), ...(options.now ? { now: options.now } : {}),
+    });
     return new AdaptedNode(config.id, impl);
   };
-  if (definition.profile) factory.profile = definition.profile;
+  // Read when asked, not now: an external node's profile is what its program declares (process-adapter.ts).
+  Object.defineProperty(factory, 'profile', { get: () => definition.profile, enumerable: true });
   return factory;
 }

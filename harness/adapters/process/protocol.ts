@@ -66,7 +66,10 @@ export const NodeConfigJson = Closed({
 
 // ------------------------------------------------------------------ requests
 
-const Req = { id: RequestId };
+const Req = {
+  id: RequestId,
+  now: S.Int('the virtual time in ms at which the request is handled (the cluster\'s clock: it starts at 0 with the run and keeps running across crashes and restarts)'),
+};
 export const InitRequest = Closed(
   {
     ...Req,
@@ -126,6 +129,14 @@ export const Reply = Closed(
     state: Type.Optional(ObservedState),
     persisted: Type.Optional(S.PersistentState),
     tickMs: Type.Optional(Type.Integer({ minimum: 1, maximum: 60_000, description: 'init only: tick me every tickMs ms instead of arming timers' })),
+    skipRules: Type.Optional(Type.Array(S.SkipRule, {
+      maxItems: 64,
+      description: 'init only: semantic rules that do not apply to this implementation by design, each with the reason reports print (raftcheck validate --rules lists the ids)',
+    })),
+    features: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), {
+      maxItems: 32,
+      description: 'init only: features beyond Figure 2 this implementation has (pre-vote, ...); each must be one raftcheck models (none yet)',
+    })),
     error: Type.Optional(Type.String({ maxLength: 4096, description: 'the node could not handle the request (a verdict against it)' })),
   },
   'one line answering one request: `state` in every reply but to `crash`, which carries `persisted`',
