@@ -55,6 +55,8 @@ export function isAdapterPath(name: string): boolean {
 export function withProfile(createNode: NodeFactory, profile: ImplementationProfile | undefined): NodeFactory {
   const factory: NodeFactory = (config, options) => createNode(config, options);
   if (profile) factory.profile = profile;
+  if (createNode.features) factory.features = createNode.features;
+  if (createNode.declaresFeatures) factory.declaresFeatures = true;
   return factory;
 }
 

@@ -39,6 +39,12 @@ export type NodeFactory = ((config: NodeConfig, options: { random: Random; persi
   profile?: ImplementationProfile;
   /** Protocol extensions the implementation always runs (a feature's mutant): runs of it switch them on. */
   features?: readonly Feature[];
+  /**
+   * True for an implementation whose nodes have the features their profile declares and no
+   * others (an adapter, a driver): its runs have exactly those (harness/adapters/features.ts).
+   * Unset: the reference's nodes take the features of the run's config.
+   */
+  declaresFeatures?: boolean;
 };
 
 export interface ClusterOptions {

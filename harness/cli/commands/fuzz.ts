@@ -8,7 +8,7 @@ import { FAULT_LEVELS, type FaultLevel } from '../../fuzz/schedule.js';
 import { parseShard, shardRange } from '../../fuzz/shard.js';
 import { buildSummary } from '../../fuzz/summary.js';
 import { defaultWorkers } from '../../pool/worker-pool.js';
-import { canonicalFeatures } from '../../../src/raft/features/index.js';
+import { runFeatures } from '../../adapters/features.js';
 
 /**
  * Below this many runs a campaign stays on the main thread by default: starting a worker
@@ -128,8 +128,9 @@ Examples:
     const faults = (values.faults ?? 'mild') as FaultLevel;
     if (!FAULT_LEVELS.includes(faults)) throw new UsageError(`--faults: expected one of ${FAULT_LEVELS.join(', ')}, got '${values.faults}'`);
     const durationMs = durationOption('duration', values.duration, 3000);
-    // A feature's mutant runs with its feature on, asked for or not.
-    const features = canonicalFeatures([...featuresOption(values.features), ...(createNode.features ?? [])]);
+    // A feature's mutant runs with its feature on, asked for or not; an adapter or a driver with the features it declares.
+    const features = runFeatures(createNode, values.features === undefined ? undefined : featuresOption(values.features));
+    if ('error' in features) throw new UsageError(`--features: ${features.error}`);
     const withFeatures = features.length > 0 ? { features } : {};
     const timeLimitMs = durationOption('time-limit', values['time-limit'], 60_000);
     const shrinkRuns = intOption('shrink-runs', values['shrink-runs'], DEFAULT_SHRINK_RUNS, 0);

@@ -2,6 +2,7 @@ import { DEFAULT_NODE_CONFIG } from '../../../src/raft/types.js';
 import type { TraceLine } from '../../../src/trace/schema.js';
 import { durationOption, EXIT, featuresOption, intOption, parseCommandLine, probabilityOption, UsageError, type Command } from '../command.js';
 import { implHelp, implOption, interleaveHelp } from '../impl-option.js';
+import { runFeatures } from '../../adapters/features.js';
 import { checkOutputFile } from '../outputs.js';
 import { interruptible, yieldToSignals } from '../interrupt.js';
 import { DEFAULT_SIMULATION, prepareSimulation, type PreparedSimulation, type SimulationOptions } from '../../simulator/simulate.js';
@@ -137,7 +138,6 @@ so far is kept); 2 usage error.
     if (electionTimeout.min < 1) throw new UsageError('--election-timeout: must be at least 1ms');
     const heartbeat = durationOption('heartbeat', values.heartbeat, DEFAULT_NODE_CONFIG.heartbeatInterval);
     if (heartbeat < 1 || heartbeat >= electionTimeout.min) throw new UsageError(`--heartbeat: must be at least 1ms and below the election timeout (${electionTimeout.min}ms)`);
-    const features = featuresOption(values.features);
     const options: SimulationOptions = {
       nodes: intOption('nodes', values.nodes, DEFAULT_SIMULATION.nodes, 1, 99),
       seed: intOption('seed', values.seed, DEFAULT_SIMULATION.seed, -Number.MAX_SAFE_INTEGER),
@@ -149,13 +149,18 @@ so far is kept); 2 usage error.
       crashEvery: durationOption('crash-every', values['crash-every'], 0, { zero: true }),
       clients: intOption('clients', values.clients, 0, 0, 1000),
       clientTimeout: durationOption('client-timeout', values['client-timeout'], DEFAULT_SIMULATION.clientTimeout),
-      node: { ...DEFAULT_NODE_CONFIG, electionTimeout, heartbeatInterval: heartbeat, ...(features.length > 0 ? { features } : {}) },
+      node: { ...DEFAULT_NODE_CONFIG, electionTimeout, heartbeatInterval: heartbeat },
       ...(values.impl !== undefined ? { impl: values.impl } : {}),
       ...(values.interleave ? { interleave: true } : {}),
     };
     if (options.drop >= 1) throw new UsageError('--drop: must be below 1 (no message would ever arrive)');
     const custom = values.impl !== undefined || values.interleave || values['skip-rules'] !== undefined;
     const createNode = custom ? await implOption(values.impl ?? 'reference', values['reply-timeout'], values['skip-rules'], values.interleave === true) : undefined;
+    // The reference runs the features asked for; an adapter or a driver those it declares (harness/adapters/features.ts).
+    const requested = values.features === undefined ? undefined : featuresOption(values.features);
+    const features = createNode ? runFeatures(createNode, requested) : requested ?? [];
+    if ('error' in features) throw new UsageError(`--features: ${features.error}`);
+    if (features.length > 0) options.node = { ...options.node, features };
     let sink: TraceSink;
     if (values.out === '-') {
       sink = new StdoutSink(io.out);
