@@ -49,5 +49,5 @@ export function runFeatures(createNode: NodeFactory, requested: readonly Feature
   const asked = canonicalFeatures(requested);
   if (asked.join(',') === declared.join(',')) return declared;
   const list = (fs: readonly string[]) => (fs.length ? fs.join(',') : 'none');
-  return { error: `the implementation declares the features ${list(declared)} (its profile, or its reply to init), not ${list(asked)}: leave --features out, or give the same list` };
+  return { error: `the implementation declares the features ${list(declared)} (its profile, or its reply to init), not ${list(asked)}` };
 }

@@ -150,7 +150,7 @@ function featuresOf(createNode: NodeFactory, list: RunFuzzOptions['features']): 
   const unknown = list?.find((f) => typeof f !== 'string' || !isFeature(f));
   if (unknown !== undefined) throw new UsageError(`features: unknown feature ${JSON.stringify(unknown)} (known: ${FEATURES.join(', ')})`);
   const features = runFeatures(createNode, list as Feature[] | undefined);
-  if ('error' in features) throw new UsageError(`features: ${features.error}`);
+  if ('error' in features) throw new UsageError(`features: ${features.error}: leave features out, or give the same list`);
   return features;
 }
 

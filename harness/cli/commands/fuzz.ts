@@ -130,7 +130,7 @@ Examples:
     const durationMs = durationOption('duration', values.duration, 3000);
     // A feature's mutant runs with its feature on, asked for or not; an adapter or a driver with the features it declares.
     const features = runFeatures(createNode, values.features === undefined ? undefined : featuresOption(values.features));
-    if ('error' in features) throw new UsageError(`--features: ${features.error}`);
+    if ('error' in features) throw new UsageError(`--features: ${features.error}: leave --features out, or give the same list`);
     const withFeatures = features.length > 0 ? { features } : {};
     const timeLimitMs = durationOption('time-limit', values['time-limit'], 60_000);
     const shrinkRuns = intOption('shrink-runs', values['shrink-runs'], DEFAULT_SHRINK_RUNS, 0);

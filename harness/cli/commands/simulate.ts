@@ -159,7 +159,7 @@ so far is kept); 2 usage error.
     // The reference runs the features asked for; an adapter or a driver those it declares (harness/adapters/features.ts).
     const requested = values.features === undefined ? undefined : featuresOption(values.features);
     const features = createNode ? runFeatures(createNode, requested) : requested ?? [];
-    if ('error' in features) throw new UsageError(`--features: ${features.error}`);
+    if ('error' in features) throw new UsageError(`--features: ${features.error}: leave --features out, or give the same list`);
     if (features.length > 0) options.node = { ...options.node, features };
     let sink: TraceSink;
     if (values.out === '-') {
