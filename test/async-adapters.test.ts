@@ -133,7 +133,7 @@ describe('--interleave finds a race that one request at a time hides', () => {
     // Shrinking stops at the time limit, so how far it got depends on the machine (its first
     // attempts succeed at once): whatever it kept breaks a safety rule (the double vote itself,
     // or what follows from it), never conformance.
-    expect(found.stdout).toMatch(/FAILED \[(vote-once|election-safety|log-matching|leader-completeness|state-machine-safety)\] at run 3 after 4 runs .*shrunk [1-9]\d* times/);
+    expect(found.stdout).toMatch(/FAILED \[(vote-once|election-safety|log-matching|leader-completeness|state-machine-safety)\] at run 3 after 4 runs .*shrunk in [1-9]\d* runs/);
     expect(found.stdout).toMatch(new RegExp(`rerun campaign: {2}npx raftcheck fuzz --impl \\S+racy-vote-adapter\\.ts --interleave --runs ${RACE.runs} --seed ${RACE.seed} --nodes 3 `));
     expect(found.stdout).toContain('not checked: conformance.unexpected, conformance.missing, conformance.state, conformance.message (--interleave:');
     const file = /regression case: (\S+\.jsonl)/.exec(found.stdout)![1]!;
