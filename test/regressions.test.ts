@@ -6,8 +6,8 @@ import { loadRegression } from '../harness/fuzz/regression.js';
 import { enabledRules, runSchedule } from '../harness/fuzz/run-schedule.js';
 import { validateTraceFile } from '../harness/validate/validate-file.js';
 
-// Every case the fuzzer ever saved is replayed: a mutant's recorded failure must reproduce,
-// and the reference must pass the same schedule.
+// Every case the fuzzer ever saved is replayed: a mutant's recorded failure must reproduce
+// (a case found with --interleave, interleaved again), and the reference must pass the same schedule.
 const DIR = 'traces/regressions';
 const files = fs.existsSync(DIR) ? fs.readdirSync(DIR).filter((f) => f.endsWith('.jsonl')).sort() : [];
 
@@ -15,9 +15,10 @@ describe('regression cases in traces/regressions/', () => {
   it('there is at least one case (the suite grows from found bugs)', () => expect(files.length).toBeGreaterThan(0));
   for (const file of files) {
     const meta = loadRegression(path.join(DIR, file));
+    const options = meta.interleave ? { async: { interleave: true } } : {};
     if (meta.impl !== 'reference') {
       it(`${file}: ${meta.impl} still fails [${meta.rule}]`, () => {
-        const impl = resolveImplementation(meta.impl);
+        const impl = resolveImplementation(meta.impl, options);
         if ('error' in impl) throw new Error(impl.error);
         const outcome = runSchedule(meta.schedule, impl);
         expect(outcome.ok).toBe(false);
@@ -28,7 +29,7 @@ describe('regression cases in traces/regressions/', () => {
     it(`${file}: its saved trace fails first with [${meta.rule}] at line ${meta.line}, however many errors a report keeps`, () => {
       // The fuzzer keeps one error, validate twenty: which rule comes first must not depend on
       // the cut (several rules may break at one event; harness/checker/verdict-order.ts).
-      const impl = resolveImplementation(meta.impl);
+      const impl = resolveImplementation(meta.impl, options);
       if ('error' in impl) throw new Error(impl.error);
       const enabled = enabledRules(impl);
       for (const maxErrors of [1, 20]) {

@@ -148,9 +148,13 @@ export default defineAsyncAdapter({
         await raft.command({ ...op, client, requestId });
         return undefined;
       },
-      observe: (): Observation => ({
-        role: role(), term: raft.term, votedFor: raft.votes.for, commitIndex: raft.log?.committedIndex ?? 0, log: entries(),
-      }),
+      observe: (): Observation => {
+        const commitIndex = raft.log?.committedIndex ?? 0;
+        const log = entries();
+        // liferaft never lowers its commit index, and can delete entries below it (docs/LIFERAFT.md): say so, rather than report a state no Raft node can be in.
+        if (commitIndex > log.length) throw new Error(`node ${id}: liferaft's commit index ${commitIndex} is beyond its log (${log.length} entries): it deleted entries it had committed`);
+        return { role: role(), term: raft.term, votedFor: raft.votes.for, commitIndex, log };
+      },
       crash: () => {
         crashed = true;
         raft.timers?.end();
