@@ -24,7 +24,7 @@ function liferaft(interleave = false): NodeFactory {
 }
 
 /** A campaign of `runs` schedules, unshrunk: the first failing run and its verdict. */
-function campaign(faults: 'none' | 'mild', seed: number, runs: number, interleave = false) {
+function campaign(faults: 'none' | 'swarm', seed: number, runs: number, interleave = false) {
   const r = runCampaign({ impl: 'liferaft', createNode: liferaft(interleave), runs, seed, nodes: [3, 5], faults, durationMs: 3000, shrink: false, ...(interleave ? { interleave } : {}) });
   return { failedAt: r.failure?.index ?? null, rule: r.failure?.outcome.error?.rule ?? null, message: r.failure?.outcome.error?.message ?? '' };
 }
@@ -59,16 +59,31 @@ describe('liferaft under the harness', () => {
     expect(sent).toEqual(new Set(['RequestVote', 'RequestVoteResponse', 'AppendEntries', 'AppendEntriesResponse']));
   }, SLOW);
 
-  it('a short campaign without faults finds a committed entry deleted (committed-durable) at its first run', () => {
-    const r = campaign('none', 1, 5);
-    expect(r).toMatchObject({ failedAt: 0, rule: 'committed-durable' });
-    expect(r.message).toMatch(/deleted the committed entry at index 9/);
-  }, SLOW);
+  // Each finding of docs/LIFERAFT.md is the first violation of some seed's first run (unshrunk:
+  // shrinking keeps any failing schedule, and moves most of these to findings 1-3).
+  const FIRST_RUNS = [
+    { finding: 3, faults: 'none', seed: 1, interleave: false, rule: 'committed-durable', message: /deleted the committed entry at index 9/ },
+    { finding: 4, faults: 'swarm', seed: 1, interleave: false, rule: 'log-matching', message: /both have an entry of term 9 at index 2, but their logs differ/ },
+    { finding: 6, faults: 'swarm', seed: 25, interleave: false, rule: 'election-safety', message: /two leaders in term 1: n4 .* and n5/ },
+    { finding: 7, faults: 'none', seed: 1, interleave: true, rule: 'vote-once', message: /n5 voted twice in term 6/ },
+    { finding: 7, faults: 'none', seed: 3, interleave: true, rule: 'term-monotonic', message: /currentTerm went back from 6 to 5/ },
+    { finding: 9, faults: 'none', seed: 4, interleave: true, rule: 'commit-monotonic', message: /commitIndex went back from 3 to 2 without a restart/ },
+  ] as const;
+  for (const f of FIRST_RUNS) {
+    it(`finding ${f.finding}: the first run of --faults ${f.faults} --seed ${f.seed}${f.interleave ? ' --interleave' : ''} breaks ${f.rule}`, () => {
+      const r = campaign(f.faults, f.seed, 1, f.interleave);
+      expect(r).toMatchObject({ failedAt: 0, rule: f.rule });
+      expect(r.message).toMatch(f.message);
+    }, SLOW);
+  }
 
-  it('with --interleave, a short campaign finds a double vote (vote-once) at its first run', () => {
-    const r = campaign('none', 1, 5, true);
-    expect(r).toMatchObject({ failedAt: 0, rule: 'vote-once' });
-    expect(r.message).toMatch(/voted twice in term/);
+  it('finding 6: the second leader counted one grant twice (a duplicated RequestVoteResponse)', () => {
+    const r = runCampaign({ impl: 'liferaft', createNode: liferaft(), runs: 1, seed: 25, nodes: [3, 5], faults: 'swarm', durationMs: 3000, shrink: false });
+    const lines = r.failure!.outcome.lines;
+    const won = lines.findIndex((l) => l.kind === 'role' && l.node === 'n4' && l.role === 'leader');
+    const grants = lines.slice(0, won).flatMap((l) => (l.kind === 'receive' && l.node === 'n4' && l.msg.type === 'RequestVoteResponse' && l.msg.voteGranted ? [l.msg.id] : []));
+    expect(grants.length).toBe(2); // its own vote and these two make three of five
+    expect(new Set(grants).size).toBe(1); // one message, delivered twice
   }, SLOW);
 });
 
@@ -92,4 +107,11 @@ describe('liferaft regression cases (traces/regressions/, found by fuzz --impl l
 });
 
 /** The rule each finding's case breaks first (docs/LIFERAFT.md, "Findings"). */
-const FINDINGS: readonly string[] = [];
+const FINDINGS: readonly string[] = [
+  'term-monotonic', // 1: term and vote not persisted
+  'commit-current-term', // 2: old-term entries committed by counting replicas
+  'committed-durable', // 3: a repeated AppendEntries deletes a committed entry
+  'exception', // 3: ... and the deletion, not awaited, makes a commit reject with nobody to handle it
+  'leader-completeness', // 5: an empty log claims the current term
+  'leader-append-only --interleave', // 8: two client commands at one index
+];

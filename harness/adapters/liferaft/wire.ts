@@ -15,6 +15,10 @@
  * | `append ack` | AppendEntriesResponse, success, matchIndex = `data.index` |
  * | `append fail` | AppendEntriesResponse, no success |
  * | `error` (a stale term, an unknown type), anything else | not modelled |
+ *
+ * The terms are liferaft's as they are, also where Figure 2 would have 0: for an empty log
+ * liferaft names the node's current term as the term of its "last entry" (log.js,
+ * `getLastEntry`), in a vote request as in a heartbeat (docs/LIFERAFT.md, finding 5).
  */
 import type { Outgoing } from '../adapter.js';
 import type { Command, Entry, NodeId } from '../../../src/raft/types.js';
@@ -48,8 +52,6 @@ export function entriesOf(sorted: Array<[string, string]>, id: NodeId): Entry[] 
   });
 }
 
-const lastTerm = (last: { index: number; term: number }): number => (last.index === 0 ? 0 : last.term);
-
 function entriesIn(data: unknown): Entry[] {
   return Array.isArray(data) ? (data as LiferaftEntry[]).map(toEntry) : [];
 }
@@ -62,12 +64,12 @@ export function outgoing(from: NodeId, to: NodeId, packet: LiferaftPacket, reply
   const data = packet.data as { granted?: unknown; index?: unknown } | undefined;
   switch (packet.type) {
     case 'vote':
-      return { msg: { ...base, type: 'RequestVote', candidateId: packet.address, lastLogIndex: last.index, lastLogTerm: lastTerm(last) }, wire };
+      return { msg: { ...base, type: 'RequestVote', candidateId: packet.address, lastLogIndex: last.index, lastLogTerm: last.term }, wire };
     case 'voted':
       return { msg: { ...base, type: 'RequestVoteResponse', voteGranted: data?.granted === true }, wire };
     case 'append':
       return {
-        msg: { ...base, type: 'AppendEntries', leaderId: packet.address, prevLogIndex: last.index, prevLogTerm: lastTerm(last), entries: entriesIn(packet.data), leaderCommit: last.committedIndex },
+        msg: { ...base, type: 'AppendEntries', leaderId: packet.address, prevLogIndex: last.index, prevLogTerm: last.term, entries: entriesIn(packet.data), leaderCommit: last.committedIndex },
         wire,
       };
     case 'append ack':
