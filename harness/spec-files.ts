@@ -6,6 +6,8 @@ import { renderTraceJsonSchema } from '../src/trace/json-schema.js';
 import { renderDriverJsonSchema } from './adapters/process/protocol.js';
 import { renderInvariantsMarkdown } from './checker/invariants/render-markdown.js';
 import { describeStatechart, toJson, toMermaid } from '../src/raft/diagram.js';
+import { FEATURES } from '../src/raft/features/index.js';
+import { machineFor } from '../src/raft/node-machine.js';
 
 export interface GeneratedFile {
   /** Path relative to the repository root. */
@@ -19,4 +21,7 @@ export const GENERATED_SPEC_FILES: GeneratedFile[] = [
   { path: 'spec/invariants.md', render: renderInvariantsMarkdown },
   { path: 'spec/raft-node.mmd', render: () => toMermaid(describeStatechart()) },
   { path: 'spec/raft-node.json', render: () => toJson(describeStatechart()) },
+  // The chart with every protocol extension on (src/raft/features): the states and transitions they add.
+  { path: 'spec/raft-node-features.mmd', render: () => toMermaid(describeStatechart(machineFor(FEATURES))) },
+  { path: 'spec/raft-node-features.json', render: () => toJson(describeStatechart(machineFor(FEATURES))) },
 ];

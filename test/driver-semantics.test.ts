@@ -13,6 +13,7 @@ import type { Schedule } from '../harness/fuzz/schedule.js';
 import type { NodeFactory } from '../harness/simulator/cluster.js';
 import { TraceValidation } from '../harness/validate/validate-file.js';
 import type { TraceLine } from '../src/trace/schema.js';
+import type { TimerName } from '../src/raft/types.js';
 import { makeCluster } from './helpers/sim.js';
 import { PYTHON } from './helpers/python.js';
 
@@ -23,7 +24,7 @@ const variant = (...options: string[]) => {
 };
 
 /** A node that stays a follower of term 0 and arms timers as `onTimer` says (no Raft: the timers are the point). */
-function timerNode(start: Output['timers'], onTimeout: (timer: 'election' | 'heartbeat') => Output['timers']): NodeFactory {
+function timerNode(start: Output['timers'], onTimeout: (timer: TimerName) => Output['timers']): NodeFactory {
   const definition: AdapterDefinition = {
     name: 'timers',
     create: () => ({

@@ -111,7 +111,7 @@ describe('an external node with a Raft bug', () => {
 describe('a misbehaving external node gives a clear verdict and leaves no process behind', () => {
   const cases: Array<{ mode: string; rule: string; message: RegExp; options?: { replyTimeoutMs?: number; maxLineBytes?: number } }> = [
     { mode: 'not-json', rule: 'driver.protocol', message: /the reply is not JSON .*"this is not JSON"/ },
-    { mode: 'bad-schema', rule: 'driver.protocol', message: /breaks spec\/driver\.schema\.json at \/state\/role: must be one of "follower", "candidate", "leader"/ },
+    { mode: 'bad-schema', rule: 'driver.protocol', message: /breaks spec\/driver\.schema\.json at \/state\/role: must be one of "follower", "precandidate", "candidate", "leader"/ },
     { mode: 'error', rule: 'driver.error', message: /answered with an error: cannot handle this/ },
     // 2 s: a loaded machine's start-up of the process (its init) stays under it.
     { mode: 'hang', rule: 'driver.timeout', message: /no reply within 2 s/, options: { replyTimeoutMs: 2000 } },

@@ -5,16 +5,20 @@ import { evaluateRange, scheduleAt, shrinkRun } from '../harness/fuzz/run-range.
 import { runSchedule } from '../harness/fuzz/run-schedule.js';
 import { scheduleArbitrary, type Schedule } from '../harness/fuzz/schedule.js';
 import { findMutant } from '../harness/mutants/catalogue.js';
+import { huntFeatures } from '../harness/mutants/hunt.js';
+import { FEATURES } from '../src/raft/features/index.js';
 import { createReferenceNode } from '../src/raft/node.js';
 
 const spec = { seed: 1, nodes: [3, 5], faults: 'swarm' as const, durationMs: 3000 };
 
-/** The first failing run of a mutant's campaign from seed 1, as generated. */
+/** The first failing run of a mutant's campaign from seed 1 (with the mutant's features), as generated. */
 function firstFailure(name: string) {
-  const createNode = findMutant(name)!.createNode;
-  const range = evaluateRange(spec, createNode, 0, 50);
-  const schedule = scheduleAt(spec, range.failedAt!);
-  return { createNode, index: range.failedAt!, schedule, outcome: runSchedule(schedule, createNode) };
+  const mutant = findMutant(name)!;
+  const features = huntFeatures(mutant);
+  const mutantSpec = { ...spec, ...(features.length > 0 ? { features } : {}) };
+  const range = evaluateRange(mutantSpec, mutant.createNode, 0, 50);
+  const schedule = scheduleAt(mutantSpec, range.failedAt!);
+  return { createNode: mutant.createNode, index: range.failedAt!, schedule, outcome: runSchedule(schedule, mutant.createNode), spec: mutantSpec };
 }
 
 const base: Schedule = { version: 1, nodes: 3, seed: 5, durationMs: 1000, batch: 64, fates: [{ lose: false, duplicate: false, delay: 3 }], events: [] };
@@ -39,6 +43,27 @@ describe('schedule reductions', () => {
         { at: 30, action: { type: 'client', node: 1, op: { type: 'get' } } },
         { at: 40, action: { type: 'partition', side: [0, 1] } },
         { at: 50, action: { type: 'heal' } },
+      ],
+    });
+  });
+  it('dropping a node drops the transfers from and to it, and renumbers the others\' nodes and targets', () => {
+    const s: Schedule = {
+      ...base,
+      nodes: 4,
+      features: ['transfer'],
+      events: [
+        { at: 10, action: { type: 'transfer', node: 0, target: 1 } },
+        { at: 20, action: { type: 'transfer', node: 1, target: 2 } },
+        { at: 30, action: { type: 'transfer', node: 3, target: 2 } },
+        { at: 40, action: { type: 'transfer', node: 2, target: 3 } },
+      ],
+    };
+    expect(withoutNode(s, 1)).toEqual({
+      ...s,
+      nodes: 3,
+      events: [
+        { at: 30, action: { type: 'transfer', node: 2, target: 1 } },
+        { at: 40, action: { type: 'transfer', node: 1, target: 2 } },
       ],
     });
   });
@@ -71,6 +96,19 @@ describe('minimising a failing run', () => {
     const replay = runSchedule(a.schedule, createNode);
     expect(replay.error).toEqual(a.outcome.error);
   });
+  it.each(['transfer-to-lagging-target', 'prevote-bumps-term', 'checkquorum-never-steps-down'])('keeps the features of %s\'s run, and what they need: the minimal case replays to the same rule', (name) => {
+    const { schedule, outcome, createNode } = firstFailure(name);
+    const feature = name.split('-')[0];
+    expect(schedule.features).toEqual([feature]);
+    const m = minimiseSchedule({ schedule, outcome }, createNode, { maxRuns: 150 });
+    expect(m.schedule.features).toEqual([feature]);
+    expect(m.outcome.error!.rule).toBe(outcome.error!.rule);
+    expect(m.outcome.error!.line).toBeLessThanOrEqual(outcome.error!.line);
+    if (feature === 'transfer') expect(m.schedule.events.some((e) => e.action.type === 'transfer')).toBe(true);
+    const replay = runSchedule(m.schedule, createNode, { keepLines: true });
+    expect(replay.error).toEqual(m.outcome.error);
+    expect(replay.lines[0]).toMatchObject({ kind: 'header', minor: 1, features: [feature] });
+  });
   it('stops at its budget of runs', () => {
     const { schedule, outcome, createNode } = firstFailure('commit-old-term');
     const runs: number[] = [];
@@ -98,13 +136,17 @@ describe('minimising a failing run', () => {
 });
 
 describe('what minimisation may change', () => {
-  it('the reference passes schedules of 1 to 3 nodes, the longest heartbeat, other seeds and short fault phases', () => {
-    const arbitrary = fc.record({ s: scheduleArbitrary('swarm', [1, 2, 3], 1000), seed: fc.integer({ min: 0, max: 7 }), end: fc.integer({ min: 0, max: 1000 }) });
+  it('the reference passes schedules of 1 to 3 nodes, the longest heartbeat, other seeds and short fault phases, with any features', () => {
+    const arbitrary = fc.record({
+      s: fc.subarray([...FEATURES]).chain((features) => scheduleArbitrary('swarm', [1, 2, 3], 1000, features)),
+      seed: fc.integer({ min: 0, max: 7 }),
+      end: fc.integer({ min: 0, max: 1000 }),
+    });
     fc.assert(fc.property(arbitrary, ({ s, seed, end }) => {
       const schedule: Schedule = { ...s, seed, heartbeatMs: MAX_HEARTBEAT_MS, durationMs: end, events: s.events.filter((e) => e.at <= end) };
       const outcome = runSchedule(schedule, createReferenceNode);
       expect(outcome.error).toBeUndefined();
-    }), { seed: 14, numRuns: 60 });
+    }), { seed: 14, numRuns: 100 });
   });
   it('the longest heartbeat is well below the shortest election timeout, and the trace header records it', () => {
     expect(MAX_HEARTBEAT_MS).toBe(100);

@@ -15,6 +15,7 @@ import { runSchedule } from '../harness/fuzz/run-schedule.js';
 import { scheduleArbitrary } from '../harness/fuzz/schedule.js';
 import { TraceValidation } from '../harness/validate/validate-file.js';
 import { createRandom } from '../src/random.js';
+import { FEATURES } from '../src/raft/features/index.js';
 import { createReferenceNode } from '../src/raft/node.js';
 import type { TraceLine } from '../src/trace/schema.js';
 import { FATAL_EDITS } from './helpers/fatal-edits.js';
@@ -29,6 +30,10 @@ function firstError(lines: readonly TraceLine[], enabled?: ReadonlySet<string>) 
 
 const schedules = fc.tuple(fc.constantFrom('mild' as const, 'harsh' as const, 'swarm' as const), fc.integer({ min: 0, max: 2 ** 31 - 1 })).chain(([level, seed]) =>
   fc.tuple(scheduleArbitrary(level, [3, 5], 1500), fc.constant(seed)));
+
+/** The same, with protocol extensions on (any non-empty set of them). */
+const featureSchedules = fc.tuple(fc.constantFrom('mild' as const, 'harsh' as const, 'swarm' as const), fc.subarray([...FEATURES], { minLength: 1 }), fc.integer({ min: 0, max: 2 ** 31 - 1 })).chain(([level, features, seed]) =>
+  fc.tuple(scheduleArbitrary(level, [3, 5], 1500, features), fc.constant(seed)));
 
 function referenceRun(schedule: Parameters<typeof runSchedule>[0]): TraceLine[] {
   const outcome = runSchedule(schedule, createReferenceNode, { keepLines: true });
@@ -52,6 +57,17 @@ describe('miss hunt: an edit no freedom of the trace format explains is caught',
       { numRuns: 10, seed: 31, endOnFailure: true },
     );
     expect(edited).toBeGreaterThan(0);
+  });
+
+  it.each(Object.keys(FATAL_EDITS))('%s, every rule on, in runs with PreVote, CheckQuorum or leader transfer: caught on the line it touches', (name) => {
+    fc.assert(
+      fc.property(featureSchedules, ([schedule, seed]) => {
+        const e = FATAL_EDITS[name]!(referenceRun(schedule), createRandom(seed));
+        fc.pre(e !== null);
+        expect(firstError(e!.lines), `${name} at line ${e!.line}`).toMatchObject({ line: e!.line });
+      }),
+      { numRuns: 6, seed: 33, endOnFailure: true },
+    );
   });
 
   it.each(CLUSTER_WIDE)('%s, conformance off: the invariants catch it, no earlier than its line', (name) => {

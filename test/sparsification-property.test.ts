@@ -16,6 +16,7 @@ import { scheduleArbitrary } from '../harness/fuzz/schedule.js';
 import { readTraceFile } from '../harness/trace/reader.js';
 import { TraceValidation } from '../harness/validate/validate-file.js';
 import { createRandom } from '../src/random.js';
+import { FEATURES } from '../src/raft/features/index.js';
 import { createReferenceNode } from '../src/raft/node.js';
 import type { TraceLine } from '../src/trace/schema.js';
 import { constrainsSomething, OMISSIONS, sparsify } from './helpers/sparsify.js';
@@ -35,6 +36,10 @@ function expectNoFalseAlarm(lines: readonly TraceLine[], applied: readonly strin
 
 const schedules = fc.tuple(fc.constantFrom('mild' as const, 'harsh' as const, 'swarm' as const), fc.integer({ min: 0, max: 2 ** 31 - 1 })).chain(([level, seed]) =>
   fc.tuple(scheduleArbitrary(level, [3, 5], 1500), fc.constant(seed)));
+
+/** The same, with protocol extensions on (any non-empty set of them). */
+const featureSchedules = fc.tuple(fc.constantFrom('mild' as const, 'harsh' as const, 'swarm' as const), fc.subarray([...FEATURES], { minLength: 1 }), fc.integer({ min: 0, max: 2 ** 31 - 1 })).chain(([level, features, seed]) =>
+  fc.tuple(scheduleArbitrary(level, [3, 5], 1500, features), fc.constant(seed)));
 
 function referenceRun(schedule: Parameters<typeof runSchedule>[0]): TraceLine[] {
   const outcome = runSchedule(schedule, createReferenceNode, { keepLines: true });
@@ -69,6 +74,26 @@ describe('sparsification: what the trace format lets a producer leave out raises
         expectNoFalseAlarm(lines, applied);
       }),
       { numRuns: 40, seed: 22, endOnFailure: true },
+    );
+  });
+
+  it.each(Object.keys(OMISSIONS))('%s, alone, on reference runs with PreVote, CheckQuorum or leader transfer', (name) => {
+    fc.assert(
+      fc.property(featureSchedules, ([schedule, seed]) => {
+        const lines = OMISSIONS[name]!(referenceRun(schedule), createRandom(seed));
+        expectNoFalseAlarm(lines, [name]);
+      }),
+      { numRuns: 6, seed: 24 },
+    );
+  });
+
+  it('random combinations of them, on reference runs with PreVote, CheckQuorum or leader transfer', () => {
+    fc.assert(
+      fc.property(featureSchedules, ([schedule, seed]) => {
+        const { lines, applied } = sparsify(referenceRun(schedule), createRandom(seed));
+        expectNoFalseAlarm(lines, [`features ${(lines[0] as { features?: string[] }).features?.join(',')}`, ...applied]);
+      }),
+      { numRuns: 40, seed: 25, endOnFailure: true },
     );
   });
 

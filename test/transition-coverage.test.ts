@@ -16,7 +16,10 @@ import { cli } from './helpers/cli.js';
 const d = describeStatechart();
 const rowOf = transitionRows(d);
 const VALID = 'traces/examples/valid';
-const validFiles = fs.readdirSync(VALID).filter((f) => f.endsWith('.jsonl')).sort().map((f) => path.join(VALID, f));
+const readHeader = (file: string) => JSON.parse(fs.readFileSync(file, 'utf8').split('\n')[0]!) as { features?: string[] };
+const allValidFiles = fs.readdirSync(VALID).filter((f) => f.endsWith('.jsonl')).sort().map((f) => path.join(VALID, f));
+/** The traces of the base chart (Figure 2): those whose header declares no feature. */
+const validFiles = allValidFiles.filter((f) => !readHeader(f).features?.length);
 const row = (from: string, event: string, guard: string | null = null) => d.transitions.findIndex((t) => t.from === from && t.event === event && t.guard === guard);
 
 function node(taken: TakenTransition[], machine = raftNodeMachine) {
@@ -128,6 +131,26 @@ describe('transition coverage of traces', () => {
     // Only state changes are edges (plus the start arrow); handlers in place are listed in their state's box.
     expect(toDot(d).match(/ -> /g)).toHaveLength(d.transitions.filter((t) => t.to !== null).length + 1);
     expect(toDot(d)).toContain('<tr><td align="left"><font point-size="10">AppendEntries [logMatches] / acceptAppendEntries</font></td></tr>');
+  });
+});
+
+describe('transition coverage with features', () => {
+  it('counts traces that declare features on the chart with them, base transitions and feature transitions alike', () => {
+    const featured = allValidFiles.filter((f) => readHeader(f).features?.length);
+    expect(featured.length).toBeGreaterThanOrEqual(2);
+    const result = measureCoverage([...validFiles, ...featured]);
+    const drawn = result.diagram.transitions;
+    expect(drawn.length).toBeGreaterThan(d.transitions.length);
+    const at = (from: string, event: string, guard: string | null = null) => result.counts[drawn.findIndex((t) => t.from === from && t.event === event && t.guard === guard)]!;
+    // n3's election timeout in the prevote trace makes it a pre-candidate; refused, it returns to follower on the next heartbeat.
+    expect(at('follower', 'ELECTION_TIMEOUT')).toBeGreaterThan(0);
+    expect(at('precandidate', 'PreVoteResponse', 'isPreVoteForThisRound')).toBeGreaterThan(0);
+    expect(at('follower', 'TimeoutNow')).toBe(1);
+    expect(at('leader', 'QUORUM_TIMEOUT')).toBeGreaterThan(0);
+    // The base chart counted alone gives the base traces the same counts on the transitions both charts share.
+    const base = measureCoverage(validFiles);
+    expect(at('leader', 'HEARTBEAT_TIMEOUT')).toBeGreaterThan(base.counts[row('leader', 'HEARTBEAT_TIMEOUT')]!);
+    expect(() => measureCoverage(featured, { features: [] })).toThrow(/declares the features? .*which the chart drawn does not have/);
   });
 });
 

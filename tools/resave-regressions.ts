@@ -32,7 +32,7 @@ for (const file of process.argv.slice(2)) {
     continue;
   }
   fs.rmSync(file);
-  const saved = saveRegression(path.dirname(file), outcome.lines, { ...meta, message: error.message });
+  const saved = saveRegression(path.dirname(file), outcome.lines, { ...meta, message: error.message }, outcome.decidedLine);
   console.log(`${saved.file}: [${error.rule}] at line ${error.line}`);
 }
 process.exit(failed ? 1 : 0);

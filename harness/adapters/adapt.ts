@@ -67,6 +67,10 @@ class AdaptedNode implements RaftNode {
         return this.records(this.impl.tick());
       case 'client_request':
         return this.records(this.impl.client({ client: input.client, requestId: input.requestId, op: input.op }));
+      case 'transfer':
+        // Only runs of an implementation that declares `transfer` ask for one (harness/adapters/features.ts).
+        if (!this.impl.transfer) throw new Error(`node ${this.id} declares the feature 'transfer' but has no transfer(target) (docs/ADAPTERS.md)`);
+        return this.records(this.impl.transfer(input.target));
     }
   }
 
@@ -168,5 +172,6 @@ export function adapterFactory(definition: AdapterDefinition): NodeFactory {
   };
   // Read when asked, not now: an external node's profile is what its program declares (process-adapter.ts).
   Object.defineProperty(factory, 'profile', { get: () => definition.profile, enumerable: true });
+  factory.declaresFeatures = true;
   return factory;
 }

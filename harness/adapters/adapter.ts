@@ -116,6 +116,11 @@ export interface NodeUnderTest {
   timeout(timer: TimerName): Output;
   tick(): Output;
   client(request: ClientRequest): Output;
+  /**
+   * Feature `transfer` (declared in the profile): hand leadership to `target` (thesis §3.10).
+   * Called only in runs of an implementation that declares the feature.
+   */
+  transfer?(target: NodeId): Output;
   observe(): Observation;
   /**
    * Optional: work the node finishes before it crashes, so that a crash never cuts a step in

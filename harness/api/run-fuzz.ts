@@ -8,9 +8,10 @@
  */
 import path from 'node:path';
 import type { SkipRule, TraceLine } from '../../src/trace/schema.js';
+import { FEATURES, isFeature, type Feature } from '../../src/raft/features/index.js';
 import { adapterFactory } from '../adapters/adapt.js';
 import type { AdapterDefinition } from '../adapters/adapter.js';
-import { profileProblem } from '../adapters/features.js';
+import { profileProblem, runFeatures } from '../adapters/features.js';
 import { preflight } from '../adapters/process/preflight.js';
 import { mergeSkipRules, skipRuleProblem } from '../checker/skip-rules.js';
 import { checkOutputDir } from '../cli/outputs.js';
@@ -64,6 +65,12 @@ export interface RunFuzzOptions {
    */
   skipRules?: ReadonlyArray<{ rule: string; reason: string }>;
   /**
+   * Protocol extensions the nodes run, as `raftcheck fuzz --features` takes them ('prevote',
+   * 'checkquorum', 'transfer'): any for the reference; for an adapter or a driver, absent (the
+   * runs have the features it declares) or the same list (another is a UsageError).
+   */
+  features?: readonly string[];
+  /**
    * As `raftcheck fuzz --interleave`: an asynchronous adapter module (given by its path) gets
    * messages without waiting for its earlier handlers to finish, their continuations resuming in
    * a seeded order (docs/ADAPTERS.md); conformance is then not checked. Recorded in the saved case.
@@ -84,7 +91,7 @@ export interface FuzzFailure {
   /** Other rules broken at the same event, if any (linearizability first, then invariants, then conformance). */
   also: string[];
   shrinks: number;
-  /** The shrunk run's trace, up to and including the violating line. */
+  /** The shrunk run's trace, up to and including the violating line (and the later lines its verdict needed, if any). */
   trace: TraceLine[];
   /** The saved regression case (unless `out` is null) and whether this call created it. */
   saved: { file: string; created: boolean } | null;
@@ -145,6 +152,16 @@ async function implementation(impl: string | AdapterDefinition, replyTimeoutMs: 
   return { name: impl, createNode };
 }
 
+/** `features` checked as --features is (known names), then against what the implementation declares. */
+function featuresOf(createNode: NodeFactory, list: RunFuzzOptions['features']): Feature[] {
+  if (list !== undefined && !Array.isArray(list)) throw new UsageError("features: expected an array of feature names ('prevote', 'checkquorum', 'transfer')");
+  const unknown = list?.find((f) => typeof f !== 'string' || !isFeature(f));
+  if (unknown !== undefined) throw new UsageError(`features: unknown feature ${JSON.stringify(unknown)} (known: ${FEATURES.join(', ')})`);
+  const features = runFeatures(createNode, list as Feature[] | undefined);
+  if ('error' in features) throw new UsageError(`features: ${features.error}: leave features out, or give the same list`);
+  return features;
+}
+
 /** Runs a fuzzing campaign against an implementation; a failure is shrunk and (unless `out` is null) saved as a regression case. */
 export async function runFuzz(options: RunFuzzOptions): Promise<FuzzResult> {
   const runs = integer('runs', options.runs, 100, 1);
@@ -169,6 +186,7 @@ export async function runFuzz(options: RunFuzzOptions): Promise<FuzzResult> {
   const declared = found.createNode.profile;
   const createNode = extra.length ? withProfile(found.createNode, { ...declared, skipRules: mergeSkipRules(declared?.skipRules ?? [], extra) }) : found.createNode;
   const skipped = [...(createNode.profile?.skipRules ?? [])].map((s) => ({ rule: s.rule, reason: s.reason }));
+  const features = featuresOf(createNode, options.features);
   const out = options.out === undefined ? 'traces/regressions' : options.out;
   // Before any run: a directory that cannot take the case fails now, not after the campaign.
   if (out !== null) checkOutputDir('out', out);
@@ -178,9 +196,10 @@ export async function runFuzz(options: RunFuzzOptions): Promise<FuzzResult> {
   const started = performance.now();
   let searchMs = 0;
   // As the CLI's: what was added to the implementation's declaration is part of the campaign (its summary, its rerun command).
-  const campaign = { impl: name, seed, runs, nodes, faults, durationMs, ...(extra.length ? { skipRules: extra } : {}), ...(interleave ? { interleave: true as const } : {}) };
+  const withFeatures = features.length > 0 ? { features } : {};
+  const campaign = { impl: name, seed, runs, nodes, faults, durationMs, ...withFeatures, ...(extra.length ? { skipRules: extra } : {}), ...(interleave ? { interleave: true as const } : {}) };
   const result = await runPoolCampaign({
-    impl: name, spec: { seed, nodes, faults, durationMs }, range: { start: 0, end: runs }, workers, createNode, shrinkRuns, skipRules: skipped, interleave,
+    impl: name, spec: { seed, nodes, faults, durationMs, ...withFeatures }, range: { start: 0, end: runs }, workers, createNode, shrinkRuns, skipRules: skipped, interleave,
     onRunsDone: () => (searchMs = performance.now() - started),
     ...(replyTimeoutMs !== undefined ? { replyTimeoutMs } : {}),
     ...(timeLimitMs !== undefined ? { remainingMs: () => timeLimitMs - (performance.now() - started) } : {}),
@@ -191,7 +210,7 @@ export async function runFuzz(options: RunFuzzOptions): Promise<FuzzResult> {
   if (summary.failure && out !== null) {
     const { meta, lines } = regressionOf(summary.failure);
     try {
-      saved = saveRegression(out, lines, meta);
+      saved = saveRegression(out, lines, meta, lines.length);
     } catch (error) {
       throw new InputError(`out: cannot save the regression case in ${out}: ${error instanceof Error ? error.message : String(error)}`);
     }

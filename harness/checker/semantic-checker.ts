@@ -7,6 +7,8 @@
 import type { Engine } from '../../src/raft/node.js';
 import type { Header, TraceEvent } from '../../src/trace/schema.js';
 import { Conformance, CONFORMANCE_RULES, type TransitionObserver } from './conformance/conformance.js';
+import { FeatureInvariants } from './features/feature-invariants.js';
+import { FEATURE_RULES } from './features/rules.js';
 import { ClusterInvariants } from './invariants/cluster-invariants.js';
 import { INVARIANT_RULES } from './invariants/rules.js';
 import { HistoryCollector } from './linearizability/history-from-trace.js';
@@ -22,7 +24,7 @@ export const LINEARIZABILITY_RULE = {
   paper: '§8 (client interaction); Herlihy & Wing 1990',
 } as const;
 
-export const SEMANTIC_RULES = [...CONFORMANCE_RULES, ...INVARIANT_RULES, LINEARIZABILITY_RULE];
+export const SEMANTIC_RULES = [...CONFORMANCE_RULES, ...INVARIANT_RULES, ...FEATURE_RULES, LINEARIZABILITY_RULE];
 
 export interface SemanticOptions {
   /** Rule ids to check (default: all). */
@@ -58,6 +60,8 @@ const WINDOW = 256;
 
 export class SemanticChecker {
   private readonly invariants: ClusterInvariants;
+  /** The rules of the features the header declares (null: none declared). */
+  private readonly featureRules: FeatureInvariants | null;
   private readonly conformance: Conformance | null;
   private readonly history = new HistoryCollector();
   private readonly violations: Array<Violation & { excerpt: ExcerptLine[] }> = [];
@@ -71,6 +75,8 @@ export class SemanticChecker {
 
   constructor(header: Header, private readonly options: SemanticOptions = {}) {
     this.invariants = new ClusterInvariants(header, (v) => this.record(v), options.enabled ? { enabled: options.enabled } : {});
+    const featureRules = new FeatureInvariants(header, (v) => this.record(v), options.enabled);
+    this.featureRules = featureRules.empty ? null : featureRules;
     this.conformance = CONFORMANCE_RULES.some((r) => this.on(r.id)) ? new Conformance(header, (v) => this.record(v), options.enabled, options.onTransition, options.engine) : null;
   }
 
@@ -125,6 +131,7 @@ export class SemanticChecker {
     // orderViolations, not by the order in which the layers run.
     const before = this.violations.length;
     this.invariants.event(e, line);
+    this.featureRules?.event(e, line);
     this.conformance?.event(e, line);
     if (this.on(LINEARIZABILITY_RULE.id)) this.history.event(e, line);
     this.recentLines[this.recentCount % WINDOW] = line;

@@ -9,6 +9,7 @@
  * in `also`, so a report cut to one error (the fuzzer's) still says they coincide.
  */
 import { CONFORMANCE_RULES } from './conformance/conformance.js';
+import { FEATURE_RULE_IDS } from './features/rules.js';
 import { STATE_CONSISTENT_RULE } from './invariants/cluster-invariants.js';
 import { INVARIANT_IDS } from './invariants/rules.js';
 import type { Violation } from './violation.js';
@@ -23,7 +24,7 @@ const CONFORMANCE_IDS: ReadonlySet<string> = new Set(CONFORMANCE_RULES.map((r) =
 export function rulePriority(rule: string): number {
   if (rule === 'linearizability') return 0;
   if (rule === STATE_CONSISTENT_RULE) return 3;
-  if (INVARIANT_IDS.has(rule)) return 1;
+  if (INVARIANT_IDS.has(rule) || FEATURE_RULE_IDS.has(rule)) return 1;
   if (CONFORMANCE_IDS.has(rule)) return 2;
   return 4;
 }

@@ -2,6 +2,7 @@
  * The shape of a CLI verb and the errors that map to exit codes. Verbs live one per file in
  * harness/cli/commands/ and are listed in harness/cli/commands/index.ts.
  */
+import { parseFeatureList, type Feature } from '../../src/raft/features/index.js';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { InputError, UsageError } from '../errors.js';
 
@@ -74,6 +75,14 @@ export function parseCommandLine<O extends Options>(argv: string[], options: O) 
     }
     throw new UsageError(message.replace(/\. To specify a positional argument.*$/s, '').replace(/\n/g, ' '));
   }
+}
+
+/** `--features prevote,checkquorum,transfer` (or `all`); absent: none. */
+export function featuresOption(raw: string | undefined): Feature[] {
+  if (raw === undefined) return [];
+  const parsed = parseFeatureList(raw);
+  if ('error' in parsed) throw new UsageError(`--features: ${parsed.error}`);
+  return parsed;
 }
 
 /** Parses an integer option in [min, max], naming the option in the error. */

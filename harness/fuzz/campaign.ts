@@ -4,6 +4,7 @@
  * (Campaigns over worker threads and shards: pool-campaign.ts, built from the same two steps
  * of run-range.ts.)
  */
+import type { Feature } from '../../src/raft/features/index.js';
 import type { NodeFactory } from '../simulator/cluster.js';
 import { evaluateRange, shrinkRun, worthShrinking, type RangeOptions, type ShrunkFailure } from './run-range.js';
 import type { FaultLevel } from './schedule.js';
@@ -16,6 +17,8 @@ export interface CampaignOptions {
   nodes: readonly number[];
   faults: FaultLevel;
   durationMs: number;
+  /** Protocol extensions the nodes run (absent: none). */
+  features?: readonly Feature[];
   /** fast-check's wall-clock budget for the runs (set by the CLI, the only place that reads clocks); shrinking is bounded by `shrinkRuns` only. */
   timeLimitMs?: number;
   /** Most runs shrinking a failure may spend (default DEFAULT_SHRINK_RUNS). */
@@ -38,7 +41,7 @@ export interface CampaignResult {
 }
 
 export function runCampaign(options: CampaignOptions): CampaignResult {
-  const spec = { seed: options.seed, nodes: options.nodes, faults: options.faults, durationMs: options.durationMs };
+  const spec = { seed: options.seed, nodes: options.nodes, faults: options.faults, durationMs: options.durationMs, ...(options.features?.length ? { features: options.features } : {}) };
   const limit = options.timeLimitMs !== undefined ? { timeLimitMs: options.timeLimitMs } : {};
   const range = evaluateRange(spec, options.createNode, 0, options.runs, { ...limit, ...(options.onRun ? { onRun: options.onRun } : {}) });
   const result = { runs: range.evaluated, events: range.events, notModelled: range.notModelled, interrupted: range.interrupted };

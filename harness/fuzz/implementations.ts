@@ -67,6 +67,8 @@ export function isAdapterPath(name: string): boolean {
 export function withProfile(createNode: NodeFactory, profile: ImplementationProfile | undefined): NodeFactory {
   const factory: NodeFactory = (config, options) => createNode(config, options);
   if (profile) factory.profile = profile;
+  if (createNode.features) factory.features = createNode.features;
+  if (createNode.declaresFeatures) factory.declaresFeatures = true;
   return factory;
 }
 
@@ -113,6 +115,8 @@ export async function loadImplementation(name: string, options: ImplementationOp
     return { error: `cannot load the adapter module ${file}: ${reason}${hint}` };
   }
   if (isAsyncAdapterDefinition(module.default)) {
+    const declared = profileProblem(module.default.profile);
+    if (declared) return { error: `${file}: profile.${declared}` };
     const factory = asyncAdapterFactory(module.default, pathToFileURL(file).href, options.async);
     return 'error' in factory ? { error: `${file}: ${factory.error}` } : factory;
   }

@@ -13,12 +13,17 @@
  *   message sent, faults after it); the run is the same;
  * - events: fewer schedule events (delta debugging: all, halves, quarters, ... single events);
  * - network: a reliable network (one fate: delivered once after 1 ms);
- * - nodes: drop a node (its events go, the others are renumbered), down to one node;
+ * - nodes: drop a node (its events go, transfers to it too, the others are renumbered), down
+ *   to one node;
  * - time: idle stretches cut: each gap between the schedule's times (its events and the end
  *   of the faults, `durationMs`) is cut, wholly or in part, moving everything after it;
  * - fates: each fate without loss, without duplication, with a 1 ms delay (in chunks);
  * - heartbeat: a longer heartbeat interval (fewer heartbeats), up to MAX_HEARTBEAT_MS;
  * - batch and seed: other AppendEntries batch sizes, other election timeout draws.
+ *
+ * The protocol extensions the run has (`features`) are part of what fails and are kept: every
+ * candidate is the same schedule with something taken away, features included, and the
+ * feature timers come from them.
  *
  * The pass is deterministic and bounded by a count of runs, never by time: the same failure
  * gives the same minimal case on every machine.
@@ -163,7 +168,10 @@ export function withoutNode(s: Schedule, node: number): Schedule {
   for (const e of s.events) {
     const a = e.action;
     if (a.type === 'partition') events.push({ at: e.at, action: { type: 'partition', side: a.side.filter((_, i) => i !== node) } });
-    else if ('node' in a) {
+    else if (a.type === 'transfer') {
+      // A transfer from or to the node dropped goes with it; the others keep their nodes.
+      if (a.node !== node && a.target !== node) events.push({ at: e.at, action: { type: 'transfer', node: renumber(a.node), target: renumber(a.target) } });
+    } else if ('node' in a) {
       if (a.node !== node) events.push({ at: e.at, action: { ...a, node: renumber(a.node) } as Action });
     } else events.push(e);
   }

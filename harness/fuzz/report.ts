@@ -15,7 +15,8 @@ export function shellWord(word: string): string {
 /** The command that reruns a campaign, or one shard of it (the worker count never matters). */
 export function campaignCommand(c: CampaignParams, shard: Shard | null): string {
   const skip = c.skipRules?.length ? ` --skip-rules ${shellWord(c.skipRules.map((s) => `${s.rule}=${s.reason}`).join(','))}` : '';
-  return `raftcheck fuzz --impl ${shellWord(c.impl)}${skip}${c.interleave ? ' --interleave' : ''} --runs ${c.runs} --seed ${c.seed} --nodes ${c.nodes.join(',')} --faults ${c.faults} --duration ${c.durationMs}ms${shard ? ` --shard ${formatShard(shard)}` : ''}`;
+  const features = c.features?.length ? ` --features ${c.features.join(',')}` : '';
+  return `raftcheck fuzz --impl ${shellWord(c.impl)}${skip}${c.interleave ? ' --interleave' : ''}${features} --runs ${c.runs} --seed ${c.seed} --nodes ${c.nodes.join(',')} --faults ${c.faults} --duration ${c.durationMs}ms${shard ? ` --shard ${formatShard(shard)}` : ''}`;
 }
 
 export interface ReportContext {

@@ -9,6 +9,7 @@
  * from the failing index (`shrinkRun`), done once, by whoever collects the ranges.
  */
 import fc from 'fast-check';
+import type { Feature } from '../../src/raft/features/index.js';
 import { InputError } from '../errors.js';
 import type { NodeFactory } from '../simulator/cluster.js';
 import { minimiseSchedule, smallerRun, type FailingRun } from './minimise.js';
@@ -21,6 +22,8 @@ export interface RunSpec {
   nodes: readonly number[];
   faults: FaultLevel;
   durationMs: number;
+  /** Protocol extensions the nodes run (absent: none); every schedule carries them. */
+  features?: readonly Feature[];
 }
 
 /** The outcome of runs start .. start + evaluated - 1 (stopping at the first failure). */
@@ -47,7 +50,7 @@ export interface RangeOptions {
 }
 
 function arbitrary(spec: RunSpec): fc.Arbitrary<Schedule> {
-  return scheduleArbitrary(spec.faults, spec.nodes, spec.durationMs);
+  return scheduleArbitrary(spec.faults, spec.nodes, spec.durationMs, spec.features ?? []);
 }
 
 function timeLimit(ms: number | undefined): { interruptAfterTimeLimit?: number; markInterruptAsFailure?: boolean } {

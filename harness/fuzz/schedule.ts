@@ -19,6 +19,7 @@
  *   (minimise.ts), within the protocol's bounds: fewer heartbeats make a shorter trace.
  */
 import fc from 'fast-check';
+import type { Feature } from '../../src/raft/features/index.js';
 import type { Operation } from '../../src/trace/schema.js';
 
 export type Action =
@@ -28,7 +29,9 @@ export type Action =
   | { type: 'restart'; node: number }
   | { type: 'client'; node: number; op: Operation }
   /** Fires a node's election timer now. */
-  | { type: 'timeout'; node: number };
+  | { type: 'timeout'; node: number }
+  /** Feature `transfer`: asks a node (if it leads) to hand leadership to `target`. */
+  | { type: 'transfer'; node: number; target: number };
 
 export interface Fate {
   lose: boolean;
@@ -43,6 +46,8 @@ export interface Schedule {
   durationMs: number;
   batch: number;
   naturalElections?: boolean;
+  /** Protocol extensions the nodes run (absent: none). */
+  features?: Feature[];
   /** The nodes' heartbeat interval in ms (absent: 50). Set only by minimisation (minimise.ts). */
   heartbeatMs?: number;
   fates: Fate[];
@@ -72,7 +77,7 @@ const opArb: fc.Arbitrary<Operation> = fc.oneof(
   fc.record({ expected: fc.option(fc.integer({ min: 1, max: 5 }), { nil: null }), value: fc.integer({ min: 1, max: 5 }) }).map((r): Operation => ({ type: 'cas', ...r })),
 );
 
-function scheduleFor(mix: FaultMix, nodes: fc.Arbitrary<number>, durationMs: number): fc.Arbitrary<Schedule> {
+function scheduleFor(mix: FaultMix, nodes: fc.Arbitrary<number>, durationMs: number, features: readonly Feature[]): fc.Arbitrary<Schedule> {
   return nodes.chain((n) => {
     const node = fc.integer({ min: 0, max: n - 1 });
     const faults: Array<fc.Arbitrary<Action>> = [];
@@ -86,7 +91,10 @@ function scheduleFor(mix: FaultMix, nodes: fc.Arbitrary<number>, durationMs: num
     }
     const client = fc.record({ node, op: opArb }).map(({ node: i, op }): Action => ({ type: 'client', node: i, op }));
     const timeout = node.map((i): Action => ({ type: 'timeout', node: i }));
-    const action = fc.oneof({ arbitrary: client, weight: 3 }, { arbitrary: timeout, weight: 1 }, ...faults.map((arbitrary) => ({ arbitrary, weight: 1 })));
+    // Drawn only with the feature on, so schedules without it are generated as before.
+    const extra: Array<fc.Arbitrary<Action>> = [];
+    if (features.includes('transfer')) extra.push(fc.record({ node, target: node }).map((r): Action => ({ type: 'transfer', ...r })));
+    const action = fc.oneof({ arbitrary: client, weight: 3 }, { arbitrary: timeout, weight: 1 }, ...[...faults, ...extra].map((arbitrary) => ({ arbitrary, weight: 1 })));
     const fate = fc.record({
       lose: fc.integer({ min: 0, max: 99 }).map((x) => x < mix.losePercent),
       duplicate: fc.integer({ min: 0, max: 99 }).map((x) => x < mix.duplicatePercent),
@@ -101,14 +109,14 @@ function scheduleFor(mix: FaultMix, nodes: fc.Arbitrary<number>, durationMs: num
       batch: fc.constantFrom(64, 4, 1),
       fates: fc.array(fate, { minLength: 1, maxLength: 300, size: 'max' }),
       events: fc.array(fc.record({ at: fc.integer({ min: 0, max: durationMs }), action }), { maxLength: 120, size: 'max' }),
-    });
+    }).map((s): Schedule => (features.length > 0 ? { ...s, features: [...features] } : s));
   });
 }
 
 /** Schedules for a fault level; `swarm` draws a different fault mix for every run. */
-export function scheduleArbitrary(level: FaultLevel, nodes: readonly number[], durationMs = 3000): fc.Arbitrary<Schedule> {
+export function scheduleArbitrary(level: FaultLevel, nodes: readonly number[], durationMs = 3000, features: readonly Feature[] = []): fc.Arbitrary<Schedule> {
   const nodeArb = fc.constantFrom(...nodes);
-  if (level !== 'swarm') return scheduleFor(MIXES[level], nodeArb, durationMs);
+  if (level !== 'swarm') return scheduleFor(MIXES[level], nodeArb, durationMs, features);
   const swarmMix = fc.record({
     losePercent: fc.constantFrom(0, 5, 20),
     duplicatePercent: fc.constantFrom(0, 5, 15),
@@ -116,5 +124,5 @@ export function scheduleArbitrary(level: FaultLevel, nodes: readonly number[], d
     partitions: fc.boolean(),
     crashes: fc.boolean(),
   });
-  return swarmMix.chain((mix) => scheduleFor(mix, nodeArb, durationMs));
+  return swarmMix.chain((mix) => scheduleFor(mix, nodeArb, durationMs, features));
 }

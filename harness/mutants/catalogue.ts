@@ -5,11 +5,14 @@
  */
 import { record } from '../../src/raft/context.js';
 import { createReferenceNode } from '../../src/raft/node.js';
-import { msg, raftNodeMachine, type Args } from '../../src/raft/node-machine.js';
+import type { Feature } from '../../src/raft/features/index.js';
+import { machineFor, msg, raftNodeMachine, type Args } from '../../src/raft/node-machine.js';
 import { applyCommitted } from '../../src/raft/rules/apply.js';
 import { isLogUpToDate } from '../../src/raft/rules/election.js';
 import { acceptAppendEntries, commitIndexFromMatches } from '../../src/raft/rules/replication.js';
-import type { AppendEntries, RequestVote, RequestVoteResponse } from '../../src/raft/types.js';
+import { sendTimeoutNow } from '../../src/raft/features/transfer.js';
+import { startPreVote } from '../../src/raft/features/prevote.js';
+import type { AppendEntries, PreVote, RequestVote, RequestVoteResponse } from '../../src/raft/types.js';
 import type { NodeFactory } from '../simulator/cluster.js';
 
 export interface Mutant {
@@ -17,6 +20,8 @@ export interface Mutant {
   /** One line: what the bug is. */
   description: string;
   createNode: NodeFactory;
+  /** The protocol extensions the mutant breaks one of (hunted with them on); absent: the base chart. */
+  features?: readonly Feature[];
 }
 
 type Overrides = Parameters<typeof raftNodeMachine.provide>[0];
@@ -24,6 +29,14 @@ type Overrides = Parameters<typeof raftNodeMachine.provide>[0];
 function variant(overrides: Overrides): NodeFactory {
   const machine = raftNodeMachine.provide(overrides);
   return (config, options) => createReferenceNode(config, { ...options, machine });
+}
+
+/** A variant of the chart with `feature` on; its runs switch the feature on (NodeFactory.features). */
+function featureVariant(feature: Feature, overrides: Overrides): { createNode: NodeFactory; features: readonly Feature[] } {
+  const features = [feature];
+  const machine = machineFor(features).provide(overrides);
+  const createNode: NodeFactory = Object.assign((config: Parameters<NodeFactory>[0], options: Parameters<NodeFactory>[1]) => createReferenceNode(config, { ...options, machine }), { features });
+  return { createNode, features };
 }
 
 export const MUTANTS: readonly Mutant[] = [
@@ -167,6 +180,68 @@ export const MUTANTS: readonly Mutant[] = [
         },
       },
     }),
+  },
+  // Protocol extensions (src/raft/features): each mutant breaks one rule of one feature.
+  {
+    name: 'prevote-bumps-term',
+    description: 'PreVote: a pre-candidate increments its term when it asks for pre-votes (a partitioned node still inflates its term)',
+    ...featureVariant('prevote', {
+      actions: {
+        startPreVote: ({ context }: Args) => {
+          context.term += 1;
+          context.votedFor = null;
+          record(context, { kind: 'term', term: context.term });
+          startPreVote(context);
+        },
+      },
+    }),
+  },
+  {
+    name: 'prevote-grant-in-lease',
+    description: 'PreVote: grants a pre-vote while it has heard from a leader within the minimum election timeout',
+    ...featureVariant('prevote', {
+      guards: {
+        canGrantPreVote: (a: Args) => {
+          const pv = msg<PreVote>(a);
+          const c = a.context;
+          return c.role !== 'leader' && (pv.term > c.term || (pv.term === c.term && (c.votedFor === null || c.votedFor === pv.candidateId))) && isLogUpToDate(pv.lastLogTerm, pv.lastLogIndex, c.log.lastTerm, c.log.lastIndex);
+        },
+      },
+    }),
+  },
+  {
+    name: 'prevote-skip-majority',
+    description: 'PreVote: a pre-candidate starts the election without waiting for a majority of pre-votes',
+    ...featureVariant('prevote', { guards: { hasPreVoteMajority: () => true } }),
+  },
+  {
+    name: 'checkquorum-never-steps-down',
+    description: 'CheckQuorum: a leader never finds it has lost its quorum (it keeps leading a minority)',
+    ...featureVariant('checkquorum', { guards: { hasQuorumContact: () => true } }),
+  },
+  {
+    name: 'checkquorum-vote-in-lease',
+    description: 'CheckQuorum: grants a vote to a RequestVote that arrives while it has heard from a live leader (no leader stickiness)',
+    ...featureVariant('checkquorum', { guards: { isDisruptiveVoteRequest: () => false } }),
+  },
+  {
+    name: 'transfer-to-lagging-target',
+    description: 'Leader transfer: sends TimeoutNow at once, before the target holds the whole log',
+    ...featureVariant('transfer', {
+      actions: {
+        startTransfer: ({ context, event }: Args) => {
+          if (event.type !== 'TRANSFER_LEADERSHIP') return;
+          context.transferTarget = event.target;
+          record(context, { kind: 'set_timer', timer: 'transfer', after: context.config.electionTimeout.max });
+          sendTimeoutNow(context, event.target);
+        },
+      },
+    }),
+  },
+  {
+    name: 'transfer-keeps-serving',
+    description: 'Leader transfer: the leader keeps appending client requests while it hands leadership over',
+    ...featureVariant('transfer', { guards: { isTransferring: () => false } }),
   },
 ];
 

@@ -7,6 +7,7 @@ import { runCampaign } from '../fuzz/campaign.js';
 import type { ShrunkFailure } from '../fuzz/run-range.js';
 import type { FaultLevel } from '../fuzz/schedule.js';
 import type { Mutant } from './catalogue.js';
+import { canonicalFeatures, type Feature } from '../../src/raft/features/index.js';
 
 export interface HuntResult {
   detected: boolean;
@@ -37,6 +38,13 @@ export interface HuntOptions {
   shrinkRuns?: number;
   /** Called once, when the first failing run ends (the CLI reads its clock there). */
   onFirstFailure?: () => void;
+  /** Protocol extensions to run the mutant with, beside those it breaks one of (Mutant.features). */
+  features?: readonly Feature[];
+}
+
+/** The features a hunt runs with: the mutant's own and the requested ones. */
+export function huntFeatures(mutant: Mutant, requested: readonly Feature[] = []): Feature[] {
+  return canonicalFeatures([...requested, ...(mutant.features ?? [])]);
 }
 
 export function huntMutant(mutant: Mutant, options: HuntOptions): HuntResult {
@@ -49,6 +57,7 @@ export function huntMutant(mutant: Mutant, options: HuntOptions): HuntResult {
     nodes: [3, 5],
     faults: options.faults ?? 'swarm',
     durationMs: 3000,
+    features: huntFeatures(mutant, options.features),
     shrink: options.shrink ?? true,
     ...(options.timeLimitMs ? { timeLimitMs: options.timeLimitMs } : {}),
     ...(options.shrinkRuns !== undefined ? { shrinkRuns: options.shrinkRuns } : {}),

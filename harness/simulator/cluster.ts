@@ -9,8 +9,9 @@
  */
 import type { Random } from '../../src/random.js';
 import { createReferenceNode, type ReferenceNodeOptions } from '../../src/raft/node.js';
-import type { Effect, Message, NodeConfig, NodeInput, NodeView, PersistentState, RaftNode, StateSummary, StepRecord, TimerName, UnmodelledMessage } from '../../src/raft/types.js';
-import type { ClientResult, NodeState, Operation, TraceLine } from '../../src/trace/schema.js';
+import { TIMER_NAMES, type Effect, type Message, type NodeConfig, type NodeInput, type NodeView, type PersistentState, type RaftNode, type StateSummary, type StepRecord, type TimerName, type UnmodelledMessage } from '../../src/raft/types.js';
+import { TRACE_MINOR, type ClientResult, type NodeState, type Operation, type TraceLine } from '../../src/trace/schema.js';
+import { canonicalFeatures, type Feature } from '../../src/raft/features/index.js';
 import type { TraceSink } from '../trace/sink.js';
 import { VERSION } from '../version.js';
 import { EventQueue } from './event-queue.js';
@@ -36,6 +37,14 @@ export interface ImplementationProfile {
  */
 export type NodeFactory = ((config: NodeConfig, options: { random: Random; persisted?: PersistentState; now?: () => number } & Pick<ReferenceNodeOptions, 'engine' | 'onTransition'>) => RaftNode) & {
   profile?: ImplementationProfile;
+  /** Protocol extensions the implementation always runs (a feature's mutant): runs of it switch them on. */
+  features?: readonly Feature[];
+  /**
+   * True for an implementation whose nodes have the features their profile declares and no
+   * others (an adapter, a driver): its runs have exactly those (harness/adapters/features.ts).
+   * Unset: the reference's nodes take the features of the run's config.
+   */
+  declaresFeatures?: boolean;
 };
 
 export interface ClusterOptions {
@@ -118,13 +127,15 @@ export class Cluster {
         heartbeatInterval: options.node.heartbeatInterval,
       },
       ...(options.seed !== undefined ? { seed: options.seed } : {}),
+      // A trace without features stays a revision-0 trace, byte for byte.
+      ...(options.node.features?.length ? { minor: TRACE_MINOR, features: canonicalFeatures(options.node.features) } : {}),
       // What the run does not check, so that every reader of the trace judges it the same way.
       ...(skipRules.length ? { skipRules: skipRules.map((s) => ({ rule: s.rule, reason: s.reason })) } : {}),
       ...(options.meta ? { meta: options.meta } : {}),
     };
     this.write(header);
     for (const id of options.ids) {
-      this.members.set(id, { id, node: null, persisted: null, random: options.random.fork(`node:${id}`), seq: 0, timers: { election: 0, heartbeat: 0 }, ticks: 0, last: null });
+      this.members.set(id, { id, node: null, persisted: null, random: options.random.fork(`node:${id}`), seq: 0, timers: { election: 0, heartbeat: 0, lease: 0, quorum: 0, transfer: 0 }, ticks: 0, last: null });
     }
   }
 
@@ -270,6 +281,14 @@ export class Cluster {
     return true;
   }
 
+  /** Feature `transfer`: asks a node to hand leadership to `target` (ignored, not logged, if the node is down). */
+  transferLeadership(node: string, target: string): boolean {
+    const m = this.member(node);
+    if (!m.node) return false;
+    this.input(m, { type: 'transfer', target }, { kind: 'transfer', target });
+    return true;
+  }
+
   /** Holds back (false) or lets fire (true) the election timers that come due. */
   setNaturalElections(on: boolean): void {
     this.naturalElections = on;
@@ -297,8 +316,7 @@ export class Cluster {
     if (last?.length) this.process(m, last);
     m.node = null;
     m.persisted = node.crash ? node.crash() : node.persistent();
-    m.timers.election++;
-    m.timers.heartbeat++;
+    for (const timer of TIMER_NAMES) m.timers[timer]++;
     m.ticks++;
     this.writeNode(m, { kind: 'crash' }, null);
   }

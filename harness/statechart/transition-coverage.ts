@@ -7,7 +7,10 @@
  * means "the reference, fed this trace, took this transition", the same reading conformance
  * uses — no second interpretation of the trace to drift from the checker's.
  */
-import { describeStatechart, type StatechartDiagram, type TransitionCounts } from '../../src/raft/diagram.js';
+import fs from 'node:fs';
+import { describeStatechart, type DiagramTransition, type StatechartDiagram, type TransitionCounts } from '../../src/raft/diagram.js';
+import { canonicalFeatures, isFeature, type Feature } from '../../src/raft/features/index.js';
+import { machineFor } from '../../src/raft/node-machine.js';
 import { transitionRows } from '../../src/raft/transitions.js';
 import { CONFORMANCE_RULES } from '../checker/conformance/conformance.js';
 import { validateTraceFile, type FileError } from '../validate/validate-file.js';
@@ -38,7 +41,40 @@ export class MalformedTraceError extends Error {
 /** Only the conformance layer runs: it drives the shadows; invariants and linearizability would add time, not counts. */
 const CONFORMANCE_ONLY: ReadonlySet<string> = new Set(CONFORMANCE_RULES.map((r) => r.id));
 
+/** The features a trace's header declares (read from its first line only; none if it cannot be read: validation says why). */
+function headerFeatures(file: string): Feature[] {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const buffer = Buffer.alloc(64 * 1024);
+    const text = buffer.subarray(0, fs.readSync(fd, buffer, 0, buffer.length, 0)).toString('utf8');
+    const header = JSON.parse(text.replace(/^\uFEFF/, '').split('\n')[0]!) as { features?: unknown };
+    return Array.isArray(header.features) ? canonicalFeatures(header.features.filter((f): f is string => typeof f === 'string' && isFeature(f))) : [];
+  } catch {
+    return [];
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** A transition's identity across charts (the chart with features repeats the base chart's transitions). */
+function keyed(transitions: readonly DiagramTransition[]): string[] {
+  const seen = new Map<string, number>();
+  return transitions.map((t) => {
+    const key = `${t.from}|${t.event}|${t.guard}|${t.to}|${t.actions.join(',')}|${t.reenter}`;
+    const n = seen.get(key) ?? 0;
+    seen.set(key, n + 1);
+    return `${key}#${n}`;
+  });
+}
+
+/** A trace declares a feature the chart drawn does not have. */
+export class FeatureMismatchError extends Error {
+  override name = 'FeatureMismatchError';
+}
+
 export interface CoverageOptions {
+  /** The chart counted on (default: every feature the traces' headers declare). */
+  features?: readonly Feature[];
   /** Longest accepted line (default 4 MiB): a longer one throws LineTooLongError. */
   maxLineBytes?: number;
   /** Called as each file is read (its name, bytes read, its size). */
@@ -48,13 +84,23 @@ export interface CoverageOptions {
 /**
  * Counts transitions over the files; throws MalformedTraceError for a trace with a
  * schema-level error (the shadows stop there), LineTooLongError at a line over the limit.
+ * The chart counted on has `options.features`; each trace's shadows run the chart of its own
+ * header, whose transitions are mapped onto it.
  */
 export function measureCoverage(files: readonly string[], options: CoverageOptions = {}): CoverageResult {
-  const diagram = describeStatechart();
-  const rowOf = transitionRows(diagram);
+  const traceFeatures = files.map(headerFeatures);
+  const chart = options.features ? canonicalFeatures(options.features) : canonicalFeatures(traceFeatures.flat());
+  const diagram = describeStatechart(machineFor(chart));
+  const displayRows = new Map(keyed(diagram.transitions).map((k, i) => [k, i]));
   const counts = new Array<number>(diagram.transitions.length).fill(0);
   const perFile: TraceCoverage[] = [];
-  for (const file of files) {
+  for (const [i, file] of files.entries()) {
+    const own = traceFeatures[i]!;
+    const missing = own.filter((f) => !chart.includes(f));
+    if (missing.length > 0) throw new FeatureMismatchError(`${file}: declares the feature${missing.length > 1 ? 's' : ''} ${missing.join(', ')}, which the chart drawn does not have (--features)`);
+    const ownDiagram = own.length === chart.length ? diagram : describeStatechart(machineFor(own));
+    const toDisplay = keyed(ownDiagram.transitions).map((k) => displayRows.get(k) ?? -1);
+    const rowOf = transitionRows(ownDiagram);
     let steps = 0;
     const report = validateTraceFile(file, {
       enabled: CONFORMANCE_ONLY,
@@ -63,7 +109,7 @@ export function measureCoverage(files: readonly string[], options: CoverageOptio
       ...(options.onProgress ? { onProgress: (read: number, total: number) => options.onProgress!(file, read, total) } : {}),
       onTransition: (_node, _line, t) => {
         const row = rowOf(t);
-        if (row >= 0) counts[row]!++;
+        if (row >= 0 && toDisplay[row]! >= 0) counts[toDisplay[row]!]!++;
         steps++;
       },
     });

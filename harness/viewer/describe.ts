@@ -19,6 +19,12 @@ export function describeMessage(m: Message): string {
       return m.success
         ? `AppendEntriesResponse t${m.term} ok${m.matchIndex !== undefined ? ` match ${m.matchIndex}` : ''}`
         : `AppendEntriesResponse t${m.term} refused${m.conflictIndex !== undefined ? ` (conflict at ${m.conflictIndex}${m.conflictTerm !== undefined ? `/t${m.conflictTerm}` : ''})` : ''}`;
+    case 'PreVote':
+      return `PreVote for t${m.term} (last log ${m.lastLogIndex}/t${m.lastLogTerm})`;
+    case 'PreVoteResponse':
+      return `PreVoteResponse t${m.term} ${m.voteGranted ? 'granted' : 'refused'}`;
+    case 'TimeoutNow':
+      return `TimeoutNow t${m.term}: stand for election now`;
   }
 }
 
@@ -33,6 +39,12 @@ export function shortMessage(m: Message): string {
       return `AE ${m.entries.length === 0 ? '♥' : `+${m.entries.length}`} →${m.to}`;
     case 'AppendEntriesResponse':
       return `${m.success ? `ok${m.matchIndex !== undefined ? ` ${m.matchIndex}` : ''}` : `✗${m.conflictIndex !== undefined ? ` ${m.conflictIndex}` : ''}`} →${m.to}`;
+    case 'PreVote':
+      return `PV t${m.term} →${m.to}`;
+    case 'PreVoteResponse':
+      return `prevote ${m.voteGranted ? '✓' : '✗'} →${m.to}`;
+    case 'TimeoutNow':
+      return `TimeoutNow →${m.to}`;
   }
 }
 
@@ -78,6 +90,8 @@ export function describeEvent(e: TraceEvent): string | null {
       return `${e.client}#${e.requestId} ← ${describeResult(e.result)}`;
     case 'crash':
       return 'crash';
+    case 'transfer':
+      return `asked to hand leadership to ${e.target}`;
     case 'restart':
       return e.persisted ? `restart (term ${e.persisted.term}, ${e.persisted.log.length} entries)` : 'restart';
     case 'partition': {

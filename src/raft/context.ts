@@ -34,6 +34,19 @@ export interface NodeContext {
   matchIndex: Map<string, number>;
   /** Entries this node appended for a client, by index: it answers when it applies them. */
   pending: Map<number, { client: string; requestId: number }>;
+  // State of the features (src/raft/features); untouched by the base chart.
+  /** prevote: pre-votes granted in the current round (the node's own included). */
+  preVotes: Set<string>;
+  /** prevote, checkquorum: heard from the leader `leaderId` within the minimum election timeout. */
+  leaseHeld: boolean;
+  /** checkquorum: peers the leader heard from since its last quorum check. */
+  recentlyActive: Set<string>;
+  /** transfer: the leader is handing leadership to this peer (it takes no client requests meanwhile). */
+  transferTarget: string | null;
+  /** transfer: TimeoutNow asks for the next election. */
+  transferElection: boolean;
+  /** transfer: the current election was started by TimeoutNow (its RequestVotes say so). */
+  electionByTransfer: boolean;
   /** Effects of the current step, in order. */
   out: StepRecord[];
 }
@@ -58,6 +71,12 @@ export function createContext(config: NodeConfig, random: Random, persisted?: Pe
     nextIndex: new Map(),
     matchIndex: new Map(),
     pending: new Map(),
+    preVotes: new Set(),
+    leaseHeld: false,
+    recentlyActive: new Set(),
+    transferTarget: null,
+    transferElection: false,
+    electionByTransfer: false,
     out: [],
   };
 }

@@ -1,7 +1,8 @@
 /**
- * The reference Raft node as an XState v5 statechart: three states, and one explicit, named
- * transition per rule of the Raft paper's Figure 2 and §5. Guards and actions only call the
- * small pure rules in ./rules; reading this file is reading the protocol.
+ * The reference Raft node as an XState v5 statechart: one explicit, named transition per rule
+ * of the Raft paper's Figure 2 and §5 (the base chart, ./chart.ts), and the states and
+ * transitions of each protocol extension that is on (./features). Guards and actions only call
+ * the small pure rules in ./rules and ./features; reading chart.ts is reading the protocol.
  *
  * Conventions that matter:
  * - Every message handler lists the higher-term step-down first (Figure 2, All Servers 2). It
@@ -13,8 +14,10 @@
  */
 import { raise, setup } from 'xstate';
 import type { NodeContext } from './context.js';
-import { record } from './context.js';
-import { appendClientCommand, rejectNotLeader, type ClientRequest } from './rules/client.js';
+import { type Args, enterRole, msg, type NodeEvent, request } from './events.js';
+import { composeChart, FEATURE_ACTIONS, FEATURE_GUARDS } from './features/compose.js';
+import { canonicalFeatures, type Feature } from './features/index.js';
+import { appendClientCommand, rejectNotLeader } from './rules/client.js';
 import { canGrantVote, countVote, grantVote, hasVoteMajority, isVoteForCurrentTerm, rejectVote, startElection } from './rules/election.js';
 import {
   acceptAppendEntries, advanceCommitIndex, backOffNextIndex, broadcastAppendEntries, initLeaderState, isSuccessfulAppend,
@@ -22,44 +25,12 @@ import {
 } from './rules/replication.js';
 import { adoptTerm, hasHigherTerm, isStaleTerm } from './rules/terms.js';
 import { armElectionTimer, armHeartbeatTimer, cancelElectionTimer, cancelHeartbeatTimer } from './rules/timers.js';
-import type { AppendEntries, AppendEntriesResponse, Message, RequestVote, RequestVoteResponse, Role } from './types.js';
+import type { AppendEntries, AppendEntriesResponse, RequestVote, RequestVoteResponse } from './types.js';
 
-export type NodeEvent =
-  | { type: 'ELECTION_TIMEOUT' }
-  | { type: 'HEARTBEAT_TIMEOUT' }
-  | { type: 'CLIENT_REQUEST'; request: ClientRequest }
-  | { type: 'RequestVote'; msg: RequestVote }
-  | { type: 'RequestVoteResponse'; msg: RequestVoteResponse }
-  | { type: 'AppendEntries'; msg: AppendEntries }
-  | { type: 'AppendEntriesResponse'; msg: AppendEntriesResponse };
+export { msg, request, type Args, type NodeEvent };
 
-/** What every guard and action receives. */
-export type Args = { context: NodeContext; event: NodeEvent };
-
-/** The message an event carries (every guard/action below is only wired to message events where it reads one). */
-export function msg<T extends Message>({ event }: Args): T {
-  if (!('msg' in event)) throw new Error(`event ${event.type} carries no message`);
-  return event.msg as T;
-}
-
-export function request({ event }: Args): ClientRequest {
-  if (event.type !== 'CLIENT_REQUEST') throw new Error(`event ${event.type} is not a client request`);
-  return event.request;
-}
-
-/** Records a role change (only a change: re-entering candidate for a new election records none). */
-function enterRole(context: NodeContext, role: Role): void {
-  if (context.role === role) return;
-  context.role = role;
-  record(context, { kind: 'role', role });
-}
-
-/** The step-down transition every message handler lists first. */
-const stepDownAndRetry = { guard: 'hasHigherTerm', target: '#raft.follower', actions: ['adoptTerm', 'handleAgain'] } as const;
-/** For responses: adopt the term and step down; the stale response itself needs no handling. */
-const stepDown = { guard: 'hasHigherTerm', target: '#raft.follower', actions: ['adoptTerm'] } as const;
-
-export const raftNodeMachine = setup({
+/** Every guard and action any chart (base or with features) names, registered once. */
+const raftSetup = setup({
   types: {
     context: {} as NodeContext,
     events: {} as NodeEvent,
@@ -73,6 +44,7 @@ export const raftNodeMachine = setup({
     hasVoteMajority: ({ context }: Args) => hasVoteMajority(context),
     logMatches: (a: Args) => logMatchesAt(a.context, msg<AppendEntries>(a).prevLogIndex, msg<AppendEntries>(a).prevLogTerm),
     isSuccessfulAppend: (a: Args) => isSuccessfulAppend(a.context, msg<AppendEntriesResponse>(a)),
+    ...FEATURE_GUARDS,
   },
   actions: {
     // Entering each role.
@@ -106,68 +78,33 @@ export const raftNodeMachine = setup({
     // Clients.
     appendClientCommand: (a: Args) => appendClientCommand(a.context, request(a)),
     rejectNotLeader: (a: Args) => rejectNotLeader(a.context, request(a)),
-  },
-}).createMachine({
-  id: 'raft',
-  context: ({ input }) => input,
-  initial: 'follower',
-  states: {
-    follower: {
-      entry: ['becomeFollower', 'armElectionTimer'],
-      on: {
-        ELECTION_TIMEOUT: { target: 'candidate' },
-        RequestVote: [
-          { guard: 'hasHigherTerm', actions: ['adoptTerm', 'handleAgain'] },
-          { guard: 'canGrantVote', actions: 'grantVote' },
-          { actions: 'rejectVote' },
-        ],
-        RequestVoteResponse: [{ guard: 'hasHigherTerm', actions: 'adoptTerm' }],
-        AppendEntries: [
-          { guard: 'hasHigherTerm', actions: ['adoptTerm', 'handleAgain'] },
-          { guard: 'isStaleTerm', actions: 'rejectStaleAppend' },
-          { guard: 'logMatches', actions: 'acceptAppendEntries' },
-          { actions: 'rejectInconsistentAppend' },
-        ],
-        AppendEntriesResponse: [{ guard: 'hasHigherTerm', actions: 'adoptTerm' }],
-        CLIENT_REQUEST: { actions: 'rejectNotLeader' },
-      },
-    },
-    candidate: {
-      entry: ['becomeCandidate', 'startElection'],
-      always: { guard: 'hasVoteMajority', target: 'leader' },
-      on: {
-        ELECTION_TIMEOUT: { target: 'candidate', reenter: true },
-        RequestVote: [stepDownAndRetry, { guard: 'canGrantVote', actions: 'grantVote' }, { actions: 'rejectVote' }],
-        RequestVoteResponse: [stepDown, { guard: 'isVoteForCurrentTerm', actions: 'countVote' }],
-        AppendEntries: [
-          stepDownAndRetry,
-          { guard: 'isStaleTerm', actions: 'rejectStaleAppend' },
-          // A leader of our own term exists: return to follower and let it handle the request.
-          { target: 'follower', actions: 'handleAgain' },
-        ],
-        AppendEntriesResponse: [stepDown],
-        CLIENT_REQUEST: { actions: 'rejectNotLeader' },
-      },
-    },
-    leader: {
-      entry: ['becomeLeader', 'initLeaderState', 'cancelElectionTimer', 'broadcastAppendEntries', 'armHeartbeatTimer'],
-      exit: ['cancelHeartbeatTimer'],
-      on: {
-        HEARTBEAT_TIMEOUT: { actions: ['broadcastAppendEntries', 'armHeartbeatTimer'] },
-        CLIENT_REQUEST: { actions: 'appendClientCommand' },
-        RequestVote: [stepDownAndRetry, { guard: 'canGrantVote', actions: 'grantVote' }, { actions: 'rejectVote' }],
-        RequestVoteResponse: [stepDown],
-        AppendEntries: [stepDownAndRetry, { guard: 'isStaleTerm', actions: 'rejectStaleAppend' }, { actions: 'rejectAppendAsLeader' }],
-        AppendEntriesResponse: [
-          stepDown,
-          { guard: 'isStaleTerm' },
-          { guard: 'isSuccessfulAppend', actions: ['recordReplication', 'advanceCommitIndex', 'sendMoreEntries'] },
-          { actions: ['backOffNextIndex', 'retryAppendEntries'] },
-        ],
-      },
-    },
+    ...FEATURE_ACTIONS,
   },
 });
 
-/** The machine's type, for variants built with `raftNodeMachine.provide(...)` (the bug catalogue). */
+type MachineConfig = Parameters<typeof raftSetup.createMachine>[0];
+
+function build(features: readonly Feature[]) {
+  const chart = composeChart(features);
+  return raftSetup.createMachine({ ...(chart as unknown as MachineConfig), context: ({ input }: { input: NodeContext }) => input });
+}
+
+/** The base chart: the Raft of Figure 2. */
+export const raftNodeMachine = build([]);
+
+/** The machine's type, for variants built with `provide(...)` (the bug catalogue); the same for every feature set. */
 export type RaftNodeMachine = typeof raftNodeMachine;
+
+const machines = new Map<string, RaftNodeMachine>([['', raftNodeMachine]]);
+
+/** The chart with these features on (built once per feature set). */
+export function machineFor(features: readonly string[] | undefined): RaftNodeMachine {
+  const canonical = canonicalFeatures(features ?? []);
+  const key = canonical.join(',');
+  let machine = machines.get(key);
+  if (!machine) {
+    machine = build(canonical);
+    machines.set(key, machine);
+  }
+  return machine;
+}

@@ -7,9 +7,10 @@
 import type { Random } from '../random.js';
 import { createContext, summarize, type NodeContext } from './context.js';
 import { DEFAULT_ENGINE, startEngine, type Engine, type Runner } from './engine.js';
-import { raftNodeMachine, type NodeEvent, type RaftNodeMachine } from './node-machine.js';
+import { inLease } from './features/lease.js';
+import { machineFor, type NodeEvent, type RaftNodeMachine } from './node-machine.js';
 import type { TakenTransition } from './transitions.js';
-import type { Entry, NodeConfig, NodeInput, NodeView, PersistentState, RaftNode, StateSummary, StepRecord } from './types.js';
+import type { Entry, NodeConfig, NodeInput, NodeView, PersistentState, RaftNode, StateSummary, StepRecord, TimerName } from './types.js';
 
 export { DEFAULT_ENGINE, ENGINES, parseEngine, type Engine } from './engine.js';
 
@@ -18,7 +19,10 @@ export interface ReferenceNodeOptions {
   random: Random;
   /** Restart from this persistent state (term, vote, log); everything volatile starts afresh. */
   persisted?: PersistentState;
-  /** A variant of the statechart (same states and events, other guards or actions): the bug catalogue's mutants. */
+  /**
+   * A variant of the statechart (same states and events, other guards or actions): the bug
+   * catalogue's mutants. Default: the chart of `config.features`.
+   */
   machine?: RaftNodeMachine;
   /** Told of every statechart transition the node takes (the viewer and transition coverage); costs nothing when absent. */
   onTransition?: (t: TakenTransition) => void;
@@ -26,17 +30,27 @@ export interface ReferenceNodeOptions {
   engine?: Engine;
 }
 
+const TIMER_EVENTS = {
+  election: { type: 'ELECTION_TIMEOUT' },
+  heartbeat: { type: 'HEARTBEAT_TIMEOUT' },
+  lease: { type: 'LEASE_TIMEOUT' },
+  quorum: { type: 'QUORUM_TIMEOUT' },
+  transfer: { type: 'TRANSFER_TIMEOUT' },
+} as const satisfies Record<TimerName, NodeEvent>;
+
 function toEvent(input: NodeInput): NodeEvent | null {
   switch (input.type) {
     case 'tick':
     case 'receive_unmodelled':
-      return null; // the reference arms timers and knows only Figure 2's messages
+      return null; // the reference arms timers and knows only the modelled messages
     case 'timeout':
-      return input.timer === 'election' ? { type: 'ELECTION_TIMEOUT' } : { type: 'HEARTBEAT_TIMEOUT' };
+      return TIMER_EVENTS[input.timer];
     case 'client_request':
       return { type: 'CLIENT_REQUEST', request: { client: input.client, requestId: input.requestId, op: input.op } };
     case 'receive':
       return { type: input.msg.type, msg: input.msg } as NodeEvent;
+    case 'transfer':
+      return { type: 'TRANSFER_LEADERSHIP', target: input.target };
   }
 }
 
@@ -54,6 +68,14 @@ export interface LogView {
 export interface LiveState extends Readonly<StateSummary> {
   readonly leaderId: string | null;
   readonly log: LogView;
+  /** Feature `transfer`: the peer a leader is handing leadership to. */
+  readonly transferTarget: string | null;
+  /** Feature `transfer`: the candidate's election was started by TimeoutNow. */
+  readonly electionByTransfer: boolean;
+  /** Features `prevote`, `checkquorum`: the node believes a leader alive (features/lease.ts). */
+  readonly inLease: boolean;
+  /** A leader's matchIndex for a peer (0 for a follower or an unknown peer). */
+  matchIndexOf(peer: string): number;
 }
 
 /** Reads the node's current context (the engine's own object once started). */
@@ -69,6 +91,10 @@ class LiveView implements LiveState {
   get value() { return this.ctx.value; }
   get leaderId() { return this.ctx.leaderId; }
   get log(): LogView { return this.ctx.log; }
+  get transferTarget() { return this.ctx.transferTarget; }
+  get electionByTransfer() { return this.ctx.electionByTransfer; }
+  get inLease() { return inLease(this.ctx); }
+  matchIndexOf(peer: string): number { return this.ctx.matchIndex.get(peer) ?? 0; }
 }
 
 /** A reference node, with what tests, coverage and the checker's shadows read of it. */
@@ -89,7 +115,7 @@ class ReferenceNode implements ReferenceRaftNode {
 
   constructor(config: NodeConfig, options: ReferenceNodeOptions) {
     this.ctx = createContext(config, options.random, options.persisted);
-    this.machine = options.machine ?? raftNodeMachine;
+    this.machine = options.machine ?? machineFor(config.features);
     this.engine = options.engine ?? DEFAULT_ENGINE;
     this.onTransition = options.onTransition;
     this.liveView = new LiveView(this.ctx);

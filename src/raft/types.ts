@@ -7,12 +7,13 @@
  */
 import type {
   AppendEntries, AppendEntriesResponse, ClientResult, Command, Entry, Message, NodeId, Operation, PersistentState,
-  RegisterState, RequestVote, RequestVoteResponse, Role,
+  PreVote, PreVoteResponse, RegisterState, RequestVote, RequestVoteResponse, Role, TimeoutNow,
 } from '../trace/schema.js';
+import type { Feature } from './features/index.js';
 
 export type {
-  AppendEntries, AppendEntriesResponse, ClientResult, Command, Entry, Message, NodeId, Operation, PersistentState,
-  RegisterState, RequestVote, RequestVoteResponse, Role,
+  AppendEntries, AppendEntriesResponse, ClientResult, Command, Entry, Feature, Message, NodeId, Operation, PersistentState,
+  PreVote, PreVoteResponse, RegisterState, RequestVote, RequestVoteResponse, Role, TimeoutNow,
 };
 
 /** Distributes Omit over a union (plain Omit collapses the tagged union). */
@@ -21,7 +22,13 @@ export type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omi
 /** A message as a node produces it; the driver assigns the `id`. */
 export type MessageBody = DistributiveOmit<Message, 'id'>;
 
-export type TimerName = 'election' | 'heartbeat';
+/**
+ * The base timers, and those of the features: `lease` (prevote, checkquorum: a follower's
+ * belief that its leader is alive ends), `quorum` (checkquorum: a leader checks it heard from a
+ * majority), `transfer` (transfer: a leadership transfer gives up).
+ */
+export type TimerName = 'election' | 'heartbeat' | 'lease' | 'quorum' | 'transfer';
+export const TIMER_NAMES: readonly TimerName[] = ['election', 'heartbeat', 'lease', 'quorum', 'transfer'];
 
 export interface NodeConfig {
   id: NodeId;
@@ -33,6 +40,8 @@ export interface NodeConfig {
   heartbeatInterval: number;
   /** Most entries one AppendEntries carries. */
   maxEntriesPerMessage: number;
+  /** Protocol extensions the node runs (src/raft/features); absent or empty: Figure 2 only. */
+  features?: readonly Feature[];
 }
 
 export const DEFAULT_NODE_CONFIG: Omit<NodeConfig, 'id' | 'members'> = {
@@ -63,7 +72,9 @@ export type NodeInput =
   | { type: 'receive_unmodelled'; msg: UnmodelledMessage }
   /** One tick of a node whose timers count ticks (see `RaftNode.tickMs`). */
   | { type: 'tick' }
-  | { type: 'client_request'; client: string; requestId: number; op: Operation };
+  | { type: 'client_request'; client: string; requestId: number; op: Operation }
+  /** Feature `transfer`: hand leadership to `target` (only a leader acts on it). */
+  | { type: 'transfer'; target: NodeId };
 
 /** What a node does in response. Every effect but `set_timer` is a v1 trace event kind. */
 export type Effect =

@@ -22,6 +22,9 @@ const NAMED: NamedSchemas = [
   ['RequestVoteResponse', S.RequestVoteResponse],
   ['AppendEntries', S.AppendEntries],
   ['AppendEntriesResponse', S.AppendEntriesResponse],
+  ['PreVote', S.PreVote],
+  ['PreVoteResponse', S.PreVoteResponse],
+  ['TimeoutNow', S.TimeoutNow],
   ['NodeState', S.NodeState],
   ['PersistentState', S.PersistentState],
   ['Entry', S.Entry],
@@ -31,6 +34,7 @@ const NAMED: NamedSchemas = [
   ['RegisterState', S.RegisterState],
   ['RegisterValue', S.RegisterValue],
   ['Role', S.Role],
+  ['Feature', S.Feature],
   ['NodeId', S.NodeId],
 ];
 

@@ -7,9 +7,18 @@
  * that a number JSON.parse cannot represent exactly is rejected instead of rounded.
  */
 import { Type, type Static, type TSchema, type TObject, type TProperties } from '@sinclair/typebox';
+import { FEATURES } from '../raft/features/index.js';
 
 export const TRACE_FORMAT = 'raftcheck-trace';
 export const TRACE_VERSION = 1;
+/**
+ * The newest minor revision of version 1 this reader knows. A minor revision only adds what an
+ * older trace never contains (revision 1: `features`, the `precandidate` role, the PreVote,
+ * PreVoteResponse and TimeoutNow messages, the `transfer` input, RequestVote's
+ * `leadershipTransfer`, and the `lease`, `quorum` and `transfer` timers), so every v1 trace
+ * stays valid as it was. A header without `minor` is revision 0.
+ */
+export const TRACE_MINOR = 1;
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 
@@ -23,10 +32,14 @@ export const Int = (description?: string) =>
 export const Index = (description: string) => Int(description);
 export const Term = (description = 'a Raft term (0 before the first election)') => Int(description);
 
+export const Feature = Type.Union(FEATURES.map((f) => Type.Literal(f)), { description: 'a protocol extension (src/raft/features)' });
+
 export const NodeId = Type.String({ minLength: 1, maxLength: 128, description: 'a node id declared in the header' });
 export type NodeId = Static<typeof NodeId>;
 
-export const Role = Type.Union([Type.Literal('follower'), Type.Literal('candidate'), Type.Literal('leader')]);
+export const Role = Type.Union([Type.Literal('follower'), Type.Literal('precandidate'), Type.Literal('candidate'), Type.Literal('leader')], {
+  description: "precandidate: a node in a pre-vote round (feature 'prevote'; revision 1.1)",
+});
 export type Role = Static<typeof Role>;
 
 /** The register holds a string or an integer; `null` means "never written". */
@@ -75,6 +88,7 @@ export const RequestVote = Closed({
   candidateId: NodeId,
   lastLogIndex: Index("index of the candidate's last log entry (0 if empty)"),
   lastLogTerm: Term("term of the candidate's last log entry (0 if empty)"),
+  leadershipTransfer: Type.Optional(Type.Boolean({ description: "feature 'transfer': the election was started by TimeoutNow, so it may disrupt a live leader (thesis §4.2.3)" })),
 });
 export const RequestVoteResponse = Closed({
   ...Envelope,
@@ -98,8 +112,26 @@ export const AppendEntriesResponse = Closed({
   conflictIndex: Type.Optional(Index('on failure: a hint for the next index to try')),
   conflictTerm: Type.Optional(Term('on failure: the term of the conflicting entry, if any')),
 });
-export const Message = Type.Union([RequestVote, RequestVoteResponse, AppendEntries, AppendEntriesResponse]);
+export const PreVote = Closed({
+  ...Envelope,
+  term: Term("the term the candidate would stand in: its currentTerm + 1 (its own term does not change)"),
+  type: Type.Literal('PreVote'),
+  candidateId: NodeId,
+  lastLogIndex: Index("index of the candidate's last log entry (0 if empty)"),
+  lastLogTerm: Term("term of the candidate's last log entry (0 if empty)"),
+}, "feature 'prevote': would you vote for me in this term?");
+export const PreVoteResponse = Closed({
+  ...Envelope,
+  term: Term('granted: the term of the PreVote; refused: the sender\'s currentTerm'),
+  type: Type.Literal('PreVoteResponse'),
+  voteGranted: Type.Boolean(),
+}, "feature 'prevote'");
+export const TimeoutNow = Closed({ ...Envelope, type: Type.Literal('TimeoutNow') }, "feature 'transfer': the leader tells an up-to-date follower to start an election now");
+export const Message = Type.Union([RequestVote, RequestVoteResponse, AppendEntries, AppendEntriesResponse, PreVote, PreVoteResponse, TimeoutNow]);
 export type Message = Static<typeof Message>;
+export type PreVote = Static<typeof PreVote>;
+export type PreVoteResponse = Static<typeof PreVoteResponse>;
+export type TimeoutNow = Static<typeof TimeoutNow>;
 export type RequestVote = Static<typeof RequestVote>;
 export type RequestVoteResponse = Static<typeof RequestVoteResponse>;
 export type AppendEntries = Static<typeof AppendEntries>;
@@ -174,6 +206,7 @@ export const HeaderEvent = Closed(
     kind: Type.Literal('header'),
     format: Type.Literal(TRACE_FORMAT),
     version: Type.Literal(TRACE_VERSION),
+    minor: Type.Optional(Type.Integer({ minimum: 0, maximum: TRACE_MINOR, description: `the minor revision of version ${TRACE_VERSION} (absent: 0); this reader knows up to ${TRACE_MINOR}` })),
     nodes: Type.Array(NodeId, { minItems: 1, maxItems: 1024, uniqueItems: true }),
     producer: Closed({ name: Type.String({ minLength: 1, maxLength: 256 }), version: Type.String({ maxLength: 64 }) }),
     params: Type.Optional(
@@ -184,6 +217,7 @@ export const HeaderEvent = Closed(
       }),
     ),
     seed: Type.Optional(Type.Union([Type.Integer({ minimum: -MAX_SAFE, maximum: MAX_SAFE }), Type.String({ maxLength: 256 })])),
+    features: Type.Optional(Type.Array(Feature, { uniqueItems: true, description: 'protocol extensions the nodes run (revision 1.1); absent: none, the Raft of Figure 2' })),
     skipRules: Type.Optional(SkipRules),
     meta: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'free-form; never checked' })),
   },
@@ -194,7 +228,12 @@ export const SendEvent = NodeEvent('send', { msg: Message }, 'the node sent a me
 export const ReceiveEvent = NodeEvent('receive', { msg: Message }, 'the node received (and handled) a message; equal to its send');
 export const TimeoutEvent = NodeEvent(
   'timeout',
-  { timer: Type.Union([Type.Literal('election'), Type.Literal('heartbeat')]) },
+  {
+    timer: Type.Union([
+      Type.Literal('election'), Type.Literal('heartbeat'),
+      Type.Literal('lease'), Type.Literal('quorum'), Type.Literal('transfer'),
+    ], { description: "lease: a follower's belief in its leader expired (prevote, checkquorum); quorum: a leader's check that it heard from a majority (checkquorum); transfer: a leadership transfer's deadline (transfer)" }),
+  },
   'a timer fired',
 );
 export const RoleEvent = NodeEvent('role', { role: Role }, 'the node changed role');
@@ -231,6 +270,11 @@ export const ClientResponseEvent = NodeEvent(
   { client: ClientId, requestId: RequestId, result: ClientResult },
   'this node answered a client request',
 );
+export const TransferEvent = NodeEvent(
+  'transfer',
+  { target: NodeId },
+  "feature 'transfer': the node (its leader, if it is one) was asked to hand leadership to target",
+);
 export const CrashEvent = NodeEvent('crash', {}, 'the node stopped; its volatile state is lost');
 export const RestartEvent = NodeEvent('restart', { persisted: Type.Optional(PersistentState) }, 'the node restarted from its persistent state');
 export const NoteEvent = Closed(
@@ -263,7 +307,7 @@ export const HealEvent = NetworkEvent('heal', {}, 'every link works again');
 
 export const NodeEvents = [
   SendEvent, ReceiveEvent, TimeoutEvent, RoleEvent, TermEvent, VoteEvent, AppendEvent, TruncateEvent,
-  CommitEvent, ApplyEvent, ClientRequestEvent, ClientResponseEvent, CrashEvent, RestartEvent,
+  CommitEvent, ApplyEvent, ClientRequestEvent, ClientResponseEvent, CrashEvent, RestartEvent, TransferEvent,
 ] as const;
 export const NetworkEvents = [DropEvent, DuplicateEvent, PartitionEvent, HealEvent] as const;
 

@@ -15,6 +15,8 @@ const NETWORK_KINDS = new Set(['drop', 'duplicate', 'partition', 'heal']);
 /** State changes a producer logs per node and per kind, all or none. */
 const KINDS_PER_NODE = ['term', 'role', 'vote', 'append'] as const;
 
+const FEATURE_TIMERS = ['lease', 'quorum', 'transfer'] as const;
+const hasFeatures = (lines: readonly Line[]): boolean => lines[0]?.kind === 'header' && (lines[0].features?.length ?? 0) > 0;
 const nodeOf = (l: Line): string | undefined => ('node' in l && typeof l.node === 'string' ? l.node : undefined);
 const nodesOf = (lines: readonly Line[]): string[] => (lines[0]?.kind === 'header' ? lines[0].nodes : []);
 
@@ -111,20 +113,30 @@ export const OMISSIONS: Record<string, Omission> = {
     return lines.filter((l) => l.kind !== 'client_request');
   },
   /**
-   * Inputs and messages: every `send`, `receive`, `timeout` and `client_request` (a producer of
+   * Inputs and messages: every `send`, `receive`, `timeout`, `client_request` and `transfer` (a producer of
    * state changes only; a node that logs any input or message logs every message it receives).
    */
   messages(lines) {
-    return lines.filter((l) => !['send', 'receive', 'timeout', 'client_request'].includes(l.kind));
+    return lines.filter((l) => !['send', 'receive', 'timeout', 'client_request', 'transfer'].includes(l.kind));
   },
   /** `seq` may have gaps: one counter for every event of the trace (as near-miss-schema-edges). */
   seqGaps(lines) {
     let seq = 0;
     return lines.map((l) => ('seq' in l && l.seq !== undefined ? ({ ...l, seq: seq++ } as Line) : l));
   },
-  /** `time` is the producer's clock, which no rule reads: a producer without one logs 0. */
+  /**
+   * `time` is the producer's clock, which no rule reads without features: a producer without
+   * one logs 0. (With features the lease, the quorum check and the feature timers read it.)
+   */
   noClock(lines) {
+    if (hasFeatures(lines)) return [...lines];
     return lines.map((l) => ('time' in l && l.time !== undefined ? ({ ...l, time: 0 } as Line) : l));
+  },
+  /** `timeout{lease}`, `timeout{quorum}`, `timeout{transfer}`: per node and timer, all or none (the checker fires those not logged). */
+  featureTimers(lines, random) {
+    const p = random.next();
+    const dropped = new Set(nodesOf(lines).flatMap((n) => FEATURE_TIMERS.filter(() => random.chance(p)).map((t) => `${n} ${t}`)));
+    return lines.filter((l) => !(l.kind === 'timeout' && dropped.has(`${l.node} ${l.timer}`)));
   },
   /**
    * A request that is never received: its send; a RequestVote only from a node that logs its

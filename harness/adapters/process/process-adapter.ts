@@ -20,7 +20,7 @@ import type { AdapterDefinition, AdapterInit, ClientRequest, Delivery, NodeUnder
 import { unknownFeature } from '../features.js';
 import { splitCommandLine } from './command-line.js';
 import { ProcessHost } from './host.js';
-import { buildDriverJsonSchema, DRIVER_PROTOCOL, DRIVER_SCHEMA_ID, DRIVER_VERSION, type InMessage, type Reply, type Request } from './protocol.js';
+import { buildDriverJsonSchema, DRIVER_PROTOCOL, FEATURE_MESSAGE_TYPES, DRIVER_SCHEMA_ID, DRIVER_VERSION, type InMessage, type Reply, type Request } from './protocol.js';
 
 export const DRIVER_RULES = [
   { id: 'driver.spawn', statement: 'The node program starts.' },
@@ -124,6 +124,8 @@ class ProcessNode implements NodeUnderTest {
   private readonly initOutput: Output;
   readonly tickMs?: number;
   private readonly now: () => number;
+  /** The features the node declared at init: it may send the messages of those only. */
+  private readonly features: readonly string[];
 
   constructor(private readonly host: ProcessHost, private readonly key: string, private readonly id: NodeId, private readonly members: readonly NodeId[], private readonly options: Required<ProcessAdapterOptions>, init: AdapterInit, accept: DeclarationCheck) {
     this.now = init.now ?? (() => 0);
@@ -137,6 +139,7 @@ class ProcessNode implements NodeUnderTest {
       seed: init.random.int(0, 2 ** 31 - 1),
     });
     this.state = reply.state!;
+    this.features = reply.features ?? [];
     this.initOutput = this.output(reply);
     if (reply.tickMs !== undefined) this.tickMs = reply.tickMs;
     this.checkDeclaration({ skipRules: reply.skipRules ?? [], features: reply.features ?? [] }, accept);
@@ -204,6 +207,13 @@ class ProcessNode implements NodeUnderTest {
   }
 
   private output(reply: Reply): Output {
+    for (const m of reply.messages ?? []) {
+      const feature = FEATURE_MESSAGE_TYPES[m.type];
+      if (feature !== undefined && !this.features.includes(feature)) {
+        this.host.kill(this.key);
+        throw new DriverError('driver.protocol', `node ${this.id}, request ${this.nextId}: a ${m.type} message, of the feature '${feature}', which it did not declare in its reply to init (features)`);
+      }
+    }
     const messages: Outgoing[] = (reply.messages ?? []).map((m) => {
       if (m.type === 'Other') return { unmodelled: { to: m.to, name: m.name, ...(m.term !== undefined ? { term: m.term } : {}), wire: m.data } };
       const { data, ...fields } = m;
@@ -231,6 +241,8 @@ class ProcessNode implements NodeUnderTest {
   }
 
   timeout(timer: TimerName): Output {
+    // A driver arms the base timers only (its lease and quorum check run on its own clock, `now`).
+    if (timer !== 'election' && timer !== 'heartbeat') return {};
     return this.output(this.request({ type: 'timeout', timer }));
   }
 
@@ -240,6 +252,10 @@ class ProcessNode implements NodeUnderTest {
 
   client(r: ClientRequest): Output {
     return this.output(this.request({ type: 'client', client: r.client, requestId: r.requestId, op: r.op }));
+  }
+
+  transfer(target: NodeId): Output {
+    return this.output(this.request({ type: 'transfer', target }));
   }
 
   observe(): Observation {

@@ -32,11 +32,12 @@
 import { createRandom } from '../../../src/random.js';
 import { createReferenceNode, type Engine, type LogView, type ReferenceRaftNode } from '../../../src/raft/node.js';
 import type { TakenTransition } from '../../../src/raft/transitions.js';
-import { DEFAULT_NODE_CONFIG, type Effect, type MessageBody, type RaftNode, type StateSummary, type StepRecord } from '../../../src/raft/types.js';
+import { DEFAULT_NODE_CONFIG, type Effect, type MessageBody, type RaftNode, type StateSummary, type StepRecord, type TimerName } from '../../../src/raft/types.js';
 import type { Entry, Header, Message, NodeState, Operation, PersistentState, TraceEvent } from '../../../src/trace/schema.js';
 import { commandKey, sameCommand, sameEntries, sameEntry } from '../entry-hash.js';
 import type { Report, Violation } from '../violation.js';
 import { FifoWindow } from '../../validate/fifo-window.js';
+import { canonicalFeatures, type Feature } from '../../../src/raft/features/index.js';
 import { IndexWindow } from './index-window.js';
 import { article, describeDiffs, diffFields, insteadOf, responseFields, showEntry, type FieldDiff } from './message-explanation.js';
 
@@ -51,6 +52,7 @@ export const CONFORMANCE_RULES = [
 export type TransitionObserver = (node: string, line: number, transition: TakenTransition) => void;
 
 const STATE_KINDS = new Set(['term', 'role', 'vote', 'append', 'truncate']);
+const INPUT_KINDS = new Set(['receive', 'timeout', 'client_request', 'transfer']);
 /** Post-state fields that must equal the reference's, and those that may lag behind it. */
 const EXACT_FIELDS = ['role', 'term', 'votedFor', 'lastLogIndex', 'lastLogTerm'] as const;
 const LAGGING_FIELDS = ['commitIndex', 'lastApplied'] as const;
@@ -108,6 +110,12 @@ interface Shadow {
   stepKind: string;
   /** The term of the request being answered in this step, if stale (its reply may be omitted). */
   staleRequest: boolean;
+  /** The term of the vote or pre-vote request of this step (a refusal in another term may be omitted), or null. */
+  voteRequestTerm: number | null;
+  /** The features' timers (lease, quorum, transfer) the shadow has armed, with their deadlines in the trace's time. */
+  featureTimers: Map<FeatureTimer, number>;
+  /** The feature timers whose firings the node logs (it has logged one): the checker never fires those itself. */
+  loggedTimers: Set<TimerName>;
   /**
    * The kinds of state change the node has logged (term, role, vote, append, truncate). A
    * producer logs every change of a kind or none (spec/TRACE_FORMAT.md): until a node logs a
@@ -121,6 +129,9 @@ interface Shadow {
   /** True once the shadow has been leader (whose log grows by client requests; see `cannotFollow`). */
   led: boolean;
 }
+
+type FeatureTimer = 'lease' | 'quorum' | 'transfer';
+const FEATURE_TIMERS: ReadonlySet<string> = new Set<FeatureTimer>(['lease', 'quorum', 'transfer']);
 
 /** Key of what is held while a leader's log may have grown unseen (see Conformance.logUnseen). */
 const LOG_SEEN = 'log seen';
@@ -186,9 +197,14 @@ function expectedApplyKey(x: Expected, observed: Extract<TraceEvent, { kind: 'ap
   return `apply ${e.index}: ${commandKey(e.command)}${observed.value !== undefined ? ` → ${JSON.stringify(e.value)}` : ''}`;
 }
 
+const RESPONSES = new Set(['RequestVoteResponse', 'AppendEntriesResponse', 'PreVoteResponse']);
+/** Requests: the reference decides whether it could send one now, not when (retransmission and timing are free). */
+const REQUESTS = new Set(['RequestVote', 'AppendEntries', 'PreVote', 'TimeoutNow']);
+
 function responseMatches(expected: MessageBody, seen: Message): boolean {
   if (expected.type !== seen.type || expected.to !== seen.to || expected.term !== seen.term) return false;
   if (expected.type === 'RequestVoteResponse' && seen.type === 'RequestVoteResponse') return expected.voteGranted === seen.voteGranted;
+  if (expected.type === 'PreVoteResponse' && seen.type === 'PreVoteResponse') return expected.voteGranted === seen.voteGranted;
   if (expected.type === 'AppendEntriesResponse' && seen.type === 'AppendEntriesResponse') {
     return expected.success === seen.success && (!seen.success || seen.matchIndex === undefined || seen.matchIndex === expected.matchIndex);
   }
@@ -259,21 +275,28 @@ export class Conformance {
   private readonly config;
   /** The line being handled (transitions are reported against it). */
   private line = 0;
+  /** The trace time of the event being handled (feature timers' deadlines are in it). */
+  private time = 0;
   /** True once any node logged a client request: the trace logs them all (spec/TRACE_FORMAT.md). */
   private clientRequestsLogged = false;
   /** matchIndex of successful responses sent without one, by message id, as the sender's shadow answered (see `withMatchIndex`). */
   private readonly impliedMatch = new FifoWindow<number>(4096);
 
+  /** The protocol extensions the header declares: the shadows run the chart with them. */
+  private readonly features: ReadonlySet<Feature>;
+
   constructor(header: Header, private readonly report: Report, private readonly enabled?: ReadonlySet<string>, private readonly onTransition?: TransitionObserver, private readonly engine?: Engine) {
     this.members = header.nodes;
+    this.features = new Set(header.features ?? []);
     this.config = {
       ...DEFAULT_NODE_CONFIG,
+      features: canonicalFeatures(this.features),
       electionTimeout: { min: header.params?.electionTimeoutMin ?? 150, max: header.params?.electionTimeoutMax ?? 300 },
       heartbeatInterval: header.params?.heartbeatInterval ?? 50,
       maxEntriesPerMessage: Number.MAX_SAFE_INTEGER,
     };
     for (const id of header.nodes) {
-      const shadow: Shadow = { id, ref: null, driven: false, logsMessages: false, logsElectionTimeouts: false, unchecked: false, pending: [], now: INITIAL_FACTS, refCommit: 0, applies: new IndexWindow(), answers: new Map(), hidden: 0, stepLine: 1, stepKind: 'start', staleRequest: false, logsKinds: new Set(), deferred: new Map(), logsClientRequests: false, led: false };
+      const shadow: Shadow = { id, ref: null, driven: false, logsMessages: false, logsElectionTimeouts: false, unchecked: false, pending: [], now: INITIAL_FACTS, refCommit: 0, applies: new IndexWindow(), answers: new Map(), hidden: 0, stepLine: 1, stepKind: 'start', staleRequest: false, logsKinds: new Set(), deferred: new Map(), logsClientRequests: false, led: false, voteRequestTerm: null, featureTimers: new Map(), loggedTimers: new Set() };
       this.shadows.set(id, shadow);
       this.boot(shadow);
     }
@@ -331,6 +354,7 @@ export class Conformance {
     shadow.refCommit = 0;
     shadow.applies.clear();
     shadow.answers.clear();
+    shadow.featureTimers.clear();
   }
 
   event(e: TraceEvent, line: number): void {
@@ -338,7 +362,10 @@ export class Conformance {
     const shadow = this.shadows.get(e.node);
     if (!shadow || shadow.unchecked) return;
     this.line = line;
+    this.time = e.time;
     if (shadow.ref?.live.role === 'leader') shadow.led = true;
+    // Feature timers the node does not log fire, in the trace's time, before its next input.
+    if (INPUT_KINDS.has(e.kind) && !(e.kind === 'timeout' && FEATURE_TIMERS.has(e.timer))) this.fireDueTimers(shadow, line, e.time, false);
     switch (e.kind) {
       case 'receive': {
         const msg = this.withMatchIndex(shadow, e.msg);
@@ -347,10 +374,18 @@ export class Conformance {
           shadow.unchecked = true;
           return;
         }
-        return this.input(shadow, line, e, { type: 'receive', msg }, e.msg.term < (shadow.ref?.live.term ?? 0) && !e.msg.type.endsWith('Response'));
+        this.input(shadow, line, e, { type: 'receive', msg }, e.msg.term < (shadow.ref?.live.term ?? 0) && !RESPONSES.has(e.msg.type));
+        if (e.msg.type === 'RequestVote' || e.msg.type === 'PreVote') shadow.voteRequestTerm = e.msg.term;
+        return;
       }
+      case 'transfer':
+        return this.input(shadow, line, e, { type: 'transfer', target: e.target }, false);
       case 'timeout':
         if (e.timer === 'election') shadow.logsElectionTimeouts = true;
+        if (FEATURE_TIMERS.has(e.timer)) {
+          shadow.loggedTimers.add(e.timer);
+          shadow.featureTimers.delete(e.timer as FeatureTimer);
+        }
         return this.input(shadow, line, e, { type: 'timeout', timer: e.timer }, false);
       case 'client_request':
         shadow.logsClientRequests = true;
@@ -391,17 +426,28 @@ export class Conformance {
     }
   }
 
+  /**
+   * With PreVote, a node that does not log its election timeouts (its pre-vote round needs a
+   * hidden one) is left to the invariants: a pre-candidate's next round changes no term and
+   * sends the same PreVotes, so the rounds, which count pre-votes afresh, cannot be told apart.
+   */
+  private preVoteRoundsHidden(shadow: Shadow): boolean {
+    if (!this.features.has('prevote')) return false;
+    shadow.unchecked = true;
+    return true;
+  }
+
   /** Whether a node's event, logged before any input, can be the first of a hidden step. */
   private mayStartHidden(shadow: Shadow, e: TraceEvent): boolean {
     switch (e.kind) {
       case 'role':
-        return e.role === 'candidate';
+        return e.role === 'candidate' || e.role === 'precandidate';
       case 'term':
         return true;
       case 'vote':
         return e.votedFor === shadow.id;
       case 'send':
-        return e.msg.type === 'RequestVote' && e.msg.term > shadow.ref!.live.term;
+        return (e.msg.type === 'RequestVote' || e.msg.type === 'PreVote') && e.msg.term > shadow.ref!.live.term;
       default:
         return false;
     }
@@ -427,7 +473,8 @@ export class Conformance {
     if (!shadow.driven) return;
     for (const x of shadow.pending) {
       if (x.effect.kind === 'send' && shadow.staleRequest) continue; // a stale request may go unanswered
-      if (x.effect.kind === 'send' && (x.effect.msg.type === 'RequestVote' || x.effect.msg.type === 'AppendEntries')) continue; // requests: timing is free
+      if (x.effect.kind === 'send' && REQUESTS.has(x.effect.msg.type)) continue; // requests: timing is free
+      if (x.effect.kind === 'send' && this.omissibleRefusal(shadow, x.effect.msg)) continue;
       if (x.effect.kind === 'truncate') continue; // the append at that index that follows replaces the entries anyway (spec/TRACE_FORMAT.md)
       const message = `${shadow.id} did not log "${effectKey(x.effect)}", which the reference does for the ${shadow.stepKind} on line ${shadow.stepLine}`;
       // A kind the node has not logged so far: perhaps its producer logs none of that kind.
@@ -435,6 +482,15 @@ export class Conformance {
       else this.fail('conformance.missing', shadow, line, message, effectKey(x.effect), 'nothing before the next input');
     }
     shadow.pending = [];
+  }
+
+  /**
+   * A refusal of a vote or pre-vote in another term than the request's: the request was stale,
+   * or the node refused it without adopting its higher term (a pre-vote; a RequestVote under
+   * CheckQuorum's lease). Such a request may be ignored instead (etcd does).
+   */
+  private omissibleRefusal(shadow: Shadow, m: MessageBody): boolean {
+    return (m.type === 'RequestVoteResponse' || m.type === 'PreVoteResponse') && !m.voteGranted && shadow.voteRequestTerm !== null && m.term !== shadow.voteRequestTerm;
   }
 
   /** A violation only if the node logs changes of `kind`, which it has not done so far: held until it does. */
@@ -511,6 +567,7 @@ export class Conformance {
     shadow.stepLine = line;
     shadow.stepKind = e.kind;
     shadow.staleRequest = stale;
+    shadow.voteRequestTerm = null;
     // The input event's state is the node's state before handling it.
     const before = 'state' in e ? e.state : undefined;
     if (before) this.checkState(shadow, before, shadow.ref.live, shadow.ref.live, line);
@@ -518,10 +575,46 @@ export class Conformance {
     this.expect(shadow, shadow.ref.step(input));
   }
 
+  /**
+   * Hidden step: a feature timer (lease, quorum, transfer: fixed durations, unlike the election
+   * timer's random draw) that the node does not log fires when the trace's time passes its
+   * deadline. Before an input, only a deadline strictly before it counts (at the same
+   * millisecond the input is taken to come first, as a logging producer would show); to
+   * explain an output (`upTo`), a deadline up to its time.
+   */
+  private fireDueTimers(shadow: Shadow, line: number, time: number, upTo: boolean): boolean {
+    let fired = false;
+    for (;;) {
+      let next: [FeatureTimer, number] | null = null;
+      for (const [timer, at] of shadow.featureTimers) if (!shadow.loggedTimers.has(timer) && (upTo ? at <= time : at < time) && (!next || at < next[1])) next = [timer, at];
+      if (!next || !shadow.ref) return fired;
+      shadow.featureTimers.delete(next[0]);
+      this.closeStep(shadow, line);
+      shadow.hidden++;
+      shadow.stepLine = line;
+      shadow.stepKind = `${next[0]} timeout (not logged, due at ${next[1]} ms)`;
+      shadow.staleRequest = false;
+      shadow.voteRequestTerm = null;
+      shadow.now = factsOf(shadow.ref.live);
+      // The timers it re-arms run from its deadline, when it fired.
+      const now = this.time;
+      this.time = next[1];
+      this.expect(shadow, shadow.ref.step({ type: 'timeout', timer: next[0] }));
+      this.time = now;
+      fired = true;
+    }
+  }
+
   private expect(shadow: Shadow, records: StepRecord[]): void {
     for (const r of records) {
       const effect = r.effect;
-      if (effect.kind === 'set_timer' || effect.kind === 'cancel_timer') continue;
+      if (effect.kind === 'set_timer' || effect.kind === 'cancel_timer') {
+        if (FEATURE_TIMERS.has(effect.timer)) {
+          if (effect.kind === 'set_timer') shadow.featureTimers.set(effect.timer as FeatureTimer, this.time + effect.after);
+          else shadow.featureTimers.delete(effect.timer as FeatureTimer);
+        }
+        continue;
+      }
       if (effect.kind === 'commit') shadow.refCommit = Math.max(shadow.refCommit, effect.commitIndex);
       else if (effect.kind === 'apply') shadow.applies.set(effect.index, r);
       else if (effect.kind === 'client_response') shadow.answers.set(`${effect.client}#${effect.requestId}`, r);
@@ -535,13 +628,14 @@ export class Conformance {
    */
   private hiddenElectionTimeout(shadow: Shadow, line: number): void {
     const role = shadow.ref?.live.role;
-    if (!shadow.ref || (role !== 'follower' && role !== 'candidate')) return;
+    if (!shadow.ref || (role !== 'follower' && role !== 'candidate' && role !== 'precandidate')) return;
     this.closeStep(shadow, line);
     shadow.hidden++;
     shadow.driven = true;
     shadow.stepLine = line;
     shadow.stepKind = 'election timeout (not logged)';
     shadow.staleRequest = false;
+    shadow.voteRequestTerm = null;
     shadow.now = factsOf(shadow.ref.live);
     this.expect(shadow, shadow.ref.step({ type: 'timeout', timer: 'election' }));
   }
@@ -662,23 +756,31 @@ export class Conformance {
     }
     if (STATE_KINDS.has(e.kind)) {
       this.logsKind(shadow, e.kind);
-      if (e.kind === 'role' && e.role === 'candidate' && pendingOfKind(shadow.pending, 'role') < 0) this.hiddenElectionTimeout(shadow, line);
+      // A change no step explains may be a feature timer the node does not log (a quorum check's step-down).
+      if (pendingOfKind(shadow.pending, e.kind) < 0) this.fireDueTimers(shadow, line, this.time, true);
+      // With PreVote, an election timeout makes a pre-candidate: a candidate without a pre-vote round is not explained by one.
+      if (e.kind === 'role' && (e.role === (this.features.has('prevote') ? 'precandidate' : 'candidate')) && pendingOfKind(shadow.pending, 'role') < 0) {
+        if (this.preVoteRoundsHidden(shadow)) return;
+        this.hiddenElectionTimeout(shadow, line);
+      }
       if (e.kind === 'term' && pendingOfKind(shadow.pending, 'term') < 0) {
         // A candidate whose election times out starts the next one without a role change, so
         // it logs no `role candidate`: where the node does not log election timeouts, its next
         // term is that election (hidden step 2), not a term taken from a message (step 1).
         const v = shadow.ref!.live;
         const next = e.term === v.term + 1 && !shadow.logsElectionTimeouts;
-        if (next && v.role === 'follower' && !shadow.logsKinds.has('role') && e.state?.role === undefined) {
+        if (next && (v.role === 'follower' || (this.features.has('prevote') && v.role !== 'leader')) && !shadow.logsKinds.has('role') && e.state?.role === undefined) {
           // A follower's election or a term taken from a message: without election timeouts, role
-          // changes or a logged role the two cannot be told apart. Left to the invariants.
+          // changes or a logged role the two cannot be told apart (with PreVote, for any
+          // non-leader: its election follows a pre-vote round). Left to the invariants.
           shadow.unchecked = true;
           return;
         }
-        if (next && (v.role === 'candidate' || e.state?.role === 'candidate')) this.hiddenElectionTimeout(shadow, line);
+        // With PreVote an election timeout starts a pre-vote round, which changes no term.
+        if (next && (v.role === 'candidate' || e.state?.role === 'candidate') && !this.features.has('prevote')) this.hiddenElectionTimeout(shadow, line);
         else this.hiddenTermUpdate(shadow, e.term, line);
       }
-      if (e.kind === 'vote' && e.votedFor === shadow.id && !shadow.logsElectionTimeouts && !shadow.logsKinds.has('term') && !shadow.pending.some((x) => x.effect.kind === 'vote' && x.effect.votedFor === shadow.id)) {
+      if (e.kind === 'vote' && e.votedFor === shadow.id && !this.features.has('prevote') && !shadow.logsElectionTimeouts && !shadow.logsKinds.has('term') && !shadow.pending.some((x) => x.effect.kind === 'vote' && x.effect.votedFor === shadow.id)) {
         // An election whose first logged trace is the node's vote for itself (hidden step 2).
         this.hiddenElectionTimeout(shadow, line);
       }
@@ -701,7 +803,7 @@ export class Conformance {
   }
 
   private outputSend(shadow: Shadow, msg: Message, line: number, state: NodeState | undefined): void {
-    if (msg.type === 'RequestVoteResponse' || msg.type === 'AppendEntriesResponse') {
+    if (RESPONSES.has(msg.type)) {
       const i = this.pendingResponse(shadow, msg);
       if (i < 0) {
         const wanted = pendingSend(shadow.pending, (m) => m.type === msg.type && m.to === msg.to);
@@ -710,7 +812,7 @@ export class Conformance {
         // The same response with other fields: name them; none of that kind: say what the reference sends instead.
         const message = diffs.length > 0
           ? describeDiffs(shadow.id, msg, diffs, `, ${after}`)
-          : `${shadow.id} sent ${article(msg.type)} to ${msg.to} that the reference would not send ${after}: ${insteadOf(pendingSends(shadow.pending, (m) => m.type.endsWith('Response')))}`;
+          : `${shadow.id} sent ${article(msg.type)} to ${msg.to} that the reference would not send ${after}: ${insteadOf(pendingSends(shadow.pending, (m) => RESPONSES.has(m.type)))}`;
         this.fail('conformance.unexpected', shadow, line, message, wanted ? JSON.stringify(wanted) : 'no such response', JSON.stringify(msg));
         return;
       }
@@ -722,10 +824,10 @@ export class Conformance {
       return;
     }
     // A request: check that the reference could send it now.
-    let problem = msg.type === 'RequestVote' ? this.badRequestVote(shadow, msg) : this.badAppendEntries(shadow, msg);
+    let problem = this.badRequest(shadow, msg);
     const v = shadow.ref!.live;
     const elections = msg.term - v.term;
-    if (problem && msg.type === 'RequestVote' && elections >= 1 && v.role !== 'leader' && !shadow.logsElectionTimeouts && (elections === 1 || !shadow.logsKinds.has('term'))) {
+    if (problem && msg.type === 'RequestVote' && !this.features.has('prevote') && elections >= 1 && v.role !== 'leader' && !shadow.logsElectionTimeouts && (elections === 1 || !shadow.logsKinds.has('term'))) {
       // Elections whose only trace is this RequestVote (hidden step 2: no timeout, role or term
       // logged; and where the node logs no terms, earlier elections whose requests were lost).
       if (elections > MAX_HIDDEN_ELECTIONS) {
@@ -733,7 +835,13 @@ export class Conformance {
         return;
       }
       for (let k = 0; k < elections; k++) this.hiddenElectionTimeout(shadow, line);
-      problem = this.badRequestVote(shadow, msg);
+      problem = this.badRequest(shadow, msg);
+    }
+    if (problem && msg.type === 'PreVote' && this.features.has('prevote') && elections === 1 && (v.role === 'follower' || v.role === 'candidate') && !shadow.logsElectionTimeouts && !shadow.logsKinds.has('role')) {
+      // A pre-vote round whose only trace is this PreVote (hidden step 2 with PreVote on).
+      if (this.preVoteRoundsHidden(shadow)) return;
+      this.hiddenElectionTimeout(shadow, line);
+      problem = this.badRequest(shadow, msg);
     }
     if (problem) {
       const message = 'diffs' in problem ? describeDiffs(shadow.id, msg, problem.diffs) : `${shadow.id} sent ${article(msg.type)} to ${msg.to} that the reference would not send: ${problem.why}`;
@@ -766,12 +874,54 @@ export class Conformance {
     return -1;
   }
 
+  private badRequest(shadow: Shadow, msg: Message): RequestProblem | null {
+    switch (msg.type) {
+      case 'RequestVote':
+        return this.badRequestVote(shadow, msg);
+      case 'AppendEntries':
+        return this.badAppendEntries(shadow, msg);
+      case 'PreVote':
+        return this.withFeature('prevote', msg) ?? this.badPreVote(shadow, msg);
+      case 'TimeoutNow':
+        return this.withFeature('transfer', msg) ?? this.badTimeoutNow(shadow, msg);
+      default:
+        return { why: `${msg.type} is a response`, expected: 'a request' };
+    }
+  }
+
+  /** A feature's message in a trace whose header does not declare the feature. */
+  private withFeature(feature: Feature, msg: Message): RequestProblem | null {
+    return this.features.has(feature) ? null : { why: `the trace's header does not declare the feature '${feature}', and the Raft of Figure 2 has no ${msg.type}`, expected: `features: ["${feature}"] in the header` };
+  }
+
+  /** Why the reference could not send this PreVote now: its role, or the fields that differ. */
+  private badPreVote(shadow: Shadow, m: Extract<Message, { type: 'PreVote' }>): RequestProblem | null {
+    const v = shadow.ref!.live;
+    if (v.role !== 'precandidate') return { why: `it is ${v.role} in term ${v.term}, not a pre-candidate, and sends no PreVote`, expected: 'PreVote only from a pre-candidate' };
+    const want = { term: v.term + 1, candidateId: shadow.id, lastLogIndex: v.lastLogIndex, lastLogTerm: v.lastLogTerm };
+    const diffs = diffFields(m, want, ['term', 'candidateId', 'lastLogIndex', 'lastLogTerm']);
+    return diffs.length > 0 ? { diffs, expected: JSON.stringify(want), aboutLog: diffs.some((d) => d.field === 'lastLogIndex' || d.field === 'lastLogTerm') } : null;
+  }
+
+  /** Why the reference could not send this TimeoutNow now: only a leader, to the target of its transfer once it holds the whole log. */
+  private badTimeoutNow(shadow: Shadow, m: Extract<Message, { type: 'TimeoutNow' }>): RequestProblem | null {
+    const v = shadow.ref!.live;
+    if (v.role !== 'leader') return { why: `it is ${v.role} in term ${v.term}, not leader, and sends no TimeoutNow`, expected: 'TimeoutNow only from a leader' };
+    if (m.term !== v.term) return { diffs: [{ field: 'term', seen: m.term, want: String(v.term) }], expected: `term ${v.term}` };
+    if (v.transferTarget !== m.to) return { why: v.transferTarget === null ? 'no leadership transfer is under way' : `its leadership transfer is to ${v.transferTarget}`, expected: `TimeoutNow only to the transfer's target` };
+    const match = v.matchIndexOf(m.to);
+    if (match !== v.lastLogIndex) return { why: `${m.to} has acknowledged entries up to ${match} only, and the leader's log ends at ${v.lastLogIndex}: the target must be up to date first`, expected: `matchIndex[${m.to}] = ${v.lastLogIndex}`, aboutLog: true };
+    return null;
+  }
+
   /** Why the reference could not send this RequestVote now: its role, or the fields that differ. */
   private badRequestVote(shadow: Shadow, m: Extract<Message, { type: 'RequestVote' }>): RequestProblem | null {
     const v = shadow.ref!.live;
     if (v.role !== 'candidate') return { why: `it is ${v.role} in term ${v.term}, not a candidate, and sends no RequestVote`, expected: 'RequestVote only from a candidate' };
     const want = { term: v.term, candidateId: shadow.id, lastLogIndex: v.lastLogIndex, lastLogTerm: v.lastLogTerm };
     const diffs = diffFields(m, want, ['term', 'candidateId', 'lastLogIndex', 'lastLogTerm']);
+    // A transfer's flag lets the request past leases: only an election TimeoutNow started carries it.
+    if (m.leadershipTransfer === true && !v.electionByTransfer) diffs.push({ field: 'leadershipTransfer', seen: true, want: '', phrase: 'no leadershipTransfer (TimeoutNow did not start this election)' });
     return diffs.length > 0 ? { diffs, expected: JSON.stringify(want), aboutLog: diffs.some((d) => d.field === 'lastLogIndex' || d.field === 'lastLogTerm') } : null;
   }
 

@@ -61,7 +61,7 @@ export function insteadOf(alternatives: readonly MessageBody[]): string {
 
 /** The fields a response is compared on (conflict hints are free, matchIndex only when logged). */
 export function responseFields(msg: Message): string[] {
-  if (msg.type === 'RequestVoteResponse') return ['term', 'voteGranted'];
+  if (msg.type === 'RequestVoteResponse' || msg.type === 'PreVoteResponse') return ['term', 'voteGranted'];
   if (msg.type === 'AppendEntriesResponse') return msg.success && msg.matchIndex !== undefined ? ['term', 'success', 'matchIndex'] : ['term', 'success'];
   return ['term'];
 }

@@ -1,9 +1,12 @@
 /** Renders spec/invariants.md from the rule table, so the document and the checker cannot drift. */
+import { FEATURES } from '../../../src/raft/features/index.js';
+import { FEATURE_RULES } from '../features/rules.js';
 import { INVARIANT_RULES } from './rules.js';
 import { LINEARIZABILITY_RULE } from '../semantic-checker.js';
 
 export function renderInvariantsMarkdown(): string {
   const rows = INVARIANT_RULES.map((r) => `## \`${r.id}\`: ${r.title}\n\n${r.statement}\n\n*Paper:* ${r.paper}.\n`).join('\n');
+  const featureRows = FEATURES.map((f) => FEATURE_RULES.filter((r) => r.feature === f).map((r) => `## \`${r.id}\`: ${r.title}\n\nFeature \`${f}\`. ${r.statement}\n\n*Source:* ${r.paper}.\n`).join('\n')).join('\n');
   return `# Cluster invariants
 
 <!-- Generated from harness/checker/invariants/rules.ts by \`npx raftcheck spec --write\`; do not edit. -->
@@ -18,6 +21,16 @@ them needs conformance: they hold implementations that skip it by design, and tr
 to drive it.
 
 ${rows}
+# Protocol extensions
+
+Rules of the features a trace's header declares (\`features\`: ${FEATURES.map((f) => `\`${f}\``).join(', ')}; see
+[\`TRACE_FORMAT.md\`](TRACE_FORMAT.md)), checked only when it declares them, like the invariants
+above from what the trace logs. Where a rule speaks of time, it is the trace's own \`time\` and
+the header's \`params\` (an election timeout of 150-300 ms when absent): the checker follows the
+run's clock, and the reference follows the same rules with timers (\`lease\`, \`quorum\`,
+\`transfer\`) whose firings the trace logs.
+
+${featureRows}
 # Clients
 
 ## \`${LINEARIZABILITY_RULE.id}\`: ${LINEARIZABILITY_RULE.title}

@@ -1,12 +1,14 @@
 import fs from 'node:fs';
 import { describeStatechart, toDot, toJson, toMermaid, toTable, type StatechartDiagram, type TransitionCounts } from '../../../src/raft/diagram.js';
-import { EXIT, InputError, intOption, parseCommandLine, UsageError, type CliIO, type Command } from '../command.js';
+import { EXIT, featuresOption, InputError, intOption, parseCommandLine, UsageError, type CliIO, type Command } from '../command.js';
 import { writeFileAtomic } from '../../io/atomic-write.js';
 import { renderDot } from '../../io/graphviz.js';
 import { checkOutputFile } from '../outputs.js';
-import { MalformedTraceError, measureCoverage } from '../../statechart/transition-coverage.js';
+import { FeatureMismatchError, MalformedTraceError, measureCoverage } from '../../statechart/transition-coverage.js';
 import { DEFAULT_MAX_LINE_BYTES, LineTooLongError, tooLongHint } from '../../trace/reader.js';
 import { fileProgress } from '../progress.js';
+import { machineFor } from '../../../src/raft/node-machine.js';
+import type { Feature } from '../../../src/raft/features/index.js';
 
 type Render = (d: StatechartDiagram, coverage?: TransitionCounts) => string | Promise<string>;
 const FORMATS: Record<string, Render> = {
@@ -42,6 +44,9 @@ Options:
                  by Graphviz compiled to WebAssembly, bundled: nothing to install), json,
                  table (plain text; the default with --coverage)
   --coverage     annotate with the transition counts of the TRACE files given
+  --features LIST  the chart with these protocol extensions on (prevote, checkquorum,
+                 transfer, or all): their states and transitions beside the base chart's.
+                 With --coverage, the default is every feature the traces declare
   --max-line-bytes N  with --coverage: longest accepted line, in bytes; a longer line stops
                  the reading with exit 2 (default 4194304: 4 MiB)
   --progress     with --coverage: show progress through each trace on stderr
@@ -54,6 +59,7 @@ Exit codes: 0 written; 2 usage error, unreadable or malformed trace.
 Examples:
   raftcheck diagram --format mermaid
   raftcheck diagram --format svg -o raft-node.svg
+  raftcheck diagram --features all --format svg -o raft-node-features.svg
   raftcheck diagram --coverage traces/examples/valid/*.jsonl
   raftcheck diagram --coverage --format svg -o coverage.svg traces/regressions/*.jsonl
 `,
@@ -61,6 +67,7 @@ Examples:
     const { values, positionals } = parseCommandLine(argv, {
       format: { type: 'string' },
       coverage: { type: 'boolean' },
+      features: { type: 'string' },
       out: { type: 'string', short: 'o' },
       force: { type: 'boolean' },
       'max-line-bytes': { type: 'string' },
@@ -73,9 +80,10 @@ Examples:
     if (!render) throw new UsageError(`--format: expected one of ${Object.keys(FORMATS).join(', ')}, got '${format}'`);
     const toFile = values.out !== undefined && values.out !== '-';
     if (toFile) checkOutputFile('-o', values.out!, { force: Boolean(values.force), inputs: positionals });
-    const diagram = describeStatechart();
+    const features = values.features === undefined ? undefined : featuresOption(values.features);
     const reading = { maxLineBytes: intOption('max-line-bytes', values['max-line-bytes'], DEFAULT_MAX_LINE_BYTES, 1024), progress: Boolean(values.progress) };
-    const coverage = values.coverage ? countTransitions(positionals, io, reading) : undefined;
+    const coverage = values.coverage ? countTransitions(positionals, io, features, reading) : undefined;
+    const diagram = coverage?.diagram ?? describeStatechart(machineFor(features ?? []));
     // A Graphviz error is not the user's: raftcheck wrote the DOT, so it is an internal error (exit 3).
     const text = await render(diagram, coverage);
     if (!toFile) {
@@ -88,7 +96,7 @@ Examples:
   },
 };
 
-function countTransitions(files: string[], io: CliIO, reading: { maxLineBytes: number; progress: boolean }): TransitionCounts {
+function countTransitions(files: string[], io: CliIO, features: readonly Feature[] | undefined, reading: { maxLineBytes: number; progress: boolean }): TransitionCounts & { diagram: StatechartDiagram } {
   for (const file of files) {
     if (!fs.existsSync(file)) throw new InputError(`${file}: no such file`);
     if (fs.statSync(file).isDirectory()) throw new InputError(`${file}: is a directory (give the trace files, e.g. ${file}/*.jsonl)`);
@@ -101,7 +109,7 @@ function countTransitions(files: string[], io: CliIO, reading: { maxLineBytes: n
     progress.get(file)!(read, total);
   };
   try {
-    const result = measureCoverage(files, { maxLineBytes: reading.maxLineBytes, ...(reading.progress ? { onProgress } : {}) });
+    const result = measureCoverage(files, { ...(features ? { features } : {}), maxLineBytes: reading.maxLineBytes, ...(reading.progress ? { onProgress } : {}) });
     if (shown !== undefined) io.err('\n');
     for (const f of result.files) {
       if (f.violation) io.err(`note: ${f.file}:${f.violation.line}: breaks ${f.violation.rule}; its ${f.steps} steps are counted as the reference took them\n`);
@@ -111,6 +119,7 @@ function countTransitions(files: string[], io: CliIO, reading: { maxLineBytes: n
   } catch (error) {
     if (shown !== undefined) io.err('\n');
     if (error instanceof MalformedTraceError) throw new InputError(`${error.message}: not a well-formed trace`);
+    if (error instanceof FeatureMismatchError) throw new InputError(error.message);
     if (error instanceof LineTooLongError) throw new InputError(tooLongHint(error));
     throw error;
   }

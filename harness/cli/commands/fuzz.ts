@@ -1,5 +1,5 @@
 import { checkCampaignOutputs, printCampaign, saveCampaignOutputs } from '../campaign-output.js';
-import { durationOption, EXIT, intOption, parseCommandLine, UsageError, type Command } from '../command.js';
+import { durationOption, EXIT, featuresOption, intOption, parseCommandLine, UsageError, type Command } from '../command.js';
 import { implHelp, implOption, interleaveHelp, replyTimeoutOption, skipRulesOption } from '../impl-option.js';
 import { runPoolCampaign } from '../../fuzz/pool-campaign.js';
 import { DEFAULT_SHRINK_RUNS } from '../../fuzz/run-range.js';
@@ -8,6 +8,7 @@ import { FAULT_LEVELS, type FaultLevel } from '../../fuzz/schedule.js';
 import { parseShard, shardRange } from '../../fuzz/shard.js';
 import { buildSummary } from '../../fuzz/summary.js';
 import { defaultWorkers } from '../../pool/worker-pool.js';
+import { runFeatures } from '../../adapters/features.js';
 
 /**
  * Below this many runs a campaign stays on the main thread by default: starting a worker
@@ -43,6 +44,11 @@ ${interleaveHelp}
   --nodes LIST       cluster sizes to draw from: 3, 5 or 3,5; 1 and 2 are legal Raft too (default 3,5)
   --faults LEVEL     none | mild | harsh | swarm (a different fault mix per run) (default mild)
   --duration D       virtual time per run (default 3s)
+  --features LIST    protocol extensions the nodes run: prevote, checkquorum, transfer (comma-
+                     separated, or all); default none. Traces declare them in their header and
+                     are checked under them; with transfer, schedules also ask nodes to hand
+                     leadership over. An implementation that declares features (its profile,
+                     a driver's init reply) runs with those: --features may only repeat them
   --out DIR          where to save the regression case (default traces/regressions)
   --time-limit D     wall-clock budget for finding a failure, e.g. 60s (default 60s);
                      shrinking it is bounded by --shrink-runs instead
@@ -85,6 +91,7 @@ Examples:
   raftcheck fuzz --impl mutant:commit-old-term --seed 1 --faults harsh
   raftcheck fuzz --impl cmd:"python3 examples/python-raft/raft_node.py" --runs 20
   raftcheck fuzz --impl coaty --runs 200 --faults swarm
+  raftcheck fuzz --features prevote,checkquorum,transfer --runs 300 --faults swarm
   raftcheck fuzz --impl ./my-adapter.ts --skip-rules 'vote-once=votedFor is not persisted (issue 12)'
   raftcheck fuzz --impl ./my-async-adapter.ts --interleave --runs 300
   raftcheck fuzz --runs 10000 --seed 7 --shard 2/8 --summary shard-2.json
@@ -100,6 +107,7 @@ Examples:
       nodes: { type: 'string' },
       faults: { type: 'string' },
       duration: { type: 'string' },
+      features: { type: 'string' },
       out: { type: 'string' },
       'time-limit': { type: 'string' },
       'shrink-runs': { type: 'string' },
@@ -121,6 +129,10 @@ Examples:
     const faults = (values.faults ?? 'mild') as FaultLevel;
     if (!FAULT_LEVELS.includes(faults)) throw new UsageError(`--faults: expected one of ${FAULT_LEVELS.join(', ')}, got '${values.faults}'`);
     const durationMs = durationOption('duration', values.duration, 3000);
+    // A feature's mutant runs with its feature on, asked for or not; an adapter or a driver with the features it declares.
+    const features = runFeatures(createNode, values.features === undefined ? undefined : featuresOption(values.features));
+    if ('error' in features) throw new UsageError(`--features: ${features.error}: leave --features out, or give the same list`);
+    const withFeatures = features.length > 0 ? { features } : {};
     const timeLimitMs = durationOption('time-limit', values['time-limit'], 60_000);
     const shrinkRuns = intOption('shrink-runs', values['shrink-runs'], DEFAULT_SHRINK_RUNS, 0);
     const shard = values.shard === undefined ? null : parseShard(values.shard);
@@ -166,9 +178,9 @@ Examples:
       if (showProgress && (attempts % 10 === 0 || attempts === 1)) shrinkStatus();
     };
     const skipRules = skipRulesOption(values['skip-rules']);
-    const campaign = { impl, seed, runs, nodes, faults, durationMs, ...(skipRules.length ? { skipRules } : {}), ...(interleave ? { interleave: true as const } : {}) };
+    const campaign = { impl, seed, runs, nodes, faults, durationMs, ...withFeatures, ...(skipRules.length ? { skipRules } : {}), ...(interleave ? { interleave: true as const } : {}) };
     const result = await runPoolCampaign({
-      impl, spec: { seed, nodes, faults, durationMs }, range, workers, createNode, replyTimeoutMs, shrinkRuns, skipRules: createNode.profile?.skipRules ?? [], interleave,
+      impl, spec: { seed, nodes, faults, durationMs, ...withFeatures }, range, workers, createNode, replyTimeoutMs, shrinkRuns, skipRules: createNode.profile?.skipRules ?? [], interleave,
       remainingMs: () => timeLimitMs - (performance.now() - started), onProgress: progress, onRunsDone: runsDone, onShrinkStep: shrinking,
     });
     if (showProgress && shrunk.attempts > 0) shrinkStatus();

@@ -2,11 +2,12 @@ import path from 'node:path';
 import { packageRoot } from '../../package-root.js';
 import { saveCase } from '../campaign-output.js';
 import { checkOutputDir, checkOutputFile } from '../outputs.js';
-import { durationOption, EXIT, intOption, parseCommandLine, UsageError, type CliIO, type Command } from '../command.js';
+import { durationOption, EXIT, featuresOption, intOption, parseCommandLine, UsageError, type CliIO, type Command } from '../command.js';
 import { DEFAULT_SHRINK_RUNS, type ShrunkFailure } from '../../fuzz/run-range.js';
+import { verdictLines } from '../../fuzz/regression.js';
 import { failureMeta } from '../../fuzz/summary.js';
 import { MUTANTS } from '../../mutants/catalogue.js';
-import { huntMutant, type HuntResult } from '../../mutants/hunt.js';
+import { huntFeatures, huntMutant, type HuntResult } from '../../mutants/hunt.js';
 import { writeFileAtomic } from '../../io/atomic-write.js';
 
 const ROOT = packageRoot();
@@ -14,7 +15,7 @@ const ROOT = packageRoot();
 export const mutantsCommand: Command = {
   name: 'mutants',
   summary: 'run the bug catalogue: simulate each mutant node until the checker catches it',
-  help: `Usage: raftcheck mutants [--runs N] [--seed S] [--time-limit D] [--shrink-runs N] [--only NAME,...] [--no-write] [--out DIR]
+  help: `Usage: raftcheck mutants [--runs N] [--seed S] [--time-limit D] [--shrink-runs N] [--only NAME,...] [--features LIST] [--no-write] [--out DIR]
 
 Each mutant is the reference node with one rule broken (see harness/mutants/catalogue.ts).
 For each, a fuzzing campaign (fast-check schedules, swarm faults, seed S) runs a cluster of
@@ -22,7 +23,8 @@ mutant nodes, checking every event, until a run fails; that run is shrunk and mi
 short counterexample (the same on every machine: shrinking is bounded by a count of runs).
 A mutant that is never caught is a finding: the schedules or the checker must improve.
 Prints a table (time to the first failure apart from the time spent shrinking, and the
-trace's length as found and as saved) and writes it to MUTANTS.md.
+trace's length as found and as saved) and writes it to MUTANTS.md. The mutants of a protocol
+extension (prevote-*, checkquorum-*, transfer-*) run with their feature on.
 
 Options:
   --runs N         schedules per mutant before giving up (default 300)
@@ -30,6 +32,9 @@ Options:
   --time-limit D   wall-clock budget per mutant for finding a failure, e.g. 30s (default 30s)
   --shrink-runs N  most runs shrinking a failure may spend (default ${DEFAULT_SHRINK_RUNS})
   --only NAMES     hunt only these mutants (comma-separated)
+  --features LIST  also run every mutant with these protocol extensions on (prevote,
+                   checkquorum, transfer, or all): do the checks still catch the base bugs
+                   under them? (Does not write MUTANTS.md)
   --list           list the mutants and exit
   --no-write       do not write MUTANTS.md
   --out DIR        also save each mutant's shrunk counterexample as a regression case in DIR
@@ -45,6 +50,7 @@ Exit codes: 0 every mutant caught; 1 some mutant survived; 2 usage error.
       'time-limit': { type: 'string' },
       'shrink-runs': { type: 'string' },
       only: { type: 'string' },
+      features: { type: 'string' },
       list: { type: 'boolean' },
       'no-write': { type: 'boolean' },
       out: { type: 'string' },
@@ -59,10 +65,11 @@ Exit codes: 0 every mutant caught; 1 some mutant survived; 2 usage error.
     const limit = durationOption('time-limit', values['time-limit'], 30_000);
     const shrinkRuns = intOption('shrink-runs', values['shrink-runs'], DEFAULT_SHRINK_RUNS, 0);
     const names = values.only?.split(',').map((s) => s.trim()).filter(Boolean);
+    const features = featuresOption(values.features);
     for (const n of names ?? []) if (!MUTANTS.some((m) => m.name === n)) throw new UsageError(`--only: unknown mutant '${n}' (see --list)`);
     const chosen = names ? MUTANTS.filter((m) => names.includes(m.name)) : MUTANTS;
     if (values.out !== undefined) checkOutputDir('--out', values.out);
-    const writesTable = !values['no-write'] && !names;
+    const writesTable = !values['no-write'] && !names && features.length === 0;
     if (writesTable) checkOutputFile('', path.join(ROOT, 'MUTANTS.md'), { force: true });
 
     const rows: MutantRow[] = [];
@@ -71,9 +78,9 @@ Exit codes: 0 every mutant caught; 1 some mutant survived; 2 usage error.
       // applies), then the time spent shrinking it (bounded by a count of runs, not by time).
       const started = performance.now();
       let ms = Infinity;
-      const result = huntMutant(m, { runs, seed, timeLimitMs: limit, shrinkRuns, onFirstFailure: () => (ms = performance.now() - started) });
+      const result = huntMutant(m, { runs, seed, timeLimitMs: limit, shrinkRuns, features, onFirstFailure: () => (ms = performance.now() - started) });
       const shrinkMs = result.detected ? performance.now() - started - ms : 0;
-      rows.push({ name: m.name, description: m.description, result, ms, shrinkMs });
+      rows.push({ name: m.name, description: m.description, result, ms, shrinkMs, features: huntFeatures(m, features) });
       if (values.out !== undefined && result.failure) saveHuntCase(io, values.out, `mutant:${m.name}`, seed, result.failure);
       io.err(`${m.name}: ${result.detected ? `caught by ${result.rule} in run ${result.runs} (${ms.toFixed(0)} ms), shrunk in ${result.shrinkRuns} runs (${shrinkMs.toFixed(0)} ms) from ${result.foundTraceEvents} to ${result.traceEvents} trace lines` : `NOT caught in ${result.runs} runs`}\n`);
     }
@@ -96,6 +103,8 @@ interface MutantRow {
   /** Wall time to the first failure (Infinity: none), and then spent shrinking it. */
   ms: number;
   shrinkMs: number;
+  /** The protocol extensions the hunt ran (its own, and --features). */
+  features: string[];
 }
 
 /** The median of sorted numbers (the mean of the middle two for an even count). */
@@ -104,8 +113,9 @@ const median = (xs: number[]) => (xs[Math.floor((xs.length - 1) / 2)]! + xs[Math
 /** The table of hunts, with a summary: time to the first failure, trace lengths, shrinking. */
 function mutantsTable(rows: MutantRow[], seed: number): string {
   const header = '| mutant | what it breaks | caught | runs | time to first failure | rule that caught it | trace lines: found → saved | saved: nodes / schedule events | shrinking: runs / time | replay |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |';
-  const body = rows.map(({ name, description, result: r, ms, shrinkMs }) => {
-    const replay = r.detected ? `\`raftcheck fuzz --impl mutant:${name} --seed ${seed} --runs ${r.runs} --faults swarm\`` : '';
+  const body = rows.map(({ name, description, result: r, ms, shrinkMs, features }) => {
+    const flags = features.length > 0 ? ` --features ${features.join(',')}` : '';
+    const replay = r.detected ? `\`raftcheck fuzz --impl mutant:${name} --seed ${seed} --runs ${r.runs} --faults swarm${flags}\`` : '';
     const cells = r.detected
       ? [`${ms.toFixed(0)} ms`, `\`${r.rule}\``, `${r.foundTraceEvents} → ${r.traceEvents}`, `${r.nodes} / ${r.scheduleEvents}`, `${r.shrinkRuns} / ${shrinkMs.toFixed(0)} ms`]
       : ['-', '', '', '', ''];
@@ -126,6 +136,7 @@ function mutantsTable(rows: MutantRow[], seed: number): string {
 
 /** Saves a hunt's shrunk failure as a regression case (the same file a fuzz campaign would write). */
 function saveHuntCase(io: CliIO, dir: string, impl: string, seed: number, failure: ShrunkFailure): void {
-  const saved = saveCase(dir, failureMeta({ impl, seed, faults: 'swarm' }, failure), failure.outcome.lines);
+  const lines = verdictLines(failure.outcome);
+  const saved = saveCase(dir, failureMeta({ impl, seed, faults: 'swarm' }, failure), lines);
   io.err(`  regression case: ${saved.file}${saved.created ? '' : ' (already saved)'}\n`);
 }

@@ -3,6 +3,7 @@ import { implHelp, implOption, interleaveHelp, replyTimeoutOption, skipRulesOpti
 import { describeSkipRules, mergeSkipRules, type SkipRule } from '../../checker/skip-rules.js';
 import { loadRegressionCase } from '../../fuzz/regression.js';
 import { runSchedule } from '../../fuzz/run-schedule.js';
+import { runFeatures } from '../../adapters/features.js';
 
 export const replayCommand: Command = {
   name: 'replay',
@@ -49,6 +50,9 @@ Exit codes: 0 as expected; 1 not as expected; 2 usage error or unreadable file.
         // --interleave applies to the implementation run on purpose (the recorded one, or --impl), never to the reference's check.
         const interleave = impl === meta.impl ? values.interleave === true || meta.interleave === true : values.interleave === true && values.impl !== undefined;
         const createNode = await implOption(impl, values['reply-timeout'], recorded ? undefined : values['skip-rules'], interleave);
+        // The case's features are part of its schedule: an implementation that declares others cannot run it.
+        const features = runFeatures(createNode, meta.schedule.features ?? []);
+        if ('error' in features) throw new UsageError(`${file}: --impl ${impl}: ${features.error}, which the case runs`);
         // The failing implementation is judged as its run was (the recorded skip list), unless a reviewer asks for every rule.
         const skipRules: SkipRule[] | undefined = recorded ? mergeSkipRules(values['all-rules'] ? [] : saved.skipRules, extra) : undefined;
         const outcome = runSchedule(meta.schedule, createNode, skipRules ? { skipRules } : {});

@@ -1,7 +1,8 @@
 import { DEFAULT_NODE_CONFIG } from '../../../src/raft/types.js';
 import type { TraceLine } from '../../../src/trace/schema.js';
-import { durationOption, EXIT, intOption, parseCommandLine, probabilityOption, UsageError, type Command } from '../command.js';
+import { durationOption, EXIT, featuresOption, intOption, parseCommandLine, probabilityOption, UsageError, type Command } from '../command.js';
 import { implHelp, implOption, interleaveHelp } from '../impl-option.js';
+import { runFeatures } from '../../adapters/features.js';
 import { checkOutputFile } from '../outputs.js';
 import { interruptible, yieldToSignals } from '../interrupt.js';
 import { DEFAULT_SIMULATION, prepareSimulation, type PreparedSimulation, type SimulationOptions } from '../../simulator/simulate.js';
@@ -91,6 +92,9 @@ ${widen(interleaveHelp)}
       --client-timeout D  a client gives up on an unanswered operation after D (default 1s)
       --election-timeout A-B  election timeout range in ms (default 150-300)
       --heartbeat D       heartbeat interval (default 50ms)
+      --features LIST     protocol extensions the nodes run: prevote, checkquorum, transfer
+                          (comma-separated, or all; default none), declared in the header;
+                          with --impl, those the implementation declares (give none, or the same)
       --force             replace FILE if it exists
   -h, --help              show this help
 
@@ -101,6 +105,7 @@ it and leaves FILE untouched.
 Examples:
   raftcheck simulate --nodes 5 --seed 7 --duration 10s -o a.jsonl
   raftcheck simulate --seed 3 --drop 0.1 --dup 0.05 --partition-every 2s --crash-every 3s --clients 2 -o f.jsonl
+  raftcheck simulate --features prevote,checkquorum --partition-every 2s --clients 2 -o pv.jsonl
   raftcheck simulate --impl ./my-async-adapter.ts --interleave --clients 2 --seed 5 -o a.jsonl
 
 Exit codes: 0 written; 1 the implementation failed (threw, or an adapter verdict: the trace
@@ -121,6 +126,7 @@ so far is kept); 2 usage error.
       'client-timeout': { type: 'string' },
       'election-timeout': { type: 'string' },
       heartbeat: { type: 'string' },
+      features: { type: 'string' },
       force: { type: 'boolean' },
       impl: { type: 'string' },
       'reply-timeout': { type: 'string' },
@@ -151,6 +157,11 @@ so far is kept); 2 usage error.
     if (options.drop >= 1) throw new UsageError('--drop: must be below 1 (no message would ever arrive)');
     const custom = values.impl !== undefined || values.interleave || values['skip-rules'] !== undefined;
     const createNode = custom ? await implOption(values.impl ?? 'reference', values['reply-timeout'], values['skip-rules'], values.interleave === true) : undefined;
+    // The reference runs the features asked for; an adapter or a driver those it declares (harness/adapters/features.ts).
+    const requested = values.features === undefined ? undefined : featuresOption(values.features);
+    const features = createNode ? runFeatures(createNode, requested) : requested ?? [];
+    if ('error' in features) throw new UsageError(`--features: ${features.error}: leave --features out, or give the same list`);
+    if (features.length > 0) options.node = { ...options.node, features };
     let sink: TraceSink;
     if (values.out === '-') {
       sink = new StdoutSink(io.out);

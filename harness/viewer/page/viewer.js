@@ -7,10 +7,10 @@
   const $ = (id) => document.getElementById(id);
   const N = M.nodes.length;
   const E = M.events.kind.length;
-  const ROLES = ['', 'follower', 'candidate', 'leader', 'crashed'];
-  const ROLE_CODE = { follower: 1, candidate: 2, leader: 3, crashed: 4 };
-  const ROLE_FILL = ['#f3f4f6', '#dfe7f2', '#ffd9a8', '#b8e6b8', '#cfcfcf'];
-  const TYPE_COLOR = ['#e67e22', '#b9770e', '#2c7fb8', '#41ab5d', '#9ecae1'];
+  const ROLES = ['', 'follower', 'candidate', 'leader', 'crashed', 'precandidate'];
+  const ROLE_CODE = { follower: 1, candidate: 2, leader: 3, crashed: 4, precandidate: 5 };
+  const ROLE_FILL = ['#f3f4f6', '#dfe7f2', '#ffd9a8', '#b8e6b8', '#cfcfcf', '#fff0cc'];
+  const TYPE_COLOR = ['#e67e22', '#b9770e', '#2c7fb8', '#41ab5d', '#9ecae1', '#c39bd3', '#8e44ad', '#d62728'];
   const TYPES = M.messageTypes;
   const HEADER = 26;
   const GUTTER = 78;
@@ -593,7 +593,7 @@
   function legend() {
     const box = $('legend');
     const item = (color, text) => { const s = el('span'); const i = el('i'); i.style.background = color; s.append(i, text); box.append(s); };
-    ['follower', 'candidate', 'leader', 'crashed'].forEach((r) => item(ROLE_FILL[ROLE_CODE[r]], r));
+    ['follower', 'precandidate', 'candidate', 'leader', 'crashed'].forEach((r) => item(ROLE_FILL[ROLE_CODE[r]], r));
     TYPES.forEach((t, k) => item(TYPE_COLOR[k], t));
     item('#2e7d32', 'commit ◆'); item('#6a1b9a', 'client ■ / term T'); item('#c62828', 'crash ✕ / drop ✕ / violation');
   }

@@ -34,8 +34,12 @@ export function rejectVote(ctx: NodeContext, rv: RequestVote): void {
   record(ctx, { kind: 'send', msg: { type: 'RequestVoteResponse', from: ctx.id, to: rv.candidateId, term: ctx.term, voteGranted: false } });
 }
 
-/** Effect (Figure 2, Candidates): increment currentTerm, vote for self, reset the election timer, send RequestVote to all. */
-export function startElection(ctx: NodeContext): void {
+/**
+ * Effect (Figure 2, Candidates): increment currentTerm, vote for self, reset the election timer,
+ * send RequestVote to all. `leadershipTransfer`: the election was started by TimeoutNow
+ * (feature `transfer`), and its requests say so.
+ */
+export function startElection(ctx: NodeContext, leadershipTransfer = false): void {
   ctx.term += 1;
   ctx.votedFor = null; // a new term starts without a vote...
   ctx.leaderId = null;
@@ -47,7 +51,10 @@ export function startElection(ctx: NodeContext): void {
   for (const peer of ctx.peers) {
     record(ctx, {
       kind: 'send',
-      msg: { type: 'RequestVote', from: ctx.id, to: peer, term: ctx.term, candidateId: ctx.id, lastLogIndex: ctx.log.lastIndex, lastLogTerm: ctx.log.lastTerm },
+      msg: {
+        type: 'RequestVote', from: ctx.id, to: peer, term: ctx.term, candidateId: ctx.id, lastLogIndex: ctx.log.lastIndex, lastLogTerm: ctx.log.lastTerm,
+        ...(leadershipTransfer ? { leadershipTransfer: true } : {}),
+      },
     });
   }
 }

@@ -1,0 +1,67 @@
+/**
+ * The rules of the protocol extensions (src/raft/features): each rule's id, the feature that
+ * switches it on (the trace header's `features`), its statement and its source. The statements
+ * are the normative text of spec/invariants.md; the checks live beside this file, one file per
+ * feature. Like the cluster invariants, they need no conformance: they read what the trace
+ * logs (messages, state changes and the trace's own `time`) and leave what it does not log
+ * unconstrained.
+ */
+import type { Feature } from '../../../src/raft/features/index.js';
+import type { InvariantRule } from '../invariants/rules.js';
+
+export interface FeatureRule extends InvariantRule {
+  feature: Feature;
+}
+
+export const FEATURE_RULES: readonly FeatureRule[] = [
+  {
+    id: 'prevote.majority',
+    feature: 'prevote',
+    title: 'No election without a pre-vote majority',
+    statement:
+      'With PreVote, a node starts an election for term T (it votes for itself in T) only after pre-votes for T from a majority of the cluster, its own included: ' +
+      'PreVoteResponses granting T, from distinct peers, received while its term was T − 1 — or after a TimeoutNow of term T − 1 (feature transfer), which skips the pre-vote round. ' +
+      'Checked for a node that logs its receives (it has logged an input or a message).',
+    paper: 'Ongaro, Consensus: Bridging Theory and Practice, §9.6',
+  },
+  {
+    id: 'prevote.lease',
+    feature: 'prevote',
+    title: 'No pre-vote granted while a leader is alive',
+    statement:
+      'With PreVote, a node grants no pre-vote (a PreVoteResponse with voteGranted) to a PreVote it received while it believed a leader alive: while it was leader, ' +
+      'or less than the minimum election timeout (the header\'s params.electionTimeoutMin, default 150 ms, in the trace\'s time) after it received an AppendEntries of its current term or above, ' +
+      'unless it has since changed term, started a pre-vote or an election of its own, or restarted.',
+    paper: 'Ongaro, Consensus: Bridging Theory and Practice, §9.6',
+  },
+  {
+    id: 'checkquorum.lease',
+    feature: 'checkquorum',
+    title: 'No vote granted while a leader is alive',
+    statement:
+      'With CheckQuorum, a node grants no vote (a RequestVoteResponse with voteGranted, or a vote for another node) to a RequestVote it received while it believed a leader alive ' +
+      '(as for prevote.lease), unless the request says it comes from a leadership transfer (leadershipTransfer).',
+    paper: 'Ongaro, Consensus: Bridging Theory and Practice, §4.2.3 and §6.2; etcd-raft\'s lease check',
+  },
+  {
+    id: 'checkquorum.step-down',
+    feature: 'checkquorum',
+    title: 'A leader cut off from a majority steps down',
+    statement:
+      'With CheckQuorum, a leader that has heard from no majority of the cluster, itself included, for two maximum election timeouts ' +
+      '(no AppendEntriesResponse of its term from enough peers since then, counting from when it became leader) acts as leader no more: it sends no AppendEntries and appends no client request. Checked for a leader that logs its receives; a leadership ends with its term (a higher term the node adopts from a message or sends in one ends it, its step-down logged or not). ' +
+      'Two timeouts, because a leader checks once per election timeout what it heard since the last check.',
+    paper: 'Ongaro, Consensus: Bridging Theory and Practice, §6.2',
+  },
+  {
+    id: 'transfer.target-up-to-date',
+    feature: 'transfer',
+    title: 'A transfer target holds the leader\'s log',
+    statement:
+      'With leadership transfer, the target of a TimeoutNow holds the sender\'s whole log when it receives it: its last log entry (term, then index) is at least the sender\'s last when it sent it. ' +
+      'Checked where the trace shows both logs at those events (the node logs its appends, or the event\'s state gives lastLogIndex and lastLogTerm, or its log).',
+    paper: 'Ongaro, Consensus: Bridging Theory and Practice, §3.10',
+  },
+];
+
+export const FEATURE_RULE_IDS: ReadonlySet<string> = new Set(FEATURE_RULES.map((r) => r.id));

@@ -1,0 +1,24 @@
+/**
+ * The chart of a feature set: the base chart (src/raft/chart.ts) extended by each feature that
+ * is on, in one fixed order, and the guards and actions every feature registers.
+ */
+import { BASE_CHART, copyChart, type ChartConfig } from '../chart.js';
+import { addCheckQuorum, checkQuorumActions, checkQuorumGuards } from './checkquorum.js';
+import type { Feature } from './index.js';
+import { addLease, leaseActions, leaseGuards } from './lease.js';
+import { addPreVote, prevoteActions, prevoteGuards } from './prevote.js';
+import { addTransfer, transferActions, transferGuards } from './transfer.js';
+
+export const FEATURE_GUARDS = { ...leaseGuards, ...prevoteGuards, ...checkQuorumGuards, ...transferGuards };
+export const FEATURE_ACTIONS = { ...leaseActions, ...prevoteActions, ...checkQuorumActions, ...transferActions };
+
+export function composeChart(features: readonly Feature[]): ChartConfig {
+  const on = new Set(features);
+  const chart = copyChart(BASE_CHART);
+  if (on.has('prevote')) addPreVote(chart);
+  if (on.has('checkquorum')) addCheckQuorum(chart);
+  if (on.has('transfer')) addTransfer(chart);
+  // Last: it adds the lease's timer to every state, the pre-candidate included.
+  if (on.has('prevote') || on.has('checkquorum')) addLease(chart);
+  return chart;
+}

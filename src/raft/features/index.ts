@@ -1,0 +1,40 @@
+/**
+ * The protocol extensions the reference knows, beyond the Raft paper's Figure 2. Each is off by
+ * default, declared in a trace's header (`features`) and by a node that has it (the driver's
+ * `init` reply), and is a set of named states, transitions, guards and actions of its own that
+ * is composed with the base chart when it is on (./compose.ts) — never a flag threaded through
+ * the base rules.
+ *
+ * - `prevote` (Ongaro's thesis §9.6): an election starts with a pre-vote round that changes no
+ *   term; a server grants a pre-vote only to an up-to-date log, and only if it has not heard
+ *   from a leader within the minimum election timeout.
+ * - `checkquorum` (thesis §6.2, §4.2.3): a leader that has not heard from a majority within an
+ *   election timeout steps down; a server that believes a leader is alive ignores RequestVote
+ *   (leader stickiness).
+ * - `transfer` (thesis §3.10): leadership transfer: the leader stops taking client requests,
+ *   brings the target up to date and sends it TimeoutNow; the target starts an election at once.
+ */
+export const FEATURES = ['prevote', 'checkquorum', 'transfer'] as const;
+export type Feature = (typeof FEATURES)[number];
+
+export function isFeature(name: string): name is Feature {
+  return (FEATURES as readonly string[]).includes(name);
+}
+
+/** A feature list in the one canonical order (FEATURES'), without repeats. */
+export function canonicalFeatures(features: Iterable<string>): Feature[] {
+  const set = new Set(features);
+  return FEATURES.filter((f) => set.has(f));
+}
+
+/**
+ * Reads a comma-separated list (`prevote,checkquorum`); `all` names every feature, `none` or
+ * the empty string none. Returns an error naming the unknown name and the known ones.
+ */
+export function parseFeatureList(text: string): Feature[] | { error: string } {
+  const names = text.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  if (names.length === 1 && names[0] === 'all') return [...FEATURES];
+  if (names.length === 1 && names[0] === 'none') return [];
+  for (const n of names) if (!isFeature(n)) return { error: `unknown feature '${n}' (known: ${FEATURES.join(', ')}, or all)` };
+  return canonicalFeatures(names);
+}
