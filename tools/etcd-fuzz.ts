@@ -51,7 +51,7 @@ function install(): void {
 }
 
 const argv = process.argv.slice(2);
-const driverFlags = argv.filter((a) => a === '--pre-vote' || a === '--check-quorum');
+const driverFlags: string[] = argv.filter((a) => a === '--pre-vote' || a === '--check-quorum');
 const wantsInstall = argv.includes('--install');
 let fuzzArgs = argv.filter((a) => a !== '--install' && !driverFlags.includes(a));
 if (fuzzArgs.length === 0) fuzzArgs = ['--runs', '20', '--faults', 'swarm', '--nodes', '3,5'];
