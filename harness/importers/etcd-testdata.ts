@@ -378,11 +378,14 @@ export function importEtcdTestdata(text: string): EtcdTestdataImport {
     let context: 'ready' | 'receive' | 'append-thread' | 'apply-thread' | 'other' = 'other';
     let section: 'entries' | 'committed' | 'messages' | 'processing' | 'responses' | 'other' = 'other';
     let current: NodeImport | null = null;
+    let pendingRole: Role | null = null;
     if (single) {
       current = node(single, block.line);
       context = block.command === 'process-ready' ? 'ready' : block.command === 'deliver-msgs' ? 'receive' : block.command === 'process-append-thread' ? 'append-thread' : 'apply-thread';
     }
     const endReady = (line: number): void => {
+      if (current && pendingRole) setRole(current, pendingRole, line);
+      pendingRole = null;
       if (current && current.pendingCommit !== null) {
         const c = current.pendingCommit;
         current.pendingCommit = null;
@@ -424,14 +427,19 @@ export function importEtcdTestdata(text: string): EtcdTestdataImport {
       }
       if (context === 'ready' && current) {
         let m: RegExpExecArray | null;
+        // Ready prints the role before the HardState: a role is logged after the term it belongs to.
+        if ((m = /^Lead:(\d+) State:State(\w+)/.exec(t))) {
+          pendingRole = m[2] === 'Leader' ? 'leader' : m[2] === 'Candidate' ? 'candidate' : 'follower';
+          continue;
+        }
+        const hs = /^HardState Term:(\d+)(?: Vote:(\d+))? Commit:(\d+)/.exec(t);
+        if (hs) setTerm(current, Number(hs[1]), line);
+        if (pendingRole) setRole(current, pendingRole, line);
+        pendingRole = null;
         if (/^Ready MustSync=/.test(t)) section = 'other';
-        else if ((m = /^Lead:(\d+) State:State(\w+)/.exec(t))) {
-          const role = m[2] === 'Leader' ? 'leader' : m[2] === 'Candidate' ? 'candidate' : 'follower';
-          setRole(current, role, line);
-        } else if ((m = /^HardState Term:(\d+)(?: Vote:(\d+))? Commit:(\d+)/.exec(t))) {
-          setTerm(current, Number(m[1]), line);
-          if (m[2] && m[2] !== '0') setVote(current, m[2], line);
-          current.pendingCommit = Number(m[3]);
+        else if (hs) {
+          if (hs[2] && hs[2] !== '0') setVote(current, hs[2], line);
+          current.pendingCommit = Number(hs[3]);
         } else if (t === 'Entries:') section = 'entries';
         else if (t === 'CommittedEntries:' || t === 'Messages:') {
           // Entries are printed after HardState: the commit that covers them is logged after them.
