@@ -1,6 +1,6 @@
 /**
- * `npm run etcd:fuzz -- [--install] [--pre-vote] [--check-quorum] [fuzz options]`: builds the
- * etcd-raft driver (examples/etcd-raft-driver, Go, around etcd 3.4's RawNode) and fuzzes it
+ * `npm run etcd:fuzz -- [--install] [--pre-vote] [--check-quorum] [--bug=forget-vote] [fuzz
+ * options]`: builds the etcd-raft driver (examples/etcd-raft-driver, Go, around etcd 3.4's RawNode) and fuzzes it
  * with `raftcheck fuzz --impl cmd:...` (docs/ETCD.md).
  *
  * It needs system packages, so it is not part of `npm test`: Go (Debian: golang-go, 1.19) and
@@ -8,7 +8,8 @@
  * GOPATH in ETCD_GOPATH). `--install` installs both with apt-get (as root); without it, a
  * missing one is named and the script exits 2. The binary goes to out/etcd-raft-driver/
  * (ignored by git). `--pre-vote` and `--check-quorum` switch etcd's options on (both off by
- * default, as in etcd's Config); every other argument goes to `raftcheck fuzz` (default:
+ * default, as in etcd's Config); `--bug=forget-vote` makes the driver lose the vote on a crash
+ * (to see the checks bite). Every other argument goes to `raftcheck fuzz` (default:
  * `--runs 20 --faults swarm --nodes 3,5`).
  */
 import { spawnSync } from 'node:child_process';
@@ -51,7 +52,7 @@ function install(): void {
 }
 
 const argv = process.argv.slice(2);
-const driverFlags: string[] = argv.filter((a) => a === '--pre-vote' || a === '--check-quorum');
+const driverFlags: string[] = argv.filter((a) => a === '--pre-vote' || a === '--check-quorum' || a === '--bug=forget-vote');
 const wantsInstall = argv.includes('--install');
 let fuzzArgs = argv.filter((a) => a !== '--install' && !driverFlags.includes(a));
 if (fuzzArgs.length === 0) fuzzArgs = ['--runs', '20', '--faults', 'swarm', '--nodes', '3,5'];

@@ -100,9 +100,11 @@ type reply struct {
 
 // ------------------------------------------------------------------ the node
 
-// options are etcd's own switches, from the command line (both off: etcd's defaults).
+// options are etcd's own switches, from the command line (both off: etcd's defaults), and a
+// deliberate bug to show that raftcheck catches it (docs/ETCD.md, "The checks bite").
 type options struct {
 	preVote, checkQuorum bool
+	forgetVote           bool // --bug=forget-vote: crash answers a HardState without the vote
 }
 
 type node struct {
@@ -380,8 +382,11 @@ func (n *node) log() []entry {
 	return out
 }
 
-func (n *node) persisted() *persistent {
+func (n *node) persisted(opts options) *persistent {
 	hs, _, _ := n.storage.InitialState()
+	if opts.forgetVote {
+		hs.Vote = 0
+	}
 	return &persistent{Term: hs.Term, VotedFor: n.name(hs.Vote), Log: n.log()}
 }
 
@@ -503,8 +508,10 @@ func main() {
 			opts.preVote = true
 		case "--check-quorum":
 			opts.checkQuorum = true
+		case "--bug=forget-vote":
+			opts.forgetVote = true
 		default:
-			fmt.Fprintf(os.Stderr, "usage: etcd-raft-driver [--pre-vote] [--check-quorum]\n")
+			fmt.Fprintf(os.Stderr, "usage: etcd-raft-driver [--pre-vote] [--check-quorum] [--bug=forget-vote]\n")
 			os.Exit(2)
 		}
 	}
@@ -555,7 +562,7 @@ func step(np **node, r request, opts options) (rep reply) {
 		return reply{ID: r.ID, Error: "the first request must be init"}
 	}
 	if r.Type == "crash" {
-		return reply{ID: r.ID, Persisted: n.persisted()}
+		return reply{ID: r.ID, Persisted: n.persisted(opts)}
 	}
 	n.out = &rep
 	if err := n.handle(r); err != nil {
