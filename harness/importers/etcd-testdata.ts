@@ -51,6 +51,8 @@ interface NodeImport {
   logTerms: number[] | null;
   /** Steps of this node were hidden since it was last seen. */
   lostSight: boolean;
+  /** Since hidden steps, its role (and term) are not known yet. */
+  roleUnknown: boolean;
   /** A commit shown by a Ready, logged after its entries. */
   pendingCommit: number | null;
 }
@@ -186,7 +188,7 @@ export function importEtcdTestdata(text: string): EtcdTestdataImport {
     let n = nodes.get(id);
     if (!n) {
       // A node first seen after hidden steps may have been created and run during them.
-      n = { id, seq: 0, role: 'follower', term: 0, votedFor: null, commit: 0, logTerms: [], lostSight: hiddenCommands > 0, pendingCommit: null };
+      n = { id, seq: 0, role: 'follower', term: 0, votedFor: null, commit: 0, logTerms: [], lostSight: hiddenCommands > 0, roleUnknown: false, pendingCommit: null };
       nodes.set(id, n);
     }
     if (n.lostSight) {
@@ -194,6 +196,7 @@ export function importEtcdTestdata(text: string): EtcdTestdataImport {
       n.logTerms = null;
       n.commit = 0;
       n.role = 'follower';
+      n.roleUnknown = true;
       note(n, 'hidden steps', `steps hidden by log-level none: this node's log and vote are unknown from here`, line);
       emit(n, { kind: 'restart' }, line);
     }
@@ -207,6 +210,7 @@ export function importEtcdTestdata(text: string): EtcdTestdataImport {
     emit(n, { kind: 'term', term }, line);
   };
   const setRole = (n: NodeImport, role: Role, line: number): void => {
+    n.roleUnknown = false;
     if (role === n.role) return;
     n.role = role;
     emit(n, { kind: 'role', role }, line);
@@ -276,6 +280,11 @@ export function importEtcdTestdata(text: string): EtcdTestdataImport {
     const n = node(p.from === 'AppendThread' || p.from === 'ApplyThread' ? p.to : p.from, line);
     const why = unmodelled(p);
     if (why) return note(n, why[0], `send ${why[1]}`, line);
+    if (n.roleUnknown && p.type === 'MsgApp') {
+      // Only a leader sends MsgApp: a node met again after hidden steps shows its leadership here.
+      setTerm(n, p.term, line);
+      setRole(n, 'leader', line);
+    }
     const msg = toMessage(p, `t${++nextMsg}`)!;
     const queue = inFlight.get(p.text) ?? [];
     queue.push({ id: msg.id, msg });
@@ -370,6 +379,18 @@ export function importEtcdTestdata(text: string): EtcdTestdataImport {
         for (const n of nodes.values()) n.lostSight = true;
         // Messages in flight may have been delivered unseen.
         inFlight.clear();
+      }
+      continue;
+    }
+    if (block.command === 'raft-state') {
+      // `1: StateLeader (Voter) Term:1 Lead:1`: the role and term of a node met again after hidden steps.
+      for (const { text: o, line } of block.output) {
+        const m = /^(\d+): State(\w+) \(.*\) Term:(\d+)/.exec(o.trim());
+        const n = m ? nodes.get(m[1]!) : undefined;
+        if (!m || (n && !n.roleUnknown && !n.lostSight)) continue;
+        const r = node(m[1]!, line);
+        setTerm(r, Number(m[3]), line);
+        setRole(r, m[2] === 'Leader' ? 'leader' : m[2] === 'Candidate' ? 'candidate' : 'follower', line);
       }
       continue;
     }
