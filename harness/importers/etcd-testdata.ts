@@ -17,7 +17,9 @@
  * `log-level none` hides a stretch of the run. A node whose steps were hidden is unknown when
  * the transcript shows it again: the importer logs a `restart` without `persisted` for it (the
  * trace format's way to say "this node's log and vote are unknown from here"), with a note,
- * and resumes from what the next lines show. Nothing hidden is guessed.
+ * and resumes from what the next lines show: its role and term from a `raft-state` listing, a
+ * `became` line, a Ready's `Lead:/State:`, or a MsgApp it sends (only a leader sends one).
+ * Nothing hidden is guessed.
  */
 import type { Entry, Message, NodeState, Role, TraceLine } from '../../src/trace/schema.js';
 import { VERSION } from '../version.js';
