@@ -10,7 +10,7 @@
  * (ignored by git). `--pre-vote` and `--check-quorum` switch etcd's options on (both off by
  * default, as in etcd's Config); `--bug=forget-vote` makes the driver lose the vote on a crash
  * (to see the checks bite). Every other argument goes to `raftcheck fuzz` (default:
- * `--runs 20 --faults swarm --nodes 3,5`).
+ * `--runs 20 --faults swarm --nodes 3,5`; `--time-limit 3600s` unless given).
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -56,6 +56,9 @@ const driverFlags: string[] = argv.filter((a) => a === '--pre-vote' || a === '--
 const wantsInstall = argv.includes('--install');
 let fuzzArgs = argv.filter((a) => a !== '--install' && !driverFlags.includes(a));
 if (fuzzArgs.length === 0) fuzzArgs = ['--runs', '20', '--faults', 'swarm', '--nodes', '3,5'];
+// A tick-driven etcd node costs about a second of wall clock per second of virtual time: the
+// default 60-s budget of the search would stop a campaign of 20 runs before its end.
+if (!fuzzArgs.some((a) => a.startsWith('--time-limit'))) fuzzArgs.push('--time-limit', '3600s');
 
 if (wantsInstall) install();
 const go = process.env.GO || which('go');
