@@ -55,7 +55,7 @@ rates and a --time-budget depend on the machine.
 Exit codes: 0 no violation (exhausted, or bounded: not exhausted); 1 a violation; 2 usage error.
 
 Examples:
-  raftcheck explore --servers 2 --max-term 2 --max-log 1 --max-msgs 2
+  raftcheck explore --servers 2 --max-term 1 --max-log 1 --max-msgs 2
   raftcheck explore --mutant vote-twice --servers 3 --max-term 1 --max-log 0 --max-msgs 2 --max-client-ops 0
   raftcheck explore --servers 3 --max-term 2 --max-log 1 --symmetry --time-budget 60s --progress
 `,
