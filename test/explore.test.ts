@@ -169,6 +169,23 @@ describe('raftcheck explore (CLI)', () => {
     }
   });
 
+  it('--coverage writes the transitions the search took, which diagram --coverage draws', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'raftcheck-explore-'));
+    const file = path.join(dir, 'reach.json');
+    const r = await cli('explore', '--servers', '2', '--max-term', '1', '--max-log', '1', '--max-msgs', '2', '--coverage', file);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/coverage: \d+ of 36 statechart transitions taken/);
+    const d = await cli('diagram', '--coverage', file);
+    expect(d.code).toBe(0);
+    // With one client request, a leader appends it; no AppendEntries ever reaches a leader of its own term.
+    expect(d.stdout).toMatch(/×\d+\s+leader\s+CLIENT_REQUEST\s+\(stays\)\s+appendClientCommand/);
+    expect(d.stdout).toMatch(/NEVER TAKEN\s+leader\s+AppendEntries\s+\(stays\)\s+rejectAppendAsLeader/);
+    // Never overwritten without --force.
+    const again = await cli('explore', '--servers', '1', '--coverage', file);
+    expect(again.code).toBe(2);
+    expect((await cli('explore', '--servers', '1', '--coverage', file, '--force')).code).toBe(0);
+  });
+
   it('--help describes every option', async () => {
     const r = await cli('explore', '--help');
     expect(r.code).toBe(0);

@@ -20,11 +20,12 @@ export function buildModel(impl: string, bounds: ExploreBounds): ExploreModel | 
     if (!m) return { error: `unknown mutant '${impl.slice('mutant:'.length)}' (mutants: ${MUTANTS.map((x) => x.name).join(', ')})` };
     createNode = m.createNode;
   }
+  if (bounds.batch < 1) return { error: `batch must be at least 1, got ${bounds.batch}` };
   if (bounds.servers < 1 || bounds.servers > MAX_SERVERS) return { error: `servers must be between 1 and ${MAX_SERVERS}, got ${bounds.servers}` };
   return {
     ids: Array.from({ length: bounds.servers }, (_, k) => `n${k + 1}`),
     bounds,
-    node: DEFAULT_NODE_CONFIG,
+    node: { ...DEFAULT_NODE_CONFIG, maxEntriesPerMessage: bounds.batch },
     createNode,
     impl,
     compareWithReference: impl !== 'reference',

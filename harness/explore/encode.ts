@@ -45,7 +45,23 @@ function snapshotKey(s: NodeSnapshot, r: Rename): string {
     `${nullable(s.leaderId)}|${s.votes.map(r).sort().join(',')}|${pairs(s.nextIndex, r)}|${pairs(s.matchIndex, r)}|${pending}`;
 }
 
+// A step changes one server: the others' slots are shared with the parent state, and so are their keys.
+const slotKeys = new WeakMap<NodeSlot, string>();
+const historyKeys = new WeakMap<ExploreState['history'], string>();
+
 export function slotKey(n: NodeSlot, r: Rename = same): string {
+  if (r === same) {
+    let key = slotKeys.get(n);
+    if (key === undefined) {
+      key = slotKeyUncached(n, r);
+      slotKeys.set(n, key);
+    }
+    return key;
+  }
+  return slotKeyUncached(n, r);
+}
+
+function slotKeyUncached(n: NodeSlot, r: Rename): string {
   if (n.up) return snapshotKey(n.snap, r);
   const p = n.persisted;
   return `down|${p.term}|${p.votedFor === null ? '-' : r(p.votedFor)}|${entries(p.log)}`;
@@ -61,8 +77,15 @@ export function encodeState(s: ExploreState, ids: readonly string[], order: read
   const bag = r === same ? s.bag.map((f) => f.key) : s.bag.map((f) => messageKey(f.msg, r)).sort();
   key += bag.join('\n');
   key += `\n#${s.crashes}/${s.clientOps}/${s.diverged ? 1 : 0}\n`;
-  key += s.history.historyKey(order, r);
-  return key;
+  if (r === same) {
+    let history = historyKeys.get(s.history);
+    if (history === undefined) {
+      history = s.history.historyKey(order, r);
+      historyKeys.set(s.history, history);
+    }
+    return key + history;
+  }
+  return key + s.history.historyKey(order, r);
 }
 
 /** Every permutation of `ids` as [order, rename] (n! of them: explore allows at most 5 servers). */

@@ -8,6 +8,7 @@ import type { ClusterInvariants } from '../checker/invariants/cluster-invariants
 import type { NodeSnapshot } from '../../src/raft/snapshot.js';
 import type { MessageBody, NodeConfig, PersistentState } from '../../src/raft/types.js';
 import type { NodeFactory } from '../simulator/cluster.js';
+import type { TakenTransition } from '../../src/raft/transitions.js';
 
 export interface ExploreBounds {
   servers: number;
@@ -21,9 +22,11 @@ export interface ExploreBounds {
   maxCrashes: number;
   /** Client requests in a whole path. */
   maxClientOps: number;
+  /** Most entries one AppendEntries carries (the nodes' maxEntriesPerMessage). */
+  batch: number;
 }
 
-export const DEFAULT_BOUNDS: ExploreBounds = { servers: 3, maxTerm: 2, maxLog: 1, maxMsgs: 2, maxCrashes: 0, maxClientOps: 1 };
+export const DEFAULT_BOUNDS: ExploreBounds = { servers: 3, maxTerm: 2, maxLog: 1, maxMsgs: 2, maxCrashes: 0, maxClientOps: 1, batch: 64 };
 
 export interface UpNode {
   up: true;
@@ -73,6 +76,8 @@ export interface ExploreModel {
   impl: string;
   /** False for the reference itself: its steps need no comparison with the reference. */
   compareWithReference: boolean;
+  /** Told of every statechart transition the searched nodes take (transition coverage). */
+  onTransition?: (t: TakenTransition) => void;
 }
 
 /** Whether a state is within the bounds (a state beyond them is checked and counted, not expanded). */

@@ -12,7 +12,7 @@ function rate(stats: SearchStats): string {
 export function describeScope(model: ExploreModel, options: SearchOptions): string {
   const b = model.bounds;
   const mode = options.mode ?? 'bfs';
-  return `${model.impl}: ${b.servers} servers, max-term ${b.maxTerm}, max-log ${b.maxLog}, max-msgs ${b.maxMsgs}, max-crashes ${b.maxCrashes}, max-client-ops ${b.maxClientOps}; ` +
+  return `${model.impl}: ${b.servers} servers, max-term ${b.maxTerm}, max-log ${b.maxLog}, max-msgs ${b.maxMsgs}, max-crashes ${b.maxCrashes}, max-client-ops ${b.maxClientOps}${b.batch !== 64 ? `, batch ${b.batch}` : ''}; ` +
     `${mode}${options.maxDepth !== undefined ? ` to depth ${options.maxDepth}` : ''}${options.symmetry ? ', symmetry' : ''}`;
 }
 

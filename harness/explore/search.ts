@@ -32,6 +32,8 @@ export interface SearchOptions {
   /** Called with the counts every `progressEvery` distinct states (default 50 000). */
   onProgress?: (stats: SearchStats) => void;
   progressEvery?: number;
+  /** Told of every statechart transition taken by the search's steps (each state and action once: transition coverage). */
+  onTransition?: ExploreModel['onTransition'];
 }
 
 export interface SearchStats {
@@ -80,7 +82,11 @@ class Search {
   /** A state within the bounds was left unexpanded at the depth bound. */
   depthCut = false;
 
+  /** The model the search steps with (it reports transitions); paths are rebuilt with `model`, which does not. */
+  private readonly stepModel: ExploreModel;
+
   constructor(readonly model: ExploreModel, readonly options: SearchOptions) {
+    this.stepModel = options.onTransition ? { ...model, onTransition: options.onTransition } : model;
     this.perms = options.symmetry ? permutations(model.ids) : null;
     this.started = options.now?.() ?? 0;
     this.nextProgress = options.progressEvery ?? 50_000;
@@ -97,7 +103,7 @@ class Search {
 
   /** The successor by `action`, and its verdict: a broken invariant, or a deviated path's verdict from the whole checker. */
   successor(s: ExploreState, action: Action, path: () => Action[]): { next: ExploreState; verdict: Verdict | null } {
-    const step = applyAction(this.model, s, action);
+    const step = applyAction(this.stepModel, s, action);
     const { history, violations } = this.checker.advance(s.history, step.lines);
     const next: ExploreState = { ...step.next, history };
     this.stats.generated++;

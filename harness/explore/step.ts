@@ -47,15 +47,19 @@ function asReference(node: RaftNode, impl: string): ReferenceRaftNode {
   return node as ReferenceRaftNode;
 }
 
+function observed(model: ExploreModel, reference: boolean): { onTransition?: ExploreModel['onTransition'] } {
+  return !reference && model.onTransition ? { onTransition: model.onTransition } : {};
+}
+
 function resume(model: ExploreModel, id: string, snap: NodeSnapshot, reference = false): ReferenceRaftNode {
-  const options = { random, resume: snap, engine: 'interpreter' as const };
+  const options = { random, resume: snap, engine: 'interpreter' as const, ...observed(model, reference) };
   const node = reference ? createReferenceNode(config(model, id), options) : asReference(model.createNode(config(model, id), options), model.impl);
   node.start();
   return node;
 }
 
 function restartNode(model: ExploreModel, id: string, persisted: PersistentState, reference = false): ReferenceRaftNode {
-  const options = { random, persisted, engine: 'interpreter' as const };
+  const options = { random, persisted, engine: 'interpreter' as const, ...observed(model, reference) };
   return reference ? createReferenceNode(config(model, id), options) : asReference(model.createNode(config(model, id), options), model.impl);
 }
 

@@ -3,7 +3,9 @@ import { DEFAULT_BOUNDS, type ExploreBounds } from '../../explore/model.js';
 import { saveExploreCase } from '../../explore/regression.js';
 import { describeScope, formatProgress, formatResult } from '../../explore/report.js';
 import { explore, type SearchMode } from '../../explore/search.js';
-import { checkOutputDir } from '../outputs.js';
+import { CoverageCounter } from '../../explore/coverage.js';
+import { writeFileAtomic } from '../../io/atomic-write.js';
+import { checkOutputDir, checkOutputFile } from '../outputs.js';
 import { durationOption, EXIT, InputError, intOption, parseCommandLine, UsageError, type Command } from '../command.js';
 
 const MODES: readonly SearchMode[] = ['bfs', 'dfs', 'iddfs'];
@@ -36,6 +38,8 @@ Options:
   --max-crashes N      crashes along a path (default ${d.maxCrashes}); a crashed server may restart
   --max-client-ops N   client requests along a path (default ${d.maxClientOps}): set k (the k-th
                        request) or get, to any running server
+  --batch N            most entries one AppendEntries carries (default ${d.batch}, as the
+                       simulator; 1 makes a leader catch a follower up entry by entry)
   --symmetry           identify states that differ only by a permutation of the servers
   --mode MODE          bfs (default) | dfs | iddfs (iterative deepening: shortest counterexample
                        in a depth-first search's memory); dfs and iddfs need --max-depth
@@ -45,6 +49,9 @@ Options:
   --out DIR            where a counterexample is saved as a regression case
                        (default traces/regressions; never overwriting)
   --no-save            print a counterexample, save nothing
+  --coverage FILE      write the statechart transitions the search's steps took, as JSON, to
+                       FILE (atomically); 'raftcheck diagram --coverage FILE' draws them
+  --force              replace the --coverage FILE if it exists
   --progress           print the counts every 50,000 distinct states on stderr
   -h, --help           show this help
 
@@ -69,6 +76,7 @@ Examples:
       'max-msgs': { type: 'string' },
       'max-crashes': { type: 'string' },
       'max-client-ops': { type: 'string' },
+      batch: { type: 'string' },
       symmetry: { type: 'boolean' },
       mode: { type: 'string' },
       'max-depth': { type: 'string' },
@@ -76,6 +84,8 @@ Examples:
       'time-budget': { type: 'string' },
       out: { type: 'string' },
       'no-save': { type: 'boolean' },
+      coverage: { type: 'string' },
+      force: { type: 'boolean' },
       progress: { type: 'boolean' },
     });
     if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
@@ -88,6 +98,7 @@ Examples:
       maxMsgs: intOption('max-msgs', values['max-msgs'], d.maxMsgs, 0, 1000),
       maxCrashes: intOption('max-crashes', values['max-crashes'], d.maxCrashes, 0, 1000),
       maxClientOps: intOption('max-client-ops', values['max-client-ops'], d.maxClientOps, 0, 1000),
+      batch: intOption('batch', values.batch, d.batch, 1, 1000),
     };
     const mode = (values.mode ?? 'bfs') as SearchMode;
     if (!MODES.includes(mode)) throw new UsageError(`--mode: expected one of ${MODES.join(', ')}, got '${values.mode}'`);
@@ -101,17 +112,25 @@ Examples:
     const model = buildModel(impl, bounds);
     if ('error' in model) throw new UsageError(`--impl: ${model.error}`);
     if (save) checkOutputDir('--out', out);
+    if (values.coverage !== undefined) checkOutputFile('--coverage', values.coverage, { force: Boolean(values.force) });
+    const counter = values.coverage !== undefined ? new CoverageCounter() : null;
 
     const options = {
       mode, symmetry: Boolean(values.symmetry),
       ...(maxDepth !== undefined ? { maxDepth } : {}), ...(maxStates !== undefined ? { maxStates } : {}), ...(timeBudgetMs !== undefined ? { timeBudgetMs } : {}),
       // The clock is read here, at the CLI edge: for rates and the time budget only.
       now: () => performance.now(),
+      ...(counter ? { onTransition: counter.onTransition } : {}),
       ...(values.progress ? { onProgress: (s: Parameters<typeof formatProgress>[0]) => io.err(formatProgress(s)) } : {}),
     };
     io.out(`explore ${describeScope(model, options)}\n`);
     const result = explore(model, options);
     io.out(formatResult(result));
+    if (counter) {
+      writeFileAtomic(values.coverage!, `${JSON.stringify(counter.toJson(describeScope(model, options)), null, 1)}\n`, { overwrite: Boolean(values.force) });
+      const taken = counter.counts.filter((c) => c > 0).length;
+      io.out(`coverage: ${taken} of ${counter.counts.length} statechart transitions taken; wrote ${values.coverage}\n`);
+    }
     if (result.outcome !== 'violation') return EXIT.ok;
     const v = result.violation!;
     if (save) {
