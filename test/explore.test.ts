@@ -8,6 +8,8 @@ import { explore, type SearchOptions } from '../harness/explore/search.js';
 import { DEFAULT_BOUNDS, type ExploreBounds, type ExploreModel } from '../harness/explore/model.js';
 import { validateTraceText } from '../harness/validate/validate-file.js';
 import { cli } from './helpers/cli.js';
+import { MUTANT_BOUNDS } from '../harness/explore/mutant-bounds.js';
+import { MUTANTS } from '../harness/mutants/catalogue.js';
 import { naiveStates, orbitCount } from './helpers/naive-explore.js';
 
 const model = (impl: string, bounds: Partial<ExploreBounds>): ExploreModel => {
@@ -87,6 +89,10 @@ describe('raftcheck explore: differential', () => {
 });
 
 describe('raftcheck explore: mutants', () => {
+  it('has small bounds registered for every mutant of the catalogue (MUTANTS.md explore columns)', () => {
+    expect(Object.keys(MUTANT_BOUNDS).sort()).toEqual(MUTANTS.map((m) => m.name).sort());
+  });
+
   const cases: Array<[string, Partial<ExploreBounds>, string]> = [
     ['vote-twice', { servers: 3, maxTerm: 1, maxLog: 0, maxMsgs: 2, maxClientOps: 0 }, 'vote-once'],
     ['majority-off-by-one', { servers: 3, maxTerm: 1, maxLog: 0, maxMsgs: 2, maxClientOps: 0 }, 'conformance.unexpected'],
