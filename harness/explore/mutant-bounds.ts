@@ -23,6 +23,8 @@ export const MUTANT_BOUNDS: Readonly<Record<string, ExploreBounds>> = {
   'forget-log-on-restart': b(2, 1, 1, 1, 1, 1),
   'skip-consistency-check': b(2, 3, 1, 2, 0, 1),
   'apply-before-commit': b(2, 1, 1, 1, 1, 1),
+  // A follower two entries behind a leader that has committed both, sent one entry at a time.
+  'commit-without-min': b(3, 1, 2, 2, 0, 2, 1),
 };
 
 /** The explore command line for a mutant's bounds. */
