@@ -57,7 +57,12 @@ describe('raftcheck explore: the reference', () => {
     expect(r.stats.queue).toBeGreaterThan(0);
     expect(run('reference', TINY, { maxDepth: 3 })).toMatchObject({ outcome: 'bounded', stoppedBy: 'max-depth' });
     let ms = 0;
-    expect(run('reference', TINY, { timeBudgetMs: 5, now: () => (ms += 1) })).toMatchObject({ outcome: 'bounded', stoppedBy: 'time-budget' });
+    const timed = run('reference', TINY, { timeBudgetMs: 5, now: () => (ms += 1) });
+    expect(timed).toMatchObject({ outcome: 'bounded', stoppedBy: 'time-budget' });
+    // What is left to do is reported, also when the budget is spent before the first expansion.
+    expect(timed.stats.queue).toBeGreaterThan(0);
+    ms = 0;
+    expect(run('reference', TINY, { timeBudgetMs: 1, now: () => (ms += 1) }).stats).toMatchObject({ distinct: 1, generated: 0, queue: 1 });
   });
 });
 

@@ -190,7 +190,10 @@ function breadthFirst(search: Search): SearchResult {
   let queue: Frame[] = [{ state: root, depth: 0, id: 0 }];
   let head = 0;
   while (head < queue.length) {
-    if (search.outOfBudget()) return search.result('bounded');
+    if (search.outOfBudget()) {
+      search.stats.queue = queue.length - head;
+      return search.result('bounded');
+    }
     const frame = queue[head++]!;
     if (head > 65_536 && head * 2 > queue.length) {
       queue = queue.slice(head);
@@ -251,7 +254,10 @@ function depthFirst(search: Search, limit: number): Counterexample | 'budget' | 
       stack.pop();
       continue;
     }
-    if (search.outOfBudget()) return 'budget';
+    if (search.outOfBudget()) {
+      search.stats.queue = stack.length;
+      return 'budget';
+    }
     const action = top.actions[top.next++]!;
     const { next, verdict } = search.successor(top.state, action, path);
     if (verdict) return search.counterexample([...path(), action], verdict);
