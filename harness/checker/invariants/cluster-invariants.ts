@@ -589,11 +589,12 @@ export class ClusterInvariants {
     }
     key += '|' + [...this.leaders].map(([term, l]) => `${term}:${r(l.node)}`).sort().join(',');
     key += '|';
-    this.entriesSeen.forEach((first, index) => {
+    // A plain loop: the array has holes (index 0, indexes not seen yet), which a clone fills with undefined.
+    for (let index = 1; index < this.entriesSeen.length; index++) {
       const terms: string[] = [];
-      for (let e: SeenEntry | null | undefined = first; e; e = e.other) terms.push(`${e.term}:${e.hash}`);
-      key += `${index}=${terms.sort().join('/')},`;
-    });
+      for (let e: SeenEntry | null | undefined = this.entriesSeen[index]; e; e = e.other) terms.push(`${e.term}:${e.hash}`);
+      key += `${terms.sort().join('/')},`;
+    }
     key += '|' + this.commits.map((c) => `${c.index}:${c.hash}:${c.term}`).join(',');
     key += '|' + this.applied.map((c) => (c ? commandKey(c) : '')).join(',');
     if (this.register) key += '|' + this.register.historyKey(order);
