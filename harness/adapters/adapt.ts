@@ -6,6 +6,7 @@
  * apply), each with the state right after it, so the conformance checker can compare them
  * with the reference step by step.
  */
+import { canonicalFeatures } from '../../src/raft/features/index.js';
 import { applyCommand, INITIAL_VALUE } from '../../src/raft/register.js';
 import type { Effect, NodeInput, NodeView, PersistentState, RaftNode, RegisterState, StateSummary, StepRecord } from '../../src/raft/types.js';
 import { sameEntry } from '../checker/entry-hash.js';
@@ -162,5 +163,8 @@ export function adapterFactory(definition: AdapterDefinition): NodeFactory {
     return new AdaptedNode(config.id, impl);
   };
   if (definition.profile) factory.profile = definition.profile;
+  // The features it declares are on in its runs (and in their traces' headers).
+  const features = canonicalFeatures(definition.profile?.features ?? []);
+  if (features.length > 0) factory.features = features;
   return factory;
 }

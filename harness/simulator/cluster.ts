@@ -24,6 +24,11 @@ import { Partition, type NetworkModel } from './network.js';
  */
 export interface ImplementationProfile {
   skipRules?: ReadonlyArray<{ rule: string; reason: string }>;
+  /**
+   * Features beyond Figure 2 the implementation has (harness/adapters/features.ts): only those
+   * raftcheck models may be declared.
+   */
+  features?: readonly string[];
 }
 
 /**

@@ -29,7 +29,7 @@ import { createRandom } from '../../../src/random.js';
 import { createReferenceNode, type Engine, type LogView, type ReferenceRaftNode } from '../../../src/raft/node.js';
 import type { TakenTransition } from '../../../src/raft/transitions.js';
 import { DEFAULT_NODE_CONFIG, type Effect, type MessageBody, type RaftNode, type StateSummary, type StepRecord, type TimerName } from '../../../src/raft/types.js';
-import type { Entry, Header, Message, NodeState, PersistentState, TraceEvent } from '../../../src/trace/schema.js';
+import type { Entry, Header, Message, NodeState, Operation, PersistentState, TraceEvent } from '../../../src/trace/schema.js';
 import { commandKey, sameCommand, sameEntries, sameEntry } from '../entry-hash.js';
 import type { Report } from '../violation.js';
 import { canonicalFeatures, type Feature } from '../../../src/raft/features/index.js';
@@ -108,6 +108,11 @@ interface Shadow {
   featureTimers: Map<FeatureTimer, number>;
   /** The feature timers whose firings the node logs (it has logged one): the checker never fires those itself. */
   loggedTimers: Set<TimerName>;
+  /**
+   * An AppendEntries starting below the node's commitIndex, not yet shown to the shadow: the
+   * node may handle it, or skip it and answer at its commitIndex (`deferAppend`).
+   */
+  deferred: { msg: Message & { type: 'AppendEntries' }; commitIndex: number; held: Array<{ e: TraceEvent; line: number }> } | null;
 }
 
 type FeatureTimer = 'lease' | 'quorum' | 'transfer';
@@ -256,7 +261,7 @@ export class Conformance {
       maxEntriesPerMessage: Number.MAX_SAFE_INTEGER,
     };
     for (const id of header.nodes) {
-      const shadow: Shadow = { id, ref: null, driven: false, logsMessages: false, logsElectionTimeouts: false, unchecked: false, pending: [], now: INITIAL_FACTS, refCommit: 0, applies: new IndexWindow(), answers: new Map(), hidden: 0, stepLine: 1, stepKind: 'start', staleRequest: false, voteRequestTerm: null, featureTimers: new Map(), loggedTimers: new Set() };
+      const shadow: Shadow = { id, ref: null, driven: false, logsMessages: false, logsElectionTimeouts: false, unchecked: false, pending: [], now: INITIAL_FACTS, refCommit: 0, applies: new IndexWindow(), answers: new Map(), hidden: 0, stepLine: 1, stepKind: 'start', staleRequest: false, voteRequestTerm: null, featureTimers: new Map(), loggedTimers: new Set(), deferred: null };
       this.shadows.set(id, shadow);
       this.boot(shadow);
     }
@@ -300,10 +305,22 @@ export class Conformance {
     if (!shadow || shadow.unchecked) return;
     this.line = line;
     this.time = e.time;
+    if (shadow.deferred) {
+      // A term or role change comes with either handling: held until the node shows which.
+      if (e.kind === 'term' || e.kind === 'role') {
+        shadow.deferred.held.push({ e, line });
+        return;
+      }
+      const held = this.resolveDeferred(shadow, e);
+      for (const h of held) this.event(h.e, h.line);
+      this.line = line;
+      this.time = e.time;
+    }
     // Feature timers the node does not log fire, in the trace's time, before its next input.
     if (INPUT_KINDS.has(e.kind) && !(e.kind === 'timeout' && FEATURE_TIMERS.has(e.timer))) this.fireDueTimers(shadow, line, e.time, false);
     switch (e.kind) {
       case 'receive':
+        if (e.msg.type === 'AppendEntries' && this.deferAppend(shadow, line, e, e.msg)) return;
         this.input(shadow, line, e, { type: 'receive', msg: e.msg }, e.msg.term < (shadow.ref?.live.term ?? 0) && !RESPONSES.has(e.msg.type));
         if (e.msg.type === 'RequestVote' || e.msg.type === 'PreVote') shadow.voteRequestTerm = e.msg.term;
         return;
@@ -335,6 +352,38 @@ export class Conformance {
     }
   }
 
+  /**
+   * Hidden step: an AppendEntries whose prevLogIndex is below the node's commitIndex (as the
+   * receive's state logs it) may be skipped: the node answers success with matchIndex =
+   * commitIndex and changes nothing else (etcd: a follower's committed entries are the
+   * leader's, Leader Completeness, so the claim is true; skipping a request is what its loss
+   * would do). Which the node did shows in its next output, so the message is shown to the
+   * shadow then (`resolveDeferred`), and term and role changes, which either handling makes,
+   * are held until then.
+   */
+  private deferAppend(shadow: Shadow, line: number, e: TraceEvent & { kind: 'receive' }, msg: Message & { type: 'AppendEntries' }): boolean {
+    const c = e.state?.commitIndex;
+    if (!shadow.ref || c === undefined || msg.prevLogIndex >= c || msg.term < shadow.ref.live.term || shadow.ref.live.log.termAt(c) === undefined) return false;
+    this.input(shadow, line, e, null, false);
+    shadow.deferred = { msg, commitIndex: c, held: [] };
+    return true;
+  }
+
+  /**
+   * The node's first event after a deferred AppendEntries other than a term or role change: a
+   * success at its commitIndex means it skipped it. Returns the events held meanwhile.
+   */
+  private resolveDeferred(shadow: Shadow, e: TraceEvent): Array<{ e: TraceEvent; line: number }> {
+    const { msg, commitIndex: c, held } = shadow.deferred!;
+    shadow.deferred = null;
+    if (!shadow.ref) return held;
+    const skipped = e.kind === 'send' && e.msg.type === 'AppendEntriesResponse' && e.msg.success && e.msg.matchIndex === c && c !== msg.prevLogIndex + msg.entries.length;
+    const shown: Message = skipped ? { ...msg, prevLogIndex: c, prevLogTerm: shadow.ref.live.log.termAt(c)!, entries: [], leaderCommit: Math.min(msg.leaderCommit, c) } : msg;
+    if (skipped) shadow.hidden++;
+    this.expect(shadow, shadow.ref.step({ type: 'receive', msg: shown }));
+    return held;
+  }
+
   /** Ends a node's step: whatever the reference did that the node did not log is missing. */
   private closeStep(shadow: Shadow, line: number): void {
     if (!shadow.driven) return;
@@ -358,7 +407,8 @@ export class Conformance {
     return (m.type === 'RequestVoteResponse' || m.type === 'PreVoteResponse') && !m.voteGranted && shadow.voteRequestTerm !== null && m.term !== shadow.voteRequestTerm;
   }
 
-  private input(shadow: Shadow, line: number, e: TraceEvent, input: Parameters<RaftNode['step']>[0], stale: boolean): void {
+  /** A logged input: the previous step ends, this one starts; `input` null: shown to the shadow later (`deferAppend`). */
+  private input(shadow: Shadow, line: number, e: TraceEvent, input: Parameters<RaftNode['step']>[0] | null, stale: boolean): void {
     if (!shadow.ref) return; // input to a crashed node: the schema/invariants layers speak to that
     shadow.logsMessages = true;
     this.closeStep(shadow, line);
@@ -371,7 +421,7 @@ export class Conformance {
     const before = 'state' in e ? e.state : undefined;
     if (before) this.checkState(shadow, before, shadow.ref.live, shadow.ref.live, line);
     shadow.now = factsOf(shadow.ref.live);
-    this.expect(shadow, shadow.ref.step(input));
+    if (input) this.expect(shadow, shadow.ref.step(input));
   }
 
   /**
@@ -458,6 +508,25 @@ export class Conformance {
     return true;
   }
 
+  /**
+   * Hidden step: a new leader's no-op (thesis §6.4, paper §8: a leader commits a blank entry at
+   * the start of its term, so that it learns which entries are committed; etcd does). A leader
+   * that appends one no-op entry of its term at the end of its log, before any entry of its
+   * term, is taken to have been asked for it: the reference appends it as a client request
+   * that no client waits for (a no-op is never answered).
+   */
+  private hiddenLeaderNoop(shadow: Shadow, e: TraceEvent & { kind: 'append' }, line: number): void {
+    const v = shadow.ref?.live;
+    if (!shadow.ref || !v || v.role !== 'leader' || e.entries.length !== 1 || e.index !== v.lastLogIndex + 1 || v.lastLogTerm === v.term) return;
+    const entry = e.entries[0]!;
+    if (entry.command.type !== 'noop' || entry.term !== v.term) return;
+    shadow.hidden++;
+    shadow.now = factsOf(v);
+    // The reference takes a no-op like any command; its origin is no client's (entries compare no-ops by kind alone).
+    const op = { type: 'noop' } as unknown as Operation;
+    this.expect(shadow, shadow.ref.step({ type: 'client_request', client: 'leader-noop', requestId: line, op }));
+  }
+
   private output(shadow: Shadow, e: TraceEvent, line: number): void {
     if (e.kind === 'send') {
       shadow.logsMessages = true;
@@ -529,6 +598,7 @@ export class Conformance {
       if (pendingOfKind(shadow.pending, e.kind) < 0) this.fireDueTimers(shadow, line, this.time, true);
       // With PreVote, an election timeout makes a pre-candidate: a candidate without a pre-vote round is not explained by one.
       if (e.kind === 'role' && (e.role === (this.features.has('prevote') ? 'precandidate' : 'candidate')) && pendingOfKind(shadow.pending, 'role') < 0) this.hiddenElectionTimeout(shadow, line);
+      if (e.kind === 'append' && pendingOfKind(shadow.pending, 'append') < 0) this.hiddenLeaderNoop(shadow, e, line);
       if (e.kind === 'term' && pendingOfKind(shadow.pending, 'term') < 0) {
         // A candidate whose election times out starts the next one without a role change, so
         // it logs no `role candidate`: where the node does not log election timeouts, its next
