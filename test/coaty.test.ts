@@ -84,6 +84,22 @@ describe('coaty under the harness', () => {
   });
 });
 
+describe('etcd behaviour the checker accepts (spec/CONFORMANCE.md, hidden steps)', () => {
+  it('a follower that answers an AppendEntries below its commit index with matchIndex = commitIndex, skipping it (hidden step 6)', () => {
+    // The 11th swarm schedule of seed 7: n3 answers a stale-prefix AppendEntries at its commit index (line 352).
+    const s = fc.sample(scheduleArbitrary('swarm', [3, 5], 3000, ['prevote', 'checkquorum']), { seed: 7, numRuns: 11 })[10]!;
+    const r = runSchedule(s, coaty, { keepLines: true });
+    expect(r.error).toBeUndefined();
+    const answer = r.lines[351]!;
+    const request = r.lines[350]!;
+    expect(request).toMatchObject({ kind: 'receive', node: 'n3', msg: { type: 'AppendEntries' } });
+    expect(answer).toMatchObject({ kind: 'send', node: 'n3', msg: { type: 'AppendEntriesResponse', success: true, matchIndex: 1 } });
+    if (request.kind !== 'receive' || request.msg.type !== 'AppendEntries') throw new Error('not an AppendEntries');
+    expect(request.msg.prevLogIndex + request.msg.entries.length).not.toBe(1);
+    expect(request.state?.commitIndex).toBe(1);
+  });
+});
+
 describe('findings on coaty (docs/COATY.md)', () => {
   // The first of 40 swarm schedules of seed 1 (3 and 5 nodes): found by `fuzz --impl coaty`.
   const [first] = fc.sample(scheduleArbitrary('swarm', [3, 5], 3000, ['prevote', 'checkquorum']), { seed: 1, numRuns: 1 });
