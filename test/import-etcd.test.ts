@@ -83,7 +83,10 @@ describe('etcd trace importer', () => {
     const out = importEtcdTrace(text);
     expect(out.notModelled).toEqual({});
     expect((out.lines[0] as Header).features).toEqual(['prevote', 'transfer']);
-    const kinds = (out.lines.slice(1) as TraceEvent[]).map((l) => (l.kind === 'send' || l.kind === 'receive' ? `${l.node} ${l.kind} ${l.msg.type}` : l.kind === 'role' ? `${l.node} role ${l.role}` : l.kind === 'timeout' ? `${l.node} timeout` : `${l.node} ${l.kind}`));
+    const kinds = (out.lines.slice(1) as TraceEvent[]).map((l) => {
+      const node = 'node' in l ? l.node : '';
+      return l.kind === 'send' || l.kind === 'receive' ? `${node} ${l.kind} ${l.msg.type}` : l.kind === 'role' ? `${node} role ${l.role}` : l.kind === 'timeout' ? `${node} timeout` : `${node} ${l.kind}`;
+    });
     expect(kinds).toEqual([
       '1 timeout', '1 role precandidate', '1 send PreVote', '2 receive PreVote', '2 send PreVoteResponse', '1 receive PreVoteResponse',
       // no timeout: the pre-vote majority made the candidate, as TimeoutNow does below
