@@ -10,7 +10,8 @@ export function makeCluster(n: number, seed = 1, network: Partial<RandomNetworkO
   const root = createRandom(seed);
   const cluster = new Cluster({
     ids: nodeIds(n),
-    node: DEFAULT_NODE_CONFIG,
+    // An implementation's own features (coaty's pre-vote and check-quorum) are on in its runs, as in fuzz.
+    node: createNode?.features?.length ? { ...DEFAULT_NODE_CONFIG, features: createNode.features } : DEFAULT_NODE_CONFIG,
     random: root.fork('nodes'),
     network: randomNetwork(root.fork('network'), { delay: { min: 1, max: 10 }, drop: 0, duplicate: 0, ...network }),
     sink,
