@@ -6,7 +6,6 @@
  * apply), each with the state right after it, so the conformance checker can compare them
  * with the reference step by step.
  */
-import { canonicalFeatures } from '../../src/raft/features/index.js';
 import { applyCommand, INITIAL_VALUE } from '../../src/raft/register.js';
 import type { Effect, NodeInput, NodeView, PersistentState, RaftNode, RegisterState, StateSummary, StepRecord } from '../../src/raft/types.js';
 import { sameEntry } from '../checker/entry-hash.js';
@@ -69,7 +68,9 @@ class AdaptedNode implements RaftNode {
       case 'client_request':
         return this.records(this.impl.client({ client: input.client, requestId: input.requestId, op: input.op }));
       case 'transfer':
-        return []; // adapters declare no features yet (spec/DRIVER.md): a transfer request is not theirs
+        // Only runs of an implementation that declares `transfer` ask for one (harness/adapters/features.ts).
+        if (!this.impl.transfer) throw new Error(`node ${this.id} declares the feature 'transfer' but has no transfer(target) (docs/ADAPTERS.md)`);
+        return this.records(this.impl.transfer(input.target));
     }
   }
 
@@ -80,6 +81,10 @@ class AdaptedNode implements RaftNode {
   persistent(): PersistentState {
     const { obs } = this.seen;
     return { term: obs.term, votedFor: obs.votedFor, log: obs.log.map((e) => ({ ...e })) };
+  }
+
+  beforeCrash(): StepRecord[] {
+    return this.impl.beforeCrash ? this.records(this.impl.beforeCrash()) : [];
   }
 
   crash(): PersistentState {
@@ -159,12 +164,14 @@ class AdaptedNode implements RaftNode {
 /** The `NodeFactory` of an adapter: what `--impl` resolves to and the simulator drives. */
 export function adapterFactory(definition: AdapterDefinition): NodeFactory {
   const factory: NodeFactory = (config, options) => {
-    const impl = definition.create({ id: config.id, members: config.members, config, random: options.random, ...(options.persisted ? { persisted: options.persisted } : {}) });
+    const impl = definition.create({
+      id: config.id, members: config.members, config, random: options.random,
+      ...(options.persisted ? { persisted: options.persisted } : {}), ...(options.now ? { now: options.now } : {}),
+    });
     return new AdaptedNode(config.id, impl);
   };
-  if (definition.profile) factory.profile = definition.profile;
-  // The features it declares are on in its runs (and in their traces' headers).
-  const features = canonicalFeatures(definition.profile?.features ?? []);
-  if (features.length > 0) factory.features = features;
+  // Read when asked, not now: an external node's profile is what its program declares (process-adapter.ts).
+  Object.defineProperty(factory, 'profile', { get: () => definition.profile, enumerable: true });
+  factory.declaresFeatures = true;
   return factory;
 }
