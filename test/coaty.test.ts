@@ -108,7 +108,7 @@ describe('findings on coaty (docs/COATY.md)', () => {
   it('a pre-candidate counts a pre-vote granted in an earlier round (for its current term) toward this round', () => {
     const r = runSchedule(first!, coaty, { keepLines: true });
     expect(r.error?.rule).toBe('conformance.unexpected');
-    expect(r.error?.message).toBe('n1 logged "role candidate" after the receive on line 219, which the reference does not do');
+    expect(r.error?.message).toBe('n1 logged "role candidate" after the receive on line 219, which the reference does not do: it has no majority of pre-votes for term 2; the grant for term 1 it received (n3 on line 203) answers a PreVote of an earlier round and counts for nothing (thesis §9.6)');
     // The grant it counted: term 1, its own term, from a PreVote for term 1 it sent while in term 0.
     const stale = r.lines[202]!;
     expect(stale).toMatchObject({ kind: 'receive', node: 'n1', msg: { type: 'PreVoteResponse', term: 1, voteGranted: true }, state: { role: 'precandidate', term: 1 } });

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { resolveImplementation } from '../harness/fuzz/implementations.js';
 import type { NodeFactory } from '../harness/simulator/cluster.js';
 import { createRandom } from '../src/random.js';
-import { mitCluster as mitClusterOf, pendingDifference } from './helpers/mit.js';
+import { mitCluster as mitClusterOf } from './helpers/mit.js';
 
 /**
  * The implementations the suite runs against, and what differs by design:
@@ -22,10 +22,6 @@ const IMPLEMENTATIONS: Array<{ name: string; createNode: NodeFactory; leaderNoop
   { name: 'coaty', createNode: resolveImplementation('coaty') as NodeFactory, leaderNoop: true, rpcBudget: false },
   { name: 'coaty:plain', createNode: resolveImplementation('coaty:plain') as NodeFactory, leaderNoop: true, rpcBudget: false },
 ];
-
-// coaty's candidate (or pre-candidate) refused by a majority returns to follower (etcd's VoteLost):
-// legitimate, not yet accepted by the checker (docs/COATY.md, difference 2).
-pendingDifference(IMPLEMENTATIONS[1]!.createNode, { rule: 'conformance.unexpected', message: /^n\d+ logged "role follower" after the receive on line \d+, which the reference does not do$/ });
 
 for (const impl of IMPLEMENTATIONS) {
   const mitCluster = (n: number, seed: number, network?: Parameters<typeof mitClusterOf>[2]) => mitClusterOf(n, seed, network, impl.createNode);

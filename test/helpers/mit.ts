@@ -103,24 +103,11 @@ export function mitCluster(n: number, seed: number, network: { drop?: number; du
   return api;
 }
 
-/**
- * A difference of an implementation that is legitimate Raft but not yet accepted by the checker
- * (docs/COATY.md, difference 2): a trace whose first error is exactly it counts as valid up to
- * there, and nothing before it may fail.
- */
-const pending = new WeakMap<NodeFactory, { rule: string; message: RegExp }>();
-export function pendingDifference(createNode: NodeFactory, difference: { rule: string; message: RegExp }): void {
-  pending.set(createNode, difference);
-}
-
 export function expectValid(sink: MemorySink, createNode?: NodeFactory): void {
   const enabled = createNode ? enabledRules(createNode) : undefined;
   const v = new TraceValidation({ maxErrors: 3, ...(enabled ? { enabled } : {}) });
   sink.lines.forEach((l, i) => v.line(l, i + 1));
   const report = v.finish('scenario', { lines: sink.lines.length, bytes: 0 });
-  const known = createNode ? pending.get(createNode) : undefined;
-  const first = report.errors[0];
-  if (known && first && first.rule === known.rule && known.message.test(first.message)) return;
   expect(report.errors).toEqual([]);
 }
 

@@ -120,6 +120,8 @@ interface Shadow {
    * An AppendEntries starting below the node's commitIndex, not yet shown to the shadow: the
    * node may handle it, or skip it and answer at its commitIndex (`deferAppend`).
    */
+  /** Lines of pre-vote grants for the node's own term (answers to an earlier round) received since its last election timeout: named when it then becomes candidate unexplained. */
+  staleGrants: Array<{ line: number; term: number; from: string }>;
   deferredAppend: { msg: Message & { type: 'AppendEntries' }; commitIndex: number; held: Array<{ e: TraceEvent; line: number }> } | null;
   /**
    * The kinds of state change the node has logged (term, role, vote, append, truncate). A
@@ -301,7 +303,7 @@ export class Conformance {
       maxEntriesPerMessage: Number.MAX_SAFE_INTEGER,
     };
     for (const id of header.nodes) {
-      const shadow: Shadow = { id, ref: null, driven: false, logsMessages: false, logsElectionTimeouts: false, unchecked: false, pending: [], now: INITIAL_FACTS, refCommit: 0, applies: new IndexWindow(), answers: new Map(), hidden: 0, stepLine: 1, stepKind: 'start', staleRequest: false, logsKinds: new Set(), deferred: new Map(), logsClientRequests: false, led: false, voteRequestTerm: null, featureTimers: new Map(), loggedTimers: new Set(), deferredAppend: null };
+      const shadow: Shadow = { id, ref: null, driven: false, logsMessages: false, logsElectionTimeouts: false, unchecked: false, pending: [], now: INITIAL_FACTS, refCommit: 0, applies: new IndexWindow(), answers: new Map(), hidden: 0, stepLine: 1, stepKind: 'start', staleRequest: false, logsKinds: new Set(), deferred: new Map(), logsClientRequests: false, led: false, voteRequestTerm: null, featureTimers: new Map(), loggedTimers: new Set(), staleGrants: [], deferredAppend: null };
       this.shadows.set(id, shadow);
       this.boot(shadow);
     }
@@ -393,12 +395,16 @@ export class Conformance {
         }
         this.input(shadow, line, e, { type: 'receive', msg }, e.msg.term < (shadow.ref?.live.term ?? 0) && !RESPONSES.has(e.msg.type));
         if (e.msg.type === 'RequestVote' || e.msg.type === 'PreVote') shadow.voteRequestTerm = e.msg.term;
+        if (e.msg.type === 'PreVoteResponse' && e.msg.voteGranted && shadow.ref?.live.role === 'precandidate' && e.msg.term === shadow.ref.live.term) shadow.staleGrants.push({ line, term: e.msg.term, from: e.msg.from });
         return;
       }
       case 'transfer':
         return this.input(shadow, line, e, { type: 'transfer', target: e.target }, false);
       case 'timeout':
-        if (e.timer === 'election') shadow.logsElectionTimeouts = true;
+        if (e.timer === 'election') {
+          shadow.logsElectionTimeouts = true;
+          shadow.staleGrants = [];
+        }
         if (FEATURE_TIMERS.has(e.timer)) {
           shadow.loggedTimers.add(e.timer);
           shadow.featureTimers.delete(e.timer as FeatureTimer);
@@ -684,6 +690,7 @@ export class Conformance {
     shadow.driven = true;
     shadow.stepLine = line;
     shadow.stepKind = 'election timeout (not logged)';
+    shadow.staleGrants = [];
     shadow.staleRequest = false;
     shadow.voteRequestTerm = null;
     shadow.now = factsOf(shadow.ref.live);
@@ -748,6 +755,38 @@ export class Conformance {
     shadow.staleRequest = false;
     shadow.now = factsOf(v);
     this.expect(shadow, shadow.ref!.step({ type: 'client_request', client: c.client, requestId: c.requestId, op }));
+  }
+
+  /**
+   * Hidden step 8: an election lost. A candidate or pre-candidate that logs \`role follower\`
+   * where the shadow has no pending role change may have conceded an election it can no longer
+   * win (etcd's \`VoteLost\`): the shadow is shown \`ELECTION_LOST\`, whose guard holds only if
+   * servers enough to deny it a majority have refused it in its current term (or round) —
+   * otherwise nothing happens and the step-down stays unexplained. Part of the current step.
+   */
+  private hiddenElectionLost(shadow: Shadow): void {
+    const role = shadow.ref?.live.role;
+    if (!shadow.ref || (role !== 'candidate' && role !== 'precandidate')) return;
+    const before = factsOf(shadow.ref.live);
+    const records = shadow.ref.concedeElection();
+    if (records.length === 0) return;
+    shadow.hidden++;
+    shadow.now = before;
+    this.expect(shadow, records);
+  }
+
+  /**
+   * Why a pre-candidate's unexplained `role candidate` is wrong, where it received grants for
+   * its own term: they answer a PreVote of an earlier round (sent from the term before), and
+   * a pre-candidate counts only pre-votes for its term + 1 (thesis §9.6).
+   */
+  private staleGrantsCounted(shadow: Shadow, e: TraceEvent): string {
+    const v = shadow.ref?.live;
+    if (!v || e.kind !== 'role' || e.role !== 'candidate' || v.role !== 'precandidate') return '';
+    const stale = shadow.staleGrants.filter((g) => g.term === v.term);
+    if (stale.length === 0) return '';
+    const list = stale.map((g) => `${g.from} on line ${g.line}`).join(', ');
+    return `: it has no majority of pre-votes for term ${v.term + 1}; the grant${stale.length > 1 ? 's' : ''} for term ${v.term} it received (${list}) answer${stale.length > 1 ? '' : 's'} a PreVote of an earlier round and count${stale.length > 1 ? '' : 's'} for nothing (thesis §9.6)`;
   }
 
   private output(shadow: Shadow, e: TraceEvent, line: number): void {
@@ -833,6 +872,7 @@ export class Conformance {
         this.hiddenElectionTimeout(shadow, line);
       }
       if (e.kind === 'append' && pendingOfKind(shadow.pending, 'append') < 0) this.hiddenLeaderNoop(shadow, e, line);
+      if (e.kind === 'role' && e.role === 'follower' && pendingOfKind(shadow.pending, 'role') < 0) this.hiddenElectionLost(shadow);
       if (e.kind === 'term' && pendingOfKind(shadow.pending, 'term') < 0) {
         // A candidate whose election times out starts the next one without a role change, so
         // it logs no `role candidate`: where the node does not log election timeouts, its next
@@ -859,7 +899,7 @@ export class Conformance {
       const x = i >= 0 ? shadow.pending[i]! : undefined;
       if (!x || !sameStateChange(x.effect, e)) {
         this.fail('conformance.unexpected', shadow, line,
-          `${shadow.id} logged "${observedKey(e)!}" after the ${shadow.stepKind} on line ${shadow.stepLine}, which the reference does not do`,
+          `${shadow.id} logged "${observedKey(e)!}" after the ${shadow.stepKind} on line ${shadow.stepLine}, which the reference does not do${this.staleGrantsCounted(shadow, e)}`,
           x ? effectKey(x.effect) : `no ${e.kind} change`, observedKey(e)!);
         if (x) shadow.pending.splice(i, 1);
         return;
