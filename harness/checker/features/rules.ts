@@ -29,7 +29,7 @@ export const FEATURE_RULES: readonly FeatureRule[] = [
     feature: 'prevote',
     title: 'No pre-vote granted while a leader is alive',
     statement:
-      'With PreVote, a node grants no pre-vote (a PreVoteResponse with voteGranted) to a PreVote it received while it believed a leader alive: while it was leader, ' +
+      'With PreVote, a node grants no pre-vote (a PreVoteResponse with voteGranted) to a PreVote it received while it believed a leader alive, whatever the term of the PreVote (also a stale PreVote for its own current term from the candidate it voted for: spec/CONFORMANCE.md): while it was leader, ' +
       'or less than the minimum election timeout (the header\'s params.electionTimeoutMin, default 150 ms, in the trace\'s time) after it received an AppendEntries of its current term or above, ' +
       'unless it has since changed term, started a pre-vote or an election of its own, or restarted.',
     paper: 'Ongaro, Consensus: Bridging Theory and Practice, §9.6',
