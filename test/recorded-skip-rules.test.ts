@@ -10,7 +10,10 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { adapterFactory } from '../harness/adapters/adapt.js';
 import type { AdapterDefinition } from '../harness/adapters/adapter.js';
-import { coatyAdapter } from '../harness/adapters/coaty/coaty-adapter.js';
+import { coatyAdapterWith } from '../harness/adapters/coaty/coaty-adapter.js';
+
+/** coaty:plain (without pre-vote and check-quorum) skips conformance by design; coaty itself no longer does. */
+const coatyAdapter = coatyAdapterWith({ preVote: false, checkQuorum: false }, 'coaty:plain');
 import { mergeSkipRules, parseSkipRulesOption } from '../harness/checker/skip-rules.js';
 import { resolveImplementation, withProfile } from '../harness/fuzz/implementations.js';
 import { runPoolCampaign } from '../harness/fuzz/pool-campaign.js';
