@@ -5,6 +5,9 @@ import { resolveImplementation } from '../harness/fuzz/implementations.js';
 import { loadRegressionCase } from '../harness/fuzz/regression.js';
 import { runSchedule } from '../harness/fuzz/run-schedule.js';
 import { validateTraceFile } from '../harness/validate/validate-file.js';
+import { buildModel } from '../harness/explore/build-model.js';
+import { loadExploreCase, replayExploreCase } from '../harness/explore/regression.js';
+import type { ExploreModel } from '../harness/explore/model.js';
 
 // Every case the fuzzer ever saved is replayed: a mutant's recorded failure must reproduce
 // (a case found with --interleave, interleaved again), and the reference must pass the same schedule.
@@ -16,6 +19,21 @@ const files = fs.existsSync(DIR) ? fs.readdirSync(DIR).filter((f) => f.endsWith(
 describe('regression cases in traces/regressions/', () => {
   it('there is at least one case (the suite grows from found bugs)', () => expect(files.length).toBeGreaterThan(0));
   for (const file of files) {
+    // A case saved by `raftcheck explore` records its path's actions, not a schedule.
+    const explored = loadExploreCase(path.join(DIR, file));
+    if (explored) {
+      const model = (impl: string) => buildModel(impl, explored.bounds) as ExploreModel;
+      it(`${file}: explore path — ${explored.impl} still fails [${explored.rule}] at line ${explored.line}, the reference passes its actions`, () => {
+        const again = replayExploreCase(model(explored.impl), explored.actions);
+        expect(again.verdict).toMatchObject({ rule: explored.rule, line: explored.line });
+        expect(again.trace.map((l) => JSON.stringify(l))).toEqual(fs.readFileSync(path.join(DIR, file), 'utf8').trim().split('\n').map((l, k) => (k === 0 ? JSON.stringify(again.trace[0]) : l)));
+        expect(replayExploreCase(model('reference'), explored.actions, true).verdict).toBeNull();
+      });
+      it(`${file}: its saved trace fails first with [${explored.rule}] at line ${explored.line}`, () => {
+        for (const maxErrors of [1, 20]) expect(validateTraceFile(path.join(DIR, file), { maxErrors }).errors[0]).toMatchObject({ rule: explored.rule, line: explored.line });
+      });
+      continue;
+    }
     // The implementation is judged as the fuzz run judged it: without the rules its header records as not checked.
     const { meta, skipRules } = loadRegressionCase(path.join(DIR, file));
     const options = meta.interleave ? { async: { interleave: true } } : {};

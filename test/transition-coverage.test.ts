@@ -70,7 +70,7 @@ describe('transition coverage of traces', () => {
     // and whose header does not declare conformance not checked (their nodes are not replayed).
     const replayed = (f: string) => !(readTrace(f)[0] as Header).skipRules?.some((s) => s.rule.startsWith('conformance.'));
     const timed = validFiles.filter((f) => replayed(f) && readTrace(f).some((l) => l.kind === 'timeout' && l.timer === 'election'));
-    const declared = 'traces/examples/valid/skip-rules-noop-leader.jsonl';
+    const declared = 'traces/examples/valid/skip-rules-leader-campaigns.jsonl';
     expect(measureCoverage([declared]).files[0]).toMatchObject({ steps: 0, notReplayed: ['conformance.unexpected', 'conformance.missing', 'conformance.state', 'conformance.message'] });
     expect(timed.length).toBeGreaterThanOrEqual(10);
     const result = measureCoverage(timed);
@@ -179,7 +179,7 @@ describe('raftcheck diagram: svg and coverage', () => {
     expect(r.stdout).toMatch(/^taken\s+from/);
     expect(r.stdout).toMatch(new RegExp(`transitions taken \\(\\d+%\\) in ${validFiles.length + 1} traces\\n$`));
     expect(r.stderr).toMatch(/^note: traces\/examples\/invalid\/conformance\.missing\/vote-without-answer\.jsonl:10: breaks conformance\.missing; its \d+ steps are counted/m);
-    expect(r.stderr).toMatch(/^note: traces\/examples\/valid\/skip-rules-noop-leader\.jsonl: its header declares conformance\.unexpected, .* not checked \(skipRules\); its steps are not counted$/m);
+    expect(r.stderr).toMatch(/^note: traces\/examples\/valid\/skip-rules-leader-campaigns\.jsonl: its header declares conformance\.unexpected, .* not checked \(skipRules\); its steps are not counted$/m);
   });
 
   it('--format svg lays out every state and transition with the bundled Graphviz, with or without coverage', async () => {

@@ -85,4 +85,12 @@ export class NodeLog {
     log.append(same + 1, entries.slice(same));
     return log;
   }
+
+  /** A copy (entries are shared: they are never mutated). */
+  clone(): NodeLog {
+    const copy = new NodeLog();
+    copy.entries.push(...this.entries);
+    copy.hashes.push(...this.hashes);
+    return copy;
+  }
 }

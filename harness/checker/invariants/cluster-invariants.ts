@@ -327,14 +327,13 @@ export class ClusterInvariants {
    * last log index.
    */
   private checkStateIndexes(n: NodeModel, e: TraceEvent, s: NodeState, line: number): void {
-    const fail = (message: string, expected: string, seen: string, related: number[] = []) =>
-      this.fail({ rule: STATE_CONSISTENT_RULE, line, nodes: [n.id], terms: this.termsOf(n), message, expected, seen, related });
+    // Runs on every logged state: nothing is allocated unless something is wrong.
     if (s.lastApplied !== undefined) {
       if (e.kind === 'apply' && s.lastApplied !== e.index) {
-        return fail(`${n.id} applied index ${e.index}, and its logged state has lastApplied ${s.lastApplied}`, `lastApplied ${e.index}`, `lastApplied ${s.lastApplied}`);
+        return this.stateInconsistent(n, line, `${n.id} applied index ${e.index}, and its logged state has lastApplied ${s.lastApplied}`, `lastApplied ${e.index}`, `lastApplied ${s.lastApplied}`);
       }
       if (e.kind !== 'apply' && s.lastApplied < n.appliedIndex) {
-        return fail(`${n.id}'s logged state has lastApplied ${s.lastApplied}, but it applied index ${n.appliedIndex} (line ${n.appliedLine}) since its last restart`,
+        return this.stateInconsistent(n, line, `${n.id}'s logged state has lastApplied ${s.lastApplied}, but it applied index ${n.appliedIndex} (line ${n.appliedLine}) since its last restart`,
           `lastApplied ≥ ${n.appliedIndex}`, `lastApplied ${s.lastApplied}`, [n.appliedLine]);
       }
       // (At an apply, `apply` compares the index with the state's commitIndex.)
@@ -349,10 +348,16 @@ export class ClusterInvariants {
     }
     const last = s.lastLogIndex ?? (s.log ? s.log.length : undefined);
     if (last === undefined) return;
-    for (const field of ['commitIndex', 'lastApplied'] as const) {
-      const v = s[field];
-      if (v !== undefined && v > last) return fail(`${n.id}'s logged state has ${field} ${v} beyond its last log index ${last}`, `${field} ≤ ${last}`, `${field} ${v}`);
-    }
+    if (s.commitIndex !== undefined && s.commitIndex > last) return this.beyondLog(n, line, 'commitIndex', s.commitIndex, last);
+    if (s.lastApplied !== undefined && s.lastApplied > last) return this.beyondLog(n, line, 'lastApplied', s.lastApplied, last);
+  }
+
+  private beyondLog(n: NodeModel, line: number, field: 'commitIndex' | 'lastApplied', v: number, last: number): void {
+    this.stateInconsistent(n, line, `${n.id}'s logged state has ${field} ${v} beyond its last log index ${last}`, `${field} ≤ ${last}`, `${field} ${v}`);
+  }
+
+  private stateInconsistent(n: NodeModel, line: number, message: string, expected: string, seen: string, related: number[] = []): void {
+    this.fail({ rule: STATE_CONSISTENT_RULE, line, nodes: [n.id], terms: this.termsOf(n), message, expected, seen, related });
   }
 
   private setTerm(n: NodeModel, term: number, line: number): void {
@@ -805,5 +810,60 @@ export class ClusterInvariants {
       related: [n.ackedLine],
     });
     n.acked = 0; // reported once; what it acknowledges from now on is checked afresh
+  }
+
+  /**
+   * A copy of this checker's memory that reports through `report`: `raftcheck explore` carries
+   * one with every state it visits, so each rule is checked by this code on every path.
+   */
+  clone(report: Report): ClusterInvariants {
+    const copy = new ClusterInvariants({ kind: 'header', format: 'raftcheck-trace', version: 1, nodes: [], producer: { name: 'clone', version: '0' } }, report, this.enabled ? { enabled: this.enabled } : {});
+    for (const [id, n] of this.nodes) copy.nodes.set(id, { ...n, log: n.log.clone(), votes: new Map(n.votes) });
+    for (const [term, leader] of this.leaders) copy.leaders.set(term, leader);
+    // SeenEntry chains are never mutated once linked: shared.
+    copy.entriesSeen.push(...this.entriesSeen);
+    copy.commits.push(...this.commits);
+    copy.applied.push(...this.applied);
+    copy.appliedBy.push(...this.appliedBy);
+    copy.appliedLine.push(...this.appliedLine);
+    const self = copy as unknown as { register: RegisterValues | null };
+    self.register = this.register ? this.register.clone((v) => copy.fail(v)) : null;
+    return copy;
+  }
+
+  /**
+   * What of this checker's memory decides its later verdicts, as a string: two paths of
+   * `raftcheck explore` that end in the same cluster state and the same history key get the
+   * same verdicts on every continuation, so they are one state. Nodes are listed in `order`
+   * and every node id is written as `rename` maps it (symmetry reduction). Left out: line
+   * numbers and which node first showed an entry, a commit or a value, which only word
+   * messages; the leader of each term and every vote are kept (election-safety, vote-once).
+   * A field added to this class that a rule reads must be added here.
+   */
+  historyKey(order: readonly string[], rename: (id: string) => string): string {
+    const r = (id: string | null): string => (id === null ? '-' : rename(id));
+    let key = '';
+    for (const id of order) {
+      const n = this.nodes.get(id)!;
+      const votes = [...n.votes].map(([term, v]) => `${term}:${r(v.votedFor)}`).sort().join(',');
+      const log = n.logKnown ? Array.from({ length: n.log.lastIndex }, (_, i) => n.log.prefixHash(i + 1)).join(',') : '?';
+      // What the node is known to log (each flag changes what later events may be judged on), and
+      // which of its facts are tied to lines: a later line never equals them, save whether the
+      // last apply was already reported.
+      const logs = `${n.logsTerms ? 't' : ''}${n.logsRoles ? 'r' : ''}${n.logsVotes ? 'v' : ''}${n.logsChanges ? 'c' : ''}${n.appliedReported === n.appliedLine ? 'a' : ''}`;
+      key += `${n.alive ? 1 : 0}${n.role[0]}${n.term}/${r(n.votedFor)}/${n.commitIndex}/${n.lastApplied}/${n.appliedIndex}/${log}/${n.reportedLastIndex ?? '-'}/${n.acked}/${n.recovered}/${logs}/${votes}/${n.leaderTerm ?? '-'};`;
+    }
+    key += '|' + [...this.leaders].map(([term, l]) => `${term}:${r(l.node)}`).sort().join(',');
+    key += '|';
+    // A plain loop: the array has holes (index 0, indexes not seen yet), which a clone fills with undefined.
+    for (let index = 1; index < this.entriesSeen.length; index++) {
+      const terms: string[] = [];
+      for (let e: SeenEntry | null | undefined = this.entriesSeen[index]; e; e = e.other) terms.push(`${e.term}:${e.hash}`);
+      key += `${terms.sort().join('/')},`;
+    }
+    key += '|' + this.commits.map((c) => `${c.index}:${c.hash}:${c.term}`).join(',');
+    key += '|' + this.applied.map((c) => (c ? commandKey(c) : '')).join(',');
+    if (this.register) key += '|' + this.register.historyKey(order);
+    return key;
   }
 }

@@ -198,4 +198,31 @@ export class RegisterValues {
       }, n);
     }
   }
+
+  /** A copy that reports through `report` (`raftcheck explore` forks the checker with every state). */
+  clone(report: (v: Violation) => void): RegisterValues {
+    const copy = new RegisterValues([], report);
+    copy.after.push(...this.after);
+    copy.afterNode.push(...this.afterNode);
+    copy.afterLine.push(...this.afterLine);
+    copy.afterLogged.push(...this.afterLogged);
+    for (const [id, n] of this.nodes) copy.nodes.set(id, { through: n.through, value: n.value, diverged: n.diverged, requests: n.requests.clone() });
+    copy.reportedLine = this.reportedLine;
+    return copy;
+  }
+
+  /**
+   * What of this memory decides later verdicts, as a string: values after each index and each
+   * node's register (nodes in `order`, the ids as `rename` maps them). Lines and the nodes that
+   * told a value only word messages, so they are left out (see ClusterInvariants.historyKey).
+   */
+  historyKey(order: readonly string[]): string {
+    let key = '';
+    for (let i = 0; i < this.after.length; i++) key += `${this.after[i] === undefined ? '?' : JSON.stringify(this.after[i])}${this.afterLogged[i] ? 'L' : ''},`;
+    for (const id of order) {
+      const n = this.nodes.get(id)!;
+      key += `|${n.through}:${JSON.stringify(n.value)}:${n.diverged ? 1 : 0}:${n.requests.historyKey()}`;
+    }
+    return key;
+  }
 }

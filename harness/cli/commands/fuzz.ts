@@ -47,7 +47,8 @@ ${interleaveHelp}
   --features LIST    protocol extensions the nodes run: prevote, checkquorum, transfer (comma-
                      separated, or all); default none. Traces declare them in their header and
                      are checked under them; with transfer, schedules also ask nodes to hand
-                     leadership over
+                     leadership over. An implementation that declares features (its profile,
+                     a driver's init reply) runs with those: --features may only repeat them
   --out DIR          where to save the regression case (default traces/regressions)
   --time-limit D     wall-clock budget for finding a failure, e.g. 60s (default 60s);
                      shrinking it is bounded by --shrink-runs instead

@@ -93,7 +93,8 @@ ${widen(interleaveHelp)}
       --election-timeout A-B  election timeout range in ms (default 150-300)
       --heartbeat D       heartbeat interval (default 50ms)
       --features LIST     protocol extensions the nodes run: prevote, checkquorum, transfer
-                          (comma-separated, or all; default none), declared in the header
+                          (comma-separated, or all; default none), declared in the header;
+                          with --impl, those the implementation declares (give none, or the same)
       --force             replace FILE if it exists
   -h, --help              show this help
 
