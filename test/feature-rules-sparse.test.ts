@@ -159,3 +159,30 @@ describe('prevote.majority judges the election of the term the trace shows it is
     expect(messages(lines)).toEqual([]);
   });
 });
+
+describe('a term change\'s state shows the role before the step-down that follows it', () => {
+  // sparsification-property found it on near-miss-checkquorum.jsonl: n1, leader of term 1, adopts
+  // term 2 from a response; its `term` event's state still says leader (the reference logs the
+  // term, then the role), its `role follower` is left out, and it grants a vote in term 2 at once.
+  function trace(logStepDown: boolean) {
+    seq = 0;
+    const aer = msg('n3-5', 'n3', 'n1', { type: 'AppendEntriesResponse', term: 2, success: false });
+    const rv = msg('n2-9', 'n2', 'n1', { type: 'RequestVote', term: 2, candidateId: 'n2', lastLogIndex: 0, lastLogTerm: 0 });
+    return [
+      header(['checkquorum']),
+      ev('n1', 10, { kind: 'role', role: 'leader', state: { role: 'leader', term: 1 } }),
+      ev('n3', 20, { kind: 'send', msg: aer }),
+      ev('n1', 21, { kind: 'receive', msg: aer, state: { role: 'leader', term: 1 } }),
+      ev('n1', 21, { kind: 'term', term: 2, state: { role: 'leader', term: 2 } }),
+      ...(logStepDown ? [ev('n1', 21, { kind: 'role', role: 'follower', state: { role: 'follower', term: 2 } })] : []),
+      ev('n2', 400, { kind: 'send', msg: rv }),
+      ev('n1', 402, { kind: 'receive', msg: rv, state: { term: 2 } }),
+      ev('n1', 402, { kind: 'send', msg: msg('n1-1', 'n1', 'n2', { type: 'RequestVoteResponse', term: 2, voteGranted: true }) }),
+    ];
+  }
+  it('checkquorum.lease: the former leader may grant its vote in the new term, its step-down logged or not', () => {
+    const feature = (e: { rule: string }) => e.rule.startsWith('checkquorum');
+    expect(errors(trace(true)).filter(feature)).toEqual([]);
+    expect(errors(trace(false)).filter(feature)).toEqual([]);
+  });
+});
