@@ -6,6 +6,7 @@
  * The property tests (test/sparsification-property.test.ts) try every freedom at random; these
  * show each on one run.
  */
+import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { TraceValidation } from '../harness/validate/validate-file.js';
 import type { TraceLine } from '../src/trace/schema.js';
@@ -67,5 +68,26 @@ describe('conformance with kinds of events left out', () => {
     // n3 had acknowledged index 1: a restart whose logged state shows a shorter log lost it.
     const lost = s.lines().map(withoutPersisted).map((l) => (l.kind === 'restart' && l.state ? { ...l, state: { ...l.state, lastLogIndex: 0, lastLogTerm: 0 } } : l));
     expect(errors(lost)[0]).toMatchObject({ rule: 'acknowledged-durable', line: lineOf(lost, (l) => l.kind === 'restart') });
+  });
+});
+
+describe('a new leader\'s no-op (hidden step 6) from a leader that logs its messages only', () => {
+  // sparsification-property found it on near-miss-etcd-style.jsonl: n1's appends left out (a
+  // producer logs a kind of state change per node all or none), its no-op showed only in the
+  // AppendEntries carrying it.
+  const example = fs.readFileSync('traces/examples/valid/near-miss-etcd-style.jsonl', 'utf8').trim().split('\n').map((l) => JSON.parse(l) as TraceLine);
+  const messagesOnly = example.filter((l) => !(l.kind === 'append' && l.node === 'n1'));
+
+  it('is taken from the first AppendEntries that carries it', () => {
+    expect(example.some((l) => l.kind === 'append' && l.node === 'n1' && l.entries[0]!.command.type === 'noop')).toBe(true);
+    expect(errors(messagesOnly)).toEqual([]);
+  });
+
+  it('only a no-op of the leader\'s term, right after its log: one of an earlier term is still an entry the reference does not have', () => {
+    const first = messagesOnly.findIndex((l) => l.kind === 'send' && l.msg.type === 'AppendEntries' && l.msg.entries.some((x) => x.command.type === 'noop'));
+    const send = messagesOnly[first] as Extract<TraceLine, { kind: 'send' }> & { msg: { type: 'AppendEntries' } };
+    const msg = { ...send.msg, entries: send.msg.entries.map((x) => ({ ...x, term: x.term - 1 })) };
+    const found = errors(messagesOnly.map((l) => ((l.kind === 'send' || l.kind === 'receive') && l.msg.id === msg.id ? { ...l, msg } : l)));
+    expect(found[0]).toMatchObject({ line: first + 1, rule: 'conformance.message' });
   });
 });

@@ -724,15 +724,30 @@ export class Conformance {
    * that no client waits for (a no-op is never answered).
    */
   private hiddenLeaderNoop(shadow: Shadow, e: TraceEvent & { kind: 'append' }, line: number): void {
+    if (e.entries.length === 1) this.hiddenNoopAt(shadow, e.index, e.entries[0]!, line);
+  }
+
+  /**
+   * The same no-op shown only by the AppendEntries that carries it, from a leader that does not
+   * log its appends (a producer of messages only): the entry right after the shadow's log.
+   */
+  private hiddenNoopSent(shadow: Shadow, msg: Extract<Message, { type: 'AppendEntries' }>, line: number): boolean {
     const v = shadow.ref?.live;
-    if (!shadow.ref || !v || v.role !== 'leader' || e.entries.length !== 1 || e.index !== v.lastLogIndex + 1 || v.lastLogTerm === v.term) return;
-    const entry = e.entries[0]!;
-    if (entry.command.type !== 'noop' || entry.term !== v.term) return;
+    if (!v || shadow.logsKinds.has('append') || msg.term !== v.term || msg.prevLogIndex > v.lastLogIndex) return false;
+    const entry = msg.entries[v.lastLogIndex - msg.prevLogIndex];
+    return entry !== undefined && this.hiddenNoopAt(shadow, v.lastLogIndex + 1, entry, line);
+  }
+
+  private hiddenNoopAt(shadow: Shadow, index: number, entry: Entry, line: number): boolean {
+    const v = shadow.ref?.live;
+    if (!shadow.ref || !v || v.role !== 'leader' || index !== v.lastLogIndex + 1 || v.lastLogTerm === v.term) return false;
+    if (entry.command.type !== 'noop' || entry.term !== v.term) return false;
     shadow.hidden++;
     shadow.now = factsOf(v);
     // The reference takes a no-op like any command; its origin is no client's (entries compare no-ops by kind alone).
     const op = { type: 'noop' } as unknown as Operation;
     this.expect(shadow, shadow.ref.step({ type: 'client_request', client: 'leader-noop', requestId: line, op }));
+    return true;
   }
 
   /**
@@ -953,6 +968,7 @@ export class Conformance {
       this.hiddenElectionTimeout(shadow, line);
       problem = this.badRequest(shadow, msg);
     }
+    if (problem && msg.type === 'AppendEntries' && this.hiddenNoopSent(shadow, msg, line)) problem = this.badRequest(shadow, msg);
     if (problem) {
       const message = 'diffs' in problem ? describeDiffs(shadow.id, msg, problem.diffs) : `${shadow.id} sent ${article(msg.type)} to ${msg.to} that the reference would not send: ${problem.why}`;
       this.fail('conformance.message', shadow, line, message, problem.expected, JSON.stringify(msg), problem.aboutLog ?? false);
