@@ -91,3 +91,22 @@ describe('a new leader\'s no-op (hidden step 6) from a leader that logs its mess
     expect(found[0]).toMatchObject({ line: first + 1, rule: 'conformance.message' });
   });
 });
+
+describe('an election lost (hidden step 8) by a node that logs no role changes', () => {
+  // sparsification-property found it on near-miss-etcd-style.jsonl: n1's `role follower` left
+  // out, its concession showed only in the state of its next input.
+  const example = fs.readFileSync('traces/examples/valid/near-miss-etcd-style.jsonl', 'utf8').trim().split('\n').map((l) => JSON.parse(l) as TraceLine);
+  const noRoles = example.filter((l) => !(l.kind === 'role' && l.node === 'n1'));
+
+  it('is taken where an input\'s state shows it a follower, once enough servers refused it', () => {
+    expect(example.some((l) => l.kind === 'role' && l.node === 'n1' && l.role === 'follower')).toBe(true);
+    expect(errors(noRoles)).toEqual([]);
+  });
+
+  it('with one refusal received of the two it needs, that state still differs', () => {
+    const refusals = noRoles.filter((l) => l.kind === 'receive' && l.node === 'n1' && l.msg.type === 'RequestVoteResponse' && !l.msg.voteGranted && l.msg.term === 1);
+    expect(refusals).toHaveLength(2);
+    const found = errors(noRoles.filter((l) => l !== refusals[1]));
+    expect(found[0]).toMatchObject({ rule: 'conformance.state', message: expect.stringMatching(/^n1's logged state disagrees with the reference: role "follower" \(reference: "candidate"\)/) });
+  });
+});

@@ -626,6 +626,8 @@ export class Conformance {
     shadow.voteRequestTerm = null;
     // The input event's state is the node's state before handling it.
     const before = 'state' in e ? e.state : undefined;
+    // A node that logs no role changes may show an election lost (hidden step 8) only by a follower's state.
+    if (before?.role === 'follower' && !shadow.logsKinds.has('role')) this.hiddenElectionLost(shadow);
     if (before) this.checkState(shadow, before, shadow.ref.live, shadow.ref.live, line);
     shadow.now = factsOf(shadow.ref.live);
     if (input) this.expect(shadow, shadow.ref.step(input));
