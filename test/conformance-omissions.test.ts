@@ -110,3 +110,27 @@ describe('an election lost (hidden step 8) by a node that logs no role changes',
     expect(found[0]).toMatchObject({ rule: 'conformance.state', message: expect.stringMatching(/^n1's logged state disagrees with the reference: role "follower" \(reference: "candidate"\)/) });
   });
 });
+
+describe('an AppendEntries below the commit index, skipped (hidden step 7), where the receive logs no commitIndex', () => {
+  // sparsification-property found it on near-miss-etcd-style.jsonl: the receive of the stale
+  // AppendEntries n2 skips lost its state; the shadow's commitIndex stands in for it.
+  const example = fs.readFileSync('traces/examples/valid/near-miss-etcd-style.jsonl', 'utf8').trim().split('\n').map((l) => JSON.parse(l) as TraceLine);
+  const receives = example.flatMap((l, i) => (l.kind === 'receive' && l.node === 'n2' && l.msg.id === 'n1-15' ? [i] : []));
+  const stale = receives[1]!;
+  const stripped = example.map((l, i) => (i === stale ? (({ state: _, ...rest }) => rest)(l as Extract<TraceLine, { kind: 'receive' }>) as TraceLine : l));
+
+  it('is taken all the same: the answer at the commit index shows it', () => {
+    expect(receives).toHaveLength(2);
+    expect((example[stale] as Extract<TraceLine, { kind: 'receive' }>).state?.commitIndex).toBe(2);
+    expect(errors(stripped)).toEqual([]);
+  });
+
+  it('an answer beyond the commit index is still no skip', () => {
+    const answer = stale + 1;
+    const l = stripped[answer] as Extract<TraceLine, { kind: 'send' }>;
+    expect(l.msg).toMatchObject({ type: 'AppendEntriesResponse', success: true, matchIndex: 2 });
+    const msg = { ...l.msg, matchIndex: 3 };
+    const found = errors(stripped.map((x) => ((x.kind === 'send' || x.kind === 'receive') && x.msg.id === msg.id ? { ...x, msg } : x)));
+    expect(found[0]).toMatchObject({ line: answer + 1, rule: 'conformance.unexpected' });
+  });
+});

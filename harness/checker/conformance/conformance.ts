@@ -451,7 +451,7 @@ export class Conformance {
 
   /**
    * Hidden step: an AppendEntries whose prevLogIndex is below the node's commitIndex (as the
-   * receive's state logs it) may be skipped: the node answers success with matchIndex =
+   * receive's state logs it, else the shadow's) may be skipped: the node answers success with matchIndex =
    * commitIndex and changes nothing else (etcd: a follower's committed entries are the
    * leader's, Leader Completeness, so the claim is true; skipping a request is what its loss
    * would do). Which the node did shows in its next output, so the message is shown to the
@@ -459,7 +459,8 @@ export class Conformance {
    * are held until then.
    */
   private deferAppend(shadow: Shadow, line: number, e: TraceEvent & { kind: 'receive' }, msg: Message & { type: 'AppendEntries' }): boolean {
-    const c = e.state?.commitIndex;
+    // Where the receive leaves its commitIndex out, the shadow's (the node's as far as the trace shows it).
+    const c = e.state?.commitIndex ?? shadow.ref?.live.commitIndex;
     if (!shadow.ref || c === undefined || msg.prevLogIndex >= c || msg.term < shadow.ref.live.term || shadow.ref.live.log.termAt(c) === undefined) return false;
     this.input(shadow, line, e, null, false);
     shadow.deferredAppend = { msg, commitIndex: c, held: [] };
