@@ -16,7 +16,7 @@ import { loadCoatyCore } from '../harness/adapters/coaty/load-core.js';
 import { runCampaign } from '../harness/fuzz/campaign.js';
 import { resolveImplementation } from '../harness/fuzz/implementations.js';
 import { runSchedule } from '../harness/fuzz/run-schedule.js';
-import { scheduleArbitrary } from '../harness/fuzz/schedule.js';
+import { type Schedule, scheduleArbitrary } from '../harness/fuzz/schedule.js';
 import type { NodeFactory } from '../harness/simulator/cluster.js';
 import { cli } from './helpers/cli.js';
 
@@ -98,6 +98,17 @@ describe('etcd behaviour the checker accepts (spec/CONFORMANCE.md, hidden steps)
     if (request.kind !== 'receive' || request.msg.type !== 'AppendEntries') throw new Error('not an AppendEntries');
     expect(request.msg.prevLogIndex + request.msg.entries.length).not.toBe(1);
     expect(request.state?.commitIndex).toBe(1);
+  });
+});
+
+describe('a one-node cluster under PreVote', () => {
+  it('wins its election in one step, its pre-vote round included: the trace shows precandidate, candidate, leader', () => {
+    // Shrunk from swarm seed 31: etcd's pre-candidate, its own majority, campaigns at once, all within one tick.
+    const schedule: Schedule = { version: 1, nodes: 1, seed: 26217885, durationMs: 204, batch: 64, fates: [{ lose: false, duplicate: false, delay: 1 }], events: [], features: ['prevote', 'checkquorum'] };
+    const r = runSchedule(schedule, coaty, { keepLines: true });
+    expect(r.error).toBeUndefined();
+    const roles = r.lines.flatMap((l) => (l.kind === 'role' ? [l.role] : []));
+    expect(roles).toEqual(['precandidate', 'candidate', 'leader']);
   });
 });
 
