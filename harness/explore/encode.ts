@@ -38,6 +38,10 @@ export function messageKey(m: MessageBody, r: Rename = same): string {
       return `PVR ${head} ${m.voteGranted ? 'y' : 'n'}`;
     case 'TimeoutNow':
       return `TN ${head}`;
+    case 'Heartbeat':
+      return `HB ${head} c${m.commit}`;
+    case 'HeartbeatResponse':
+      return `HBR ${head}`;
   }
 }
 

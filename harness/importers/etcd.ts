@@ -20,8 +20,8 @@
  * message to itself, configuration changes, storage hooks) becomes a `note` and is counted,
  * never silently dropped.
  */
-import { canonicalFeatures, type Feature } from '../../src/raft/features/index.js';
-import { TRACE_MINOR, type Entry, type Header, type Message, type NodeState, type Role, type TraceLine } from '../../src/trace/schema.js';
+import { canonicalFeatures, featuresRevision, type Feature } from '../../src/raft/features/index.js';
+import { type Entry, type Header, type Message, type NodeState, type Role, type TraceLine } from '../../src/trace/schema.js';
 import { VERSION } from '../version.js';
 
 export class EtcdFormatError extends Error {
@@ -328,7 +328,7 @@ export function importEtcdTrace(text: string): EtcdImport {
     }
   }
   // The features the trace shows (check-quorum leaves no trace of its own: not declared).
-  if (features.size > 0) Object.assign(lines[0] as Header, { minor: TRACE_MINOR, features: canonicalFeatures(features) });
+  if (features.size > 0) Object.assign(lines[0] as Header, { minor: featuresRevision(canonicalFeatures(features)), features: canonicalFeatures(features) });
   return { lines, notModelled, sourceLines };
 }
 

@@ -10,8 +10,8 @@
 import type { Random } from '../../src/random.js';
 import { createReferenceNode, type ReferenceNodeOptions } from '../../src/raft/node.js';
 import { TIMER_NAMES, type Effect, type Message, type NodeConfig, type NodeInput, type NodeView, type PersistentState, type RaftNode, type StateSummary, type StepRecord, type TimerName, type UnmodelledMessage } from '../../src/raft/types.js';
-import { TRACE_MINOR, type ClientResult, type NodeState, type Operation, type TraceLine } from '../../src/trace/schema.js';
-import { canonicalFeatures, type Feature } from '../../src/raft/features/index.js';
+import { type ClientResult, type NodeState, type Operation, type TraceLine } from '../../src/trace/schema.js';
+import { canonicalFeatures, featuresRevision, type Feature } from '../../src/raft/features/index.js';
 import type { TraceSink } from '../trace/sink.js';
 import { VERSION } from '../version.js';
 import { EventQueue } from './event-queue.js';
@@ -128,7 +128,7 @@ export class Cluster {
       },
       ...(options.seed !== undefined ? { seed: options.seed } : {}),
       // A trace without features stays a revision-0 trace, byte for byte.
-      ...(options.node.features?.length ? { minor: TRACE_MINOR, features: canonicalFeatures(options.node.features) } : {}),
+      ...(options.node.features?.length ? { minor: featuresRevision(canonicalFeatures(options.node.features)), features: canonicalFeatures(options.node.features) } : {}),
       // What the run does not check, so that every reader of the trace judges it the same way.
       ...(skipRules.length ? { skipRules: skipRules.map((s) => ({ rule: s.rule, reason: s.reason })) } : {}),
       ...(options.meta ? { meta: options.meta } : {}),

@@ -25,6 +25,10 @@ export function describeMessage(m: Message): string {
       return `PreVoteResponse t${m.term} ${m.voteGranted ? 'granted' : 'refused'}`;
     case 'TimeoutNow':
       return `TimeoutNow t${m.term}: stand for election now`;
+    case 'Heartbeat':
+      return `Heartbeat t${m.term}, commit ${m.commit}`;
+    case 'HeartbeatResponse':
+      return `HeartbeatResponse t${m.term}`;
   }
 }
 
@@ -45,6 +49,10 @@ export function shortMessage(m: Message): string {
       return `prevote ${m.voteGranted ? '✓' : '✗'} →${m.to}`;
     case 'TimeoutNow':
       return `TimeoutNow →${m.to}`;
+    case 'Heartbeat':
+      return `♥ c${m.commit} →${m.to}`;
+    case 'HeartbeatResponse':
+      return `♥ ok →${m.to}`;
   }
 }
 

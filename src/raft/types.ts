@@ -7,13 +7,13 @@
  */
 import type {
   AppendEntries, AppendEntriesResponse, ClientResult, Command, Entry, Message, NodeId, Operation, PersistentState,
-  PreVote, PreVoteResponse, RegisterState, RequestVote, RequestVoteResponse, Role, TimeoutNow,
+  Heartbeat, HeartbeatResponse, PreVote, PreVoteResponse, RegisterState, RequestVote, RequestVoteResponse, Role, TimeoutNow,
 } from '../trace/schema.js';
 import type { Feature } from './features/index.js';
 
 export type {
   AppendEntries, AppendEntriesResponse, ClientResult, Command, Entry, Feature, Message, NodeId, Operation, PersistentState,
-  PreVote, PreVoteResponse, RegisterState, RequestVote, RequestVoteResponse, Role, TimeoutNow,
+  Heartbeat, HeartbeatResponse, PreVote, PreVoteResponse, RegisterState, RequestVote, RequestVoteResponse, Role, TimeoutNow,
 };
 
 /** Distributes Omit over a union (plain Omit collapses the tagged union). */

@@ -15,10 +15,11 @@ export const TRACE_VERSION = 1;
  * The newest minor revision of version 1 this reader knows. A minor revision only adds what an
  * older trace never contains (revision 1: `features`, the `precandidate` role, the PreVote,
  * PreVoteResponse and TimeoutNow messages, the `transfer` input, RequestVote's
- * `leadershipTransfer`, and the `lease`, `quorum` and `transfer` timers), so every v1 trace
+ * `leadershipTransfer`, and the `lease`, `quorum` and `transfer` timers; revision 2: the
+ * feature `heartbeat` with its Heartbeat and HeartbeatResponse messages), so every v1 trace
  * stays valid as it was. A header without `minor` is revision 0.
  */
-export const TRACE_MINOR = 1;
+export const TRACE_MINOR = 2;
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 
@@ -127,11 +128,19 @@ export const PreVoteResponse = Closed({
   voteGranted: Type.Boolean(),
 }, "feature 'prevote'");
 export const TimeoutNow = Closed({ ...Envelope, type: Type.Literal('TimeoutNow') }, "feature 'transfer': the leader tells an up-to-date follower to start an election now");
-export const Message = Type.Union([RequestVote, RequestVoteResponse, AppendEntries, AppendEntriesResponse, PreVote, PreVoteResponse, TimeoutNow]);
+export const Heartbeat = Closed({
+  ...Envelope,
+  type: Type.Literal('Heartbeat'),
+  commit: Index("the commit index the receiver may advance to: min(matchIndex[receiver], leader's commitIndex)"),
+}, "feature 'heartbeat' (revision 1.2): the leader's heartbeat tick, without a log check (etcd's MsgHeartbeat)");
+export const HeartbeatResponse = Closed({ ...Envelope, type: Type.Literal('HeartbeatResponse') }, "feature 'heartbeat' (revision 1.2): the answer to a Heartbeat (etcd's MsgHeartbeatResp)");
+export const Message = Type.Union([RequestVote, RequestVoteResponse, AppendEntries, AppendEntriesResponse, PreVote, PreVoteResponse, TimeoutNow, Heartbeat, HeartbeatResponse]);
 export type Message = Static<typeof Message>;
 export type PreVote = Static<typeof PreVote>;
 export type PreVoteResponse = Static<typeof PreVoteResponse>;
 export type TimeoutNow = Static<typeof TimeoutNow>;
+export type Heartbeat = Static<typeof Heartbeat>;
+export type HeartbeatResponse = Static<typeof HeartbeatResponse>;
 export type RequestVote = Static<typeof RequestVote>;
 export type RequestVoteResponse = Static<typeof RequestVoteResponse>;
 export type AppendEntries = Static<typeof AppendEntries>;

@@ -41,11 +41,11 @@ export const OtherMessage = Closed(
 );
 
 /** The messages of the features (a node sends and receives those of the features it declares). */
-export const FEATURE_MESSAGE_TYPES: Readonly<Record<string, string>> = { PreVote: 'prevote', PreVoteResponse: 'prevote', TimeoutNow: 'transfer' };
+export const FEATURE_MESSAGE_TYPES: Readonly<Record<string, string>> = { PreVote: 'prevote', PreVoteResponse: 'prevote', TimeoutNow: 'transfer', Heartbeat: 'heartbeat', HeartbeatResponse: 'heartbeat' };
 
 export const OutMessage = Type.Union([
   Outgoing(S.RequestVote), Outgoing(S.RequestVoteResponse), Outgoing(S.AppendEntries), Outgoing(S.AppendEntriesResponse),
-  Outgoing(S.PreVote), Outgoing(S.PreVoteResponse), Outgoing(S.TimeoutNow), OtherMessage,
+  Outgoing(S.PreVote), Outgoing(S.PreVoteResponse), Outgoing(S.TimeoutNow), Outgoing(S.Heartbeat), Outgoing(S.HeartbeatResponse), OtherMessage,
 ]);
 export type OutMessage = Static<typeof OutMessage>;
 
@@ -55,7 +55,7 @@ function Incoming<T extends TObject>(message: T) {
 }
 export const InMessage = Type.Union([
   Incoming(S.RequestVote), Incoming(S.RequestVoteResponse), Incoming(S.AppendEntries), Incoming(S.AppendEntriesResponse),
-  Incoming(S.PreVote), Incoming(S.PreVoteResponse), Incoming(S.TimeoutNow),
+  Incoming(S.PreVote), Incoming(S.PreVoteResponse), Incoming(S.TimeoutNow), Incoming(S.Heartbeat), Incoming(S.HeartbeatResponse),
   Closed({ ...OtherMessage.properties, from: S.NodeId }, OtherMessage.description),
 ]);
 export type InMessage = Static<typeof InMessage>;

@@ -13,9 +13,20 @@
  *   (leader stickiness).
  * - `transfer` (thesis §3.10): leadership transfer: the leader stops taking client requests,
  *   brings the target up to date and sends it TimeoutNow; the target starts an election at once.
+ * - `heartbeat` (etcd-raft's MsgHeartbeat): a leader's heartbeat tick sends `Heartbeat`, a
+ *   message of its own carrying min(matchIndex[peer], commitIndex) and no log check; the
+ *   follower advances its commitIndex to it and answers `HeartbeatResponse`.
  */
-export const FEATURES = ['prevote', 'checkquorum', 'transfer'] as const;
+export const FEATURES = ['prevote', 'checkquorum', 'transfer', 'heartbeat'] as const;
 export type Feature = (typeof FEATURES)[number];
+
+/**
+ * The minor revision of trace format v1 a header declaring these features needs: 1 introduced
+ * `features` and the first three, 2 the feature `heartbeat` (src/trace/schema.ts, TRACE_MINOR).
+ */
+export function featuresRevision(features: readonly Feature[]): number {
+  return features.includes('heartbeat') ? 2 : 1;
+}
 
 export function isFeature(name: string): name is Feature {
   return (FEATURES as readonly string[]).includes(name);
