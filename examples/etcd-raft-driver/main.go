@@ -130,8 +130,13 @@ func (s fixedMembers) InitialState() (pb.HardState, pb.ConfState, error) {
 	return hs, pb.ConfState{Voters: s.voters}, err
 }
 
-// ticksFor maps the driver's times to etcd's ticks: ten ticks per minimum election timeout,
-// so etcd's randomized timeout [electionTick, 2*electionTick) spans the paper's range.
+// electionTick: etcd counts elections, leases and quorum checks in ticks. A tick is the
+// minimum election timeout over electionTick - 1, rounded up (17 ms for 150 ms), so that
+// etcd's lease — electionTick ticks counted from the tick before the node heard from its
+// leader — lasts at least the minimum election timeout, as the reference's does (with ten
+// ticks of 15 ms it could end after 136 ms: a vote granted inside the reference's lease,
+// checkquorum.lease, at run 3 of `--check-quorum --seed 1`). etcd's randomized election
+// timeout [electionTick, 2*electionTick) ticks is then 170-340 ms.
 const electionTick = 10
 
 func newNode(r request, opts options) (*node, int, error) {
@@ -163,7 +168,7 @@ func newNode(r request, opts options) (*node, int, error) {
 			return nil, 0, err
 		}
 	}
-	tickMs := r.Config.ElectionTimeoutMin / electionTick
+	tickMs := (r.Config.ElectionTimeoutMin + electionTick - 2) / (electionTick - 1)
 	if tickMs < 1 {
 		tickMs = 1
 	}

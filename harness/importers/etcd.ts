@@ -12,13 +12,15 @@
  * Each etcd event becomes: the state changes since the node's previous event (`term`, `role`,
  * `vote`, `truncate`/`append`, `commit`), then the event itself where the v1 format has it
  * (`send`, `receive`, an inferred election `timeout` before `BecomeCandidate`). Beyond
- * Figure 2's messages: a heartbeat is an AppendEntries with no entries at its commit index (what
- * a follower does with it: commit up to it), its response that AppendEntries' success;
+ * Figure 2's messages: MsgHeartbeat(Resp) are feature heartbeat's Heartbeat(Response);
  * MsgPreVote(Resp) and the pre-candidate role are feature prevote's; MsgTimeoutNow and the
  * leader's MsgTransferLeader (its `transfer` input) are feature transfer's, and the header
- * declares the features the trace shows. What raftcheck does not model (a candidate's vote
- * message to itself, configuration changes, storage hooks) becomes a `note` and is counted,
- * never silently dropped.
+ * declares the features the trace shows. A self-addressed message is one of the node's own
+ * steps, which the reference takes without a message: a candidate's grant to itself (it votes
+ * for itself when it starts the election) and a leader's acknowledgement of its own append (it
+ * counts its own last index); each becomes a `note` saying so, and is checked to be exactly
+ * that. What raftcheck does not model (configuration changes, other self-addressed messages)
+ * becomes a `note` and is counted in `notModelled`, never silently dropped.
  */
 import { canonicalFeatures, featuresRevision, type Feature } from '../../src/raft/features/index.js';
 import { type Entry, type Header, type Message, type NodeState, type Role, type TraceLine } from '../../src/trace/schema.js';
@@ -72,8 +74,6 @@ interface NodeImport {
   logTerms: number[];
   /** Entries carried by the AppendEntries being handled, to explain a follower's appends. */
   incoming: { prevLogIndex: number; terms: number[] } | null;
-  /** The commit index of the last heartbeat received: what its response acknowledges. */
-  heartbeatCommit: number;
   /** The last message received was a TimeoutNow: the election it starts has no timeout. */
   timeoutNow: boolean;
 }
@@ -84,6 +84,8 @@ export interface EtcdImport {
   notModelled: Record<string, number>;
   /** Source line of each output line (index 0 is the header, from source line 1). */
   sourceLines: number[];
+  /** Self-addressed messages taken as the reference's own steps (a candidate's own vote, a leader's own acknowledgement). */
+  ownSteps: number;
 }
 
 const ROLES: Record<string, Role> = { StateFollower: 'follower', StateCandidate: 'candidate', StateLeader: 'leader', StatePreCandidate: 'precandidate' };
@@ -154,10 +156,11 @@ export function importEtcdTrace(text: string): EtcdImport {
   ];
   const sourceLines = [1];
   const notModelled: Record<string, number> = {};
-  const nodes = new Map<string, NodeImport>(ids.map((id) => [id, { id, seq: 0, role: 'follower', term: 0, votedFor: null, commit: 0, applied: 0, logTerms: [], incoming: null, heartbeatCommit: 0, timeoutNow: false }]));
+  const nodes = new Map<string, NodeImport>(ids.map((id) => [id, { id, seq: 0, role: 'follower', term: 0, votedFor: null, commit: 0, applied: 0, logTerms: [], incoming: null, timeoutNow: false }]));
   const features = new Set<Feature>();
   const inFlight = new Map<string, Array<{ id: string; msg: Message }>>();
   let nextMsg = 0;
+  let ownSteps = 0;
 
   for (const { e, line, ts } of events) {
     const n = nodes.get(e.nid)!;
@@ -168,6 +171,12 @@ export function importEtcdTrace(text: string): EtcdImport {
     });
     const emit = (event: Record<string, unknown>): void => {
       lines.push({ ...event, node: n.id, seq: n.seq++, time, state: state() } as unknown as TraceLine);
+      sourceLines.push(line);
+    };
+    /** A self-addressed message the reference takes as its own step: said, not counted as not modelled. */
+    const ownNote = (text: string): void => {
+      ownSteps++;
+      lines.push({ kind: 'note', node: n.id, seq: n.seq++, time, text: `own step: ${text}`, data: { etcd: e.name, line } });
       sourceLines.push(line);
     };
     const note = (kind: string, text: string): void => {
@@ -259,15 +268,10 @@ export function importEtcdTrace(text: string): EtcdImport {
             entries: terms.map((t) => ({ term: t, command: { type: 'noop' } })), leaderCommit: m.commit,
           };
         }
-        case 'MsgHeartbeat': {
-          // The follower holds the leader's entry at the heartbeat's commit (etcd sends min(match, committed)).
-          const sender = nodes.get(m.from);
-          const prevLogTerm = m.commit === 0 ? 0 : sender?.logTerms[m.commit - 1];
-          if (prevLogTerm === undefined) return null;
-          return { ...base, type: 'AppendEntries', leaderId: m.from, prevLogIndex: m.commit, prevLogTerm, entries: [], leaderCommit: m.commit };
-        }
+        case 'MsgHeartbeat':
+          return { ...base, type: 'Heartbeat', commit: m.commit };
         case 'MsgHeartbeatResp':
-          return { ...base, type: 'AppendEntriesResponse', success: true, matchIndex: nodes.get(m.from)?.heartbeatCommit ?? 0 };
+          return { ...base, type: 'HeartbeatResponse' };
         case 'MsgPreVote':
           return { ...base, type: 'PreVote', candidateId: m.from, lastLogIndex: m.index, lastLogTerm: m.logTerm };
         case 'MsgPreVoteResp':
@@ -284,12 +288,29 @@ export function importEtcdTrace(text: string): EtcdImport {
     }
 
     function unmodelledMessage(m: EtcdMessage): string | null {
-      if (m.from === m.to) return `${m.type} to itself (etcd counts a candidate's own vote as a message)`;
+      if (m.from === m.to) return `${m.type} to itself`;
       if (!MODELLED.has(m.type)) return `${m.type} message`;
       return null;
     }
 
+    /**
+     * A self-addressed message that is one of the reference's own steps: a candidate's grant
+     * of its own vote, in its term, having voted for itself (the reference counts it when the
+     * election starts), or a leader's acknowledgement of its own log (the reference counts its
+     * own last index): what it is, or null.
+     */
+    function ownStep(m: EtcdMessage): string | null {
+      if (m.from !== m.to) return null;
+      if (m.type === 'MsgVoteResp' && !m.reject && m.term === n.term && (n.role === 'candidate' || n.votedFor === n.id || e.state.vote === n.id)) return 'its own vote (the reference counts it when it starts the election)';
+      if (m.type === 'MsgPreVoteResp' && !m.reject && (n.role === 'precandidate' || e.role === 'StatePreCandidate')) return 'its own pre-vote (the reference counts it when it starts the round)';
+      if (m.type === 'MsgAppResp' && !m.reject && m.index <= n.logTerms.length) return 'its own acknowledgement of its log (the reference counts its own last index)';
+      return null;
+    }
+
     function handleSend(m: EtcdMessage): void {
+      if (m.type === 'MsgHeartbeat' || m.type === 'MsgHeartbeatResp') features.add('heartbeat');
+      const own = ownStep(m);
+      if (own) return ownNote(`send ${m.type} to itself: ${own}`);
       const why = unmodelledMessage(m);
       if (why) return note(m.from === m.to ? 'self-addressed message' : m.type, `send ${why}`);
       const msg = toMessage(m, `e${++nextMsg}`);
@@ -310,7 +331,6 @@ export function importEtcdTrace(text: string): EtcdImport {
     function handleReceive(m: EtcdMessage): void {
       n.incoming = null;
       n.timeoutNow = m.type === 'MsgTimeoutNow';
-      if (m.type === 'MsgHeartbeat') n.heartbeatCommit = m.commit;
       if (m.type === 'MsgTransferLeader' && n.role === 'leader') {
         // A request to the leader to hand leadership to the sender: its `transfer` input.
         features.add('transfer');
@@ -318,6 +338,9 @@ export function importEtcdTrace(text: string): EtcdImport {
       }
       if (m.type === 'MsgPreVote' || m.type === 'MsgPreVoteResp') features.add('prevote');
       if (m.type === 'MsgTimeoutNow') features.add('transfer');
+      if (m.type === 'MsgHeartbeat' || m.type === 'MsgHeartbeatResp') features.add('heartbeat');
+      const own = ownStep(m);
+      if (own) return ownNote(`receive ${m.type} from itself: ${own}`);
       const why = unmodelledMessage(m);
       if (why) return note(m.from === m.to ? 'self-addressed message' : m.type, `receive ${why}`);
       const queue = inFlight.get(messageKey(m));
@@ -329,8 +352,8 @@ export function importEtcdTrace(text: string): EtcdImport {
   }
   // The features the trace shows (check-quorum leaves no trace of its own: not declared).
   if (features.size > 0) Object.assign(lines[0] as Header, { minor: featuresRevision(canonicalFeatures(features)), features: canonicalFeatures(features) });
-  return { lines, notModelled, sourceLines };
+  return { lines, notModelled, sourceLines, ownSteps };
 }
 
-/** etcd messages with a trace form (a heartbeat is an AppendEntries; see toMessage). */
+/** etcd messages with a trace form (see toMessage). */
 const MODELLED = new Set(['MsgVote', 'MsgVoteResp', 'MsgApp', 'MsgAppResp', 'MsgHeartbeat', 'MsgHeartbeatResp', 'MsgPreVote', 'MsgPreVoteResp', 'MsgTimeoutNow']);
