@@ -44,7 +44,7 @@ ${interleaveHelp}
   --nodes LIST       cluster sizes to draw from: 3, 5 or 3,5; 1 and 2 are legal Raft too (default 3,5)
   --faults LEVEL     none | mild | harsh | swarm (a different fault mix per run) (default mild)
   --duration D       virtual time per run (default 3s)
-  --features LIST    protocol extensions the nodes run: prevote, checkquorum, transfer (comma-
+  --features LIST    protocol extensions the nodes run: prevote, checkquorum, transfer, heartbeat (comma-
                      separated, or all); default none. Traces declare them in their header and
                      are checked under them; with transfer, schedules also ask nodes to hand
                      leadership over. An implementation that declares features (its profile,

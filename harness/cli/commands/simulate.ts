@@ -92,7 +92,7 @@ ${widen(interleaveHelp)}
       --client-timeout D  a client gives up on an unanswered operation after D (default 1s)
       --election-timeout A-B  election timeout range in ms (default 150-300)
       --heartbeat D       heartbeat interval (default 50ms)
-      --features LIST     protocol extensions the nodes run: prevote, checkquorum, transfer
+      --features LIST     protocol extensions the nodes run: prevote, checkquorum, transfer, heartbeat
                           (comma-separated, or all; default none), declared in the header;
                           with --impl, those the implementation declares (give none, or the same)
       --force             replace FILE if it exists
