@@ -6,6 +6,7 @@ import type { Header, TraceEvent } from '../src/trace/schema.js';
 import { EtcdFormatError, importEtcdTrace } from '../harness/importers/etcd.js';
 import { ClusterInvariants } from '../harness/checker/invariants/cluster-invariants.js';
 import type { Violation } from '../harness/checker/violation.js';
+import { validateText } from '../harness/validate/validate-input.js';
 
 const ETCD = 'traces/external/etcd-raft/etcd-raft-pr204-example.ndjson';
 
@@ -44,10 +45,10 @@ describe('etcd trace importer', () => {
   it('counts what it does not model instead of dropping it silently', () => {
     // Before heartbeats were mapped (issue 15): also MsgHeartbeat 28 and MsgHeartbeatResp 28;
     // before self-addressed messages were taken as own steps (issue 18): also 36 of those.
-    expect(imported.notModelled).toEqual({ 'configuration change': 16 });
+    expect(imported.notModelled).toEqual({ 'configuration change': 16, 'conformance (bootstrap commit index)': 1 });
     expect(imported.notModelled['unmatched receive']).toBeUndefined();
     const notes = imported.lines.filter((l) => l.kind === 'note' && l.text.startsWith('not modelled'));
-    expect(notes.length).toBe(Object.values(imported.notModelled).reduce((a, b) => a + b, 0));
+    expect(notes.length).toBe(imported.notModelled['configuration change']); // the other count is the header's skip
   });
 
   it('takes the self-addressed messages as the own steps they are: 15 candidates\' own votes and 3 leader\'s own acknowledgements, sent and received', () => {
@@ -70,6 +71,18 @@ describe('etcd trace importer', () => {
     expect(leaders.map((l) => [('node' in l && l.node), l.kind === 'role' && l.state?.term])).toEqual([['3', 2]]);
     const commits = imported.lines.filter((l) => l.kind === 'commit').map((l) => (l.kind === 'commit' ? l.commitIndex : 0));
     expect(Math.max(...commits)).toBeGreaterThanOrEqual(5);
+  });
+
+  it('runs every rule, and says why conformance cannot apply to this trace: its nodes bootstrap with a commit index the reference cannot recover', () => {
+    const report = validateText('etcd.ndjson', fs.readFileSync(ETCD, 'utf8'), 'etcd', {}) as ReturnType<typeof validateText> & { notModelled?: Record<string, number> };
+    expect(report.errors).toEqual([]);
+    expect(report.notModelled).toEqual({ 'configuration change': 16, 'conformance (bootstrap commit index)': 1 });
+    const header = imported.lines[0] as Header;
+    expect(header.skipRules?.map((r) => r.rule)).toEqual(['conformance.unexpected', 'conformance.missing', 'conformance.state', 'conformance.message']);
+    expect(header.skipRules?.[0]?.reason).toMatch(/bootstrap with committed configuration entries/);
+    // Each node starts from storage: a restart with its bootstrap log (three configuration entries of term 1).
+    const restarts = imported.lines.filter((l) => l.kind === 'restart');
+    expect(restarts.map((l) => (l.kind === 'restart' ? [l.node, l.persisted?.term, l.persisted?.log.length] : []))).toEqual([['1', 1, 3], ['2', 1, 3], ['3', 1, 3]]);
   });
 
   it('maps heartbeats to feature heartbeat\'s messages and declares it (revision 1.2)', () => {
@@ -106,7 +119,8 @@ describe('etcd trace importer', () => {
     expect(kinds).toEqual([
       '1 timeout', '1 role precandidate', '1 send PreVote', '2 receive PreVote', '2 send PreVoteResponse', '1 receive PreVoteResponse',
       // no timeout: the pre-vote majority made the candidate, as TimeoutNow does below
-      '1 term', '1 role candidate', '1 send TimeoutNow', '2 receive TimeoutNow', '2 term', '2 role candidate',
+      // a candidate's role, then its term, in the reference's order
+      '1 role candidate', '1 term', '1 send TimeoutNow', '2 receive TimeoutNow', '2 role candidate', '2 term',
     ]);
   });
 
