@@ -783,6 +783,14 @@ export class Conformance {
    * servers enough to deny it a majority have refused it in its current term (or round) —
    * otherwise nothing happens and the step-down stays unexplained. Part of the current step.
    */
+  /** A logged state shows the role follower where the shadow is still a candidate that may have conceded (hidden step 8): concede. */
+  private electionLostShownBy(shadow: Shadow, state: NodeState): boolean {
+    const role = shadow.ref?.live.role;
+    if (state.role !== 'follower' || (role !== 'candidate' && role !== 'precandidate') || shadow.logsKinds.has('role') || pendingOfKind(shadow.pending, 'role') >= 0) return false;
+    this.hiddenElectionLost(shadow);
+    return shadow.ref!.live.role === 'follower';
+  }
+
   private hiddenElectionLost(shadow: Shadow): void {
     const role = shadow.ref?.live.role;
     if (!shadow.ref || (role !== 'candidate' && role !== 'precandidate')) return;
@@ -949,6 +957,9 @@ export class Conformance {
       if (msg.type === 'AppendEntriesResponse' && msg.success && msg.matchIndex === undefined && x.effect.kind === 'send' && x.effect.msg.type === 'AppendEntriesResponse' && x.effect.msg.matchIndex !== undefined) {
         this.impliedMatch.add(msg.id, x.effect.msg.matchIndex);
       }
+      // An election lost (hidden step 8) that a node logging no role changes shows first in an
+      // answer's state: a follower answers as the candidate would, so the answer stands.
+      if (state && this.electionLostShownBy(shadow, state)) return this.checkState(shadow, state, factsOf(shadow.ref!.live), shadow.ref!.live, line);
       if (state) this.checkState(shadow, state, x.state, shadow.ref!.live, line);
       return;
     }
