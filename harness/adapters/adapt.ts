@@ -68,7 +68,8 @@ class AdaptedNode implements RaftNode {
       case 'client_request':
         return this.records(this.impl.client({ client: input.client, requestId: input.requestId, op: input.op }));
       case 'transfer':
-        return []; // adapters declare no features yet (spec/DRIVER.md): a transfer request is not theirs
+      case 'snapshot':
+        return []; // adapters declare no features yet (spec/DRIVER.md): a transfer or snapshot request is not theirs
     }
   }
 

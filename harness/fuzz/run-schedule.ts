@@ -148,7 +148,7 @@ export function runSchedule(schedule: Schedule, createNode: NodeFactory, options
   const network = scheduleNetwork(schedule);
   const cluster = new Cluster({
     ids: nodeIds(schedule.nodes),
-    node: { ...DEFAULT_NODE_CONFIG, maxEntriesPerMessage: schedule.batch ?? DEFAULT_NODE_CONFIG.maxEntriesPerMessage, ...(schedule.features?.length ? { features: schedule.features } : {}) },
+    node: { ...DEFAULT_NODE_CONFIG, maxEntriesPerMessage: schedule.batch ?? DEFAULT_NODE_CONFIG.maxEntriesPerMessage, ...(schedule.features?.length ? { features: schedule.features } : {}), ...(schedule.snapshotEvery !== undefined ? { snapshotEvery: schedule.snapshotEvery } : {}) },
     random: createRandom(schedule.seed),
     network,
     sink: {

@@ -111,6 +111,7 @@ export class Cluster {
         electionTimeoutMin: options.node.electionTimeout.min,
         electionTimeoutMax: options.node.electionTimeout.max,
         heartbeatInterval: options.node.heartbeatInterval,
+        ...(options.node.features?.includes('snapshot') ? { snapshotEvery: options.node.snapshotEvery ?? 0 } : {}),
       },
       ...(options.seed !== undefined ? { seed: options.seed } : {}),
       // A trace without features stays a revision-0 trace, byte for byte.
@@ -417,8 +418,14 @@ function unmodelledNote(direction: 'send' | 'receive', msg: UnmodelledMessage): 
 }
 
 export function toNodeState(s: StateSummary): NodeState {
-  return {
+  const state: NodeState = {
     role: s.role, term: s.term, votedFor: s.votedFor, commitIndex: s.commitIndex, lastApplied: s.lastApplied,
     lastLogIndex: s.lastLogIndex, lastLogTerm: s.lastLogTerm, value: s.value,
   };
+  // Feature `snapshot`: only a node with a snapshot logs where it is.
+  if (s.snapshotIndex !== undefined) {
+    state.snapshotIndex = s.snapshotIndex;
+    state.snapshotTerm = s.snapshotTerm ?? 0;
+  }
+  return state;
 }

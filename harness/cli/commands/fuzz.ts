@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { printCampaign, saveCampaignOutputs } from '../campaign-output.js';
-import { durationOption, EXIT, featuresOption, InputError, intOption, parseCommandLine, UsageError, type Command } from '../command.js';
+import { durationOption, EXIT, featuresOption, InputError, intOption, parseCommandLine, snapshotEveryOption, UsageError, type Command } from '../command.js';
 import { implHelp, implOption, replyTimeoutOption } from '../impl-option.js';
 import { runPoolCampaign } from '../../fuzz/pool-campaign.js';
 import { formatCampaignReport } from '../../fuzz/report.js';
@@ -40,10 +40,13 @@ ${implHelp('reference')}
   --nodes LIST       cluster sizes to draw from: 3, 5 or 3,5; 1 and 2 are legal Raft too (default 3,5)
   --faults LEVEL     none | mild | harsh | swarm (a different fault mix per run) (default mild)
   --duration D       virtual time per run (default 3s)
-  --features LIST    protocol extensions the nodes run: prevote, checkquorum, transfer (comma-
+  --features LIST    protocol extensions the nodes run: prevote, checkquorum, transfer, snapshot (comma-
                      separated, or all); default none. Traces declare them in their header and
                      are checked under them; with transfer, schedules also ask nodes to hand
-                     leadership over
+                     leadership over; with snapshot, nodes compact their logs (see
+                     --snapshot-every)
+  --snapshot-every N with --features snapshot: a node snapshots once it has applied N entries
+                     past its last snapshot (default: drawn per schedule from 1, 3, 8)
   --out DIR          where to save the regression case (default traces/regressions)
   --time-limit D     wall-clock budget, e.g. 60s (default 60s)
   --workers N        worker threads running schedules (1: the main thread). The result never
@@ -90,6 +93,7 @@ Examples:
       faults: { type: 'string' },
       duration: { type: 'string' },
       features: { type: 'string' },
+      'snapshot-every': { type: 'string' },
       out: { type: 'string' },
       'time-limit': { type: 'string' },
       workers: { type: 'string' },
@@ -110,7 +114,7 @@ Examples:
     const durationMs = durationOption('duration', values.duration, 3000);
     // A feature's mutant runs with its feature on, asked for or not.
     const features = canonicalFeatures([...featuresOption(values.features), ...(createNode.features ?? [])]);
-    const withFeatures = features.length > 0 ? { features } : {};
+    const withFeatures = { ...(features.length > 0 ? { features } : {}), ...snapshotEveryOption(values['snapshot-every'], features) };
     const timeLimitMs = durationOption('time-limit', values['time-limit'], 60_000);
     const shard = values.shard === undefined ? null : parseShard(values.shard);
     if (shard && 'error' in shard) throw new UsageError(`--shard: ${shard.error}`);

@@ -1,6 +1,6 @@
 import { DEFAULT_NODE_CONFIG } from '../../../src/raft/types.js';
 import type { TraceLine } from '../../../src/trace/schema.js';
-import { durationOption, EXIT, featuresOption, InputError, intOption, parseCommandLine, probabilityOption, UsageError, type Command } from '../command.js';
+import { durationOption, EXIT, featuresOption, InputError, intOption, parseCommandLine, probabilityOption, snapshotEveryOption, UsageError, type Command } from '../command.js';
 import { DEFAULT_SIMULATION, simulate, type SimulationOptions } from '../../simulator/simulate.js';
 import { TraceFileWriter } from '../../trace/writer.js';
 import type { TraceSink } from '../../trace/sink.js';
@@ -57,8 +57,10 @@ Options:
       --client-timeout D  a client gives up on an unanswered operation after D (default 1s)
       --election-timeout A-B  election timeout range in ms (default 150-300)
       --heartbeat D       heartbeat interval (default 50ms)
-      --features LIST     protocol extensions the nodes run: prevote, checkquorum, transfer
-                          (comma-separated, or all; default none), declared in the header
+      --features LIST     protocol extensions the nodes run: prevote, checkquorum, transfer,
+                          snapshot (comma-separated, or all; default none), declared in the header
+      --snapshot-every N  with --features snapshot: a node snapshots once it has applied N
+                          entries past its last snapshot (default 100), in the header's params
       --force             replace FILE if it exists
   -h, --help              show this help
 
@@ -68,6 +70,7 @@ Examples:
   raftcheck simulate --nodes 5 --seed 7 --duration 10s -o a.jsonl
   raftcheck simulate --seed 3 --drop 0.1 --dup 0.05 --partition-every 2s --crash-every 3s --clients 2 -o f.jsonl
   raftcheck simulate --features prevote,checkquorum --partition-every 2s --clients 2 -o pv.jsonl
+  raftcheck simulate --features snapshot --snapshot-every 5 --crash-every 2s --clients 2 -o snap.jsonl
 `,
   async run(argv, io) {
     const { values, positionals } = parseCommandLine(argv, {
@@ -85,6 +88,7 @@ Examples:
       'election-timeout': { type: 'string' },
       heartbeat: { type: 'string' },
       features: { type: 'string' },
+      'snapshot-every': { type: 'string' },
       force: { type: 'boolean' },
     });
     if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
@@ -94,6 +98,7 @@ Examples:
     const heartbeat = durationOption('heartbeat', values.heartbeat, DEFAULT_NODE_CONFIG.heartbeatInterval);
     if (heartbeat < 1 || heartbeat >= electionTimeout.min) throw new UsageError(`--heartbeat: must be at least 1ms and below the election timeout (${electionTimeout.min}ms)`);
     const features = featuresOption(values.features);
+    const snapshotEvery = features.includes('snapshot') ? { snapshotEvery: 100, ...snapshotEveryOption(values['snapshot-every'], features) } : snapshotEveryOption(values['snapshot-every'], features);
     const options: SimulationOptions = {
       nodes: intOption('nodes', values.nodes, DEFAULT_SIMULATION.nodes, 1, 99),
       seed: intOption('seed', values.seed, DEFAULT_SIMULATION.seed, -Number.MAX_SAFE_INTEGER),
@@ -105,7 +110,7 @@ Examples:
       crashEvery: durationOption('crash-every', values['crash-every'], 0),
       clients: intOption('clients', values.clients, 0, 0, 1000),
       clientTimeout: durationOption('client-timeout', values['client-timeout'], DEFAULT_SIMULATION.clientTimeout),
-      node: { ...DEFAULT_NODE_CONFIG, electionTimeout, heartbeatInterval: heartbeat, ...(features.length > 0 ? { features } : {}) },
+      node: { ...DEFAULT_NODE_CONFIG, electionTimeout, heartbeatInterval: heartbeat, ...(features.length > 0 ? { features } : {}), ...snapshotEvery },
     };
     if (options.drop >= 1) throw new UsageError('--drop: must be below 1 (no message would ever arrive)');
     let sink: TraceSink;
