@@ -8,9 +8,10 @@
  * A fact a trace does not log (for example a log without append events) leaves the rules that
  * need it unconstrained.
  */
-import type { Command, Entry, Header, NodeState, Role, TraceEvent } from '../../../src/trace/schema.js';
+import type { Command, Entry, Header, NodeState, RegisterState, Role, Snapshot, TraceEvent } from '../../../src/trace/schema.js';
 import { describeEntry } from '../describe-entry.js';
 import { commandKey, sameCommand, sameEntry } from '../entry-hash.js';
+import { ForgetfulArray } from '../forgetful-array.js';
 import { NodeLog } from '../node-log.js';
 import type { Report, Violation } from '../violation.js';
 import { APPLIED_VALUE_RULE, RegisterValues } from './register-values.js';
@@ -55,6 +56,11 @@ interface NodeModel {
   leaderTerm: number | null;
   /** Line where the node took its current role and term. */
   roleLine: number;
+  /** Feature `snapshot`: the newest snapshot the node took or installed since it started, and where (0: none). */
+  snapshotIndex: number;
+  snapshotLine: number;
+  /** Feature `snapshot`: the snapshot it restarted from: it applies nothing at or under it until its next restart. */
+  resumedFrom: number;
 }
 
 interface SeenEntry {
@@ -88,13 +94,15 @@ export class ClusterInvariants {
    * term, usually one term). Arrays indexed by log index, here and for `applied`: indexes are
    * dense, and a Map of a hundred thousand numbers costs a cache miss per lookup.
    */
-  private readonly entriesSeen: Array<SeenEntry | undefined> = [];
+  private readonly entriesSeen = new ForgetfulArray<SeenEntry>();
   /** Every commit point recorded, in index order (kept short: only increases). */
   private readonly commits: Committed[] = [];
   /** Applied command per index, cluster-wide, with the node and line that applied it first (parallel arrays: no object per index). */
-  private readonly applied: Array<Command | undefined> = [];
-  private readonly appliedBy: string[] = [];
-  private readonly appliedLine: number[] = [];
+  private readonly applied = new ForgetfulArray<Command>();
+  private readonly appliedBy = new ForgetfulArray<string>();
+  private readonly appliedLine = new ForgetfulArray<number>();
+  /** Feature `snapshot`: every node has compacted its log through this index; the facts under it are forgotten. */
+  private floor = 0;
   private readonly enabled: ReadonlySet<string> | undefined;
   /** The register's values (rule applied-value), when that rule is on. */
   private readonly register: RegisterValues | null;
@@ -106,6 +114,7 @@ export class ClusterInvariants {
       this.nodes.set(id, {
         id, alive: true, role: 'follower', term: 0, votedFor: null, commitIndex: 0, commitKnown: false, lastApplied: 0,
         log: new NodeLog(), logKnown: false, reportedLastIndex: null, acked: 0, ackedLine: 0, votes: new Map(), leaderTerm: null, roleLine: 1,
+        snapshotIndex: 0, snapshotLine: 0, resumedFrom: 0,
       });
     }
   }
@@ -155,19 +164,28 @@ export class ClusterInvariants {
         this.register?.answer(n.id, e.client, e.requestId, e.result, line);
         break;
       case 'send':
-        // Acknowledging entries promises they are on stable storage (Figure 2).
-        if (e.msg.type === 'AppendEntriesResponse' && e.msg.success && e.msg.matchIndex !== undefined && e.msg.matchIndex > n.acked) {
+        // Acknowledging entries (or a snapshot through them) promises they are on stable storage (Figure 2, 13).
+        if (((e.msg.type === 'AppendEntriesResponse' && e.msg.success) || e.msg.type === 'InstallSnapshotResponse') && e.msg.matchIndex !== undefined && e.msg.matchIndex > n.acked) {
           n.acked = e.msg.matchIndex;
           n.ackedLine = line;
         }
         break;
+      case 'snapshot':
+        this.snapshot(n, e, line);
+        break;
+      case 'install_snapshot':
+        this.installSnapshot(n, e, line);
+        break;
       case 'crash':
         n.alive = false;
         break;
-      case 'restart':
+      case 'restart': {
         this.restart(n, e, line);
         this.register?.restart(n.id);
+        const s = e.persisted?.snapshot;
+        if (s) this.register?.resume(n.id, s.index, s.value, line);
         break;
+      }
       default:
         break;
     }
@@ -240,6 +258,8 @@ export class ClusterInvariants {
     for (let i = this.commits.length - 1; i >= 0; i--) {
       const c = this.commits[i]!;
       if (c.term >= n.term) continue;
+      // Under the node's snapshot, the entries are known by their prefix hash no more: rule snapshot.committed checked that the snapshot is the committed prefix.
+      if (c.index < n.log.base) return;
       if (n.log.prefixHash(c.index) !== c.hash) {
         this.fail({
           rule: 'leader-completeness', line, nodes: [n.id, c.node], terms: [c.term, n.term],
@@ -338,7 +358,8 @@ export class ClusterInvariants {
       });
     }
     const c = this.highestCommit();
-    if (c && fromIndex <= c.index && n.log.prefixHash(fromIndex) === this.committedHashAt(fromIndex, c)) {
+    const had = n.log.prefixHash(fromIndex);
+    if (c && fromIndex <= c.index && had !== undefined && had === this.committedHashAt(fromIndex, c)) {
       this.fail({
         rule: 'committed-durable', line, nodes: [n.id, c.node], terms: [n.term, c.term],
         message: `${n.id} ${verb} the committed entry at index ${fromIndex}: ${change} (committed up to index ${c.index} by ${c.node}, line ${c.line})`,
@@ -374,11 +395,11 @@ export class ClusterInvariants {
     for (let i = from; i <= to; i++) {
       const term = n.log.termAt(i)!;
       const hash = n.log.prefixHash(i)!;
-      const first = this.entriesSeen[i];
+      const first = this.entriesSeen.get(i);
       let seen: SeenEntry | null | undefined = first;
       while (seen && seen.term !== term) seen = seen.other;
       if (!seen) {
-        this.entriesSeen[i] = { term, hash, node: n.id, line, other: first ?? null };
+        this.entriesSeen.set(i, { term, hash, node: n.id, line, other: first ?? null });
       } else if (seen.hash !== hash) {
         const other = this.nodes.get(seen.node);
         const where = other && other.logKnown && other.log.prefixHash(i) === seen.hash ? this.firstDifferingEntry(n, other, i) : '';
@@ -431,7 +452,8 @@ export class ClusterInvariants {
       }
       return;
     }
-    if (top && n.log.prefixHash(top.index) !== top.hash) {
+    // A commit under the node's snapshot: the snapshot rules compared the snapshot with it.
+    if (top && top.index >= n.log.base && n.log.prefixHash(top.index) !== top.hash) {
       this.fail({
         rule: 'state-machine-safety', line, nodes: [n.id, top.node], terms: [n.term, top.term],
         message: `${n.id} committed up to index ${commitIndex} a log whose first ${top.index} entries differ from those ${top.node} committed (line ${top.line})${this.firstDifferingEntry(n, this.committedLog(top), top.index)}`,
@@ -457,16 +479,23 @@ export class ClusterInvariants {
       });
     }
     n.lastApplied = Math.max(n.lastApplied, index);
-    const earlier = this.applied[index];
+    if (index <= n.resumedFrom) {
+      this.fail({
+        rule: 'snapshot.restart', line, nodes: [n.id], terms: [n.term],
+        message: `${n.id} applied index ${index}, which the snapshot through ${n.resumedFrom} it restarted from already holds`,
+        expected: `apply from index ${n.resumedFrom + 1} on (the state machine restarts from the snapshot)`, seen: `apply index ${index}`,
+      });
+    }
+    const earlier = this.applied.get(index);
     if (!earlier) {
-      this.applied[index] = command;
-      this.appliedBy[index] = n.id;
-      this.appliedLine[index] = line;
+      this.applied.set(index, command);
+      this.appliedBy.set(index, n.id);
+      this.appliedLine.set(index, line);
       return true;
     }
     if (!sameCommand(earlier, command)) {
-      const by = this.appliedBy[index]!;
-      const at = this.appliedLine[index]!;
+      const by = this.appliedBy.get(index)!;
+      const at = this.appliedLine.get(index)!;
       this.fail({
         rule: 'state-machine-safety', line, nodes: [by, n.id], terms: [n.term],
         message: `${n.id} applied a different command at index ${index} than ${by} did (line ${at})`,
@@ -484,6 +513,7 @@ export class ClusterInvariants {
     n.roleLine = line;
     n.commitIndex = 0;
     n.lastApplied = 0;
+    n.resumedFrom = 0;
     const p = e.persisted;
     if (!p) return;
     if (p.term < n.term) {
@@ -503,7 +533,14 @@ export class ClusterInvariants {
     }
     n.term = Math.max(n.term, p.term);
     n.votedFor = p.votedFor;
-    const recovered = NodeLog.like(n.log, p.log);
+    const s = p.snapshot;
+    const recovered = s ? this.recoverWithSnapshot(n, s, p.log, e, line) : NodeLog.like(n.log, p.log);
+    if (!recovered) {
+      // A snapshot whose prefix the trace never showed: this node's log is unknown from here.
+      n.log = new NodeLog();
+      n.logKnown = false;
+      return;
+    }
     let lostCommitted = false;
     if (n.logKnown) {
       // The recovered log must keep every entry the node had (the log is persistent).
@@ -531,12 +568,181 @@ export class ClusterInvariants {
     if (!lostCommitted) this.checkAcknowledged(n, recovered, line);
     n.log = recovered;
     n.logKnown = true;
-    this.recordEntries(n, 1, p.log.length, line);
+    this.recordEntries(n, recovered.base + 1, recovered.lastIndex, line);
+  }
+
+  // ------------------------------------------------------------ feature `snapshot`
+
+  /** The prefix hash of the entries 1..index whose last has term `term`, as some node's log showed it. */
+  private hashOf(index: number, term: number): number | undefined {
+    let seen: SeenEntry | null | undefined = this.entriesSeen.get(index);
+    while (seen && seen.term !== term) seen = seen.other;
+    if (seen) return seen.hash;
+    for (const m of this.nodes.values()) if (m.logKnown && m.log.termAt(index) === term && m.log.prefixHash(index) !== undefined) return m.log.prefixHash(index);
+    return undefined;
+  }
+
+  /** Rule snapshot.value: a snapshot's value is the register's after its last index, where that is known. */
+  private checkSnapshotValue(n: NodeModel, index: number, value: RegisterState, what: string, line: number): void {
+    const known = this.register?.valueAfter(n.id, index);
+    if (!known || known.value === value) return;
+    this.fail({
+      rule: 'snapshot.value', line, nodes: [n.id], terms: [n.term],
+      message: `${n.id} ${what} through index ${index} with value ${JSON.stringify(value)}, but the register holds ${JSON.stringify(known.value)} after index ${index}, ${known.source}`,
+      expected: `value ${JSON.stringify(known.value)}`, seen: `value ${JSON.stringify(value)}`, related: known.line !== null ? [known.line] : [],
+    });
+  }
+
+  /** The node took a snapshot through `index` and compacted its log: it must cover committed entries only, with the register's value. */
+  private snapshot(n: NodeModel, e: Extract<TraceEvent, { kind: 'snapshot' }>, line: number): void {
+    const { index, term, value } = e;
+    const own = n.logKnown ? n.log.termAt(index) : undefined;
+    if (n.commitKnown && index > n.commitIndex) {
+      this.fail({
+        rule: 'snapshot.committed', line, nodes: [n.id], terms: [n.term],
+        message: `${n.id} took a snapshot through index ${index}, beyond its commitIndex ${n.commitIndex}: it covers entries that are not committed`,
+        expected: `a snapshot through index ${n.commitIndex} at most`, seen: `a snapshot through index ${index}`,
+      });
+    } else if (own !== undefined && own !== term) {
+      this.fail({
+        rule: 'snapshot.committed', line, nodes: [n.id], terms: [n.term, term],
+        message: `${n.id} took a snapshot through index ${index} of term ${term}, but its entry there has term ${own}`,
+        expected: `lastIncludedTerm ${own}`, seen: `term ${term}`,
+      });
+    } else if (n.logKnown) {
+      const c = this.highestCommit();
+      const mine = n.log.prefixHash(index);
+      const theirs = c && index <= c.index ? this.committedHashAt(index, c) : undefined;
+      if (mine !== undefined && theirs !== undefined && mine !== theirs) {
+        this.fail({
+          rule: 'snapshot.committed', line, nodes: [n.id, c!.node], terms: [n.term, c!.term],
+          message: `${n.id} took a snapshot through index ${index} of a log that differs from the one ${c!.node} committed (line ${c!.line})${this.firstDifferingEntry(n, this.committedLog(c!), index)}`,
+          expected: 'a snapshot of the committed prefix', seen: 'another prefix', related: [c!.line],
+        });
+      }
+    }
+    this.checkSnapshotValue(n, index, value, 'took a snapshot', line);
+    if (n.logKnown && index > n.log.base && index <= n.log.lastIndex) n.log.compact(index);
+    else if (n.logKnown && index > n.log.lastIndex) n.logKnown = false; // a snapshot beyond its log: nothing below can be trusted for it
+    if (index > n.snapshotIndex) {
+      n.snapshotIndex = index;
+      n.snapshotLine = line;
+    }
+    this.forgetCompacted();
+  }
+
+  /** Figure 13: the node installed a snapshot it received. */
+  private installSnapshot(n: NodeModel, e: Extract<TraceEvent, { kind: 'install_snapshot' }>, line: number): void {
+    const { index, term, value, logKept } = e;
+    if (n.commitKnown && index <= n.commitIndex) {
+      this.fail({
+        rule: 'snapshot.install', line, nodes: [n.id], terms: [n.term],
+        message: `${n.id} installed a snapshot through index ${index}, not past its commitIndex ${n.commitIndex}: it holds those entries already, and an older snapshot is ignored`,
+        expected: `no install of a snapshot through ${index} (≤ commitIndex ${n.commitIndex})`, seen: 'install_snapshot',
+      });
+    }
+    const own = n.logKnown ? n.log.termAt(index) : undefined;
+    const holds = n.logKnown && index <= n.log.lastIndex && own === term;
+    if (logKept && n.logKnown && !holds) {
+      this.fail({
+        rule: 'snapshot.install', line, nodes: [n.id], terms: [n.term, term],
+        message: `${n.id} installed a snapshot through index ${index} of term ${term} and kept its log after it, but ${index > n.log.lastIndex ? `its log ends at index ${n.log.lastIndex}` : `its entry ${index} has term ${own}`}: a log that does not hold the snapshot's last entry is discarded (Figure 13, 7)`,
+        expected: 'logKept false: the whole log discarded', seen: 'logKept true',
+      });
+    }
+    const s = e.state;
+    if (s && ((s.lastApplied !== undefined && s.lastApplied !== index) || (s.commitIndex !== undefined && s.commitIndex !== index) || (s.value !== undefined && s.value !== value))) {
+      this.fail({
+        rule: 'snapshot.install', line, nodes: [n.id], terms: [n.term],
+        message: `${n.id} installed a snapshot through index ${index} holding ${JSON.stringify(value)}, but its state machine is not the snapshot's: commitIndex ${s.commitIndex}, lastApplied ${s.lastApplied}, value ${JSON.stringify(s.value)}`,
+        expected: `commitIndex ${index}, lastApplied ${index}, value ${JSON.stringify(value)}`, seen: JSON.stringify({ commitIndex: s.commitIndex, lastApplied: s.lastApplied, value: s.value }),
+      });
+    }
+    this.checkSnapshotValue(n, index, value, 'installed a snapshot', line);
+    const hash = this.hashOf(index, term);
+    if (n.logKnown) {
+      if (logKept && holds) n.log.compact(index);
+      else if (hash === undefined) n.logKnown = false;
+      else {
+        // What the node kept after the snapshot (a conflicting suffix is kept as it was: log-matching will see it).
+        const suffix: Entry[] = [];
+        if (logKept) for (let i = index + 1; i <= n.log.lastIndex; i++) suffix.push(n.log.entry(i)!);
+        n.log.install(index, term, hash, false);
+        if (suffix.length > 0) n.log.append(index + 1, suffix);
+      }
+    } else if (hash !== undefined) {
+      n.log = new NodeLog();
+      n.log.install(index, term, hash, false);
+      n.logKnown = true;
+    }
+    if (!logKept || !holds) n.acked = Math.min(n.acked, index);
+    if (index > n.commitIndex) this.setCommit(n, index, line);
+    n.commitKnown = true;
+    n.lastApplied = Math.max(n.lastApplied, index);
+    this.register?.resume(n.id, index, value, line);
+    if (index > n.snapshotIndex) {
+      n.snapshotIndex = index;
+      n.snapshotLine = line;
+    }
+    if (n.logKnown && n.log.lastIndex > index) this.recordEntries(n, index + 1, n.log.lastIndex, line);
+    this.forgetCompacted();
+  }
+
+  /**
+   * A restart from a persisted snapshot resumes from it (rule snapshot.restart): a snapshot is
+   * persistent, so it is no older than the node's last one, and the state machine starts from it.
+   * Returns the recovered log, or null when the trace never showed the snapshot's prefix.
+   */
+  private recoverWithSnapshot(n: NodeModel, s: Snapshot, log: readonly Entry[], e: Extract<TraceEvent, { kind: 'restart' }>, line: number): NodeLog | null {
+    if (s.index < n.snapshotIndex) {
+      this.fail({
+        rule: 'snapshot.restart', line, nodes: [n.id], terms: [n.term],
+        message: `${n.id} restarted from a snapshot through index ${s.index}, older than the snapshot through ${n.snapshotIndex} it had (line ${n.snapshotLine}): a snapshot is persistent`,
+        expected: `a snapshot through index ${n.snapshotIndex} or later`, seen: `a snapshot through index ${s.index}`, related: [n.snapshotLine],
+      });
+    }
+    const st = e.state;
+    if (st && ((st.lastApplied !== undefined && st.lastApplied !== s.index) || (st.commitIndex !== undefined && st.commitIndex < s.index) || (st.value !== undefined && st.value !== s.value))) {
+      this.fail({
+        rule: 'snapshot.restart', line, nodes: [n.id], terms: [n.term],
+        message: `${n.id} restarted from a snapshot through index ${s.index} holding ${JSON.stringify(s.value)}, but its state machine does not start from it: commitIndex ${st.commitIndex}, lastApplied ${st.lastApplied}, value ${JSON.stringify(st.value)}`,
+        expected: `commitIndex and lastApplied ${s.index}, value ${JSON.stringify(s.value)}`, seen: JSON.stringify({ commitIndex: st.commitIndex, lastApplied: st.lastApplied, value: st.value }),
+      });
+    }
+    n.commitIndex = s.index;
+    n.lastApplied = s.index;
+    n.resumedFrom = s.index;
+    n.snapshotIndex = Math.max(n.snapshotIndex, s.index);
+    const own = n.logKnown && n.log.termAt(s.index) === s.term ? n.log.prefixHash(s.index) : undefined;
+    const hash = own ?? this.hashOf(s.index, s.term);
+    return hash === undefined ? null : NodeLog.like(n.log, log, { index: s.index, term: s.term, hash });
+  }
+
+  /**
+   * Every node has compacted its log through the floor: no event names an entry under it again
+   * (but a restart from an older snapshot, which snapshot.restart reports), so the cluster-wide
+   * facts about those entries are forgotten and memory stays flat however long the trace.
+   */
+  private forgetCompacted(): void {
+    let floor = Infinity;
+    for (const m of this.nodes.values()) floor = Math.min(floor, Math.max(m.log.base, m.snapshotIndex));
+    if (floor <= this.floor) return;
+    this.floor = floor;
+    this.entriesSeen.forgetBelow(floor);
+    this.applied.forgetBelow(floor);
+    this.appliedBy.forgetBelow(floor);
+    this.appliedLine.forgetBelow(floor);
+    this.register?.forgetBelow(floor);
+    // Commits under the floor: the last of them still says where the committed prefix was.
+    let k = 0;
+    while (k + 1 < this.commits.length && this.commits[k + 1]!.index < floor) k++;
+    if (k > 0) this.commits.splice(0, k);
   }
 
   /** A restart recovers every entry the node acknowledged and kept (Figure 2: stable storage before responding). */
   private checkAcknowledged(n: NodeModel, recovered: NodeLog, line: number): void {
-    if (n.acked === 0) return;
+    // Entries under the recovered snapshot are acknowledged by it (snapshot.restart compares the snapshots).
+    if (n.acked === 0 || n.acked <= recovered.base) return;
     const changed = n.logKnown && n.log.lastIndex >= n.acked && recovered.lastIndex >= n.acked && recovered.prefixHash(n.acked) !== n.log.prefixHash(n.acked);
     if (recovered.lastIndex >= n.acked && !changed) return;
     const k = changed ? n.log.firstDifference(recovered, n.acked)! : 0;
