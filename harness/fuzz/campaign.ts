@@ -17,6 +17,8 @@ export interface CampaignOptions {
   faults: FaultLevel;
   durationMs: number;
   features?: readonly Feature[];
+  /** Feature `snapshot`: the schedules' snapshot interval (absent: drawn per schedule). */
+  snapshotEvery?: number;
   /** fast-check's own wall-clock budget, for the runs and again for shrinking (set by the CLI, the only place that reads clocks). */
   timeLimitMs?: number;
   onRun?: RangeOptions['onRun'];
@@ -35,7 +37,7 @@ export interface CampaignResult {
 }
 
 export function runCampaign(options: CampaignOptions): CampaignResult {
-  const spec = { seed: options.seed, nodes: options.nodes, faults: options.faults, durationMs: options.durationMs, ...(options.features?.length ? { features: options.features } : {}) };
+  const spec = { seed: options.seed, nodes: options.nodes, faults: options.faults, durationMs: options.durationMs, ...(options.features?.length ? { features: options.features } : {}), ...(options.snapshotEvery !== undefined ? { snapshotEvery: options.snapshotEvery } : {}) };
   const limit = options.timeLimitMs !== undefined ? { timeLimitMs: options.timeLimitMs } : {};
   const range = evaluateRange(spec, options.createNode, 0, options.runs, { ...limit, ...(options.onRun ? { onRun: options.onRun } : {}) });
   const result = { runs: range.evaluated, events: range.events, notModelled: range.notModelled, interrupted: range.interrupted };

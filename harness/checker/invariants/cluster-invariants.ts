@@ -109,7 +109,8 @@ export class ClusterInvariants {
 
   constructor(header: Header, private readonly report: Report, options: ClusterInvariantOptions = {}) {
     this.enabled = options.enabled;
-    this.register = this.on(APPLIED_VALUE_RULE) ? new RegisterValues(header.nodes, (v) => this.fail(v)) : null;
+    // The register's values serve applied-value and snapshot.value (feature `snapshot`); each reports only if on.
+    this.register = this.on(APPLIED_VALUE_RULE) || this.on('snapshot.value') ? new RegisterValues(header.nodes, (v) => this.fail(v)) : null;
     for (const id of header.nodes) {
       this.nodes.set(id, {
         id, alive: true, role: 'follower', term: 0, votedFor: null, commitIndex: 0, commitKnown: false, lastApplied: 0,
@@ -709,7 +710,8 @@ export class ClusterInvariants {
         expected: `commitIndex and lastApplied ${s.index}, value ${JSON.stringify(s.value)}`, seen: JSON.stringify({ commitIndex: st.commitIndex, lastApplied: st.lastApplied, value: st.value }),
       });
     }
-    n.commitIndex = s.index;
+    // commitIndex is volatile: the logged state says what it is (a lower one is this rule's, not commit-monotonic's).
+    if (st?.commitIndex === undefined) n.commitIndex = s.index;
     n.lastApplied = s.index;
     n.resumedFrom = s.index;
     n.snapshotIndex = Math.max(n.snapshotIndex, s.index);

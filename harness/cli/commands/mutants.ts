@@ -13,14 +13,14 @@ const ROOT = packageRoot();
 export const mutantsCommand: Command = {
   name: 'mutants',
   summary: 'run the bug catalogue: simulate each mutant node until the checker catches it',
-  help: `Usage: raftcheck mutants [--runs N] [--seed S] [--time-limit D] [--only NAME,...] [--features LIST] [--no-write] [--out DIR]
+  help: `Usage: raftcheck mutants [--runs N] [--seed S] [--time-limit D] [--only NAME,...] [--features LIST] [--snapshot-every N] [--no-write] [--out DIR]
 
 Each mutant is the reference node with one rule broken (see harness/mutants/catalogue.ts).
 For each, a fuzzing campaign (fast-check schedules, swarm faults, seed S) runs a cluster of
 mutant nodes, checking every event, until a run fails; that run is shrunk to a minimal
 counterexample. A mutant that is never caught is a finding: the schedules or the checker
 must improve. Prints a table and writes it to MUTANTS.md. The mutants of a protocol extension
-(prevote-*, checkquorum-*, transfer-*) run with their feature on.
+(prevote-*, checkquorum-*, transfer-*, snapshot-*) run with their feature on.
 
 Options:
   --runs N         schedules per mutant before giving up (default 300)
@@ -30,6 +30,8 @@ Options:
   --features LIST  also run every mutant with these protocol extensions on (prevote,
                    checkquorum, transfer, or all): do the checks still catch the base bugs
                    under them? (Does not write MUTANTS.md)
+  --snapshot-every N  the snapshot interval of the schedules that run the snapshot feature
+                   (default: drawn per schedule from 1, 3, 8)
   --list           list the mutants and exit
   --no-write       do not write MUTANTS.md
   --out DIR        also save each mutant's shrunk counterexample as a regression case in DIR
@@ -45,6 +47,7 @@ Exit codes: 0 every mutant caught; 1 some mutant survived; 2 usage error.
       'time-limit': { type: 'string' },
       only: { type: 'string' },
       features: { type: 'string' },
+      'snapshot-every': { type: 'string' },
       list: { type: 'boolean' },
       'no-write': { type: 'boolean' },
       out: { type: 'string' },
@@ -59,6 +62,7 @@ Exit codes: 0 every mutant caught; 1 some mutant survived; 2 usage error.
     const limit = durationOption('time-limit', values['time-limit'], 30_000);
     const names = values.only?.split(',').map((s) => s.trim()).filter(Boolean);
     const features = featuresOption(values.features);
+    const every = values['snapshot-every'] === undefined ? {} : { snapshotEvery: intOption('snapshot-every', values['snapshot-every'], 0, 1) };
     for (const n of names ?? []) if (!MUTANTS.some((m) => m.name === n)) throw new UsageError(`--only: unknown mutant '${n}' (see --list)`);
     const chosen = names ? MUTANTS.filter((m) => names.includes(m.name)) : MUTANTS;
 
@@ -68,7 +72,7 @@ Exit codes: 0 every mutant caught; 1 some mutant survived; 2 usage error.
       // Wall-clock time is read here, at the CLI edge: time to the first failure, and a budget.
       const started = performance.now();
       let ms = Infinity;
-      const result = huntMutant(m, { runs, seed, timeLimitMs: limit, features, onFirstFailure: () => (ms = performance.now() - started) });
+      const result = huntMutant(m, { runs, seed, timeLimitMs: limit, features, ...every, onFirstFailure: () => (ms = performance.now() - started) });
       rows.push({ name: m.name, description: m.description, result, ms });
       if (values.out !== undefined && result.failure) saveHuntCase(io, values.out, `mutant:${m.name}`, seed, result.failure);
       featureFlags.set(m.name, huntFeatures(m, features));
