@@ -115,7 +115,8 @@ export class Cluster {
       },
       ...(options.seed !== undefined ? { seed: options.seed } : {}),
       // A trace without features stays a revision-0 trace, byte for byte.
-      ...(options.node.features?.length ? { minor: TRACE_MINOR, features: canonicalFeatures(options.node.features) } : {}),
+      // Revision 1.2 only where it is needed (snapshots): a 1.1 trace stays one.
+      ...(options.node.features?.length ? { minor: options.node.features.includes('snapshot') ? TRACE_MINOR : 1, features: canonicalFeatures(options.node.features) } : {}),
       ...(options.meta ? { meta: options.meta } : {}),
     };
     this.write(header);
