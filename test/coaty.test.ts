@@ -90,7 +90,8 @@ function forgetful(what: 'vote' | 'log'): NodeFactory {
 describe('the checks bite on coaty', () => {
   for (const [what, rules] of [['vote', ['vote-once', 'election-safety']], ['log', ['committed-durable', 'leader-completeness', 'state-machine-safety', 'log-matching', 'linearizability']]] as const) {
     it(`a coaty node that forgets its ${what} on restart is caught`, () => {
-      const r = runCampaign({ impl: `coaty-forgets-${what}`, createNode: forgetful(what), runs: 150, seed: 1, nodes: [3], faults: 'harsh', durationMs: 3000 });
+      // A small shrinking budget keeps the test fast: what it checks is the rule that caught it.
+      const r = runCampaign({ impl: `coaty-forgets-${what}`, createNode: forgetful(what), runs: 150, seed: 1, nodes: [3], faults: 'harsh', durationMs: 3000, shrinkRuns: 60 });
       expect(r.failure).not.toBeNull();
       expect(rules).toContain(r.failure!.outcome.error!.rule);
     });

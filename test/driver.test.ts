@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { splitCommandLine } from '../harness/adapters/process/command-line.js';
 import { buildDriverJsonSchema } from '../harness/adapters/process/protocol.js';
 import { runCampaign } from '../harness/fuzz/campaign.js';
-import { resolveImplementation } from '../harness/fuzz/implementations.js';
+import { resolveImplementation, withProfile } from '../harness/fuzz/implementations.js';
 import { saveRegression } from '../harness/fuzz/regression.js';
 import { runSchedule } from '../harness/fuzz/run-schedule.js';
 import type { Schedule } from '../harness/fuzz/schedule.js';
@@ -27,7 +27,9 @@ const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'raftcheck-driver-'));
 function impl(mode: string, after: number, piddir: string, options: { replyTimeoutMs?: number; maxLineBytes?: number } = {}): NodeFactory {
   const f = resolveImplementation(`cmd:${PYTHON} ${MISBEHAVE} ${mode} ${after} ${piddir}`, { process: options });
   if ('error' in f) throw new Error(f.error);
-  return f;
+  // With a profile given, no process is started to read the node's declaration: every process
+  // counted here is one the run started (declarations: test/driver-declaration.test.ts).
+  return withProfile(f, {});
 }
 
 /** A short schedule: an election, a write, a read, a crash and a restart. */
@@ -148,7 +150,7 @@ describe('a misbehaving external node gives a clear verdict and leaves no proces
   it('an observe that changes the state is a protocol violation', () => {
     const dir = tmp();
     const outcome = runSchedule(schedule, impl('drift', 0, dir));
-    expect(outcome.error).toMatchObject({ rule: 'driver.protocol', message: expect.stringMatching(/^node n1, request 2 \(observe\): reports .*"term":1.*, not the state of its reply to init/) });
+    expect(outcome.error).toMatchObject({ rule: 'driver.protocol', message: 'node n1, request 2 (observe): its state has "term": 1, not 0 as in its reply to init: observe must change nothing' });
     for (const pid of pids(dir)) expect(alive(pid)).toBe(false);
   });
 
@@ -188,6 +190,50 @@ describe('raftcheck fuzz --impl cmd:...', () => {
     await exited;
     const started = pids(dir);
     expect(await eventually(() => started.every((pid) => !alive(pid)), 5000), `still alive: ${started.filter(alive).join(', ')}`).toBe(true);
+  });
+});
+
+describe('processes a node starts outside its process group', () => {
+  const ESCAPING = path.resolve('test/fixtures/driver/escaping-node.mjs');
+  const escapees = (dir: string) => fs.readdirSync(dir).filter((f) => /^(setsid|daemon)-\d+$/.test(f));
+  const pidOf = (name: string) => Number(name.split('-')[1]);
+  const survivors = (dir: string) => escapees(dir).filter((f) => alive(pidOf(f)));
+  const cleanUp = (dir: string) => {
+    for (const f of survivors(dir)) process.kill(pidOf(f), 'SIGKILL'); // do not leave them to the next test
+  };
+
+  it('are ended with the node: a child in a session of its own (setsid) and a daemon whose parent is gone', async () => {
+    const dir = tmp();
+    try {
+      const r = await cli('fuzz', '--impl', `cmd:${process.execPath} ${ESCAPING} ${PYTHON} ${dir}`, '--runs', '1', '--nodes', '3', '--duration', '300ms', '--out', tmp());
+      expect(r.code, r.stderr).toBe(0);
+      // The preflight node and three per run, each with its two escapees.
+      expect(escapees(dir).filter((f) => f.startsWith('setsid-')).length).toBeGreaterThanOrEqual(4);
+      expect(escapees(dir).filter((f) => f.startsWith('daemon-')).length).toBeGreaterThanOrEqual(1);
+      expect(survivors(dir), 'still running after the run').toEqual([]);
+    } finally {
+      cleanUp(dir);
+    }
+  });
+
+  it('are ended by the reaper when raftcheck itself is killed (SIGKILL: no cleanup of its own)', async () => {
+    const dir = tmp();
+    try {
+      const child = spawn(process.execPath, ['harness/cli/raftcheck.js', 'fuzz', '--impl', `cmd:${process.execPath} ${ESCAPING} ${PYTHON} ${dir} hang`, '--reply-timeout', '60s', '--runs', '1', '--nodes', '3', '--out', tmp()], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let output = '';
+      child.stdout.on('data', (d: Buffer) => void (output += d.toString()));
+      child.stderr.on('data', (d: Buffer) => void (output += d.toString()));
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      // The preflight node answers nothing either: it waits 60 s for it. Its escapees are there meanwhile.
+      const started = await eventually(() => escapees(dir).filter((f) => f.startsWith('daemon-')).length >= 1 && escapees(dir).some((f) => f.startsWith('setsid-')), 30_000);
+      expect(started, `no escapees appeared; raftcheck said: ${output}`).toBe(true);
+      await new Promise((r) => setTimeout(r, 300)); // let the daemon settle in its own session
+      child.kill('SIGKILL');
+      await exited;
+      expect(await eventually(() => survivors(dir).length === 0, 10_000), `still running: ${survivors(dir).join(', ')}`).toBe(true);
+    } finally {
+      cleanUp(dir);
+    }
   });
 });
 

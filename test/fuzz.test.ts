@@ -9,6 +9,7 @@ import { caseHash, loadRegression, saveRegression } from '../harness/fuzz/regres
 import { runSchedule } from '../harness/fuzz/run-schedule.js';
 import { evaluateRange, shrinkRun } from '../harness/fuzz/run-range.js';
 import { scheduleArbitrary, type Schedule } from '../harness/fuzz/schedule.js';
+import type { FuzzSummary } from '../harness/fuzz/summary.js';
 import { createReferenceNode } from '../src/raft/node.js';
 import { findMutant } from '../harness/mutants/catalogue.js';
 import { cli } from './helpers/cli.js';
@@ -88,8 +89,41 @@ describe('raftcheck fuzz and replay', () => {
     const other = await cli('replay', '--impl', 'mutant:commit-old-term', file);
     expect(other.code).toBe(0);
   });
+  it('fuzz: reports the time to the first failure apart from the time spent shrinking: in the report, the JSON summary and --progress', async () => {
+    const r = await cli('fuzz', '--impl', 'mutant:vote-twice', '--runs', '50', '--seed', '1', '--out', dir(), '--json', '--progress');
+    expect(r.code).toBe(1);
+    const summary = JSON.parse(r.stdout) as FuzzSummary;
+    expect(summary.timing).toEqual({ searchMs: expect.any(Number), shrinkMs: expect.any(Number) });
+    const f = summary.failure!;
+    expect(f.line).toBeLessThan(f.foundLine);
+    expect(r.stderr).toMatch(/\nfirst failure: run 0, after \d+\.\d s\n/);
+    expect(r.stderr).toMatch(new RegExp(`\rshrinking: ${f.shrinkRuns} of at most 600 runs, \\d+ smaller failing schedules, \\d+\\.\\d s`));
+    expect(r.stderr).toContain(`FAILED [vote-once] at run 0 after 1 run (${summary.events} events, first failure after ${(summary.timing!.searchMs / 1000).toFixed(1)} s), `
+      + `shrunk in ${f.shrinkRuns} runs (${(summary.timing!.shrinkMs / 1000).toFixed(1)} s) from ${f.foundLine} to ${f.line} trace lines: `);
+    const passing = await cli('fuzz', '--runs', '5', '--seed', '2', '--duration', '500ms', '--json');
+    expect(JSON.parse(passing.stdout)).toMatchObject({ failure: null, timing: { shrinkMs: 0 } });
+    expect(passing.stderr).toMatch(/^reference: no failure in 5 runs \(\d+ events, \d+\.\d s\)/);
+  });
+  it('fuzz --shrink-runs 0 saves the failing run as found', async () => {
+    const r = await cli('fuzz', '--impl', 'mutant:vote-twice', '--runs', '50', '--seed', '1', '--out', dir(), '--shrink-runs', '0', '--json');
+    expect(r.code).toBe(1);
+    const f = (JSON.parse(r.stdout) as FuzzSummary).failure!;
+    expect(f).toMatchObject({ shrinkRuns: 0, shrinks: 0, line: f.foundLine });
+    expect(r.stderr).toMatch(/, not shrunk \(\d+ trace lines\): 5 nodes/);
+  });
+  it('replay: a case whose heartbeat would stop virtual time is an input error, not a hang', async () => {
+    const file = path.join(dir(), 'bad.jsonl');
+    const saved = fs.readdirSync('traces/regressions').filter((f) => f.endsWith('.jsonl')).sort()[0]!;
+    const [header, ...rest] = fs.readFileSync(path.join('traces/regressions', saved), 'utf8').split('\n');
+    const h = JSON.parse(header!) as { meta: { regression: { schedule: Schedule } } };
+    h.meta.regression.schedule.heartbeatMs = 0;
+    fs.writeFileSync(file, [JSON.stringify(h), ...rest].join('\n'));
+    const r = await cli('replay', file);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`raftcheck replay: ${file}:1: /meta/regression/schedule/heartbeatMs: must be an integer from 1 to 149 (below the election timeout), got 0\n`);
+  });
   it('rejects bad options and files with exit 2 and one line', async () => {
-    for (const argv of [['fuzz', '--impl', 'nope'], ['fuzz', '--faults', 'brutal'], ['fuzz', '--runs', '0'], ['fuzz', '--impl', 'mutant:nope'], ['replay'], ['replay', 'missing.jsonl'], ['replay', 'traces/examples/valid/election-3.jsonl']]) {
+    for (const argv of [['fuzz', '--impl', 'nope'], ['fuzz', '--faults', 'brutal'], ['fuzz', '--runs', '0'], ['fuzz', '--shrink-runs', '-1'], ['fuzz', '--shrink-runs', 'many'], ['fuzz', '--impl', 'mutant:nope'], ['replay'], ['replay', 'missing.jsonl'], ['replay', 'traces/examples/valid/election-3.jsonl']]) {
       const r = await cli(...argv);
       expect(r.code, argv.join(' ')).toBe(2);
       expect(r.stderr.split('\n')[0]).toMatch(/^raftcheck (fuzz|replay): /);

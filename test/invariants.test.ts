@@ -74,10 +74,14 @@ describe('cluster invariants', () => {
     const overwritten = [...before.slice(0, 3), { kind: 'append', node: 'n2', index: 2, entries: [set(2, 9)] }, { kind: 'crash', node: 'n2' }];
     expect(run([...overwritten, restart([set(1, 5)])])).toEqual([]); // index 2 was replaced: only index 1 stays acknowledged
     expect(run([...overwritten, restart([])]).map((x) => x.rule)).toEqual(['acknowledged-durable']);
-    // An append that keeps index 1 but ends there replaces index 2 too.
-    const shortened = [...before.slice(0, 3), { kind: 'append', node: 'n2', index: 1, entries: [set(1, 5)] }, { kind: 'crash', node: 'n2' }];
-    expect(run([...shortened, restart([set(1, 5)])])).toEqual([]);
-    expect(run([...shortened, restart([])]).map((x) => x.rule)).toEqual(['acknowledged-durable']);
+    // An append of entries it already has (a duplicate AppendEntries, logged as the batch it
+    // accepted) deletes nothing, not even what follows the batch (Figure 2, AppendEntries 3-4).
+    const repeated = [...before.slice(0, 3), { kind: 'append', node: 'n2', index: 1, entries: [set(1, 5)] }, { kind: 'crash', node: 'n2' }];
+    expect(run([...repeated, restart([set(1, 5), set(1, 6)])])).toEqual([]);
+    expect(run([...repeated, restart([set(1, 5)])]).map((x) => x.rule)).toEqual(['acknowledged-durable']);
+    // One that conflicts at index 1 deletes from there, what follows the batch included.
+    const conflicting = [...before.slice(0, 3), { kind: 'append', node: 'n2', index: 1, entries: [set(2, 7)] }, { kind: 'crash', node: 'n2' }];
+    expect(run([...conflicting, restart([set(2, 7)])])).toEqual([]);
     // Lost committed entries are reported as committed-durable, once.
     const committed = run([...before.slice(0, 3), { kind: 'commit', node: 'n2', commitIndex: 2 }, { kind: 'crash', node: 'n2' }, restart([])]);
     expect(committed.map((x) => x.rule)).toEqual(['committed-durable']);
@@ -142,33 +146,55 @@ describe('cluster invariants', () => {
       { kind: 'commit', node: 'n1', commitIndex: 1 },
     ];
     expect(run([...committed, { kind: 'truncate', node: 'n2', fromIndex: 1 }]).map((x) => [x.rule, x.line])).toEqual([['committed-durable', 9]]);
-    expect(run([...committed, { kind: 'crash', node: 'n2' }, { kind: 'restart', node: 'n2', persisted: { term: 0, votedFor: null, log: [] } }]).map((x) => x.rule)).toEqual(['committed-durable']);
+    // A restart may lose what the node had not stored yet: it acknowledged nothing, and the
+    // entry is committed by others' copies (Figure 2: stored before answering, not before appending).
+    const lose = [{ kind: 'crash', node: 'n2' }, { kind: 'restart', node: 'n2', persisted: { term: 1, votedFor: null, log: [] } }];
+    expect(run([...committed, ...lose])).toEqual([]);
+    // Acknowledged, it was stored: losing it loses a committed entry.
+    const ack = { kind: 'send', node: 'n2', msg: { id: 'a1', type: 'AppendEntriesResponse', from: 'n2', to: 'n1', term: 1, success: true, matchIndex: 1 } };
+    expect(run([...committed.slice(0, -1), ack, committed.at(-1)!, ...lose]).map((x) => [x.rule, x.line])).toEqual([['committed-durable', 11]]);
+    // Recovered by an earlier restart, it was stored too.
+    const stored = [...committed, { kind: 'crash', node: 'n2' }, { kind: 'restart', node: 'n2', persisted: { term: 1, votedFor: null, log: [set(1, 1)] } }];
+    expect(run([...stored, ...lose]).map((x) => [x.rule, x.message])).toEqual([['committed-durable', 'n2 restarted with a log of 0 entries: it had 1, and lost the committed entry 1, which it had stored (recovered at the restart on line 10; committed up to index 1 by n1, line 8)']]);
     // Deleting an uncommitted entry is fine.
     expect(run([{ kind: 'append', node: 'n2', index: 1, entries: [set(1, 1)] }, { kind: 'truncate', node: 'n2', fromIndex: 1 }])).toEqual([]);
+  });
+
+  it('committed-durable: a restart that loses entries on a node whose log changes are not logged says nothing', () => {
+    // n2 logs no append or truncate: its log between two restarts is unknown (it may have
+    // replaced uncommitted entries), so two recovered logs are not compared.
+    const restart = (log: Entry[]) => [{ kind: 'crash', node: 'n2' }, { kind: 'restart', node: 'n2', persisted: { term: 1, votedFor: null, log } }];
+    const ack = { kind: 'send', node: 'n2', msg: { id: 'a2', type: 'AppendEntriesResponse', from: 'n2', to: 'n1', term: 1, success: true, matchIndex: 2 } };
+    expect(run([...restart([set(1, 1), set(1, 2)]), ack, ...restart([set(1, 1), set(2, 3)])])).toEqual([]);
+    // Once it logs them, they are compared.
+    expect(run([...restart([set(1, 1), set(1, 2)]), { kind: 'append', node: 'n2', index: 3, entries: [set(1, 3)] }, ack, ...restart([set(1, 1), set(2, 3)])]).map((x) => x.rule)).toEqual(['acknowledged-durable']);
   });
 
   it('committed-durable says which committed entry went, and what replaced it', () => {
     // Five committed entries on n2; a restart recovers five, one of them changed.
     const five = [1, 2, 3, 4, 5].map((v) => set(1, v));
+    const acked = { kind: 'send', node: 'n2', msg: { id: 'a5', type: 'AppendEntriesResponse', from: 'n2', to: 'n1', term: 1, success: true, matchIndex: 5 } };
     const committed = [
       ...lead('n1', 1),
-      { kind: 'append', node: 'n1', index: 1, entries: five }, { kind: 'append', node: 'n2', index: 1, entries: five },
+      { kind: 'append', node: 'n1', index: 1, entries: five }, { kind: 'append', node: 'n2', index: 1, entries: five }, acked,
       { kind: 'commit', node: 'n1', commitIndex: 5 }, { kind: 'crash', node: 'n2' },
     ];
     const restart = (log: Entry[]) => ({ kind: 'restart', node: 'n2', persisted: { term: 1, votedFor: null, log } });
     // (n2's entry 5, of term 1 like n1's, now follows another prefix: log-matching breaks too.)
     const changed = run([...committed, restart([...five.slice(0, 3), set(2, 9), five[4]!])], ['committed-durable']);
     expect(changed.map((x) => [x.rule, x.message, x.expected, x.seen])).toEqual([[
-      'committed-durable', 'n2 restarted with its committed entry 4 changed: term 1: set 4 became term 2: set 9 (committed up to index 5 by n1, line 8)',
+      'committed-durable', 'n2 restarted with its committed entry 4 changed: term 1: set 4 became term 2: set 9 (committed up to index 5 by n1, line 9; stored: acknowledged on line 8)',
       'entry 4: term 1: set 4', 'entry 4: term 2: set 9',
     ]]);
-    expect(run([...committed, restart(five.slice(0, 2))])[0]!.message).toBe('n2 restarted with a log of 2 entries: it had 5, and lost the committed entries 3..5 (committed up to index 5 by n1, line 8)');
+    expect(run([...committed, restart(five.slice(0, 2))])[0]!.message).toBe('n2 restarted with a log of 2 entries: it had 5, and lost the committed entries 3..5, which it had stored (acknowledged on line 8; committed up to index 5 by n1, line 9)');
     // Deleting and overwriting say which entry too.
-    expect(run([...committed.slice(0, -1), { kind: 'truncate', node: 'n2', fromIndex: 5 }])[0]!.message).toBe('n2 deleted the committed entry at index 5: term 1: set 5 deleted (committed up to index 5 by n1, line 8)');
+    expect(run([...committed.slice(0, -1), { kind: 'truncate', node: 'n2', fromIndex: 5 }])[0]!.message).toBe('n2 deleted the committed entry at index 5: term 1: set 5 deleted (committed up to index 5 by n1, line 9)');
     expect(run([...committed.slice(0, -1), { kind: 'append', node: 'n2', index: 2, entries: [set(1, 2), set(3, 7)] }])[0]!.message)
-      .toBe('n2 overwrote the committed entry at index 3: term 1: set 3 became term 3: set 7 (committed up to index 5 by n1, line 8)');
-    // Writing an entry again as it was deletes nothing: no alarm (a leader may log it too).
+      .toBe('n2 overwrote the committed entry at index 3: term 1: set 3 became term 3: set 7 (committed up to index 5 by n1, line 9)');
+    // Writing an entry again as it was deletes nothing: no alarm (a leader may log it too),
+    // even where the batch is shorter than the log (a duplicate of an earlier AppendEntries).
     expect(run([...committed.slice(0, -1), { kind: 'append', node: 'n2', index: 2, entries: five.slice(1) }, { kind: 'append', node: 'n1', index: 5, entries: [five[4]!] }])).toEqual([]);
+    expect(run([...committed.slice(0, -1), { kind: 'append', node: 'n2', index: 1, entries: five.slice(0, 2) }, { kind: 'timeout', node: 'n2', timer: 'heartbeat', state: { lastLogIndex: 5 } }])).toEqual([]);
   });
 
   it('leader-completeness: a leader missing an entry committed in an earlier term', () => {
@@ -191,13 +217,20 @@ describe('cluster invariants', () => {
       { kind: 'apply', node: 'n2', index: 1, command: set(1, 7).command },
     ]);
     expect(v.map((x) => [x.rule, x.line])).toEqual([['state-machine-safety', 7]]);
-    const beyondCommit = run([
+    // Commits may be logged with gaps: the commitIndex an apply is held to is the one its own
+    // state logs, or any logged later (commitIndex only grows until a restart).
+    const twoApplies = [
       { kind: 'append', node: 'n1', index: 1, entries: [set(1, 1), set(1, 2)] }, { kind: 'commit', node: 'n1', commitIndex: 1 },
       { kind: 'apply', node: 'n1', index: 1, command: set(1, 1).command }, { kind: 'apply', node: 'n1', index: 2, command: set(1, 2).command },
-    ]);
-    expect(beyondCommit.map((x) => [x.rule, x.line, x.message])).toEqual([['state-machine-safety', 5, 'n1 applied the entry at index 2 while its commitIndex is 1']]);
-    // A commitIndex learnt from a logged state counts as much as a commit event.
-    expect(run([{ kind: 'apply', node: 'n1', index: 1, command: set(1, 1).command, state: { commitIndex: 0 } }, { kind: 'apply', node: 'n1', index: 2, command: set(1, 2).command }]).map((x) => x.line)).toEqual([3]);
+    ];
+    expect(run(twoApplies)).toEqual([]); // commit 2 not logged
+    const own = twoApplies.map((e, i) => (i === 3 ? { ...e, state: { commitIndex: 1 } } : e));
+    expect(run(own).map((x) => [x.rule, x.line, x.message])).toEqual([['state-machine-safety', 5, 'n1 applied the entry at index 2 while its commitIndex is 1']]);
+    const later = run([...twoApplies, { kind: 'timeout', node: 'n1', timer: 'heartbeat', state: { commitIndex: 1 } }]);
+    expect(later.map((x) => [x.rule, x.line, x.message])).toEqual([['state-machine-safety', 6, "n1's commitIndex is 1, yet it applied index 2 (line 5) since its last restart: an entry applied before it was committed"]]);
+    expect(run([...twoApplies, { kind: 'commit', node: 'n1', commitIndex: 2 }])).toEqual([]);
+    // ...but not across a restart, which resets both.
+    expect(run([...twoApplies, { kind: 'crash', node: 'n1' }, { kind: 'restart', node: 'n1', state: { commitIndex: 0, lastApplied: 0 } }])).toEqual([]);
   });
 
   it('state-machine-safety: a node whose commitIndex the trace never logs is not held to 0', () => {
@@ -206,7 +239,86 @@ describe('cluster invariants', () => {
     const applies = (commands: Array<[string, number, number]>) => run(commands.map(([node, index, value]) => ({ kind: 'apply', node, index, command: set(1, value).command })));
     expect(applies([['n1', 1, 5], ['n2', 1, 5], ['n1', 2, 6]])).toEqual([]);
     expect(applies([['n1', 1, 5], ['n2', 1, 6]]).map((x) => [x.rule, x.line])).toEqual([['state-machine-safety', 3]]);
-    expect(applies([['n1', 2, 5]]).map((x) => x.message)).toEqual(['n1 applied index 2 out of order (last applied: 0)']);
+    // Applies may be logged with gaps; those logged go up in index order until a restart.
+    expect(applies([['n1', 2, 5], ['n1', 4, 6]])).toEqual([]);
+    expect(applies([['n1', 2, 5], ['n1', 1, 4]]).map((x) => [x.rule, x.line, x.message])).toEqual([['state-machine-safety', 3, 'n1 applied index 1 again or out of order: it had applied index 2 (line 2) since its last restart']]);
+    expect(applies([['n1', 2, 5], ['n1', 2, 5]]).map((x) => x.line)).toEqual([3]);
+    // A logged lastApplied counts as much as an apply.
+    expect(run([{ kind: 'timeout', node: 'n1', timer: 'election', state: { lastApplied: 3 } }, { kind: 'apply', node: 'n1', index: 3, command: set(1, 1).command }]).map((x) => x.line)).toEqual([3]);
+  });
+
+  describe('state-consistent: a logged state agrees with the node\'s own events', () => {
+    const append = (index: number, entries: Entry[], state?: Record<string, unknown>) => ({ kind: 'append', node: 'n1', index, entries, ...(state ? { state } : {}) });
+    it('holds lastLogIndex and lastLogTerm to the log the append and truncate events build', () => {
+      expect(run([append(1, [set(1, 1), set(1, 2)], { lastLogIndex: 2, lastLogTerm: 1 })])).toEqual([]);
+      const v = run([append(1, [set(1, 1), set(1, 2)], { lastLogIndex: 3, lastLogTerm: 1 })]);
+      expect(v.map((x) => [x.rule, x.line, x.message])).toEqual([['state-consistent', 2, "n1's logged state has lastLogIndex 3, lastLogTerm 1, but its own append and truncate events leave its log ending at index 2, term 1"]]);
+      expect(run([append(1, [set(1, 1)]), { kind: 'truncate', node: 'n1', fromIndex: 1, state: { lastLogIndex: 1 } }]).map((x) => x.rule)).toEqual(['state-consistent']);
+      // A node that logs no appends: its reported log is its own word.
+      expect(run([{ kind: 'timeout', node: 'n1', timer: 'election', state: { lastLogIndex: 7, lastLogTerm: 3 } }])).toEqual([]);
+      // Reported once: the state is then taken as the truth.
+      expect(run([append(1, [set(1, 1)], { lastLogIndex: 2 }), { kind: 'timeout', node: 'n1', timer: 'election', state: { lastLogIndex: 2 } }]).map((x) => x.line)).toEqual([2]);
+    });
+    it('holds a full logged log to the events', () => {
+      expect(run([append(1, [set(1, 1)], { log: [set(1, 1)] })])).toEqual([]);
+      const v = run([append(1, [set(1, 1)], { log: [set(1, 1), set(1, 2)] })]);
+      expect(v.map((x) => [x.rule, x.message])).toEqual([['state-consistent', "n1's logged log has 2 entries and differs at index 2 from the log its own append and truncate events built (1 entries): entry 2 is term 1: set 2 in the state, missing by the events"]]);
+    });
+    it('holds lastApplied to the applies and to commitIndex, and both to the last log index', () => {
+      const apply = (index: number, state: Record<string, unknown>) => ({ kind: 'apply', node: 'n1', index, command: set(1, index).command, state });
+      expect(run([apply(1, { lastApplied: 1, commitIndex: 1 })])).toEqual([]);
+      expect(run([apply(1, { lastApplied: 2, commitIndex: 2 })]).map((x) => [x.rule, x.message])).toEqual([['state-consistent', 'n1 applied index 1, and its logged state has lastApplied 2']]);
+      expect(run([apply(2, { lastApplied: 2 }), { kind: 'timeout', node: 'n1', timer: 'heartbeat', state: { lastApplied: 1 } }]).map((x) => [x.rule, x.line])).toEqual([['state-consistent', 3]]);
+      expect(run([{ kind: 'timeout', node: 'n1', timer: 'heartbeat', state: { lastApplied: 2, commitIndex: 1 } }]).map((x) => x.rule)).toEqual(['state-machine-safety']);
+      expect(run([{ kind: 'timeout', node: 'n1', timer: 'heartbeat', state: { commitIndex: 3, lastLogIndex: 2 } }]).map((x) => [x.rule, x.message])).toEqual([['state-consistent', "n1's logged state has commitIndex 3 beyond its last log index 2"]]);
+      // A restart starts lastApplied afresh.
+      expect(run([apply(2, { lastApplied: 2 }), { kind: 'crash', node: 'n1' }, { kind: 'restart', node: 'n1', state: { lastApplied: 0 } }])).toEqual([]);
+    });
+  });
+
+  it('vote-once: a vote granted in a response is a vote, in the response\'s term', () => {
+    const grant = (to: string, term: number, state?: Record<string, unknown>) => ({ kind: 'send', node: 'n3', msg: { id: `g-${to}-${term}`, type: 'RequestVoteResponse', from: 'n3', to, term, voteGranted: true }, ...(state ? { state } : {}) });
+    // No term or vote events at all: the responses say it.
+    expect(run([grant('n1', 2), grant('n2', 2)]).map((x) => [x.rule, x.line, x.message])).toEqual([['vote-once', 3, 'n3 granted its vote in term 2 to n2, but it had voted for n1 in that term (line 2)']]);
+    expect(run([grant('n1', 2), grant('n2', 3)])).toEqual([]);
+    // Granting, its state must show the vote.
+    expect(run([grant('n1', 2, { term: 2, votedFor: null })]).map((x) => x.rule)).toEqual(['state-consistent']);
+  });
+
+  it('state-consistent: a state\'s term, role and vote are those of the node\'s own events, where it logs them', () => {
+    expect(run([...lead('n1', 1), { kind: 'timeout', node: 'n1', timer: 'heartbeat', state: { term: 1, role: 'leader', votedFor: 'n1' } }])).toEqual([]);
+    expect(run([...lead('n1', 1), { kind: 'timeout', node: 'n1', timer: 'heartbeat', state: { term: 2 } }]).map((x) => [x.rule, x.message])).toEqual([['state-consistent', "n1's logged state disagrees with its own term, role and vote events: term 2 (its events: 1)"]]);
+    expect(run([...lead('n1', 1), { kind: 'timeout', node: 'n1', timer: 'heartbeat', state: { role: 'follower' } }]).map((x) => x.rule)).toEqual(['state-consistent']);
+    // A node that logs no term events reports its term in its states: its own word.
+    expect(run([{ kind: 'timeout', node: 'n1', timer: 'election', state: { term: 3 } }])).toEqual([]);
+  });
+
+  it('election-safety: a state that shows the leader role with a term new on its line is not a leadership (a leader logs the higher term before it steps down)', () => {
+    // n1 logs no role events (and its role only on some states); as leader of term 1 it adopts
+    // term 2, logging the term first.
+    const stepDown = [
+      { kind: 'term', node: 'n1', term: 1 },
+      { kind: 'term', node: 'n1', term: 2, state: { role: 'leader', term: 2 } },
+      { kind: 'timeout', node: 'n1', timer: 'election', state: { role: 'follower', term: 2 } },
+    ];
+    expect(run([...stepDown, ...lead('n2', 2)])).toEqual([]);
+    // The state of an input is the one before its step, never midway: a leader there leads.
+    expect(run([{ kind: 'timeout', node: 'n1', timer: 'heartbeat', state: { role: 'leader', term: 2 } }, ...lead('n2', 2)]).map((x) => x.rule)).toEqual(['election-safety']);
+  });
+
+  it('commit-current-term judges commit events, not a commitIndex first seen in a state', () => {
+    const base = [...lead('n1', 1), { kind: 'append', node: 'n1', index: 1, entries: [set(1, 1)] }, { kind: 'term', node: 'n1', term: 2 }, { kind: 'role', node: 'n1', role: 'candidate' }, { kind: 'vote', node: 'n1', votedFor: 'n1' }, { kind: 'role', node: 'n1', role: 'leader' }];
+    // Its commit of index 1 happened in term 1, unlogged; a state in term 2 shows it.
+    expect(run([...base, { kind: 'timeout', node: 'n1', timer: 'heartbeat', state: { commitIndex: 1 } }])).toEqual([]);
+    expect(run([...base, { kind: 'commit', node: 'n1', commitIndex: 1 }]).map((x) => x.rule)).toEqual(['commit-current-term']);
+  });
+
+  it('rules keyed by term leave alone a node whose term is not logged', () => {
+    // n2 logs votes and roles but no term: its votes and leadership belong to terms unknown.
+    expect(run([{ kind: 'vote', node: 'n2', votedFor: 'n1' }, { kind: 'vote', node: 'n2', votedFor: 'n3' }])).toEqual([]);
+    expect(run([{ kind: 'role', node: 'n2', role: 'leader' }, { kind: 'role', node: 'n2', role: 'follower' }, ...lead('n1', 1), { kind: 'role', node: 'n3', role: 'leader' }]).map((x) => [x.rule, x.line])).toEqual([]);
+    // A term from a logged state is a known term.
+    expect(run([{ kind: 'vote', node: 'n2', votedFor: 'n1', state: { term: 2 } }, { kind: 'vote', node: 'n2', votedFor: 'n3', state: { term: 2 } }]).map((x) => x.rule)).toEqual(['vote-once']);
   });
 
   describe('applied-value: the register is what the applied commands make it', () => {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MUTANTS, findMutant } from '../harness/mutants/catalogue.js';
 import { huntFeatures, huntMutant } from '../harness/mutants/hunt.js';
+import { loadRegression } from '../harness/fuzz/regression.js';
 import { FEATURES } from '../src/raft/features/index.js';
 import { createReferenceNode } from '../src/raft/node.js';
 import { cli } from './helpers/cli.js';
@@ -47,6 +48,20 @@ describe('bug catalogue', () => {
     expect(r.detected).toBe(true);
     expect(r.scheduleEvents).toBeLessThanOrEqual(5);
     expect(r.traceEvents).toBeLessThanOrEqual(60);
+    expect(r.traceEvents).toBeLessThanOrEqual(r.foundTraceEvents!);
+    expect(r.shrinkRuns).toBeGreaterThan(0);
+  });
+
+  it('has one saved case per mutant in traces/regressions/, each under 100 trace lines', () => {
+    const dir = 'traces/regressions';
+    const cases = fs.readdirSync(dir).filter((f) => f.endsWith('.jsonl')).map((f) => ({ file: f, meta: loadRegression(path.join(dir, f)) }));
+    const ofMutants = cases.filter((c) => c.meta.impl.startsWith('mutant:'));
+    expect(ofMutants.map((c) => c.meta.impl).sort()).toEqual(MUTANTS.map((m) => `mutant:${m.name}`).sort());
+    for (const c of ofMutants) {
+      const lines = fs.readFileSync(path.join(dir, c.file), 'utf8').trim().split('\n').length;
+      expect(lines, c.file).toBe(c.meta.line); // the trace ends at its violation
+      expect(lines, c.file).toBeLessThan(100);
+    }
   });
 });
 

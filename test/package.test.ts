@@ -1,8 +1,9 @@
 /**
  * raftcheck as a Raft library's maintainer gets it: `npm pack` (whose `prepare` builds dist/),
  * the tarball installed into an empty project, and used there as documented: `npx raftcheck`
- * (validate, view, fuzz on worker threads against a TypeScript adapter module and against an
- * external process: every worker module of dist/ in use), the
+ * (validate, view, fuzz on worker threads against a TypeScript adapter module, against an
+ * asynchronous one in its own worker thread and against an external process: every worker
+ * module of dist/ in use), the
  * programmatic API from a script, and `tsc --noEmit` of an adapter importing 'raftcheck/adapter'.
  *
  * Cost: the slowest test file, about 20 s of CPU. `npm install` takes the dependencies from
@@ -58,6 +59,29 @@ export default defineAdapter({
 });
 `;
 
+/** An asynchronous adapter (defineAsyncAdapter): its calls await the node's own timers, in raftcheck's worker thread. */
+const IDLE_ASYNC_ADAPTER = `import { defineAsyncAdapter, type AsyncNodeUnderTest, type Observation } from 'raftcheck/adapter';
+
+export default defineAsyncAdapter({
+  name: 'idle-async',
+  async create(init): Promise<AsyncNodeUnderTest> {
+    await init.runtime.promises.setImmediate();
+    const observation: Observation = { role: 'follower', term: 0, votedFor: null, commitIndex: 0, log: [] };
+    return {
+      start: async () => {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        init.emit({});
+      },
+      deliver: async () => ({}),
+      timeout: () => undefined,
+      client: async () => ({}),
+      observe: () => observation,
+      crash: async () => ({ term: 0, votedFor: null, log: [] }),
+    };
+  },
+});
+`;
+
 /** The same with two mistakes the types must catch. */
 const WRONG_ADAPTER = IDLE_ADAPTER.replace(`role: 'follower'`, `role: 'boss'`).replace('start: () => ({})', 'start: () => 42');
 
@@ -86,15 +110,16 @@ beforeAll(() => {
   fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'my-raft', version: '1.0.0', private: true, type: 'module' }));
   ok(run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '-D', tarball], project), 'npm install');
   fs.writeFileSync(path.join(project, 'idle-adapter.ts'), IDLE_ADAPTER);
+  fs.writeFileSync(path.join(project, 'idle-async-adapter.ts'), IDLE_ASYNC_ADAPTER);
   fs.writeFileSync(path.join(project, 'wrong-adapter.ts'), WRONG_ADAPTER);
   fs.writeFileSync(path.join(project, 'check.mjs'), API_SCRIPT);
-  fs.writeFileSync(path.join(project, 'tsconfig.json'), tsconfig(['idle-adapter.ts', 'wrong-adapter.ts']));
+  fs.writeFileSync(path.join(project, 'tsconfig.json'), tsconfig(['idle-adapter.ts', 'idle-async-adapter.ts', 'wrong-adapter.ts']));
 }, 10 * MINUTES);
 
 describe('the npm package', () => {
   it('holds the built CLI, its types, spec/ and the docs, and no tests or traces', () => {
     const files = ok(run('tar', ['-tzf', tarball], dir), 'tar').split('\n').filter(Boolean).map((f) => f.replace(/^package\//, ''));
-    for (const f of ['package.json', 'README.md', 'dist/raftcheck.js', 'dist/index.js', 'dist/adapter.js', 'dist/trace-line-validator.cjs', 'dist/types/harness/api/index.d.ts', 'dist/types/harness/api/adapter.d.ts', 'spec/trace.schema.json', 'docs/ADAPTERS.md']) {
+    for (const f of ['package.json', 'README.md', 'dist/raftcheck.js', 'dist/index.js', 'dist/adapter.js', 'dist/trace-line-validator.cjs', 'dist/host-thread.js', 'dist/node-host.js', 'dist/types/harness/api/index.d.ts', 'dist/types/harness/api/adapter.d.ts', 'spec/trace.schema.json', 'docs/ADAPTERS.md']) {
       expect(files, f).toContain(f);
     }
     expect(files.filter((f) => /^(test|traces|harness|src|tools)\//.test(f))).toEqual([]);
@@ -120,11 +145,12 @@ describe('the npm package', () => {
   it('fuzzes a TypeScript adapter module on worker threads from the built CLI', () => {
     const r = npx('fuzz', '--impl', './idle-adapter.ts', '--runs', '16', '--workers', '2', '--nodes', '3', '--duration', '1000', '--out', 'regressions');
     expect(r.status, r.stderr).toBe(1);
-    expect(r.stdout).toMatch(/^\.\/idle-adapter\.ts: FAILED \[unconstrained\] at run 0/);
-    expect(r.stdout).toMatch(/replay it: {7}npx raftcheck replay regressions\/unconstrained-\w+\.jsonl/);
+    // An idle cluster elects no leader; shrinking keeps the rule the run broke (it is not cut down to an empty, unconstrained trace).
+    expect(r.stdout).toMatch(/^\.\/idle-adapter\.ts: FAILED \[liveness\] at run 0/);
+    expect(r.stdout).toMatch(/replay it: {7}npx raftcheck replay regressions\/liveness-\w+\.jsonl/);
     // The case, and its HTML report (the viewer's page assets come from dist/page/).
     const saved = fs.readdirSync(path.join(project, 'regressions')).sort();
-    expect(saved).toEqual([expect.stringMatching(/^unconstrained-\w+\.html$/), expect.stringMatching(/^unconstrained-\w+\.jsonl$/)]);
+    expect(saved).toEqual([expect.stringMatching(/^liveness-\w+\.html$/), expect.stringMatching(/^liveness-\w+\.jsonl$/)]);
     expect(fs.readFileSync(path.join(project, 'regressions', saved[0]!), 'utf8')).toMatch(/<style>[^<]{100,}/);
     // The same adapter in a CommonJS package: tsx cannot load it as ESM, and the error says why.
     fs.mkdirSync(path.join(project, 'cjs'));
@@ -135,6 +161,13 @@ describe('the npm package', () => {
     expect(cjs.stderr).toMatch(/^raftcheck fuzz: --impl: cannot load the adapter module \S+idle-adapter\.ts: .*\(its package\.json has no "type": "module", so it loads as CommonJS: add that, or name the file \.mts\)\n/);
   });
 
+  it('runs an asynchronous TypeScript adapter in the built adapter worker thread, with --interleave', () => {
+    const r = npx('fuzz', '--impl', './idle-async-adapter.ts', '--interleave', '--runs', '2', '--nodes', '3', '--duration', '1000', '--out', 'async-cases');
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stdout).toMatch(/^\.\/idle-async-adapter\.ts: FAILED \[unconstrained\] at run 0/);
+    expect(r.stdout).toContain('not checked: conformance.unexpected, conformance.missing, conformance.state, conformance.message (--interleave:');
+  });
+
   it('drives an external process through the built I/O worker thread', () => {
     const r = npx('fuzz', '--impl', `cmd:${process.execPath} -e 0`, '--runs', '1', '--nodes', '3', '--out', 'cmd-cases');
     expect(r.status, r.stderr).toBe(1);
@@ -143,13 +176,13 @@ describe('the npm package', () => {
 
   it('serves the programmatic API to a script', () => {
     const out = JSON.parse(ok(run('node', ['check.mjs', VALID], project), 'node check.mjs')) as Record<string, unknown>;
-    expect(out).toMatchObject({ valid: true, passed: true, idle: 'unconstrained' });
+    expect(out).toMatchObject({ valid: true, passed: true, idle: 'liveness' });
     expect(out.events).toBeGreaterThan(10);
-    expect(out.replay).toMatch(/^npx raftcheck replay cases\/unconstrained-\w+\.jsonl$/);
+    expect(out.replay).toMatch(/^npx raftcheck replay cases\/liveness-\w+\.jsonl$/);
   });
 
-  it('types an adapter that imports raftcheck/adapter, and catches a wrong one', () => {
-    // One tsc run over both: the errors must be exactly the wrong adapter's two mistakes.
+  it('types adapters that import raftcheck/adapter, and catches a wrong one', () => {
+    // One tsc run over all three: the errors must be exactly the wrong adapter's two mistakes.
     const wrong = run(process.execPath, [TSC, '-p', 'tsconfig.json'], project);
     expect(wrong.status).not.toBe(0);
     expect(wrong.stdout.trim().split('\n').filter((l) => /error TS/.test(l)).map((l) => l.split('(')[0])).toEqual(['wrong-adapter.ts', 'wrong-adapter.ts']);

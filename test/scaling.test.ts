@@ -22,6 +22,12 @@ const readSummary = (file: string): FuzzSummary => {
   if ('error' in s) throw new Error(s.error);
   return s;
 };
+/** A summary's text without its wall-clock `timing`, the one part that depends on the machine. */
+const untimed = (file: string): string => {
+  const { timing, ...rest } = JSON.parse(fs.readFileSync(file, 'utf8')) as FuzzSummary;
+  expect(timing).toEqual({ searchMs: expect.any(Number), shrinkMs: expect.any(Number) });
+  return JSON.stringify(rest);
+};
 
 // A campaign whose first failure (run 19) lies in the middle of its 40 runs, in the second of
 // three shards and the third chunk, with the third shard passing: every path of the merge.
@@ -86,6 +92,17 @@ describe('the run space', () => {
     expect({ runs: pooled.evaluated, events: pooled.events, schedule: pooled.failure!.schedule, path: pooled.failure!.path })
       .toEqual({ runs: sequential.runs, events: sequential.events, schedule: sequential.failure!.schedule, path: sequential.failure!.path });
   });
+  it('a time budget spent while shrinking changes nothing: shrinking is bounded by a count of runs, not by time', async () => {
+    const mutant = findMutant('commit-without-min')!;
+    const campaign = { impl: 'mutant:commit-without-min', spec, range: { start: 0, end: 40 }, workers: 1, createNode: mutant.createNode };
+    const unlimited = await runPoolCampaign(campaign);
+    let found = false;
+    const late = await runPoolCampaign({ ...campaign, remainingMs: () => (found ? 0 : 60_000), onProgress: (_runs, _events, failed) => void (found ||= failed) });
+    expect(found).toBe(true);
+    expect(late.failure!.shrinkRuns).toBeGreaterThan(0);
+    expect(late.failure!.schedule).toEqual(unlimited.failure!.schedule);
+    expect(JSON.stringify(late.failure!.outcome.lines)).toBe(JSON.stringify(unlimited.failure!.outcome.lines));
+  });
   it('a spent time budget stops the campaign, which says so', async () => {
     const r = await runPoolCampaign({ impl: 'reference', spec, range: { start: 0, end: 20 }, workers: 1, createNode: createReferenceNode, remainingMs: () => 0 });
     expect(r).toMatchObject({ evaluated: 0, interrupted: true, failure: null });
@@ -99,7 +116,7 @@ describe('worker task modules', () => {
     await expect(evaluateRangeTask({ ...task, impl: 'nope' })).rejects.toThrow(/unknown implementation 'nope'/);
   });
   it('validate a file from plain data', () => {
-    expect(validateTask({ file: 'traces/examples/valid/election-3.jsonl', format: 'raftcheck', options: { maxErrors: 5 } })).toMatchObject({ valid: true });
+    expect(validateTask({ file: 'traces/examples/valid/election-3.jsonl', format: 'raftcheck', options: { maxErrors: 5 } })).toMatchObject({ report: { valid: true } });
   });
   it('report an error thrown in a worker thread to the campaign', async () => {
     await expect(runPoolCampaign({ impl: 'nope', spec, range: { start: 0, end: 20 }, workers: 2, createNode: createReferenceNode })).rejects.toThrow(/unknown implementation 'nope'/);
@@ -115,13 +132,14 @@ describe('raftcheck fuzz on worker threads and shards', () => {
     expect(two.code).toBe(1);
     expect(one.stdout).toMatch(/FAILED \[conformance\.unexpected\] at run 19 after 20 runs/);
     expect(one.stdout).toContain('npx raftcheck fuzz --impl mutant:commit-without-min --runs 40 --seed 30 --nodes 3 --faults mild --duration 1000ms\n');
-    const unsharded = fs.readFileSync(path.join(dir, 'w1.json'), 'utf8');
-    expect(fs.readFileSync(path.join(dir, 'w2.json'), 'utf8')).toBe(unsharded);
-    // The regression case, and its HTML report beside it.
+    const unsharded = untimed(path.join(dir, 'w1.json'));
+    expect(untimed(path.join(dir, 'w2.json'))).toBe(unsharded);
+    // The regression case, and its HTML report beside it: the same file, byte for byte.
     const saved = fs.readdirSync(path.join(dir, 'r1')).sort();
     expect(saved.map((f) => path.extname(f))).toEqual(['.html', '.jsonl']);
     const caseFile = saved[1];
     expect(fs.readdirSync(path.join(dir, 'r2')).sort()).toEqual(saved);
+    expect(fs.readFileSync(path.join(dir, 'r2', caseFile!), 'utf8')).toBe(fs.readFileSync(path.join(dir, 'r1', caseFile!), 'utf8'));
 
     const shards: string[] = [];
     for (const i of [1, 2, 3]) {
@@ -136,7 +154,11 @@ describe('raftcheck fuzz on worker threads and shards', () => {
     expect(merged.code).toBe(1);
     expect(merged.stdout).toMatch(/^merged 3 summaries \(3 shards\)\n.*FAILED \[conformance\.unexpected\] at run 19/);
     expect(merged.stdout).toContain('--shard 2/3\n');
-    expect(fs.readFileSync(path.join(dir, 'merged.json'), 'utf8')).toBe(unsharded);
+    expect(untimed(path.join(dir, 'merged.json'))).toBe(unsharded);
+    // The merged timing: the runs of the shards walked added up, the failing shard's shrinking.
+    const [t1, t2, t3, mergedTiming] = ['shard-1.json', 'shard-2.json', 'shard-3.json', 'merged.json'].map((f) => readSummary(path.join(dir, f)).timing!);
+    expect(t3!.shrinkMs).toBe(0); // no failure, nothing shrunk
+    expect(mergedTiming).toEqual({ searchMs: t1!.searchMs + t2!.searchMs, shrinkMs: t2!.shrinkMs });
     expect(fs.readFileSync(path.join(dir, 'merged', caseFile!), 'utf8')).toBe(fs.readFileSync(path.join(dir, 'r1', caseFile!), 'utf8'));
     const replay = await cli('replay', path.join(dir, 'merged', caseFile!));
     expect(replay.code).toBe(0);
@@ -150,7 +172,8 @@ describe('raftcheck fuzz on worker threads and shards', () => {
     for (const i of [1, 2]) expect((await cli('fuzz', ...args, '--shard', `${i}/2`, '--summary', path.join(dir, `${i}.json`))).code).toBe(0);
     const merged = await cli('merge-results', '--json', path.join(dir, '1.json'), path.join(dir, '2.json'));
     expect(merged.code).toBe(0);
-    expect(JSON.parse(merged.stdout)).toEqual(JSON.parse(whole.stdout));
+    const withoutTiming = (text: string) => ({ ...(JSON.parse(text) as FuzzSummary), timing: undefined });
+    expect(withoutTiming(merged.stdout)).toEqual(withoutTiming(whole.stdout));
     expect(JSON.parse(merged.stdout)).toMatchObject({ evaluated: 12, outcomes: { passed: 12, failed: 0, notRun: 0 }, failure: null });
   });
 });
@@ -206,7 +229,7 @@ describe('bad input', () => {
       [[at('s1.json'), at('other.json')], /other\.json: a different campaign .*seed 4/],
       [[at('s1.json'), write('old.json', JSON.stringify({ ...s1, raftcheck: '0.0.1', shard: { index: 2, count: 2 }, range: { start: 2, end: 4 } }))], /old\.json: written by raftcheck 0\.0\.1, but .* by \d/],
       [[at('s1.json'), at('quarter.json')], /quarter\.json: shard 1\/4, but .* is shard 1\/2/],
-      [['--summary', at('s1.json'), at('s1.json'), at('s2.json')], /--summary: .* is one of the inputs/],
+      [['--summary', at('s1.json'), at('s1.json'), at('s2.json')], /--summary .*s1\.json: is one of the inputs \(refusing to overwrite it\)/],
     ];
     for (const [argv, message] of cases) {
       const r = await cli('merge-results', ...argv);

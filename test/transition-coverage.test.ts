@@ -8,7 +8,7 @@ import { raftNodeMachine } from '../src/raft/node-machine.js';
 import { createReferenceNode } from '../src/raft/node.js';
 import { transitionRows, type TakenTransition } from '../src/raft/transitions.js';
 import { DEFAULT_NODE_CONFIG } from '../src/raft/types.js';
-import type { TraceLine } from '../src/trace/schema.js';
+import type { Header, TraceLine } from '../src/trace/schema.js';
 import { MalformedTraceError, measureCoverage } from '../harness/statechart/transition-coverage.js';
 import { GraphvizError, renderDot } from '../harness/io/graphviz.js';
 import { cli } from './helpers/cli.js';
@@ -66,8 +66,12 @@ describe('transitions a reference node takes', () => {
 
 describe('transition coverage of traces', () => {
   it('counts what the trace shows: election timeouts of followers, heartbeats and client requests at leaders', () => {
-    // Traces that log their election timeouts (the others leave them as hidden steps, below).
-    const timed = validFiles.filter((f) => readTrace(f).some((l) => l.kind === 'timeout' && l.timer === 'election'));
+    // Traces that log their election timeouts (the others leave them as hidden steps, below),
+    // and whose header does not declare conformance not checked (their nodes are not replayed).
+    const replayed = (f: string) => !(readTrace(f)[0] as Header).skipRules?.some((s) => s.rule.startsWith('conformance.'));
+    const timed = validFiles.filter((f) => replayed(f) && readTrace(f).some((l) => l.kind === 'timeout' && l.timer === 'election'));
+    const declared = 'traces/examples/valid/skip-rules-noop-leader.jsonl';
+    expect(measureCoverage([declared]).files[0]).toMatchObject({ steps: 0, notReplayed: ['conformance.unexpected', 'conformance.missing', 'conformance.state', 'conformance.message'] });
     expect(timed.length).toBeGreaterThanOrEqual(10);
     const result = measureCoverage(timed);
     expect(result.traces).toBe(timed.length);
@@ -146,7 +150,7 @@ describe('transition coverage with features', () => {
     // The base chart counted alone gives the base traces the same counts on the transitions both charts share.
     const base = measureCoverage(validFiles);
     expect(at('leader', 'HEARTBEAT_TIMEOUT')).toBeGreaterThan(base.counts[row('leader', 'HEARTBEAT_TIMEOUT')]!);
-    expect(() => measureCoverage(featured, [])).toThrow(/declares the features? .*which the chart drawn does not have/);
+    expect(() => measureCoverage(featured, { features: [] })).toThrow(/declares the features? .*which the chart drawn does not have/);
   });
 });
 
@@ -169,7 +173,8 @@ describe('raftcheck diagram: svg and coverage', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^taken\s+from/);
     expect(r.stdout).toMatch(new RegExp(`transitions taken \\(\\d+%\\) in ${validFiles.length + 1} traces\\n$`));
-    expect(r.stderr).toMatch(/^note: traces\/examples\/invalid\/conformance\.missing\/vote-without-answer\.jsonl:10: breaks conformance\.missing; its \d+ steps are counted/);
+    expect(r.stderr).toMatch(/^note: traces\/examples\/invalid\/conformance\.missing\/vote-without-answer\.jsonl:10: breaks conformance\.missing; its \d+ steps are counted/m);
+    expect(r.stderr).toMatch(/^note: traces\/examples\/valid\/skip-rules-noop-leader\.jsonl: its header declares conformance\.unexpected, .* not checked \(skipRules\); its steps are not counted$/m);
   });
 
   it('--format svg lays out every state and transition with the bundled Graphviz, with or without coverage', async () => {
@@ -222,7 +227,7 @@ describe('raftcheck diagram: svg and coverage', () => {
     fs.copyFileSync(validFiles[0]!, copy);
     const self = await cli('diagram', '--coverage', '-o', copy, '--force', copy);
     expect(self.code).toBe(2);
-    expect(self.stderr).toMatch(/is one of the input traces \(refusing to overwrite it\)/);
+    expect(self.stderr).toMatch(/-o .*: is one of the inputs \(refusing to overwrite it\)/);
     expect(fs.readFileSync(copy, 'utf8')).toBe(fs.readFileSync(validFiles[0]!, 'utf8'));
   });
 });

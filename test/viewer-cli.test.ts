@@ -49,7 +49,7 @@ describe('raftcheck view', () => {
     expect([again.code, again.stderr]).toEqual([2, `raftcheck view: ${dir}/run.html: already exists (use --force to replace it)\n`]);
     expect((await cli('view', trace, '--force')).code).toBe(0);
     const self = await cli('view', trace, '-o', trace, '--force');
-    expect([self.code, self.stderr]).toEqual([2, `raftcheck view: ${trace}: is the input trace (refusing to overwrite it)\n`]);
+    expect([self.code, self.stderr]).toEqual([2, `raftcheck view: -o ${trace}: is one of the inputs (refusing to overwrite it)\n`]);
     expect(fs.readFileSync(trace, 'utf8')).toBe(fs.readFileSync(VALID, 'utf8'));
     expect(reportPathFor('a/b.ndjson')).toBe('a/b.html');
     expect(reportPathFor('trace')).toBe('trace.html');
@@ -64,7 +64,7 @@ describe('raftcheck view', () => {
       [['traces/examples/valid'], /is a directory \(give one trace file\)/],
       [['traces/examples/invalid/schema.header/empty.jsonl', '-o', path.join(dir, 'e.html')], /^raftcheck view: traces\/examples\/invalid\/schema\.header\/empty\.jsonl:1: empty trace: expected a header line \[schema\.header\]: cannot draw a trace without its header\n$/],
       [['traces/examples/invalid/schema.parse/not-json.jsonl', '-o', '-'], /-o: the report is a file/],
-      [[VALID, '--max-errors', '0'], /--max-errors: must be between 1/],
+      [[VALID, '--max-errors', '0'], /--max-errors: must be a positive integer, got 0/],
       [[VALID, '-o', path.join(dir, 'no-such-dir', 'x', 'r.html'), '--bogus'], /Unknown option '--bogus'/],
     ];
     for (const [args, message] of cases) {

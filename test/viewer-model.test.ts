@@ -3,7 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { describeStatechart } from '../src/raft/diagram.js';
-import type { NodeState, TraceLine } from '../src/trace/schema.js';
+import { transitionRows } from '../src/raft/transitions.js';
+import type { NodeState, TraceEvent, TraceLine } from '../src/trace/schema.js';
+import { DEFAULT_SIMULATION, simulate } from '../harness/simulator/simulate.js';
+import { MemorySink } from '../harness/trace/sink.js';
+import { validateTraceFile } from '../harness/validate/validate-file.js';
 import { renderReport, scriptSafeJson } from '../harness/viewer/html.js';
 import { buildViewModel, UndrawableTraceError, type StateTuple, type ViewModel } from '../harness/viewer/model.js';
 import { describeEvent, describeMessage, shortMessage } from '../harness/viewer/describe.js';
@@ -144,6 +148,52 @@ describe('the viewer model of a trace', () => {
     expect(html).not.toContain('<!-- here');
     const data = /<script type="application\/json" id="trace-data">([^]*?)<\/script>/.exec(html)![1]!;
     expect((JSON.parse(data) as ViewModel).texts).toContain('note: closing tag </script><script>window.pwned=1</script> <!-- here');
+  });
+
+  it('of a long faulty run equals a direct reading of it (states, texts, statechart steps), however it is indexed', () => {
+    // 5 nodes, crashes and restarts, partitions, losses, duplicates, clients: every path of the builder.
+    const sink = new MemorySink();
+    simulate({ ...DEFAULT_SIMULATION, nodes: 5, seed: 3, durationMs: 10_000, drop: 0.05, duplicate: 0.05, partitionEvery: 2000, crashEvery: 3000, clients: 3 }, sink);
+    const file = writeTrace(sink.lines);
+    const m = buildViewModel(file);
+    const events = sink.lines.slice(1) as TraceEvent[];
+    expect(m.events.kind).toHaveLength(events.length);
+    // The obvious fold: a fresh tuple per event from the previous one, the event's own change, then its logged state.
+    const lanes = new Map<string, StateTuple>(m.nodes.map((n) => [n, ['follower', 0, null, 0, 0, 0, 0, null]]));
+    const logs = new Map<string, Array<{ term: number }>>(m.nodes.map((n) => [n, []]));
+    const expected = events.map((e) => {
+      const text = describeEvent(e);
+      if (!('node' in e) || e.node === undefined) return { text, state: null };
+      const t: StateTuple = [...lanes.get(e.node)!];
+      const log = logs.get(e.node)!;
+      if (e.kind === 'role') t[0] = e.role;
+      if (e.kind === 'term') [t[1], t[2]] = [e.term, null];
+      if (e.kind === 'vote') t[2] = e.votedFor;
+      if (e.kind === 'append') log.splice(e.index - 1, Infinity, ...e.entries);
+      if (e.kind === 'truncate') log.splice(e.fromIndex - 1);
+      if (e.kind === 'commit') t[3] = e.commitIndex;
+      if (e.kind === 'apply') [t[4], t[7]] = [e.index, e.value === undefined ? t[7] : e.value];
+      if (e.kind === 'crash') t[0] = 'crashed';
+      if (e.kind === 'restart') {
+        [t[0], t[3], t[4], t[7]] = ['follower', 0, 0, null];
+        if (e.persisted) [t[1], t[2]] = [e.persisted.term, e.persisted.votedFor];
+        if (e.persisted) log.splice(0, Infinity, ...e.persisted.log);
+      }
+      if (['append', 'truncate', 'restart'].includes(e.kind)) [t[5], t[6]] = [log.length, log.at(-1)?.term ?? 0];
+      const logged = 'state' in e ? e.state : undefined;
+      for (const [field, k] of FIELDS) if (logged?.[field] !== undefined) t[k] = logged[field] as never;
+      lanes.set(e.node, t);
+      return { text, state: t };
+    });
+    expect(events.map((_, i) => ({ text: m.texts[m.events.text[i]!] ?? null, state: m.events.state[i]! < 0 ? null : m.states[m.events.state[i]!] }))).toEqual(expected);
+    // The steps: every transition the checker's shadows report, by event, in order.
+    const lineToEvent = new Map(events.map((_, i) => [i + 2, i]));
+    const rows = transitionRows(describeStatechart());
+    const byEvent = new Map<number, number[]>();
+    validateTraceFile(file, { onTransition: (_node, line, t) => void byEvent.set(lineToEvent.get(line)!, [...(byEvent.get(lineToEvent.get(line)!) ?? []), rows(t)]) });
+    const flat = [...byEvent].sort((a, b) => a[0] - b[0]).flatMap(([event, r]) => [event, r.length, ...r]);
+    expect(m.steps).toEqual(flat);
+    expect(byEvent.size).toBeGreaterThan(1000);
   });
 
   it('opens an invalid trace on its first violation; refuses a trace without a header in one line', () => {

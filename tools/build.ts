@@ -36,6 +36,8 @@ const ENTRIES: Record<string, string> = {
   'ts-worker': 'harness/pool/ts-worker.js',
   'io-worker': 'harness/adapters/process/io-worker.js',
   reaper: 'harness/adapters/process/reaper.js',
+  'host-thread': 'harness/adapters/async/host-thread.js',
+  'node-host': 'harness/adapters/async/node-host.ts',
 };
 
 /** Everything the declarations depend on: the sources, the compiler options, the locked dependency versions. */

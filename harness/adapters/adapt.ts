@@ -68,8 +68,11 @@ class AdaptedNode implements RaftNode {
       case 'client_request':
         return this.records(this.impl.client({ client: input.client, requestId: input.requestId, op: input.op }));
       case 'transfer':
+        // Only runs of an implementation that declares `transfer` ask for one (harness/adapters/features.ts).
+        if (!this.impl.transfer) throw new Error(`node ${this.id} declares the feature 'transfer' but has no transfer(target) (docs/ADAPTERS.md)`);
+        return this.records(this.impl.transfer(input.target));
       case 'snapshot':
-        return []; // adapters declare no features yet (spec/DRIVER.md): a transfer or snapshot request is not theirs
+        return []; // adapters declare no snapshot feature yet (spec/DRIVER.md): a snapshot request is not theirs
     }
   }
 
@@ -80,6 +83,10 @@ class AdaptedNode implements RaftNode {
   persistent(): PersistentState {
     const { obs } = this.seen;
     return { term: obs.term, votedFor: obs.votedFor, log: obs.log.map((e) => ({ ...e })) };
+  }
+
+  beforeCrash(): StepRecord[] {
+    return this.impl.beforeCrash ? this.records(this.impl.beforeCrash()) : [];
   }
 
   crash(): PersistentState {
@@ -159,9 +166,14 @@ class AdaptedNode implements RaftNode {
 /** The `NodeFactory` of an adapter: what `--impl` resolves to and the simulator drives. */
 export function adapterFactory(definition: AdapterDefinition): NodeFactory {
   const factory: NodeFactory = (config, options) => {
-    const impl = definition.create({ id: config.id, members: config.members, config, random: options.random, ...(options.persisted ? { persisted: options.persisted } : {}) });
+    const impl = definition.create({
+      id: config.id, members: config.members, config, random: options.random,
+      ...(options.persisted ? { persisted: options.persisted } : {}), ...(options.now ? { now: options.now } : {}),
+    });
     return new AdaptedNode(config.id, impl);
   };
-  if (definition.profile) factory.profile = definition.profile;
+  // Read when asked, not now: an external node's profile is what its program declares (process-adapter.ts).
+  Object.defineProperty(factory, 'profile', { get: () => definition.profile, enumerable: true });
+  factory.declaresFeatures = true;
   return factory;
 }

@@ -27,6 +27,11 @@ export interface AdapterInit {
   persisted?: PersistentState;
   /** The node's own seeded generator: every random choice must come from it (determinism). */
   random: Random;
+  /**
+   * The cluster's virtual time in ms, for libraries that take `now` as an argument (never read
+   * a real clock). raftcheck's simulator always gives it; it keeps running across restarts.
+   */
+  now?: () => number;
 }
 
 /** A message arriving at the node. */
@@ -111,7 +116,17 @@ export interface NodeUnderTest {
   timeout(timer: TimerName): Output;
   tick(): Output;
   client(request: ClientRequest): Output;
+  /**
+   * Feature `transfer` (declared in the profile): hand leadership to `target` (thesis §3.10).
+   * Called only in runs of an implementation that declares the feature.
+   */
+  transfer?(target: NodeId): Output;
   observe(): Observation;
+  /**
+   * Optional: work the node finishes before it crashes, so that a crash never cuts a step in
+   * half (the asynchronous bridge settles a node's pending tasks here under --interleave).
+   */
+  beforeCrash?(): Output;
   /** The node crashes: return what it had persisted (term, vote, log). It is not called again. */
   crash(): PersistentState;
   /** Releases resources at the end of a run (a node that is not crashed). */

@@ -35,6 +35,7 @@ export function referenceAdapter(createNode: NodeFactory = createReferenceNode, 
         timeout: (timer) => step({ type: 'timeout', timer }),
         tick: () => ({}),
         client: (r) => step({ type: 'client_request', ...r }),
+        transfer: (target) => step({ type: 'transfer', target }),
         observe: () => {
           const v = node.view();
           return { role: v.role, term: v.term, votedFor: v.votedFor, commitIndex: v.commitIndex, lastApplied: v.lastApplied, value: v.value, log: v.log.slice() };

@@ -3,12 +3,22 @@
  *
  *   import { defineAdapter } from 'raftcheck/adapter';
  *   export default defineAdapter({ name: 'my-raft', create(init) { ... } });
+ *
+ * and for an asynchronous library (calls that return promises, timers of its own):
+ *
+ *   import { defineAsyncAdapter } from 'raftcheck/adapter';
+ *   export default defineAsyncAdapter({ name: 'my-raft', async create(init) { ... } });
  */
 export {
   defineAdapter,
   type AdapterDefinition, type AdapterInit, type ClientReply, type ClientRequest, type Delivery, type NodeUnderTest,
   type Observation, type Outgoing, type Output,
 } from '../adapters/adapter.js';
+export {
+  defineAsyncAdapter,
+  type AsyncAdapterDefinition, type AsyncAdapterInit, type AsyncNodeUnderTest, type NodeClock,
+} from '../adapters/async/async-adapter.js';
+export type { NodeTimerPromises, NodeTimers } from '../adapters/async/runtime.js';
 export type {
   AppendEntries, AppendEntriesResponse, ClientResult, Command, Entry, Message, MessageBody, NodeConfig, NodeId, Operation,
   PersistentState, RegisterState, RequestVote, RequestVoteResponse, Role, TimerName,

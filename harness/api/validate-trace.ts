@@ -1,12 +1,14 @@
 /**
  * `validateTrace` of the programmatic API: what `raftcheck validate` checks, for one trace
  * given as a file or held in memory, returned as data. Nothing is printed and the process is
- * never exited: a bad argument or an unreadable file is a thrown UsageError or InputError.
+ * never exited: a bad argument or an unreadable file is a thrown UsageError or InputError, and
+ * so is a line longer than `maxLineBytes` (the reading stops there: `/dev/zero` ends at once).
  */
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { TraceLine } from '../../src/trace/schema.js';
 import { InputError, UsageError } from '../errors.js';
+import { LineTooLongError } from '../trace/reader.js';
 import { ALL_RULES, type FileError, type FileReport, type ValidateOptions } from '../validate/validate-file.js';
 import { FORMATS, validateInput, validateText, type Format } from '../validate/validate-input.js';
 import { formatReport } from '../validate/format-report.js';
@@ -25,11 +27,16 @@ export interface ValidateTraceOptions {
   maxErrors?: number;
   /** Check only these semantic rules (ids as `raftcheck validate --rules` lists them). */
   only?: readonly string[];
-  /** Skip these semantic rules. */
+  /**
+   * Skip these semantic rules, besides those the trace's header declares do not apply (its
+   * `skipRules`: a fuzz run records its implementation's there, and the report lists them in `skipped`).
+   */
   skip?: readonly string[];
+  /** Ignore the header's `skipRules`: check those rules too, as `raftcheck validate --all-rules` (for reviewers). */
+  allRules?: boolean;
   /** Check the schema level only. */
   schemaOnly?: boolean;
-  /** Longest accepted line in bytes (default 4 MiB). */
+  /** Longest accepted line in bytes (default 4 MiB); a longer line is an InputError naming it. */
   maxLineBytes?: number;
 }
 
@@ -71,7 +78,10 @@ function readableFile(file: string): void {
   }
 }
 
-/** Checks one trace: schema, structure, conformance to the reference statechart, cluster invariants, linearizability. */
+/**
+ * Checks one trace: schema, structure, conformance to the reference statechart, cluster
+ * invariants, linearizability; the rules its header's `skipRules` names are not checked unless `allRules`.
+ */
 export async function validateTrace(input: TraceInput, options: ValidateTraceOptions = {}): Promise<TraceReport> {
   const format = options.format ?? 'raftcheck';
   if (!FORMATS.includes(format)) throw new UsageError(`format: expected one of ${FORMATS.join(', ')}, got '${String(format)}'`);
@@ -80,17 +90,22 @@ export async function validateTrace(input: TraceInput, options: ValidateTraceOpt
   const enabled = selectRules(options.only, options.skip);
   const checks: ValidateOptions = {
     ...(maxErrors !== undefined ? { maxErrors } : {}), ...(maxLineBytes !== undefined ? { maxLineBytes } : {}),
-    ...(enabled ? { enabled } : {}), ...(options.schemaOnly ? { schemaOnly: true } : {}),
+    ...(enabled ? { enabled } : {}), ...(options.schemaOnly ? { schemaOnly: true } : {}), ...(options.allRules ? { allRules: true } : {}),
   };
-  if (typeof input === 'string' || input instanceof URL) {
-    const file = input instanceof URL ? fileURLToPath(input) : input;
-    readableFile(file);
-    return validateInput(file, format, checks);
-  }
-  if ('text' in input) return validateText(input.name ?? DEFAULT_NAME, input.text, format, checks);
-  if ('lines' in input && Array.isArray(input.lines)) {
-    const text = input.lines.map((line) => (typeof line === 'string' ? line : JSON.stringify(line))).join('\n');
-    return validateText(input.name ?? DEFAULT_NAME, input.lines.length > 0 ? `${text}\n` : '', format, checks);
+  try {
+    if (typeof input === 'string' || input instanceof URL) {
+      const file = input instanceof URL ? fileURLToPath(input) : input;
+      readableFile(file);
+      return validateInput(file, format, checks);
+    }
+    if ('text' in input) return validateText(input.name ?? DEFAULT_NAME, input.text, format, checks);
+    if ('lines' in input && Array.isArray(input.lines)) {
+      const text = input.lines.map((line) => (typeof line === 'string' ? line : JSON.stringify(line))).join('\n');
+      return validateText(input.name ?? DEFAULT_NAME, input.lines.length > 0 ? `${text}\n` : '', format, checks);
+    }
+  } catch (error) {
+    if (error instanceof LineTooLongError) throw new InputError(`${error.message} (maxLineBytes raises the limit)`);
+    throw error;
   }
   throw new UsageError('validateTrace: expected a path, { text } or { lines }');
 }

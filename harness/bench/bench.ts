@@ -19,7 +19,10 @@ import { createRandom } from '../../src/random.js';
 import { DEFAULT_NODE_CONFIG, type AppendEntries } from '../../src/raft/types.js';
 import { SemanticChecker } from '../checker/semantic-checker.js';
 import { checkLinearizable } from '../checker/linearizability/search.js';
+import { runCampaign } from '../fuzz/campaign.js';
+import { loadImplementation } from '../fuzz/implementations.js';
 import { runPoolCampaign } from '../fuzz/pool-campaign.js';
+import type { NodeFactory } from '../simulator/cluster.js';
 import { parseJepsenHistory } from '../importers/jepsen.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { MUTANTS } from '../mutants/catalogue.js';
@@ -88,7 +91,7 @@ function prefixOf(source: string, target: string, count: number): number {
         fs.writeSync(fd, `${batch.join('\n')}\n`);
         batch = [];
       }
-    }, () => undefined, { shouldStop: () => n >= count });
+    }, { shouldStop: () => n >= count });
     if (batch.length > 0) fs.writeSync(fd, `${batch.join('\n')}\n`);
   } finally {
     fs.closeSync(fd);
@@ -101,7 +104,7 @@ function bareParse(file: string): number {
   readLines(file, (text) => {
     JSON.parse(text);
     n++;
-  }, () => undefined);
+  });
   return n;
 }
 
@@ -173,6 +176,49 @@ function memoryFlatness(big: string, bigLines: number, target: number, dir: stri
   }
 }
 
+/**
+ * `raftcheck validate`, `view` and `diagram --coverage` as whole processes on the same trace,
+ * one after the other in each round (so that a busy machine slows all three alike), with
+ * --progress as a person would run them on a long trace: each reads and checks every line,
+ * view and coverage must stay within 2× of validate.
+ */
+function wholeProcesses(big: string, lines: number, dir: string): void {
+  const cli = path.join(ROOT, 'harness/cli/raftcheck.js');
+  const report = path.join(dir, 'big.html');
+  const run = (argv: string[]): number => {
+    const t = performance.now();
+    const r = spawnSync(process.execPath, [cli, ...argv], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', maxBuffer: 64 * MiB });
+    if (r.status !== 0) throw new Error(`raftcheck ${argv.join(' ')}: exit ${r.status ?? r.signal}: ${r.stderr.slice(-500)}`);
+    return (performance.now() - t) / 1000;
+  };
+  const seconds: Record<'validate' | 'view' | 'coverage', number[]> = { validate: [], view: [], coverage: [] };
+  const viewRatios: number[] = [];
+  const coverageRatios: number[] = [];
+  const loads: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    loads.push(os.loadavg()[0] ?? 0);
+    const validate = run(['validate', '--progress', big]);
+    const view = run(['view', '--progress', '--force', '-o', report, big]);
+    const coverage = run(['diagram', '--coverage', '--progress', big]);
+    seconds.validate.push(validate);
+    seconds.view.push(view);
+    seconds.coverage.push(coverage);
+    viewRatios.push(view / validate);
+    coverageRatios.push(coverage / validate);
+  }
+  loads.push(os.loadavg()[0] ?? 0);
+  fs.rmSync(report, { force: true });
+  const [viewRatio, coverageRatio] = [median(viewRatios), median(coverageRatios)];
+  const load = `load average ${fmt(Math.min(...loads), 2)}–${fmt(Math.max(...loads), 2)}`;
+  log(`  validate ${fmt(median(seconds.validate), 1)} s, view ${fmt(median(seconds.view), 1)} s (×${fmt(viewRatio, 2)}), diagram --coverage ${fmt(median(seconds.coverage), 1)} s (×${fmt(coverageRatio, 2)}); ${load}`);
+  row(`whole processes on the same ${fmt(lines)}-event trace, --progress: raftcheck validate`, `${fmt(median(seconds.validate), 1)} s (${load})`);
+  const met = viewRatio <= 2 && coverageRatio <= 2;
+  row('raftcheck view (the HTML report) / validate; diagram --coverage / validate (side by side)', `×${fmt(viewRatio, 2)} (${fmt(median(seconds.view), 1)} s); ×${fmt(coverageRatio, 2)} (${fmt(median(seconds.coverage), 1)} s)`, '≤ 2 each', verdict(met));
+  if (!met) {
+    notes.push(() => `*view and diagram --coverage / validate* (×${fmt(viewRatio, 2)}, ×${fmt(coverageRatio, 2)}): both run the checker of validate on every line; view also builds the report's model (a state, a text and a message entry per event) and writes it, coverage also counts each statechart transition. Measured with the ${load}: the report's model is memory-bound (hash tables, large arrays) and suffers more than validate from other processes competing for caches and memory bandwidth.`);
+  }
+}
+
 /** Complete simulated runs with faults, checked as they stream, on this thread. */
 function schedulesOneThread(): number {
   const schedules = quick ? 20 : 100;
@@ -232,6 +278,57 @@ async function schedulesAllCores(): Promise<void> {
   if (cores > 1 && median(speedups) < 1.3) {
     notes.push(() => `*Worker threads* (×${fmt(median(speedups), 2)} on ${cores} cores): threads only help with free cores, and the load average was ${fmt(load, 2)} on ${cores} cores when this was measured${load >= cores ? ', so the workers shared the cores with other processes' : ''}. Each worker also pays once to start (loading tsx and the module graph in its own thread, under a second), which a campaign of ${runs} runs only partly amortises; longer campaigns gain more.`);
   }
+}
+
+async function loadOrThrow(file: string, interleave = false): Promise<NodeFactory> {
+  const f = await loadImplementation(path.join(ROOT, file), { async: { interleave } });
+  if ('error' in f) throw new Error(f.error);
+  return f;
+}
+
+/**
+ * Asynchronous adapters (harness/adapters/async/): the async test node (every write awaits its
+ * in-memory store, timers on the node runtime) against the reference on the same schedules,
+ * side by side; with --interleave; and what one call through the worker thread costs.
+ */
+async function asyncAdapters(): Promise<void> {
+  const runs = quick ? 10 : 50;
+  const spec = { runs, seed: 1, nodes: [3], faults: 'mild' as const, durationMs: 3000, shrink: false };
+  const node = await loadOrThrow('test/fixtures/adapters/async-raft/adapter.ts');
+  const interleaved = await loadOrThrow('test/fixtures/adapters/async-raft/adapter.ts', true);
+  // Start the worker thread (about a second; both share it) outside the measurements.
+  for (const createNode of [node, interleaved]) runCampaign({ ...spec, runs: 1, impl: 'warm-up', createNode });
+  const reference: number[] = [];
+  const asynchronous: number[] = [];
+  const interleaving: number[] = [];
+  const ratios: number[] = [];
+  for (let r = 0; r < RUNS; r++) {
+    const campaign = (impl: string, createNode: NodeFactory) => {
+      const t = time(() => runCampaign({ ...spec, impl, createNode }));
+      if (t.value.failure) throw new Error(`${impl}: ${t.value.failure.outcome.error?.message}`);
+      return runs / (t.ms / 1000);
+    };
+    reference.push(campaign('reference', createReferenceNode));
+    asynchronous.push(campaign('async test node', node));
+    interleaving.push(campaign('async test node --interleave', interleaved));
+    ratios.push(reference.at(-1)! / asynchronous.at(-1)!);
+  }
+  const idle = await loadOrThrow('test/fixtures/adapters/async-misbehaving/idle-adapter.ts');
+  const calls = quick ? 2000 : 20_000;
+  const perCall = median(Array.from({ length: RUNS }, () => {
+    const n = idle({ ...DEFAULT_NODE_CONFIG, id: 'n1', members: ['n1', 'n2', 'n3'] }, { random: createRandom(1) });
+    n.start();
+    const msg: AppendEntries = { id: 'm', type: 'AppendEntries', from: 'n2', to: 'n1', term: 0, leaderId: 'n2', prevLogIndex: 0, prevLogTerm: 0, entries: [], leaderCommit: 0 };
+    const t = time(() => {
+      for (let i = 0; i < calls; i++) n.step({ type: 'receive', msg });
+    });
+    n.dispose?.();
+    return (t.ms * 1000) / calls;
+  }));
+  log(`  async test node: ${fmt(median(asynchronous), 1)} schedules/s (reference ${fmt(median(reference), 1)}, ×${fmt(median(ratios), 1)} slower), ${fmt(median(interleaving), 1)} with --interleave; ${fmt(perCall, 1)} µs per call through the worker thread`);
+  row(`async test node (every write awaited on its store; timers on the node runtime), 3 nodes, 3 s virtual, mild faults, ${runs} runs, checked`, `${fmt(median(asynchronous), 1)} schedules/s (the reference on the same runs: ${fmt(median(reference), 1)}, ×${fmt(median(ratios), 1)} faster)`);
+  row('the same with --interleave', `${fmt(median(interleaving), 1)} schedules/s`);
+  row('one call through the worker thread (a node that does nothing: post, settle, observe, answer)', `${fmt(perCall, 1)} µs`);
 }
 
 /** The reference statechart on each engine (an XState actor, the direct interpreter) against the same rule called directly: their cost factors. */
@@ -387,6 +484,22 @@ async function startupOnly(): Promise<void> {
   }
 }
 
+/** Shrinking each mutant's first failure: trace lines as found and as saved, runs and time (one hunt each). */
+function mutantShrinking(): void {
+  const hunts = MUTANTS.map((m) => {
+    let found = 0;
+    const started = performance.now();
+    const r = huntMutant(m, { runs: 300, seed: 1, onFirstFailure: () => (found = performance.now()) });
+    return { name: m.name, found: r.foundTraceEvents ?? 0, saved: r.traceEvents ?? 0, runs: r.shrinkRuns ?? 0, ms: found ? performance.now() - found : 0, searchMs: found - started };
+  });
+  const worst = hunts.reduce((a, b) => (a.saved >= b.saved ? a : b));
+  const slowest = hunts.reduce((a, b) => (a.ms >= b.ms ? a : b));
+  const lines = `trace lines as found: median ${fmt(median(hunts.map((h) => h.found)))}, max ${fmt(Math.max(...hunts.map((h) => h.found)))}; saved: median ${fmt(median(hunts.map((h) => h.saved)))}, max ${fmt(worst.saved)} (${worst.name})`;
+  const cost = `shrinking: median ${fmt(median(hunts.map((h) => h.runs)))} runs, ${fmt(median(hunts.map((h) => h.ms)))} ms; slowest ${fmt(slowest.ms)} ms (${slowest.name})`;
+  log(`  shrinking: ${lines}; ${cost}`);
+  row(`counterexamples, ${hunts.length} mutants: shrunk and minimised (at most 600 runs each)`, `${lines}; ${cost}`, 'saved < 100 trace lines', verdict(worst.saved < 100));
+}
+
 async function main(): Promise<void> {
   const started = performance.now();
   const machine = describeMachine();
@@ -402,6 +515,8 @@ async function main(): Promise<void> {
     log(`  ${fmt(lines)} lines, ${fmt(fs.statSync(big).size / MiB, 1)} MiB, in ${fmt(gen.ms / 1000, 1)} s`);
     row('trace for the validation figures', `${fmt(lines)} events, 5 nodes, faults and 4 clients, ${fmt(fs.statSync(big).size / MiB)} MiB`);
     validationThroughput(big, lines);
+    log('validate, view and diagram --coverage as processes ...');
+    wholeProcesses(big, lines, dir);
     log('peak memory ...');
     memoryFlatness(big, lines, target, dir);
     row('simulator alone (5 nodes, trace written to disk)', `${fmt(lines / (gen.ms / 1000))} events/s`);
@@ -409,9 +524,12 @@ async function main(): Promise<void> {
     log('schedules ...');
     schedulesOneThread();
     await schedulesAllCores();
+    log('asynchronous adapters ...');
+    await asyncAdapters();
     ({ actor: xstateCost, interpreter: interpreterCost } = statechartSteps());
     jepsen();
     mutantDetection();
+    mutantShrinking();
     log('start-up ...');
     startupSection = startup(dir);
   } finally {
@@ -430,11 +548,14 @@ ${table}
 
 ${missed ? `Targets not met, and why:\n${missed}\n\n` : ''}How each figure is measured:
 - *bare read + JSON.parse*: the reader's line splitting plus \`JSON.parse\` of each line, nothing else; *full validation* is \`raftcheck validate\` in-process on the same file: schema, structure, conformance of every node (a shadow reference statechart per node), cluster invariants and linearizability of the client history. Every reference node (the simulator's, the fuzzer's, the shadows) runs on the default engine, the direct interpreter of the statechart; \`RAFTCHECK_ENGINE=actor npm run bench\` measures them on XState actors.
+- *whole processes*: \`raftcheck validate\`, \`view\` and \`diagram --coverage\` started as processes (\`node harness/cli/raftcheck.js\`, startup included) on the same trace, with \`--progress\`, one after the other in each round; the ratios are taken round by round, and the load average is read before each round.
 - *peak RSS*: \`process.resourceUsage().maxRSS\` of a child process validating one file; *live heap*: \`heapUsed\` after a full GC at the last line, before the final checks (the checker's retained state at its largest). The shorter trace is the first tenth of the longer one's lines.
 - *schedules/s*: complete simulated runs, each checked by the semantic checker as it streams. *raftcheck fuzz* runs the campaign itself (fast-check schedules, checked, liveness included) with \`--workers 1\` and with one worker per core, alternately, and checks that both give the same result.
+- *async test node*: \`runCampaign\` on the same schedules with the reference, the async test node of test/fixtures/adapters/async-raft/ (its worker thread started beforehand) and the same with --interleave, alternately; *one call*: a node that does nothing, sent AppendEntries through its worker thread (Atomics.wait on the main thread, one turn of the worker's event loop to settle).
 - *statechart steps*: a follower handling heartbeats through its XState actor, through the direct interpreter of the same chart, and the same rule function called on a plain context.
 - *Jepsen*: parse excluded; the linearizability search of each history, median per history.
 - *mutant detection*: \`huntMutant\` (swarm faults, seed 1, up to 300 runs, no shrinking) until the first failing run, per mutant; median and worst over the mutants.
+- *counterexamples*: the same hunts with shrinking (fast-check, then \`harness/fuzz/minimise.ts\`), one each: the trace's lines up to the violation in the failing run as found and in the saved case (deterministic), and the runs and wall time shrinking took (from the first failure on), median over the mutants.
 
 ${startupSection}`;
   writeFileAtomic(path.join(ROOT, 'BENCHMARKS.md'), doc, { overwrite: true });

@@ -7,6 +7,7 @@ import type { TraceLine } from '../../src/trace/schema.js';
 import { saveRegression, type RegressionMeta } from '../fuzz/regression.js';
 import { regressionOf, type FuzzSummary } from '../fuzz/summary.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
+import { checkOutputDir, checkOutputFile } from './outputs.js';
 
 const detail = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
@@ -19,8 +20,21 @@ export function saveCase(out: string, meta: RegressionMeta, lines: TraceLine[]):
   }
 }
 
+/** The outputs of a campaign, checked before it starts: `--out DIR` and `--summary FILE` (replaced only with `--force`). */
+export interface CampaignOutputs {
+  out: string;
+  summary: string | undefined;
+  force: boolean;
+}
+
+export function checkCampaignOutputs(outputs: CampaignOutputs, inputs: readonly string[] = []): void {
+  checkOutputDir('--out', outputs.out);
+  if (outputs.summary !== undefined) checkOutputFile('--summary', outputs.summary, { force: outputs.force, inputs });
+}
+
 /** Saves the failure's regression case under `out` and, if asked, the summary; returns the case. */
-export function saveCampaignOutputs(summary: FuzzSummary, out: string, summaryFile: string | undefined): { file: string; created: boolean } | undefined {
+export function saveCampaignOutputs(summary: FuzzSummary, outputs: CampaignOutputs): { file: string; created: boolean } | undefined {
+  const { out, summary: summaryFile } = outputs;
   let saved: { file: string; created: boolean } | undefined;
   if (summary.failure) {
     const { meta, lines } = regressionOf(summary.failure);
@@ -28,7 +42,7 @@ export function saveCampaignOutputs(summary: FuzzSummary, out: string, summaryFi
   }
   if (summaryFile !== undefined) {
     try {
-      writeFileAtomic(summaryFile, `${JSON.stringify(summary)}\n`, { overwrite: true });
+      writeFileAtomic(summaryFile, `${JSON.stringify(summary)}\n`, { overwrite: outputs.force });
     } catch (e) {
       throw new InputError(`--summary: cannot write ${summaryFile}: ${detail(e)}`);
     }

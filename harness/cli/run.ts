@@ -4,6 +4,7 @@
  */
 import { EXIT, InputError, UsageError, type CliIO } from './command.js';
 import { COMMANDS } from './commands/index.js';
+import { OutputError } from '../io/output-error.js';
 import { VERSION } from '../version.js';
 import { ENGINES, parseEngine } from '../../src/raft/engine-name.js';
 
@@ -59,7 +60,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       io.err(`raftcheck ${verb}: ${error.message}\nSee 'raftcheck ${verb} --help'.\n`);
       return EXIT.usage;
     }
-    if (error instanceof InputError) {
+    if (error instanceof InputError || error instanceof OutputError) {
       io.err(`raftcheck ${verb}: ${error.message}\n`);
       return EXIT.usage;
     }

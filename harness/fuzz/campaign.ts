@@ -1,7 +1,8 @@
 /**
  * A fuzzing campaign in the calling thread: fast-check generates schedules, each run is
- * checked as it goes, the first failure is shrunk to a minimal schedule. (Campaigns over
- * worker threads and shards: pool-campaign.ts, built from the same two steps of run-range.ts.)
+ * checked as it goes, the first failure is shrunk to a short run (run-range.ts, minimise.ts).
+ * (Campaigns over worker threads and shards: pool-campaign.ts, built from the same two steps
+ * of run-range.ts.)
  */
 import type { Feature } from '../../src/raft/features/index.js';
 import type { NodeFactory } from '../simulator/cluster.js';
@@ -16,14 +17,19 @@ export interface CampaignOptions {
   nodes: readonly number[];
   faults: FaultLevel;
   durationMs: number;
+  /** Protocol extensions the nodes run (absent: none). */
   features?: readonly Feature[];
   /** Feature `snapshot`: the schedules' snapshot interval (absent: drawn per schedule). */
   snapshotEvery?: number;
-  /** fast-check's own wall-clock budget, for the runs and again for shrinking (set by the CLI, the only place that reads clocks). */
+  /** fast-check's wall-clock budget for the runs (set by the CLI, the only place that reads clocks); shrinking is bounded by `shrinkRuns` only. */
   timeLimitMs?: number;
+  /** Most runs shrinking a failure may spend (default DEFAULT_SHRINK_RUNS). */
+  shrinkRuns?: number;
   onRun?: RangeOptions['onRun'];
   /** Shrink a failure to a minimal schedule (default true). */
   shrink?: boolean;
+  /** The implementation interleaves its handlers (--interleave): recorded in the failing run's header. */
+  interleave?: boolean;
 }
 
 export interface CampaignResult {
@@ -42,6 +48,12 @@ export function runCampaign(options: CampaignOptions): CampaignResult {
   const range = evaluateRange(spec, options.createNode, 0, options.runs, { ...limit, ...(options.onRun ? { onRun: options.onRun } : {}) });
   const result = { runs: range.evaluated, events: range.events, notModelled: range.notModelled, interrupted: range.interrupted };
   if (range.failedAt === null) return { ...result, failure: null };
-  const meta = { fuzz: { impl: options.impl, seed: options.seed, faults: options.faults } };
-  return { ...result, failure: shrinkRun(spec, options.createNode, range.failedAt, { ...limit, shrink: options.shrink !== false && worthShrinking(range.failedRule), meta }) };
+  const meta = { fuzz: { impl: options.impl, seed: options.seed, faults: options.faults, ...(options.interleave ? { interleave: true } : {}) } };
+  return {
+    ...result,
+    failure: shrinkRun(spec, options.createNode, range.failedAt, {
+      shrink: options.shrink !== false && worthShrinking(range.failedRule), meta,
+      ...(options.shrinkRuns !== undefined ? { maxRuns: options.shrinkRuns } : {}),
+    }),
+  };
 }

@@ -7,7 +7,8 @@
  * - `coaty`: @coaty/consensus.raft through its adapter, as coaty configures it; `coaty:plain`:
  *   without pre-vote and check-quorum;
  * - a path to a module (`./my-adapter.ts`, absolute or relative to the working directory)
- *   whose default export is an adapter definition (harness/adapters/adapter.ts): with
+ *   whose default export is an adapter definition (harness/adapters/adapter.ts), or an
+ *   asynchronous one (harness/adapters/async/async-adapter.ts, run in a worker thread): with
  *   `loadImplementation` only, since modules load asynchronously.
  */
 import path from 'node:path';
@@ -16,11 +17,14 @@ import { createReferenceNode } from '../../src/raft/node.js';
 import { adapterFactory } from '../adapters/adapt.js';
 import { importModule } from '../adapters/import-module.js';
 import type { AdapterDefinition } from '../adapters/adapter.js';
+import { isAsyncAdapterDefinition } from '../adapters/async/async-adapter.js';
+import { asyncAdapterFactory, type AsyncAdapterOptions } from '../adapters/async/bridge.js';
 import { coatyAdapter, coatyAdapterWith } from '../adapters/coaty/coaty-adapter.js';
 import { processAdapter, type ProcessAdapterOptions } from '../adapters/process/process-adapter.js';
 import { referenceAdapter } from '../adapters/reference.js';
 import { findMutant, MUTANTS } from '../mutants/catalogue.js';
-import type { NodeFactory } from '../simulator/cluster.js';
+import { profileProblem } from '../adapters/features.js';
+import type { ImplementationProfile, NodeFactory } from '../simulator/cluster.js';
 
 export type Resolved = NodeFactory | { error: string };
 
@@ -32,11 +36,28 @@ const COATY: Record<string, NodeFactory> = {
 export interface ImplementationOptions {
   /** For `cmd:` implementations. */
   process?: ProcessAdapterOptions;
+  /** For asynchronous adapter modules (`interleave` is an error for any other implementation). */
+  async?: AsyncAdapterOptions;
 }
 
-/** True for an `--impl` that names a module file rather than a built-in implementation. */
+const NOT_ASYNC = 'only an asynchronous adapter module (defineAsyncAdapter, docs/ADAPTERS.md) can interleave';
+
+/**
+ * True for an `--impl` that names a module file rather than a built-in implementation. A
+ * `cmd:` prefix always means a command, whatever its command line ends with (`node driver.js`).
+ */
 export function isAdapterPath(name: string): boolean {
-  return /^(\.{1,2}\/|\/)/.test(name) || /\.(ts|js|mjs)$/.test(name);
+  if (name.startsWith('cmd:')) return false;
+  return /^(\.{1,2}\/|\/)/.test(name) || /\.(ts|mts|cts|js|mjs|cjs)$/.test(name);
+}
+
+/** The same implementation with another profile (the rules a run skips: --skip-rules, or a saved case's recorded list). */
+export function withProfile(createNode: NodeFactory, profile: ImplementationProfile | undefined): NodeFactory {
+  const factory: NodeFactory = (config, options) => createNode(config, options);
+  if (profile) factory.profile = profile;
+  if (createNode.features) factory.features = createNode.features;
+  if (createNode.declaresFeatures) factory.declaresFeatures = true;
+  return factory;
 }
 
 export function resolveImplementation(name: string, options: ImplementationOptions = {}): Resolved {
@@ -65,7 +86,7 @@ export function isAdapterDefinition(x: unknown): x is AdapterDefinition {
 
 /** Like resolveImplementation, and also loads adapter modules by path. */
 export async function loadImplementation(name: string, options: ImplementationOptions = {}): Promise<Resolved> {
-  if (!isAdapterPath(name)) return resolveImplementation(name, options);
+  if (!isAdapterPath(name)) return options.async?.interleave ? { error: `--interleave: ${name} is not asynchronous: ${NOT_ASYNC}` } : resolveImplementation(name, options);
   const file = path.resolve(name);
   let module: { default?: unknown };
   try {
@@ -76,6 +97,13 @@ export async function loadImplementation(name: string, options: ImplementationOp
     const hint = /\.ts$/.test(file) && /require\(\) ES Module/.test(reason ?? '') ? ' (its package.json has no "type": "module", so it loads as CommonJS: add that, or name the file .mts)' : '';
     return { error: `cannot load the adapter module ${file}: ${reason}${hint}` };
   }
+  if (isAsyncAdapterDefinition(module.default)) {
+    const factory = asyncAdapterFactory(module.default, pathToFileURL(file).href, options.async);
+    return 'error' in factory ? { error: `${file}: ${factory.error}` } : factory;
+  }
   if (!isAdapterDefinition(module.default)) return { error: `${file}: its default export is not an adapter definition ({ name, create }; see docs/ADAPTERS.md)` };
+  if (options.async?.interleave) return { error: `--interleave: ${file} is a synchronous adapter: ${NOT_ASYNC}` };
+  const problem = profileProblem(module.default.profile);
+  if (problem) return { error: `${file}: profile.${problem}` };
   return adapterFactory(module.default);
 }

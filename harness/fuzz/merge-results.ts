@@ -52,6 +52,8 @@ export function mergeSummaries(inputs: readonly MergeInput[]): Merged | { error:
   const notModelled: Record<string, number> = {};
   let passed = 0;
   let interrupted = false;
+  // Timing adds up over the shards walked, if every one of them measured it.
+  let timing: { searchMs: number; shrinkMs: number } | undefined = { searchMs: 0, shrinkMs: 0 };
   let failingInput: MergeInput | null = null;
   const later: MergeInput[] = [];
   for (let i = 1; i <= count; i++) {
@@ -66,13 +68,15 @@ export function mergeSummaries(inputs: readonly MergeInput[]): Merged | { error:
     addCounts(notModelled, s.notModelled);
     passed += s.outcomes.passed;
     interrupted ||= s.interrupted;
+    timing = timing && s.timing ? { searchMs: timing.searchMs + s.timing.searchMs, shrinkMs: s.timing.shrinkMs } : undefined;
     if (s.failure) failingInput = input;
   }
   const failed = failingInput ? 1 : 0;
   const runs = first.summary.campaign.runs;
+  const { timing: _firstTiming, ...rest } = first.summary;
   const summary: FuzzSummary = {
-    ...first.summary, shard: null, range: { start: 0, end: runs }, evaluated, events, notModelled, interrupted,
-    outcomes: { passed, failed, notRun: runs - passed - failed }, failure: failingInput?.summary.failure ?? null,
+    ...rest, shard: null, range: { start: 0, end: runs }, evaluated, events, notModelled, interrupted,
+    outcomes: { passed, failed, notRun: runs - passed - failed }, ...(timing ? { timing } : {}), failure: failingInput?.summary.failure ?? null,
   };
   return { summary, failingInput, later };
 }

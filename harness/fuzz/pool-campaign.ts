@@ -8,6 +8,7 @@
  * one thread gives. Chunks after a known failure are not started, and running ones are
  * stopped, since they cannot change the result.
  */
+import { withProfile } from './implementations.js';
 import type { NodeFactory } from '../simulator/cluster.js';
 import { createWorkerPool, taskModule, type WorkerPool } from '../pool/worker-pool.js';
 import type { RangeTask } from './range-worker.js';
@@ -22,8 +23,12 @@ export interface PoolCampaignOptions {
   workers: number;
   /** The implementation on the calling thread (for shrinking, and for the runs when workers = 1). */
   createNode: NodeFactory;
-  /** Wall-clock budget left, in ms (the CLI reads the clock); none means no limit. */
+  /** Wall-clock budget left for the runs, in ms (the CLI reads the clock); none means no limit. Shrinking is bounded by `shrinkRuns` only. */
   remainingMs?: () => number;
+  /** Most runs shrinking the failure may spend (default DEFAULT_SHRINK_RUNS). */
+  shrinkRuns?: number;
+  /** When the runs are over, before any shrinking: the index of the first failing run, or null (the CLI reads its clock here). */
+  onRunsDone?: (failedAt: number | null) => void;
   /** After each chunk: runs and events evaluated so far, and whether a failure is known. */
   onProgress?: (runs: number, events: number, failed: boolean) => void;
   /** While the failure is shrunk: attempts so far, and how many found a smaller failing schedule. */
@@ -32,6 +37,10 @@ export interface PoolCampaignOptions {
   shrink?: boolean;
   /** How long an external node may take to answer (passed to each worker's implementation). */
   replyTimeoutMs?: number;
+  /** The rules the runs skip, with their reasons (default: those of createNode's profile); workers are told them. */
+  skipRules?: ReadonlyArray<{ rule: string; reason: string }>;
+  /** --interleave (an asynchronous adapter's handlers overlap): each worker's implementation is loaded with it. */
+  interleave?: boolean;
 }
 
 export interface PoolCampaignResult {
@@ -65,7 +74,11 @@ export function planChunks(range: RunRange): Array<{ start: number; count: numbe
 
 type Evaluate = (task: RangeTask, signal: AbortSignal) => Promise<RangeResult>;
 
-export async function runPoolCampaign(options: PoolCampaignOptions): Promise<PoolCampaignResult> {
+export async function runPoolCampaign(campaign: PoolCampaignOptions): Promise<PoolCampaignResult> {
+  // The runs skip exactly `skipRules` on this thread (runs, shrinking) as on the workers.
+  const options = campaign.skipRules
+    ? { ...campaign, createNode: withProfile(campaign.createNode, { ...campaign.createNode.profile, skipRules: [...campaign.skipRules] }) }
+    : campaign;
   const chunks = planChunks(options.range);
   const threads = Math.min(options.workers, chunks.length);
   let pool: WorkerPool<RangeTask, RangeResult> | null = null;
@@ -109,12 +122,13 @@ export async function runPoolCampaign(options: PoolCampaignOptions): Promise<Poo
     }
   }
   const result = { range: options.range, evaluated, events, interrupted, notModelled };
+  options.onRunsDone?.(failedAt);
   if (failedAt === null) return { ...result, failure: null };
-  const meta = { fuzz: { impl: options.impl, seed: options.spec.seed, faults: options.spec.faults } };
-  const budget = options.remainingMs?.();
+  const meta = { fuzz: { impl: options.impl, seed: options.spec.seed, faults: options.spec.faults, ...(options.interleave ? { interleave: true } : {}) } };
+  // No time budget here: the shrunk case must not depend on the machine's speed or load.
   return { ...result, failure: shrinkRun(options.spec, options.createNode, failedAt, {
     meta, shrink: options.shrink !== false && worthShrinking(failedRule),
-    ...(budget !== undefined ? { timeLimitMs: budget } : {}), ...(options.onShrinkStep ? { onShrinkStep: options.onShrinkStep } : {}),
+    ...(options.shrinkRuns !== undefined ? { maxRuns: options.shrinkRuns } : {}), ...(options.onShrinkStep ? { onShrinkStep: options.onShrinkStep } : {}),
   }) };
 }
 
@@ -147,6 +161,9 @@ function evaluateChunks(chunks: Array<{ start: number; count: number }>, concurr
         const task: RangeTask = {
           impl: options.impl, spec: options.spec, start: chunks[id]!.start, count: chunks[id]!.count,
           ...(budget !== undefined ? { timeLimitMs: budget } : {}), ...(options.replyTimeoutMs !== undefined ? { replyTimeoutMs: options.replyTimeoutMs } : {}),
+          // A worker resolves the implementation by name: it learns the run's skip list (--skip-rules, a driver's declaration) from here.
+          skipRules: [...(options.skipRules ?? options.createNode.profile?.skipRules ?? [])],
+          ...(options.interleave ? { interleave: true } : {}),
         };
         evaluate(task, controller.signal).then(
           (r) => {

@@ -3,7 +3,7 @@
  * implementation; each worker resolves it once (functions cannot cross threads).
  */
 import type { NodeFactory } from '../simulator/cluster.js';
-import { loadImplementation } from './implementations.js';
+import { loadImplementation, withProfile } from './implementations.js';
 import { evaluateRange, type RangeResult, type RunSpec } from './run-range.js';
 
 export interface RangeTask {
@@ -13,18 +13,23 @@ export interface RangeTask {
   count: number;
   timeLimitMs?: number;
   replyTimeoutMs?: number;
+  /** The campaign's skip list: the runs skip exactly these rules (default: what the implementation resolved here declares). */
+  skipRules?: Array<{ rule: string; reason: string }>;
+  interleave?: boolean;
 }
 
 const resolved = new Map<string, NodeFactory>();
 
 export default async function evaluateRangeTask(task: RangeTask): Promise<RangeResult> {
-  const key = `${task.replyTimeoutMs ?? ''}|${task.impl}`;
+  const key = `${task.replyTimeoutMs ?? ''}|${task.interleave ? 'interleave' : ''}|${task.impl}`;
   let createNode = resolved.get(key);
   if (!createNode) {
-    const found = await loadImplementation(task.impl, task.replyTimeoutMs !== undefined ? { process: { replyTimeoutMs: task.replyTimeoutMs } } : {});
+    const replyTimeout = task.replyTimeoutMs !== undefined ? { replyTimeoutMs: task.replyTimeoutMs } : {};
+    const found = await loadImplementation(task.impl, { process: replyTimeout, async: { ...replyTimeout, ...(task.interleave ? { interleave: true } : {}) } });
     if ('error' in found) throw new Error(found.error);
     createNode = found;
     resolved.set(key, createNode);
   }
-  return evaluateRange(task.spec, createNode, task.start, task.count, task.timeLimitMs !== undefined ? { timeLimitMs: task.timeLimitMs } : {});
+  const judged = task.skipRules ? withProfile(createNode, { ...createNode.profile, skipRules: task.skipRules }) : createNode;
+  return evaluateRange(task.spec, judged, task.start, task.count, task.timeLimitMs !== undefined ? { timeLimitMs: task.timeLimitMs } : {});
 }

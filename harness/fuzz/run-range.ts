@@ -11,6 +11,7 @@
 import fc from 'fast-check';
 import type { Feature } from '../../src/raft/features/index.js';
 import type { NodeFactory } from '../simulator/cluster.js';
+import { minimiseSchedule, smallerRun, type FailingRun } from './minimise.js';
 import { runSchedule, type ScheduleOutcome } from './run-schedule.js';
 import { scheduleArbitrary, type FaultLevel, type Schedule } from './schedule.js';
 
@@ -88,7 +89,7 @@ export function addCounts(into: Record<string, number>, counts: Readonly<Record<
 
 /** Whether a failure is worth shrinking: a node that hangs is not (every attempt would wait out the reply timeout). */
 export function worthShrinking(rule: string | null): boolean {
-  return rule !== 'driver.timeout';
+  return rule !== 'driver.timeout' && rule !== 'adapter.timeout';
 }
 
 /** The schedule of run `index`, as generated (not shrunk). */
@@ -102,15 +103,27 @@ export interface ShrunkFailure {
   schedule: Schedule;
   /** The shrunk schedule's run, its lines kept (for the regression case). */
   outcome: ScheduleOutcome;
+  /** Smaller failing schedules found, by fast-check and then by minimisation. */
   shrinks: number;
-  /** fast-check's replay path of the shrunk counterexample. */
+  /** fast-check's replay path of its shrunk counterexample (before minimisation). */
   path: string;
+  /** Line of the violation in the failing run as generated, before shrinking. */
+  foundLine: number;
+  /** Runs spent shrinking and minimising. */
+  shrinkRuns: number;
 }
 
+/** Runs a failure may spend on shrinking, by default: a third for fast-check, the rest for minimisation. */
+export const DEFAULT_SHRINK_RUNS = 600;
+
 export interface ShrinkOptions {
-  timeLimitMs?: number;
   /** Shrink (default true); false keeps the generated schedule. */
   shrink?: boolean;
+  /**
+   * Most runs to spend shrinking (default DEFAULT_SHRINK_RUNS). A count, never a time, so
+   * that a failure shrinks to the same case on every machine and under any load.
+   */
+  maxRuns?: number;
   /** Metadata written into the failing run's header. */
   meta?: Record<string, unknown>;
   /** After each shrinking attempt: attempts so far, and how many of them found a smaller failing schedule. */
@@ -118,34 +131,75 @@ export interface ShrinkOptions {
 }
 
 /**
- * Replays the failing run `index` and shrinks it to a minimal schedule, exactly as a
- * sequential fast-check campaign over the same seed would have.
+ * Replays the failing run `index` and shrinks it in two deterministic steps, each bounded by a
+ * count of runs: fast-check's shrinking of the schedule (as a sequential fast-check campaign
+ * over the same seed would, up to a third of the budget), then minimisation of the run
+ * (minimise.ts: fewer nodes, no idle time, fewer heartbeats). Both keep only schedules that
+ * fail with the rule the failing run broke.
  */
 export function shrinkRun(spec: RunSpec, createNode: NodeFactory, index: number, options: ShrinkOptions = {}): ShrunkFailure {
-  let schedule = scheduleAt(spec, index);
-  let shrinks = 0;
-  let path = String(index);
-  if (options.shrink !== false) {
-    let attempts = -1; // the first call replays the failing run itself
-    let smaller = 0;
-    const property = fc.property(arbitrary(spec), (s) => {
-      const ok = runSchedule(s, createNode).ok;
-      if (++attempts > 0) {
-        if (!ok) smaller++;
-        options.onShrinkStep?.(attempts, smaller);
-      }
-      return ok;
-    });
-    const details = fc.check(property, { seed: spec.seed, path: String(index), numRuns: 1, ...timeLimit(options.timeLimitMs) });
-    if (details.failed && details.counterexample) {
-      schedule = details.counterexample[0];
-      shrinks = details.numShrinks;
-      path = details.counterexamplePath ?? path;
-    } else if (!details.interrupted) {
-      throw new Error(`run ${index} of seed ${spec.seed} failed once and passed when replayed: the implementation is not deterministic`);
-    }
+  const notDeterministic = (what = 'failed once and passed when replayed') => new Error(`run ${index} of seed ${spec.seed} ${what}: the implementation is not deterministic`);
+  const generated = scheduleAt(spec, index);
+  if (options.shrink === false) {
+    const outcome = runSchedule(generated, createNode, { keepLines: true, ...(options.meta ? { meta: options.meta } : {}) });
+    if (outcome.ok) throw notDeterministic();
+    return { index, schedule: generated, outcome, shrinks: 0, path: String(index), foundLine: outcome.error!.line, shrinkRuns: 0 };
   }
-  const outcome = runSchedule(schedule, createNode, { keepLines: true, ...(options.meta ? { meta: options.meta } : {}) });
-  if (outcome.ok) throw new Error(`run ${index} of seed ${spec.seed} failed once and passed when replayed: the implementation is not deterministic`);
-  return { index, schedule, outcome, shrinks, path };
+  const maxRuns = options.maxRuns ?? DEFAULT_SHRINK_RUNS;
+  const fastCheckRuns = Math.floor(maxRuns / 3);
+  let rule: string | undefined;
+  let foundLine = 0;
+  let attempts = -1; // the first call replays the failing run itself
+  let smaller = 0;
+  /** The failing run as generated, and fast-check's last (smallest) failing run. */
+  const runsSeen: { found: FailingRun | null; last: FailingRun | null } = { found: null, last: null };
+  // Past its budget, every candidate "passes" unrun: fast-check then ends with the smallest failure found.
+  const property = fc.property(arbitrary(spec), (s) => {
+    if (attempts >= fastCheckRuns) return true;
+    const outcome = runSchedule(s, createNode);
+    const failed = !outcome.ok && (rule === undefined || outcome.error?.rule === rule);
+    if (++attempts === 0) {
+      rule = outcome.error?.rule;
+      foundLine = outcome.error?.line ?? 0;
+      if (failed) runsSeen.found = { schedule: s, outcome };
+    } else {
+      if (failed) smaller++;
+      options.onShrinkStep?.(attempts, smaller);
+    }
+    if (failed) runsSeen.last = { schedule: s, outcome };
+    return !failed;
+  });
+  const details = fc.check(property, { seed: spec.seed, path: String(index), numRuns: 1 });
+  const { found, last } = runsSeen;
+  if (!details.failed || !details.counterexample || !found || !last) throw notDeterministic();
+  let shrunk: FailingRun = last;
+  if (JSON.stringify(shrunk.schedule) !== JSON.stringify(details.counterexample[0])) {
+    shrunk = { schedule: details.counterexample[0], outcome: runSchedule(details.counterexample[0], createNode) };
+  }
+  const fastCheckAttempts = Math.max(0, attempts);
+  // From fast-check's result first; then, with the runs left, from the run as found (fast-check
+  // makes the schedule smaller, not the run, which is sometimes longer than found).
+  let runs = fastCheckAttempts;
+  let kept = smaller;
+  const minimise = (start: FailingRun) => {
+    const before = { runs, kept };
+    const result = minimiseSchedule(start, createNode, {
+      maxRuns: maxRuns - runs,
+      onRun: (r, k) => options.onShrinkStep?.(before.runs + r, before.kept + k),
+    });
+    runs += result.runs;
+    kept += result.kept;
+    return result;
+  };
+  let minimised = minimise(shrunk);
+  if (runs < maxRuns && JSON.stringify(found.schedule) !== JSON.stringify(shrunk.schedule)) {
+    const second = minimise(found);
+    if (smallerRun(second, minimised)) minimised = second;
+  }
+  const outcome = runSchedule(minimised.schedule, createNode, { keepLines: true, ...(options.meta ? { meta: options.meta } : {}) });
+  if (outcome.ok || outcome.error?.rule !== minimised.outcome.error?.rule || outcome.error?.line !== minimised.outcome.error?.line) throw notDeterministic('shrunk, gave another verdict when replayed');
+  return {
+    index, schedule: minimised.schedule, outcome, shrinks: kept, path: details.counterexamplePath ?? String(index),
+    foundLine, shrinkRuns: runs,
+  };
 }

@@ -22,9 +22,17 @@ export interface ScheduleOutcome {
   events: number;
   /** Messages the trace format does not model (logged as notes), by name. */
   notModelled: Record<string, number>;
+  /** Network fates drawn from the schedule (one per message sent). */
+  fatesUsed: number;
+  /** Virtual time of the violating line, if any. */
+  violationTime?: number;
 }
 
-/** The semantic rules that apply to an implementation (all but those its profile skips). */
+/**
+ * The semantic rules that apply to an implementation (all but those its profile skips). A run
+ * records its skip list in the trace header, which every validation of the trace honours;
+ * this is for checks of lines that carry no such header.
+ */
 export function enabledRules(createNode: NodeFactory): Set<string> | undefined {
   const skip = createNode.profile?.skipRules;
   if (!skip?.length) return undefined;
@@ -43,12 +51,12 @@ function ruleOf(error: unknown): string {
  * 10 ms: liveness needs broadcastTime ≪ electionTimeout (paper §5.6), and long delays are a
  * fault like any other.
  */
-function scheduleNetwork(schedule: Schedule): NetworkModel & { healed: boolean } {
-  let next = 0;
+function scheduleNetwork(schedule: Schedule): NetworkModel & { healed: boolean; used: number } {
   return {
     healed: false,
+    used: 0,
     fate() {
-      const f = schedule.fates[next++ % schedule.fates.length]!;
+      const f = schedule.fates[this.used++ % schedule.fates.length]!;
       if (this.healed) return { kind: 'deliver', delays: [1 + (f.delay % 10)] };
       if (f.lose) return { kind: 'lose' };
       return { kind: 'deliver', delays: f.duplicate ? [f.delay, f.delay + 1] : [f.delay] };
@@ -134,6 +142,11 @@ function perform(cluster: Cluster, action: Action): void {
 export interface RunOptions {
   keepLines?: boolean;
   meta?: Record<string, unknown>;
+  /**
+   * The rules this run skips, with their reasons (default: those of the implementation's
+   * profile). Recorded in the trace header: a saved case is judged the same way wherever it is read.
+   */
+  skipRules?: ReadonlyArray<{ rule: string; reason: string }>;
   /** Check bounded liveness after the schedule's faults (default on), within this window. */
   liveness?: boolean;
   livenessWindowMs?: number;
@@ -141,19 +154,28 @@ export interface RunOptions {
 
 export function runSchedule(schedule: Schedule, createNode: NodeFactory, options: RunOptions = {}): ScheduleOutcome {
   clientRequests = 0;
-  const enabled = enabledRules(createNode);
-  const validation = new TraceValidation({ maxErrors: 1, ...(enabled ? { enabled } : {}) });
+  // The rules skipped come from the header the cluster writes (its skipRules), as for any reader of the trace.
+  const validation = new TraceValidation({ maxErrors: 1 });
   const lines: TraceLine[] = [];
+  /** Each line's virtual time (0 for the header), to tell when the violation happened. */
+  const times: number[] = [];
   let n = 0;
   const network = scheduleNetwork(schedule);
   const cluster = new Cluster({
     ids: nodeIds(schedule.nodes),
-    node: { ...DEFAULT_NODE_CONFIG, maxEntriesPerMessage: schedule.batch ?? DEFAULT_NODE_CONFIG.maxEntriesPerMessage, ...(schedule.features?.length ? { features: schedule.features } : {}), ...(schedule.snapshotEvery !== undefined ? { snapshotEvery: schedule.snapshotEvery } : {}) },
+    node: {
+      ...DEFAULT_NODE_CONFIG,
+      maxEntriesPerMessage: schedule.batch ?? DEFAULT_NODE_CONFIG.maxEntriesPerMessage,
+      heartbeatInterval: schedule.heartbeatMs ?? DEFAULT_NODE_CONFIG.heartbeatInterval,
+      ...(schedule.features?.length ? { features: schedule.features } : {}),
+      ...(schedule.snapshotEvery !== undefined ? { snapshotEvery: schedule.snapshotEvery } : {}),
+    },
     random: createRandom(schedule.seed),
     network,
     sink: {
       write(line) {
         n++;
+        times.push(('time' in line ? line.time : undefined) ?? 0);
         if (options.keepLines) lines.push(line);
         validation.line(line, n);
       },
@@ -161,9 +183,13 @@ export function runSchedule(schedule: Schedule, createNode: NodeFactory, options
     },
     seed: schedule.seed,
     ...(options.meta ? { meta: options.meta } : {}),
+    ...(options.skipRules ? { skipRules: options.skipRules } : {}),
     createNode,
   });
-  const done = (outcome: Omit<ScheduleOutcome, 'lines' | 'events' | 'notModelled'>): ScheduleOutcome => ({ ...outcome, lines, events: n, notModelled: cluster.notModelled });
+  const done = (outcome: Pick<ScheduleOutcome, 'ok' | 'error'>): ScheduleOutcome => {
+    const violationTime = outcome.error ? times[outcome.error.line - 1] : undefined;
+    return { ...outcome, lines, events: n, notModelled: cluster.notModelled, fatesUsed: network.used, ...(violationTime !== undefined ? { violationTime } : {}) };
+  };
   try {
     cluster.setNaturalElections(schedule.naturalElections !== false);
     cluster.start();

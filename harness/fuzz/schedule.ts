@@ -15,6 +15,8 @@
  *   timers fire by themselves. When false, elections happen only at the schedule's `timeout`
  *   events, so a scripted scenario decides who stands and when. The random schedules never
  *   set it: tried as a shrinking aid, it made the mutants' counterexamples longer.
+ * - `heartbeatMs` (absent means 50): set only when a counterexample is minimised
+ *   (minimise.ts), within the protocol's bounds: fewer heartbeats make a shorter trace.
  */
 import fc from 'fast-check';
 import type { Feature } from '../../src/raft/features/index.js';
@@ -48,6 +50,8 @@ export interface Schedule {
   features?: Feature[];
   /** Feature `snapshot`: a node snapshots once it has applied this many entries past its last snapshot. */
   snapshotEvery?: number;
+  /** The nodes' heartbeat interval in ms (absent: 50). Set only by minimisation (minimise.ts). */
+  heartbeatMs?: number;
   fates: Fate[];
   events: Array<{ at: number; action: Action }>;
 }

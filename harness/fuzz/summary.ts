@@ -1,7 +1,8 @@
 /**
  * The JSON summary of a campaign or of one shard (`raftcheck fuzz --summary FILE`), which
- * `raftcheck merge-results` combines. It holds only what the seed, the options and the shard
- * determine (no wall-clock figures), so the same command writes the same summary, and the
+ * `raftcheck merge-results` combines. Apart from `timing` (the wall-clock time to the first
+ * failure and the time spent shrinking it), it holds only what the seed, the options and the
+ * shard determine, so the same command writes the same summary but for `timing`, and the
  * merge of all shards equals the summary of one unsharded campaign. A failure carries its
  * regression case in full, so a merge needs nothing but the summaries.
  */
@@ -20,6 +21,7 @@ import type { ShrunkFailure } from './run-range.js';
 export const SUMMARY_FORMAT = 'raftcheck-fuzz-summary';
 
 const Count = Type.Integer({ minimum: 0 });
+const Milliseconds = Type.Number({ minimum: 0 });
 const Closed = <T extends Parameters<typeof Type.Object>[0]>(properties: T) => Type.Object(properties, { additionalProperties: false });
 
 const CampaignSchema = Closed({
@@ -31,6 +33,10 @@ const CampaignSchema = Closed({
   durationMs: Count,
   /** Protocol extensions the nodes ran (absent: none). */
   features: Type.Optional(Type.Array(Type.Union(FEATURES.map((f) => Type.Literal(f))))),
+  /** Rules skipped by the command line (--skip-rules), with their reasons: part of what the campaign is. */
+  skipRules: Type.Optional(Type.Array(Closed({ rule: Type.String({ minLength: 1 }), reason: Type.String({ minLength: 1 }) }))),
+  /** --interleave (present only when on). */
+  interleave: Type.Optional(Type.Literal(true)),
 });
 
 const SummarySchema = Closed({
@@ -51,6 +57,12 @@ const SummarySchema = Closed({
   /** The time limit stopped the runs before the range was done. */
   interrupted: Type.Boolean(),
   outcomes: Closed({ passed: Count, failed: Count, notRun: Count }),
+  /**
+   * Wall-clock time, the one part that depends on the machine: the runs up to the first
+   * failure (or all of them), and shrinking it (0 without a failure). In a merge: the runs of
+   * the shards walked, added up, and the failing shard's shrinking. Absent when not measured.
+   */
+  timing: Type.Optional(Closed({ searchMs: Milliseconds, shrinkMs: Milliseconds })),
   failure: Type.Union([
     Type.Null(),
     Closed({
@@ -62,8 +74,12 @@ const SummarySchema = Closed({
       line: Count,
       /** Other rules broken at the same event (harness/checker/verdict-order.ts). */
       also: Type.Optional(Type.Array(Type.String())),
+      /** Line of the violation in the failing run as generated, before shrinking. */
+      foundLine: Count,
+      /** Smaller failing schedules found while shrinking, and the runs that took. */
       shrinks: Count,
-      /** fast-check's replay path of the shrunk counterexample. */
+      shrinkRuns: Count,
+      /** fast-check's replay path of its shrunk counterexample (before minimisation). */
       path: Type.String(),
       /** The regression case: its file name, and its header's metadata and lines. */
       regression: Closed({ file: Type.String({ pattern: '^[^/\\\\]+\\.jsonl$' }), meta: Type.Unknown(), lines: Type.Array(Type.Unknown(), { minItems: 1 }) }),
@@ -75,13 +91,16 @@ export type CampaignParams = Static<typeof CampaignSchema> & { faults: FaultLeve
 export type FuzzSummary = Static<typeof SummarySchema>;
 export type SummaryFailure = NonNullable<FuzzSummary['failure']>;
 
-export function buildSummary(campaign: CampaignParams, shard: Shard | null, result: PoolCampaignResult): FuzzSummary {
+export type Timing = NonNullable<FuzzSummary['timing']>;
+
+export function buildSummary(campaign: CampaignParams, shard: Shard | null, result: PoolCampaignResult, timing?: Timing): FuzzSummary {
   const { range, evaluated, events, notModelled, interrupted, failure } = result;
   const failed = failure ? 1 : 0;
   const summary: FuzzSummary = {
     format: SUMMARY_FORMAT, version: 1, raftcheck: VERSION, campaign, shard, range, evaluated, events, notModelled, interrupted,
     outcomes: { passed: evaluated - failed, failed, notRun: range.end - range.start - evaluated },
     failure: null,
+    ...(timing ? { timing } : {}),
   };
   if (!failure) return summary;
   const error = failure.outcome.error!;
@@ -89,17 +108,18 @@ export function buildSummary(campaign: CampaignParams, shard: Shard | null, resu
   return {
     ...summary,
     failure: {
-      index: failure.index, rule: error.rule, message: error.message, line: error.line, ...(error.also ? { also: error.also } : {}), shrinks: failure.shrinks, path: failure.path,
-      regression: { file: `${error.rule}-${caseHash(campaign.impl, failure.schedule)}.jsonl`, meta, lines: failure.outcome.lines.slice(0, error.line) },
+      index: failure.index, rule: error.rule, message: error.message, line: error.line, ...(error.also ? { also: error.also } : {}), foundLine: failure.foundLine,
+      shrinks: failure.shrinks, shrinkRuns: failure.shrinkRuns, path: failure.path,
+      regression: { file: `${error.rule}-${caseHash(campaign.impl, failure.schedule, campaign.interleave)}.jsonl`, meta, lines: failure.outcome.lines.slice(0, error.line) },
     },
   };
 }
 
 /** The regression metadata of a campaign's (shrunk) failure. */
-export function failureMeta(campaign: Pick<CampaignParams, 'impl' | 'seed' | 'faults'>, failure: ShrunkFailure): RegressionMeta {
+export function failureMeta(campaign: Pick<CampaignParams, 'impl' | 'seed' | 'faults' | 'interleave'>, failure: ShrunkFailure): RegressionMeta {
   const error = failure.outcome.error!;
   return {
-    impl: campaign.impl, schedule: failure.schedule, rule: error.rule, line: error.line, message: error.message,
+    impl: campaign.impl, ...(campaign.interleave ? { interleave: true } : {}), schedule: failure.schedule, rule: error.rule, line: error.line, message: error.message,
     // The failing run's position in the whole campaign: the same whichever shard found it.
     found: { seed: campaign.seed, faults: campaign.faults, runs: failure.index + 1 },
   };

@@ -124,7 +124,7 @@ function messageKey(m: EtcdMessage): string {
 }
 
 export function importEtcdTrace(text: string): EtcdImport {
-  const raw = text.split('\n');
+  const raw = text.replace(/^\uFEFF/, '').split('\n'); // a byte order mark is not part of line 1
   const events: Array<{ e: EtcdEvent; line: number; ts: number }> = [];
   raw.forEach((t, i) => {
     if (t.trim() === '') return;
@@ -272,6 +272,12 @@ export function importEtcdTrace(text: string): EtcdImport {
       const queue = inFlight.get(key) ?? [];
       queue.push({ id: msg.id, msg });
       inFlight.set(key, queue);
+      // etcd persists a vote before the message that grants it leaves, but traces the state it
+      // had persisted before that step: the vote is logged where the grant shows it.
+      if (msg.type === 'RequestVoteResponse' && msg.voteGranted && msg.term === n.term && n.votedFor !== msg.to) {
+        n.votedFor = msg.to;
+        emit({ kind: 'vote', votedFor: msg.to });
+      }
       emit({ kind: 'send', msg });
     }
 

@@ -76,7 +76,7 @@ function expectSameValue(pending: Open, raw: string, line: number): void {
 export function parseJepsenHistory(text: string): HistoryOp[] {
   const open = new Map<string, Open>();
   const done: Array<Omit<HistoryOp, 'id'>> = [];
-  const lines = text.split(/\r?\n/);
+  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/); // a byte order mark is not part of line 1
   lines.forEach((content, index) => {
     const line = index + 1;
     if (content.trim() === '') return;

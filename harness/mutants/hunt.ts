@@ -1,7 +1,7 @@
 /**
  * Hunting a mutant: a fuzzing campaign against a cluster of mutant nodes. Records how soon the
  * first failure came (runs, and the wall time the caller measures) and, when shrinking is on,
- * how small the minimal counterexample is.
+ * how small the minimal counterexample is and what shrinking it took.
  */
 import { runCampaign } from '../fuzz/campaign.js';
 import type { ShrunkFailure } from '../fuzz/run-range.js';
@@ -15,9 +15,14 @@ export interface HuntResult {
   runs: number;
   rule?: string;
   message?: string;
-  /** Size of the (shrunk) counterexample: schedule events, and trace events up to the violation. */
+  /** Size of the (shrunk) counterexample: nodes, schedule events, and trace events up to the violation. */
+  nodes?: number;
   scheduleEvents?: number;
   traceEvents?: number;
+  /** Trace events up to the violation in the failing run as found, before shrinking. */
+  foundTraceEvents?: number;
+  /** Runs spent shrinking. */
+  shrinkRuns?: number;
   /** The (shrunk) failing run, for saving as a regression case. */
   failure?: ShrunkFailure;
 }
@@ -27,7 +32,10 @@ export interface HuntOptions {
   seed: number;
   faults?: FaultLevel;
   shrink?: boolean;
+  /** Wall-clock budget for the runs (not for shrinking, which is bounded by a count of runs). */
   timeLimitMs?: number;
+  /** Most runs shrinking may spend (default DEFAULT_SHRINK_RUNS). */
+  shrinkRuns?: number;
   /** Called once, when the first failing run ends (the CLI reads its clock there). */
   onFirstFailure?: () => void;
   /** Protocol extensions to run the mutant with, beside those it breaks one of (Mutant.features). */
@@ -55,6 +63,7 @@ export function huntMutant(mutant: Mutant, options: HuntOptions): HuntResult {
     ...(options.snapshotEvery !== undefined ? { snapshotEvery: options.snapshotEvery } : {}),
     shrink: options.shrink ?? true,
     ...(options.timeLimitMs ? { timeLimitMs: options.timeLimitMs } : {}),
+    ...(options.shrinkRuns !== undefined ? { shrinkRuns: options.shrinkRuns } : {}),
     onRun: (_runs, _events, failed) => {
       if (failed && first) {
         first = false;
@@ -63,9 +72,10 @@ export function huntMutant(mutant: Mutant, options: HuntOptions): HuntResult {
     },
   });
   if (!result.failure) return { detected: false, runs: result.runs };
-  const { outcome, schedule } = result.failure;
+  const { outcome, schedule, foundLine, shrinkRuns } = result.failure;
   return {
     detected: true, runs: result.runs, rule: outcome.error!.rule, message: outcome.error!.message,
-    scheduleEvents: schedule.events.length, traceEvents: outcome.error!.line, failure: result.failure,
+    nodes: schedule.nodes, scheduleEvents: schedule.events.length, traceEvents: outcome.error!.line, foundTraceEvents: foundLine, shrinkRuns,
+    failure: result.failure,
   };
 }

@@ -24,16 +24,27 @@ import { Partition, type NetworkModel } from './network.js';
  */
 export interface ImplementationProfile {
   skipRules?: ReadonlyArray<{ rule: string; reason: string }>;
+  /**
+   * Features beyond Figure 2 the implementation has (harness/adapters/features.ts): only those
+   * raftcheck models may be declared.
+   */
+  features?: readonly string[];
 }
 
 /**
  * `engine` and `onTransition` concern nodes built on the reference statechart (the reference,
  * the mutants), which pass them on to createReferenceNode; other implementations ignore them.
  */
-export type NodeFactory = ((config: NodeConfig, options: { random: Random; persisted?: PersistentState } & Pick<ReferenceNodeOptions, 'engine' | 'onTransition'>) => RaftNode) & {
+export type NodeFactory = ((config: NodeConfig, options: { random: Random; persisted?: PersistentState; now?: () => number } & Pick<ReferenceNodeOptions, 'engine' | 'onTransition'>) => RaftNode) & {
   profile?: ImplementationProfile;
   /** Protocol extensions the implementation always runs (a feature's mutant): runs of it switch them on. */
   features?: readonly Feature[];
+  /**
+   * True for an implementation whose nodes have the features their profile declares and no
+   * others (an adapter, a driver): its runs have exactly those (harness/adapters/features.ts).
+   * Unset: the reference's nodes take the features of the run's config.
+   */
+  declaresFeatures?: boolean;
 };
 
 export interface ClusterOptions {
@@ -46,6 +57,8 @@ export interface ClusterOptions {
   seed?: number;
   meta?: Record<string, unknown>;
   createNode?: NodeFactory;
+  /** The rules the run does not check, recorded in the header (default: those of createNode's profile). */
+  skipRules?: ReadonlyArray<{ rule: string; reason: string }>;
 }
 
 export interface ClientResponse {
@@ -101,6 +114,7 @@ export class Cluster {
   constructor(private readonly options: ClusterOptions) {
     this.ids = options.ids;
     this.createNode = options.createNode ?? createReferenceNode;
+    const skipRules = options.skipRules ?? this.createNode.profile?.skipRules ?? [];
     const header: TraceLine = {
       kind: 'header',
       format: 'raftcheck-trace',
@@ -117,6 +131,8 @@ export class Cluster {
       // A trace without features stays a revision-0 trace, byte for byte.
       // Revision 1.2 only where it is needed (snapshots): a 1.1 trace stays one.
       ...(options.node.features?.length ? { minor: options.node.features.includes('snapshot') ? TRACE_MINOR : 1, features: canonicalFeatures(options.node.features) } : {}),
+      // What the run does not check, so that every reader of the trace judges it the same way.
+      ...(skipRules.length ? { skipRules: skipRules.map((s) => ({ rule: s.rule, reason: s.reason })) } : {}),
       ...(options.meta ? { meta: options.meta } : {}),
     };
     this.write(header);
@@ -124,6 +140,9 @@ export class Cluster {
       this.members.set(id, { id, node: null, persisted: null, random: options.random.fork(`node:${id}`), seq: 0, timers: { election: 0, heartbeat: 0, lease: 0, quorum: 0, transfer: 0 }, ticks: 0, last: null });
     }
   }
+
+  /** The virtual time, for implementations that take `now` (external nodes are sent it with each request). */
+  private readonly now = (): number => this.time;
 
   private write(line: TraceLine): void {
     this.lines++;
@@ -144,7 +163,7 @@ export class Cluster {
   start(): void {
     for (const id of this.ids) {
       const m = this.member(id);
-      m.node = this.createNode(this.config(id), { random: m.random });
+      m.node = this.createNode(this.config(id), { random: m.random, now: this.now });
       this.process(m, m.node.start());
       this.startTicks(m);
     }
@@ -295,6 +314,8 @@ export class Cluster {
     const m = this.member(id);
     if (!m.node) return;
     const node = m.node;
+    const last = node.beforeCrash?.();
+    if (last?.length) this.process(m, last);
     m.node = null;
     m.persisted = node.crash ? node.crash() : node.persistent();
     for (const timer of TIMER_NAMES) m.timers[timer]++;
@@ -302,11 +323,15 @@ export class Cluster {
     this.writeNode(m, { kind: 'crash' }, null);
   }
 
-  restart(id: string): void {
+  /**
+   * Restarts a crashed node from what it persisted, or from `recovered` when given: a test of a
+   * node that lost writes it had not made durable yet (entries appended and not acknowledged).
+   */
+  restart(id: string, recovered?: PersistentState): void {
     const m = this.member(id);
     if (m.node) return;
-    const persisted = m.persisted ?? { term: 0, votedFor: null, log: [] };
-    m.node = this.createNode(this.config(id), { random: m.random, persisted });
+    const persisted = recovered ?? m.persisted ?? { term: 0, votedFor: null, log: [] };
+    m.node = this.createNode(this.config(id), { random: m.random, persisted, now: this.now });
     const v = m.node.view();
     m.last = v; // the restarted node's state, until its first effect
     this.writeNode(m, { kind: 'restart', persisted }, v);

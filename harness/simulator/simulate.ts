@@ -25,6 +25,9 @@ export interface SimulationOptions {
   clients: number;
   clientTimeout: number;
   node: Omit<NodeConfig, 'id' | 'members'>;
+  /** The implementation's name and --interleave, recorded in the header's meta when given. */
+  impl?: string;
+  interleave?: boolean;
 }
 
 export const DEFAULT_SIMULATION: SimulationOptions = {
@@ -109,7 +112,21 @@ function scheduleFaults(cluster: Cluster, random: Random, options: SimulationOpt
   }
 }
 
+/** A simulation set up to run: `cluster.runUntil(durationMs)`, in one go or in slices (the same result), then `finish()`. */
+export interface PreparedSimulation {
+  cluster: Cluster;
+  durationMs: number;
+  /** Closes the sink and sums up the run. */
+  finish(): SimulationResult;
+}
+
 export function simulate(options: SimulationOptions, sink: TraceSink, createNode?: NodeFactory): SimulationResult {
+  const run = prepareSimulation(options, sink, createNode);
+  run.cluster.runUntil(run.durationMs);
+  return run.finish();
+}
+
+export function prepareSimulation(options: SimulationOptions, sink: TraceSink, createNode?: NodeFactory): PreparedSimulation {
   const root = createRandom(options.seed);
   const cluster = new Cluster({
     ids: nodeIds(options.nodes),
@@ -122,6 +139,7 @@ export function simulate(options: SimulationOptions, sink: TraceSink, createNode
     meta: {
       durationMs: options.durationMs, delay: options.delay, drop: options.drop, duplicate: options.duplicate,
       partitionEvery: options.partitionEvery, crashEvery: options.crashEvery, clients: options.clients,
+      ...(options.impl !== undefined ? { impl: options.impl } : {}), ...(options.interleave ? { interleave: true } : {}),
     },
   });
   const leaders = new Map<number, string>();
@@ -137,13 +155,15 @@ export function simulate(options: SimulationOptions, sink: TraceSink, createNode
   const clients = options.clients > 0
     ? startClients(cluster, root.fork('clients'), { count: options.clients, think: DEFAULT_CLIENTS.think, timeout: options.clientTimeout, until: options.durationMs })
     : null;
-  cluster.runUntil(options.durationMs);
-  sink.close();
-  return {
-    lines: cluster.lines,
-    leaders: [...leaders.entries()].sort((a, b) => a[0] - b[0]).map(([term, node]) => ({ term, node })),
-    maxCommit,
-    clients,
-    cluster,
+  const finish = (): SimulationResult => {
+    sink.close();
+    return {
+      lines: cluster.lines,
+      leaders: [...leaders.entries()].sort((a, b) => a[0] - b[0]).map(([term, node]) => ({ term, node })),
+      maxCommit,
+      clients,
+      cluster,
+    };
   };
+  return { cluster, durationMs: options.durationMs, finish };
 }

@@ -21,6 +21,8 @@ export interface TraceCoverage {
   steps: number;
   /** The first semantic violation, if the trace breaks a conformance rule (its steps are still counted). */
   violation: FileError | null;
+  /** Every conformance rule, when its header declares them not checked (skipRules): its nodes are not replayed, nothing is counted. */
+  notReplayed?: string[];
 }
 
 export interface CoverageResult extends TransitionCounts {
@@ -45,7 +47,7 @@ function headerFeatures(file: string): Feature[] {
   try {
     const buffer = Buffer.alloc(64 * 1024);
     const text = buffer.subarray(0, fs.readSync(fd, buffer, 0, buffer.length, 0)).toString('utf8');
-    const header = JSON.parse(text.split('\n')[0]!) as { features?: unknown };
+    const header = JSON.parse(text.replace(/^\uFEFF/, '').split('\n')[0]!) as { features?: unknown };
     return Array.isArray(header.features) ? canonicalFeatures(header.features.filter((f): f is string => typeof f === 'string' && isFeature(f))) : [];
   } catch {
     return [];
@@ -77,15 +79,24 @@ export class FeatureMismatchError extends Error {
   override name = 'FeatureMismatchError';
 }
 
+export interface CoverageOptions {
+  /** The chart counted on (default: every feature the traces' headers declare). */
+  features?: readonly Feature[];
+  /** Longest accepted line (default 4 MiB): a longer one throws LineTooLongError. */
+  maxLineBytes?: number;
+  /** Called as each file is read (its name, bytes read, its size). */
+  onProgress?: (file: string, bytesRead: number, totalBytes: number) => void;
+}
+
 /**
- * Counts transitions over the files; throws MalformedTraceError for a trace with a schema-level
- * error (the shadows stop there). The chart counted on has `features` (default: every feature
- * the traces' headers declare); each trace's shadows run the chart of its own header, whose
- * transitions are mapped onto it.
+ * Counts transitions over the files; throws MalformedTraceError for a trace with a
+ * schema-level error (the shadows stop there), LineTooLongError at a line over the limit.
+ * The chart counted on has `options.features`; each trace's shadows run the chart of its own
+ * header, whose transitions are mapped onto it.
  */
-export function measureCoverage(files: readonly string[], features?: readonly Feature[]): CoverageResult {
+export function measureCoverage(files: readonly string[], options: CoverageOptions = {}): CoverageResult {
   const traceFeatures = files.map(headerFeatures);
-  const chart = features ? canonicalFeatures(features) : canonicalFeatures(traceFeatures.flat());
+  const chart = options.features ? canonicalFeatures(options.features) : canonicalFeatures(traceFeatures.flat());
   const diagram = describeStatechart(machineFor(chart));
   const displayRows = new Map(keyed(diagram.transitions).map((k, i) => [k, i]));
   const counts = new Array<number>(diagram.transitions.length).fill(0);
@@ -101,6 +112,8 @@ export function measureCoverage(files: readonly string[], features?: readonly Fe
     const report = validateTraceFile(file, {
       enabled: CONFORMANCE_ONLY,
       maxErrors: 1,
+      ...(options.maxLineBytes ? { maxLineBytes: options.maxLineBytes } : {}),
+      ...(options.onProgress ? { onProgress: (read: number, total: number) => options.onProgress!(file, read, total) } : {}),
       onTransition: (_node, _line, t) => {
         const row = rowOf(t);
         if (row >= 0 && toDisplay[row]! >= 0) counts[toDisplay[row]!]!++;
@@ -109,7 +122,10 @@ export function measureCoverage(files: readonly string[], features?: readonly Fe
     });
     const first = report.errors[0];
     if (first && first.rule.startsWith('schema.')) throw new MalformedTraceError(file, first);
-    perFile.push({ file, steps, violation: first && first.rule !== 'unconstrained' ? first : null });
+    // With every conformance rule declared not checked, no shadow replays the trace's nodes.
+    const skipped = (report.skipped ?? []).map((x) => x.rule).filter((rule) => CONFORMANCE_ONLY.has(rule));
+    const notReplayed = skipped.length === CONFORMANCE_ONLY.size ? { notReplayed: skipped } : {};
+    perFile.push({ file, steps, violation: first && first.rule !== 'unconstrained' ? first : null, ...notReplayed });
   }
   return { diagram, counts, traces: files.length, files: perFile };
 }

@@ -2,10 +2,12 @@
  * Streaming reader of JSON Lines traces: constant memory whatever the file size, one pass,
  * synchronous (the fastest way to read a file in Node, and a hot path of every check).
  *
- * It splits lines itself so that it can number them, bound their length (a 10 MB line is an
- * error, not a 10 MB allocation) and tell a truncated last line from a missing final newline.
- * Each line is parsed and validated against the schema; the visitor gets either a typed line
- * or a located error.
+ * It splits lines itself so that it can number them, bound their length and tell a truncated
+ * last line from a missing final newline. A line longer than the limit stops the reading at
+ * once (LineTooLongError): reading on to its end could take forever (`/dev/zero`, a stream
+ * with no newline) and holding it would take all memory. A UTF-8 byte order mark before the
+ * first line is skipped. Each line is parsed and validated against the schema; the visitor
+ * gets either a typed line or a located error.
  */
 import fs from 'node:fs';
 import type { TraceLine } from '../../src/trace/schema.js';
@@ -33,6 +35,8 @@ export interface ReadOptions {
   onProgress?: (bytesRead: number, totalBytes: number) => void;
   /** Asked after every line; returning true stops reading. */
   shouldStop?: () => boolean;
+  /** What errors call a trace held in memory (default `<trace>`); a file is called by its path. */
+  name?: string;
 }
 
 /** Long enough for a restart line carrying a log of ~40,000 entries; short enough to refuse a 10 MB line. */
@@ -40,18 +44,31 @@ export const DEFAULT_MAX_LINE_BYTES = 4 << 20;
 const NEWLINE = 10;
 const fatalUtf8 = new TextDecoder('utf-8', { fatal: true });
 
+/** A line longer than the limit: the file is not read further. */
+export class LineTooLongError extends Error {
+  override name = 'LineTooLongError';
+  constructor(readonly file: string, readonly line: number, readonly limit: number) {
+    super(`${file}:${line}: a line longer than ${limit} bytes: not read further`);
+  }
+}
+
+/** The message for commands that have `--max-line-bytes`. */
+export const tooLongHint = (error: LineTooLongError): string => `${error.message} (--max-line-bytes raises the limit)`;
+
+const hasBom = (buf: Buffer) => buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf;
+
 /**
  * Raw lines of a file (a path) or of a trace already in memory (a Buffer): calls
- * `onLine(text, lineNo, terminated)` for each; reports over-long lines as errors.
+ * `onLine(text, lineNo, terminated)` for each; throws LineTooLongError at a line over the limit.
  */
 export function readLines(
   source: string | Buffer,
   onLine: (text: string, lineNo: number, terminated: boolean) => void,
-  onTooLong: (lineNo: number, bytes: number) => void,
   options: ReadOptions = {},
 ): { lines: number; bytes: number } {
   const maxLine = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   const inMemory = typeof source !== 'string';
+  const name = inMemory ? (options.name ?? '<trace>') : source;
   const chunk = inMemory ? source : Buffer.allocUnsafe(options.chunkBytes ?? 1 << 20);
   const fd = inMemory ? null : fs.openSync(source, 'r');
   const total = fd === null ? chunk.length : fs.fstatSync(fd).size;
@@ -59,18 +76,18 @@ export function readLines(
   let consumed = false;
   const read = () => (fd !== null ? fs.readSync(fd, chunk, 0, chunk.length, null) : consumed ? 0 : ((consumed = true), chunk.length));
   let carry: Buffer | null = null; // the unfinished line from the previous chunk
-  let skipping = 0; // > 0: inside an over-long line, bytes seen so far
   let lineNo = 0;
   let bytes = 0;
   let stopped = false;
   const emit = (buf: Buffer, terminated: boolean) => {
     lineNo++;
+    const start = lineNo === 1 && hasBom(buf) ? 3 : 0; // a byte order mark, as some Windows editors write
     let end = buf.length;
-    if (end > 0 && buf[end - 1] === 13) end--; // CRLF
-    const text = buf.toString('utf8', 0, end);
+    if (end > start && buf[end - 1] === 13) end--; // CRLF
+    const text = buf.toString('utf8', start, end);
     if (text.includes('\uFFFD')) {
       try {
-        fatalUtf8.decode(buf.subarray(0, end));
+        fatalUtf8.decode(buf.subarray(start, end));
       } catch {
         onLine('\u0000invalid-utf8', lineNo, terminated);
         return;
@@ -90,15 +107,9 @@ export function readLines(
         const end = nl === -1 || nl >= n ? n : nl;
         const piece = chunk.subarray(start, end);
         const pending = (carry?.length ?? 0) + piece.length;
-        if (skipping > 0 || pending > maxLine) {
-          skipping = Math.max(skipping, carry?.length ?? 0) + piece.length;
-          carry = null;
-          if (end < n) {
-            lineNo++;
-            onTooLong(lineNo, skipping);
-            skipping = 0;
-          }
-        } else if (end < n) {
+        // The limit counts the line's bytes without its newline (and a BOM on line 1).
+        if (pending > maxLine + (lineNo === 0 && hasBom(carry ?? piece) ? 3 : 0)) throw new LineTooLongError(name, lineNo + 1, maxLine);
+        if (end < n) {
           emit(carry ? Buffer.concat([carry, piece]) : piece, true);
           carry = null;
         } else {
@@ -109,10 +120,7 @@ export function readLines(
       options.onProgress?.(bytes, total);
       if (stopped) break;
     }
-    if (!stopped) {
-      if (skipping > 0) onTooLong(++lineNo, skipping);
-      else if (carry && carry.length > 0) emit(carry, false);
-    }
+    if (!stopped && carry && carry.length > 0) emit(carry, false);
   } finally {
     if (fd !== null) fs.closeSync(fd);
   }
@@ -122,7 +130,6 @@ export function readLines(
 /** Reads, parses and schema-validates every line of a trace file (a path) or of a trace in memory. */
 export function readTraceFile(source: string | Buffer, visitor: TraceVisitor, options: ReadOptions = {}): { lines: number; bytes: number } {
   const validate = traceLineValidator();
-  const maxLine = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   let sawContent = false;
   const result = readLines(
     source,
@@ -156,9 +163,23 @@ export function readTraceFile(source: string | Buffer, visitor: TraceVisitor, op
       if (validate(value)) visitor.line(value, lineNo);
       else visitor.error({ line: lineNo, ...describeSchemaError(validate.errors), rule: 'schema.shape' });
     },
-    (lineNo, bytes) => visitor.error({ line: lineNo, path: '/', message: `line too long (${bytes} bytes; the limit is ${maxLine})`, rule: 'schema.parse' }),
     options,
   );
   if (result.bytes === 0 || !sawContent) visitor.error({ line: 1, path: '/', message: 'empty trace: expected a header line', rule: 'schema.header' });
   return result;
+}
+
+/**
+ * A whole text file (an etcd trace, a Jepsen history, a summary) or such a text in memory,
+ * read line by line with the same line limit as traces: `/dev/zero` or a file with no newline
+ * is refused, not read into memory forever. Lines are joined with `\n` (CRLF and a byte order mark are dropped).
+ */
+export function readTextFile(source: string | Buffer, options: Pick<ReadOptions, 'maxLineBytes' | 'name'> = {}): string {
+  const lines: string[] = [];
+  let last = true;
+  readLines(source, (text, _lineNo, terminated) => {
+    lines.push(text === '\u0000invalid-utf8' ? '\uFFFD' : text);
+    last = terminated;
+  }, options);
+  return lines.join('\n') + (lines.length > 0 && last ? '\n' : '');
 }

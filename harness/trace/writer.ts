@@ -6,7 +6,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { TraceLine } from '../../src/trace/schema.js';
-import { tempPathFor } from '../io/atomic-write.js';
+import { claimTempPath, releaseTempPath } from '../io/atomic-write.js';
+import { OutputError, outputError } from '../io/output-error.js';
 import type { TraceSink } from './sink.js';
 
 export interface TraceFileWriterOptions {
@@ -35,14 +36,24 @@ export class TraceFileWriter implements TraceSink {
   private buffer: string[] = [];
   private buffered = 0;
 
+  /** Throws an OutputError naming `target` when it cannot be written. */
   constructor(readonly target: string, private readonly options: TraceFileWriterOptions = {}) {
     for (const input of options.inputs ?? []) {
-      if (samePath(input, target)) throw new Error(`${target}: is also an input of this run (refusing to overwrite it)`);
+      if (samePath(input, target)) throw new OutputError(target, 'is also an input of this run (refusing to overwrite it)');
     }
-    if (!options.overwrite && fs.existsSync(target)) throw new Error(`${target}: already exists (use --force to replace it)`);
-    fs.mkdirSync(path.dirname(path.resolve(target)), { recursive: true });
-    this.temp = tempPathFor(target);
-    this.fd = fs.openSync(this.temp, 'wx');
+    if (!options.overwrite && fs.existsSync(target)) throw new OutputError(target, 'already exists (use --force to replace it)');
+    if (fs.existsSync(target) && fs.statSync(target).isDirectory()) throw new OutputError(target, 'is a directory');
+    try {
+      this.temp = claimTempPath(target);
+    } catch (error) {
+      throw outputError(target, error);
+    }
+    try {
+      this.fd = fs.openSync(this.temp, 'wx');
+    } catch (error) {
+      releaseTempPath(this.temp);
+      throw outputError(target, error);
+    }
   }
 
   write(line: TraceLine): void {
@@ -55,7 +66,12 @@ export class TraceFileWriter implements TraceSink {
 
   private flush(): void {
     if (this.fd === null || this.buffer.length === 0) return;
-    fs.writeSync(this.fd, this.buffer.join(''));
+    try {
+      fs.writeSync(this.fd, this.buffer.join(''));
+    } catch (error) {
+      this.abort();
+      throw outputError(this.target, error);
+    }
     this.buffer = [];
     this.buffered = 0;
   }
@@ -64,24 +80,33 @@ export class TraceFileWriter implements TraceSink {
   close(): void {
     if (this.fd === null) return;
     this.flush();
-    fs.fsyncSync(this.fd);
-    fs.closeSync(this.fd);
-    this.fd = null;
-    if (this.options.overwrite) {
-      fs.renameSync(this.temp, this.target);
-    } else {
-      try {
-        fs.linkSync(this.temp, this.target); // fails if the target appeared meanwhile
-      } finally {
-        fs.rmSync(this.temp, { force: true });
-      }
+    try {
+      fs.fsyncSync(this.fd);
+      fs.closeSync(this.fd);
+      this.fd = null;
+      if (this.options.overwrite) fs.renameSync(this.temp, this.target);
+      else fs.linkSync(this.temp, this.target); // fails if the target appeared meanwhile
+    } catch (error) {
+      this.abort();
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new OutputError(this.target, 'already exists (use --force to replace it)');
+      throw outputError(this.target, error);
     }
+    if (!this.options.overwrite) fs.rmSync(this.temp, { force: true });
+    releaseTempPath(this.temp);
   }
 
   /** Drops the partial trace; the target is untouched. */
   abort(): void {
-    if (this.fd !== null) fs.closeSync(this.fd);
+    const fd = this.fd;
     this.fd = null;
+    if (fd !== null) {
+      try {
+        fs.closeSync(fd);
+      } catch {
+        // closing is all that was left to do
+      }
+    }
     fs.rmSync(this.temp, { force: true });
+    releaseTempPath(this.temp);
   }
 }

@@ -1,4 +1,5 @@
 /** Human-readable rendering of a file's verdict: one `FILE:LINE: path: message [rule]` line per error. */
+import { describeSkipRules } from '../checker/skip-rules.js';
 import type { FileReport } from './validate-file.js';
 
 function compact(event: unknown): string {
@@ -21,6 +22,8 @@ export function formatReport(report: FileReport, options: { quiet?: boolean } = 
     }
   }
   if (report.errorCount > report.errors.length) out += `${report.file}: … ${report.errorCount - report.errors.length} more errors (raise --max-errors to see them)\n`;
+  // What the trace's producer declared not checkable (its header's skipRules) was not checked: say so, with why.
+  if (!options.quiet && report.skipped?.length) out += `${report.file}: not checked: ${describeSkipRules(report.skipped)}\n`;
   if (!options.quiet) {
     const notModelled = (report as FileReport & { notModelled?: Record<string, number> }).notModelled;
     const extra = notModelled && Object.keys(notModelled).length > 0

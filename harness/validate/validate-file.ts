@@ -8,6 +8,7 @@ import { SemanticChecker, SEMANTIC_RULES, type ExcerptLine } from '../checker/se
 import type { TransitionObserver } from '../checker/conformance/conformance.js';
 import type { Engine } from '../../src/raft/node.js';
 import type { TraceLine } from '../../src/trace/schema.js';
+import { enabledWithout, unknownSkipRule, type SkipRule } from '../checker/skip-rules.js';
 import { readTraceFile, type LocatedError, type TraceVisitor } from '../trace/reader.js';
 import { SchemaRules, SCHEMA_RULES } from './schema-rules.js';
 
@@ -40,12 +41,19 @@ export interface FileReport {
   /** True when the trace logs nothing any rule can check. */
   unconstrained: boolean;
   linearizability?: { operations: number; verdict: string; steps: number };
+  /** Rules the header's `skipRules` declares do not apply, and were therefore not checked. */
+  skipped?: SkipRule[];
 }
 
 export interface ValidateOptions {
   maxErrors?: number;
-  /** Semantic rule ids to check (default: all); schema rules always run. */
+  /**
+   * Semantic rule ids to check (default: all); schema rules always run. The rules the header's
+   * `skipRules` names are left out as well, unless `allRules`.
+   */
   enabled?: ReadonlySet<string>;
+  /** Ignore the skip list recorded in the header: check every enabled rule (for reviewers). */
+  allRules?: boolean;
   /** Schema level only. */
   schemaOnly?: boolean;
   maxLineBytes?: number;
@@ -66,6 +74,7 @@ export class TraceValidation implements TraceVisitor {
   private errorCount = 0;
   private structural = 0;
   private semantic: SemanticChecker | null = null;
+  private skipped: SkipRule[] = [];
   private readonly schema = new SchemaRules((e) => this.structuralError(e));
 
   constructor(private readonly options: ValidateOptions = {}) {
@@ -93,15 +102,25 @@ export class TraceValidation implements TraceVisitor {
 
   line(value: TraceLine, lineNo: number): void {
     const event = this.schema.line(value, lineNo);
+    // The header the schema level accepted (the first line): its skip list, then the semantic layers.
+    if (value.kind === 'header' && this.schema.header === value) this.readSkipRules(value.skipRules ?? [], lineNo);
     if (value.kind === 'header' && this.schema.header && !this.semantic && !this.options.schemaOnly) {
+      const enabled = enabledWithout(this.skipped, this.options.enabled);
       this.semantic = new SemanticChecker(this.schema.header, {
-        ...(this.options.enabled ? { enabled: this.options.enabled } : {}), maxViolations: this.maxErrors,
+        ...(enabled ? { enabled } : {}), maxViolations: this.maxErrors,
         ...(this.options.onTransition ? { onTransition: this.options.onTransition } : {}),
         ...(this.options.engine ? { engine: this.options.engine } : {}),
       });
     }
     // Semantic state is only meaningful while the trace is structurally sound.
     if (event && this.semantic && this.structural === 0) this.semantic.event(event, lineNo);
+  }
+
+  /** The header's skip list: honoured unless `allRules`; a rule id raftcheck does not know is a header error. */
+  private readSkipRules(skip: readonly SkipRule[], lineNo: number): void {
+    const unknown = unknownSkipRule(skip);
+    if (unknown) this.structuralError({ line: lineNo, rule: 'schema.header', path: `/skipRules/${unknown.index}/rule`, message: unknown.message });
+    else if (!this.options.allRules) this.skipped = skip.map((s) => ({ rule: s.rule, reason: s.reason }));
   }
 
   finish(file: string, io: { lines: number; bytes: number }): FileReport {
@@ -128,6 +147,7 @@ export class TraceValidation implements TraceVisitor {
     return {
       file, valid: this.errorCount === 0, events: this.schema.events, lines: io.lines, bytes: io.bytes,
       errors: this.errors, errorCount: this.errorCount, unconstrained, ...(linearizability ? { linearizability } : {}),
+      ...(this.skipped.length ? { skipped: this.skipped } : {}),
     };
   }
 }
@@ -147,6 +167,7 @@ export function validateTraceFile(file: string, options: ValidateOptions = {}): 
 export function validateTraceText(name: string, text: string | Buffer, options: ValidateOptions = {}): FileReport {
   const validation = new TraceValidation(options);
   const io = readTraceFile(typeof text === 'string' ? Buffer.from(text, 'utf8') : text, validation, {
+    name,
     ...(options.maxLineBytes ? { maxLineBytes: options.maxLineBytes } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   });

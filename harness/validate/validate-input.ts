@@ -3,26 +3,34 @@
  * trace (imported), or a Jepsen register history (linearizability only). Plain data in and
  * out, so it runs the same on the main thread and in a worker (validate-worker.ts).
  */
-import fs from 'node:fs';
 import { checkLinearizable } from '../checker/linearizability/search.js';
 import { describeOp } from '../checker/linearizability/history.js';
 import { EtcdFormatError, importEtcdTrace } from '../importers/etcd.js';
 import { JepsenFormatError, parseJepsenHistory } from '../importers/jepsen.js';
+import { readTextFile } from '../trace/reader.js';
 import { ALL_RULES, TraceValidation, validateTraceFile, validateTraceText, type FileReport, type ValidateOptions } from './validate-file.js';
 
 export const FORMATS = ['raftcheck', 'etcd', 'jepsen'] as const;
 export type Format = (typeof FORMATS)[number];
 
+/** Throws LineTooLongError (harness/trace/reader.ts) at a line over `options.maxLineBytes`. */
 export function validateInput(file: string, format: Format, options: ValidateOptions): FileReport {
   if (format === 'raftcheck') return validateTraceFile(file, options);
-  return validateText(file, fs.readFileSync(file, 'utf8'), format, options);
+  return validateImported(file, readText(file, file, options), format, options);
 }
 
-/** The same for an input held in memory; `name` stands for the file in the report. */
+/** The same for an input held in memory; `name` stands for the file in the report and in a LineTooLongError. */
 export function validateText(name: string, text: string, format: Format, options: ValidateOptions): FileReport {
-  if (format === 'jepsen') return validateJepsen(name, text);
-  if (format === 'etcd') return validateEtcd(name, text, options);
-  return validateTraceText(name, text, options);
+  if (format === 'raftcheck') return validateTraceText(name, text, options);
+  return validateImported(name, readText(Buffer.from(text, 'utf8'), name, options), format, options);
+}
+
+/** Read with the line limit of traces, CRLF and a byte order mark dropped, the same from a file or from memory. */
+const readText = (source: string | Buffer, name: string, options: ValidateOptions) =>
+  readTextFile(source, { name, ...(options.maxLineBytes ? { maxLineBytes: options.maxLineBytes } : {}) });
+
+function validateImported(name: string, text: string, format: Exclude<Format, 'raftcheck'>, options: ValidateOptions): FileReport {
+  return format === 'jepsen' ? validateJepsen(name, text) : validateEtcd(name, text, options);
 }
 
 function validateEtcd(file: string, text: string, options: ValidateOptions): FileReport {

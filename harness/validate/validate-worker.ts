@@ -1,4 +1,5 @@
 /** Task module of the validation workers: one file per task. */
+import { LineTooLongError } from '../trace/reader.js';
 import type { FileReport, ValidateOptions } from './validate-file.js';
 import { validateInput, type Format } from './validate-input.js';
 
@@ -9,6 +10,14 @@ export interface ValidateTask {
   options: Omit<ValidateOptions, 'onProgress'>;
 }
 
-export default function validateTask(task: ValidateTask): FileReport {
-  return validateInput(task.file, task.format, task.options);
+/** A report, or the line that stopped the reading (an error's class does not cross threads). */
+export type ValidateOutcome = { report: FileReport } | { tooLong: { file: string; line: number; limit: number } };
+
+export default function validateTask(task: ValidateTask): ValidateOutcome {
+  try {
+    return { report: validateInput(task.file, task.format, task.options) };
+  } catch (error) {
+    if (error instanceof LineTooLongError) return { tooLong: { file: error.file, line: error.line, limit: error.limit } };
+    throw error;
+  }
 }

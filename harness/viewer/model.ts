@@ -85,7 +85,8 @@ export interface ViewModel {
   transitions: Array<{ from: string; to: string; label: string }>;
   /** Transitions the reference took for a node's step, flat: event, count, transition…, event, count, … */
   steps: number[];
-  verdict: { valid: boolean; errorCount: number; unconstrained: boolean; errors: ViewError[] };
+  /** `skipped`: the rules the trace's header declares do not apply (its run did not check them), with their reasons. */
+  verdict: { valid: boolean; errorCount: number; unconstrained: boolean; errors: ViewError[]; skipped: Array<{ rule: string; reason: string }> };
   /** The event the page opens on: the first violating one, else the first. */
   focus: number;
 }
@@ -99,9 +100,50 @@ const LOG_FIELDS = 5;
 
 interface Lane {
   state: StateTuple;
+  /** Index of `state` in the model's states (-1 before the lane's first event). */
+  stateIndex: number;
   /** Entry slots of the live log (slot = position in the lane's flat list / LOG_FIELDS), entry 1 first. */
   live: number[];
   flat: number[];
+}
+
+/**
+ * Where a text or state already is in its table, among those added lately. Repeats in a
+ * trace are near each other (five nodes apply the same entry within milliseconds), so a small
+ * index finds nearly all of them, and a small index stays fast: one over every text of a
+ * million-event trace costs more than the rest of the model (hash tables of that size miss the
+ * processor's caches). A repeat found no more is stored again: the report is a little larger.
+ */
+class RecentIndex {
+  private map = new Map<string, number>();
+
+  get(key: string): number | undefined {
+    return this.map.get(key);
+  }
+
+  set(key: string, index: number): void {
+    if (this.map.size >= RECENT) this.map = new Map();
+    this.map.set(key, index);
+  }
+}
+
+const RECENT = 1 << 14;
+
+/** The kinds whose own fields change what a lane shows (role, term, vote, log, commit, apply, crash). */
+const STATEFUL_KINDS: ReadonlySet<string> = new Set(['role', 'term', 'vote', 'append', 'truncate', 'commit', 'apply', 'crash', 'restart']);
+
+/** Whether a logged state (without a log) says nothing the tuple does not already hold. */
+function agrees(s: StateTuple, logged: NodeState): boolean {
+  return (logged.role === undefined || logged.role === s[0]) && (logged.term === undefined || logged.term === s[1]) &&
+    (logged.votedFor === undefined || logged.votedFor === s[2]) && (logged.commitIndex === undefined || logged.commitIndex === s[3]) &&
+    (logged.lastApplied === undefined || logged.lastApplied === s[4]) && (logged.lastLogIndex === undefined || logged.lastLogIndex === s[5]) &&
+    (logged.lastLogTerm === undefined || logged.lastLogTerm === s[6]) && (logged.value === undefined || logged.value === s[7]);
+}
+
+function sameState(a: StateTuple, b: StateTuple): boolean {
+  if (a === b) return true;
+  for (let k = 0; k < 7; k++) if (a[k] !== b[k]) return false;
+  return a[7] === b[7] || JSON.stringify(a[7]) === JSON.stringify(b[7]); // the value may be any JSON
 }
 
 function initialState(): StateTuple {
@@ -117,14 +159,18 @@ export class ViewModelBuilder {
   private readonly kinds: string[] = [];
   private readonly kindOf = new Map<string, number>();
   private readonly texts: string[] = [];
-  private readonly textOf = new Map<string, number>();
+  private readonly textOf = new RecentIndex();
   private readonly states: StateTuple[] = [];
-  private readonly stateOf = new Map<string, number>();
+  private readonly stateOf = new RecentIndex();
   private readonly events: ViewModel['events'] = { line: [], time: [], node: [], kind: [], text: [], msg: [], state: [] };
   private readonly messages: ViewModel['messages'] = { type: [], from: [], to: [], text: [], short: [], send: [], recv: [], drop: [] };
   private readonly messageOf = new Map<string, number>();
   private readonly extraReceives: number[] = [];
-  private readonly stepRows = new Map<number, number[]>();
+  /** Transitions per event, flat and in event order: event, count, rows…, event, count, … */
+  private readonly steps: number[] = [];
+  /** Where the last event's count is in `steps` (-1: that event has none yet). */
+  private stepCountAt = -1;
+  private stepEvent = -1;
   /** Absolute lines of the events, for locating errors. */
   readonly lines: number[] = [];
   private lastLine = 0;
@@ -149,9 +195,14 @@ export class ViewModelBuilder {
   transition(lineNo: number, row: number): void {
     const i = this.lines.length - 1;
     if (i < 0 || this.lines[i] !== lineNo || row < 0) return;
-    const rows = this.stepRows.get(i);
-    if (rows) rows.push(row);
-    else this.stepRows.set(i, [row]);
+    // Transitions come for the newest event only, so the table is built in order, flat.
+    if (this.stepEvent !== i) {
+      this.stepEvent = i;
+      this.stepCountAt = this.steps.length + 1;
+      this.steps.push(i, 0);
+    }
+    this.steps[this.stepCountAt]!++;
+    this.steps.push(row);
   }
 
   private lane(id: string): number {
@@ -159,13 +210,13 @@ export class ViewModelBuilder {
     if (i === undefined) {
       i = this.nodes.length;
       this.nodes.push(id);
-      this.lanes.push({ state: initialState(), live: [], flat: [] });
+      this.lanes.push({ state: initialState(), stateIndex: -1, live: [], flat: [] });
       this.laneOf.set(id, i);
     }
     return i;
   }
 
-  private intern<T>(table: T[], index: Map<string, number>, key: string, value: T): number {
+  private intern<T>(table: T[], index: Map<string, number> | RecentIndex, key: string, value: T): number {
     let i = index.get(key);
     if (i === undefined) {
       i = table.length;
@@ -197,8 +248,12 @@ export class ViewModelBuilder {
       this.events.state.push(-1);
       return;
     }
-    const state = this.fold(this.lanes[lane]!, e, i);
-    this.events.state.push(this.intern(this.states, this.stateOf, JSON.stringify(state), state));
+    const l = this.lanes[lane]!;
+    const before = l.state;
+    const state = this.fold(l, e, i);
+    // Most events (messages, timeouts) change no field: the lane's state is reused as it is.
+    if (l.stateIndex < 0 || !sameState(before, state)) l.stateIndex = this.intern(this.states, this.stateOf, JSON.stringify(state), state);
+    this.events.state.push(l.stateIndex);
   }
 
   private message(e: TraceEvent, i: number): number {
@@ -239,6 +294,12 @@ export class ViewModelBuilder {
 
   /** The node's state after the event: what the event changes, then whatever state it logs. */
   private fold(lane: Lane, e: TraceEvent, i: number): StateTuple {
+    // Messages, timers and client events change nothing the lane shows, unless they log a
+    // state that differs: then the lane's state is shared, not copied (most events).
+    if (!STATEFUL_KINDS.has(e.kind)) {
+      const logged = 'state' in e ? (e.state as NodeState | undefined) : undefined;
+      if (logged === undefined || (logged.log === undefined && agrees(lane.state, logged))) return lane.state;
+    }
     const s: StateTuple = [...lane.state];
     switch (e.kind) {
       case 'role':
@@ -349,8 +410,7 @@ export class ViewModelBuilder {
   finish(title: string, report: FileReport): ViewModel {
     if (!this.header) throw new UndrawableTraceError('no header');
     const diagram = describeStatechart();
-    const steps: number[] = [];
-    for (const [event, rows] of [...this.stepRows.entries()].sort((a, b) => a[0] - b[0])) steps.push(event, rows.length, ...rows);
+    const steps = this.steps;
     const errors: ViewError[] = [...report.errors]
       .sort((a, b) => a.line - b.line)
       .map((e) => ({
@@ -375,7 +435,7 @@ export class ViewModelBuilder {
       logs: this.lanes.map((l) => l.flat),
       transitions: diagram.transitions.map((t) => ({ from: t.from, to: t.to ?? t.from, label: transitionLabel(t) })),
       steps,
-      verdict: { valid: report.valid, errorCount: report.errorCount, unconstrained: report.unconstrained, errors },
+      verdict: { valid: report.valid, errorCount: report.errorCount, unconstrained: report.unconstrained, errors, skipped: report.skipped ?? [] },
       focus: violation ? violation.event : 0,
     };
   }
@@ -386,13 +446,22 @@ export interface BuildOptions {
   title?: string;
   /** Errors listed in the verdict (default 20). */
   maxErrors?: number;
+  /** Check the rules the header's skipRules leaves out too (by default the report judges as the trace's run did). */
+  allRules?: boolean;
+  /** Longest accepted line (default 4 MiB): a longer one throws LineTooLongError. */
+  maxLineBytes?: number;
+  /** Called as the file is read (bytes read, file size). */
+  onProgress?: (bytesRead: number, totalBytes: number) => void;
 }
 
-/** Reads, checks and models a trace file; throws UndrawableTraceError (one line, with file and line) when it has no usable header. */
+/**
+ * Reads, checks and models a trace file; throws UndrawableTraceError (one line, with file and
+ * line) when it has no usable header, LineTooLongError at a line over the limit.
+ */
 export function buildViewModel(file: string, options: BuildOptions = {}): ViewModel {
   const builder = new ViewModelBuilder();
   const rowOf = transitionRows(describeStatechart());
-  const validation = new TraceValidation({ maxErrors: options.maxErrors ?? 20, onTransition: (_node, line, t) => builder.transition(line, rowOf(t)) });
+  const validation = new TraceValidation({ maxErrors: options.maxErrors ?? 20, ...(options.allRules ? { allRules: true } : {}), onTransition: (_node, line, t) => builder.transition(line, rowOf(t)) });
   let firstError: LocatedError | null = null;
   const io = readTraceFile(file, {
     // The builder first: the checker's transitions for this line then attach to its event.
@@ -404,7 +473,7 @@ export function buildViewModel(file: string, options: BuildOptions = {}): ViewMo
       firstError ??= e;
       validation.error(e);
     },
-  });
+  }, { ...(options.maxLineBytes ? { maxLineBytes: options.maxLineBytes } : {}), ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
   const report = validation.finish(file, io);
   try {
     return builder.finish(options.title ?? path.basename(file), report);

@@ -29,9 +29,18 @@ export function takenTransition(t: TransitionDefinition): TakenTransition {
 
 /** An XState inspector that reports each transition taken, in order. */
 export function transitionInspector(onTransition: (t: TakenTransition) => void): (e: InspectionEvent) => void {
+  // One report object per definition, as the interpreter does: observers may key on it.
+  const reported = new WeakMap<object, TakenTransition>();
   return (e) => {
     if (e.type !== '@xstate.microstep') return;
-    for (const raw of e._transitions) onTransition(takenTransition(raw as unknown as TransitionDefinition));
+    for (const raw of e._transitions) {
+      let t = reported.get(raw);
+      if (!t) {
+        t = takenTransition(raw as unknown as TransitionDefinition);
+        reported.set(raw, t);
+      }
+      onTransition(t);
+    }
   };
 }
 
@@ -45,5 +54,15 @@ export function transitionRows(d: StatechartDiagram): (t: TakenTransition) => nu
     seen.set(group, position + 1);
     rows.set(`${group}\u0000${position}`, row);
   });
-  return (t) => rows.get(`${t.from}\u0000${t.event}\u0000${t.position}`) ?? -1;
+  // The interpreter reports each transition as one shared object: look its row up once, not
+  // by building a key for each of the millions of steps of a long trace.
+  const known = new WeakMap<TakenTransition, number>();
+  return (t) => {
+    let row = known.get(t);
+    if (row === undefined) {
+      row = rows.get(`${t.from}\u0000${t.event}\u0000${t.position}`) ?? -1;
+      known.set(t, row);
+    }
+    return row;
+  };
 }

@@ -154,6 +154,8 @@ export interface RaftNode {
   view(): NodeView;
   /** A copy of currentTerm, votedFor and the log: what survives a crash. */
   persistent(): PersistentState;
+  /** Effects of work the node finishes just before it crashes (asynchronous implementations), logged before the crash. */
+  beforeCrash?(): StepRecord[];
   /** Stops the node and returns what it persisted (default: `persistent()`); the node is not used again. */
   crash?(): PersistentState;
   /** Releases what the node holds (an external process) at the end of a run. */

@@ -217,6 +217,18 @@ function NetworkEvent<K extends string, T extends TProperties>(kind: K, props: T
   return Closed({ kind: Type.Literal(kind), ...NetworkEventBase, ...props }, description);
 }
 
+/**
+ * Semantic rules the producer declares do not apply to the implementation that ran, each with
+ * its reason. Every reader of the trace (validate, view, replay) then judges it as the run
+ * did; `--all-rules` checks them anyway. Rule ids are checked against raftcheck's rules.
+ */
+export const SkipRule = Closed({
+  rule: Type.String({ minLength: 1, maxLength: 64, description: 'a semantic rule id (raftcheck validate --rules)' }),
+  reason: Type.String({ minLength: 1, maxLength: 512, description: 'why the rule does not apply, shown wherever the rule is reported as not checked' }),
+});
+export type SkipRule = Static<typeof SkipRule>;
+export const SkipRules = Type.Array(SkipRule, { maxItems: 64, description: 'rules not checked, and why (a fuzz run records those of its implementation)' });
+
 export const HeaderEvent = Closed(
   {
     kind: Type.Literal('header'),
@@ -235,6 +247,7 @@ export const HeaderEvent = Closed(
     ),
     seed: Type.Optional(Type.Union([Type.Integer({ minimum: -MAX_SAFE, maximum: MAX_SAFE }), Type.String({ maxLength: 256 })])),
     features: Type.Optional(Type.Array(Feature, { uniqueItems: true, description: 'protocol extensions the nodes run (revision 1.1); absent: none, the Raft of Figure 2' })),
+    skipRules: Type.Optional(SkipRules),
     meta: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'free-form; never checked' })),
   },
   'the first line of every trace',

@@ -270,6 +270,45 @@ function registerAfterRestart(): TraceLine[] {
   return s.lines();
 }
 
+/**
+ * n1 leads term 1; c1's write reaches n2 and n3. n2 acknowledges it, so n1 commits it (n1 and
+ * n2 are a majority), applies it and answers c1. n3 appends it too, but crashes before it
+ * answers (its answer is taken out of the run: it never left), and restarts without it: it had
+ * not written it to stable storage, which Figure 2 asks of it only before answering. The next
+ * heartbeats bring the entry back to n3.
+ */
+function crashBeforeAnswering(): string {
+  const s = scriptedCluster(N3, 'crash-before-answering');
+  s.elect('n1');
+  s.request('n1', 'c1', { type: 'set', value: 1 });
+  s.network.plan('n3', 'n1', { kind: 'lose' });
+  s.heartbeat('n1');
+  s.note('n3 appended index 1 and crashed before answering; it restarts without the entry, which it had not stored yet');
+  s.crash('n3');
+  s.restart('n3', { term: 1, votedFor: 'n1', log: [] });
+  s.heartbeat('n1');
+  s.heartbeat('n1');
+  const lines = s.lines();
+  const answer = lines.find((l) => l.kind === 'send' && l.node === 'n3' && l.msg.type === 'AppendEntriesResponse' && l.msg.matchIndex === 1);
+  if (!answer || answer.kind !== 'send') throw new Error('n3 never answered the entry');
+  return rewrite(lines, 'n3 crashes before answering', (l) => !((l.kind === 'send' && l.msg.id === answer.msg.id) || (l.kind === 'drop' && l.msgId === answer.msg.id)));
+}
+
+/**
+ * The register-after-restart run as logged by an implementation that applies entries in
+ * batches and logs only the last apply of each batch (its logged lastApplied says where it
+ * is): applies with gaps, in index order.
+ */
+function appliesInBatches(): string {
+  const lines = registerAfterRestart();
+  const lastOfBatch = (l: TraceLine, i: number) => {
+    if (l.kind !== 'apply') return true;
+    const next = lines[i + 1];
+    return !(next && next.kind === 'apply' && next.node === l.node && next.time === l.time);
+  };
+  return jsonl(lines.filter((l, i) => lastOfBatch(l, i)).map((l) => renamed(l, 'logs the last apply of each batch')));
+}
+
 /** The header names the producer that would log the run this way. */
 function renamed(l: TraceLine, how: string): TraceLine {
   return l.kind === 'header' ? { ...l, producer: { ...l.producer, name: `${l.producer.name} (rewritten: ${how})` } } : l;
@@ -499,4 +538,6 @@ export const NEAR_MISSES: Record<string, () => string> = {
   'near-miss-stale-leader-steps-down.jsonl': () => jsonl(staleLeaderStepsDown()),
   'near-miss-register-after-restart.jsonl': () => jsonl(registerAfterRestart()),
   'near-miss-sparse-register.jsonl': () => rewrite(registerAfterRestart(), 'logs only applies, crashes and restarts', kinds('apply', 'crash', 'restart'), withoutState),
+  'near-miss-crash-before-answering.jsonl': crashBeforeAnswering,
+  'near-miss-applies-in-batches.jsonl': appliesInBatches,
 };

@@ -9,7 +9,7 @@ import { Cluster } from '../../harness/simulator/cluster.js';
 import type { NetworkModel, SendFate } from '../../harness/simulator/network.js';
 import { MemorySink } from '../../harness/trace/sink.js';
 import { createRandom } from '../../src/random.js';
-import type { Operation, TraceLine } from '../../src/trace/schema.js';
+import type { Operation, PersistentState, TraceLine } from '../../src/trace/schema.js';
 
 /** Every message arrives after `delay` ms, except those the script plans otherwise. */
 export class ScriptedNetwork implements NetworkModel {
@@ -82,8 +82,9 @@ export function scriptedCluster(ids: readonly string[], scenario: string, option
     crash(id: string): void {
       cluster.crash(id);
     },
-    restart(id: string): void {
-      cluster.restart(id);
+    /** Restarts `id` from what it persisted, or from `recovered` (it lost writes it had not stored yet). */
+    restart(id: string, recovered?: PersistentState): void {
+      cluster.restart(id, recovered);
       script.settle();
     },
     partition(...groups: string[][]): void {

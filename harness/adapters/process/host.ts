@@ -9,11 +9,13 @@
  * process needs real time to answer. It decides only whether a verdict is "no reply within
  * N s", never what the simulation does.
  *
- * Cleanup: a verdict, a crash and the end of a run kill the node's process group (and wait
- * for it, so no zombie is left); at exit every group still alive is killed; and a reaper
- * process kills them if raftcheck itself dies by a signal.
+ * Cleanup: a verdict, a crash and the end of a run kill the node with every process it
+ * started (process-tree.js: its group, and descendants that left it), and wait for it, so no
+ * zombie is left; at exit every node still alive is killed so; and a reaper process kills them
+ * if raftcheck itself dies by a signal.
  */
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import { killTree } from './process-tree.js';
 
 export interface WorkerAnswer {
   seq: number;
@@ -42,8 +44,8 @@ export class ProcessHost {
   private readonly flag = new Int32Array(new SharedArrayBuffer(4));
   private seq = 0;
   private keys = 0;
-  /** Process groups alive, by key: killed at exit if still there. */
-  private readonly live = new Map<string, number>();
+  /** Nodes alive, by key: killed at exit if still there. */
+  private readonly live = new Map<string, { pid: number; mark: string }>();
 
   private constructor() {
     const { port1, port2 } = new MessageChannel();
@@ -78,10 +80,11 @@ export class ProcessHost {
   /** Starts a process (in its own process group); returns its key and pid, or why it could not start. */
   spawn(file: string, args: readonly string[], maxLineBytes: number, timeoutMs: number): { key: string; pid: number } | { error: string } {
     const key = `p${++this.keys}`;
-    const answer = this.call({ op: 'spawn', key, file, args, maxLineBytes }, timeoutMs);
+    const mark = `${process.pid}.${key}`; // RAFTCHECK_NODE of this node and its descendants
+    const answer = this.call({ op: 'spawn', key, mark, file, args, maxLineBytes }, timeoutMs);
     if (!answer) return { error: `did not start within ${timeoutMs} ms` };
     if (!answer.ok) return { error: answer.message ?? 'could not start' };
-    this.live.set(key, answer.pid!);
+    this.live.set(key, { pid: answer.pid!, mark });
     return { key, pid: answer.pid! };
   }
 
@@ -98,19 +101,13 @@ export class ProcessHost {
     return answer?.stderr ?? '';
   }
 
-  /** Process groups still alive (for tests). */
+  /** Node processes still alive (for tests). */
   livePids(): number[] {
-    return [...this.live.values()];
+    return [...this.live.values()].map((n) => n.pid);
   }
 
   private killAll(): void {
-    for (const pid of this.live.values()) {
-      try {
-        process.kill(-pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
+    for (const { pid, mark } of this.live.values()) killTree(pid, mark);
     this.live.clear();
   }
 }

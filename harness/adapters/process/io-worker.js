@@ -7,13 +7,14 @@
 //
 // Protocol with the main thread (over `port`; every answer carries the request's `seq`, is
 // posted first and then signalled through the shared `flag`):
-//   {op: 'spawn', seq, key, file, args, maxLineBytes} -> {ok, pid} | {ok: false, error: 'spawn', message}
+//   {op: 'spawn', seq, key, mark, file, args, maxLineBytes} -> {ok, pid} | {ok: false, error: 'spawn', message}
 //   {op: 'request', seq, key, line}                  -> {ok, line} | {ok: false, error, message, stderr}
 //   {op: 'kill', seq, key}                           -> {ok, stderr}
 // Errors: 'exit' (the process ended), 'flood' (too much output), 'unsolicited' (output that
 // answers no request).
 import { spawn } from 'node:child_process';
 import { workerData } from 'node:worker_threads';
+import { killTree, MARK_VARIABLE } from './process-tree.js';
 
 const { port, flag: flagBuffer, reaperPath } = workerData;
 const flag = new Int32Array(flagBuffer);
@@ -43,16 +44,14 @@ function fail(child, error, message) {
   }
 }
 
+/** The node and everything it started: its process group, and descendants that left it (process-tree.js). */
 function killGroup(child) {
   if (child.closed) return;
+  killTree(child.proc.pid, child.mark);
   try {
-    process.kill(-child.proc.pid, 'SIGKILL'); // the whole process group: a wrapper's children too
+    child.proc.kill('SIGKILL');
   } catch {
-    try {
-      child.proc.kill('SIGKILL');
-    } catch {
-      // already gone
-    }
+    // already gone
   }
 }
 
@@ -86,17 +85,18 @@ function onStdout(child, text) {
 function spawnChild(msg) {
   let proc;
   try {
-    proc = spawn(msg.file, msg.args, { stdio: ['pipe', 'pipe', 'pipe'], detached: true, windowsHide: true });
+    // detached: a process group (and session) of its own; the mark finds its descendants wherever they go.
+    proc = spawn(msg.file, msg.args, { stdio: ['pipe', 'pipe', 'pipe'], detached: true, windowsHide: true, env: { ...process.env, [MARK_VARIABLE]: msg.mark } });
   } catch (error) {
     answer({ seq: msg.seq, ok: false, error: 'spawn', message: String(error?.message ?? error) });
     return;
   }
-  const child = { proc, pending: null, lines: [], buffered: 0, partial: '', stderr: '', failure: null, closed: false, maxLineBytes: msg.maxLineBytes, killers: [] };
+  const child = { proc, mark: msg.mark, pending: null, lines: [], buffered: 0, partial: '', stderr: '', failure: null, closed: false, maxLineBytes: msg.maxLineBytes, killers: [] };
   children.set(msg.key, child);
   let started = false;
   proc.once('spawn', () => {
     started = true;
-    reaper.stdin.write(`+${proc.pid}\n`);
+    reaper.stdin.write(`+${proc.pid} ${msg.mark}\n`);
     answer({ seq: msg.seq, ok: true, pid: proc.pid });
   });
   proc.once('error', (error) => {

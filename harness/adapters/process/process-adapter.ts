@@ -11,12 +11,16 @@
  */
 import Ajv2020 from 'ajv/dist/2020.js';
 import type { ValidateFunction } from 'ajv';
-import type { MessageBody, NodeId, PersistentState, TimerName } from '../../../src/raft/types.js';
+import { createRandom } from '../../../src/random.js';
+import { DEFAULT_NODE_CONFIG, type MessageBody, type NodeId, type PersistentState, type TimerName } from '../../../src/raft/types.js';
+import { unknownSkipRule, type SkipRule } from '../../checker/skip-rules.js';
+import type { ImplementationProfile } from '../../simulator/cluster.js';
 import { describeSchemaError } from '../../trace/validator.js';
 import type { AdapterDefinition, AdapterInit, ClientRequest, Delivery, NodeUnderTest, Observation, Output, Outgoing } from '../adapter.js';
+import { unknownFeature } from '../features.js';
 import { splitCommandLine } from './command-line.js';
 import { ProcessHost } from './host.js';
-import { buildDriverJsonSchema, DRIVER_PROTOCOL, DRIVER_SCHEMA_ID, DRIVER_VERSION, type InMessage, type Reply, type Request } from './protocol.js';
+import { buildDriverJsonSchema, DRIVER_PROTOCOL, FEATURE_MESSAGE_TYPES, DRIVER_SCHEMA_ID, DRIVER_VERSION, type InMessage, type Reply, type Request } from './protocol.js';
 
 export const DRIVER_RULES = [
   { id: 'driver.spawn', statement: 'The node program starts.' },
@@ -31,9 +35,20 @@ export type DriverRule = (typeof DRIVER_RULES)[number]['id'];
 /** A verdict against an external node; run-schedule reports it under its rule. */
 export class DriverError extends Error {
   override name = 'DriverError';
-  constructor(readonly rule: DriverRule, message: string) {
+  /**
+   * @param usage the user's mistake rather than a finding when it happens before a campaign
+   *   (a program that does not start, a declaration naming what raftcheck does not know):
+   *   the command line turns it into a usage error.
+   */
+  constructor(readonly rule: DriverRule, message: string, readonly usage = false) {
     super(message);
   }
+}
+
+/** What a node declares in its reply to `init`: the rules that do not apply to it, its features. */
+export interface Declaration {
+  skipRules: SkipRule[];
+  features: string[];
 }
 
 export interface ProcessAdapterOptions {
@@ -62,6 +77,27 @@ function tail(stderr: string): string {
   return lines.length && lines[0] !== '' ? `; its stderr ends with:\n    ${lines.join('\n    ')}` : '';
 }
 
+/** Equality of JSON values, whatever the order of object keys. */
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || Array.isArray(a) !== Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  return ka.length === kb.length && ka.every((k) => Object.hasOwn(b, k) && sameJson((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+}
+
+/** How the state `observe` reports differs from the one `init` reported (the first key that differs), or null. */
+export function observeDifference(init: Record<string, unknown>, seen: Record<string, unknown>): string | null {
+  for (const key of Object.keys(init)) {
+    if (!Object.hasOwn(seen, key)) return `its state lacks "${key}", which its reply to init has: observe must report the state of the init reply, with the same keys`;
+    if (!sameJson(init[key], seen[key])) return `its state has "${key}": ${JSON.stringify(seen[key])}, not ${JSON.stringify(init[key])} as in its reply to init: observe must change nothing`;
+  }
+  for (const key of Object.keys(seen)) {
+    if (!Object.hasOwn(init, key)) return `its state has "${key}", which its reply to init does not: observe must report the state of the init reply, with the same keys`;
+  }
+  return null;
+}
+
 function describeRequest(r: Request): string {
   switch (r.type) {
     case 'deliver':
@@ -75,15 +111,26 @@ function describeRequest(r: Request): string {
   }
 }
 
+/** Whether a node's declaration may stand: null, or why not (it differs from the first node's). */
+type DeclarationCheck = (declaration: Declaration) => string | null;
+
+/** Request fields the node does not choose: the id and the time are set as each request is sent. */
+type WithoutStamp<R> = R extends unknown ? Omit<R, 'id' | 'now'> : never;
+type RequestBody = WithoutStamp<Request>;
+
 class ProcessNode implements NodeUnderTest {
   private nextId = 0;
   private state: Observation;
   private readonly initOutput: Output;
   readonly tickMs?: number;
+  private readonly now: () => number;
+  /** The features the node declared at init: it may send the messages of those only. */
+  private readonly features: readonly string[];
 
-  constructor(private readonly host: ProcessHost, private readonly key: string, private readonly id: NodeId, private readonly members: readonly NodeId[], private readonly options: Required<ProcessAdapterOptions>, init: AdapterInit) {
+  constructor(private readonly host: ProcessHost, private readonly key: string, private readonly id: NodeId, private readonly members: readonly NodeId[], private readonly options: Required<ProcessAdapterOptions>, init: AdapterInit, accept: DeclarationCheck) {
+    this.now = init.now ?? (() => 0);
     const reply = this.request({
-      id: 0, type: 'init', protocol: DRIVER_PROTOCOL, version: DRIVER_VERSION, node: id, members: [...members],
+      type: 'init', protocol: DRIVER_PROTOCOL, version: DRIVER_VERSION, node: id, members: [...members],
       config: {
         electionTimeoutMin: init.config.electionTimeout.min, electionTimeoutMax: init.config.electionTimeout.max,
         heartbeatInterval: init.config.heartbeatInterval, maxEntriesPerMessage: init.config.maxEntriesPerMessage,
@@ -92,18 +139,31 @@ class ProcessNode implements NodeUnderTest {
       seed: init.random.int(0, 2 ** 31 - 1),
     });
     this.state = reply.state!;
+    this.features = reply.features ?? [];
     this.initOutput = this.output(reply);
     if (reply.tickMs !== undefined) this.tickMs = reply.tickMs;
+    this.checkDeclaration({ skipRules: reply.skipRules ?? [], features: reply.features ?? [] }, accept);
     // `observe` must change nothing: asked right away, it reports the state init reported.
-    const seen = this.request({ id: 0, type: 'observe' });
-    if (JSON.stringify(seen.state) !== JSON.stringify(reply.state)) {
+    const seen = this.request({ type: 'observe' });
+    const difference = observeDifference(reply.state!, seen.state!);
+    if (difference) {
       this.host.kill(this.key);
-      throw new DriverError('driver.protocol', `node ${id}, request ${this.nextId} (observe): reports ${JSON.stringify(seen.state)}, not the state of its reply to init ${JSON.stringify(reply.state)}`);
+      throw new DriverError('driver.protocol', `node ${id}, request ${this.nextId} (observe): ${difference}`);
     }
   }
 
-  private request(partial: Request): Reply {
-    const request = { ...partial, id: ++this.nextId } as Request;
+  /** Rules to skip and features must be ones raftcheck knows, and the same on every node. */
+  private checkDeclaration(declaration: Declaration, accept: DeclarationCheck): void {
+    const rule = unknownSkipRule(declaration.skipRules);
+    const feature = unknownFeature(declaration.features);
+    const problem = rule ? `skipRules/${rule.index}: ${rule.message}` : feature ? `features/${feature.index}: ${feature.message}` : accept(declaration);
+    if (problem === null) return;
+    this.host.kill(this.key);
+    throw new DriverError('driver.protocol', `node ${this.id}, request 1 (init): ${problem}`, true);
+  }
+
+  private request(body: RequestBody): Reply {
+    const request = { id: ++this.nextId, now: this.now(), ...body } as Request;
     const what = `node ${this.id}, ${describeRequest(request)}`;
     const answer = this.host.request(this.key, JSON.stringify(request), this.options.replyTimeoutMs);
     const fail = (rule: DriverRule, message: string): never => {
@@ -138,12 +198,22 @@ class ProcessNode implements NodeUnderTest {
       if (!this.members.includes(m.to) || m.to === this.id) return fail('driver.protocol', `a message to "${m.to}", which is not another member (${this.members.join(', ')})`);
       if (m.from !== undefined && m.from !== this.id) return fail('driver.protocol', `a message from "${m.from}": messages must come from the node itself`);
     }
-    if (reply.tickMs !== undefined && request.type !== 'init') return fail('driver.protocol', '"tickMs" is only allowed in the reply to init');
+    if (request.type !== 'init') {
+      const initOnly = (['tickMs', 'skipRules', 'features'] as const).find((k) => reply[k] !== undefined);
+      if (initOnly) return fail('driver.protocol', `"${initOnly}" is only allowed in the reply to init`);
+    }
     if (request.type !== 'crash') this.state = reply.state!;
     return reply;
   }
 
   private output(reply: Reply): Output {
+    for (const m of reply.messages ?? []) {
+      const feature = FEATURE_MESSAGE_TYPES[m.type];
+      if (feature !== undefined && !this.features.includes(feature)) {
+        this.host.kill(this.key);
+        throw new DriverError('driver.protocol', `node ${this.id}, request ${this.nextId}: a ${m.type} message, of the feature '${feature}', which it did not declare in its reply to init (features)`);
+      }
+    }
     const messages: Outgoing[] = (reply.messages ?? []).map((m) => {
       if (m.type === 'Other') return { unmodelled: { to: m.to, name: m.name, ...(m.term !== undefined ? { term: m.term } : {}), wire: m.data } };
       const { data, ...fields } = m;
@@ -167,21 +237,25 @@ class ProcessNode implements NodeUnderTest {
     const message: InMessage = 'msg' in d
       ? ({ ...d.msg, ...(d.wire !== undefined ? { data: d.wire } : {}) } as InMessage)
       : { type: 'Other', name: d.unmodelled.name, from: d.unmodelled.from, to: this.id, ...(d.unmodelled.term !== undefined ? { term: d.unmodelled.term } : {}), data: d.unmodelled.wire };
-    return this.output(this.request({ id: 0, type: 'deliver', message }));
+    return this.output(this.request({ type: 'deliver', message }));
   }
 
   timeout(timer: TimerName): Output {
-    // The driver protocol has the base timers only: a node without features arms no others.
+    // A driver arms the base timers only (its lease and quorum check run on its own clock, `now`).
     if (timer !== 'election' && timer !== 'heartbeat') return {};
-    return this.output(this.request({ id: 0, type: 'timeout', timer }));
+    return this.output(this.request({ type: 'timeout', timer }));
   }
 
   tick(): Output {
-    return this.output(this.request({ id: 0, type: 'tick' }));
+    return this.output(this.request({ type: 'tick' }));
   }
 
   client(r: ClientRequest): Output {
-    return this.output(this.request({ id: 0, type: 'client', client: r.client, requestId: r.requestId, op: r.op }));
+    return this.output(this.request({ type: 'client', client: r.client, requestId: r.requestId, op: r.op }));
+  }
+
+  transfer(target: NodeId): Output {
+    return this.output(this.request({ type: 'transfer', target }));
   }
 
   observe(): Observation {
@@ -190,7 +264,7 @@ class ProcessNode implements NodeUnderTest {
 
   /** Asks the node what it persisted, then kills it: a crash loses everything else. */
   crash(): PersistentState {
-    const reply = this.request({ id: 0, type: 'crash' });
+    const reply = this.request({ type: 'crash' });
     this.host.kill(this.key);
     return reply.persisted!;
   }
@@ -200,19 +274,52 @@ class ProcessNode implements NodeUnderTest {
   }
 }
 
-/** An implementation whose nodes are processes started from `commandLine` (no shell). */
+function profileOf(d: Declaration): ImplementationProfile | undefined {
+  if (d.skipRules.length === 0 && d.features.length === 0) return undefined;
+  return { ...(d.skipRules.length ? { skipRules: d.skipRules } : {}), ...(d.features.length ? { features: d.features } : {}) };
+}
+
+/**
+ * An implementation whose nodes are processes started from `commandLine` (no shell).
+ *
+ * Its profile is what the program declares in its reply to `init` (`skipRules`, `features`):
+ * the first node started fixes it, and every later node must declare the same. A run records
+ * its skip list in the trace header before any node starts, so reading the profile before
+ * any node has been started starts one to ask (and stops it).
+ */
 export function processAdapter(commandLine: string, options: ProcessAdapterOptions = {}): AdapterDefinition | { error: string } {
   const argv = splitCommandLine(commandLine);
   if ('error' in argv) return { error: `cannot parse the command line: ${argv.error}` };
   const [file, ...args] = argv;
   const settings = { replyTimeoutMs: options.replyTimeoutMs ?? DEFAULT_REPLY_TIMEOUT_MS, maxLineBytes: options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES };
-  return {
+  let declared: Declaration | null = null;
+  let asked = false;
+  const accept: DeclarationCheck = (d) => {
+    if (declared === null) {
+      declared = d;
+      return null;
+    }
+    return sameJson(d, declared) ? null : `declares ${JSON.stringify(d)}, unlike the first node started (${JSON.stringify(declared)}): every node must declare the same skipRules and features`;
+  };
+  const definition: AdapterDefinition = {
     name: `cmd:${commandLine}`,
     create(init) {
       const host = ProcessHost.get();
       const started = host.spawn(file!, args, settings.maxLineBytes, settings.replyTimeoutMs);
-      if ('error' in started) throw new DriverError('driver.spawn', `node ${init.id}: cannot start ${JSON.stringify(commandLine)}: ${started.error}`);
-      return new ProcessNode(host, started.key, init.id, init.members, settings, init);
+      if ('error' in started) throw new DriverError('driver.spawn', `node ${init.id}: cannot start ${JSON.stringify(commandLine)}: ${started.error}`, true);
+      return new ProcessNode(host, started.key, init.id, init.members, settings, init, accept);
+    },
+    get profile(): ImplementationProfile | undefined {
+      if (declared === null && !asked) {
+        asked = true;
+        try {
+          definition.create({ id: 'n1', members: ['n1', 'n2', 'n3'], config: { ...DEFAULT_NODE_CONFIG, id: 'n1', members: ['n1', 'n2', 'n3'] }, random: createRandom(0), now: () => 0 }).dispose?.();
+        } catch {
+          // A node that cannot answer init declares nothing; the run's first node meets the same problem and reports it, with its trace.
+        }
+      }
+      return declared === null ? undefined : profileOf(declared);
     },
   };
+  return definition;
 }

@@ -40,8 +40,12 @@ export const OtherMessage = Closed(
   'a message outside Figure 2: carried by the simulated network, logged as a "not modelled" note',
 );
 
+/** The messages of the features (a node sends and receives those of the features it declares). */
+export const FEATURE_MESSAGE_TYPES: Readonly<Record<string, string>> = { PreVote: 'prevote', PreVoteResponse: 'prevote', TimeoutNow: 'transfer' };
+
 export const OutMessage = Type.Union([
-  Outgoing(S.RequestVote), Outgoing(S.RequestVoteResponse), Outgoing(S.AppendEntries), Outgoing(S.AppendEntriesResponse), OtherMessage,
+  Outgoing(S.RequestVote), Outgoing(S.RequestVoteResponse), Outgoing(S.AppendEntries), Outgoing(S.AppendEntriesResponse),
+  Outgoing(S.PreVote), Outgoing(S.PreVoteResponse), Outgoing(S.TimeoutNow), OtherMessage,
 ]);
 export type OutMessage = Static<typeof OutMessage>;
 
@@ -51,6 +55,7 @@ function Incoming<T extends TObject>(message: T) {
 }
 export const InMessage = Type.Union([
   Incoming(S.RequestVote), Incoming(S.RequestVoteResponse), Incoming(S.AppendEntries), Incoming(S.AppendEntriesResponse),
+  Incoming(S.PreVote), Incoming(S.PreVoteResponse), Incoming(S.TimeoutNow),
   Closed({ ...OtherMessage.properties, from: S.NodeId }, OtherMessage.description),
 ]);
 export type InMessage = Static<typeof InMessage>;
@@ -66,7 +71,10 @@ export const NodeConfigJson = Closed({
 
 // ------------------------------------------------------------------ requests
 
-const Req = { id: RequestId };
+const Req = {
+  id: RequestId,
+  now: S.Int('the virtual time in ms at which the request is handled (the cluster\'s clock: it starts at 0 with the run and keeps running across crashes and restarts)'),
+};
 export const InitRequest = Closed(
   {
     ...Req,
@@ -88,10 +96,14 @@ export const ClientRequest = Closed(
   { ...Req, type: Type.Literal('client'), client: S.ClientId, requestId: S.RequestId, op: S.Operation },
   'a client submits an operation to this node',
 );
+export const TransferRequest = Closed(
+  { ...Req, type: Type.Literal('transfer'), target: S.NodeId },
+  "feature 'transfer' (a node that declares it): hand leadership to `target` (thesis §3.10)",
+);
 export const ObserveRequest = Closed({ ...Req, type: Type.Literal('observe') }, 'report your state; change nothing');
 export const CrashRequest = Closed({ ...Req, type: Type.Literal('crash') }, 'answer with what you persisted, then expect to be killed');
 
-export const Request = Type.Union([InitRequest, DeliverRequest, TimeoutRequest, TickRequest, ClientRequest, ObserveRequest, CrashRequest]);
+export const Request = Type.Union([InitRequest, DeliverRequest, TimeoutRequest, TickRequest, ClientRequest, TransferRequest, ObserveRequest, CrashRequest]);
 export type Request = Static<typeof Request>;
 export type RequestType = Request['type'];
 
@@ -126,6 +138,14 @@ export const Reply = Closed(
     state: Type.Optional(ObservedState),
     persisted: Type.Optional(S.PersistentState),
     tickMs: Type.Optional(Type.Integer({ minimum: 1, maximum: 60_000, description: 'init only: tick me every tickMs ms instead of arming timers' })),
+    skipRules: Type.Optional(Type.Array(S.SkipRule, {
+      maxItems: 64,
+      description: 'init only: semantic rules that do not apply to this implementation by design, each with the reason reports print (raftcheck validate --rules lists the ids)',
+    })),
+    features: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), {
+      maxItems: 32,
+      description: "init only: features beyond Figure 2 this implementation has, which raftcheck then runs and checks it under: 'prevote', 'checkquorum', 'transfer' (spec/DRIVER.md)",
+    })),
     error: Type.Optional(Type.String({ maxLength: 4096, description: 'the node could not handle the request (a verdict against it)' })),
   },
   'one line answering one request: `state` in every reply but to `crash`, which carries `persisted`',

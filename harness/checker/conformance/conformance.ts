@@ -23,22 +23,27 @@
  * - logged post-states must agree with the reference's (role, term, votedFor, last log index
  *   and term; commitIndex and lastApplied may lag).
  *
- * A node that logs no inputs cannot be driven and is left to the invariants.
+ * A node that logs no inputs cannot be driven and is left to the invariants. What a trace may
+ * leave out (spec/TRACE_FORMAT.md) is read as unknown, never as wrong: a kind of state change a
+ * node has not logged so far is held (`defer`) until it logs that kind; a crash cuts a step
+ * short; a node whose inputs, recovered state or leader's log cannot be seen is left to the
+ * invariants or held (`cannotFollow`); see spec/CONFORMANCE.md, "What a node may leave out".
  */
 import { createRandom } from '../../../src/random.js';
 import { createReferenceNode, type Engine, type LogView, type ReferenceRaftNode } from '../../../src/raft/node.js';
 import type { TakenTransition } from '../../../src/raft/transitions.js';
 import { DEFAULT_NODE_CONFIG, type Effect, type MessageBody, type RaftNode, type StateSummary, type StepRecord, type TimerName } from '../../../src/raft/types.js';
-import type { Entry, Header, Message, NodeState, PersistentState, TraceEvent } from '../../../src/trace/schema.js';
+import type { Entry, Header, Message, NodeState, Operation, PersistentState, TraceEvent } from '../../../src/trace/schema.js';
 import { commandKey, sameCommand, sameEntries, sameEntry } from '../entry-hash.js';
-import type { Report } from '../violation.js';
+import type { Report, Violation } from '../violation.js';
+import { FifoWindow } from '../../validate/fifo-window.js';
 import { canonicalFeatures, type Feature } from '../../../src/raft/features/index.js';
 import { IndexWindow } from './index-window.js';
 import { article, describeDiffs, diffFields, insteadOf, responseFields, showEntry, type FieldDiff } from './message-explanation.js';
 
 export const CONFORMANCE_RULES = [
   { id: 'conformance.unexpected', title: 'Only steps the reference allows', statement: 'After each input, a node logs only state changes and messages the reference statechart produces (or may produce) for that input in its current state.', paper: 'Figure 2; §5' },
-  { id: 'conformance.missing', title: 'No step left out', statement: 'Every state change and every response the reference produces for an input is logged before the node handles its next input (commits, applies and client answers may come later; replies to stale-term requests may be omitted).', paper: 'Figure 2; §5' },
+  { id: 'conformance.missing', title: 'No step left out', statement: 'Every state change and every response the reference produces for an input is logged before the node handles its next input (commits, applies and client answers may come later; replies to stale-term requests may be omitted; a kind of state change the node never logs, a truncation, and what a crash cut short are not missing).', paper: 'Figure 2; §5' },
   { id: 'conformance.state', title: 'Logged state agrees with the reference', statement: "A logged post-state agrees with the reference's: role, term, votedFor, last log index and term; commitIndex and lastApplied never ahead of it.", paper: 'Figure 2 (state)' },
   { id: 'conformance.message', title: 'Requests the reference could send', statement: "A RequestVote or AppendEntries is one the reference could send in its current state: right term and role, a log position and entries that match its log, leaderCommit at most its commitIndex.", paper: 'Figure 2 (RPC arguments)' },
 ] as const;
@@ -71,7 +76,10 @@ interface Shadow {
   ref: ReferenceRaftNode | null;
   /** True once the node logged an input: from then on it is checked. */
   driven: boolean;
-  /** True once the node logged an input or a message: its producer logs what drives it. */
+  /**
+   * True once the node logged an input (a message received, a timeout, a client request) or a
+   * message it sent: its producer logs what drives it (every message it receives).
+   */
   logsMessages: boolean;
   /** True once the node logged an election timeout: its producer logs them. */
   logsElectionTimeouts: boolean;
@@ -108,10 +116,37 @@ interface Shadow {
   featureTimers: Map<FeatureTimer, number>;
   /** The feature timers whose firings the node logs (it has logged one): the checker never fires those itself. */
   loggedTimers: Set<TimerName>;
+  /**
+   * The kinds of state change the node has logged (term, role, vote, append, truncate). A
+   * producer logs every change of a kind or none (spec/TRACE_FORMAT.md): until a node logs a
+   * kind, the changes of that kind it did not log are held in `deferred`, and reported only if
+   * it logs that kind later.
+   */
+  logsKinds: Set<string>;
+  deferred: Map<string, Violation[]>;
+  /** True once the node logged a client request: its producer logs them (an append without one is not a hidden one). */
+  logsClientRequests: boolean;
+  /** True once the shadow has been leader (whose log grows by client requests; see `cannotFollow`). */
+  led: boolean;
 }
 
 type FeatureTimer = 'lease' | 'quorum' | 'transfer';
 const FEATURE_TIMERS: ReadonlySet<string> = new Set<FeatureTimer>(['lease', 'quorum', 'transfer']);
+
+/** Key of what is held while a leader's log may have grown unseen (see Conformance.logUnseen). */
+const LOG_SEEN = 'log seen';
+
+/** Most elections one RequestVote can stand for (a node that logs neither its terms nor its timeouts); past it the node is left to the invariants. */
+const MAX_HIDDEN_ELECTIONS = 64;
+
+/** Changes held per kind while a node has not logged that kind (only the first few can be reported). */
+const MAX_DEFERRED = 8;
+
+/**
+ * The kinds of state change that decide each exact state field: a new term clears the vote;
+ * a truncation is followed by an append at its index, so appends decide the log's end.
+ */
+const KINDS_OF_FIELD: Record<(typeof EXACT_FIELDS)[number], readonly string[]> = { role: ['role'], term: ['term'], votedFor: ['vote', 'term'], lastLogIndex: ['append'], lastLogTerm: ['append'] };
 
 function effectKey(e: Effect): string {
   switch (e.kind) {
@@ -235,7 +270,10 @@ function pendingSends(pending: readonly Expected[], which: (m: MessageBody) => b
 }
 
 /** A request the reference could not send: a reason for the whole message, or the fields that differ. */
-type RequestProblem = { why: string; expected: string } | { diffs: FieldDiff[]; expected: string };
+type RequestProblem = ({ why: string; expected: string } | { diffs: FieldDiff[]; expected: string }) & {
+  /** The problem is about the node's log (not its role or term): see Conformance.cannotFollow. */
+  aboutLog?: boolean;
+};
 
 export class Conformance {
   private readonly shadows = new Map<string, Shadow>();
@@ -245,8 +283,10 @@ export class Conformance {
   private line = 0;
   /** The trace time of the event being handled (feature timers' deadlines are in it). */
   private time = 0;
-  /** A node whose unexplained changes mean "inputs not logged" rather than a violation (see `output`). */
-  private tentative: Shadow | null = null;
+  /** True once any node logged a client request: the trace logs them all (spec/TRACE_FORMAT.md). */
+  private clientRequestsLogged = false;
+  /** matchIndex of successful responses sent without one, by message id, as the sender's shadow answered (see `withMatchIndex`). */
+  private readonly impliedMatch = new FifoWindow<number>(4096);
 
   /** The protocol extensions the header declares: the shadows run the chart with them. */
   private readonly features: ReadonlySet<Feature>;
@@ -262,7 +302,7 @@ export class Conformance {
       maxEntriesPerMessage: Number.MAX_SAFE_INTEGER,
     };
     for (const id of header.nodes) {
-      const shadow: Shadow = { id, ref: null, driven: false, logsMessages: false, logsElectionTimeouts: false, unchecked: false, pending: [], now: INITIAL_FACTS, refCommit: 0, applies: new IndexWindow(), answers: new Map(), hidden: 0, stepLine: 1, stepKind: 'start', staleRequest: false, voteRequestTerm: null, featureTimers: new Map(), loggedTimers: new Set() };
+      const shadow: Shadow = { id, ref: null, driven: false, logsMessages: false, logsElectionTimeouts: false, unchecked: false, pending: [], now: INITIAL_FACTS, refCommit: 0, applies: new IndexWindow(), answers: new Map(), hidden: 0, stepLine: 1, stepKind: 'start', staleRequest: false, logsKinds: new Set(), deferred: new Map(), logsClientRequests: false, led: false, voteRequestTerm: null, featureTimers: new Map(), loggedTimers: new Set() };
       this.shadows.set(id, shadow);
       this.boot(shadow);
     }
@@ -272,9 +312,32 @@ export class Conformance {
     return this.enabled === undefined || this.enabled.has(rule);
   }
 
-  private fail(rule: (typeof CONFORMANCE_RULES)[number]['id'], shadow: Shadow, line: number, message: string, expected?: string, seen?: string): void {
-    if (this.tentative === shadow) {
+  /**
+   * What the node does cannot be followed from what it logs, so that a difference from the
+   * shadow shows something left out, not a fault: it has logged neither an input nor a message
+   * (only hidden steps drive its shadow: a producer of state changes alone); or it has led,
+   * without appends logged while the trace has shown no client request (the shadow may not
+   * have seen its log grow): then a difference about its log (`aboutLog`) is not judged.
+   */
+  private cannotFollow(shadow: Shadow, aboutLog = true): boolean {
+    return !shadow.logsMessages || (aboutLog && this.logUnseen(shadow));
+  }
+
+  /** The node has led while the trace has shown neither a client request nor an append of it: its log may have grown unseen. */
+  private logUnseen(shadow: Shadow): boolean {
+    return shadow.led && !this.clientRequestsLogged && !shadow.logsKinds.has('append');
+  }
+
+  private fail(rule: (typeof CONFORMANCE_RULES)[number]['id'], shadow: Shadow, line: number, message: string, expected?: string, seen?: string, aboutLog = true): void {
+    if (!shadow.logsMessages) {
+      // Left to the invariants from now on.
       shadow.unchecked = true;
+      return;
+    }
+    if ((aboutLog && this.logUnseen(shadow)) || shadow.deferred.has(LOG_SEEN)) {
+      // Judged once the trace shows that it logs client requests or this node's appends; and
+      // once the shadow may have parted from the node that way, all that follows waits too.
+      this.defer(shadow, LOG_SEEN, rule, line, message, expected ?? '', seen ?? '');
       return;
     }
     if (!this.on(rule)) return;
@@ -307,13 +370,21 @@ export class Conformance {
     if (!shadow || shadow.unchecked) return;
     this.line = line;
     this.time = e.time;
+    if (shadow.ref?.live.role === 'leader') shadow.led = true;
     // Feature timers the node does not log fire, in the trace's time, before its next input.
     if (INPUT_KINDS.has(e.kind) && !(e.kind === 'timeout' && FEATURE_TIMERS.has(e.timer))) this.fireDueTimers(shadow, line, e.time, false);
     switch (e.kind) {
-      case 'receive':
-        this.input(shadow, line, e, { type: 'receive', msg: e.msg }, e.msg.term < (shadow.ref?.live.term ?? 0) && !RESPONSES.has(e.msg.type));
+      case 'receive': {
+        const msg = this.withMatchIndex(shadow, e.msg);
+        if (!msg) {
+          // A leader told of a success whose matchIndex nothing says: its commits cannot be followed.
+          shadow.unchecked = true;
+          return;
+        }
+        this.input(shadow, line, e, { type: 'receive', msg }, e.msg.term < (shadow.ref?.live.term ?? 0) && !RESPONSES.has(e.msg.type));
         if (e.msg.type === 'RequestVote' || e.msg.type === 'PreVote') shadow.voteRequestTerm = e.msg.term;
         return;
+      }
       case 'transfer':
         return this.input(shadow, line, e, { type: 'transfer', target: e.target }, false);
       case 'timeout':
@@ -324,22 +395,43 @@ export class Conformance {
         }
         return this.input(shadow, line, e, { type: 'timeout', timer: e.timer }, false);
       case 'client_request':
+        shadow.logsClientRequests = true;
+        if (!this.clientRequestsLogged) {
+          this.clientRequestsLogged = true;
+          for (const s of this.shadows.values()) this.flush(s, LOG_SEEN);
+        }
         return this.input(shadow, line, e, { type: 'client_request', client: e.client, requestId: e.requestId, op: e.op }, false);
       case 'crash':
-        this.closeStep(shadow, line);
+        // A crash may cut the current step short (a node that appended and crashed before it
+        // answered): what it had not logged yet did not happen.
+        shadow.pending = [];
         shadow.ref = null;
         return;
-      case 'restart':
-        this.closeStep(shadow, line);
-        this.boot(shadow, e.persisted ?? undefined);
+      case 'restart': {
+        // The crash before it (logged or not) may have cut the step short, as at a crash.
+        shadow.pending = [];
+        // What the node recovered: `persisted`, or a state that logs all of it. Without it the
+        // shadow cannot be rebuilt (the node may have lost entries it had not stored yet), and
+        // the node is left to the invariants from then on. A state's log after a snapshot
+        // (feature `snapshot`) lacks the snapshot's value: only `persisted` holds it.
+        const s = e.state;
+        const recovered = e.persisted ?? (s?.term !== undefined && s.votedFor !== undefined && s.log !== undefined && !s.snapshotIndex ? { term: s.term, votedFor: s.votedFor, log: s.log } : undefined);
+        if (!recovered) {
+          shadow.unchecked = true;
+          shadow.ref = null;
+          return;
+        }
+        this.boot(shadow, recovered);
         if (e.state) this.checkState(shadow, e.state, shadow.ref!.live, shadow.ref!.live, line);
         return;
+      }
       case 'snapshot':
         return this.takeSnapshot(shadow, e, line);
       default:
         if (!shadow.ref) return;
-        // Only a hidden step can start driving a node before its first logged input.
-        if (!shadow.driven && !(e.kind === 'role' && (e.role === 'candidate' || e.role === 'precandidate')) && e.kind !== 'term') return;
+        // Only a hidden step can start driving a node before its first logged input: an
+        // election (its role change, term, vote for itself or RequestVote), or a term update.
+        if (!shadow.driven && !this.mayStartHidden(shadow, e)) return;
         this.output(shadow, e, line);
     }
   }
@@ -367,6 +459,48 @@ export class Conformance {
     ref.step({ type: 'snapshot', index: e.index, value: e.value });
   }
 
+  /**
+   * With PreVote, a node that does not log its election timeouts (its pre-vote round needs a
+   * hidden one) is left to the invariants: a pre-candidate's next round changes no term and
+   * sends the same PreVotes, so the rounds, which count pre-votes afresh, cannot be told apart.
+   */
+  private preVoteRoundsHidden(shadow: Shadow): boolean {
+    if (!this.features.has('prevote')) return false;
+    shadow.unchecked = true;
+    return true;
+  }
+
+  /** Whether a node's event, logged before any input, can be the first of a hidden step. */
+  private mayStartHidden(shadow: Shadow, e: TraceEvent): boolean {
+    switch (e.kind) {
+      case 'role':
+        return e.role === 'candidate' || e.role === 'precandidate';
+      case 'term':
+        return true;
+      case 'vote':
+        return e.votedFor === shadow.id;
+      case 'send':
+        return (e.msg.type === 'RequestVote' || e.msg.type === 'PreVote') && e.msg.term > shadow.ref!.live.term;
+      default:
+        return false;
+    }
+  }
+
+  /**
+   * A successful AppendEntriesResponse that does not log its matchIndex (it is optional): the
+   * value its sender's shadow answered, where the sender is followed. Otherwise null: which of
+   * the leader's requests it answers is not known, and any guess would make the leader's shadow
+   * commit too little (a false "commit beyond the reference") or too much (applies that the
+   * node then logs differently).
+   */
+  private withMatchIndex(shadow: Shadow, msg: Message): Message | null {
+    if (msg.type !== 'AppendEntriesResponse' || !msg.success || msg.matchIndex !== undefined) return msg;
+    const v = shadow.ref?.live;
+    if (!v || v.role !== 'leader' || msg.term !== v.term) return msg; // ignored, or a step-down: matchIndex unused
+    const matchIndex = this.impliedMatch.get(msg.id);
+    return matchIndex === undefined ? null : { ...msg, matchIndex };
+  }
+
   /** Ends a node's step: whatever the reference did that the node did not log is missing. */
   private closeStep(shadow: Shadow, line: number): void {
     if (!shadow.driven) return;
@@ -374,9 +508,11 @@ export class Conformance {
       if (x.effect.kind === 'send' && shadow.staleRequest) continue; // a stale request may go unanswered
       if (x.effect.kind === 'send' && REQUESTS.has(x.effect.msg.type)) continue; // requests: timing is free
       if (x.effect.kind === 'send' && this.omissibleRefusal(shadow, x.effect.msg)) continue;
-      this.fail('conformance.missing', shadow, line,
-        `${shadow.id} did not log "${effectKey(x.effect)}", which the reference does for the ${shadow.stepKind} on line ${shadow.stepLine}`,
-        effectKey(x.effect), 'nothing before the next input');
+      if (x.effect.kind === 'truncate') continue; // the append at that index that follows replaces the entries anyway (spec/TRACE_FORMAT.md)
+      const message = `${shadow.id} did not log "${effectKey(x.effect)}", which the reference does for the ${shadow.stepKind} on line ${shadow.stepLine}`;
+      // A kind the node has not logged so far: perhaps its producer logs none of that kind.
+      if (STATE_KINDS.has(x.effect.kind) && !shadow.logsKinds.has(x.effect.kind)) this.defer(shadow, x.effect.kind, 'conformance.missing', line, message, effectKey(x.effect), 'nothing before the next input');
+      else this.fail('conformance.missing', shadow, line, message, effectKey(x.effect), 'nothing before the next input');
     }
     shadow.pending = [];
   }
@@ -388,6 +524,72 @@ export class Conformance {
    */
   private omissibleRefusal(shadow: Shadow, m: MessageBody): boolean {
     return (m.type === 'RequestVoteResponse' || m.type === 'PreVoteResponse') && !m.voteGranted && shadow.voteRequestTerm !== null && m.term !== shadow.voteRequestTerm;
+  }
+
+  /** A violation only if the node logs changes of `kind`, which it has not done so far: held until it does. */
+  private defer(shadow: Shadow, kind: string, rule: (typeof CONFORMANCE_RULES)[number]['id'], line: number, message: string, expected: string, seen: string): void {
+    if (!this.on(rule) || !shadow.logsMessages) return;
+    const held = shadow.deferred.get(kind) ?? [];
+    const term = shadow.ref?.live.term;
+    if (held.length < MAX_DEFERRED) held.push({ rule, line, nodes: [shadow.id], terms: term === undefined ? [] : [term], message, expected, seen, related: [shadow.stepLine] });
+    shadow.deferred.set(kind, held);
+  }
+
+  /** The node logs a kind of state change for the first time: what it left out of that kind before, and what was judged as if it did not log it, is reported after all. */
+  private logsKind(shadow: Shadow, kind: string): void {
+    if (shadow.logsKinds.has(kind)) return;
+    shadow.logsKinds.add(kind);
+    this.flush(shadow, kind);
+    if (kind === 'append') this.flush(shadow, LOG_SEEN);
+  }
+
+  /** Reports what was held under `key`. */
+  private flush(shadow: Shadow, key: string): void {
+    const held = shadow.deferred.get(key);
+    if (!held) return;
+    shadow.deferred.delete(key);
+    for (const v of held) this.report(v);
+  }
+
+  /**
+   * The node's state as far as its logged changes tell: `now` for the kinds of change it logs,
+   * the reference's after the step for those it does not (their changes may have happened
+   * anywhere in the step). `loose` lists the fields the latter decide.
+   */
+  private factsNow(shadow: Shadow): { facts: NodeFacts; loose: Array<(typeof EXACT_FIELDS)[number]> } {
+    const kinds = shadow.logsKinds;
+    if (kinds.has('role') && kinds.has('term') && kinds.has('vote') && kinds.has('append')) return { facts: shadow.now, loose: [] };
+    const live = shadow.ref!.live;
+    const loose: Array<(typeof EXACT_FIELDS)[number]> = [];
+    const pick = <K extends (typeof EXACT_FIELDS)[number]>(field: K): NodeFacts[K] => {
+      if (KINDS_OF_FIELD[field].every((k) => kinds.has(k))) return shadow.now[field];
+      loose.push(field);
+      return live[field];
+    };
+    const facts: NodeFacts = { role: pick('role'), term: pick('term'), votedFor: pick('votedFor'), lastLogIndex: pick('lastLogIndex'), lastLogTerm: pick('lastLogTerm') };
+    return { facts, loose };
+  }
+
+  /**
+   * The state logged with a commit or an apply, against the node's state as its logged changes
+   * leave it: fields of kinds it logs now; fields of kinds it has not logged (the `loose` ones),
+   * as if it logged them, held until it does (see `defer`).
+   */
+  private checkOwnState(shadow: Shadow, seen: NodeState, facts: NodeFacts, loose: ReadonlyArray<(typeof EXACT_FIELDS)[number]>, line: number): void {
+    if (loose.length === 0) return this.checkState(shadow, seen, facts, shadow.ref!.live, line);
+    const want = { ...facts } as Record<string, unknown>;
+    for (const field of loose) {
+      const v = seen[field];
+      if (v === undefined) continue;
+      want[field] = v;
+      // Held under the one kind it waits for (where it waits for two, not judged).
+      const waits = KINDS_OF_FIELD[field].filter((k) => !shadow.logsKinds.has(k));
+      if (v !== shadow.now[field] && waits.length === 1) {
+        this.defer(shadow, waits[0]!, 'conformance.state', line, `${shadow.id}'s logged state disagrees with the reference: ${field} ${JSON.stringify(v)} (reference: ${JSON.stringify(shadow.now[field])})`,
+          JSON.stringify(shadow.now), JSON.stringify(seen));
+      }
+    }
+    this.checkState(shadow, seen, want as unknown as NodeFacts, shadow.ref!.live, line);
   }
 
   private input(shadow: Shadow, line: number, e: TraceEvent, input: Parameters<RaftNode['step']>[0], stale: boolean): void {
@@ -495,21 +697,36 @@ export class Conformance {
     return true;
   }
 
+  /**
+   * Hidden step: a client request not logged (a producer that logs no client traffic). A leader
+   * that appends, with no append pending, one entry of its term carrying a client command right
+   * after its last entry is taken to have received that request. Not for a node that logs its
+   * client requests.
+   */
+  private hiddenClientRequest(shadow: Shadow, e: Extract<TraceEvent, { kind: 'append' }>, line: number): void {
+    const v = shadow.ref?.live;
+    const entry = e.entries[0];
+    if (!v || shadow.logsClientRequests || v.role !== 'leader' || e.entries.length !== 1 || e.index !== v.lastLogIndex + 1 || entry!.term !== v.term) return;
+    const c = entry!.command;
+    if (c.type === 'noop' || c.client === undefined || c.requestId === undefined) return;
+    const op: Operation = c.type === 'set' ? { type: 'set', value: c.value } : c.type === 'get' ? { type: 'get' } : { type: 'cas', expected: c.expected, value: c.value };
+    this.closeStep(shadow, line);
+    shadow.hidden++;
+    shadow.stepLine = line;
+    shadow.stepKind = 'client request (not logged)';
+    shadow.staleRequest = false;
+    shadow.now = factsOf(v);
+    this.expect(shadow, shadow.ref!.step({ type: 'client_request', client: c.client, requestId: c.requestId, op }));
+  }
+
   private output(shadow: Shadow, e: TraceEvent, line: number): void {
     if (e.kind === 'send') {
       shadow.logsMessages = true;
       return this.outputSend(shadow, e.msg, line, e.state);
     }
-    if (!shadow.logsMessages) {
-      // Only hidden steps drive this node so far: its producer may log state changes and no
-      // messages at all (a sparse trace). If the shadow cannot explain the change, that shows
-      // the inputs behind it are not logged, not that the node erred: "a node that never logs
-      // an input is not driven" (CONFORMANCE.md), so it leaves conformance for good.
-      this.tentative = shadow;
-      this.outputChange(shadow, e, line);
-      this.tentative = null;
-      return;
-    }
+    // A node that has logged neither inputs nor messages may log none (a sparse producer of
+    // state changes): then what it does that the shadow cannot explain shows its inputs are
+    // not logged, and leaves it to the invariants (see `cannotFollow`).
     this.outputChange(shadow, e, line);
   }
 
@@ -521,17 +738,20 @@ export class Conformance {
     // the node's log as its logged changes leave it, and with a logged state that is the
     // node's own at that point (spec/CONFORMANCE.md, late and early commit and apply).
     if (e.kind === 'commit') {
+      const { facts, loose } = this.factsNow(shadow);
       if (e.commitIndex > shadow.refCommit) {
         this.fail('conformance.unexpected', shadow, line, `${shadow.id} advanced commitIndex to ${e.commitIndex}, beyond what the reference can justify (${shadow.refCommit})`,
           `commitIndex ≤ ${shadow.refCommit}`, observedKey(e)!);
       } else if (e.commitIndex > shadow.now.lastLogIndex) {
-        this.fail('conformance.unexpected', shadow, line, `${shadow.id} advanced commitIndex to ${e.commitIndex}, beyond the end of its log (last index ${shadow.now.lastLogIndex}): it commits an entry before logging its append`,
-          `commitIndex ≤ ${shadow.now.lastLogIndex}`, observedKey(e)!);
+        const message = `${shadow.id} advanced commitIndex to ${e.commitIndex}, beyond the end of its log (last index ${shadow.now.lastLogIndex}): it commits an entry before logging its append`;
+        if (e.commitIndex > facts.lastLogIndex) this.fail('conformance.unexpected', shadow, line, message, `commitIndex ≤ ${shadow.now.lastLogIndex}`, observedKey(e)!);
+        else this.defer(shadow, 'append', 'conformance.unexpected', line, message, `commitIndex ≤ ${shadow.now.lastLogIndex}`, observedKey(e)!);
       }
-      if (e.state) this.checkState(shadow, e.state, shadow.now, shadow.ref!.live, line);
+      if (e.state) this.checkOwnState(shadow, e.state, facts, loose, line);
       return;
     }
     if (e.kind === 'apply') {
+      const { facts, loose } = this.factsNow(shadow);
       const x = shadow.applies.get(e.index);
       if (!x || !sameApply(x, e)) {
         this.fail('conformance.unexpected', shadow, line, `${shadow.id} applied index ${e.index}, which the reference ${x ? 'applies differently' : 'has not applied (it is not committed there)'}`,
@@ -539,19 +759,25 @@ export class Conformance {
         return;
       }
       if (e.index > shadow.now.lastLogIndex) {
-        this.fail('conformance.unexpected', shadow, line, `${shadow.id} applied index ${e.index}, beyond the end of its log (last index ${shadow.now.lastLogIndex}): it applies an entry before logging its append`,
-          `apply at most index ${shadow.now.lastLogIndex}`, observedKey(e)!);
-        return;
+        const message = `${shadow.id} applied index ${e.index}, beyond the end of its log (last index ${shadow.now.lastLogIndex}): it applies an entry before logging its append`;
+        if (e.index > facts.lastLogIndex) {
+          this.fail('conformance.unexpected', shadow, line, message, `apply at most index ${shadow.now.lastLogIndex}`, observedKey(e)!);
+          return;
+        }
+        this.defer(shadow, 'append', 'conformance.unexpected', line, message, `apply at most index ${shadow.now.lastLogIndex}`, observedKey(e)!);
       }
       // Applies come in index order: drop everything up to this one (O(1) amortised, even after a
       // restart re-applies thousands of entries in one step).
       shadow.applies.dropThrough(e.index);
-      if (e.state) this.checkState(shadow, e.state, shadow.now, shadow.ref!.live, line);
+      if (e.state) this.checkOwnState(shadow, e.state, facts, loose, line);
       return;
     }
     if (e.kind === 'client_response') {
       const id = `${e.client}#${e.requestId}`;
       const x = shadow.answers.get(id);
+      // A node that does not log its client requests may answer one the shadow never saw (a
+      // follower's not_leader; a leader's answer to a request whose append is not logged either).
+      if (!x && !shadow.logsClientRequests) return;
       const same = x && x.effect.kind === 'client_response' && (e.result.status === 'not_leader' ? x.effect.result.status === 'not_leader' : effectKey(x.effect) === observedKey(e)!);
       if (!same) {
         this.fail('conformance.unexpected', shadow, line, `${shadow.id} answered client ${e.client} request ${e.requestId} with ${JSON.stringify(e.result)}, which the reference does not (or not yet)`,
@@ -559,21 +785,44 @@ export class Conformance {
         return;
       }
       shadow.answers.delete(id);
+      // An answer may come late, like an apply: its state is the node's own at that point.
+      if (e.state) {
+        const { facts, loose } = this.factsNow(shadow);
+        this.checkOwnState(shadow, e.state, facts, loose, line);
+      }
       return;
     }
     if (STATE_KINDS.has(e.kind)) {
+      this.logsKind(shadow, e.kind);
       // A change no step explains may be a feature timer the node does not log (a quorum check's step-down).
       if (pendingOfKind(shadow.pending, e.kind) < 0) this.fireDueTimers(shadow, line, this.time, true);
       // With PreVote, an election timeout makes a pre-candidate: a candidate without a pre-vote round is not explained by one.
-      if (e.kind === 'role' && (e.role === (this.features.has('prevote') ? 'precandidate' : 'candidate')) && pendingOfKind(shadow.pending, 'role') < 0) this.hiddenElectionTimeout(shadow, line);
+      if (e.kind === 'role' && (e.role === (this.features.has('prevote') ? 'precandidate' : 'candidate')) && pendingOfKind(shadow.pending, 'role') < 0) {
+        if (this.preVoteRoundsHidden(shadow)) return;
+        this.hiddenElectionTimeout(shadow, line);
+      }
       if (e.kind === 'term' && pendingOfKind(shadow.pending, 'term') < 0) {
         // A candidate whose election times out starts the next one without a role change, so
         // it logs no `role candidate`: where the node does not log election timeouts, its next
         // term is that election (hidden step 2), not a term taken from a message (step 1).
         const v = shadow.ref!.live;
-        if (v.role === 'candidate' && e.term === v.term + 1 && !shadow.logsElectionTimeouts && !this.features.has('prevote')) this.hiddenElectionTimeout(shadow, line);
+        const next = e.term === v.term + 1 && !shadow.logsElectionTimeouts;
+        if (next && (v.role === 'follower' || (this.features.has('prevote') && v.role !== 'leader')) && !shadow.logsKinds.has('role') && e.state?.role === undefined) {
+          // A follower's election or a term taken from a message: without election timeouts, role
+          // changes or a logged role the two cannot be told apart (with PreVote, for any
+          // non-leader: its election follows a pre-vote round). Left to the invariants.
+          shadow.unchecked = true;
+          return;
+        }
+        // With PreVote an election timeout starts a pre-vote round, which changes no term.
+        if (next && (v.role === 'candidate' || e.state?.role === 'candidate') && !this.features.has('prevote')) this.hiddenElectionTimeout(shadow, line);
         else this.hiddenTermUpdate(shadow, e.term, line);
       }
+      if (e.kind === 'vote' && e.votedFor === shadow.id && !this.features.has('prevote') && !shadow.logsElectionTimeouts && !shadow.logsKinds.has('term') && !shadow.pending.some((x) => x.effect.kind === 'vote' && x.effect.votedFor === shadow.id)) {
+        // An election whose first logged trace is the node's vote for itself (hidden step 2).
+        this.hiddenElectionTimeout(shadow, line);
+      }
+      if (e.kind === 'append' && pendingOfKind(shadow.pending, 'append') < 0) this.hiddenClientRequest(shadow, e, line);
       const i = pendingOfKind(shadow.pending, e.kind);
       const x = i >= 0 ? shadow.pending[i]! : undefined;
       if (!x || !sameStateChange(x.effect, e)) {
@@ -608,14 +857,35 @@ export class Conformance {
         return;
       }
       const x = shadow.pending.splice(i, 1)[0]!;
+      if (msg.type === 'AppendEntriesResponse' && msg.success && msg.matchIndex === undefined && x.effect.kind === 'send' && x.effect.msg.type === 'AppendEntriesResponse' && x.effect.msg.matchIndex !== undefined) {
+        this.impliedMatch.add(msg.id, x.effect.msg.matchIndex);
+      }
       if (state) this.checkState(shadow, state, x.state, shadow.ref!.live, line);
       return;
     }
     // A request: check that the reference could send it now.
-    const problem = this.badRequest(shadow, msg);
+    let problem = this.badRequest(shadow, msg);
+    const v = shadow.ref!.live;
+    const elections = msg.term - v.term;
+    if (problem && msg.type === 'RequestVote' && !this.features.has('prevote') && elections >= 1 && v.role !== 'leader' && !shadow.logsElectionTimeouts && (elections === 1 || !shadow.logsKinds.has('term'))) {
+      // Elections whose only trace is this RequestVote (hidden step 2: no timeout, role or term
+      // logged; and where the node logs no terms, earlier elections whose requests were lost).
+      if (elections > MAX_HIDDEN_ELECTIONS) {
+        shadow.unchecked = true;
+        return;
+      }
+      for (let k = 0; k < elections; k++) this.hiddenElectionTimeout(shadow, line);
+      problem = this.badRequest(shadow, msg);
+    }
+    if (problem && msg.type === 'PreVote' && this.features.has('prevote') && elections === 1 && (v.role === 'follower' || v.role === 'candidate') && !shadow.logsElectionTimeouts && !shadow.logsKinds.has('role')) {
+      // A pre-vote round whose only trace is this PreVote (hidden step 2 with PreVote on).
+      if (this.preVoteRoundsHidden(shadow)) return;
+      this.hiddenElectionTimeout(shadow, line);
+      problem = this.badRequest(shadow, msg);
+    }
     if (problem) {
       const message = 'diffs' in problem ? describeDiffs(shadow.id, msg, problem.diffs) : `${shadow.id} sent ${article(msg.type)} to ${msg.to} that the reference would not send: ${problem.why}`;
-      this.fail('conformance.message', shadow, line, message, problem.expected, JSON.stringify(msg));
+      this.fail('conformance.message', shadow, line, message, problem.expected, JSON.stringify(msg), problem.aboutLog ?? false);
       return;
     }
     // Matching a request the reference also produced keeps it from being reported missing.
@@ -672,7 +942,7 @@ export class Conformance {
     if (v.role !== 'precandidate') return { why: `it is ${v.role} in term ${v.term}, not a pre-candidate, and sends no PreVote`, expected: 'PreVote only from a pre-candidate' };
     const want = { term: v.term + 1, candidateId: shadow.id, lastLogIndex: v.lastLogIndex, lastLogTerm: v.lastLogTerm };
     const diffs = diffFields(m, want, ['term', 'candidateId', 'lastLogIndex', 'lastLogTerm']);
-    return diffs.length > 0 ? { diffs, expected: JSON.stringify(want) } : null;
+    return diffs.length > 0 ? { diffs, expected: JSON.stringify(want), aboutLog: diffs.some((d) => d.field === 'lastLogIndex' || d.field === 'lastLogTerm') } : null;
   }
 
   /** Why the reference could not send this TimeoutNow now: only a leader, to the target of its transfer once it holds the whole log. */
@@ -682,7 +952,7 @@ export class Conformance {
     if (m.term !== v.term) return { diffs: [{ field: 'term', seen: m.term, want: String(v.term) }], expected: `term ${v.term}` };
     if (v.transferTarget !== m.to) return { why: v.transferTarget === null ? 'no leadership transfer is under way' : `its leadership transfer is to ${v.transferTarget}`, expected: `TimeoutNow only to the transfer's target` };
     const match = v.matchIndexOf(m.to);
-    if (match !== v.lastLogIndex) return { why: `${m.to} has acknowledged entries up to ${match} only, and the leader's log ends at ${v.lastLogIndex}: the target must be up to date first`, expected: `matchIndex[${m.to}] = ${v.lastLogIndex}` };
+    if (match !== v.lastLogIndex) return { why: `${m.to} has acknowledged entries up to ${match} only, and the leader's log ends at ${v.lastLogIndex}: the target must be up to date first`, expected: `matchIndex[${m.to}] = ${v.lastLogIndex}`, aboutLog: true };
     return null;
   }
 
@@ -704,7 +974,7 @@ export class Conformance {
     const diffs = diffFields(m, want, ['term', 'candidateId', 'lastLogIndex', 'lastLogTerm']);
     // A transfer's flag lets the request past leases: only an election TimeoutNow started carries it.
     if (m.leadershipTransfer === true && !v.electionByTransfer) diffs.push({ field: 'leadershipTransfer', seen: true, want: '', phrase: 'no leadershipTransfer (TimeoutNow did not start this election)' });
-    return diffs.length > 0 ? { diffs, expected: JSON.stringify(want) } : null;
+    return diffs.length > 0 ? { diffs, expected: JSON.stringify(want), aboutLog: diffs.some((d) => d.field === 'lastLogIndex' || d.field === 'lastLogTerm') } : null;
   }
 
   /** Why the reference could not send this AppendEntries now: its role, or the first fields that differ. */
@@ -715,11 +985,11 @@ export class Conformance {
     if (head.length > 0) return { diffs: head, expected: `term ${v.term}, leaderId ${shadow.id}` };
     const log = v.log;
     if (m.prevLogIndex > log.lastIndex) {
-      return { diffs: [{ field: 'prevLogIndex', seen: m.prevLogIndex, want: `${log.lastIndex} or less (its last log index)` }], expected: `prevLogIndex ≤ ${log.lastIndex}` };
+      return { diffs: [{ field: 'prevLogIndex', seen: m.prevLogIndex, want: `${log.lastIndex} or less (its last log index)` }], expected: `prevLogIndex ≤ ${log.lastIndex}`, aboutLog: true };
     }
     const own = log.termAt(m.prevLogIndex);
     if (own !== m.prevLogTerm) {
-      return { diffs: [{ field: 'prevLogTerm', seen: m.prevLogTerm, want: `${own} (the term of its entry ${m.prevLogIndex})` }], expected: `prevLogTerm ${own} at prevLogIndex ${m.prevLogIndex}` };
+      return { diffs: [{ field: 'prevLogTerm', seen: m.prevLogTerm, want: `${own} (the term of its entry ${m.prevLogIndex})` }], expected: `prevLogTerm ${own} at prevLogIndex ${m.prevLogIndex}`, aboutLog: true };
     }
     const k = firstForeignEntry(log, m.prevLogIndex, m.entries);
     if (k >= 0) {
@@ -728,10 +998,10 @@ export class Conformance {
       const diffs: FieldDiff[] = [mine
         ? { field: `entry ${index}`, seen: showEntry(m.entries[k]!), want: showEntry(mine) }
         : { field: `entry ${index}`, seen: showEntry(m.entries[k]!), want: '', phrase: `no entry ${index} (its log ends at index ${log.lastIndex})` }];
-      return { diffs, expected: JSON.stringify(log.slice(m.prevLogIndex + 1, m.entries.length)) };
+      return { diffs, expected: JSON.stringify(log.slice(m.prevLogIndex + 1, m.entries.length)), aboutLog: true };
     }
     if (m.leaderCommit > v.commitIndex) {
-      return { diffs: [{ field: 'leaderCommit', seen: m.leaderCommit, want: `${v.commitIndex} or less (its commitIndex)` }], expected: `leaderCommit ≤ ${v.commitIndex}` };
+      return { diffs: [{ field: 'leaderCommit', seen: m.leaderCommit, want: `${v.commitIndex} or less (its commitIndex)` }], expected: `leaderCommit ≤ ${v.commitIndex}`, aboutLog: true };
     }
     return null;
   }
@@ -761,8 +1031,9 @@ export class Conformance {
       else if (s !== undefined && s > want.lastLogIndex) (diffs ??= []).push(`${field} ${s} beyond the last log index ${want.lastLogIndex}`);
     }
     if (diffs) {
+      const aboutLog = diffs.some((d) => !/^(role|term|votedFor) /.test(d));
       this.fail('conformance.state', shadow, line, `${shadow.id}'s logged state disagrees with the reference: ${diffs.join('; ')}`,
-        JSON.stringify({ role: want.role, term: want.term, votedFor: want.votedFor, commitIndex: bound.commitIndex, lastLogIndex: want.lastLogIndex, lastLogTerm: want.lastLogTerm }), JSON.stringify(seen));
+        JSON.stringify({ role: want.role, term: want.term, votedFor: want.votedFor, commitIndex: bound.commitIndex, lastLogIndex: want.lastLogIndex, lastLogTerm: want.lastLogTerm }), JSON.stringify(seen), aboutLog);
     }
   }
 

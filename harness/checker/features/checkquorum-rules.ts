@@ -54,7 +54,8 @@ export class CheckQuorumRules {
     if (l !== known) this.leaders.set(n.id, l);
     if (e.kind === 'receive' && e.msg.type === 'AppendEntriesResponse' && e.msg.term === l.term) l.heard.set(e.msg.from, e.time);
     const acts = (e.kind === 'send' && e.msg.type === 'AppendEntries') || (e.kind === 'append' && e.entries.some((x) => x.command.type !== 'noop' && x.command.client !== undefined));
-    if (!acts || l.reported || !this.on('checkquorum.step-down')) return;
+    // Heard from means responses received: judged only for a leader that logs what it receives.
+    if (!acts || l.reported || !n.logsReceives || !this.on('checkquorum.step-down')) return;
     const contact = this.quorumContact(n.id, l);
     const deadline = contact + 2 * this.electionTimeout.max;
     if (e.time <= deadline) return;

@@ -17,7 +17,6 @@ interface FeatureRuleSet {
 export class FeatureInvariants {
   private readonly facts = new Map<string, NodeFacts>();
   private readonly sets: FeatureRuleSet[] = [];
-  private logsReceives = false;
 
   constructor(header: Header, private readonly report: Report, private readonly enabled?: ReadonlySet<string>) {
     const features = new Set(header.features ?? []);
@@ -42,11 +41,6 @@ export class FeatureInvariants {
     if (!n) return;
     const event = e as NodeTraceEvent;
     absorb(n, event);
-    // A producer logs receives for every node or for none: once one is logged, all nodes' are.
-    if (e.kind === 'receive' && !this.logsReceives) {
-      this.logsReceives = true;
-      for (const f of this.facts.values()) f.logsReceives = true;
-    }
     for (const set of this.sets) set.event(n, event, line);
   }
 }

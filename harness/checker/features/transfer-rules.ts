@@ -4,7 +4,7 @@
  */
 import type { NodeTraceEvent } from '../../../src/trace/schema.js';
 import type { Report } from '../violation.js';
-import type { NodeFacts } from './node-facts.js';
+import { logKnown, type NodeFacts } from './node-facts.js';
 
 /** Bounded: a TimeoutNow never received is forgotten after this many newer ones. */
 const MAX_REMEMBERED = 4096;
@@ -17,15 +17,16 @@ export class TransferRules {
 
   event(n: NodeFacts, e: NodeTraceEvent, line: number): void {
     if (!this.on('transfer.target-up-to-date')) return;
-    if (e.kind === 'send' && e.msg.type === 'TimeoutNow' && n.lastIndex !== null && n.lastTerm !== null) {
-      this.sent.set(e.msg.id, { index: n.lastIndex, term: n.lastTerm, line });
+    if (e.kind === 'send' && e.msg.type === 'TimeoutNow') {
+      if (!logKnown(n, e)) return;
+      this.sent.set(e.msg.id, { index: n.lastIndex!, term: n.lastTerm!, line });
       if (this.sent.size > MAX_REMEMBERED) this.sent.delete(this.sent.keys().next().value as string);
       return;
     }
     if (e.kind !== 'receive' || e.msg.type !== 'TimeoutNow') return;
     const leader = this.sent.get(e.msg.id);
-    if (!leader || n.lastIndex === null || n.lastTerm === null) return;
-    const upToDate = n.lastTerm > leader.term || (n.lastTerm === leader.term && n.lastIndex >= leader.index);
+    if (!leader || !logKnown(n, e)) return;
+    const upToDate = n.lastTerm! > leader.term || (n.lastTerm === leader.term && n.lastIndex! >= leader.index);
     if (upToDate) return;
     this.report({
       rule: 'transfer.target-up-to-date', line, nodes: [e.msg.from, n.id], terms: [e.msg.term],

@@ -6,7 +6,16 @@
  * each term, every (index, term) seen with its prefix hash, the committed prefix, the entries
  * applied). Each event is checked in O(1) amortised time, apart from the entries it carries.
  * A fact a trace does not log (for example a log without append events) leaves the rules that
- * need it unconstrained.
+ * need it unconstrained: what a producer may leave out is in spec/TRACE_FORMAT.md ("What a
+ * trace may leave out"), and every rule here draws only on what is logged. In particular:
+ * - a node's term is known once it logs a term (a `term` event, a state's `term`, a restart's
+ *   `persisted`); votes and leaderships of a node whose term is unknown are not attributed to
+ *   a term;
+ * - a node's log is followed exactly only while it logs its log changes (`append`/`truncate`:
+ *   all of them, or none); a full log (`state.log`, `persisted.log`) of a node that logs none
+ *   is true on its own line only;
+ * - applies and commits may be logged with gaps: the order of applies and "applied only up to
+ *   commitIndex" are judged from the applies and commitIndex values that are logged.
  */
 import type { Command, Entry, Header, NodeState, RegisterState, Role, Snapshot, TraceEvent } from '../../../src/trace/schema.js';
 import { describeEntry } from '../describe-entry.js';
@@ -16,15 +25,19 @@ import { NodeLog } from '../node-log.js';
 import type { Report, Violation } from '../violation.js';
 import { APPLIED_VALUE_RULE, RegisterValues } from './register-values.js';
 
+/** Rule id: a logged state agrees with the node's own logged events. */
+export const STATE_CONSISTENT_RULE = 'state-consistent';
+
 /**
- * The first index an append at `index` changes in `log`: an entry it replaces with another, or
- * the first past its last entry (NodeLog.append replaces the log from `index` on). Null when it
- * changes nothing: rewriting an entry as it was deletes nothing.
+ * The first index where an append at `index` conflicts with `log` (another entry there), or null.
+ * Figure 2 (AppendEntries 3-4): a conflicting entry and all that follow it are deleted before the
+ * new ones are appended; entries that match stay, and so do those after the batch. (Writing an
+ * entry again as it was deletes nothing.)
  */
-function firstChange(log: NodeLog, index: number, entries: readonly Entry[]): number | null {
+function firstConflict(log: NodeLog, index: number, entries: readonly Entry[]): number | null {
   const last = index + entries.length - 1;
   for (let i = index; i <= Math.min(last, log.lastIndex); i++) if (!sameEntry(log.entry(i)!, entries[i - index]!)) return i;
-  return log.lastIndex > last ? last + 1 : null;
+  return null;
 }
 
 /** "term 1: set 4 became term 2: set 5", or "term 1: set 4 deleted". */
@@ -37,19 +50,42 @@ interface NodeModel {
   alive: boolean;
   role: Role;
   term: number;
+  /** True once the node logged a term event: it logs its term changes (all of them), so `term` follows it exactly. */
+  logsTerms: boolean;
+  /** Line of the last term logged otherwise (a state's term, a restart's persisted term): without `logsTerms`, `term` is true on that line only. */
+  termLine: number;
+  /** True once the node logged a role event: it logs its role changes, so `role` follows it exactly. */
+  logsRoles: boolean;
+  /** The line where the model's term last changed. */
+  termChangedLine: number;
+  /** True once the node logged a vote event: it logs its votes. */
+  logsVotes: boolean;
   votedFor: string | null;
+  /** The highest commitIndex logged since the last restart (a commit event or a state's field): a lower bound of the node's. */
   commitIndex: number;
-  /** True once the trace told us the node's commitIndex (a commit event or a logged state field). */
-  commitKnown: boolean;
+  /** The highest index the node is known to have applied since the last restart (an apply, or a state's lastApplied). */
   lastApplied: number;
+  /** The highest index of an `apply` logged since the last restart, and its line (0: none). */
+  appliedIndex: number;
+  appliedLine: number;
+  /** The line of the apply last reported beyond a later logged commitIndex (each is reported once). */
+  appliedReported: number;
   log: NodeLog;
-  /** True once the trace told us about this node's log (append/truncate events or a full log). */
+  /** True once the trace told us about this node's log (append/truncate events or a full log), until a gap. */
   logKnown: boolean;
-  /** The last log index the node's logged state reported, for traces that log no entries. */
+  /** True once the node logged an append or a truncate: it logs its log changes (all of them), so `log` follows it exactly. */
+  logsChanges: boolean;
+  /** Line of the last full log the node logged (state.log, persisted.log): without `logsChanges`, `log` is true on that line only. */
+  snapshotLine: number;
+  /** The last log index the node's logged state reported, and on which line (for traces that log no entries). */
   reportedLastIndex: number | null;
+  reportedLine: number;
   /** Highest index the node acknowledged (successful AppendEntriesResponse) and has not deleted since. */
   acked: number;
   ackedLine: number;
+  /** Entries 1..recovered were recovered by the last restart (so they were on stable storage) and not deleted since; with its line. */
+  recovered: number;
+  recoveredLine: number;
   /** Votes cast, by term (persistent: survives crashes). */
   votes: Map<number, { votedFor: string; line: number }>;
   /** Term the node was leader in, while it is leader. */
@@ -58,7 +94,7 @@ interface NodeModel {
   roleLine: number;
   /** Feature `snapshot`: the newest snapshot the node took or installed since it started, and where (0: none). */
   snapshotIndex: number;
-  snapshotLine: number;
+  snapshotTakenLine: number;
   /** Feature `snapshot`: the snapshot it restarted from: it applies nothing at or under it until its next restart. */
   resumedFrom: number;
 }
@@ -76,7 +112,8 @@ interface Committed {
   /** Highest committed index known, the prefix hash there, and the commit that established it. */
   index: number;
   hash: number;
-  term: number;
+  /** The committing node's term (null: not known, see `termKnown`). */
+  term: number | null;
   node: string;
   line: number;
 }
@@ -104,6 +141,9 @@ export class ClusterInvariants {
   /** Feature `snapshot`: every node has compacted its log through this index; the facts under it are forgotten. */
   private floor = 0;
   private readonly enabled: ReadonlySet<string> | undefined;
+  /** The line being checked, and its event's state (what is known "right now"). */
+  private line = 0;
+  private eventState: NodeState | undefined;
   /** The register's values (rule applied-value), when that rule is on. */
   private readonly register: RegisterValues | null;
 
@@ -113,9 +153,10 @@ export class ClusterInvariants {
     this.register = this.on(APPLIED_VALUE_RULE) || this.on('snapshot.value') ? new RegisterValues(header.nodes, (v) => this.fail(v)) : null;
     for (const id of header.nodes) {
       this.nodes.set(id, {
-        id, alive: true, role: 'follower', term: 0, votedFor: null, commitIndex: 0, commitKnown: false, lastApplied: 0,
-        log: new NodeLog(), logKnown: false, reportedLastIndex: null, acked: 0, ackedLine: 0, votes: new Map(), leaderTerm: null, roleLine: 1,
-        snapshotIndex: 0, snapshotLine: 0, resumedFrom: 0,
+        id, alive: true, role: 'follower', term: 0, logsTerms: false, termLine: 0, logsRoles: false, termChangedLine: 0, logsVotes: false, votedFor: null, commitIndex: 0, lastApplied: 0, appliedIndex: 0, appliedLine: 0, appliedReported: 0,
+        log: new NodeLog(), logKnown: false, logsChanges: false, snapshotLine: 0, reportedLastIndex: null, reportedLine: 0,
+        acked: 0, ackedLine: 0, recovered: 0, recoveredLine: 0, votes: new Map(), leaderTerm: null, roleLine: 1,
+        snapshotIndex: 0, snapshotTakenLine: 0, resumedFrom: 0,
       });
     }
   }
@@ -134,16 +175,26 @@ export class ClusterInvariants {
     const n = this.nodes.get(e.node);
     if (!n) return; // undeclared nodes are reported by the schema level
     // The post-state's term is the term the event happened in (a role change, a vote...).
+    this.line = line;
+    this.eventState = e.state;
+    if (e.state && e.kind !== 'restart') this.checkReportedFacts(n, e, e.state, line);
     if (e.kind !== 'restart' && e.state?.term !== undefined && e.state.term !== n.term) this.setTerm(n, e.state.term, line);
-    if (e.state?.lastLogIndex !== undefined) n.reportedLastIndex = e.state.lastLogIndex;
+    if (e.kind !== 'restart' && e.state?.term !== undefined) n.termLine = line;
+    if (e.state?.lastLogIndex !== undefined) {
+      n.reportedLastIndex = e.state.lastLogIndex;
+      n.reportedLine = line;
+    }
     switch (e.kind) {
       case 'term':
         this.setTerm(n, e.term, line);
+        n.logsTerms = true;
         break;
       case 'role':
+        n.logsRoles = true;
         this.setRole(n, e.role, line);
         break;
       case 'vote':
+        n.logsVotes = true;
         this.castVote(n, e.votedFor, line);
         break;
       case 'append':
@@ -153,12 +204,12 @@ export class ClusterInvariants {
         this.truncate(n, e.fromIndex, line);
         break;
       case 'commit':
-        this.setCommit(n, e.commitIndex, line);
+        this.setCommit(n, e.commitIndex, line, true);
         break;
       case 'apply':
         // A node that applied another command than the cluster's follows another log: its
         // register is state-machine-safety's concern from then on, not applied-value's.
-        if (this.apply(n, e.index, e.command, line)) this.register?.apply(n.id, e.index, e.command, e.value, e.result, line);
+        if (this.apply(n, e.index, e.command, e.state, line)) this.register?.apply(n.id, e.index, e.command, e.value, e.result, line);
         else this.register?.diverge(n.id);
         break;
       case 'client_response':
@@ -169,6 +220,18 @@ export class ClusterInvariants {
         if (((e.msg.type === 'AppendEntriesResponse' && e.msg.success) || e.msg.type === 'InstallSnapshotResponse') && e.msg.matchIndex !== undefined && e.msg.matchIndex > n.acked) {
           n.acked = e.msg.matchIndex;
           n.ackedLine = line;
+        }
+        // A vote granted is a vote cast for the candidate in the response's term (Figure 2: votedFor, then reply).
+        if (e.msg.type === 'RequestVoteResponse' && e.msg.voteGranted) {
+          this.recordVote(n, e.msg.term, e.msg.to, line, 'granted its vote');
+          const s = e.state;
+          if (s?.votedFor !== undefined && s.votedFor !== e.msg.to && (s.term ?? (this.termKnown(n) ? n.term : undefined)) === e.msg.term) {
+            this.fail({
+              rule: STATE_CONSISTENT_RULE, line, nodes: [n.id, e.msg.to], terms: [e.msg.term],
+              message: `${n.id} granted its vote in term ${e.msg.term} to ${e.msg.to}, and its logged state has votedFor ${JSON.stringify(s.votedFor)}`,
+              expected: `votedFor ${JSON.stringify(e.msg.to)}`, seen: `votedFor ${JSON.stringify(s.votedFor)}`,
+            });
+          }
         }
         break;
       case 'snapshot':
@@ -191,19 +254,124 @@ export class ClusterInvariants {
         break;
     }
     if (e.state) {
-      this.absorbState(n, e.state, line);
+      this.absorbState(n, e, e.state, line);
       this.register?.state(n.id, e.state, line);
     }
   }
 
-  /** Takes the logged post-state as the truth about fields no event of this kind reports. */
-  private absorbState(n: NodeModel, s: NodeState, line: number): void {
+  /** The node's term is `n.term` right now: it logs its term changes, or this line logs its term. */
+  private termKnown(n: NodeModel): boolean {
+    return n.logsTerms || n.termLine === this.line;
+  }
+
+  /** The node's term for a violation's `terms`, where known. */
+  private termsOf(n: NodeModel): number[] {
+    return this.termKnown(n) ? [n.term] : [];
+  }
+
+  /**
+   * The node is leader right now (and has been since its term began, if it logs its terms): it
+   * logs its role changes and the model says so, or this event's state says so.
+   */
+  private leading(n: NodeModel): boolean {
+    return n.logsRoles ? n.role === 'leader' && n.leaderTerm !== null : this.eventState?.role === 'leader';
+  }
+
+  /**
+   * The node's log is `n.log` right now: it logs its log changes (so none went unlogged since
+   * the model was last known), or the model is a full log logged on this very line.
+   */
+  private logExact(n: NodeModel, line: number): boolean {
+    return n.logKnown && (n.logsChanges || n.snapshotLine === line);
+  }
+
+  /** Takes the logged post-state as the truth about fields no event of this kind reports, after checking it against the node's own events. */
+  private absorbState(n: NodeModel, e: TraceEvent, s: NodeState, line: number): void {
     if (s.term !== undefined && s.term !== n.term) this.setTerm(n, s.term, line);
-    if (s.role !== undefined && s.role !== n.role) this.setRole(n, s.role, line);
+    // A state whose term is new on this line may show the role the node is about to leave (a
+    // leader adopting a higher term logs the term before it steps down): it says nothing about
+    // being elected in that term. (An input's state is the one before its step: never midway.)
+    const midStep = s.role === 'leader' && n.termChangedLine === line && e.kind !== 'receive' && e.kind !== 'timeout' && e.kind !== 'client_request';
+    if (s.role !== undefined && s.role !== n.role && !midStep) this.setRole(n, s.role, line);
     if (s.votedFor !== undefined && s.votedFor !== null && s.votedFor !== n.votedFor) this.castVote(n, s.votedFor, line);
     if (s.log !== undefined) this.replaceLog(n, s.log, line);
-    if (s.commitIndex !== undefined) n.commitKnown = true;
+    else this.checkReportedLog(n, s, line);
+    if (s.commitIndex !== undefined && s.commitIndex === n.commitIndex) this.checkAppliedWithin(n, s.commitIndex, line);
     if (s.commitIndex !== undefined && s.commitIndex !== n.commitIndex) this.setCommit(n, s.commitIndex, line);
+    this.checkStateIndexes(n, e, s, line);
+    if (s.lastApplied !== undefined && s.lastApplied > n.lastApplied) n.lastApplied = s.lastApplied;
+  }
+
+  /**
+   * A state's term, role and vote are those the node's own events leave it with, where it logs
+   * that kind of change (a term event's state shows its term, a role event's its role, a vote
+   * event's its vote). Checked before the state is taken in.
+   */
+  private checkReportedFacts(n: NodeModel, e: TraceEvent, s: NodeState, line: number): void {
+    const term = e.kind === 'term' ? e.term : n.logsTerms ? n.term : undefined;
+    const role = e.kind === 'role' ? e.role : n.logsRoles ? n.role : undefined;
+    const votedFor = e.kind === 'vote' ? e.votedFor : n.logsVotes && n.logsTerms && e.kind !== 'term' ? n.votedFor : undefined;
+    const diffs: string[] = [];
+    if (s.term !== undefined && term !== undefined && s.term !== term) diffs.push(`term ${s.term} (its events: ${term})`);
+    if (s.role !== undefined && role !== undefined && s.role !== role) diffs.push(`role ${s.role} (its events: ${role})`);
+    if (s.votedFor !== undefined && votedFor !== undefined && s.votedFor !== votedFor) diffs.push(`votedFor ${JSON.stringify(s.votedFor)} (its events: ${JSON.stringify(votedFor)})`);
+    if (diffs.length === 0) return;
+    this.fail({
+      rule: STATE_CONSISTENT_RULE, line, nodes: [n.id], terms: this.termsOf(n),
+      message: `${n.id}'s logged state disagrees with its own term, role and vote events: ${diffs.join('; ')}`,
+      expected: JSON.stringify({ term, role, votedFor }), seen: JSON.stringify({ term: s.term, role: s.role, votedFor: s.votedFor }),
+    });
+  }
+
+  /** A state's last log index and term are those of the log the node's own append and truncate events built, where it logs them. */
+  private checkReportedLog(n: NodeModel, s: NodeState, line: number): void {
+    if ((s.lastLogIndex === undefined && s.lastLogTerm === undefined) || !n.logsChanges || !n.logKnown) return;
+    const wrongIndex = s.lastLogIndex !== undefined && s.lastLogIndex !== n.log.lastIndex;
+    const wrongTerm = s.lastLogTerm !== undefined && s.lastLogTerm !== n.log.lastTerm;
+    if (!wrongIndex && !wrongTerm) return;
+    const seen = [...(s.lastLogIndex !== undefined ? [`lastLogIndex ${s.lastLogIndex}`] : []), ...(s.lastLogTerm !== undefined ? [`lastLogTerm ${s.lastLogTerm}`] : [])].join(', ');
+    this.fail({
+      rule: STATE_CONSISTENT_RULE, line, nodes: [n.id], terms: this.termsOf(n),
+      message: `${n.id}'s logged state has ${seen}, but its own append and truncate events leave its log ending at index ${n.log.lastIndex}, term ${n.log.lastTerm}`,
+      expected: `lastLogIndex ${n.log.lastIndex}, lastLogTerm ${n.log.lastTerm}`, seen,
+    });
+    // Its own word from now on: the events left something out.
+    n.logKnown = false;
+  }
+
+  /**
+   * A state's commitIndex and lastApplied against each other, its log and the node's applies:
+   * lastApplied is the index of an apply it comes with, never below an index the node applied
+   * since its restart, never beyond commitIndex (state-machine-safety); neither goes past the
+   * last log index.
+   */
+  private checkStateIndexes(n: NodeModel, e: TraceEvent, s: NodeState, line: number): void {
+    const fail = (message: string, expected: string, seen: string, related: number[] = []) =>
+      this.fail({ rule: STATE_CONSISTENT_RULE, line, nodes: [n.id], terms: this.termsOf(n), message, expected, seen, related });
+    if (s.lastApplied !== undefined) {
+      if (e.kind === 'apply' && s.lastApplied !== e.index) {
+        return fail(`${n.id} applied index ${e.index}, and its logged state has lastApplied ${s.lastApplied}`, `lastApplied ${e.index}`, `lastApplied ${s.lastApplied}`);
+      }
+      if (e.kind !== 'apply' && s.lastApplied < n.appliedIndex) {
+        return fail(`${n.id}'s logged state has lastApplied ${s.lastApplied}, but it applied index ${n.appliedIndex} (line ${n.appliedLine}) since its last restart`,
+          `lastApplied ≥ ${n.appliedIndex}`, `lastApplied ${s.lastApplied}`, [n.appliedLine]);
+      }
+      // (At an apply, `apply` compares the index with the state's commitIndex.)
+      if (e.kind !== 'apply' && s.commitIndex !== undefined && s.lastApplied > s.commitIndex) {
+        this.fail({
+          rule: 'state-machine-safety', line, nodes: [n.id], terms: this.termsOf(n),
+          message: `${n.id}'s logged state has lastApplied ${s.lastApplied} beyond its commitIndex ${s.commitIndex}`,
+          expected: `lastApplied ≤ commitIndex ${s.commitIndex}`, seen: `lastApplied ${s.lastApplied}`,
+        });
+        return;
+      }
+    }
+    const last = s.lastLogIndex ?? (s.log ? s.log.length : undefined);
+    if (last === undefined) return;
+    for (const field of ['commitIndex', 'lastApplied'] as const) {
+      const v = s[field];
+      if (v !== undefined && v > last) return fail(`${n.id}'s logged state has ${field} ${v} beyond its last log index ${last}`, `${field} ≤ ${last}`, `${field} ${v}`);
+    }
   }
 
   private setTerm(n: NodeModel, term: number, line: number): void {
@@ -216,6 +384,7 @@ export class ClusterInvariants {
     }
     if (term !== n.term) {
       n.term = term;
+      n.termChangedLine = line;
       n.votedFor = n.votes.get(term)?.votedFor ?? null;
       if (n.leaderTerm !== null && n.leaderTerm !== term) n.leaderTerm = null;
     }
@@ -229,6 +398,8 @@ export class ClusterInvariants {
       return;
     }
     n.leaderTerm = n.term;
+    // Leaders are counted per term: a node whose term is not logged leads in a term we do not know.
+    if (!this.termKnown(n)) return;
     const previous = this.leaders.get(n.term);
     if (previous && previous.node !== n.id) {
       this.fail({
@@ -243,12 +414,13 @@ export class ClusterInvariants {
   }
 
   private checkLeaderCompleteness(n: NodeModel, line: number): void {
-    if (!n.logKnown) {
-      // Without its entries, the reported log length still shows a leader missing committed ones.
-      const top = this.commits.findLast((c) => c.term < n.term);
-      if (top && n.reportedLastIndex !== null && n.reportedLastIndex < top.index) {
+    const earlier = (c: Committed) => c.term !== null && c.term < n.term;
+    if (!this.logExact(n, line)) {
+      // Without its entries, the log length reported on this line still shows a leader missing committed ones.
+      const top = this.commits.findLast(earlier);
+      if (top && n.reportedLastIndex !== null && n.reportedLine === line && n.reportedLastIndex < top.index) {
         this.fail({
-          rule: 'leader-completeness', line, nodes: [n.id, top.node], terms: [top.term, n.term],
+          rule: 'leader-completeness', line, nodes: [n.id, top.node], terms: [top.term!, n.term],
           message: `${n.id} became leader of term ${n.term} with ${n.reportedLastIndex} log entries, without the entry at index ${top.index} committed in term ${top.term} (by ${top.node}, line ${top.line})`,
           expected: `a log holding the committed prefix up to index ${top.index}`, seen: `a log ending at index ${n.reportedLastIndex}`, related: [top.line],
         });
@@ -256,89 +428,100 @@ export class ClusterInvariants {
       return;
     }
     // The highest commit established in an earlier term must be in the new leader's log.
-    for (let i = this.commits.length - 1; i >= 0; i--) {
-      const c = this.commits[i]!;
-      if (c.term >= n.term) continue;
-      // Under the node's snapshot, the entries are known by their prefix hash no more: rule snapshot.committed checked that the snapshot is the committed prefix.
-      if (c.index < n.log.base) return;
-      if (n.log.prefixHash(c.index) !== c.hash) {
-        this.fail({
-          rule: 'leader-completeness', line, nodes: [n.id, c.node], terms: [c.term, n.term],
-          message: `${n.id} became leader of term ${n.term} without the entry at index ${c.index} committed in term ${c.term} (by ${c.node}, line ${c.line})`,
-          expected: `a log holding the committed prefix up to index ${c.index}`,
-          seen: n.log.lastIndex < c.index ? `a log ending at index ${n.log.lastIndex}` : `a different entry at or before index ${c.index}`,
-          related: [c.line],
-        });
-      }
-      return;
+    const c = this.commits.findLast(earlier);
+    // Under the node's snapshot, the entries are known by their prefix hash no more: rule snapshot.committed checked that the snapshot is the committed prefix.
+    if (c && c.index >= n.log.base && n.log.prefixHash(c.index) !== c.hash) {
+      this.fail({
+        rule: 'leader-completeness', line, nodes: [n.id, c.node], terms: [c.term!, n.term],
+        message: `${n.id} became leader of term ${n.term} without the entry at index ${c.index} committed in term ${c.term} (by ${c.node}, line ${c.line})`,
+        expected: `a log holding the committed prefix up to index ${c.index}`,
+        seen: n.log.lastIndex < c.index ? `a log ending at index ${n.log.lastIndex}` : `a different entry at or before index ${c.index}`,
+        related: [c.line],
+      });
     }
   }
 
   private castVote(n: NodeModel, votedFor: string, line: number): void {
-    const earlier = n.votes.get(n.term);
+    n.votedFor = votedFor;
+    // Votes are counted per term: a node whose term is not logged votes in a term we do not know.
+    if (this.termKnown(n)) this.recordVote(n, n.term, votedFor, line, 'voted');
+  }
+
+  /** The node voted for `votedFor` in `term` (a vote, or a vote granted in a response): at most one candidate per term. */
+  private recordVote(n: NodeModel, term: number, votedFor: string, line: number, how: 'voted' | 'granted its vote'): void {
+    const earlier = n.votes.get(term);
     if (earlier && earlier.votedFor !== votedFor) {
       this.fail({
-        rule: 'vote-once', line, nodes: [n.id, earlier.votedFor, votedFor], terms: [n.term],
-        message: `${n.id} voted twice in term ${n.term}: for ${earlier.votedFor} (line ${earlier.line}) and for ${votedFor}`,
-        expected: `no vote other than ${earlier.votedFor} in term ${n.term}`, seen: `a vote for ${votedFor}`, related: [earlier.line],
+        rule: 'vote-once', line, nodes: [n.id, earlier.votedFor, votedFor], terms: [term],
+        message: how === 'voted'
+          ? `${n.id} voted twice in term ${term}: for ${earlier.votedFor} (line ${earlier.line}) and for ${votedFor}`
+          : `${n.id} granted its vote in term ${term} to ${votedFor}, but it had voted for ${earlier.votedFor} in that term (line ${earlier.line})`,
+        expected: `no vote other than ${earlier.votedFor} in term ${term}`, seen: `a vote for ${votedFor}`, related: [earlier.line],
       });
     }
-    if (!earlier) n.votes.set(n.term, { votedFor, line });
-    n.votedFor = votedFor;
+    if (!earlier) n.votes.set(term, { votedFor, line });
   }
 
   private append(n: NodeModel, index: number, entries: readonly Entry[], line: number): void {
-    n.logKnown = true;
-    if (index > n.log.lastIndex + 1) {
-      // A gap: the trace did not show earlier appends. Nothing below can be trusted for this node.
+    // The node logs its log changes: the model, where known, is its log (none went unlogged).
+    n.logsChanges = true;
+    if (!n.logKnown && n.snapshotLine === 0 && n.log.lastIndex === 0) n.logKnown = true; // the log it started with, empty
+    if (!n.logKnown || index > n.log.lastIndex + 1) {
+      // A gap (earlier appends not logged), or a log not known: nothing below can be trusted for this node.
       n.logKnown = false;
       return;
     }
-    if (index <= n.log.lastIndex) {
-      const changed = firstChange(n.log, index, entries);
-      if (changed !== null) this.checkDeletion(n, changed, line, 'overwrote', entries[changed - index]);
-      this.unacknowledgeFrom(n, index, entries);
+    const last = index + entries.length - 1;
+    const conflict = firstConflict(n.log, index, entries);
+    if (conflict !== null) {
+      // The entry there and all after it go (their acknowledgement and durability with them).
+      this.checkDeletion(n, conflict, line, 'overwrote', entries[conflict - index]);
+      n.acked = Math.min(n.acked, conflict - 1);
+      n.recovered = Math.min(n.recovered, conflict - 1);
     }
-    n.log.append(index, entries);
-    this.recordEntries(n, index, index + entries.length - 1, line);
+    const from = conflict ?? n.log.lastIndex + 1;
+    if (from > last) return; // entries it already has, as they are
+    n.log.append(from, entries.slice(from - index));
+    this.recordEntries(n, from, last, line);
   }
 
   private truncate(n: NodeModel, fromIndex: number, line: number): void {
-    if (fromIndex <= n.log.lastIndex) this.checkDeletion(n, fromIndex, line, 'deleted');
+    // (Only appends say that the node logs its log changes: in Raft a truncation is followed by
+    // an append at the same index, which replaces what follows it anyway.)
+    if (this.logExact(n, line) && fromIndex <= n.log.lastIndex) this.checkDeletion(n, fromIndex, line, 'deleted');
     n.acked = Math.min(n.acked, fromIndex - 1);
+    n.recovered = Math.min(n.recovered, fromIndex - 1);
     n.log.truncate(fromIndex);
-  }
-
-  /**
-   * An append from `index` on replaces the log from there (NodeLog.append): it takes back the
-   * acknowledgement of every entry it changes, and of every entry past its last one.
-   */
-  private unacknowledgeFrom(n: NodeModel, index: number, entries: readonly Entry[]): void {
-    const last = index + entries.length - 1;
-    for (let i = index; i <= Math.min(n.acked, last); i++) {
-      const old = n.log.entry(i);
-      if (!old || !sameEntry(old, entries[i - index]!)) {
-        n.acked = i - 1;
-        return;
-      }
-    }
-    n.acked = Math.min(n.acked, last);
   }
 
   private replaceLog(n: NodeModel, entries: readonly Entry[], line: number): void {
     // A full logged log: compare with what the events built, and adopt it.
+    const exact = n.logsChanges && n.logKnown;
     let same = n.logKnown && entries.length === n.log.lastIndex;
     if (same) {
       const copy = new NodeLog();
       copy.replace(entries);
       same = copy.prefixHash(entries.length) === n.log.prefixHash(n.log.lastIndex);
     }
+    n.snapshotLine = line;
     if (same) return;
-    if (n.logKnown) {
+    if (exact) {
+      // The node logs its log changes, yet its logged log is another: one of the two is wrong.
       let common = 0;
       while (common < entries.length && common < n.log.lastIndex && sameEntry(entries[common]!, n.log.entry(common + 1)!)) common++;
-      if (common < n.log.lastIndex) this.checkDeletion(n, common + 1, line, 'replaced', entries[common]);
+      const k = common + 1;
+      const mine = n.log.entry(k);
+      const theirs = entries[common];
+      this.fail({
+        rule: STATE_CONSISTENT_RULE, line, nodes: [n.id], terms: this.termsOf(n),
+        message: `${n.id}'s logged log has ${entries.length} entries and differs at index ${k} from the log its own append and truncate events built (${n.log.lastIndex} entries): entry ${k} is ${theirs ? describeEntry(theirs) : 'missing'} in the state, ${mine ? describeEntry(mine) : 'missing'} by the events`,
+        expected: `the log of ${n.log.lastIndex} entries its events built`, seen: `a logged log of ${entries.length} entries`,
+      });
       n.acked = Math.min(n.acked, common);
+      n.recovered = Math.min(n.recovered, common);
+    } else if (n.logsChanges) {
+      n.acked = 0;
+      n.recovered = 0;
     }
     n.log.replace(entries);
     n.logKnown = true;
@@ -351,7 +534,7 @@ export class ClusterInvariants {
    */
   private checkDeletion(n: NodeModel, fromIndex: number, line: number, verb: string, replacement?: Entry): void {
     const change = describeChange(n.log.entry(fromIndex)!, replacement);
-    if (n.leaderTerm !== null && n.role === 'leader') {
+    if (this.leading(n)) {
       this.fail({
         rule: 'leader-append-only', line, nodes: [n.id], terms: [n.term],
         message: `leader ${n.id} ${verb} entries of its own log from index ${fromIndex} in term ${n.term} (${change})`,
@@ -362,7 +545,7 @@ export class ClusterInvariants {
     const had = n.log.prefixHash(fromIndex);
     if (c && fromIndex <= c.index && had !== undefined && had === this.committedHashAt(fromIndex, c)) {
       this.fail({
-        rule: 'committed-durable', line, nodes: [n.id, c.node], terms: [n.term, c.term],
+        rule: 'committed-durable', line, nodes: [n.id, c.node], terms: c.term !== null ? [n.term, c.term] : [n.term],
         message: `${n.id} ${verb} the committed entry at index ${fromIndex}: ${change} (committed up to index ${c.index} by ${c.node}, line ${c.line})`,
         expected: `entry ${fromIndex} kept: ${describeEntry(n.log.entry(fromIndex)!)}`,
         seen: replacement ? `entry ${fromIndex}: ${describeEntry(replacement)}` : `entries ${fromIndex}..${n.log.lastIndex} ${verb}`, related: [c.line],
@@ -377,10 +560,20 @@ export class ClusterInvariants {
     return this.committedLog(c)?.log.prefixHash(index);
   }
 
-  /** A node whose log holds the prefix committed by `c`, if any still does. */
+  /** A node whose log holds the prefix committed by `c`, if any still does (a committed prefix, once held, is held as long as the model says so: it is never deleted). */
   private committedLog(c: Committed): NodeModel | undefined {
     for (const node of this.nodes.values()) if (node.logKnown && node.log.prefixHash(c.index) === c.hash) return node;
     return undefined;
+  }
+
+  /** How many of the first entries of `log` are the committed ones (up to the highest commit). */
+  private committedPrefixOf(log: NodeLog): number {
+    const c = this.highestCommit();
+    const witness = c && this.committedLog(c);
+    if (!c || !witness) return 0;
+    const upTo = Math.min(c.index, log.lastIndex);
+    const k = log.firstDifference(witness.log, upTo);
+    return k === null ? upTo : k - 1;
   }
 
   /** For a message: ": entry 2 is term 1: set 2 on n1, term 1: set 7 on n3", the first entry up to `upTo` where two logs differ. */
@@ -418,20 +611,26 @@ export class ClusterInvariants {
     return this.commits.at(-1);
   }
 
-  private setCommit(n: NodeModel, commitIndex: number, line: number): void {
-    n.commitKnown = true;
+  /**
+   * The node's commitIndex is `commitIndex` (from a commit event, `event`, or a logged state).
+   * A commitIndex first seen in a state may have been reached earlier, unlogged: only a commit
+   * event says when, so only it is held to commit-current-term.
+   */
+  private setCommit(n: NodeModel, commitIndex: number, line: number, event = false): void {
     if (commitIndex < n.commitIndex) {
       this.fail({
         rule: 'commit-monotonic', line, nodes: [n.id], terms: [n.term],
         message: `${n.id}'s commitIndex went back from ${n.commitIndex} to ${commitIndex} without a restart`,
         expected: `commitIndex ≥ ${n.commitIndex}`, seen: `commitIndex ${commitIndex}`,
       });
+    } else {
+      this.checkAppliedWithin(n, commitIndex, line);
     }
     const advanced = commitIndex > n.commitIndex;
     n.commitIndex = commitIndex;
-    if (!advanced || !n.logKnown) return;
+    if (!advanced || !this.logExact(n, line)) return;
     if (commitIndex > n.log.lastIndex) return; // reported by conformance: committing beyond the log
-    if (n.role === 'leader' && n.log.termAt(commitIndex) !== n.term) {
+    if (event && this.leading(n) && this.termKnown(n) && n.log.termAt(commitIndex) !== n.term) {
       this.fail({
         rule: 'commit-current-term', line, nodes: [n.id], terms: [n.term, n.log.termAt(commitIndex)!],
         message: `leader ${n.id} of term ${n.term} advanced commitIndex to ${commitIndex}, an entry of term ${n.log.termAt(commitIndex)}`,
@@ -440,13 +639,14 @@ export class ClusterInvariants {
     }
     const hash = n.log.prefixHash(commitIndex)!;
     const top = this.highestCommit();
+    const terms = (t: number | null) => (this.termsOf(n)).concat(t !== null ? [t] : []);
     if (top && commitIndex <= top.index) {
       // Both prefixes are committed: they must agree up to the shorter one.
       const mine = n.log.prefixHash(commitIndex);
       const theirs = this.committedHashAt(commitIndex, top);
       if (theirs !== undefined && mine !== theirs) {
         this.fail({
-          rule: 'state-machine-safety', line, nodes: [n.id, top.node], terms: [n.term, top.term],
+          rule: 'state-machine-safety', line, nodes: [n.id, top.node], terms: terms(top.term),
           message: `${n.id} committed up to index ${commitIndex} a log that differs from the one ${top.node} committed (line ${top.line})${this.firstDifferingEntry(n, this.committedLog(top), commitIndex)}`,
           expected: 'one committed log prefix', seen: 'two different committed prefixes', related: [top.line],
         });
@@ -456,36 +656,61 @@ export class ClusterInvariants {
     // A commit under the node's snapshot: the snapshot rules compared the snapshot with it.
     if (top && top.index >= n.log.base && n.log.prefixHash(top.index) !== top.hash) {
       this.fail({
-        rule: 'state-machine-safety', line, nodes: [n.id, top.node], terms: [n.term, top.term],
+        rule: 'state-machine-safety', line, nodes: [n.id, top.node], terms: terms(top.term),
         message: `${n.id} committed up to index ${commitIndex} a log whose first ${top.index} entries differ from those ${top.node} committed (line ${top.line})${this.firstDifferingEntry(n, this.committedLog(top), top.index)}`,
         expected: 'one committed log prefix', seen: 'two different committed prefixes', related: [top.line],
       });
       return;
     }
-    this.commits.push({ index: commitIndex, hash, term: n.term, node: n.id, line });
+    this.commits.push({ index: commitIndex, hash, term: this.termKnown(n) ? n.term : null, node: n.id, line });
   }
 
-  /** Returns false when the node applied another command at `index` than the first node that applied it. */
-  private apply(n: NodeModel, index: number, command: Entry['command'], line: number): boolean {
-    // A trace that never logs a node's commitIndex (no commit events, no state field) leaves
-    // "applied only up to commitIndex" unconstrained for it: its commitIndex is unknown, not 0.
-    const beyondCommit = n.commitKnown && index > n.commitIndex;
-    if (index !== n.lastApplied + 1 || beyondCommit) {
+  /**
+   * A commitIndex logged after an apply (commitIndex only grows until a restart) bounds the one
+   * the node had when it applied: the index applied must be within it. Each apply is reported once.
+   */
+  private checkAppliedWithin(n: NodeModel, commitIndex: number, line: number): void {
+    if (commitIndex >= n.appliedIndex || n.appliedLine === line || n.appliedReported === n.appliedLine || commitIndex < n.commitIndex) return;
+    n.appliedReported = n.appliedLine;
+    this.fail({
+      rule: 'state-machine-safety', line, nodes: [n.id], terms: this.termsOf(n),
+      message: `${n.id}'s commitIndex is ${commitIndex}, yet it applied index ${n.appliedIndex} (line ${n.appliedLine}) since its last restart: an entry applied before it was committed`,
+      expected: `commitIndex ≥ ${n.appliedIndex}, the highest index applied`, seen: `commitIndex ${commitIndex}`, related: [n.appliedLine],
+    });
+  }
+
+  /**
+   * Checks one logged apply: applies go up in index order (gaps are applies not logged), and
+   * only up to the commitIndex the apply's own state logs (a later one is checked in
+   * setCommit). Returns false when the node applied another command at `index` than the first
+   * node that applied it.
+   */
+  private apply(n: NodeModel, index: number, command: Entry['command'], state: NodeState | undefined, line: number): boolean {
+    const terms = this.termsOf(n);
+    if (index <= n.lastApplied) {
       this.fail({
-        rule: 'state-machine-safety', line, nodes: [n.id], terms: [n.term],
-        message: beyondCommit
-          ? `${n.id} applied the entry at index ${index} while its commitIndex is ${n.commitIndex}`
-          : `${n.id} applied index ${index} out of order (last applied: ${n.lastApplied})`,
-        expected: `apply index ${n.lastApplied + 1}, at most commitIndex ${n.commitIndex}`, seen: `apply index ${index}`,
+        rule: 'state-machine-safety', line, nodes: [n.id], terms,
+        message: `${n.id} applied index ${index} again or out of order: it had applied index ${n.lastApplied}${n.appliedIndex === n.lastApplied && n.appliedLine > 0 ? ` (line ${n.appliedLine})` : ''} since its last restart`,
+        expected: `an index above ${n.lastApplied}`, seen: `apply index ${index}`, ...(n.appliedIndex === n.lastApplied && n.appliedLine > 0 ? { related: [n.appliedLine] } : {}),
+      });
+    } else if (state?.commitIndex !== undefined && index > state.commitIndex) {
+      this.fail({
+        rule: 'state-machine-safety', line, nodes: [n.id], terms,
+        message: `${n.id} applied the entry at index ${index} while its commitIndex is ${state.commitIndex}`,
+        expected: `apply at most commitIndex ${state.commitIndex}`, seen: `apply index ${index}`,
       });
     }
     n.lastApplied = Math.max(n.lastApplied, index);
     if (index <= n.resumedFrom) {
       this.fail({
-        rule: 'snapshot.restart', line, nodes: [n.id], terms: [n.term],
+        rule: 'snapshot.restart', line, nodes: [n.id], terms,
         message: `${n.id} applied index ${index}, which the snapshot through ${n.resumedFrom} it restarted from already holds`,
         expected: `apply from index ${n.resumedFrom + 1} on (the state machine restarts from the snapshot)`, seen: `apply index ${index}`,
       });
+    }
+    if (index > n.appliedIndex) {
+      n.appliedIndex = index;
+      n.appliedLine = line;
     }
     const earlier = this.applied.get(index);
     if (!earlier) {
@@ -498,7 +723,7 @@ export class ClusterInvariants {
       const by = this.appliedBy.get(index)!;
       const at = this.appliedLine.get(index)!;
       this.fail({
-        rule: 'state-machine-safety', line, nodes: [by, n.id], terms: [n.term],
+        rule: 'state-machine-safety', line, nodes: [by, n.id], terms,
         message: `${n.id} applied a different command at index ${index} than ${by} did (line ${at})`,
         expected: commandKey(earlier), seen: commandKey(command), related: [at],
       });
@@ -515,8 +740,24 @@ export class ClusterInvariants {
     n.commitIndex = 0;
     n.lastApplied = 0;
     n.resumedFrom = 0;
+    n.appliedIndex = 0;
+    n.appliedLine = 0;
     const p = e.persisted;
-    if (!p) return;
+    if (!p) {
+      // What it recovered is not logged, but the length of its log may be.
+      const length = e.state?.lastLogIndex ?? e.state?.log?.length;
+      if (length !== undefined && n.logsChanges && n.logKnown && length < n.acked) {
+        this.fail({
+          rule: 'acknowledged-durable', line, nodes: [n.id], terms: this.termsOf(n),
+          message: `${n.id} restarted with a log of ${length} entries, but it had acknowledged entries 1..${n.acked} (line ${n.ackedLine}), which it must have stored before answering`,
+          expected: `a recovered log holding the acknowledged entries 1..${n.acked}`, seen: `${length} entries`, related: [n.ackedLine],
+        });
+        n.acked = 0;
+      }
+      // The node may have lost entries it had not stored: its log is not known any more.
+      n.logKnown = false;
+      return;
+    }
     if (p.term < n.term) {
       this.fail({
         rule: 'term-monotonic', line, nodes: [n.id], terms: [n.term, p.term],
@@ -533,7 +774,9 @@ export class ClusterInvariants {
       });
     }
     n.term = Math.max(n.term, p.term);
+    n.termLine = line;
     n.votedFor = p.votedFor;
+    if (p.votedFor !== null && !n.votes.has(p.term)) n.votes.set(p.term, { votedFor: p.votedFor, line });
     const s = p.snapshot;
     const recovered = s ? this.recoverWithSnapshot(n, s, p.log, e, line) : NodeLog.like(n.log, p.log);
     if (!recovered) {
@@ -542,33 +785,17 @@ export class ClusterInvariants {
       n.logKnown = false;
       return;
     }
-    let lostCommitted = false;
-    if (n.logKnown) {
-      // The recovered log must keep every entry the node had (the log is persistent).
-      if (recovered.lastIndex < n.log.lastIndex || recovered.prefixHash(n.log.lastIndex) !== n.log.prefixHash(n.log.lastIndex)) {
-        const c = this.highestCommit();
-        // The first of the entries it had, up to the committed index, that the restart lost or changed.
-        const k = c === undefined ? null : n.log.firstDifference(recovered, Math.min(c.index, n.log.lastIndex));
-        lostCommitted = k !== null;
-        if (k !== null) {
-          const committed = `committed up to index ${c!.index} by ${c!.node}, line ${c!.line}`;
-          const had = n.log.entry(k)!;
-          const now = recovered.entry(k);
-          const last = Math.min(c!.index, n.log.lastIndex);
-          this.fail({
-            rule: 'committed-durable', line, nodes: [n.id], terms: [n.term],
-            message: now
-              ? `${n.id} restarted with its committed entry ${k} changed: ${describeChange(had, now)} (${committed})`
-              : `${n.id} restarted with a log of ${recovered.lastIndex} entries: it had ${n.log.lastIndex}, and lost the committed ${k === last ? `entry ${k}` : `entries ${k}..${last}`} (${committed})`,
-            expected: `entry ${k}: ${describeEntry(had)}`, seen: now ? `entry ${k}: ${describeEntry(now)}` : `a log of ${recovered.lastIndex} entries`, related: [c!.line],
-          });
-        }
-      }
-    }
-    // The same loss, told as the broken promise, where no committed entry names it.
-    if (!lostCommitted) this.checkAcknowledged(n, recovered, line);
+    // What the node had at the crash is known only if it logs its log changes.
+    const exact = n.logsChanges && n.logKnown;
+    if (exact && !this.checkStored(n, recovered, line)) this.checkAcknowledged(n, recovered, line);
+    // Its acknowledgements still bind where the recovered log has what it acknowledged.
+    const kept = exact ? n.log.firstDifference(recovered, n.acked) : 0;
+    n.acked = kept === null ? n.acked : Math.max(0, kept - 1);
     n.log = recovered;
     n.logKnown = true;
+    n.snapshotLine = line;
+    n.recovered = recovered.lastIndex;
+    n.recoveredLine = line;
     this.recordEntries(n, recovered.base + 1, recovered.lastIndex, line);
   }
 
@@ -588,7 +815,7 @@ export class ClusterInvariants {
     const known = this.register?.valueAfter(n.id, index);
     if (!known || known.value === value) return;
     this.fail({
-      rule: 'snapshot.value', line, nodes: [n.id], terms: [n.term],
+      rule: 'snapshot.value', line, nodes: [n.id], terms: this.termsOf(n),
       message: `${n.id} ${what} through index ${index} with value ${JSON.stringify(value)}, but the register holds ${JSON.stringify(known.value)} after index ${index}, ${known.source}`,
       expected: `value ${JSON.stringify(known.value)}`, seen: `value ${JSON.stringify(value)}`, related: known.line !== null ? [known.line] : [],
     });
@@ -597,26 +824,29 @@ export class ClusterInvariants {
   /** The node took a snapshot through `index` and compacted its log: it must cover committed entries only, with the register's value. */
   private snapshot(n: NodeModel, e: Extract<TraceEvent, { kind: 'snapshot' }>, line: number): void {
     const { index, term, value } = e;
-    const own = n.logKnown ? n.log.termAt(index) : undefined;
-    if (n.commitKnown && index > n.commitIndex) {
+    const exact = this.logExact(n, line);
+    const own = exact ? n.log.termAt(index) : undefined;
+    // The commitIndex logged with the snapshot (one logged earlier is a lower bound only: commits may go unlogged).
+    const commitIndex = e.state?.commitIndex;
+    if (commitIndex !== undefined && index > commitIndex) {
       this.fail({
-        rule: 'snapshot.committed', line, nodes: [n.id], terms: [n.term],
-        message: `${n.id} took a snapshot through index ${index}, beyond its commitIndex ${n.commitIndex}: it covers entries that are not committed`,
-        expected: `a snapshot through index ${n.commitIndex} at most`, seen: `a snapshot through index ${index}`,
+        rule: 'snapshot.committed', line, nodes: [n.id], terms: this.termsOf(n),
+        message: `${n.id} took a snapshot through index ${index}, beyond its commitIndex ${commitIndex}: it covers entries that are not committed`,
+        expected: `a snapshot through index ${commitIndex} at most`, seen: `a snapshot through index ${index}`,
       });
     } else if (own !== undefined && own !== term) {
       this.fail({
-        rule: 'snapshot.committed', line, nodes: [n.id], terms: [n.term, term],
+        rule: 'snapshot.committed', line, nodes: [n.id], terms: this.termsOf(n).concat([term]),
         message: `${n.id} took a snapshot through index ${index} of term ${term}, but its entry there has term ${own}`,
         expected: `lastIncludedTerm ${own}`, seen: `term ${term}`,
       });
-    } else if (n.logKnown) {
+    } else if (exact) {
       const c = this.highestCommit();
       const mine = n.log.prefixHash(index);
       const theirs = c && index <= c.index ? this.committedHashAt(index, c) : undefined;
       if (mine !== undefined && theirs !== undefined && mine !== theirs) {
         this.fail({
-          rule: 'snapshot.committed', line, nodes: [n.id, c!.node], terms: [n.term, c!.term],
+          rule: 'snapshot.committed', line, nodes: [n.id, c!.node], terms: this.termsOf(n).concat(c!.term !== null ? [c!.term] : []),
           message: `${n.id} took a snapshot through index ${index} of a log that differs from the one ${c!.node} committed (line ${c!.line})${this.firstDifferingEntry(n, this.committedLog(c!), index)}`,
           expected: 'a snapshot of the committed prefix', seen: 'another prefix', related: [c!.line],
         });
@@ -627,7 +857,7 @@ export class ClusterInvariants {
     else if (n.logKnown && index > n.log.lastIndex) n.logKnown = false; // a snapshot beyond its log: nothing below can be trusted for it
     if (index > n.snapshotIndex) {
       n.snapshotIndex = index;
-      n.snapshotLine = line;
+      n.snapshotTakenLine = line;
     }
     this.forgetCompacted();
   }
@@ -635,18 +865,20 @@ export class ClusterInvariants {
   /** Figure 13: the node installed a snapshot it received. */
   private installSnapshot(n: NodeModel, e: Extract<TraceEvent, { kind: 'install_snapshot' }>, line: number): void {
     const { index, term, value, logKept } = e;
-    if (n.commitKnown && index <= n.commitIndex) {
+    // n.commitIndex is a lower bound of the node's: at or under it, the node holds the snapshot's entries already.
+    if (index <= n.commitIndex) {
       this.fail({
-        rule: 'snapshot.install', line, nodes: [n.id], terms: [n.term],
+        rule: 'snapshot.install', line, nodes: [n.id], terms: this.termsOf(n),
         message: `${n.id} installed a snapshot through index ${index}, not past its commitIndex ${n.commitIndex}: it holds those entries already, and an older snapshot is ignored`,
         expected: `no install of a snapshot through ${index} (≤ commitIndex ${n.commitIndex})`, seen: 'install_snapshot',
       });
     }
+    const exact = this.logExact(n, line);
     const own = n.logKnown ? n.log.termAt(index) : undefined;
     const holds = n.logKnown && index <= n.log.lastIndex && own === term;
-    if (logKept && n.logKnown && !holds) {
+    if (logKept && exact && !holds) {
       this.fail({
-        rule: 'snapshot.install', line, nodes: [n.id], terms: [n.term, term],
+        rule: 'snapshot.install', line, nodes: [n.id], terms: this.termsOf(n).concat([term]),
         message: `${n.id} installed a snapshot through index ${index} of term ${term} and kept its log after it, but ${index > n.log.lastIndex ? `its log ends at index ${n.log.lastIndex}` : `its entry ${index} has term ${own}`}: a log that does not hold the snapshot's last entry is discarded (Figure 13, 7)`,
         expected: 'logKept false: the whole log discarded', seen: 'logKept true',
       });
@@ -654,7 +886,7 @@ export class ClusterInvariants {
     const s = e.state;
     if (s && ((s.lastApplied !== undefined && s.lastApplied !== index) || (s.commitIndex !== undefined && s.commitIndex !== index) || (s.value !== undefined && s.value !== value))) {
       this.fail({
-        rule: 'snapshot.install', line, nodes: [n.id], terms: [n.term],
+        rule: 'snapshot.install', line, nodes: [n.id], terms: this.termsOf(n),
         message: `${n.id} installed a snapshot through index ${index} holding ${JSON.stringify(value)}, but its state machine is not the snapshot's: commitIndex ${s.commitIndex}, lastApplied ${s.lastApplied}, value ${JSON.stringify(s.value)}`,
         expected: `commitIndex ${index}, lastApplied ${index}, value ${JSON.stringify(value)}`, seen: JSON.stringify({ commitIndex: s.commitIndex, lastApplied: s.lastApplied, value: s.value }),
       });
@@ -678,12 +910,11 @@ export class ClusterInvariants {
     }
     if (!logKept || !holds) n.acked = Math.min(n.acked, index);
     if (index > n.commitIndex) this.setCommit(n, index, line);
-    n.commitKnown = true;
     n.lastApplied = Math.max(n.lastApplied, index);
     this.register?.resume(n.id, index, value, line);
     if (index > n.snapshotIndex) {
       n.snapshotIndex = index;
-      n.snapshotLine = line;
+      n.snapshotTakenLine = line;
     }
     if (n.logKnown && n.log.lastIndex > index) this.recordEntries(n, index + 1, n.log.lastIndex, line);
     this.forgetCompacted();
@@ -697,15 +928,15 @@ export class ClusterInvariants {
   private recoverWithSnapshot(n: NodeModel, s: Snapshot, log: readonly Entry[], e: Extract<TraceEvent, { kind: 'restart' }>, line: number): NodeLog | null {
     if (s.index < n.snapshotIndex) {
       this.fail({
-        rule: 'snapshot.restart', line, nodes: [n.id], terms: [n.term],
-        message: `${n.id} restarted from a snapshot through index ${s.index}, older than the snapshot through ${n.snapshotIndex} it had (line ${n.snapshotLine}): a snapshot is persistent`,
-        expected: `a snapshot through index ${n.snapshotIndex} or later`, seen: `a snapshot through index ${s.index}`, related: [n.snapshotLine],
+        rule: 'snapshot.restart', line, nodes: [n.id], terms: this.termsOf(n),
+        message: `${n.id} restarted from a snapshot through index ${s.index}, older than the snapshot through ${n.snapshotIndex} it had (line ${n.snapshotTakenLine}): a snapshot is persistent`,
+        expected: `a snapshot through index ${n.snapshotIndex} or later`, seen: `a snapshot through index ${s.index}`, related: [n.snapshotTakenLine],
       });
     }
     const st = e.state;
     if (st && ((st.lastApplied !== undefined && st.lastApplied !== s.index) || (st.commitIndex !== undefined && st.commitIndex < s.index) || (st.value !== undefined && st.value !== s.value))) {
       this.fail({
-        rule: 'snapshot.restart', line, nodes: [n.id], terms: [n.term],
+        rule: 'snapshot.restart', line, nodes: [n.id], terms: this.termsOf(n),
         message: `${n.id} restarted from a snapshot through index ${s.index} holding ${JSON.stringify(s.value)}, but its state machine does not start from it: commitIndex ${st.commitIndex}, lastApplied ${st.lastApplied}, value ${JSON.stringify(st.value)}`,
         expected: `commitIndex and lastApplied ${s.index}, value ${JSON.stringify(s.value)}`, seen: JSON.stringify({ commitIndex: st.commitIndex, lastApplied: st.lastApplied, value: st.value }),
       });
@@ -741,15 +972,46 @@ export class ClusterInvariants {
     if (k > 0) this.commits.splice(0, k);
   }
 
+  /**
+   * A restart may lose entries the node had not yet written to stable storage (Figure 2 only
+   * asks that they be written before it answers), even committed ones: a majority of others
+   * stored them. What it must recover is what it had stored: entries it acknowledged, and
+   * entries an earlier restart recovered, unless it deleted them since. Losing a committed one
+   * of those is reported here (true if it was); acknowledged ones that are not known committed
+   * are acknowledged-durable's.
+   */
+  private checkStored(n: NodeModel, recovered: NodeLog, line: number): boolean {
+    const stored = Math.max(n.acked, n.recovered);
+    const upTo = Math.min(stored, this.committedPrefixOf(n.log));
+    const k = upTo > 0 ? n.log.firstDifference(recovered, upTo) : null;
+    // A difference under a snapshot (feature `snapshot`) is the snapshot rules' (snapshot.restart, snapshot.committed).
+    if (k === null || k <= Math.max(n.log.base, recovered.base)) return false;
+    const c = this.highestCommit()!;
+    const why = n.acked >= k ? `acknowledged on line ${n.ackedLine}` : `recovered at the restart on line ${n.recoveredLine}`;
+    const committed = `committed up to index ${c.index} by ${c.node}, line ${c.line}`;
+    const had = n.log.entry(k)!;
+    const now = recovered.entry(k);
+    this.fail({
+      rule: 'committed-durable', line, nodes: [n.id], terms: this.termsOf(n),
+      message: now
+        ? `${n.id} restarted with its committed entry ${k} changed: ${describeChange(had, now)} (${committed}; stored: ${why})`
+        : `${n.id} restarted with a log of ${recovered.lastIndex} entries: it had ${n.log.lastIndex}, and lost the committed ${k === upTo ? `entry ${k}` : `entries ${k}..${upTo}`}, which it had stored (${why}; ${committed})`,
+      expected: `entry ${k}: ${describeEntry(had)}`, seen: now ? `entry ${k}: ${describeEntry(now)}` : `a log of ${recovered.lastIndex} entries`,
+      related: [c.line, n.acked >= k ? n.ackedLine : n.recoveredLine],
+    });
+    return true;
+  }
+
   /** A restart recovers every entry the node acknowledged and kept (Figure 2: stable storage before responding). */
   private checkAcknowledged(n: NodeModel, recovered: NodeLog, line: number): void {
     // Entries under the recovered snapshot are acknowledged by it (snapshot.restart compares the snapshots).
     if (n.acked === 0 || n.acked <= recovered.base) return;
-    const changed = n.logKnown && n.log.lastIndex >= n.acked && recovered.lastIndex >= n.acked && recovered.prefixHash(n.acked) !== n.log.prefixHash(n.acked);
+    const changed = n.log.lastIndex >= n.acked && recovered.lastIndex >= n.acked && recovered.prefixHash(n.acked) !== n.log.prefixHash(n.acked);
     if (recovered.lastIndex >= n.acked && !changed) return;
     const k = changed ? n.log.firstDifference(recovered, n.acked)! : 0;
+    if (changed && k <= Math.max(n.log.base, recovered.base)) return; // under a snapshot: the snapshot rules'
     this.fail({
-      rule: 'acknowledged-durable', line, nodes: [n.id], terms: [n.term],
+      rule: 'acknowledged-durable', line, nodes: [n.id], terms: this.termsOf(n),
       message: `${n.id} restarted with ${changed ? `its entry ${k} changed (${describeChange(n.log.entry(k)!, recovered.entry(k))})` : `a log of ${recovered.lastIndex} entries`}, but it had acknowledged entries 1..${n.acked} (line ${n.ackedLine}), which it must have stored before answering`,
       expected: changed ? `entry ${k}: ${describeEntry(n.log.entry(k)!)}` : `a recovered log holding the acknowledged entries 1..${n.acked}`,
       seen: changed ? `entry ${k}: ${describeEntry(recovered.entry(k)!)}` : `${recovered.lastIndex} entries`,

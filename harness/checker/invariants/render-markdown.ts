@@ -15,8 +15,10 @@ The safety properties raftcheck checks on every trace, on one streaming pass, wi
 verdicts name. The first five are the Raft paper's Figure 3; the rest follow from Figure 2's
 rules about persistent and volatile state and about applying entries to the state machine.
 Facts a trace does not log leave the rules that need them unconstrained (for example, log
-rules need \`append\`/\`truncate\` events or full logs). None of them needs conformance: they
-hold implementations that skip it by design, and traces too sparse to drive it.
+rules need \`append\` events or full logs; see "What a trace may leave out" in
+[\`TRACE_FORMAT.md\`](TRACE_FORMAT.md)): a rule reports only what the logged facts prove. None of
+them needs conformance: they hold implementations that skip it by design, and traces too sparse
+to drive it.
 
 ${rows}
 # Protocol extensions

@@ -13,7 +13,7 @@ export const INVARIANT_RULES: readonly InvariantRule[] = [
   {
     id: 'election-safety',
     title: 'Election Safety',
-    statement: 'At most one node becomes leader in a given term.',
+    statement: 'At most one node becomes leader in a given term. (A state that shows the leader role with a term new on its line, other than an input\'s, is a leader that has taken a higher term and not yet stepped down: no leadership in that term.)',
     paper: 'Figure 3; §5.2',
   },
   {
@@ -37,7 +37,9 @@ export const INVARIANT_RULES: readonly InvariantRule[] = [
   {
     id: 'state-machine-safety',
     title: 'State Machine Safety',
-    statement: 'If a node has applied an entry at an index, no node ever applies a different entry at that index; and a node applies only entries up to its commitIndex, in index order.',
+    statement:
+      'If a node has applied an entry at an index, no node ever applies a different entry at that index; and a node applies only entries up to its commitIndex, in index order. ' +
+      'Applies may be logged with gaps (spec/TRACE_FORMAT.md): those logged go up in index order between restarts, each above the lastApplied logged before it; and each is at most the commitIndex logged with it or after it before the next restart (commitIndex never decreases, so that bounds the one the node had when it applied). A logged state\'s lastApplied is at most its commitIndex.',
     paper: 'Figure 3; §5.4.3',
   },
   {
@@ -49,7 +51,7 @@ export const INVARIANT_RULES: readonly InvariantRule[] = [
   {
     id: 'vote-once',
     title: 'One vote per term',
-    statement: 'A node votes for at most one candidate in a term, also across restarts: a restart must recover the vote it cast in its current term.',
+    statement: 'A node votes for at most one candidate in a term, also across restarts: a restart must recover the vote it cast in its current term. A vote is a `vote` event (or a state\'s votedFor) in a term the trace shows, or a RequestVoteResponse that grants it (in the response\'s term).',
     paper: 'Figure 2 (RequestVote RPC, persistent votedFor); §5.2',
   },
   {
@@ -61,13 +63,16 @@ export const INVARIANT_RULES: readonly InvariantRule[] = [
   {
     id: 'committed-durable',
     title: 'Committed entries are never lost',
-    statement: 'An entry that is committed is never deleted from a log that holds it, and no restart recovers a log that lost an entry the node had committed.',
-    paper: '§5.4; Figure 2 (persistent log)',
+    statement:
+      'An entry that is committed is never deleted from a log that holds it (a truncation or an overwriting append), and no restart loses a committed entry that the node had stored: one it had acknowledged (a successful AppendEntriesResponse whose matchIndex covers it), or that an earlier restart recovered, and that it has not deleted since. ' +
+      'A restart may lose entries the node had appended but not stored yet, committed ones included: Figure 2 asks a node to store its log before it answers, not before it appends, and the committed entry is held by the majority that acknowledged it. ' +
+      'Restarts are compared with the log only for a node that logs its appends (a node that does not may have replaced entries unseen).',
+    paper: '§5.4; Figure 2 (persistent state: "updated on stable storage before responding to RPCs")',
   },
   {
     id: 'acknowledged-durable',
     title: 'Acknowledged entries survive restarts',
-    statement: 'A node that acknowledged entries 1..m (a successful AppendEntriesResponse with matchIndex m) and did not delete them before it crashed recovers them unchanged on restart: the log is written to stable storage before the node responds.',
+    statement: 'A node that acknowledged entries 1..m (a successful AppendEntriesResponse with matchIndex m) and did not delete them before it crashed recovers them unchanged on restart: the log is written to stable storage before the node responds. Checked for a node that logs its appends (which say what it deleted); a lost entry known to be committed is reported as committed-durable.',
     paper: 'Figure 2 (persistent state: "updated on stable storage before responding to RPCs")',
   },
   {
@@ -86,6 +91,16 @@ export const INVARIANT_RULES: readonly InvariantRule[] = [
       "Where the value before an index is unknown (earlier applies not logged), only what the command fixes is checked (the value after a set or a successful cas; only a cas fails), and a value logged for a get or a failed cas is a claim that later applies, states and answers must agree with. " +
       "A node is reported once until its restart, and not where it applied a command other than the cluster's (that is state-machine-safety).",
     paper: 'Figure 1 (replicated state machines); Figure 2 (Rules for Servers, All Servers: apply log[lastApplied] to state machine); §5.3; §8 (client interaction)',
+  },
+  {
+    id: 'state-consistent',
+    title: 'Logged states agree with the node\'s own events',
+    statement:
+      "A node's logged state says what its own logged events imply, where both are logged: term, role and votedFor are those its `term`, `role` and `vote` events leave it with, for a node that logs that kind (a term event's state shows its term, and so on), and votedFor is the candidate a RequestVoteResponse it logs with grants; " +
+      'lastLogIndex and lastLogTerm (or a full `log`) are those of the log its `append` and `truncate` events build, for a node that logs its appends; ' +
+      'lastApplied is the index of the `apply` it is logged with, and never below an index the node applied since its last restart; commitIndex and lastApplied never exceed the last log index. ' +
+      'Independent of conformance: it holds implementations whose conformance is not checked, and sparse traces. In a verdict it comes after conformance (harness/checker/verdict-order.ts).',
+    paper: 'Figure 2 (state); spec/TRACE_FORMAT.md (`state`: the node\'s state right after the event)',
   },
 ];
 

@@ -1,10 +1,12 @@
 import fs from 'node:fs';
 import { describeStatechart, toDot, toJson, toMermaid, toTable, type StatechartDiagram, type TransitionCounts } from '../../../src/raft/diagram.js';
-import { EXIT, featuresOption, InputError, parseCommandLine, UsageError, type CliIO, type Command } from '../command.js';
+import { EXIT, featuresOption, InputError, intOption, parseCommandLine, UsageError, type CliIO, type Command } from '../command.js';
 import { writeFileAtomic } from '../../io/atomic-write.js';
 import { renderDot } from '../../io/graphviz.js';
-import { sameFile } from '../../io/same-file.js';
+import { checkOutputFile } from '../outputs.js';
 import { FeatureMismatchError, MalformedTraceError, measureCoverage } from '../../statechart/transition-coverage.js';
+import { DEFAULT_MAX_LINE_BYTES, LineTooLongError, tooLongHint } from '../../trace/reader.js';
+import { fileProgress } from '../progress.js';
 import { machineFor } from '../../../src/raft/node-machine.js';
 import type { Feature } from '../../../src/raft/features/index.js';
 
@@ -34,7 +36,8 @@ never-taken ones are marked (red in dot/svg, NEVER TAKEN in the text formats): w
 suite or a fuzzing campaign left untouched. A count is a transition the reference statechart
 took when fed each node's logged inputs, exactly as the conformance checker replays them
 (hidden steps included). Traces with a schema-level error are refused (exit 2); a trace that
-breaks a conformance rule is counted, with a note on stderr.
+breaks a conformance rule is counted, with a note on stderr; one whose header declares
+conformance not checked (skipRules) is not replayed, and noted.
 
 Options:
   --format F     mermaid (default; GitHub renders it), dot (Graphviz source), svg (laid out
@@ -44,6 +47,9 @@ Options:
   --features LIST  the chart with these protocol extensions on (prevote, checkquorum,
                  transfer, or all): their states and transitions beside the base chart's.
                  With --coverage, the default is every feature the traces declare
+  --max-line-bytes N  with --coverage: longest accepted line, in bytes; a longer line stops
+                 the reading with exit 2 (default 4194304: 4 MiB)
+  --progress     with --coverage: show progress through each trace on stderr
   -o, --out FILE write to FILE (atomically) instead of stdout
   --force        replace FILE if it exists
   -h, --help     show this help
@@ -64,46 +70,57 @@ Examples:
       features: { type: 'string' },
       out: { type: 'string', short: 'o' },
       force: { type: 'boolean' },
+      'max-line-bytes': { type: 'string' },
+      progress: { type: 'boolean' },
     });
     if (!values.coverage && positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}' (trace files go with --coverage)`);
     if (values.coverage && positionals.length === 0) throw new UsageError('--coverage: no trace files given');
     const format = values.format ?? (values.coverage ? 'table' : 'mermaid');
     const render = FORMATS[format];
     if (!render) throw new UsageError(`--format: expected one of ${Object.keys(FORMATS).join(', ')}, got '${format}'`);
+    const toFile = values.out !== undefined && values.out !== '-';
+    if (toFile) checkOutputFile('-o', values.out!, { force: Boolean(values.force), inputs: positionals });
     const features = values.features === undefined ? undefined : featuresOption(values.features);
-    const coverage = values.coverage ? countTransitions(positionals, io, features) : undefined;
+    const reading = { maxLineBytes: intOption('max-line-bytes', values['max-line-bytes'], DEFAULT_MAX_LINE_BYTES, 1024), progress: Boolean(values.progress) };
+    const coverage = values.coverage ? countTransitions(positionals, io, features, reading) : undefined;
     const diagram = coverage?.diagram ?? describeStatechart(machineFor(features ?? []));
     // A Graphviz error is not the user's: raftcheck wrote the DOT, so it is an internal error (exit 3).
     const text = await render(diagram, coverage);
-    if (values.out === undefined || values.out === '-') {
+    if (!toFile) {
       io.out(text);
     } else {
-      if (positionals.some((p) => sameFile(p, values.out!))) throw new InputError(`${values.out}: is one of the input traces (refusing to overwrite it)`);
-      try {
-        writeFileAtomic(values.out, text, { overwrite: Boolean(values.force) });
-      } catch (error) {
-        throw new InputError(error instanceof Error ? error.message.replace('(refusing to overwrite)', '(use --force to replace it)') : String(error));
-      }
+      writeFileAtomic(values.out!, text, { overwrite: Boolean(values.force) });
       io.err(`wrote ${values.out}\n`);
     }
     return EXIT.ok;
   },
 };
 
-function countTransitions(files: string[], io: CliIO, features: readonly Feature[] | undefined): TransitionCounts & { diagram: StatechartDiagram } {
+function countTransitions(files: string[], io: CliIO, features: readonly Feature[] | undefined, reading: { maxLineBytes: number; progress: boolean }): TransitionCounts & { diagram: StatechartDiagram } {
   for (const file of files) {
     if (!fs.existsSync(file)) throw new InputError(`${file}: no such file`);
     if (fs.statSync(file).isDirectory()) throw new InputError(`${file}: is a directory (give the trace files, e.g. ${file}/*.jsonl)`);
   }
+  const progress = new Map(files.map((f) => [f, fileProgress(io, f)]));
+  let shown: string | undefined;
+  const onProgress = (file: string, read: number, total: number) => {
+    if (shown !== undefined && shown !== file) io.err('\n');
+    shown = file;
+    progress.get(file)!(read, total);
+  };
   try {
-    const result = measureCoverage(files, features);
+    const result = measureCoverage(files, { ...(features ? { features } : {}), maxLineBytes: reading.maxLineBytes, ...(reading.progress ? { onProgress } : {}) });
+    if (shown !== undefined) io.err('\n');
     for (const f of result.files) {
       if (f.violation) io.err(`note: ${f.file}:${f.violation.line}: breaks ${f.violation.rule}; its ${f.steps} steps are counted as the reference took them\n`);
+      if (f.notReplayed) io.err(`note: ${f.file}: its header declares ${f.notReplayed.join(', ')} not checked (skipRules); its steps are not counted\n`);
     }
     return result;
   } catch (error) {
+    if (shown !== undefined) io.err('\n');
     if (error instanceof MalformedTraceError) throw new InputError(`${error.message}: not a well-formed trace`);
     if (error instanceof FeatureMismatchError) throw new InputError(error.message);
+    if (error instanceof LineTooLongError) throw new InputError(tooLongHint(error));
     throw error;
   }
 }

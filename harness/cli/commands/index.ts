@@ -36,7 +36,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   },
   {
     name: 'simulate',
-    summary: 'run reference nodes in a seeded, deterministic simulation and write the v1 trace',
+    summary: 'run reference nodes (or any implementation) in a seeded, deterministic simulation and write the v1 trace',
     load: async () => (await import('./simulate.js')).simulateCommand,
   },
   {

@@ -1,11 +1,10 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import { printCampaign, saveCampaignOutputs } from '../campaign-output.js';
+import { checkCampaignOutputs, printCampaign, saveCampaignOutputs } from '../campaign-output.js';
 import { EXIT, InputError, parseCommandLine, UsageError, type Command } from '../command.js';
 import { mergeSummaries, type MergeInput } from '../../fuzz/merge-results.js';
 import { formatCampaignReport, campaignCommand } from '../../fuzz/report.js';
 import { formatShard } from '../../fuzz/shard.js';
 import { parseSummary } from '../../fuzz/summary.js';
+import { LineTooLongError, readTextFile } from '../../trace/reader.js';
 
 export const mergeResultsCommand: Command = {
   name: 'merge-results',
@@ -21,6 +20,7 @@ regression case is saved (never overwriting). Every shard of one campaign must b
 Options:
   --out DIR        where to save the regression case (default traces/regressions)
   --summary FILE   write the merged JSON summary to FILE, atomically (never over an input)
+  --force          replace the --summary FILE if it exists
   --json           print the merged JSON summary on stdout (the report goes to stderr)
   -h, --help       show this help
 
@@ -34,14 +34,17 @@ Example:
     const { values, positionals } = parseCommandLine(argv, {
       out: { type: 'string' },
       summary: { type: 'string' },
+      force: { type: 'boolean' },
       json: { type: 'boolean' },
     });
     if (positionals.length === 0) throw new UsageError('no summaries given');
+    const outputs = { out: values.out ?? 'traces/regressions', summary: values.summary, force: Boolean(values.force) };
     const inputs: MergeInput[] = positionals.map((file) => {
       let text: string;
       try {
-        text = fs.readFileSync(file, 'utf8');
+        text = readTextFile(file); // bounded: a summary is one line
       } catch (error) {
+        if (error instanceof LineTooLongError) throw new InputError(error.message);
         const code = (error as NodeJS.ErrnoException).code;
         throw new InputError(`${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : 'not readable'}`);
       }
@@ -49,14 +52,11 @@ Example:
       if ('error' in summary) throw new InputError(`${file}: not a fuzz summary: ${summary.error}`);
       return { file, summary };
     });
-    if (values.summary !== undefined) {
-      const target = path.resolve(values.summary);
-      if (positionals.some((file) => path.resolve(file) === target)) throw new InputError(`--summary: ${values.summary} is one of the inputs (refusing to overwrite it)`);
-    }
+    checkCampaignOutputs(outputs, positionals);
     const merged = mergeSummaries(inputs);
     if ('error' in merged) throw new InputError(merged.error);
     const { summary, failingInput, later } = merged;
-    const saved = saveCampaignOutputs(summary, values.out ?? 'traces/regressions', values.summary);
+    const saved = saveCampaignOutputs(summary, outputs);
     const shards = inputs[0]!.summary.shard?.count ?? 1;
     let report = `merged ${inputs.length} summar${inputs.length === 1 ? 'y' : 'ies'} (${shards} shard${shards === 1 ? '' : 's'})\n`;
     report += formatCampaignReport(summary, { ...(saved ? { saved } : {}), failingShard: failingInput?.summary.shard ?? null });

@@ -1,8 +1,9 @@
 import path from 'node:path';
 import { packageRoot } from '../../package-root.js';
 import { saveCase } from '../campaign-output.js';
+import { checkOutputDir, checkOutputFile } from '../outputs.js';
 import { durationOption, EXIT, featuresOption, intOption, parseCommandLine, UsageError, type CliIO, type Command } from '../command.js';
-import type { ShrunkFailure } from '../../fuzz/run-range.js';
+import { DEFAULT_SHRINK_RUNS, type ShrunkFailure } from '../../fuzz/run-range.js';
 import { failureMeta } from '../../fuzz/summary.js';
 import { MUTANTS } from '../../mutants/catalogue.js';
 import { huntFeatures, huntMutant, type HuntResult } from '../../mutants/hunt.js';
@@ -13,19 +14,22 @@ const ROOT = packageRoot();
 export const mutantsCommand: Command = {
   name: 'mutants',
   summary: 'run the bug catalogue: simulate each mutant node until the checker catches it',
-  help: `Usage: raftcheck mutants [--runs N] [--seed S] [--time-limit D] [--only NAME,...] [--features LIST] [--snapshot-every N] [--no-write] [--out DIR]
+  help: `Usage: raftcheck mutants [--runs N] [--seed S] [--time-limit D] [--shrink-runs N] [--only NAME,...] [--features LIST] [--snapshot-every N] [--no-write] [--out DIR]
 
 Each mutant is the reference node with one rule broken (see harness/mutants/catalogue.ts).
 For each, a fuzzing campaign (fast-check schedules, swarm faults, seed S) runs a cluster of
-mutant nodes, checking every event, until a run fails; that run is shrunk to a minimal
-counterexample. A mutant that is never caught is a finding: the schedules or the checker
-must improve. Prints a table and writes it to MUTANTS.md. The mutants of a protocol extension
-(prevote-*, checkquorum-*, transfer-*, snapshot-*) run with their feature on.
+mutant nodes, checking every event, until a run fails; that run is shrunk and minimised to a
+short counterexample (the same on every machine: shrinking is bounded by a count of runs).
+A mutant that is never caught is a finding: the schedules or the checker must improve.
+Prints a table (time to the first failure apart from the time spent shrinking, and the
+trace's length as found and as saved) and writes it to MUTANTS.md. The mutants of a protocol
+extension (prevote-*, checkquorum-*, transfer-*, snapshot-*) run with their feature on.
 
 Options:
   --runs N         schedules per mutant before giving up (default 300)
   --seed S         fast-check seed (default 1)
-  --time-limit D   wall-clock budget per mutant, e.g. 30s (default 30s)
+  --time-limit D   wall-clock budget per mutant for finding a failure, e.g. 30s (default 30s)
+  --shrink-runs N  most runs shrinking a failure may spend (default ${DEFAULT_SHRINK_RUNS})
   --only NAMES     hunt only these mutants (comma-separated)
   --features LIST  also run every mutant with these protocol extensions on (prevote,
                    checkquorum, transfer, or all): do the checks still catch the base bugs
@@ -45,6 +49,7 @@ Exit codes: 0 every mutant caught; 1 some mutant survived; 2 usage error.
       runs: { type: 'string' },
       seed: { type: 'string' },
       'time-limit': { type: 'string' },
+      'shrink-runs': { type: 'string' },
       only: { type: 'string' },
       features: { type: 'string' },
       'snapshot-every': { type: 'string' },
@@ -60,42 +65,77 @@ Exit codes: 0 every mutant caught; 1 some mutant survived; 2 usage error.
     const runs = intOption('runs', values.runs, 300, 1);
     const seed = intOption('seed', values.seed, 1, -Number.MAX_SAFE_INTEGER);
     const limit = durationOption('time-limit', values['time-limit'], 30_000);
+    const shrinkRuns = intOption('shrink-runs', values['shrink-runs'], DEFAULT_SHRINK_RUNS, 0);
     const names = values.only?.split(',').map((s) => s.trim()).filter(Boolean);
     const features = featuresOption(values.features);
     const every = values['snapshot-every'] === undefined ? {} : { snapshotEvery: intOption('snapshot-every', values['snapshot-every'], 0, 1) };
     for (const n of names ?? []) if (!MUTANTS.some((m) => m.name === n)) throw new UsageError(`--only: unknown mutant '${n}' (see --list)`);
     const chosen = names ? MUTANTS.filter((m) => names.includes(m.name)) : MUTANTS;
+    if (values.out !== undefined) checkOutputDir('--out', values.out);
+    const writesTable = !values['no-write'] && !names && features.length === 0;
+    if (writesTable) checkOutputFile('', path.join(ROOT, 'MUTANTS.md'), { force: true });
 
-    const rows: Array<{ name: string; description: string; result: HuntResult; ms: number }> = [];
-    const featureFlags = new Map<string, string[]>();
+    const rows: MutantRow[] = [];
     for (const m of chosen) {
-      // Wall-clock time is read here, at the CLI edge: time to the first failure, and a budget.
+      // Wall-clock time is read here, at the CLI edge: time to the first failure (a budget
+      // applies), then the time spent shrinking it (bounded by a count of runs, not by time).
       const started = performance.now();
       let ms = Infinity;
-      const result = huntMutant(m, { runs, seed, timeLimitMs: limit, features, ...every, onFirstFailure: () => (ms = performance.now() - started) });
-      rows.push({ name: m.name, description: m.description, result, ms });
+      const result = huntMutant(m, { runs, seed, timeLimitMs: limit, shrinkRuns, features, ...every, onFirstFailure: () => (ms = performance.now() - started) });
+      const shrinkMs = result.detected ? performance.now() - started - ms : 0;
+      rows.push({ name: m.name, description: m.description, result, ms, shrinkMs, features: huntFeatures(m, features) });
       if (values.out !== undefined && result.failure) saveHuntCase(io, values.out, `mutant:${m.name}`, seed, result.failure);
-      featureFlags.set(m.name, huntFeatures(m, features));
-      io.err(`${m.name}: ${result.detected ? `caught by ${result.rule} in run ${result.runs}, shrunk to ${result.scheduleEvents} schedule events` : `NOT caught in ${result.runs} runs`} (${ms === Infinity ? '-' : ms.toFixed(0)} ms to first failure)\n`);
+      io.err(`${m.name}: ${result.detected ? `caught by ${result.rule} in run ${result.runs} (${ms.toFixed(0)} ms), shrunk in ${result.shrinkRuns} runs (${shrinkMs.toFixed(0)} ms) from ${result.foundTraceEvents} to ${result.traceEvents} trace lines` : `NOT caught in ${result.runs} runs`}\n`);
     }
-    const header = '| mutant | what it breaks | caught | runs | time to first failure | rule that caught it | shrunk: schedule events / trace events | replay |\n| --- | --- | --- | --- | --- | --- | --- | --- |';
-    const body = rows.map(({ name, description, result, ms }) => {
-      const flags = featureFlags.get(name) ?? [];
-      const replay = result.detected ? `\`raftcheck fuzz --impl mutant:${name} --seed ${seed} --runs ${result.runs} --faults swarm${flags.length > 0 ? ` --features ${flags.join(',')}` : ''}\`` : '';
-      return `| \`${name}\` | ${description} | ${result.detected ? 'yes' : '**no**'} | ${result.runs} | ${ms === Infinity ? '-' : `${ms.toFixed(0)} ms`} | ${result.rule ? `\`${result.rule}\`` : ''} | ${result.detected ? `${result.scheduleEvents} / ${result.traceEvents}` : ''} | ${replay} |`;
-    });
-    const caught = rows.filter((r) => r.result.detected);
-    const times = caught.map((r) => r.ms).filter((x) => x !== Infinity).sort((a, b) => a - b);
-    const summary = `${caught.length} of ${rows.length} mutants caught; time to first failure: median ${times.length ? times[Math.floor(times.length / 2)]!.toFixed(0) : '-'} ms, worst ${times.length ? times.at(-1)!.toFixed(0) : '-'} ms.`;
-    io.out(`${header}\n${body.join('\n')}\n\n${summary}\n`);
-    if (!values['no-write'] && !names && features.length === 0) {
-      const doc = `# Bug catalogue\n\nWritten by \`raftcheck mutants --runs ${runs} --seed ${seed}\`. Each mutant is the reference node with one rule broken (\`harness/mutants/catalogue.ts\`). A fuzzing campaign (fast-check, swarm faults: a different mix of loss, duplication, delays, partitions, crashes and batch sizes per run) runs a cluster of mutant nodes and checks every event until a run fails; the failing schedule is then shrunk. *Time to first failure* excludes shrinking; the last columns give the size of the shrunk counterexample.\n\n${header}\n${body.join('\n')}\n\n${summary}\n`;
+    const table = mutantsTable(rows, seed);
+    io.out(table);
+    if (writesTable) {
+      const doc = `# Bug catalogue\n\nWritten by \`raftcheck mutants --runs ${runs} --seed ${seed}\`. Each mutant is the reference node with one rule broken (\`harness/mutants/catalogue.ts\`). A fuzzing campaign (fast-check, swarm faults: a different mix of loss, duplication, delays, partitions, crashes and batch sizes per run) runs a cluster of mutant nodes and checks every event until a run fails. *Time to first failure* is the search alone. The failing run is then shrunk (fast-check) and minimised (\`harness/fuzz/minimise.ts\`: fewer nodes, events and network faults, idle time cut, fewer heartbeats), keeping only runs that break the same rule, within ${shrinkRuns} runs: *trace lines* counts the lines of the trace up to the violation (from the header on) in the run as found and in the saved case (\`raftcheck mutants --out traces/regressions\`), and *shrinking* gives the runs it took (the same on every machine) and their wall time.\n\n${table}`;
       writeFileAtomic(path.join(ROOT, 'MUTANTS.md'), doc, { overwrite: true });
       io.err('wrote MUTANTS.md\n');
     }
+    const caught = rows.filter((r) => r.result.detected);
     return caught.length === rows.length ? EXIT.ok : EXIT.failed;
   },
 };
+
+interface MutantRow {
+  name: string;
+  description: string;
+  result: HuntResult;
+  /** Wall time to the first failure (Infinity: none), and then spent shrinking it. */
+  ms: number;
+  shrinkMs: number;
+  /** The protocol extensions the hunt ran (its own, and --features). */
+  features: string[];
+}
+
+/** The median of sorted numbers (the mean of the middle two for an even count). */
+const median = (xs: number[]) => (xs[Math.floor((xs.length - 1) / 2)]! + xs[Math.ceil((xs.length - 1) / 2)]!) / 2;
+
+/** The table of hunts, with a summary: time to the first failure, trace lengths, shrinking. */
+function mutantsTable(rows: MutantRow[], seed: number): string {
+  const header = '| mutant | what it breaks | caught | runs | time to first failure | rule that caught it | trace lines: found → saved | saved: nodes / schedule events | shrinking: runs / time | replay |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |';
+  const body = rows.map(({ name, description, result: r, ms, shrinkMs, features }) => {
+    const flags = features.length > 0 ? ` --features ${features.join(',')}` : '';
+    const replay = r.detected ? `\`raftcheck fuzz --impl mutant:${name} --seed ${seed} --runs ${r.runs} --faults swarm${flags}\`` : '';
+    const cells = r.detected
+      ? [`${ms.toFixed(0)} ms`, `\`${r.rule}\``, `${r.foundTraceEvents} → ${r.traceEvents}`, `${r.nodes} / ${r.scheduleEvents}`, `${r.shrinkRuns} / ${shrinkMs.toFixed(0)} ms`]
+      : ['-', '', '', '', ''];
+    return `| \`${name}\` | ${description} | ${r.detected ? 'yes' : '**no**'} | ${r.runs} | ${cells.join(' | ')} | ${replay} |`;
+  });
+  const caught = rows.filter((r) => r.result.detected);
+  const stat = (values: number[], unit = '') => {
+    const sorted = [...values].sort((a, b) => a - b);
+    return sorted.length ? `median ${median(sorted).toFixed(0)}${unit}, max ${sorted.at(-1)!.toFixed(0)}${unit}` : '-';
+  };
+  const lines = [
+    `${caught.length} of ${rows.length} mutants caught; time to first failure: ${stat(caught.map((r) => r.ms), ' ms')}.`,
+    `Trace lines up to the violation: as found ${stat(caught.map((r) => r.result.foundTraceEvents!))}; saved ${stat(caught.map((r) => r.result.traceEvents!))}.`,
+    `Shrinking: ${stat(caught.map((r) => r.result.shrinkRuns!), ' runs')}; ${stat(caught.map((r) => r.shrinkMs), ' ms')}.`,
+  ];
+  return `${header}\n${body.join('\n')}\n\n${lines.join('\n')}\n`;
+}
 
 /** Saves a hunt's shrunk failure as a regression case (the same file a fuzz campaign would write). */
 function saveHuntCase(io: CliIO, dir: string, impl: string, seed: number, failure: ShrunkFailure): void {

@@ -1,11 +1,12 @@
 import fs from 'node:fs';
-import { EXIT, InputError, intOption, parseCommandLine, UsageError, type CliIO, type Command } from '../command.js';
+import { EXIT, InputError, intOption, parseCommandLine, UsageError, type Command } from '../command.js';
 import { ALL_RULES, type FileReport } from '../../validate/validate-file.js';
 import { validateFilesInParallel } from '../../validate/validate-files.js';
 import { FORMATS, validateInput, type Format } from '../../validate/validate-input.js';
 import { formatReport } from '../../validate/format-report.js';
-import { DEFAULT_MAX_LINE_BYTES } from '../../trace/reader.js';
+import { DEFAULT_MAX_LINE_BYTES, LineTooLongError, tooLongHint } from '../../trace/reader.js';
 import { defaultWorkers } from '../../pool/worker-pool.js';
+import { fileProgress } from '../progress.js';
 
 /** Below this much input, starting worker threads costs more than they save (by default). */
 const PARALLEL_MIN_BYTES = 16 << 20;
@@ -32,12 +33,16 @@ Options:
   --json           print one JSON report on stdout:
                    {"valid": bool, "files": [{"file", "valid", "events", "lines", "bytes",
                     "errorCount", "unconstrained", "errors": [{"line", "rule", "path",
-                    "message", "nodes"?, "terms"?, "expected"?, "seen"?, "also"?}], ...}]}
+                    "message", "nodes"?, "terms"?, "expected"?, "seen"?, "also"?}],
+                    "skipped"?: [{"rule", "reason"}], ...}]}
   --max-errors N   errors reported per file (default 20; the rest are counted)
-  --max-line-bytes N  longest accepted line (default 4194304: 4 MiB)
+  --max-line-bytes N  longest accepted line, in bytes; a longer line stops the reading with
+                   exit 2 (default 4194304: 4 MiB)
   --schema-only    check the schema level only
   --only IDS       check only these semantic rules (comma-separated ids; see --rules)
-  --skip IDS       skip these semantic rules
+  --skip IDS       skip these semantic rules (besides those the header's skipRules declares
+                   do not apply: a fuzz run records its implementation's there)
+  --all-rules      ignore the header's skipRules: check those rules too (for reviewers)
   --rules          list every rule id with its statement and exit
   --workers N      check files on N worker threads, printing results in the order given
                    (the output is the same for any N). Default: the number of cores when
@@ -70,6 +75,7 @@ Examples:
       'schema-only': { type: 'boolean' },
       only: { type: 'string' },
       skip: { type: 'string' },
+      'all-rules': { type: 'boolean' },
       rules: { type: 'boolean' },
       progress: { type: 'boolean' },
       quiet: { type: 'boolean' },
@@ -86,7 +92,9 @@ Examples:
     const maxErrors = intOption('max-errors', values['max-errors'], 20, 1);
     const enabled = selectRules(values.only, values.skip);
     const maxLineBytes = intOption('max-line-bytes', values['max-line-bytes'], DEFAULT_MAX_LINE_BYTES, 1024);
-    const options = { maxErrors, maxLineBytes, ...(enabled ? { enabled } : {}), ...(values['schema-only'] ? { schemaOnly: true } : {}) };
+    const options = {
+      maxErrors, maxLineBytes, ...(enabled ? { enabled } : {}), ...(values['schema-only'] ? { schemaOnly: true } : {}), ...(values['all-rules'] ? { allRules: true } : {}),
+    };
 
     const requestedWorkers = values.workers === undefined ? undefined : intOption('workers', values.workers, 1, 1, 1024);
 
@@ -112,22 +120,29 @@ Examples:
       if (!values.json) io.out(formatReport(report, { quiet: Boolean(values.quiet) }));
     };
     const workers = Math.min(positionals.length, requestedWorkers ?? (totalBytes >= PARALLEL_MIN_BYTES ? defaultWorkers() : 1));
-    let reports: FileReport[];
-    if (workers > 1) {
-      const tasks = positionals.map((file) => ({ file, format, options }));
-      reports = await validateFilesInParallel(tasks, workers, (report, i) => {
-        if (values.progress) io.err(`\r${i + 1} of ${tasks.length} files checked${i + 1 === tasks.length ? '\n' : ''}`);
-        print(report);
-      });
-    } else {
-      reports = [];
-      for (const file of positionals) {
-        const progress = values.progress ? progressPrinter(io, file) : undefined;
-        const report = validateInput(file, format, { ...options, ...(progress ? { onProgress: progress } : {}) });
-        if (progress) io.err('\n');
-        reports.push(report);
-        print(report);
+    let reports: FileReport[] = [];
+    try {
+      if (workers > 1) {
+        const tasks = positionals.map((file) => ({ file, format, options }));
+        reports = await validateFilesInParallel(tasks, workers, (report, i) => {
+          if (values.progress) io.err(`\r${i + 1} of ${tasks.length} files checked${i + 1 === tasks.length ? '\n' : ''}`);
+          print(report);
+        });
+      } else {
+        for (const file of positionals) {
+          const progress = values.progress ? fileProgress(io, file) : undefined;
+          try {
+            reports.push(validateInput(file, format, { ...options, ...(progress ? { onProgress: progress } : {}) }));
+          } finally {
+            if (progress) io.err('\n');
+          }
+          print(reports.at(-1)!);
+        }
       }
+    } catch (error) {
+      // A line over --max-line-bytes: the file could not be read, so there is no verdict on it.
+      if (error instanceof LineTooLongError) throw new InputError(tooLongHint(error));
+      throw error;
     }
     const valid = reports.every((r) => r.valid);
     if (values.json) io.out(JSON.stringify({ valid, files: reports }, (k, v: unknown) => (v === Infinity ? null : v)) + '\n');
@@ -146,14 +161,4 @@ function selectRules(only: string | undefined, skip: string | undefined): Readon
   const chosen = new Set(only !== undefined ? parse('only', only) : known);
   if (skip !== undefined) for (const id of parse('skip', skip)) chosen.delete(id);
   return chosen;
-}
-
-function progressPrinter(io: CliIO, file: string) {
-  let lastPercent = -1;
-  return (read: number, total: number) => {
-    const percent = total === 0 ? 100 : Math.floor((read / total) * 100);
-    if (percent === lastPercent) return;
-    lastPercent = percent;
-    io.err(`\r${file}: ${percent}% (${(read / 1048576).toFixed(1)} of ${(total / 1048576).toFixed(1)} MiB)`);
-  };
 }

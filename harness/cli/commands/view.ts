@@ -1,7 +1,10 @@
 import fs from 'node:fs';
 import { EXIT, InputError, intOption, parseCommandLine, UsageError, type Command } from '../command.js';
+import { DEFAULT_MAX_LINE_BYTES, LineTooLongError, tooLongHint } from '../../trace/reader.js';
 import { UndrawableTraceError } from '../../viewer/model.js';
 import { reportPathFor, writeReport } from '../../viewer/write-report.js';
+import { checkOutputFile } from '../outputs.js';
+import { fileProgress } from '../progress.js';
 
 export const viewCommand: Command = {
   name: 'view',
@@ -27,6 +30,12 @@ Options:
   --force            replace FILE if it exists (the trace itself is never replaced)
   --title TEXT       the report's title (default: the trace's file name)
   --max-errors N     violations listed in the report (default 20)
+  --all-rules        also check the rules the trace's header declares not checked (skipRules,
+                     with their reasons); by default the report judges the trace as its run
+                     did, and lists those rules as not checked
+  --max-line-bytes N longest accepted line, in bytes; a longer line stops the reading with
+                     exit 2 (default 4194304: 4 MiB)
+  --progress         show progress through the trace on stderr
   -h, --help         show this help
 
 Keys in the report: ↓/j next event, ↑/k previous, Home/End, space play/pause, +/- zoom;
@@ -45,11 +54,15 @@ Examples:
       force: { type: 'boolean' },
       title: { type: 'string' },
       'max-errors': { type: 'string' },
+      'all-rules': { type: 'boolean' },
+      'max-line-bytes': { type: 'string' },
+      progress: { type: 'boolean' },
     });
     if (positionals.length === 0) throw new UsageError('no trace file given');
     if (positionals.length > 1) throw new UsageError(`one trace at a time (got ${positionals.length}); run view once per trace`);
     const trace = positionals[0]!;
     const maxErrors = intOption('max-errors', values['max-errors'], 20, 1);
+    const maxLineBytes = intOption('max-line-bytes', values['max-line-bytes'], DEFAULT_MAX_LINE_BYTES, 1024);
     let stat: fs.Stats;
     try {
       stat = fs.statSync(trace);
@@ -59,16 +72,20 @@ Examples:
     if (stat.isDirectory()) throw new InputError(`${trace}: is a directory (give one trace file)`);
     const out = values.out ?? reportPathFor(trace);
     if (out === '-') throw new UsageError('-o: the report is a file (give a path ending in .html)');
+    checkOutputFile(values.out === undefined ? '' : '-o', out, { force: Boolean(values.force), inputs: [trace] });
+    const progress = values.progress ? fileProgress(io, trace) : undefined;
     let written;
     try {
-      written = writeReport(trace, out, { maxErrors, overwrite: Boolean(values.force), ...(values.title !== undefined ? { title: values.title } : {}) });
+      written = writeReport(trace, out, {
+        maxErrors, maxLineBytes, overwrite: Boolean(values.force), ...(values['all-rules'] ? { allRules: true } : {}),
+        ...(values.title !== undefined ? { title: values.title } : {}), ...(progress ? { onProgress: progress } : {}),
+      });
     } catch (error) {
+      if (error instanceof LineTooLongError) throw new InputError(tooLongHint(error));
       if (error instanceof UndrawableTraceError) throw new InputError(error.message);
-      const code = (error as NodeJS.ErrnoException).code;
-      if (error instanceof Error && (code !== undefined || /refusing to overwrite/.test(error.message))) {
-        throw new InputError(error.message.replace('already exists (refusing to overwrite)', 'already exists (use --force to replace it)'));
-      }
       throw error;
+    } finally {
+      if (progress) io.err('\n');
     }
     const { model, bytes } = written;
     const first = model.verdict.errors.find((e) => e.rule !== 'unconstrained') ?? model.verdict.errors[0];

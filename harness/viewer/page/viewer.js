@@ -539,9 +539,17 @@
   }
 
   // ---- page furniture
+  /** The rules the trace's run did not check, those sharing a reason together. */
+  function notChecked(skipped) {
+    const byReason = new Map();
+    for (const s of skipped) byReason.set(s.reason, (byReason.get(s.reason) || []).concat(s.rule));
+    return [...byReason].map(([reason, rules]) => rules.join(', ') + ' (' + reason + ')').join('; ');
+  }
+
   function header() {
     $('title').textContent = M.title;
-    $('meta').textContent = M.producer + (M.seed !== null ? ' · seed ' + M.seed : '') + ' · ' + N + ' nodes · ' + E + ' events · ' + M.messages.send.length + ' messages';
+    $('meta').textContent = M.producer + (M.seed !== null ? ' · seed ' + M.seed : '') + ' · ' + N + ' nodes · ' + E + ' events · ' + M.messages.send.length + ' messages' +
+      (M.verdict.skipped.length ? ' · not checked: ' + notChecked(M.verdict.skipped) : '');
     const badge = $('badge');
     badge.textContent = M.verdict.valid ? 'valid' : M.verdict.unconstrained && !firstViolation ? 'unconstrained' : 'invalid: ' + M.verdict.errorCount + ' error' + (M.verdict.errorCount === 1 ? '' : 's');
     badge.className = 'badge ' + (M.verdict.valid ? 'valid' : 'invalid');
