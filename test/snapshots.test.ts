@@ -92,8 +92,20 @@ describe('compacted checker structures against uncompacted ones (differential)',
         }
         for (let i = 1; i < compacted.base; i++) expect(compacted.prefixHash(i)).toBeUndefined();
         expect(compacted.firstDifference(whole, whole.lastIndex)).toBeNull();
+        // Up to an index under the snapshot, nothing can be compared: no difference, and never one past upTo.
+        for (let upTo = 1; upTo < compacted.base; upTo++) {
+          expect(whole.firstDifference(compacted, upTo)).toBeNull();
+          expect(compacted.firstDifference(whole, upTo)).toBeNull();
+        }
       }
     }), { numRuns: 200 });
+  });
+
+  it('NodeLog: a first difference asked for under the other log\'s snapshot is none (it used to be an index past upTo, which crashed the durability check of a restart)', () => {
+    const whole = new NodeLog();
+    whole.append(1, [entry(1, 1), entry(1, 2)]);
+    const restarted = NodeLog.like(whole, [], { index: 2, term: 1, hash: whole.prefixHash(2)! });
+    expect(whole.firstDifference(restarted, 1)).toBeNull();
   });
 
   it('ForgetfulArray: reads what an array holds at or above the floor, nothing below it', () => {

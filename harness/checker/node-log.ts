@@ -53,7 +53,9 @@ export class NodeLog {
     const same = (i: number) => i <= this.lastIndex && i <= other.lastIndex && this.prefixHash(i) === other.prefixHash(i);
     if (end <= 0 || same(end)) return null;
     const floor = Math.max(this.baseIndex, other.baseIndex);
-    if (floor > 0 && floor <= end && !same(floor)) return floor;
+    // Entries 1..end all under a snapshot: forgotten by one of the logs, so not comparable.
+    if (floor > end) return null;
+    if (floor > 0 && !same(floor)) return floor;
     let lo = Math.max(1, floor + 1);
     let hi = end; // the logs differ at or before hi
     while (lo < hi) {

@@ -40,6 +40,8 @@ export interface SemanticOptions {
   onTransition?: TransitionObserver;
   /** What runs the conformance shadows' statechart (default: the reference node's default). */
   engine?: Engine;
+  /** Feature `snapshot`: forget what every node has compacted (default true; see ClusterInvariantOptions). */
+  forgetCompacted?: boolean;
 }
 
 export interface ExcerptLine {
@@ -74,7 +76,10 @@ export class SemanticChecker {
   private lastLine = 0;
 
   constructor(header: Header, private readonly options: SemanticOptions = {}) {
-    this.invariants = new ClusterInvariants(header, (v) => this.record(v), options.enabled ? { enabled: options.enabled } : {});
+    this.invariants = new ClusterInvariants(header, (v) => this.record(v), {
+      ...(options.enabled ? { enabled: options.enabled } : {}),
+      ...(options.forgetCompacted !== undefined ? { forgetCompacted: options.forgetCompacted } : {}),
+    });
     const featureRules = new FeatureInvariants(header, (v) => this.record(v), options.enabled);
     this.featureRules = featureRules.empty ? null : featureRules;
     this.conformance = CONFORMANCE_RULES.some((r) => this.on(r.id)) ? new Conformance(header, (v) => this.record(v), options.enabled, options.onTransition, options.engine) : null;

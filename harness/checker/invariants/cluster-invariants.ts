@@ -121,6 +121,12 @@ interface Committed {
 export interface ClusterInvariantOptions {
   /** Rule ids to check (default: all). */
   enabled?: ReadonlySet<string>;
+  /**
+   * Feature `snapshot`: forget what every node has compacted (default true). Off, the checker
+   * keeps every log whole and every per-index fact: the slow, obvious version that the
+   * differential test (test/snapshot-forgetting-differential.test.ts) compares with.
+   */
+  forgetCompacted?: boolean;
 }
 
 export class ClusterInvariants {
@@ -141,6 +147,7 @@ export class ClusterInvariants {
   /** Feature `snapshot`: every node has compacted its log through this index; the facts under it are forgotten. */
   private floor = 0;
   private readonly enabled: ReadonlySet<string> | undefined;
+  private readonly forget: boolean;
   /** The line being checked, and its event's state (what is known "right now"). */
   private line = 0;
   private eventState: NodeState | undefined;
@@ -149,6 +156,7 @@ export class ClusterInvariants {
 
   constructor(header: Header, private readonly report: Report, options: ClusterInvariantOptions = {}) {
     this.enabled = options.enabled;
+    this.forget = options.forgetCompacted ?? true;
     // The register's values serve applied-value and snapshot.value (feature `snapshot`); each reports only if on.
     this.register = this.on(APPLIED_VALUE_RULE) || this.on('snapshot.value') ? new RegisterValues(header.nodes, (v) => this.fail(v)) : null;
     for (const id of header.nodes) {
@@ -853,7 +861,7 @@ export class ClusterInvariants {
       }
     }
     this.checkSnapshotValue(n, index, value, 'took a snapshot', line);
-    if (n.logKnown && index > n.log.base && index <= n.log.lastIndex) n.log.compact(index);
+    if (this.forget && n.logKnown && index > n.log.base && index <= n.log.lastIndex) n.log.compact(index);
     else if (n.logKnown && index > n.log.lastIndex) n.logKnown = false; // a snapshot beyond its log: nothing below can be trusted for it
     if (index > n.snapshotIndex) {
       n.snapshotIndex = index;
@@ -894,7 +902,9 @@ export class ClusterInvariants {
     this.checkSnapshotValue(n, index, value, 'installed a snapshot', line);
     const hash = this.hashOf(index, term);
     if (n.logKnown) {
-      if (logKept && holds) n.log.compact(index);
+      if (logKept && holds) {
+        if (this.forget) n.log.compact(index);
+      }
       else if (hash === undefined) n.logKnown = false;
       else {
         // What the node kept after the snapshot (a conflicting suffix is kept as it was: log-matching will see it).
@@ -957,6 +967,7 @@ export class ClusterInvariants {
    * facts about those entries are forgotten and memory stays flat however long the trace.
    */
   private forgetCompacted(): void {
+    if (!this.forget) return;
     let floor = Infinity;
     for (const m of this.nodes.values()) floor = Math.min(floor, Math.max(m.log.base, m.snapshotIndex));
     if (floor <= this.floor) return;
