@@ -24,9 +24,12 @@ describe('regression cases in traces/regressions/', () => {
         expect(outcome.ok).toBe(false);
         expect(outcome.error!.rule).toBe(meta.rule);
         expect(outcome.error!.line).toBe(meta.line);
-        // The same violating event as the saved trace's (its last line).
+        // The same violating event as the saved trace's.
         const saved = fs.readFileSync(path.join(DIR, file), 'utf8').trim().split('\n');
         expect(JSON.stringify(outcome.lines[meta.line - 1])).toBe(saved[meta.line - 1]);
+        // With the features its header declares (the schedule carries them).
+        const header = JSON.parse(saved[0]!) as { features?: string[] };
+        expect((outcome.lines[0] as { features?: string[] }).features).toEqual(header.features);
       });
     }
     it(`${file}: its saved trace fails first with [${meta.rule}] at line ${meta.line}, however many errors a report keeps`, () => {

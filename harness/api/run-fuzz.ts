@@ -85,7 +85,7 @@ export interface FuzzFailure {
   /** Other rules broken at the same event, if any (linearizability first, then invariants, then conformance). */
   also: string[];
   shrinks: number;
-  /** The shrunk run's trace, up to and including the violating line. */
+  /** The shrunk run's trace, up to and including the violating line (and the later lines its verdict needed, if any). */
   trace: TraceLine[];
   /** The saved regression case (unless `out` is null) and whether this call created it. */
   saved: { file: string; created: boolean } | null;
@@ -200,7 +200,7 @@ export async function runFuzz(options: RunFuzzOptions): Promise<FuzzResult> {
   if (summary.failure && out !== null) {
     const { meta, lines } = regressionOf(summary.failure);
     try {
-      saved = saveRegression(out, lines, meta);
+      saved = saveRegression(out, lines, meta, lines.length);
     } catch (error) {
       throw new InputError(`out: cannot save the regression case in ${out}: ${error instanceof Error ? error.message : String(error)}`);
     }

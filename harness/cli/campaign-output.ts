@@ -11,10 +11,10 @@ import { checkOutputDir, checkOutputFile } from './outputs.js';
 
 const detail = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
-/** Saves a regression case under `out` (never overwriting); a directory that cannot take it is an input error. */
-export function saveCase(out: string, meta: RegressionMeta, lines: TraceLine[]): { file: string; created: boolean } {
+/** Saves a regression case under `out` (never overwriting), the lines up to `upTo`; a directory that cannot take it is an input error. */
+export function saveCase(out: string, meta: RegressionMeta, lines: TraceLine[], upTo = lines.length): { file: string; created: boolean } {
   try {
-    return saveRegression(out, lines, meta);
+    return saveRegression(out, lines, meta, upTo);
   } catch (e) {
     throw new InputError(`cannot save the regression case in ${out}: ${detail(e)}`);
   }

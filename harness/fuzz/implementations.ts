@@ -98,6 +98,8 @@ export async function loadImplementation(name: string, options: ImplementationOp
     return { error: `cannot load the adapter module ${file}: ${reason}${hint}` };
   }
   if (isAsyncAdapterDefinition(module.default)) {
+    const declared = profileProblem(module.default.profile);
+    if (declared) return { error: `${file}: profile.${declared}` };
     const factory = asyncAdapterFactory(module.default, pathToFileURL(file).href, options.async);
     return 'error' in factory ? { error: `${file}: ${factory.error}` } : factory;
   }

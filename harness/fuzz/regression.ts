@@ -37,15 +37,24 @@ export function caseHash(impl: string, schedule: Schedule, interleave = false): 
   return (h1.toString(16).padStart(8, '0') + h2.toString(16).padStart(8, '0')).slice(0, 12);
 }
 
-/** Writes the case unless an identical one exists; returns its path and whether it was new. */
-export function saveRegression(dir: string, lines: TraceLine[], meta: RegressionMeta): { file: string; created: boolean } {
+/** A failing run's lines up to its verdict (harness/fuzz/run-schedule.ts, `decidedLine`): what a regression case keeps. */
+export function verdictLines(outcome: { lines: TraceLine[]; error?: { line: number }; decidedLine?: number }): TraceLine[] {
+  return outcome.lines.slice(0, outcome.decidedLine ?? outcome.error?.line ?? outcome.lines.length);
+}
+
+/**
+ * Writes the case unless an identical one exists; returns its path and whether it was new. It
+ * keeps the lines up to `upTo` (default: the violation's line; a run whose verdict needed later
+ * lines passes its `decidedLine`).
+ */
+export function saveRegression(dir: string, lines: TraceLine[], meta: RegressionMeta, upTo = meta.line): { file: string; created: boolean } {
   const file = path.join(dir, `${meta.rule}-${caseHash(meta.impl, meta.schedule, meta.interleave)}.jsonl`);
   if (fs.existsSync(file)) return { file, created: false };
   const writer = new TraceFileWriter(file);
   const [header, ...rest] = lines;
   if (!header || header.kind !== 'header') throw new Error('a regression trace starts with its header');
   writer.write({ ...header, meta: { ...(header.meta ?? {}), regression: meta } } as Header);
-  for (const line of rest.slice(0, meta.line - 1)) writer.write(line);
+  for (const line of rest.slice(0, Math.max(upTo, meta.line) - 1)) writer.write(line);
   writer.close();
   // The HTML report beside it (same base name) opens on the violation: `raftcheck view` for free.
   // The report judges as the run did: the header's skipRules (an interleaved run's list names the conformance rules).

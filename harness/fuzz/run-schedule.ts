@@ -26,7 +26,14 @@ export interface ScheduleOutcome {
   fatesUsed: number;
   /** Virtual time of the violating line, if any. */
   violationTime?: number;
+  /**
+   * Lines the verdict needed (from the header on): the violation's line, or a later one where
+   * the checker held the violation until the trace showed it applies (a leader's log that may
+   * have grown unseen, until the trace shows its client requests). A saved case keeps them all.
+   */
+  decidedLine?: number;
 }
+
 
 /**
  * The semantic rules that apply to an implementation (all but those its profile skips). A run
@@ -160,6 +167,8 @@ export function runSchedule(schedule: Schedule, createNode: NodeFactory, options
   /** Each line's virtual time (0 for the header), to tell when the violation happened. */
   const times: number[] = [];
   let n = 0;
+  /** The line on which the validation failed. */
+  let decided: number | undefined;
   const network = scheduleNetwork(schedule);
   const cluster = new Cluster({
     ids: nodeIds(schedule.nodes),
@@ -178,6 +187,7 @@ export function runSchedule(schedule: Schedule, createNode: NodeFactory, options
         times.push(('time' in line ? line.time : undefined) ?? 0);
         if (options.keepLines) lines.push(line);
         validation.line(line, n);
+        if (decided === undefined && validation.failed) decided = n;
       },
       close() {},
     },
@@ -188,7 +198,9 @@ export function runSchedule(schedule: Schedule, createNode: NodeFactory, options
   });
   const done = (outcome: Pick<ScheduleOutcome, 'ok' | 'error'>): ScheduleOutcome => {
     const violationTime = outcome.error ? times[outcome.error.line - 1] : undefined;
-    return { ...outcome, lines, events: n, notModelled: cluster.notModelled, fatesUsed: network.used, ...(violationTime !== undefined ? { violationTime } : {}) };
+    // A verdict reached at the end (finish, liveness, a throw) needed every line.
+    const decidedLine = outcome.error ? Math.max(outcome.error.line, decided ?? n) : undefined;
+    return { ...outcome, lines, events: n, notModelled: cluster.notModelled, fatesUsed: network.used, ...(violationTime !== undefined ? { violationTime } : {}), ...(decidedLine !== undefined ? { decidedLine } : {}) };
   };
   try {
     cluster.setNaturalElections(schedule.naturalElections !== false);

@@ -12,7 +12,7 @@ import type { TraceLine } from '../../src/trace/schema.js';
 import { traceLineValidator } from '../trace/validator.js';
 import { VERSION } from '../version.js';
 import type { PoolCampaignResult } from './pool-campaign.js';
-import { caseHash, isRegressionMeta, type RegressionMeta } from './regression.js';
+import { caseHash, isRegressionMeta, verdictLines, type RegressionMeta } from './regression.js';
 import { FAULT_LEVELS, type FaultLevel } from './schedule.js';
 import { FEATURES } from '../../src/raft/features/index.js';
 import type { Shard } from './shard.js';
@@ -110,7 +110,7 @@ export function buildSummary(campaign: CampaignParams, shard: Shard | null, resu
     failure: {
       index: failure.index, rule: error.rule, message: error.message, line: error.line, ...(error.also ? { also: error.also } : {}), foundLine: failure.foundLine,
       shrinks: failure.shrinks, shrinkRuns: failure.shrinkRuns, path: failure.path,
-      regression: { file: `${error.rule}-${caseHash(campaign.impl, failure.schedule, campaign.interleave)}.jsonl`, meta, lines: failure.outcome.lines.slice(0, error.line) },
+      regression: { file: `${error.rule}-${caseHash(campaign.impl, failure.schedule, campaign.interleave)}.jsonl`, meta, lines: verdictLines(failure.outcome) },
     },
   };
 }

@@ -21,7 +21,7 @@ export const FEATURE_RULES: readonly FeatureRule[] = [
     statement:
       'With PreVote, a node starts an election for term T (it votes for itself in T) only after pre-votes for T from a majority of the cluster, its own included: ' +
       'PreVoteResponses granting T, from distinct peers, received while its term was T − 1 — or after a TimeoutNow of term T − 1 (feature transfer), which skips the pre-vote round. ' +
-      'Checked where the trace logs receives.',
+      'Checked for a node that logs its receives (it has logged an input or a message).',
     paper: 'Ongaro, Consensus: Bridging Theory and Practice, §9.6',
   },
   {
@@ -49,7 +49,7 @@ export const FEATURE_RULES: readonly FeatureRule[] = [
     title: 'A leader cut off from a majority steps down',
     statement:
       'With CheckQuorum, a leader that has heard from no majority of the cluster, itself included, for two maximum election timeouts ' +
-      '(no AppendEntriesResponse of its term from enough peers since then, counting from when it became leader) acts as leader no more: it sends no AppendEntries and appends no client request. ' +
+      '(no AppendEntriesResponse of its term from enough peers since then, counting from when it became leader) acts as leader no more: it sends no AppendEntries and appends no client request. Checked for a leader that logs its receives; a leadership ends with its term (a higher term the node adopts from a message or sends in one ends it, its step-down logged or not). ' +
       'Two timeouts, because a leader checks once per election timeout what it heard since the last check.',
     paper: 'Ongaro, Consensus: Bridging Theory and Practice, §6.2',
   },
@@ -59,7 +59,7 @@ export const FEATURE_RULES: readonly FeatureRule[] = [
     title: 'A transfer target holds the leader\'s log',
     statement:
       'With leadership transfer, the target of a TimeoutNow holds the sender\'s whole log when it receives it: its last log entry (term, then index) is at least the sender\'s last when it sent it. ' +
-      'Checked where the trace shows both logs (append and truncate events, or logged lastLogIndex and lastLogTerm).',
+      'Checked where the trace shows both logs at those events (the node logs its appends, or the event\'s state gives lastLogIndex and lastLogTerm, or its log).',
     paper: 'Ongaro, Consensus: Bridging Theory and Practice, §3.10',
   },
   {

@@ -4,6 +4,7 @@ import { saveCase } from '../campaign-output.js';
 import { checkOutputDir, checkOutputFile } from '../outputs.js';
 import { durationOption, EXIT, featuresOption, intOption, parseCommandLine, UsageError, type CliIO, type Command } from '../command.js';
 import { DEFAULT_SHRINK_RUNS, type ShrunkFailure } from '../../fuzz/run-range.js';
+import { verdictLines } from '../../fuzz/regression.js';
 import { failureMeta } from '../../fuzz/summary.js';
 import { MUTANTS } from '../../mutants/catalogue.js';
 import { huntFeatures, huntMutant, type HuntResult } from '../../mutants/hunt.js';
@@ -139,6 +140,7 @@ function mutantsTable(rows: MutantRow[], seed: number): string {
 
 /** Saves a hunt's shrunk failure as a regression case (the same file a fuzz campaign would write). */
 function saveHuntCase(io: CliIO, dir: string, impl: string, seed: number, failure: ShrunkFailure): void {
-  const saved = saveCase(dir, failureMeta({ impl, seed, faults: 'swarm' }, failure), failure.outcome.lines);
+  const lines = verdictLines(failure.outcome);
+  const saved = saveCase(dir, failureMeta({ impl, seed, faults: 'swarm' }, failure), lines);
   io.err(`  regression case: ${saved.file}${saved.created ? '' : ' (already saved)'}\n`);
 }
