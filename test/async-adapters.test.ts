@@ -10,6 +10,7 @@ import { pathToFileURL } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AdapterWorker } from '../harness/adapters/async/adapter-worker.js';
+import { runFuzz, UsageError } from '../harness/api/index.js';
 import { INTERLEAVE_SKIPS } from '../harness/adapters/async/bridge.js';
 import { VIRTUAL_EPOCH_MS } from '../harness/adapters/async/runtime.js';
 import { runCampaign } from '../harness/fuzz/campaign.js';
@@ -133,7 +134,7 @@ describe('--interleave finds a race that one request at a time hides', () => {
     // Shrinking stops at the time limit, so how far it got depends on the machine (its first
     // attempts succeed at once): whatever it kept breaks a safety rule (the double vote itself,
     // or what follows from it), never conformance.
-    expect(found.stdout).toMatch(/FAILED \[(vote-once|election-safety|log-matching|leader-completeness|state-machine-safety)\] at run 3 after 4 runs .*shrunk [1-9]\d* times/);
+    expect(found.stdout).toMatch(/FAILED \[(vote-once|election-safety|log-matching|leader-completeness|state-machine-safety)\] at run 3 after 4 runs .*shrunk in [1-9]\d* runs/);
     expect(found.stdout).toMatch(new RegExp(`rerun campaign: {2}npx raftcheck fuzz --impl \\S+racy-vote-adapter\\.ts --interleave --runs ${RACE.runs} --seed ${RACE.seed} --nodes 3 `));
     expect(found.stdout).toContain('not checked: conformance.unexpected, conformance.missing, conformance.state, conformance.message (--interleave:');
     const file = /regression case: (\S+\.jsonl)/.exec(found.stdout)![1]!;
@@ -149,13 +150,28 @@ describe('--interleave finds a race that one request at a time hides', () => {
     expect(replayed.stdout).toContain(`${file}: ${RACY} --interleave fails [${meta.rule}] at line ${meta.line}: ${meta.message} (as expected)`);
     expect(replayed.stdout).toContain(`${file}: reference passes (as expected)`);
 
-    // Exactly: the replayed run's events are the saved ones, line for line.
+    // Exactly: the replayed run's events are the saved ones, line for line (up to the line its
+    // verdict was reached on, which the case keeps: at or after the violation's).
     const again = runSchedule(meta.schedule, await load(RACY, { interleave: true }), { keepLines: true });
     expect(again.error?.rule).toBe(meta.rule);
     expect(again.error?.line).toBe(meta.line);
-    expect(again.lines.slice(1, meta.line).map((l) => JSON.stringify(l))).toEqual(lines.slice(1).map((l) => JSON.stringify(l)));
+    expect(lines.length).toBe(again.decidedLine);
+    expect(again.lines.slice(1, lines.length).map((l) => JSON.stringify(l))).toEqual(lines.slice(1).map((l) => JSON.stringify(l)));
     // ... and without --interleave, the same schedule passes: it takes the race to break it.
     expect(runSchedule(meta.schedule, await load(RACY)).ok).toBe(true);
+  }, SLOW);
+});
+
+describe('runFuzz({ interleave }), as fuzz --interleave', () => {
+  it('finds the race of the same campaign, records the interleave, and refuses what cannot interleave', async () => {
+    const result = await runFuzz({ impl: RACY, interleave: true, runs: RACE.runs, seed: RACE.seed, nodes: RACE.nodes, durationMs: RACE.durationMs, shrinkRuns: 0, out: null });
+    expect(result.passed).toBe(false);
+    expect(result.failure).toMatchObject({ run: 3 });
+    expect(result.summary.campaign.interleave).toBe(true);
+    expect(result.failure!.rerun).toMatch(/racy-vote-adapter\.ts --interleave --runs 40 /);
+    expect(result.skipped.map((s) => s.rule)).toEqual(INTERLEAVE_SKIPS.map((s) => s.rule));
+    await expect(runFuzz({ impl: 'reference', interleave: true, runs: 1, out: null })).rejects.toThrow(/^interleave: reference is not asynchronous/);
+    await expect(runFuzz({ impl: RACY, interleave: 'yes' as unknown as boolean, runs: 1, out: null })).rejects.toThrow(UsageError);
   }, SLOW);
 });
 

@@ -38,6 +38,7 @@ const ENTRIES: Record<string, string> = {
   reaper: 'harness/adapters/process/reaper.js',
   'host-thread': 'harness/adapters/async/host-thread.js',
   'node-host': 'harness/adapters/async/node-host.ts',
+  'liferaft-adapter': 'harness/adapters/liferaft/liferaft-adapter.ts',
 };
 
 /** Everything the declarations depend on: the sources, the compiler options, the locked dependency versions. */

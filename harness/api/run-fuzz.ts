@@ -70,6 +70,12 @@ export interface RunFuzzOptions {
    * runs have the features it declares) or the same list (another is a UsageError).
    */
   features?: readonly string[];
+  /**
+   * As `raftcheck fuzz --interleave`: an asynchronous adapter module (given by its path) gets
+   * messages without waiting for its earlier handlers to finish, their continuations resuming in
+   * a seeded order (docs/ADAPTERS.md); conformance is then not checked. Recorded in the saved case.
+   */
+  interleave?: boolean;
 }
 
 export interface FuzzFailure {
@@ -130,16 +136,18 @@ function skipRulesOf(list: RunFuzzOptions['skipRules']): SkipRule[] {
   });
 }
 
-async function implementation(impl: string | AdapterDefinition, replyTimeoutMs: number | undefined): Promise<{ name: string; createNode: NodeFactory }> {
+async function implementation(impl: string | AdapterDefinition, replyTimeoutMs: number | undefined, interleave: boolean): Promise<{ name: string; createNode: NodeFactory }> {
   if (typeof impl !== 'string') {
+    if (interleave) throw new UsageError('interleave: give the asynchronous adapter module by its path (impl), as --impl takes it');
     if (!isAdapterDefinition(impl)) throw new UsageError('impl: expected a name or an adapter definition ({ name, create }; see docs/ADAPTERS.md)');
     // As for an adapter module: a misspelt rule would skip nothing, an unknown feature be judged as missing.
     const problem = profileProblem(impl.profile);
     if (problem) throw new UsageError(`impl: ${impl.name}: profile.${problem}`);
     return { name: impl.name, createNode: adapterFactory(impl) };
   }
-  const createNode = await loadImplementation(impl, replyTimeoutMs !== undefined ? { process: { replyTimeoutMs }, async: { replyTimeoutMs } } : {});
-  if ('error' in createNode) throw new UsageError(`impl: ${createNode.error}`);
+  const timeout = replyTimeoutMs !== undefined ? { replyTimeoutMs } : {};
+  const createNode = await loadImplementation(impl, { process: timeout, async: { ...timeout, ...(interleave ? { interleave } : {}) } });
+  if ('error' in createNode) throw new UsageError(createNode.error.startsWith('--interleave') ? createNode.error.replace(/^--interleave/, 'interleave') : `impl: ${createNode.error}`);
   if (impl.startsWith('cmd:') || isAdapterPath(impl)) preflight(createNode);
   return { name: impl, createNode };
 }
@@ -170,7 +178,9 @@ export async function runFuzz(options: RunFuzzOptions): Promise<FuzzResult> {
   const workers = integer('workers', options.workers, named && runs >= PARALLEL_MIN_RUNS ? defaultWorkers() : 1, 1, 1024);
   if (!named && workers > 1) throw new UsageError('workers: an adapter definition runs on this thread only; give its module path as impl to use worker threads');
   const extra = skipRulesOf(options.skipRules);
-  const found = await implementation(options.impl, replyTimeoutMs);
+  if (options.interleave !== undefined && typeof options.interleave !== 'boolean') throw new UsageError(`interleave: expected true or false, got ${JSON.stringify(options.interleave)}`);
+  const interleave = options.interleave === true;
+  const found = await implementation(options.impl, replyTimeoutMs, interleave);
   const name = found.name;
   // Read after the preflight: an external node's profile is what its program declared then.
   const declared = found.createNode.profile;
@@ -187,9 +197,9 @@ export async function runFuzz(options: RunFuzzOptions): Promise<FuzzResult> {
   let searchMs = 0;
   // As the CLI's: what was added to the implementation's declaration is part of the campaign (its summary, its rerun command).
   const withFeatures = features.length > 0 ? { features } : {};
-  const campaign = { impl: name, seed, runs, nodes, faults, durationMs, ...withFeatures, ...(extra.length ? { skipRules: extra } : {}) };
+  const campaign = { impl: name, seed, runs, nodes, faults, durationMs, ...withFeatures, ...(extra.length ? { skipRules: extra } : {}), ...(interleave ? { interleave: true as const } : {}) };
   const result = await runPoolCampaign({
-    impl: name, spec: { seed, nodes, faults, durationMs, ...withFeatures }, range: { start: 0, end: runs }, workers, createNode, shrinkRuns, skipRules: skipped,
+    impl: name, spec: { seed, nodes, faults, durationMs, ...withFeatures }, range: { start: 0, end: runs }, workers, createNode, shrinkRuns, skipRules: skipped, interleave,
     onRunsDone: () => (searchMs = performance.now() - started),
     ...(replyTimeoutMs !== undefined ? { replyTimeoutMs } : {}),
     ...(timeLimitMs !== undefined ? { remainingMs: () => timeLimitMs - (performance.now() - started) } : {}),

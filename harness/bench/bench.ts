@@ -1,8 +1,9 @@
 /**
- * `npm run bench [-- --quick] [-- --only startup|snapshot-memory]`: measures raftcheck's speed
- * in one run, prints the table and writes BENCHMARKS.md (atomically) with the machine and the
- * date. `--only startup` measures the start-up of the CLI alone, `--only snapshot-memory` the
- * validation memory with snapshots on (snapshot-memory.ts), and rewrites only that section.
+ * `npm run bench [-- --quick] [-- --only startup|explore|snapshot-memory]`: measures raftcheck's
+ * speed in one run, prints the table and writes BENCHMARKS.md (atomically) with the machine and
+ * the date. `--only startup` measures the start-up of the CLI alone, `--only explore` the
+ * exhaustive search (`raftcheck explore`), `--only snapshot-memory` the validation memory with
+ * snapshots on (snapshot-memory.ts), each rewriting only its section.
  *
  * Every figure is the median of several runs, and every ratio is taken run by run from two
  * measurements made side by side (then its median), so that a busy machine slows both sides
@@ -34,17 +35,22 @@ import { readLines } from '../trace/reader.js';
 import { validateTraceFile } from '../validate/validate-file.js';
 import { describeMachine, fmt, median, time, timeAsync } from './measure.js';
 import { SNAPSHOT_MEMORY_HEADING, snapshotMemory } from './snapshot-memory.js';
+import { buildModel } from '../explore/build-model.js';
+import { explore } from '../explore/search.js';
+import type { ExploreBounds } from '../explore/model.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const JEPSEN = path.resolve(ROOT, 'traces/external/porcupine/jepsen');
 const quick = process.argv.includes('--quick');
-/** `--only startup` / `--only snapshot-memory`: measure that section alone and rewrite only it in BENCHMARKS.md. */
+/** `--only startup|explore|snapshot-memory`: measure that section alone and rewrite only it in BENCHMARKS.md. */
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
-if (only !== undefined && only !== 'startup' && only !== 'snapshot-memory') {
-  process.stderr.write(`--only: expected startup or snapshot-memory, got '${only}'\n`);
+if (only !== undefined && only !== 'startup' && only !== 'explore' && only !== 'snapshot-memory') {
+  process.stderr.write(`--only: expected startup, explore or snapshot-memory, got '${only}'\n`);
   process.exit(2);
 }
 const onlyStartup = only === 'startup';
+const onlyExplore = only === 'explore';
+const EXPLORE_HEADING = '## Exhaustive search';
 const STARTUP_HEADING = '## Start-up';
 const RUNS = quick ? 1 : 3;
 const MiB = 2 ** 20;
@@ -535,6 +541,76 @@ function mutantShrinking(): void {
   row(`counterexamples, ${hunts.length} mutants: shrunk and minimised (at most 600 runs each)`, `${lines}; ${cost}`, 'saved < 100 trace lines', verdict(worst.saved < 100));
 }
 
+/**
+ * `raftcheck explore` at TLC's anchor bounds for raft.tla (3 servers, terms ≤ 3, logs ≤ 2),
+ * for a fixed wall-time budget: distinct states per second (and per CPU second), without and
+ * with symmetry. Returns the section of BENCHMARKS.md.
+ */
+function exploreSection(): string {
+  const budgetMs = quick ? 10_000 : 120_000;
+  const bounds: ExploreBounds = { servers: 3, maxTerm: 3, maxLog: 2, maxMsgs: 3, maxCrashes: 0, maxClientOps: 2, batch: 64 };
+  const model = buildModel('reference', bounds);
+  if ('error' in model) throw new Error(model.error);
+  const load = os.loadavg()[0]!;
+  const results = [false, true].map((symmetry) => {
+    const cpu = process.cpuUsage();
+    const r = explore(model, { symmetry, timeBudgetMs: budgetMs, now: () => performance.now() });
+    const used = process.cpuUsage(cpu);
+    const cpuMs = (used.user + used.system) / 1000;
+    log(`  explore${symmetry ? ' --symmetry' : ''}: ${r.outcome}, ${fmt(r.stats.distinct)} distinct states, ${fmt(r.stats.generated)} generated, depth ${r.stats.depth}, queue ${fmt(r.stats.queue)} in ${fmt(r.stats.elapsedMs / 1000, 1)} s`);
+    return { symmetry, r, cpuMs };
+  });
+  const rowsText = results.map(({ symmetry, r, cpuMs }) => {
+    const s = r.stats;
+    const perSecond = s.distinct / (s.elapsedMs / 1000);
+    const perCpu = s.distinct / (cpuMs / 1000);
+    return `| ${symmetry ? 'with `--symmetry`' : 'no symmetry'} | ${r.outcome === 'exhausted' ? 'exhausted' : 'bounded: not exhausted (time budget)'} | ${fmt(s.distinct)} | ${fmt(s.generated)} | ${s.depth} | ${fmt(s.queue)} | ${fmt(s.elapsedMs / 1000, 1)} s | ${fmt(perSecond)} | ${fmt(perCpu)} |`;
+  });
+  const loadAfter = os.loadavg()[0]!;
+  // The anchor's rate: 3 million states in 3.5 minutes at the low end (issue 17).
+  const anchorLow = 3_000_000 / 210;
+  const plain = results[0]!;
+  const perCpu = plain.r.stats.distinct / (plain.cpuMs / 1000);
+  const goal = perCpu > anchorLow
+    ? `raftcheck's ${fmt(perCpu)} distinct states per CPU second are above the anchor's low end (${fmt(anchorLow)}/s): the issue's goal, more distinct states per second per core than TLC, is met on this machine.`
+    : `raftcheck's ${fmt(perCpu)} distinct states per CPU second are below the anchor's low end (${fmt(anchorLow)}/s, before dividing by TLC's cores): the issue's goal, more distinct states per second per core than TLC, is not met.`;
+  return `${EXPLORE_HEADING}
+
+Measured by \`npm run bench\` (alone: \`npm run bench -- --only explore\`) on ${new Date().toISOString().slice(0, 10)}, Node.js ${process.version}, ${os.availableParallelism()} cores, one thread; load average ${fmt(load, 2)} at the start, ${fmt(loadAfter, 2)} at the end.
+\`raftcheck explore --servers 3 --max-term 3 --max-log 2 --max-msgs 3 --max-crashes 0 --max-client-ops 2\` (breadth-first), stopped by a ${fmt(budgetMs / 1000)} s time budget.
+
+| run | outcome | distinct states | generated | depth | queue | wall time | distinct states/s | distinct states per CPU second |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- |
+${rowsText.join('\n')}
+
+The anchor: TLC on the classic raft.tla finds about 3–6 million distinct states for 3 servers with terms ≤ 3 and logs ≤ 2, in 2–3.5 minutes (issue 17); that is roughly 15,000–50,000 distinct states per second, on however many worker threads TLC used. The models differ, so the counts are not comparable one to one:
+- raftcheck's nodes are the executable reference: a state holds each node's whole statechart state (a candidate's votes, a leader's nextIndex and matchIndex, the register's value, commitIndex and lastApplied, the client requests it will answer); raft.tla keeps fewer volatile variables.
+- raft.tla's messages are a bag too, but its bounds are a state constraint on terms, log length and message counts per message; here a state beyond a bound is checked and counted but not expanded, messages in flight are bounded as a whole (\`--max-msgs 3\`), and log entries come only from client requests (\`--max-client-ops 2\`), each a \`set\` or a \`get\`.
+- the state includes the checker's history (every vote of every term, the leader of each term, every log prefix seen, the committed prefixes, the applied commands and values): the rules are checked by the checker's own code on every step. raft.tla's history variables (\`elections\`, \`allLogs\`, \`voterLog\`) play that role, and also multiply its states.
+- timeouts: raft.tla's Timeout is enabled in any state for a follower or candidate, like an armed election timer here; a leader's heartbeat is an action here, AppendEntries in raft.tla are sent per peer at any time.
+- each state is kept with its checker's memory (a few kilobytes): the breadth-first queue, not the fingerprint set, bounds how far a run gets in memory; \`--mode iddfs --max-depth N\` keeps only the fingerprints and the current path.
+Speed: each step resumes a node from its snapshot, runs the statechart on the interpreter, clones the checker's memory and encodes the whole state; the rate is measured on one thread (\`--workers\` is not implemented: see docs/EXPLORE.md). ${goal} The CPU-second figure counts the process's CPU time (the garbage collector's threads included), which a loaded machine inflates less than the wall time.
+`;
+}
+
+/** Rewrites only the exhaustive-search section of BENCHMARKS.md (before the start-up section). */
+async function exploreOnly(): Promise<void> {
+  const file = path.join(ROOT, 'BENCHMARKS.md');
+  const section = exploreSection();
+  const doc = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+  const start = doc.indexOf(EXPLORE_HEADING);
+  let next: string;
+  if (start >= 0) {
+    const end = doc.indexOf('\n## ', start + EXPLORE_HEADING.length);
+    next = `${doc.slice(0, start)}${section}${end >= 0 ? `\n${doc.slice(end + 1)}` : ''}`;
+  } else {
+    const startup = doc.indexOf(STARTUP_HEADING);
+    next = startup >= 0 ? `${doc.slice(0, startup)}${section}\n${doc.slice(startup)}` : `${doc.replace(/\n*$/, '\n\n')}${section}`;
+  }
+  writeFileAtomic(file, next, { overwrite: true });
+  process.stdout.write(`${section}\nwrote the exhaustive-search section of BENCHMARKS.md\n`);
+}
+
 async function main(): Promise<void> {
   const started = performance.now();
   const machine = describeMachine();
@@ -542,6 +618,7 @@ async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'raftcheck-bench-'));
   let startupSection = '';
   let snapshotSection = '';
+  let exploreText = '';
   try {
     const target = quick ? 100_000 : 1_000_000;
     const big = path.join(dir, 'big.jsonl');
@@ -568,6 +645,8 @@ async function main(): Promise<void> {
     mutantShrinking();
     log('validation memory with snapshots ...');
     snapshotSection = snapshotMemory(ROOT, dir, snapshotLines(), RUNS, log);
+    log('exhaustive search ...');
+    exploreText = exploreSection();
     log('start-up ...');
     startupSection = startup(dir);
   } finally {
@@ -596,10 +675,11 @@ ${missed ? `Targets not met, and why:\n${missed}\n\n` : ''}How each figure is me
 - *counterexamples*: the same hunts with shrinking (fast-check, then \`harness/fuzz/minimise.ts\`), one each: the trace's lines up to the violation in the failing run as found and in the saved case (deterministic), and the runs and wall time shrinking took (from the first failure on), median over the mutants.
 
 ${snapshotSection}
+${exploreText}
 ${startupSection}`;
   writeFileAtomic(path.join(ROOT, 'BENCHMARKS.md'), doc, { overwrite: true });
   process.stdout.write(`${table}\n${missed ? `\n${missed}\n` : ''}\nwrote BENCHMARKS.md\n`);
 }
 
 if (only === 'snapshot-memory') snapshotMemoryOnly();
-else await (onlyStartup ? startupOnly() : main());
+else await (onlyStartup ? startupOnly() : onlyExplore ? exploreOnly() : main());

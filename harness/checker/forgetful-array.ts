@@ -31,4 +31,18 @@ export class ForgetfulArray<T> {
       this.offset += drop;
     }
   }
+
+  /** One past the highest index set so far (what a loop over every index runs to). */
+  get length(): number {
+    return this.offset + this.items.length;
+  }
+
+  /** A copy (the values are shared: callers never mutate them), for `raftcheck explore`'s states. */
+  clone(): ForgetfulArray<T> {
+    const copy = new ForgetfulArray<T>();
+    copy.items = this.items.slice();
+    copy.offset = this.offset;
+    copy.floor = this.floor;
+    return copy;
+  }
 }

@@ -138,4 +138,15 @@ export class NodeLog {
     log.append(base + same + 1, entries.slice(same));
     return log;
   }
+
+  /** A copy (entries are shared: they are never mutated). */
+  clone(): NodeLog {
+    const copy = new NodeLog();
+    copy.entries.push(...this.entries);
+    copy.hashes.push(...this.hashes);
+    copy.baseIndex = this.baseIndex;
+    copy.baseTermValue = this.baseTermValue;
+    copy.baseHashValue = this.baseHashValue;
+    return copy;
+  }
 }

@@ -15,7 +15,8 @@ import { durationOption, UsageError } from './command.js';
 export const implHelp = (fallback: string): string => `  --impl NAME        reference, mutant:<name> (see 'raftcheck mutants --list'),
                      adapter:<name> (the same through the adapter interface), coaty
                      (@coaty/consensus.raft; coaty:plain without pre-vote and
-                     check-quorum), cmd:"<command line>" (one process per node
+                     check-quorum), liferaft (@markwylde/liferaft, asynchronous),
+                     cmd:"<command line>" (one process per node
                      speaking spec/DRIVER.md; no shell: quote arguments with ' or "), or a
                      path to an adapter module (./my-adapter.ts; see docs/ADAPTERS.md)
                      (default: ${fallback})

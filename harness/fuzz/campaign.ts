@@ -52,7 +52,7 @@ export function runCampaign(options: CampaignOptions): CampaignResult {
   return {
     ...result,
     failure: shrinkRun(spec, options.createNode, range.failedAt, {
-      shrink: options.shrink !== false && worthShrinking(range.failedRule), meta,
+      shrink: options.shrink !== false && worthShrinking(range.failedRule), foundRule: range.failedRule, meta,
       ...(options.shrinkRuns !== undefined ? { maxRuns: options.shrinkRuns } : {}),
     }),
   };

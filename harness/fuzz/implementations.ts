@@ -6,6 +6,8 @@
  * - `cmd:<command line>`: one external process per node, speaking spec/DRIVER.md;
  * - `coaty`: @coaty/consensus.raft through its adapter, as coaty configures it; `coaty:plain`:
  *   without pre-vote and check-quorum;
+ * - `liferaft`: @markwylde/liferaft through its asynchronous adapter (run in a worker thread,
+ *   like an adapter module; it can interleave);
  * - a path to a module (`./my-adapter.ts`, absolute or relative to the working directory)
  *   whose default export is an adapter definition (harness/adapters/adapter.ts), or an
  *   asynchronous one (harness/adapters/async/async-adapter.ts, run in a worker thread): with
@@ -20,10 +22,12 @@ import type { AdapterDefinition } from '../adapters/adapter.js';
 import { isAsyncAdapterDefinition } from '../adapters/async/async-adapter.js';
 import { asyncAdapterFactory, type AsyncAdapterOptions } from '../adapters/async/bridge.js';
 import { coatyAdapter, coatyAdapterWith } from '../adapters/coaty/coaty-adapter.js';
+import liferaftAdapter from '../adapters/liferaft/liferaft-adapter.js';
 import { processAdapter, type ProcessAdapterOptions } from '../adapters/process/process-adapter.js';
 import { referenceAdapter } from '../adapters/reference.js';
 import { findMutant, MUTANTS } from '../mutants/catalogue.js';
 import { profileProblem } from '../adapters/features.js';
+import { RUNNING_FROM_SOURCES } from '../running-from-sources.js';
 import type { ImplementationProfile, NodeFactory } from '../simulator/cluster.js';
 
 export type Resolved = NodeFactory | { error: string };
@@ -31,6 +35,14 @@ export type Resolved = NodeFactory | { error: string };
 const COATY: Record<string, NodeFactory> = {
   coaty: adapterFactory(coatyAdapter),
   'coaty:plain': adapterFactory(coatyAdapterWith({ preVote: false, checkQuorum: false }, 'coaty:plain')),
+};
+
+/** Built-in asynchronous adapters: the module the adapter's worker thread loads (an entry of its own in dist/). */
+const ASYNC_BUILTINS: Record<string, { definition: typeof liferaftAdapter; module: URL }> = {
+  liferaft: {
+    definition: liferaftAdapter,
+    module: RUNNING_FROM_SOURCES ? new URL('../adapters/liferaft/liferaft-adapter.ts', import.meta.url) : new URL('./liferaft-adapter.js', import.meta.url),
+  },
 };
 
 export interface ImplementationOptions {
@@ -72,12 +84,17 @@ export function resolveImplementation(name: string, options: ImplementationOptio
   }
   const coaty = COATY[name];
   if (coaty) return coaty;
+  const builtin = ASYNC_BUILTINS[name];
+  if (builtin) {
+    const factory = asyncAdapterFactory(builtin.definition, builtin.module.href, options.async);
+    return 'error' in factory ? { error: `${name}: ${factory.error}` } : factory;
+  }
   if (name.startsWith('cmd:')) {
     const adapter = processAdapter(name.slice('cmd:'.length), options.process);
     return 'error' in adapter ? { error: `${name}: ${adapter.error}` } : adapterFactory(adapter);
   }
   if (isAdapterPath(name)) return { error: `'${name}' is an adapter module: load it with loadImplementation` };
-  return { error: `unknown implementation '${name}' (expected 'reference', 'mutant:<name>', 'adapter:<name>', 'coaty', 'cmd:<command line>' or a path to an adapter module)` };
+  return { error: `unknown implementation '${name}' (expected 'reference', 'mutant:<name>', 'adapter:<name>', 'coaty', 'liferaft', 'cmd:<command line>' or a path to an adapter module)` };
 }
 
 export function isAdapterDefinition(x: unknown): x is AdapterDefinition {
@@ -86,7 +103,7 @@ export function isAdapterDefinition(x: unknown): x is AdapterDefinition {
 
 /** Like resolveImplementation, and also loads adapter modules by path. */
 export async function loadImplementation(name: string, options: ImplementationOptions = {}): Promise<Resolved> {
-  if (!isAdapterPath(name)) return options.async?.interleave ? { error: `--interleave: ${name} is not asynchronous: ${NOT_ASYNC}` } : resolveImplementation(name, options);
+  if (!isAdapterPath(name)) return options.async?.interleave && !ASYNC_BUILTINS[name] ? { error: `--interleave: ${name} is not asynchronous: ${NOT_ASYNC}` } : resolveImplementation(name, options);
   const file = path.resolve(name);
   let module: { default?: unknown };
   try {

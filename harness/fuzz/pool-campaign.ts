@@ -127,7 +127,7 @@ export async function runPoolCampaign(campaign: PoolCampaignOptions): Promise<Po
   const meta = { fuzz: { impl: options.impl, seed: options.spec.seed, faults: options.spec.faults, ...(options.interleave ? { interleave: true } : {}) } };
   // No time budget here: the shrunk case must not depend on the machine's speed or load.
   return { ...result, failure: shrinkRun(options.spec, options.createNode, failedAt, {
-    meta, shrink: options.shrink !== false && worthShrinking(failedRule),
+    meta, shrink: options.shrink !== false && worthShrinking(failedRule), foundRule: failedRule,
     ...(options.shrinkRuns !== undefined ? { maxRuns: options.shrinkRuns } : {}), ...(options.onShrinkStep ? { onShrinkStep: options.onShrinkStep } : {}),
   }) };
 }

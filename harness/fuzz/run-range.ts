@@ -10,6 +10,7 @@
  */
 import fc from 'fast-check';
 import type { Feature } from '../../src/raft/features/index.js';
+import { InputError } from '../errors.js';
 import type { NodeFactory } from '../simulator/cluster.js';
 import { minimiseSchedule, smallerRun, type FailingRun } from './minimise.js';
 import { runSchedule, type ScheduleOutcome } from './run-schedule.js';
@@ -126,6 +127,8 @@ export interface ShrinkOptions {
   maxRuns?: number;
   /** Metadata written into the failing run's header. */
   meta?: Record<string, unknown>;
+  /** The rule the failing run broke when it was found (a timeout that does not come back is slowness, not a bug). */
+  foundRule?: string | null;
   /** After each shrinking attempt: attempts so far, and how many of them found a smaller failing schedule. */
   onShrinkStep?: (attempts: number, smaller: number) => void;
 }
@@ -142,6 +145,9 @@ export function shrinkRun(spec: RunSpec, createNode: NodeFactory, index: number,
   const generated = scheduleAt(spec, index);
   if (options.shrink === false) {
     const outcome = runSchedule(generated, createNode, { keepLines: true, ...(options.meta ? { meta: options.meta } : {}) });
+    if (outcome.ok && options.foundRule && !worthShrinking(options.foundRule)) {
+      throw new InputError(`run ${index} of seed ${spec.seed} failed with [${options.foundRule}] (no answer within the reply timeout) and answered in time when replayed: the node was slow, not wrong (is the machine overloaded?); raise --reply-timeout`);
+    }
     if (outcome.ok) throw notDeterministic();
     return { index, schedule: generated, outcome, shrinks: 0, path: String(index), foundLine: outcome.error!.line, shrinkRuns: 0 };
   }

@@ -32,10 +32,10 @@ export interface ImplementationProfile {
 }
 
 /**
- * `engine` and `onTransition` concern nodes built on the reference statechart (the reference,
+ * `engine`, `onTransition` and `resume` concern nodes built on the reference statechart (the reference,
  * the mutants), which pass them on to createReferenceNode; other implementations ignore them.
  */
-export type NodeFactory = ((config: NodeConfig, options: { random: Random; persisted?: PersistentState; now?: () => number } & Pick<ReferenceNodeOptions, 'engine' | 'onTransition'>) => RaftNode) & {
+export type NodeFactory = ((config: NodeConfig, options: { random: Random; persisted?: PersistentState; now?: () => number } & Pick<ReferenceNodeOptions, 'engine' | 'onTransition' | 'resume'>) => RaftNode) & {
   profile?: ImplementationProfile;
   /** Protocol extensions the implementation always runs (a feature's mutant): runs of it switch them on. */
   features?: readonly Feature[];

@@ -6,11 +6,12 @@
 import { checkLinearizable } from '../checker/linearizability/search.js';
 import { describeOp } from '../checker/linearizability/history.js';
 import { EtcdFormatError, importEtcdTrace } from '../importers/etcd.js';
+import { EtcdTestdataFormatError, importEtcdTestdata } from '../importers/etcd-testdata.js';
 import { JepsenFormatError, parseJepsenHistory } from '../importers/jepsen.js';
 import { readTextFile } from '../trace/reader.js';
 import { ALL_RULES, TraceValidation, validateTraceFile, validateTraceText, type FileReport, type ValidateOptions } from './validate-file.js';
 
-export const FORMATS = ['raftcheck', 'etcd', 'jepsen'] as const;
+export const FORMATS = ['raftcheck', 'etcd', 'etcd-testdata', 'jepsen'] as const;
 export type Format = (typeof FORMATS)[number];
 
 /** Throws LineTooLongError (harness/trace/reader.ts) at a line over `options.maxLineBytes`. */
@@ -30,15 +31,15 @@ const readText = (source: string | Buffer, name: string, options: ValidateOption
   readTextFile(source, { name, ...(options.maxLineBytes ? { maxLineBytes: options.maxLineBytes } : {}) });
 
 function validateImported(name: string, text: string, format: Exclude<Format, 'raftcheck'>, options: ValidateOptions): FileReport {
-  return format === 'jepsen' ? validateJepsen(name, text) : validateEtcd(name, text, options);
+  return format === 'jepsen' ? validateJepsen(name, text) : validateEtcd(name, text, format, options);
 }
 
-function validateEtcd(file: string, text: string, options: ValidateOptions): FileReport {
+function validateEtcd(file: string, text: string, format: 'etcd' | 'etcd-testdata', options: ValidateOptions): FileReport {
   let imported;
   try {
-    imported = importEtcdTrace(text);
+    imported = format === 'etcd' ? importEtcdTrace(text) : importEtcdTestdata(text);
   } catch (error) {
-    if (error instanceof EtcdFormatError) return formatError(file, error.line, error.field, error.message);
+    if (error instanceof EtcdFormatError || error instanceof EtcdTestdataFormatError) return formatError(file, error.line, error.field, error.message);
     throw error;
   }
   // etcd's variant of Raft (heartbeat messages, self-addressed votes, configuration entries)

@@ -48,12 +48,15 @@ function actorRunner(machine: RaftNodeMachine, ctx: NodeContext, onTransition?: 
   };
 }
 
-function interpreterRunner(machine: RaftNodeMachine, ctx: NodeContext, onTransition?: (t: TakenTransition) => void): { runner: Runner; context: NodeContext } {
+function interpreterRunner(machine: RaftNodeMachine, ctx: NodeContext, onTransition?: (t: TakenTransition) => void, resumeAt?: string): { runner: Runner; context: NodeContext } {
   const interpreter = new StatechartInterpreter<NodeContext, NodeEvent>(machine, ctx, onTransition);
-  try {
-    interpreter.start();
-  } catch {
-    // Reported through `error`, as the actor reports it.
+  if (resumeAt !== undefined) interpreter.resume(resumeAt);
+  else {
+    try {
+      interpreter.start();
+    } catch {
+      // Reported through `error`, as the actor reports it.
+    }
   }
   return {
     context: ctx,
@@ -78,4 +81,9 @@ function interpreterRunner(machine: RaftNodeMachine, ctx: NodeContext, onTransit
 /** Starts the statechart over `ctx` on `engine`; `context` is the engine's own context object from now on. */
 export function startEngine(engine: Engine, machine: RaftNodeMachine, ctx: NodeContext, onTransition?: (t: TakenTransition) => void): { runner: Runner; context: NodeContext } {
   return (engine === 'actor' ? actorRunner : interpreterRunner)(machine, ctx, onTransition);
+}
+
+/** Runs the statechart from its state `key` over a context that already holds that state (the interpreter only: `raftcheck explore`). */
+export function resumeEngine(machine: RaftNodeMachine, ctx: NodeContext, key: string, onTransition?: (t: TakenTransition) => void): { runner: Runner; context: NodeContext } {
+  return interpreterRunner(machine, ctx, onTransition, key);
 }

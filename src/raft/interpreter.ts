@@ -67,6 +67,8 @@ interface State {
 
 interface Program {
   initial: State;
+  /** Every state by key (for `resume`). */
+  states: ReadonlyMap<string, State>;
 }
 
 /** XState's `raise` built-in, as `raise()` builds it (a function carrying `type`, `event`, `delay`). */
@@ -149,7 +151,7 @@ function compile(machine: AnyStateMachine): Program {
   }
   const initial = states.get(String(machine.config.initial)) ?? refuse(`the initial state '${String(machine.config.initial)}'`);
   if (initial.always.length > 0 || initial.entry.some((a) => a.kind === 'raise')) refuse(`eventless transitions or raise on entering the initial state '${initial.id}'`);
-  return { initial };
+  return { initial, states };
 }
 
 const programs = new WeakMap<AnyStateMachine, Program>();
@@ -205,6 +207,17 @@ export class StatechartInterpreter<Context extends object, E extends Event> {
     } catch (error) {
       this.stop(error);
     }
+  }
+
+  /**
+   * Starts in the state named `key` without running any entry action: the context already
+   * holds what entering it did (a snapshot of a node taken there, see snapshot.ts).
+   */
+  resume(key: string): void {
+    if (this.state) throw new Error('the statechart is already started');
+    const state = this.program.states.get(key);
+    if (!state) throw new Error(`the statechart has no state '${key}'`);
+    this.state = state;
   }
 
   /** Handles one event to completion: its transition, then eventless transitions and raised events. */

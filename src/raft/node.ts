@@ -6,13 +6,15 @@
  */
 import type { Random } from '../random.js';
 import { createContext, summarize, type NodeContext } from './context.js';
-import { DEFAULT_ENGINE, startEngine, type Engine, type Runner } from './engine.js';
+import { DEFAULT_ENGINE, resumeEngine, startEngine, type Engine, type Runner } from './engine.js';
 import { inLease } from './features/lease.js';
+import { contextFromSnapshot, snapshotOf, type NodeSnapshot } from './snapshot.js';
 import { machineFor, type NodeEvent, type RaftNodeMachine } from './node-machine.js';
 import type { TakenTransition } from './transitions.js';
 import type { Entry, NodeConfig, NodeInput, NodeView, PersistentState, RaftNode, RegisterState, StateSummary, StepRecord, TimerName } from './types.js';
 
 export { DEFAULT_ENGINE, ENGINES, parseEngine, type Engine } from './engine.js';
+export type { NodeSnapshot } from './snapshot.js';
 
 export interface ReferenceNodeOptions {
   /** Source of the election timeout draws (a fork of the run's seeded generator). */
@@ -28,6 +30,11 @@ export interface ReferenceNodeOptions {
   onTransition?: (t: TakenTransition) => void;
   /** What runs the statechart (default: DEFAULT_ENGINE). */
   engine?: Engine;
+  /**
+   * Start in this whole state instead of afresh (`persisted` is then ignored): `start()` runs
+   * no entry action and returns no effect. Runs on the interpreter whatever `engine` says.
+   */
+  resume?: NodeSnapshot;
 }
 
 const TIMER_EVENTS = {
@@ -111,6 +118,8 @@ export interface ReferenceRaftNode extends RaftNode {
   /** The statechart's current state (equal to the role). */
   stateValue(): string;
   readonly live: LiveState;
+  /** The node's whole state as plain data (see snapshot.ts); a node built with `resume: snapshot()` continues from here. */
+  snapshot(): NodeSnapshot;
 }
 
 class ReferenceNode implements ReferenceRaftNode {
@@ -121,9 +130,11 @@ class ReferenceNode implements ReferenceRaftNode {
   private readonly machine: RaftNodeMachine;
   private readonly engine: Engine;
   private readonly onTransition: ((t: TakenTransition) => void) | undefined;
+  private readonly resumeAt: string | undefined;
 
   constructor(config: NodeConfig, options: ReferenceNodeOptions) {
-    this.ctx = createContext(config, options.random, options.persisted);
+    this.ctx = options.resume ? contextFromSnapshot(config, options.random, options.resume) : createContext(config, options.random, options.persisted);
+    this.resumeAt = options.resume?.state;
     this.machine = options.machine ?? machineFor(config.features);
     this.engine = options.engine ?? DEFAULT_ENGINE;
     this.onTransition = options.onTransition;
@@ -140,7 +151,8 @@ class ReferenceNode implements ReferenceRaftNode {
 
   start(): StepRecord[] {
     if (this.runner) throw new Error(`node ${this.id} already started`);
-    const { runner, context } = startEngine(this.engine, this.machine, this.ctx, this.onTransition);
+    const { runner, context } =
+      this.resumeAt !== undefined ? resumeEngine(this.machine, this.ctx, this.resumeAt, this.onTransition) : startEngine(this.engine, this.machine, this.ctx, this.onTransition);
     this.runner = runner;
     this.ctx = context;
     this.liveView.ctx = context;
@@ -169,6 +181,10 @@ class ReferenceNode implements ReferenceRaftNode {
 
   get live(): LiveState {
     return this.liveView;
+  }
+
+  snapshot(): NodeSnapshot {
+    return snapshotOf(this.ctx, this.stateValue());
   }
 
   view(): NodeView {

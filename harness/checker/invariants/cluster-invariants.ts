@@ -1030,4 +1030,69 @@ export class ClusterInvariants {
     });
     n.acked = 0; // reported once; what it acknowledges from now on is checked afresh
   }
+
+  /**
+   * A copy of this checker's memory that reports through `report`: `raftcheck explore` carries
+   * one with every state it visits, so each rule is checked by this code on every path.
+   */
+  clone(report: Report): ClusterInvariants {
+    const copy = new ClusterInvariants({ kind: 'header', format: 'raftcheck-trace', version: 1, nodes: [], producer: { name: 'clone', version: '0' } }, report, this.enabled ? { enabled: this.enabled } : {});
+    for (const [id, n] of this.nodes) copy.nodes.set(id, { ...n, log: n.log.clone(), votes: new Map(n.votes) });
+    for (const [term, leader] of this.leaders) copy.leaders.set(term, leader);
+    // SeenEntry chains are never mutated once linked: shared.
+    copy.commits.push(...this.commits);
+    const self = copy as unknown as {
+      register: RegisterValues | null;
+      entriesSeen: ClusterInvariants['entriesSeen'];
+      applied: ClusterInvariants['applied'];
+      appliedBy: ClusterInvariants['appliedBy'];
+      appliedLine: ClusterInvariants['appliedLine'];
+    };
+    self.entriesSeen = this.entriesSeen.clone();
+    self.applied = this.applied.clone();
+    self.appliedBy = this.appliedBy.clone();
+    self.appliedLine = this.appliedLine.clone();
+    self.register = this.register ? this.register.clone((v) => copy.fail(v)) : null;
+    return copy;
+  }
+
+  /**
+   * What of this checker's memory decides its later verdicts, as a string: two paths of
+   * `raftcheck explore` that end in the same cluster state and the same history key get the
+   * same verdicts on every continuation, so they are one state. Nodes are listed in `order`
+   * and every node id is written as `rename` maps it (symmetry reduction). Left out: line
+   * numbers and which node first showed an entry, a commit or a value, which only word
+   * messages; the leader of each term and every vote are kept (election-safety, vote-once).
+   * A field added to this class that a rule reads must be added here.
+   */
+  historyKey(order: readonly string[], rename: (id: string) => string): string {
+    const r = (id: string | null): string => (id === null ? '-' : rename(id));
+    let key = '';
+    for (const id of order) {
+      const n = this.nodes.get(id)!;
+      const votes = [...n.votes].map(([term, v]) => `${term}:${r(v.votedFor)}`).sort().join(',');
+      const log = n.logKnown ? Array.from({ length: n.log.lastIndex }, (_, i) => n.log.prefixHash(i + 1)).join(',') : '?';
+      // What the node is known to log (each flag changes what later events may be judged on), and
+      // which of its facts are tied to lines: a later line never equals them, save whether the
+      // last apply was already reported.
+      const logs = `${n.logsTerms ? 't' : ''}${n.logsRoles ? 'r' : ''}${n.logsVotes ? 'v' : ''}${n.logsChanges ? 'c' : ''}${n.appliedReported === n.appliedLine ? 'a' : ''}`;
+      key += `${n.alive ? 1 : 0}${n.role[0]}${n.term}/${r(n.votedFor)}/${n.commitIndex}/${n.lastApplied}/${n.appliedIndex}/${log}/${n.reportedLastIndex ?? '-'}/${n.acked}/${n.recovered}/${logs}/${votes}/${n.leaderTerm ?? '-'};`;
+    }
+    key += '|' + [...this.leaders].map(([term, l]) => `${term}:${r(l.node)}`).sort().join(',');
+    key += '|';
+    // Every index (some not seen yet, some forgotten under every node's snapshot: both read as unknown).
+    for (let index = 1; index < this.entriesSeen.length; index++) {
+      const terms: string[] = [];
+      for (let e: SeenEntry | null | undefined = this.entriesSeen.get(index); e; e = e.other) terms.push(`${e.term}:${e.hash}`);
+      key += `${terms.sort().join('/')},`;
+    }
+    key += '|' + this.commits.map((c) => `${c.index}:${c.hash}:${c.term}`).join(',');
+    key += '|';
+    for (let index = 1; index < this.applied.length; index++) {
+      const c = this.applied.get(index);
+      key += `${c ? commandKey(c) : ''},`;
+    }
+    if (this.register) key += '|' + this.register.historyKey(order);
+    return key;
+  }
 }

@@ -20,14 +20,21 @@ export interface AppliedRequest {
 }
 
 export class RecentRequests {
-  private readonly client: string[] = new Array<string>(CAPACITY).fill('');
-  private readonly requestId = new Array<number>(CAPACITY).fill(-1);
-  private readonly applied = new Array<AppliedRequest | null>(CAPACITY).fill(null);
+  // Grown to CAPACITY as requests come (a node that applies few costs little: explore keeps one per state).
+  private readonly client: string[] = [];
+  private readonly requestId: number[] = [];
+  private readonly applied: Array<AppliedRequest | null> = [];
   /** Entries written so far (the next one goes to count % CAPACITY). */
   private count = 0;
 
   add(client: string, requestId: number, applied: AppliedRequest): void {
     const k = this.count++ % CAPACITY;
+    if (k === this.client.length) {
+      this.client.push(client);
+      this.requestId.push(requestId);
+      this.applied.push(applied);
+      return;
+    }
     this.client[k] = client;
     this.requestId[k] = requestId;
     this.applied[k] = applied;
@@ -51,5 +58,26 @@ export class RecentRequests {
 
   clear(): void {
     this.count = 0;
+  }
+
+  /** A copy (`raftcheck explore` forks the checker with every state). */
+  clone(): RecentRequests {
+    const copy = new RecentRequests();
+    copy.client.push(...this.client);
+    copy.requestId.push(...this.requestId);
+    copy.applied.push(...this.applied);
+    copy.count = this.count;
+    return copy;
+  }
+
+  /** What the ring holds, oldest first, without lines (see ClusterInvariants.historyKey). */
+  historyKey(): string {
+    let key = '';
+    for (let i = Math.max(0, this.count - CAPACITY); i < this.count; i++) {
+      const k = i % CAPACITY;
+      const a = this.applied[k]!;
+      key += `${this.client[k]}#${this.requestId[k]}@${a.index}:${a.type}:${a.result ?? '?'}:${a.value === undefined ? '?' : JSON.stringify(a.value)};`;
+    }
+    return key;
   }
 }

@@ -232,4 +232,35 @@ export class RegisterValues {
       }, n);
     }
   }
+
+  /** A copy that reports through `report` (`raftcheck explore` forks the checker with every state). */
+  clone(report: (v: Violation) => void): RegisterValues {
+    const copy = new RegisterValues([], report);
+    const self = copy as unknown as { after: RegisterValues['after']; afterNode: RegisterValues['afterNode']; afterLine: RegisterValues['afterLine']; afterLogged: RegisterValues['afterLogged'] };
+    self.after = this.after.clone();
+    self.afterNode = this.afterNode.clone();
+    self.afterLine = this.afterLine.clone();
+    self.afterLogged = this.afterLogged.clone();
+    for (const [id, n] of this.nodes) copy.nodes.set(id, { through: n.through, value: n.value, diverged: n.diverged, requests: n.requests.clone() });
+    copy.reportedLine = this.reportedLine;
+    return copy;
+  }
+
+  /**
+   * What of this memory decides later verdicts, as a string: values after each index and each
+   * node's register (nodes in `order`, the ids as `rename` maps them). Lines and the nodes that
+   * told a value only word messages, so they are left out (see ClusterInvariants.historyKey).
+   */
+  historyKey(order: readonly string[]): string {
+    let key = '';
+    for (let i = 0; i < this.after.length; i++) {
+      const after = this.after.get(i);
+      key += `${after === undefined ? '?' : JSON.stringify(after)}${this.afterLogged.get(i) ? 'L' : ''},`;
+    }
+    for (const id of order) {
+      const n = this.nodes.get(id)!;
+      key += `|${n.through}:${JSON.stringify(n.value)}:${n.diverged ? 1 : 0}:${n.requests.historyKey()}`;
+    }
+    return key;
+  }
 }

@@ -5,6 +5,7 @@ import { writeFileAtomic } from '../../io/atomic-write.js';
 import { renderDot } from '../../io/graphviz.js';
 import { checkOutputFile } from '../outputs.js';
 import { FeatureMismatchError, MalformedTraceError, measureCoverage } from '../../statechart/transition-coverage.js';
+import { COVERAGE_FORMAT, countsFromCoverage } from '../../explore/coverage.js';
 import { DEFAULT_MAX_LINE_BYTES, LineTooLongError, tooLongHint } from '../../trace/reader.js';
 import { fileProgress } from '../progress.js';
 import { machineFor } from '../../../src/raft/node-machine.js';
@@ -37,7 +38,9 @@ suite or a fuzzing campaign left untouched. A count is a transition the referenc
 took when fed each node's logged inputs, exactly as the conformance checker replays them
 (hidden steps included). Traces with a schema-level error are refused (exit 2); a trace that
 breaks a conformance rule is counted, with a note on stderr; one whose header declares
-conformance not checked (skipRules) is not replayed, and noted.
+conformance not checked (skipRules) is not replayed, and noted. A FILE written by
+'raftcheck explore --coverage FILE' adds what an exhaustive search took: each transition's
+count of search steps, and every transition never taken is unreachable within its bounds.
 
 Options:
   --format F     mermaid (default; GitHub renders it), dot (Graphviz source), svg (laid out
@@ -62,6 +65,7 @@ Examples:
   raftcheck diagram --features all --format svg -o raft-node-features.svg
   raftcheck diagram --coverage traces/examples/valid/*.jsonl
   raftcheck diagram --coverage --format svg -o coverage.svg traces/regressions/*.jsonl
+  raftcheck explore --servers 2 --max-term 2 --max-log 1 --coverage reach.json && raftcheck diagram --coverage reach.json
 `,
   async run(argv, io) {
     const { values, positionals } = parseCommandLine(argv, {
@@ -96,11 +100,42 @@ Examples:
   },
 };
 
-function countTransitions(files: string[], io: CliIO, features: readonly Feature[] | undefined, reading: { maxLineBytes: number; progress: boolean }): TransitionCounts & { diagram: StatechartDiagram } {
-  for (const file of files) {
+/** The counts of an explore coverage file (`raftcheck explore --coverage`), or null for a trace. */
+function exploreCounts(file: string): number[] | null {
+  const fd = fs.openSync(file, 'r');
+  const head = Buffer.alloc(256);
+  const read = fs.readSync(fd, head, 0, head.length, 0);
+  fs.closeSync(fd);
+  if (!head.subarray(0, read).toString('utf8').includes(`"${COVERAGE_FORMAT}"`)) return null;
+  let value: unknown;
+  try {
+    value = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new InputError(`${file}: not a JSON explore coverage file (${e instanceof Error ? e.message : String(e)})`);
+  }
+  const counts = countsFromCoverage(value, describeStatechart());
+  if (!counts) throw new InputError(`${file}: not an explore coverage file (format ${COVERAGE_FORMAT}, transitions)`);
+  return counts;
+}
+
+/** Traces and explore coverage files together: explore searches the base chart, so its counts join only a drawing of that chart. */
+function countTransitions(inputs: string[], io: CliIO, features: readonly Feature[] | undefined, reading: { maxLineBytes: number; progress: boolean }): TransitionCounts & { diagram: StatechartDiagram } {
+  for (const file of inputs) {
     if (!fs.existsSync(file)) throw new InputError(`${file}: no such file`);
     if (fs.statSync(file).isDirectory()) throw new InputError(`${file}: is a directory (give the trace files, e.g. ${file}/*.jsonl)`);
   }
+  const searched = inputs.map((f) => ({ file: f, counts: exploreCounts(f) }));
+  const files = searched.filter((s) => !s.counts).map((s) => s.file);
+  const extra = searched.flatMap((s) => (s.counts ? [{ file: s.file, counts: s.counts }] : []));
+  const traced = files.length ? countTraces(files, io, features, reading) : { counts: new Array<number>(describeStatechart().transitions.length).fill(0), traces: 0, diagram: describeStatechart() };
+  if (extra.length === 0) return traced;
+  if (traced.diagram.transitions.length !== describeStatechart().transitions.length) {
+    throw new InputError(`${extra[0]!.file}: an explore coverage file counts the base chart's transitions; draw it without features (its traces declare some, or --features)`);
+  }
+  return { ...traced, counts: traced.counts.map((c, row) => extra.reduce((sum, e) => sum + (e.counts[row] ?? 0), c)), traces: traced.traces + extra.length };
+}
+
+function countTraces(files: string[], io: CliIO, features: readonly Feature[] | undefined, reading: { maxLineBytes: number; progress: boolean }): TransitionCounts & { diagram: StatechartDiagram } {
   const progress = new Map(files.map((f) => [f, fileProgress(io, f)]));
   let shown: string | undefined;
   const onProgress = (file: string, read: number, total: number) => {

@@ -48,7 +48,9 @@ ${interleaveHelp}
                      separated, or all); default none. Traces declare them in their header and
                      are checked under them; with transfer, schedules also ask nodes to hand
                      leadership over; with snapshot, nodes compact their logs (see
-                     --snapshot-every)
+                     --snapshot-every). An implementation that declares features (its
+                     profile, a driver's init reply) runs with those: --features may only
+                     repeat them
   --snapshot-every N with --features snapshot: a node snapshots once it has applied N entries
                      past its last snapshot (default: drawn per schedule from 1, 3, 8)
   --out DIR          where to save the regression case (default traces/regressions)

@@ -30,6 +30,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./merge-results.js')).mergeResultsCommand,
   },
   {
+    name: 'explore',
+    summary: 'search every reachable state of a small cluster of reference (or mutant) nodes within bounds, checking every rule on every step',
+    load: async () => (await import('./explore.js')).exploreCommand,
+  },
+  {
     name: 'replay',
     summary: 'replay a saved regression case exactly: the recorded failure must reproduce, the reference must pass',
     load: async () => (await import('./replay.js')).replayCommand,

@@ -4,6 +4,37 @@ import { describeSkipRules, mergeSkipRules, type SkipRule } from '../../checker/
 import { loadRegressionCase } from '../../fuzz/regression.js';
 import { runSchedule } from '../../fuzz/run-schedule.js';
 import { runFeatures } from '../../adapters/features.js';
+import { buildModel } from '../../explore/build-model.js';
+import { loadExploreCase, replayExploreCase, type ExploreCaseMeta } from '../../explore/regression.js';
+import type { CliIO } from '../command.js';
+
+/**
+ * An explore case (traces/regressions/*-x*.jsonl): its actions re-run on the recorded
+ * implementation must break the recorded rule again; on the reference, the same actions (those
+ * it enables: messages are matched by content) must pass.
+ */
+function replayExplore(file: string, meta: ExploreCaseMeta, only: string | undefined, io: CliIO): boolean {
+  const impls = only ? [only] : meta.impl === 'reference' ? ['reference'] : [meta.impl, 'reference'];
+  let ok = true;
+  for (const impl of impls) {
+    const model = buildModel(impl, meta.bounds);
+    if ('error' in model) throw new UsageError(`--impl: ${model.error}`);
+    const recorded = impl === meta.impl && impl !== 'reference';
+    let replayed;
+    try {
+      replayed = replayExploreCase(model, meta.actions, !recorded || only !== undefined);
+    } catch (error) {
+      throw new InputError(`${file}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    const { verdict, skipped } = replayed;
+    const shown = verdict ? `fails [${verdict.rule}] at line ${verdict.line}: ${verdict.message}` : 'passes';
+    const asExpected = only !== undefined ? true : recorded ? verdict?.rule === meta.rule : verdict === null;
+    if (!asExpected) ok = false;
+    const skips = skipped ? ` (${skipped} of the ${meta.actions.length} actions not enabled, skipped)` : '';
+    io.out(`${file}: ${impl} ${shown}${skips}${only !== undefined ? '' : asExpected ? ' (as expected)' : ` (NOT as expected: recorded ${meta.impl} failing [${meta.rule}])`}\n`);
+  }
+  return ok;
+}
 
 export const replayCommand: Command = {
   name: 'replay',
@@ -13,6 +44,9 @@ export const replayCommand: Command = {
 Re-runs the schedule stored in a regression case (traces/regressions/*.jsonl) and checks it:
   - with the implementation that failed (a mutant): the recorded rule must fail again;
   - with the reference: the run must pass (the fixed behaviour holds).
+A case saved by 'raftcheck explore' stores its path's actions instead of a schedule: they are
+re-run on the recorded implementation (the rule must fail again) and, those the reference
+enables (messages matched by content), on the reference (it must pass).
 With --impl, runs the schedule on that implementation only and prints its verdict.
 A case found with --interleave is replayed with it (on the implementation that failed).
 
@@ -37,6 +71,16 @@ Exit codes: 0 as expected; 1 not as expected; 2 usage error or unreadable file.
     const extra = skipRulesOption(values['skip-rules']);
     let ok = true;
     for (const file of positionals) {
+      let explored: ExploreCaseMeta | null;
+      try {
+        explored = loadExploreCase(file);
+      } catch (error) {
+        throw new InputError(error instanceof Error ? error.message : String(error));
+      }
+      if (explored) {
+        if (!replayExplore(file, explored, values.impl, io)) ok = false;
+        continue;
+      }
       let saved;
       try {
         saved = loadRegressionCase(file);

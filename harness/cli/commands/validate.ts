@@ -29,6 +29,9 @@ Options:
   --format F       raftcheck (default): trace format v1 (JSON Lines)
                    etcd: an etcd-io/raft TraceLogger log (imported; what raftcheck does not
                          model is counted as "not modelled", never failed)
+                   etcd-testdata: an etcd-io/raft interaction-test transcript (testdata/*.txt,
+                         imported the same way; steps hidden by log-level none leave the
+                         nodes' logs unknown from there, docs/ETCD.md)
                    jepsen: a Jepsen register history (jepsen.util log): linearizability only
   --json           print one JSON report on stdout:
                    {"valid": bool, "files": [{"file", "valid", "events", "lines", "bytes",
@@ -64,6 +67,7 @@ Examples:
   raftcheck validate traces/examples/valid/*.jsonl
   raftcheck validate --json --max-errors 5 my-trace.jsonl
   raftcheck validate --format etcd raft-trace.ndjson
+  raftcheck validate --format etcd-testdata testdata/campaign.txt
   raftcheck validate --format jepsen etcd_002.log
 `,
   async run(argv, io) {

@@ -1,0 +1,520 @@
+/**
+ * Importer for etcd-io/raft's interaction-test transcripts (`testdata/*.txt`, datadriven):
+ * commands, each followed by `----` and the output etcd's test environment printed for it.
+ *
+ * The output shows each node's steps as they happen: `INFO` lines for elections and votes
+ * ("1 became candidate at term 1", "2 ... cast MsgVote for 1 ..."), `Ready` blocks (HardState,
+ * the entries appended, the messages sent) and the messages each node receives. Entries carry
+ * term and index (`1/3 EntryNormal "data"`), so logs are known in full; their contents become
+ * `noop` commands (a transcript proposes opaque strings, not register commands).
+ *
+ * Each node's step becomes trace events in the order the transcript prints them: a receive
+ * (matched to the earliest identical send), then the state changes it causes (`term`, `role`,
+ * `vote`, `truncate`/`append`, `commit`), then the sends. What Figure 2 does not have is a
+ * `note`, counted by kind: heartbeats, pre-votes, snapshots, configuration changes, storage
+ * messages of asynchronous writes, self-addressed messages, leader transfer.
+ *
+ * `log-level none` hides a stretch of the run. A node whose steps were hidden is unknown when
+ * the transcript shows it again: the importer logs a `restart` without `persisted` for it (the
+ * trace format's way to say "this node's log and vote are unknown from here"), with a note,
+ * and resumes from what the next lines show: its role and term from a `raft-state` listing, a
+ * `became` line, a Ready's `Lead:/State:`, or a MsgApp it sends (only a leader sends one).
+ * Nothing hidden is guessed.
+ */
+import type { Entry, Message, NodeState, Role, TraceLine } from '../../src/trace/schema.js';
+import { VERSION } from '../version.js';
+
+export class EtcdTestdataFormatError extends Error {
+  constructor(readonly line: number, readonly field: string, message: string) {
+    super(message);
+    this.name = 'EtcdTestdataFormatError';
+  }
+}
+
+export interface EtcdTestdataImport {
+  lines: TraceLine[];
+  /** etcd behaviour raftcheck does not model, by kind, with counts. */
+  notModelled: Record<string, number>;
+  /** Source line of each output line (index 0 is the header, from source line 1). */
+  sourceLines: number[];
+  /** Commands in the transcript, and how many ran with their output hidden (log-level none). */
+  commands: number;
+  hiddenCommands: number;
+}
+
+interface NodeImport {
+  id: string;
+  seq: number;
+  role: Role;
+  term: number;
+  votedFor: string | null;
+  commit: number;
+  /** Terms of the log entries, index 1 at position 0; null while unknown (after hidden steps). */
+  logTerms: number[] | null;
+  /** Steps of this node were hidden since it was last seen. */
+  lostSight: boolean;
+  /** Since hidden steps, its role (and term) are not known yet. */
+  roleUnknown: boolean;
+  /** A commit shown by a Ready, logged after its entries. */
+  pendingCommit: number | null;
+}
+
+/** A message as printed: `1->2 MsgApp Term:1 Log:1/2 Commit:2 Entries:[1/3 EntryNormal ""]`. */
+interface Printed {
+  text: string;
+  from: string;
+  to: string;
+  type: string;
+  term: number;
+  logTerm: number;
+  index: number;
+  commit: number;
+  entries: number[];
+  rejected: boolean;
+  hint: number;
+}
+
+interface Block {
+  command: string;
+  args: string[];
+  line: number;
+  output: Array<{ text: string; line: number }>;
+}
+
+const MESSAGE = /^(\S+)->(\S+) (Msg\w+) Term:(\d+) Log:(\d+)\/(\d+)(.*)$/;
+const ENTRY = /^(\d+)\/(\d+) (\w+)/;
+
+/** Splits a transcript into commands and their output (datadriven's format). */
+function parseBlocks(text: string): Block[] {
+  const raw = text.replace(/^\uFEFF/, '').split('\n');
+  const blocks: Block[] = [];
+  let i = 0;
+  while (i < raw.length) {
+    const t = raw[i]!.trimEnd();
+    if (t === '' || t.startsWith('#')) {
+      i++;
+      continue;
+    }
+    const start = i;
+    const commandLines: string[] = [];
+    while (i < raw.length && raw[i]!.trimEnd() !== '----') commandLines.push(raw[i++]!);
+    if (i >= raw.length) throw new EtcdTestdataFormatError(start + 1, 'command', `command "${t}" has no "----" line after it`);
+    i++; // ----
+    const output: Block['output'] = [];
+    // A second ---- means the output may contain blank lines and ends at ----\n----.
+    if (raw[i]?.trimEnd() === '----') {
+      i++;
+      while (i < raw.length && !(raw[i]!.trimEnd() === '----' && raw[i + 1]?.trimEnd() === '----')) output.push({ text: raw[i]!.trimEnd(), line: ++i });
+      i += 2;
+    } else {
+      while (i < raw.length && raw[i]!.trimEnd() !== '') output.push({ text: raw[i]!.trimEnd(), line: ++i });
+    }
+    const words = commandLines[0]!.trim().split(/\s+/);
+    blocks.push({ command: words[0]!, args: words.slice(1), line: start + 1, output });
+  }
+  return blocks;
+}
+
+function parseMessage(text: string, line: number): Printed | null {
+  const m = MESSAGE.exec(text);
+  if (!m) return null;
+  const rest = m[7]!;
+  const commit = /Commit:(\d+)/.exec(rest);
+  const hint = /Rejected \(Hint: (\d+)\)/.exec(rest);
+  const entries: number[] = [];
+  const inline = /Entries:\[(.*)\]$/.exec(rest);
+  if (inline && inline[1] !== '') {
+    for (const e of inline[1]!.split(/, (?=\d+\/\d+ )/)) {
+      const em = ENTRY.exec(e);
+      if (!em) throw new EtcdTestdataFormatError(line, 'message', `cannot read entry "${e}"`);
+      entries.push(Number(em[1]));
+    }
+  }
+  return {
+    text, from: m[1]!, to: m[2]!, type: m[3]!, term: Number(m[4]), logTerm: Number(m[5]), index: Number(m[6]),
+    commit: commit ? Number(commit[1]) : 0, entries, rejected: rest.includes('Rejected'), hint: hint ? Number(hint[1]) : 0,
+  };
+}
+
+/** Commands whose output shows nothing of a node's steps, and that change none. */
+const PASSIVE = new Set(['log-level', 'raft-state', 'status', 'raft-log', 'set-randomized-election-timeout', 'report-unreachable']);
+
+export function importEtcdTestdata(text: string): EtcdTestdataImport {
+  const blocks = parseBlocks(text);
+  if (blocks.length === 0) throw new EtcdTestdataFormatError(1, 'command', 'no commands found: not an etcd interaction transcript');
+  // Every node the transcript names, for the header.
+  const ids = new Set<string>();
+  for (const b of blocks) {
+    for (const o of b.output) {
+      const m = /^(?:> )?(\d+)(?:->(\d+))?\s/.exec(o.text.trim().replace(/^dropped: /, '').replace(/^INFO |^DEBUG /, ''));
+      if (m) ids.add(m[1]!);
+      if (m?.[2]) ids.add(m[2]);
+    }
+    if (b.command === 'add-nodes') {
+      const voters = /voters=\(([\d,]*)\)/.exec(b.args.join(' '));
+      voters?.[1]?.split(',').filter(Boolean).forEach((v) => ids.add(v));
+    }
+  }
+  const nodeIds = [...ids].sort((a, b) => Number(a) - Number(b));
+  const lines: TraceLine[] = [
+    {
+      kind: 'header', format: 'raftcheck-trace', version: 1, nodes: nodeIds.length ? nodeIds : ['1'],
+      producer: { name: 'raftcheck-import-etcd-testdata', version: VERSION },
+      meta: { source: 'etcd-io/raft interaction test transcript', note: 'entry contents are opaque to raftcheck; entries are imported as noop commands with their terms' },
+    },
+  ];
+  const sourceLines = [1];
+  const notModelled: Record<string, number> = {};
+  const nodes = new Map<string, NodeImport>();
+  const inFlight = new Map<string, Array<{ id: string; msg: Message }>>();
+  let nextMsg = 0;
+  let time = 0;
+  let hidden = false;
+  let hiddenCommands = 0;
+
+  const state = (n: NodeImport): NodeState => ({
+    role: n.role, term: n.term, votedFor: n.votedFor, commitIndex: n.commit,
+    ...(n.logTerms ? { lastLogIndex: n.logTerms.length, lastLogTerm: n.logTerms.at(-1) ?? 0 } : {}),
+  });
+  const emit = (n: NodeImport, event: Record<string, unknown>, line: number): void => {
+    lines.push({ ...event, node: n.id, seq: n.seq++, time, state: state(n) } as unknown as TraceLine);
+    sourceLines.push(line);
+  };
+  const note = (n: NodeImport | null, kind: string, what: string, line: number): void => {
+    notModelled[kind] = (notModelled[kind] ?? 0) + 1;
+    lines.push({ kind: 'note', ...(n ? { node: n.id, seq: n.seq++ } : {}), time, text: `not modelled: ${what}`, data: { line } } as TraceLine);
+    sourceLines.push(line);
+  };
+  /** The node, created fresh (term 0, empty log) when first named; resynchronised after hidden steps. */
+  const node = (id: string, line: number): NodeImport => {
+    let n = nodes.get(id);
+    if (!n) {
+      // A node first seen after hidden steps may have been created and run during them.
+      n = { id, seq: 0, role: 'follower', term: 0, votedFor: null, commit: 0, logTerms: [], lostSight: hiddenCommands > 0, roleUnknown: false, pendingCommit: null };
+      nodes.set(id, n);
+    }
+    if (n.lostSight) {
+      n.lostSight = false;
+      n.logTerms = null;
+      n.commit = 0;
+      n.role = 'follower';
+      n.roleUnknown = true;
+      note(n, 'hidden steps', `steps hidden by log-level none: this node's log and vote are unknown from here`, line);
+      emit(n, { kind: 'restart' }, line);
+    }
+    return n;
+  };
+
+  const setTerm = (n: NodeImport, term: number, line: number): void => {
+    if (term === n.term) return;
+    n.term = term;
+    n.votedFor = null;
+    emit(n, { kind: 'term', term }, line);
+  };
+  const setRole = (n: NodeImport, role: Role, line: number): void => {
+    n.roleUnknown = false;
+    if (role === n.role) return;
+    n.role = role;
+    emit(n, { kind: 'role', role }, line);
+  };
+  const setVote = (n: NodeImport, vote: string, line: number): void => {
+    if (vote === n.votedFor) return;
+    n.votedFor = vote;
+    emit(n, { kind: 'vote', votedFor: vote }, line);
+  };
+  const setCommit = (n: NodeImport, commit: number, line: number): void => {
+    if (commit === n.commit) return;
+    n.commit = commit;
+    emit(n, { kind: 'commit', commitIndex: commit }, line);
+  };
+  /** Appends an entry at `index` (truncating a conflicting suffix first). */
+  const appendAt = (n: NodeImport, index: number, terms: number[], line: number): void => {
+    if (terms.length === 0) return;
+    if (n.logTerms === null) {
+      // Unknown log (hidden steps): an append is all that is known of it, from its first index.
+      emit(n, { kind: 'append', index, entries: terms.map((t): Entry => ({ term: t, command: { type: 'noop' } })) }, line);
+      return;
+    }
+    if (index > n.logTerms.length + 1) throw new EtcdTestdataFormatError(line, 'entries', `node ${n.id} appends at index ${index} but its log ends at ${n.logTerms.length}`);
+    let k = 0;
+    while (k < terms.length && index + k <= n.logTerms.length && n.logTerms[index + k - 1] === terms[k]) k++;
+    if (k === terms.length) return;
+    const at = index + k;
+    if (at <= n.logTerms.length) {
+      n.logTerms.length = at - 1;
+      emit(n, { kind: 'truncate', fromIndex: at }, line);
+    }
+    const added = terms.slice(k);
+    n.logTerms.push(...added);
+    emit(n, { kind: 'append', index: at, entries: added.map((t): Entry => ({ term: t, command: { type: 'noop' } })) }, line);
+  };
+
+  function toMessage(p: Printed, id: string): Message | null {
+    const base = { id, from: p.from, to: p.to, term: p.term };
+    switch (p.type) {
+      case 'MsgVote':
+        return { ...base, type: 'RequestVote', candidateId: p.from, lastLogIndex: p.index, lastLogTerm: p.logTerm };
+      case 'MsgVoteResp':
+        return { ...base, type: 'RequestVoteResponse', voteGranted: !p.rejected };
+      case 'MsgApp':
+        return {
+          ...base, type: 'AppendEntries', leaderId: p.from, prevLogIndex: p.index, prevLogTerm: p.logTerm,
+          entries: p.entries.map((t) => ({ term: t, command: { type: 'noop' } })), leaderCommit: p.commit,
+        };
+      case 'MsgAppResp':
+        return p.rejected
+          ? { ...base, type: 'AppendEntriesResponse', success: false, conflictIndex: p.hint + 1 }
+          : { ...base, type: 'AppendEntriesResponse', success: true, matchIndex: p.index };
+      default:
+        return null;
+    }
+  }
+
+  /** Why a message is not modelled, or null for Figure 2's four between two nodes. */
+  function unmodelled(p: Printed): [kind: string, what: string] | null {
+    if (!/^\d+$/.test(p.from) || !/^\d+$/.test(p.to)) return ['storage message', `${p.type} ${p.from}->${p.to} (asynchronous storage writes)`];
+    if (p.from === p.to) return ['self-addressed message', `${p.type} to itself`];
+    if (!['MsgVote', 'MsgVoteResp', 'MsgApp', 'MsgAppResp'].includes(p.type)) return [p.type, `${p.type} ${p.from}->${p.to}`];
+    return null;
+  }
+
+  function send(p: Printed, line: number): void {
+    const n = node(p.from === 'AppendThread' || p.from === 'ApplyThread' ? p.to : p.from, line);
+    const why = unmodelled(p);
+    if (why) return note(n, why[0], `send ${why[1]}`, line);
+    if (n.roleUnknown && p.type === 'MsgApp') {
+      // Only a leader sends MsgApp: a node met again after hidden steps shows its leadership here.
+      setTerm(n, p.term, line);
+      setRole(n, 'leader', line);
+    }
+    const msg = toMessage(p, `t${++nextMsg}`)!;
+    const queue = inFlight.get(p.text) ?? [];
+    queue.push({ id: msg.id, msg });
+    inFlight.set(p.text, queue);
+    emit(n, { kind: 'send', msg }, line);
+  }
+
+  function receive(p: Printed, line: number): NodeImport {
+    const n = node(p.to, line);
+    const why = unmodelled(p);
+    if (why) {
+      note(n, why[0], `receive ${why[1]}`, line);
+      return n;
+    }
+    const sent = inFlight.get(p.text)?.shift();
+    if (!sent) {
+      note(n, 'unmatched receive', `receive ${p.text} whose send the transcript does not show`, line);
+      return n;
+    }
+    emit(n, { kind: 'receive', msg: sent.msg }, line);
+    return n;
+  }
+
+  function drop(p: Printed): void {
+    inFlight.get(p.text)?.shift();
+  }
+
+  /** One INFO/DEBUG line: the state changes it reports. */
+  function info(t: string, line: number): void {
+    let m: RegExpExecArray | null;
+    if ((m = /^(\d+) is starting a new election at term \d+/.exec(t))) {
+      emit(node(m[1]!, line), { kind: 'timeout', timer: 'election' }, line);
+    } else if ((m = /^(\d+) became (follower|candidate|leader|pre-candidate) at term (\d+)/.exec(t))) {
+      const n = node(m[1]!, line);
+      const role = m[2]!;
+      if (role === 'pre-candidate') {
+        setRole(n, 'follower', line);
+        return note(n, 'pre-vote', 'pre-candidate (PreVote): campaigns without raising its term', line);
+      }
+      setTerm(n, Number(m[3]), line);
+      setRole(n, role as Role, line);
+      if (role === 'candidate') setVote(n, n.id, line);
+    } else if ((m = /^(\d+) \[logterm: \d+, index: \d+, vote: \d+\] cast MsgVote for (\d+) .* at term (\d+)/.exec(t))) {
+      const n = node(m[1]!, line);
+      setTerm(n, Number(m[3]), line);
+      setVote(n, m[2]!, line);
+    } else if ((m = /^(\d+) switched to configuration/.exec(t))) {
+      note(node(m[1]!, line), 'configuration change', t, line);
+    } else if ((m = /^(\d+) \[commit: \d+, lastindex: \d+, lastterm: \d+\] restored snapshot \[index: (\d+), term: (\d+)\]/.exec(t))) {
+      restoreSnapshot(node(m[1]!, line), Number(m[2]), Number(m[3]), line);
+    } else if ((m = /^newRaft (\d+) \[peers: \[[\d,]*\], term: (\d+), commit: (\d+), applied: \d+, lastindex: (\d+), lastterm: (\d+)\]/.exec(t))) {
+      const n = node(m[1]!, line);
+      // A bootstrapped node: its log up to lastindex comes from the initial snapshot (term lastterm).
+      const last = Number(m[4]);
+      if (last > 0 && n.logTerms?.length === 0) appendAt(n, 1, Array(last).fill(Number(m[5])) as number[], line);
+      setTerm(n, Number(m[2]), line);
+      setCommit(n, Number(m[3]), line);
+    } else if ((m = /^(\d+) forgetting leader/.exec(t))) {
+      note(node(m[1]!, line), 'forget leader', t, line);
+    }
+  }
+
+  /** A snapshot replaces the log up to its index with a committed prefix ending at (index, term). */
+  function restoreSnapshot(n: NodeImport, index: number, term: number, line: number): void {
+    note(n, 'snapshot', `restored snapshot at index ${index}, term ${term}`, line);
+    const source = [...nodes.values()].find((o) => o.logTerms && o.logTerms.length >= index && o.logTerms[index - 1] === term);
+    if (!source?.logTerms) {
+      // The entries it stands for were appended in hidden steps: the log is unknown up to it.
+      if (n.logTerms !== null) note(n, 'hidden steps', `snapshot of entries the transcript does not show: this node's log is unknown from here`, line);
+      n.logTerms = null;
+      setCommit(n, index, line);
+      return;
+    }
+    appendAt(n, 1, source.logTerms.slice(0, index), line);
+    if (n.logTerms && n.logTerms.length > index) {
+      n.logTerms.length = index;
+      emit(n, { kind: 'truncate', fromIndex: index + 1 }, line);
+    }
+    setCommit(n, index, line);
+  }
+
+  for (const block of blocks) {
+    time += 1;
+    if (block.command === 'log-level') {
+      hidden = block.args[0] === 'none';
+      continue;
+    }
+    const quiet = hidden || block.args.includes('log-level=none');
+    if (quiet) {
+      if (!PASSIVE.has(block.command)) {
+        hiddenCommands++;
+        for (const n of nodes.values()) n.lostSight = true;
+        // Messages in flight may have been delivered unseen.
+        inFlight.clear();
+      }
+      continue;
+    }
+    if (block.command === 'raft-state') {
+      // `1: StateLeader (Voter) Term:1 Lead:1`: the role and term of a node met again after hidden steps.
+      for (const { text: o, line } of block.output) {
+        const m = /^(\d+): State(\w+) \(.*\) Term:(\d+)/.exec(o.trim());
+        const n = m ? nodes.get(m[1]!) : undefined;
+        if (!m || (n && !n.roleUnknown && !n.lostSight)) continue;
+        const r = node(m[1]!, line);
+        setTerm(r, Number(m[3]), line);
+        setRole(r, m[2] === 'Leader' ? 'leader' : m[2] === 'Candidate' ? 'candidate' : 'follower', line);
+      }
+      continue;
+    }
+    if (PASSIVE.has(block.command)) continue;
+    const single = ['process-ready', 'deliver-msgs', 'process-append-thread', 'process-apply-thread'].includes(block.command) && block.args.length === 1 && /^\d+$/.test(block.args[0]!) ? block.args[0]! : null;
+    let context: 'ready' | 'receive' | 'append-thread' | 'apply-thread' | 'other' = 'other';
+    let section: 'entries' | 'committed' | 'messages' | 'processing' | 'responses' | 'other' = 'other';
+    let current: NodeImport | null = null;
+    let pendingRole: Role | null = null;
+    if (single) {
+      current = node(single, block.line);
+      context = block.command === 'process-ready' ? 'ready' : block.command === 'deliver-msgs' ? 'receive' : block.command === 'process-append-thread' ? 'append-thread' : 'apply-thread';
+    }
+    const endReady = (line: number): void => {
+      if (current && pendingRole) setRole(current, pendingRole, line);
+      pendingRole = null;
+      if (current && current.pendingCommit !== null) {
+        const c = current.pendingCommit;
+        current.pendingCommit = null;
+        setCommit(current, c, line);
+      }
+    };
+    const out = block.output;
+    for (let k = 0; k < out.length; k++) {
+      const { text: raw, line } = out[k]!;
+      let t = raw.trim();
+      let h: RegExpExecArray | null;
+      if ((h = /^> (\d+) (handling Ready|receiving messages|processing append thread|processing apply thread)/.exec(t))) {
+        endReady(line);
+        current = node(h[1]!, line);
+        context = h[2] === 'handling Ready' ? 'ready' : h[2] === 'receiving messages' ? 'receive' : h[2] === 'processing append thread' ? 'append-thread' : 'apply-thread';
+        section = 'other';
+        continue;
+      }
+      // A message printed over several lines (Entries:[ ... ], Responses:[ ... ]) is one text.
+      if (MESSAGE.test(t.replace(/^dropped: /, '')) && t.endsWith('[')) {
+        const parts = [t];
+        let depth = 1;
+        while (depth > 0 && k + 1 < out.length) {
+          const next = out[++k]!.text.trim();
+          parts.push(next);
+          if (next.endsWith('[')) depth++;
+          if (next === ']') depth--;
+        }
+        t = normaliseList(parts);
+      }
+      if (t.startsWith('INFO ') || t.startsWith('DEBUG ')) {
+        info(t.replace(/^(INFO|DEBUG) /, ''), line);
+        continue;
+      }
+      if (t.startsWith('dropped: ')) {
+        const p = parseMessage(t.slice('dropped: '.length), line);
+        if (p) drop(p);
+        continue;
+      }
+      if (context === 'ready' && current) {
+        let m: RegExpExecArray | null;
+        // Ready prints the role before the HardState: a role is logged after the term it belongs to.
+        if ((m = /^Lead:(\d+) State:State(\w+)/.exec(t))) {
+          pendingRole = m[2] === 'Leader' ? 'leader' : m[2] === 'Candidate' ? 'candidate' : 'follower';
+          continue;
+        }
+        const hs = /^HardState Term:(\d+)(?: Vote:(\d+))? Commit:(\d+)/.exec(t);
+        if (hs) setTerm(current, Number(hs[1]), line);
+        if (pendingRole) setRole(current, pendingRole, line);
+        pendingRole = null;
+        if (/^Ready MustSync=/.test(t)) section = 'other';
+        else if (hs) {
+          if (hs[2] && hs[2] !== '0') setVote(current, hs[2], line);
+          current.pendingCommit = Number(hs[3]);
+        } else if (t === 'Entries:') section = 'entries';
+        else if (t === 'CommittedEntries:' || t === 'Messages:') {
+          // Entries are printed after HardState: the commit that covers them is logged after them.
+          endReady(line);
+          section = t === 'Messages:' ? 'messages' : 'committed';
+        }
+        else if ((m = /^Snapshot Index:(\d+) Term:(\d+)/.exec(t))) {
+          section = 'other';
+          if (!(current.logTerms && current.logTerms[Number(m[1]) - 1] === Number(m[2]) && current.commit >= Number(m[1]))) restoreSnapshot(current, Number(m[1]), Number(m[2]), line);
+        } else if (section === 'entries' && (m = ENTRY.exec(t))) {
+          appendAt(current, Number(m[2]), [Number(m[1])], line);
+        } else if (section === 'messages') {
+          const p = parseMessage(t, line);
+          if (p) send(p, line);
+        }
+        continue;
+      }
+      if ((context === 'append-thread' || context === 'apply-thread') && current) {
+        if (t === 'Processing:') section = 'processing';
+        else if (t === 'Responses:') section = 'responses';
+        else if (section === 'responses') {
+          const p = parseMessage(t, line);
+          if (p) send(p, line);
+        }
+        continue;
+      }
+      if (context === 'receive' || block.command === 'deliver-msgs') {
+        const p = parseMessage(t, line);
+        if (p) receive(p, line);
+        continue;
+      }
+    }
+    endReady(block.output.at(-1)?.line ?? block.line);
+    if (block.command === 'transfer-leadership') note(null, 'leader transfer', `transfer-leadership ${block.args.join(' ')}`, block.line);
+    if (block.command === 'compact') note(null, 'log compaction', `compact ${block.args.join(' ')} (the log is unchanged in Raft's terms)`, block.line);
+  }
+  return { lines, notModelled, sourceLines, commands: blocks.filter((b) => b.command !== 'log-level').length, hiddenCommands };
+}
+
+/** `1->2 MsgApp ... Entries:[`, entry lines, `]` as the one-line form `... Entries:[a, b]`. */
+function normaliseList(parts: string[]): string {
+  let out = '';
+  let first = true;
+  for (const p of parts) {
+    if (p.endsWith('[')) {
+      out += (out ? ' ' : '') + p;
+      first = true;
+    } else if (p === ']') out += ']';
+    else {
+      out += (first ? '' : ', ') + p;
+      first = false;
+    }
+  }
+  return out;
+}

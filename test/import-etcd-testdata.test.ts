@@ -1,0 +1,155 @@
+/**
+ * etcd-io/raft's interaction-test transcripts (traces/external/etcd-raft/interaction-testdata,
+ * Apache-2.0) imported with `--format etcd-testdata`: the verdict, the number of events and of
+ * commands run with their output hidden, and what is not modelled, pinned for every file; the
+ * import's structure; and edits to a transcript that a checked rule must catch.
+ */
+import fs from 'node:fs';
+import Ajv2020 from 'ajv/dist/2020.js';
+import { describe, expect, it } from 'vitest';
+import { EtcdTestdataFormatError, importEtcdTestdata } from '../harness/importers/etcd-testdata.js';
+import { validateText } from '../harness/validate/validate-input.js';
+import type { FileReport } from '../harness/validate/validate-file.js';
+import { buildTraceJsonSchema } from '../src/trace/json-schema.js';
+import type { TraceEvent } from '../src/trace/schema.js';
+import { cli } from './helpers/cli.js';
+
+const DIR = 'traces/external/etcd-raft/interaction-testdata';
+const read = (file: string): string => fs.readFileSync(`${DIR}/${file}`, 'utf8');
+
+/** file, verdict, events, hidden commands, not modelled (besides the conformance checks, never run on etcd). */
+const EXPECTED: Array<[string, string, number, number, Record<string, number>]> = [
+  ['async_storage_writes.txt', 'valid', 256, 0, {"configuration change": 3, "storage message": 108, "self-addressed message": 12}],
+  ['async_storage_writes_append_aba_race.txt', 'valid', 145, 3, {"hidden steps": 7, "storage message": 23, "self-addressed message": 4, "MsgHeartbeat": 7, "MsgHeartbeatResp": 2}],
+  ['campaign.txt', 'valid', 48, 0, {"configuration change": 3}],
+  ['campaign_learner_must_vote.txt', 'valid', 38, 6, {"hidden steps": 2, "configuration change": 1}],
+  ['checkquorum.txt', 'valid', 94, 3, {"hidden steps": 3, "MsgHeartbeat": 20, "MsgHeartbeatResp": 10}],
+  ['confchange_disable_validation.txt', 'valid', 19, 1, {"configuration change": 3, "hidden steps": 1}],
+  ['confchange_v1_add_single.txt', 'valid', 26, 0, {"configuration change": 4, "MsgSnap": 2, "snapshot": 1}],
+  ['confchange_v1_remove_leader.txt', 'valid', 87, 3, {"hidden steps": 3, "configuration change": 3, "MsgHeartbeat": 4, "MsgHeartbeatResp": 4}],
+  ['confchange_v1_remove_leader_stepdown.txt', 'valid', 69, 3, {"hidden steps": 3, "configuration change": 3}],
+  ['confchange_v2_add_double_auto.txt', 'valid', 142, 0, {"configuration change": 14, "MsgSnap": 4, "snapshot": 2}],
+  ['confchange_v2_add_double_implicit.txt', 'valid', 40, 0, {"configuration change": 6, "MsgSnap": 2, "snapshot": 1}],
+  ['confchange_v2_add_single_auto.txt', 'valid', 26, 0, {"configuration change": 4, "MsgSnap": 2, "snapshot": 1}],
+  ['confchange_v2_add_single_explicit.txt', 'valid', 62, 0, {"configuration change": 6, "MsgSnap": 2, "snapshot": 1}],
+  ['confchange_v2_replace_leader.txt', 'valid', 149, 3, {"hidden steps": 4, "configuration change": 9, "MsgSnap": 2, "snapshot": 2, "leader transfer": 1, "MsgTimeoutNow": 2}],
+  ['confchange_v2_replace_leader_stepdown.txt', 'valid', 80, 5, {"hidden steps": 12, "configuration change": 5, "MsgProp": 2}],
+  ['forget_leader.txt', 'valid', 60, 5, {"hidden steps": 12, "forget leader": 3, "MsgHeartbeat": 6, "MsgHeartbeatResp": 6}],
+  ['forget_leader_prevote_checkquorum.txt', 'valid', 67, 5, {"hidden steps": 9, "pre-vote": 3, "MsgPreVote": 10, "MsgHeartbeat": 4, "MsgHeartbeatResp": 4, "forget leader": 2, "MsgPreVoteResp": 3}],
+  ['forget_leader_read_only_lease_based.txt', 'valid', 10, 3, {"hidden steps": 3}],
+  ['heartbeat_resp_recovers_from_probing.txt', 'valid', 20, 3, {"hidden steps": 3, "MsgHeartbeat": 4, "MsgHeartbeatResp": 4}],
+  ['lagging_commit.txt', 'valid', 49, 6, {"hidden steps": 3, "unmatched receive": 4, "MsgHeartbeat": 3, "MsgHeartbeatResp": 2}],
+  ['prevote.txt', 'valid', 94, 3, {"hidden steps": 3, "pre-vote": 2, "MsgPreVote": 8, "MsgPreVoteResp": 8}],
+  ['prevote_checkquorum.txt', 'valid', 108, 3, {"hidden steps": 3, "pre-vote": 4, "MsgPreVote": 16, "MsgPreVoteResp": 4}],
+  ['probe_and_replicate.txt', 'valid', 144, 55, {"hidden steps": 7}],
+  ['replicate_pause.txt', 'valid', 19, 10, {"hidden steps": 3, "MsgHeartbeat": 4, "MsgHeartbeatResp": 4}],
+  ['single_node.txt', 'valid', 10, 0, {"configuration change": 1}],
+  ['slow_follower_after_compaction.txt', 'unconstrained', 1, 13, {"log compaction": 1}],
+  ['snapshot_succeed_via_app_resp.txt', 'valid', 24, 5, {"hidden steps": 3, "configuration change": 2, "MsgHeartbeat": 4, "MsgHeartbeatResp": 4, "MsgSnap": 2, "snapshot": 2}],
+  ['snapshot_succeed_via_app_resp_behind.txt', 'valid', 28, 8, {"hidden steps": 5, "unmatched receive": 1, "MsgSnap": 2, "configuration change": 1, "snapshot": 2}],
+];
+
+function verdict(file: string, text: string): { verdict: string; events: number; notModelled: Record<string, number> } {
+  const report = validateText(file, text, 'etcd-testdata', {}) as FileReport & { notModelled?: Record<string, number> };
+  const rules = report.errors.map((e) => e.rule);
+  const v = report.valid ? 'valid' : rules.join(',') === 'unconstrained' ? 'unconstrained' : `invalid:${rules.join(',')}`;
+  const { 'conformance checks (etcd variant)': conformance, ...rest } = report.notModelled ?? {};
+  expect(conformance).toBe(1);
+  return { verdict: v, events: report.events, notModelled: rest };
+}
+
+describe('etcd interaction transcripts (--format etcd-testdata)', () => {
+  it('ships every transcript it pins, and pins every transcript it ships', () => {
+    expect(fs.readdirSync(DIR).filter((f) => f.endsWith('.txt')).sort()).toEqual(EXPECTED.map((e) => e[0]).sort());
+  });
+
+  it.each(EXPECTED)('%s: %s, %i events, %i hidden commands', (file, expected, events, hidden, notModelled) => {
+    const text = read(file);
+    const r = verdict(file, text);
+    expect(r.verdict).toBe(expected);
+    expect(r.events).toBe(events);
+    expect(r.notModelled).toEqual(notModelled);
+    expect(importEtcdTestdata(text).hiddenCommands).toBe(hidden);
+  });
+
+  it('writes schema-valid lines, every receive after its send, sequence numbers increasing per node', () => {
+    const ajv = new Ajv2020.default({ discriminator: true, strict: true });
+    const validate = ajv.compile(buildTraceJsonSchema());
+    for (const [file] of EXPECTED) {
+      const { lines } = importEtcdTestdata(read(file));
+      const bad = lines.map((l, i) => (validate(l) ? null : `${file}:${i}: ${ajv.errorsText(validate.errors)}`)).filter(Boolean);
+      expect(bad).toEqual([]);
+      const sent = new Set<string>();
+      const seq = new Map<string, number>();
+      for (const l of lines.slice(1) as TraceEvent[]) {
+        if (l.kind === 'send') sent.add(l.msg.id);
+        if (l.kind === 'receive') expect(sent.has(l.msg.id)).toBe(true);
+        if ('node' in l && l.node !== undefined && l.seq !== undefined) {
+          expect(l.seq).toBeGreaterThan(seq.get(l.node) ?? -1);
+          seq.set(l.node, l.seq);
+        }
+      }
+    }
+  });
+
+  it('reads the election of campaign.txt step by step: timeout, term, candidate, votes, leader, the empty entry, its commit', () => {
+    const events = importEtcdTestdata(read('campaign.txt')).lines.slice(1) as TraceEvent[];
+    const brief = events.filter((e) => e.kind !== 'note' && e.kind !== 'send' && e.kind !== 'receive').map((e) => `${'node' in e ? e.node : ''}:${e.kind}:${JSON.stringify({ ...e, kind: undefined, node: undefined, seq: undefined, time: undefined, state: undefined })}`);
+    expect(brief.slice(6, 14)).toEqual([
+      '1:timeout:{"timer":"election"}', '1:term:{"term":1}', '1:role:{"role":"candidate"}', '1:vote:{"votedFor":"1"}',
+      '2:term:{"term":1}', '2:vote:{"votedFor":"1"}', '3:term:{"term":1}', '3:vote:{"votedFor":"1"}',
+    ]);
+    expect(brief).toContain('1:role:{"role":"leader"}');
+    expect(brief.filter((b) => b.endsWith(':commit:{"commitIndex":3}')).length).toBe(3);
+    expect(events.filter((e) => e.kind === 'send').length).toBe(12);
+  });
+
+  describe('edits that a checked rule catches', () => {
+    it('a second leader in term 1: election-safety', () => {
+      const text = read('campaign.txt').replace('  INFO 1 became leader at term 1\n', '  INFO 1 became leader at term 1\n  INFO 3 became leader at term 1\n');
+      expect(verdict('x', text).verdict).toBe('invalid:election-safety');
+    });
+    it('a follower that commits entry 3 with another term: state-machine-safety', () => {
+      const original = read('campaign.txt');
+      const text = original.replace('> 3 handling Ready\n  Ready MustSync=true:\n  Lead:1 State:StateFollower\n  Entries:\n  1/3 EntryNormal ""', '> 3 handling Ready\n  Ready MustSync=true:\n  Lead:1 State:StateFollower\n  Entries:\n  0/3 EntryNormal ""');
+      expect(text).not.toBe(original);
+      expect(verdict('x', text).verdict).toBe('invalid:state-machine-safety');
+    });
+    it('after hidden steps, a raft-state listing with two leaders in term 1: election-safety', () => {
+      const original = read('forget_leader_read_only_lease_based.txt');
+      const text = original.replace('2: StateFollower (Voter) Term:1 Lead:1', '2: StateLeader (Voter) Term:1 Lead:2');
+      expect(text).not.toBe(original);
+      expect(verdict('x', text).verdict).toBe('invalid:election-safety');
+    });
+    it('a node that votes for two candidates in one term: vote-once', () => {
+      const original = read('campaign.txt');
+      const text = original.replace('  INFO 3 [logterm: 1, index: 2, vote: 0] cast MsgVote for 1 [logterm: 1, index: 2] at term 1\n', '  INFO 3 [logterm: 1, index: 2, vote: 0] cast MsgVote for 1 [logterm: 1, index: 2] at term 1\n  INFO 3 [logterm: 1, index: 2, vote: 0] cast MsgVote for 2 [logterm: 1, index: 2] at term 1\n');
+      expect(text).not.toBe(original);
+      expect(verdict('x', text).verdict).toMatch(/^invalid:vote-once/);
+    });
+  });
+
+  it('reports malformed input with its line: a command without ----, an append past the end of a log', () => {
+    expect(() => importEtcdTestdata('campaign 1\n')).toThrow(EtcdTestdataFormatError);
+    expect(() => importEtcdTestdata('\n# only a comment\n')).toThrow(/no commands/);
+    const gap = 'add-nodes 1 voters=(1) index=0\n----\nINFO newRaft 1 [peers: [1], term: 0, commit: 0, applied: 0, lastindex: 0, lastterm: 0]\n\nprocess-ready 1\n----\nReady MustSync=true:\nEntries:\n1/5 EntryNormal ""\n';
+    try {
+      importEtcdTestdata(gap);
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(EtcdTestdataFormatError);
+      expect((error as EtcdTestdataFormatError).line).toBe(9);
+    }
+  });
+
+  it('raftcheck validate --format etcd-testdata: exit 0 on a transcript, 1 on an edited one, 1 with the line on bad input', async () => {
+    const ok = await cli('validate', '--format', 'etcd-testdata', `${DIR}/campaign.txt`);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/campaign\.txt: valid \(48 events; not modelled: 3 configuration change, 1 conformance checks \(etcd variant\)\)/);
+    const dir = fs.mkdtempSync('/tmp/raftcheck-etcd-testdata-');
+    fs.writeFileSync(`${dir}/bad.txt`, 'campaign 1\n');
+    const bad = await cli('validate', '--format', 'etcd-testdata', `${dir}/bad.txt`);
+    expect(bad.stdout + bad.stderr).toMatch(/bad\.txt:1: .*no "----" line/);
+    expect(bad.code).not.toBe(0);
+  });
+});
