@@ -18,12 +18,15 @@
  * - time: idle stretches cut: each gap between the schedule's times (its events and the end
  *   of the faults, `durationMs`) is cut, wholly or in part, moving everything after it;
  * - fates: each fate without loss, without duplication, with a 1 ms delay (in chunks);
+ * - in place: time cuts and single event removals that also remove the fates drawn in what is
+ *   cut (fates are drawn in send order: a plain cut hands every later message another one's
+ *   fate), and the run written down with every election forced (`frozen`), then cut, so that
+ *   no cut moves an election that fired when a node's random timer ran out;
  * - heartbeat: a longer heartbeat interval (fewer heartbeats), up to MAX_HEARTBEAT_MS;
  * - batch and seed: other AppendEntries batch sizes, other election timeout draws.
  *
  * The protocol extensions the run has (`features`) are part of what fails and are kept: every
- * candidate is the same schedule with something taken away, features included, and the
- * feature timers come from them.
+ * candidate has the schedule's features, and the feature timers come from them.
  *
  * The pass is deterministic and bounded by a count of runs, never by time: the same failure
  * gives the same minimal case on every machine.
