@@ -612,7 +612,10 @@ export class ClusterInvariants {
         const where = other && other.logKnown && other.log.prefixHash(i) === seen.hash ? this.firstDifferingEntry(n, other, i) : '';
         this.fail({
           rule: 'log-matching', line, nodes: [seen.node, n.id], terms: [term],
-          message: `${n.id} and ${seen.node} (line ${seen.line}) both have an entry of term ${term} at index ${i}, but their logs differ at or before it${where}`,
+          // The same node at two times (its log was rewritten under an entry of the same term) reads as such, not as "n2 and n2".
+          message: seen.node === n.id
+            ? `${n.id} has an entry of term ${term} at index ${i}, as it had at line ${seen.line}, but its log now differs from then at or before it`
+            : `${n.id} and ${seen.node} (line ${seen.line}) both have an entry of term ${term} at index ${i}, but their logs differ at or before it${where}`,
           expected: `the same entries 1..${i} as ${seen.node}`, seen: 'a different prefix', related: [seen.line],
         });
         return;
