@@ -27,7 +27,7 @@ import { newTwinLog, twinFactory, type TwinLog } from './helpers/engine-twin.js'
 
 const REFERENCE: { name: string; createNode: NodeFactory; features?: readonly Feature[] } = { name: 'reference', createNode: createReferenceNode as NodeFactory };
 /** The reference with every protocol extension on (the chart of src/raft/features). */
-const WITH_FEATURES = { name: 'reference with prevote, checkquorum and transfer', createNode: createReferenceNode as NodeFactory, features: FEATURES };
+const WITH_FEATURES = { name: 'reference with prevote, checkquorum, transfer and snapshot', createNode: createReferenceNode as NodeFactory, features: FEATURES };
 const ALL_ROWS = describeStatechart().transitions.length;
 /** Every transition of a chart, as the twin log names them. */
 const rowsOf = (machine = raftNodeMachine) => {
@@ -82,16 +82,20 @@ describe('interpreter and XState actor, side by side over fuzzing schedules', ()
   });
 
   for (const m of MUTANTS) {
-    it(`mutant ${m.name}: 20 swarm schedules, same steps up to its first violation`, () => {
+    // A snapshot mutant needs a follower far behind, or a restart after a snapshot: longer
+    // schedules (3 s), more of them, from a seed whose schedules reach each (seed 8).
+    const snapshot = m.features?.includes('snapshot') ?? false;
+    const runs = snapshot ? 40 : 20;
+    it(`mutant ${m.name}: ${runs} swarm schedules, same steps up to its first violation`, () => {
       const log = newTwinLog();
       const twin = twinFactory(m.createNode, log);
       const verdicts: string[] = [];
       fc.assert(
-        fc.property(scheduleArbitrary('swarm', [3, 5], 2000, m.features ?? []), (schedule) => {
+        fc.property(scheduleArbitrary('swarm', [3, 5], snapshot ? 3000 : 2000, m.features ?? []), (schedule) => {
           const twinRun = runSchedule(schedule, twin);
           verdicts.push(twinRun.ok ? 'ok' : `${twinRun.error!.rule}@${twinRun.error!.line}`);
         }),
-        { numRuns: 20, seed: 7 },
+        { numRuns: runs, seed: snapshot ? 8 : 7 },
       );
       expectNoDifferences(log);
       expect(log.calls).toBeGreaterThan(100);
@@ -143,6 +147,12 @@ const featureInput: fc.Arbitrary<TestInput> = fc.oneof(
     .map((r): Message => ({ id: 'm', type: 'PreVote', to: 'n1', candidateId: r.from, ...r }))),
   receive(fc.record({ from: peer, term: fc.integer({ min: 0, max: 6 }), voteGranted: fc.boolean() }).map((r): Message => ({ id: 'm', type: 'PreVoteResponse', to: 'n1', ...r }))),
   receive(fc.record({ from: peer, term }).map((r): Message => ({ id: 'm', type: 'TimeoutNow', to: 'n1', ...r }))),
+  // Feature snapshot: the checker's snapshot input, and InstallSnapshot and its response.
+  { arbitrary: fc.record({ index: fc.integer({ min: 1, max: 3 }), value: fc.integer({ min: 1, max: 3 }) }).map((r): NodeInput => ({ type: 'snapshot', ...r })), weight: 3 },
+  receive(fc.record({ from: peer, term: fc.integer({ min: 0, max: 8 }), lastIncludedIndex: fc.integer({ min: 1, max: 8 }), lastIncludedTerm: term, value: fc.integer({ min: 1, max: 3 }) })
+    .map((r): Message => ({ id: 'm', type: 'InstallSnapshot', to: 'n1', leaderId: r.from, ...r }))),
+  receive(fc.record({ from: peer, term, matchIndex: fc.option(index, { nil: undefined }) })
+    .map(({ matchIndex, ...r }): Message => ({ id: 'm', type: 'InstallSnapshotResponse', to: 'n1', ...r, ...(matchIndex !== undefined ? { matchIndex } : {}) }))),
   receive(fc.record({ from: peer, term: fc.integer({ min: 0, max: 8 }), lastLogIndex: index, lastLogTerm: term, self: fc.integer({ min: 0, max: 4 }) })
     .map(({ self, ...r }): Message => ({ id: 'm', type: 'RequestVote', to: 'n1', candidateId: self === 0 ? 'n1' : r.from, leadershipTransfer: true, ...r }))),
 );

@@ -51,7 +51,7 @@ export const CONFORMANCE_RULES = [
 /** Told of each statechart transition a shadow takes, with the trace line that drove it (hidden steps included). */
 export type TransitionObserver = (node: string, line: number, transition: TakenTransition) => void;
 
-const STATE_KINDS = new Set(['term', 'role', 'vote', 'append', 'truncate']);
+const STATE_KINDS = new Set(['term', 'role', 'vote', 'append', 'truncate', 'install_snapshot']);
 const INPUT_KINDS = new Set(['receive', 'timeout', 'client_request', 'transfer']);
 /** Post-state fields that must equal the reference's, and those that may lag behind it. */
 const EXACT_FIELDS = ['role', 'term', 'votedFor', 'lastLogIndex', 'lastLogTerm'] as const;
@@ -175,6 +175,8 @@ function effectKey(e: Effect): string {
       return `client_response ${e.client}#${e.requestId}: ${JSON.stringify(e.result)}`;
     case 'send':
       return `send ${e.msg.type} to ${e.msg.to}`;
+    case 'install_snapshot':
+      return `install_snapshot through ${e.index} (term ${e.term}) → ${JSON.stringify(e.value)}, log ${e.logKept ? 'kept' : 'discarded'}`;
     default:
       return e.kind;
   }
@@ -190,6 +192,7 @@ function observedKey(e: TraceEvent): string | null {
     case 'append':
     case 'commit':
     case 'client_response':
+    case 'install_snapshot':
       return effectKey(e as unknown as Effect);
     case 'apply':
       // value/result are optional in the trace: compare what is logged.
@@ -204,14 +207,15 @@ function expectedApplyKey(x: Expected, observed: Extract<TraceEvent, { kind: 'ap
   return `apply ${e.index}: ${commandKey(e.command)}${observed.value !== undefined ? ` → ${JSON.stringify(e.value)}` : ''}`;
 }
 
-const RESPONSES = new Set(['RequestVoteResponse', 'AppendEntriesResponse', 'PreVoteResponse']);
+const RESPONSES = new Set(['RequestVoteResponse', 'AppendEntriesResponse', 'PreVoteResponse', 'InstallSnapshotResponse']);
 /** Requests: the reference decides whether it could send one now, not when (retransmission and timing are free). */
-const REQUESTS = new Set(['RequestVote', 'AppendEntries', 'PreVote', 'TimeoutNow']);
+const REQUESTS = new Set(['RequestVote', 'AppendEntries', 'PreVote', 'TimeoutNow', 'InstallSnapshot']);
 
 function responseMatches(expected: MessageBody, seen: Message): boolean {
   if (expected.type !== seen.type || expected.to !== seen.to || expected.term !== seen.term) return false;
   if (expected.type === 'RequestVoteResponse' && seen.type === 'RequestVoteResponse') return expected.voteGranted === seen.voteGranted;
   if (expected.type === 'PreVoteResponse' && seen.type === 'PreVoteResponse') return expected.voteGranted === seen.voteGranted;
+  if (expected.type === 'InstallSnapshotResponse' && seen.type === 'InstallSnapshotResponse') return expected.matchIndex === seen.matchIndex;
   if (expected.type === 'AppendEntriesResponse' && seen.type === 'AppendEntriesResponse') {
     return expected.success === seen.success && (!seen.success || seen.matchIndex === undefined || seen.matchIndex === expected.matchIndex);
   }
@@ -234,6 +238,8 @@ function sameStateChange(x: Effect, e: TraceEvent): boolean {
       return x.kind === 'truncate' && x.fromIndex === e.fromIndex;
     case 'append':
       return x.kind === 'append' && x.index === e.index && sameEntries(x.entries, e.entries);
+    case 'install_snapshot':
+      return x.kind === 'install_snapshot' && x.index === e.index && x.term === e.term && x.value === e.value && x.logKept === e.logKept;
     default:
       return false;
   }
@@ -358,7 +364,8 @@ export class Conformance {
     shadow.ref.start();
     shadow.pending = [];
     shadow.now = factsOf(shadow.ref.live);
-    shadow.refCommit = 0;
+    // A restart from a snapshot (feature `snapshot`) starts with it committed.
+    shadow.refCommit = shadow.ref.live.commitIndex;
     shadow.applies.clear();
     shadow.answers.clear();
     shadow.featureTimers.clear();
@@ -428,9 +435,10 @@ export class Conformance {
         shadow.pending = [];
         // What the node recovered: `persisted`, or a state that logs all of it. Without it the
         // shadow cannot be rebuilt (the node may have lost entries it had not stored yet), and
-        // the node is left to the invariants from then on.
+        // the node is left to the invariants from then on. A state's log after a snapshot
+        // (feature `snapshot`) lacks the snapshot's value: only `persisted` holds it.
         const s = e.state;
-        const recovered = e.persisted ?? (s?.term !== undefined && s.votedFor !== undefined && s.log !== undefined ? { term: s.term, votedFor: s.votedFor, log: s.log } : undefined);
+        const recovered = e.persisted ?? (s?.term !== undefined && s.votedFor !== undefined && s.log !== undefined && !s.snapshotIndex ? { term: s.term, votedFor: s.votedFor, log: s.log } : undefined);
         if (!recovered) {
           shadow.unchecked = true;
           shadow.ref = null;
@@ -440,6 +448,8 @@ export class Conformance {
         if (e.state) this.checkState(shadow, e.state, shadow.ref!.live, shadow.ref!.live, line);
         return;
       }
+      case 'snapshot':
+        return this.takeSnapshot(shadow, e, line);
       default:
         if (!shadow.ref) return;
         // Only a hidden step can start driving a node before its first logged input: an
@@ -447,6 +457,29 @@ export class Conformance {
         if (!shadow.driven && !this.mayStartHidden(shadow, e)) return;
         this.output(shadow, e, line);
     }
+  }
+
+  /**
+   * Feature `snapshot`: when a node snapshots is its own choice (the protocol leaves it free), so
+   * the shadow takes the node's snapshot as logged — of applied entries only, past its last one —
+   * and from then on does what the reference does with that snapshot (InstallSnapshot for a
+   * follower that needs a discarded entry). Its value is checked by rule snapshot.value.
+   */
+  private takeSnapshot(shadow: Shadow, e: Extract<TraceEvent, { kind: 'snapshot' }>, line: number): void {
+    const ref = shadow.ref;
+    if (!ref) return;
+    if (!this.features.has('snapshot')) {
+      this.fail('conformance.unexpected', shadow, line, `${shadow.id} took a snapshot, but the trace's header does not declare the feature 'snapshot', and the Raft of Figure 2 has no snapshots`, 'features: ["snapshot"] in the header', 'snapshot');
+      return;
+    }
+    const v = ref.live;
+    if (e.index <= v.snapshotIndex || e.index > v.lastApplied || v.log.termAt(e.index) !== e.term) {
+      const why = e.index <= v.snapshotIndex ? `its snapshot already covers index ${v.snapshotIndex}` : e.index > v.lastApplied ? `the reference has applied entries up to ${v.lastApplied} only` : `its entry ${e.index} has term ${v.log.termAt(e.index)}`;
+      this.fail('conformance.unexpected', shadow, line, `${shadow.id} took a snapshot through index ${e.index} (term ${e.term}) that the reference could not take: ${why}`,
+        `a snapshot through an applied index in ${v.snapshotIndex + 1}..${v.lastApplied}, of the term of the entry there`, `snapshot through ${e.index}, term ${e.term}`);
+      return;
+    }
+    ref.step({ type: 'snapshot', index: e.index, value: e.value });
   }
 
   /**
@@ -675,6 +708,11 @@ export class Conformance {
         continue;
       }
       if (effect.kind === 'commit') shadow.refCommit = Math.max(shadow.refCommit, effect.commitIndex);
+      else if (effect.kind === 'snapshot') continue; // the shadow snapshots only where the trace says (takeSnapshot)
+      else if (effect.kind === 'install_snapshot') {
+        shadow.refCommit = Math.max(shadow.refCommit, effect.index);
+        shadow.pending.push(r);
+      }
       else if (effect.kind === 'apply') shadow.applies.set(effect.index, r);
       else if (effect.kind === 'client_response') shadow.answers.set(`${effect.client}#${effect.requestId}`, r);
       else shadow.pending.push(r);
@@ -924,6 +962,8 @@ export class Conformance {
       }
       shadow.pending.splice(i, 1);
       shadow.now = x.state;
+      // An installed snapshot holds the entries the node had not applied yet: no apply of them will come.
+      if (e.kind === 'install_snapshot') shadow.applies.dropThrough(e.index);
       const after = 'state' in e ? e.state : undefined;
       if (after) this.checkState(shadow, after, x.state, shadow.ref!.live, line);
       return;
@@ -1013,6 +1053,8 @@ export class Conformance {
         return this.withFeature('prevote', msg) ?? this.badPreVote(shadow, msg);
       case 'TimeoutNow':
         return this.withFeature('transfer', msg) ?? this.badTimeoutNow(shadow, msg);
+      case 'InstallSnapshot':
+        return this.withFeature('snapshot', msg) ?? this.badInstallSnapshot(shadow, msg);
       default:
         return { why: `${msg.type} is a response`, expected: 'a request' };
     }
@@ -1041,6 +1083,16 @@ export class Conformance {
     const match = v.matchIndexOf(m.to);
     if (match !== v.lastLogIndex) return { why: `${m.to} has acknowledged entries up to ${match} only, and the leader's log ends at ${v.lastLogIndex}: the target must be up to date first`, expected: `matchIndex[${m.to}] = ${v.lastLogIndex}`, aboutLog: true };
     return null;
+  }
+
+  /** Why the reference could not send this InstallSnapshot now: only a leader, its own snapshot, whole. */
+  private badInstallSnapshot(shadow: Shadow, m: Extract<Message, { type: 'InstallSnapshot' }>): RequestProblem | null {
+    const v = shadow.ref!.live;
+    if (v.role !== 'leader') return { why: `it is ${v.role} in term ${v.term}, not leader, and sends no InstallSnapshot`, expected: 'InstallSnapshot only from a leader' };
+    if (v.snapshotIndex === 0) return { why: 'it has taken no snapshot', expected: 'InstallSnapshot only of the snapshot it holds' };
+    const want = { term: v.term, leaderId: shadow.id, lastIncludedIndex: v.snapshotIndex, lastIncludedTerm: v.snapshotTerm, value: v.snapshotValue };
+    const diffs = diffFields(m, want, ['term', 'leaderId', 'lastIncludedIndex', 'lastIncludedTerm', 'value']);
+    return diffs.length > 0 ? { diffs, expected: JSON.stringify(want) } : null;
   }
 
   /** Why the reference could not send this RequestVote now: its role, or the fields that differ. */

@@ -65,6 +65,39 @@ export const FEATURE_RULES: readonly FeatureRule[] = [
       'Checked where the trace shows both logs at those events (the node logs its appends, or the event\'s state gives lastLogIndex and lastLogTerm, or its log).',
     paper: 'Ongaro, Consensus: Bridging Theory and Practice, §3.10',
   },
+  {
+    id: 'snapshot.committed',
+    feature: 'snapshot',
+    title: 'A snapshot covers only committed entries',
+    statement:
+      "A snapshot's last included index is at most the node's commitIndex, its last included term is the term of the node's entry there, and the prefix it replaces is the committed one (where the trace shows the node's log and the committed prefix reaches it).",
+    paper: 'Raft paper §7 (Figure 12: a snapshot replaces the committed entries)',
+  },
+  {
+    id: 'snapshot.value',
+    feature: 'snapshot',
+    title: "A snapshot holds the register's value",
+    statement:
+      "The value of a snapshot through index i — one taken (`snapshot`) or installed (`install_snapshot`) — is the register's value after applying the committed entries 1..i (rule applied-value's register), where that value is known.",
+    paper: 'Raft paper §7 (the snapshot is the state machine\'s state)',
+  },
+  {
+    id: 'snapshot.install',
+    feature: 'snapshot',
+    title: 'After install, the state machine equals the snapshot',
+    statement:
+      'A node installs only a snapshot past its commitIndex (an older one is ignored); it keeps its log after the snapshot only if the log holds an entry with the snapshot\'s last included index and term, and otherwise discards its whole log; ' +
+      'after the install its commitIndex and lastApplied are the snapshot\'s index and its register the snapshot\'s value (where its state is logged).',
+    paper: 'Raft paper §7, Figure 13 (InstallSnapshot RPC, receiver implementation 5-8)',
+  },
+  {
+    id: 'snapshot.restart',
+    feature: 'snapshot',
+    title: 'A restart resumes from the snapshot',
+    statement:
+      'A snapshot is persistent: a node restarts from a snapshot no older than the newest it took or installed, its state machine starts from it (commitIndex and lastApplied at least / exactly its index, the register its value, where logged), and until its next restart it applies no index the snapshot holds.',
+    paper: 'Raft paper §7 (snapshots on stable storage; "reset state machine using snapshot contents")',
+  },
 ];
 
 export const FEATURE_RULE_IDS: ReadonlySet<string> = new Set(FEATURE_RULES.map((r) => r.id));
