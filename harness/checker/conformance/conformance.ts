@@ -832,6 +832,19 @@ export class Conformance {
   }
 
   /**
+   * Hidden step 8 where a node that logs no role changes shows the follower it became only in
+   * the state logged with an output (a refusal it sends as a follower, as it would as the
+   * candidate it was: the two answer alike). True if the shadow conceded (same guard).
+   */
+  private concededBefore(shadow: Shadow, state: NodeState): boolean {
+    if (state.role !== 'follower' || shadow.logsKinds.has('role')) return false;
+    const role = shadow.ref?.live.role;
+    if (role !== 'candidate' && role !== 'precandidate') return false;
+    this.hiddenElectionLost(shadow);
+    return shadow.ref!.live.role === 'follower';
+  }
+
+  /**
    * Why a pre-candidate's unexplained `role candidate` is wrong, where it received grants for
    * its own term: they answer a PreVote of an earlier round (sent from the term before), and
    * a pre-candidate counts only pre-votes for its term + 1 (thesis §9.6).
@@ -988,7 +1001,7 @@ export class Conformance {
       if (msg.type === 'AppendEntriesResponse' && msg.success && msg.matchIndex === undefined && x.effect.kind === 'send' && x.effect.msg.type === 'AppendEntriesResponse' && x.effect.msg.matchIndex !== undefined) {
         this.impliedMatch.add(msg.id, x.effect.msg.matchIndex);
       }
-      if (state) this.checkState(shadow, state, x.state, shadow.ref!.live, line);
+      if (state) this.checkState(shadow, state, this.concededBefore(shadow, state) ? { ...x.state, role: 'follower' } : x.state, shadow.ref!.live, line);
       return;
     }
     // A request: check that the reference could send it now.
@@ -1020,7 +1033,10 @@ export class Conformance {
     // Matching a request the reference also produced keeps it from being reported missing.
     const i = this.pendingRequest(shadow, msg);
     if (i >= 0) shadow.pending.splice(i, 1);
-    if (state) this.checkState(shadow, state, shadow.ref!.live, shadow.ref!.live, line);
+    if (state) {
+      this.concededBefore(shadow, state);
+      this.checkState(shadow, state, shadow.ref!.live, shadow.ref!.live, line);
+    }
   }
 
   /** The first pending response the logged one matches (-1 if none). */
