@@ -76,7 +76,16 @@ function validateItf(file: string, text: string, options: ValidateOptions): File
   const validation = new TraceValidation(options);
   imported.lines.forEach((line, i) => validation.line(line, i + 1));
   const judged = validation.finish(file, { lines: imported.sourceLines.at(-1)! + 1, bytes: Buffer.byteLength(text) });
-  const report = { ...judged, errors: judged.errors.map((e) => ({ ...e, line: imported.sourceLines[e.line - 1] ?? e.line })) };
+  const state = (line: number) => imported.sourceLines[line - 1] ?? line;
+  // Messages cite earlier events by line ("line 12", "lines 3, 7"): those become states too.
+  const cite = (text: string) => text.replace(/\blines? (\d+(?:(?:, | and )\d+)*)/g, (_m, list: string) => `state ${list.replace(/\d+/g, (n) => String(state(Number(n))))}`);
+  const report = {
+    ...judged,
+    errors: judged.errors.map((e) => ({
+      ...e, line: state(e.line), message: cite(e.message),
+      ...(e.expected !== undefined ? { expected: cite(e.expected) } : {}), ...(e.seen !== undefined ? { seen: cite(e.seen) } : {}),
+    })),
+  };
   return imported.ignored.length ? ({ ...report, notModelled: Object.fromEntries(imported.ignored.map((v) => [`ITF variable ${v} (not read)`, 1])) } as FileReport) : report;
 }
 
