@@ -221,3 +221,47 @@ describe('raftcheck export --format itf', () => {
     expect((await cli('export', `${EXAMPLES}/valid/election-3.jsonl`)).code).toBe(2);
   });
 });
+
+describe('validate --format itf of a raft.tla-shaped trace (model against model)', () => {
+  // As Apalache writes raft.tla's states: term 1 at the start, plain values in the log, the
+  // history field mlog in responses, nextIndex and matchIndex (not read), integers as #bigint.
+  const I = (n: number) => ({ '#bigint': String(n) });
+  const per = (a: unknown, b: unknown) => ({ '#map': [['s1', a], ['s2', b]] });
+  const rv = (from: string, to: string) => ({ mtype: 'RequestVoteRequest', mterm: I(2), mlastLogTerm: I(0), mlastLogIndex: I(0), msource: from, mdest: to });
+  const grant = (from: string, to: string) => ({ mtype: 'RequestVoteResponse', mterm: I(2), mvoteGranted: true, mlog: [], msource: from, mdest: to });
+  const state = (terms: [number, number], roles: [string, string], votes: [string, string], messages: Array<[unknown, number]>) => ({
+    currentTerm: per(I(terms[0]), I(terms[1])), state: per(roles[0], roles[1]), votedFor: per(votes[0], votes[1]),
+    log: per([], []), commitIndex: per(I(0), I(0)), nextIndex: per(per(I(1), I(1)), per(I(1), I(1))), matchIndex: per(per(I(0), I(0)), per(I(0), I(0))),
+    messages: { '#map': messages.map(([m, n]) => [m, I(n)]) },
+  });
+  const doc = (extra: object[]) => JSON.stringify({
+    vars: ['currentTerm', 'state', 'votedFor', 'log', 'commitIndex', 'nextIndex', 'matchIndex', 'messages'],
+    states: [
+      state([1, 1], ['Follower', 'Follower'], ['Nil', 'Nil'], []),
+      state([2, 1], ['Candidate', 'Follower'], ['s1', 'Nil'], []),
+      state([2, 1], ['Candidate', 'Follower'], ['s1', 'Nil'], [[rv('s1', 's2'), 1]]),
+      state([2, 2], ['Candidate', 'Follower'], ['s1', 's1'], [[grant('s2', 's1'), 1]]),
+      state([2, 2], ['Leader', 'Follower'], ['s1', 's1'], []),
+      ...extra,
+    ].map((s, i) => ({ '#meta': { index: i }, ...s })),
+  });
+  const invariantsOnly = { enabled: new Set(['election-safety', 'vote-once', 'log-matching', 'term-monotonic', 'leader-append-only', 'leader-completeness', 'committed-durable', 'commit-current-term']) };
+
+  it('starts each server from the first state by a restart, ignores what it does not read, and passes an election', () => {
+    const imported = importItf(doc([]));
+    expect(imported.ignored).toEqual(['nextIndex', 'matchIndex']);
+    expect(imported.lines[1]).toMatchObject({ kind: 'restart', node: 's1', persisted: { term: 1, votedFor: null, log: [] } });
+    expect(imported.lines.map((l) => l.kind).slice(3)).toEqual(['term', 'role', 'vote', 'send', 'receive', 'term', 'vote', 'send', 'receive', 'role']);
+    const report = validateText('raft.itf.json', doc([]), 'itf', invariantsOnly);
+    expect(report.errors).toEqual([]);
+  });
+
+  it('finds a second vote in one term (vote-once) and a second leader (election-safety), at the state that makes them', () => {
+    const twice = [
+      state([2, 2], ['Leader', 'Candidate'], ['s1', 's2'], []),
+      state([2, 2], ['Leader', 'Leader'], ['s1', 's2'], []),
+    ];
+    const report = validateText('raft.itf.json', doc(twice), 'itf', invariantsOnly);
+    expect(report.errors.map((e) => [e.rule, e.line])).toEqual([['vote-once', 5], ['election-safety', 6]]);
+  });
+});
