@@ -25,11 +25,13 @@ export interface ParallelOptions extends Omit<SearchOptions, 'mode' | 'onTransit
 
 /** States of one level, per worker, before the threads share the work (the seed runs on every thread). */
 const SEED_PER_WORKER = 64;
+/** Room beyond --max-states: the seed runs to the end of a level before any budget is looked at. */
+const SEED_ROOM = 1 << 16;
 
 export async function exploreParallel(model: ExploreModel, options: ParallelOptions): Promise<SearchResult> {
   const started = options.now?.() ?? 0;
   const elapsed = () => (options.now?.() ?? 0) - started;
-  const set = SharedFingerprintSet.create(options.maxStates !== undefined ? options.maxStates + 1024 : options.capacity ?? 6_000_000);
+  const set = SharedFingerprintSet.create(options.maxStates !== undefined ? options.maxStates + SEED_ROOM : options.capacity ?? 6_000_000);
   const control = new SharedArrayBuffer(3 * 4);
   const counters = new SharedArrayBuffer(options.workers * FIELDS * 8);
   const controlView = new Int32Array(control);

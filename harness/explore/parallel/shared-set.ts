@@ -48,6 +48,8 @@ export class SharedFingerprintSet {
     // Fingerprint 0 marks an empty slot: the one state with that fingerprint is stored as 1.
     const fp = (BigInt.asIntN(64, (BigInt(hi) << 32n) | BigInt(lo)) || 1n);
     let i = (lo ^ Math.imul(hi, 0x9e3779b1)) & this.mask;
+    // The search stops at `limit`; a table with no empty slot would make this loop endless.
+    if (this.size >= this.mask) throw new Error('internal: the shared visited set is full');
     for (;;) {
       const seen = Atomics.compareExchange(this.table, i, EMPTY, fp);
       if (seen === EMPTY) {
