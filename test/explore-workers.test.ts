@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { buildModel } from '../harness/explore/build-model.js';
 import { DEFAULT_BOUNDS, type ExploreBounds, type ExploreModel } from '../harness/explore/model.js';
 import { exploreParallel } from '../harness/explore/parallel/explore-parallel.js';
+import { SharedFingerprintSet } from '../harness/explore/parallel/shared-set.js';
 import { explore, type SearchOptions } from '../harness/explore/search.js';
 import { cli } from './helpers/cli.js';
 
@@ -24,6 +25,17 @@ const counts = (r: { outcome: string; stoppedBy?: string; stats: { distinct: num
   ({ outcome: r.outcome, stoppedBy: r.stoppedBy, distinct: r.stats.distinct, generated: r.stats.generated, depth: r.stats.depth, beyondBounds: r.stats.beyondBounds });
 
 describe('explore --workers', () => {
+  it('the shared visited set adds each fingerprint once, says when it is full, and never probes a table without an empty slot', () => {
+    const set = SharedFingerprintSet.create(10); // 1024 slots
+    expect(set.add(7, 9)).toBe(true);
+    expect(set.add(7, 9)).toBe(false);
+    expect(set.add(0, 0)).toBe(true);
+    expect(set.add(9, 7)).toBe(true);
+    for (let k = 0; set.size < 1023; k++) set.add(k, 1_000_003);
+    expect(set.full).toBe(true);
+    expect(() => set.add(123_456, 654_321)).toThrow('the shared visited set is full');
+  });
+
   it('finds the same states as one thread: exhausted, and bounded by --max-depth with symmetry', async () => {
     const m = model('reference', { servers: 2, maxTerm: 1, maxLog: 1, maxMsgs: 2 });
     const one = explore(m, {});

@@ -45,7 +45,7 @@ export class SharedFingerprintSet {
 
   /** Adds the fingerprint; false if some thread added it already. */
   add(hi: number, lo: number): boolean {
-    // Fingerprint 0 marks an empty slot: the one state with that fingerprint is stored as 1.
+    // Fingerprint 0 marks an empty slot: a state with that fingerprint is stored as 1 (one more collision in 2^64).
     const fp = (BigInt.asIntN(64, (BigInt(hi) << 32n) | BigInt(lo)) || 1n);
     let i = (lo ^ Math.imul(hi, 0x9e3779b1)) & this.mask;
     // The search stops at `limit`; a table with no empty slot would make this loop endless.
