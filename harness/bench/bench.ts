@@ -1,8 +1,9 @@
 /**
- * `npm run bench [-- --quick] [-- --only startup]`: measures raftcheck's speed in one run,
- * prints the table and writes BENCHMARKS.md (atomically) with the machine and the date.
- * `--only startup` measures the start-up of the CLI alone and rewrites only its section;
- * `--only explore` the exhaustive search (`raftcheck explore`) alone, likewise.
+ * `npm run bench [-- --quick] [-- --only startup|explore|snapshot-memory]`: measures raftcheck's
+ * speed in one run, prints the table and writes BENCHMARKS.md (atomically) with the machine and
+ * the date. `--only startup` measures the start-up of the CLI alone, `--only explore` the
+ * exhaustive search (`raftcheck explore`), `--only snapshot-memory` the validation memory with
+ * snapshots on (snapshot-memory.ts), each rewriting only its section.
  *
  * Every figure is the median of several runs, and every ratio is taken run by run from two
  * measurements made side by side (then its median), so that a busy machine slows both sides
@@ -33,6 +34,7 @@ import { TraceFileWriter } from '../trace/writer.js';
 import { readLines } from '../trace/reader.js';
 import { validateTraceFile } from '../validate/validate-file.js';
 import { describeMachine, fmt, median, time, timeAsync } from './measure.js';
+import { SNAPSHOT_MEMORY_HEADING, snapshotMemory } from './snapshot-memory.js';
 import { buildModel } from '../explore/build-model.js';
 import { explore, type SearchResult } from '../explore/search.js';
 import { exploreParallel } from '../explore/parallel/explore-parallel.js';
@@ -41,10 +43,14 @@ import type { ExploreBounds } from '../explore/model.js';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const JEPSEN = path.resolve(ROOT, 'traces/external/porcupine/jepsen');
 const quick = process.argv.includes('--quick');
-/** `--only startup`: measure the start-up section alone and rewrite only that section of BENCHMARKS.md. */
-const onlyStartup = process.argv.includes('--only') && process.argv[process.argv.indexOf('--only') + 1] === 'startup';
-/** `--only explore`: measure the exhaustive search alone and rewrite only its section. */
-const onlyExplore = process.argv.includes('--only') && process.argv[process.argv.indexOf('--only') + 1] === 'explore';
+/** `--only startup|explore|snapshot-memory`: measure that section alone and rewrite only it in BENCHMARKS.md. */
+const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
+if (only !== undefined && only !== 'startup' && only !== 'explore' && only !== 'snapshot-memory') {
+  process.stderr.write(`--only: expected startup, explore or snapshot-memory, got '${only}'\n`);
+  process.exit(2);
+}
+const onlyStartup = only === 'startup';
+const onlyExplore = only === 'explore';
 const EXPLORE_HEADING = '## Exhaustive search';
 const STARTUP_HEADING = '## Start-up';
 const RUNS = quick ? 1 : 3;
@@ -492,6 +498,34 @@ async function startupOnly(): Promise<void> {
   }
 }
 
+/** The snapshot-memory section's long trace: 10× the tenth, whose length lets V8's heap settle (quick: a tenth of it). */
+const snapshotLines = () => (quick ? 150_000 : 1_500_000);
+
+/** Rewrites only the snapshot-memory section of BENCHMARKS.md (it comes before start-up). */
+function snapshotMemoryOnly(): void {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'raftcheck-bench-'));
+  try {
+    const section = snapshotMemory(ROOT, dir, snapshotLines(), RUNS, log);
+    const file = path.join(ROOT, 'BENCHMARKS.md');
+    const current = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '# Benchmarks\n';
+    const at = current.indexOf(`\n${SNAPSHOT_MEMORY_HEADING}\n`);
+    const startupAt = current.indexOf(`\n${STARTUP_HEADING}\n`);
+    let next: string;
+    if (at !== -1) {
+      const end = current.indexOf('\n## ', at + 1);
+      next = `${current.slice(0, at + 1)}${section}${end === -1 ? '' : `\n${current.slice(end + 1)}`}`;
+    } else if (startupAt !== -1) {
+      next = `${current.slice(0, startupAt + 1)}${section}\n${current.slice(startupAt + 1)}`;
+    } else {
+      next = `${current.replace(/\n*$/, '\n\n')}${section}`;
+    }
+    writeFileAtomic(file, next, { overwrite: true });
+    process.stdout.write(`${section}\nwrote the snapshot-memory section of BENCHMARKS.md\n`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** Shrinking each mutant's first failure: trace lines as found and as saved, runs and time (one hunt each). */
 function mutantShrinking(): void {
   const hunts = MUTANTS.map((m) => {
@@ -626,6 +660,7 @@ async function main(): Promise<void> {
   const date = new Date().toISOString().slice(0, 10);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'raftcheck-bench-'));
   let startupSection = '';
+  let snapshotSection = '';
   let exploreText = '';
   try {
     const target = quick ? 100_000 : 1_000_000;
@@ -651,6 +686,8 @@ async function main(): Promise<void> {
     jepsen();
     mutantDetection();
     mutantShrinking();
+    log('validation memory with snapshots ...');
+    snapshotSection = snapshotMemory(ROOT, dir, snapshotLines(), RUNS, log);
     log('exhaustive search ...');
     exploreText = await exploreSection();
     log('start-up ...');
@@ -680,10 +717,12 @@ ${missed ? `Targets not met, and why:\n${missed}\n\n` : ''}How each figure is me
 - *mutant detection*: \`huntMutant\` (swarm faults, seed 1, up to 300 runs, no shrinking) until the first failing run, per mutant; median and worst over the mutants.
 - *counterexamples*: the same hunts with shrinking (fast-check, then \`harness/fuzz/minimise.ts\`), one each: the trace's lines up to the violation in the failing run as found and in the saved case (deterministic), and the runs and wall time shrinking took (from the first failure on), median over the mutants.
 
+${snapshotSection}
 ${exploreText}
 ${startupSection}`;
   writeFileAtomic(path.join(ROOT, 'BENCHMARKS.md'), doc, { overwrite: true });
   process.stdout.write(`${table}\n${missed ? `\n${missed}\n` : ''}\nwrote BENCHMARKS.md\n`);
 }
 
-await (onlyStartup ? startupOnly() : onlyExplore ? exploreOnly() : main());
+if (only === 'snapshot-memory') snapshotMemoryOnly();
+else await (onlyStartup ? startupOnly() : onlyExplore ? exploreOnly() : main());

@@ -48,6 +48,8 @@ export interface Schedule {
   naturalElections?: boolean;
   /** Protocol extensions the nodes run (absent: none). */
   features?: Feature[];
+  /** Feature `snapshot`: a node snapshots once it has applied this many entries past its last snapshot. */
+  snapshotEvery?: number;
   /** The nodes' heartbeat interval in ms (absent: 50). Set only by minimisation (minimise.ts). */
   heartbeatMs?: number;
   fates: Fate[];
@@ -77,7 +79,16 @@ const opArb: fc.Arbitrary<Operation> = fc.oneof(
   fc.record({ expected: fc.option(fc.integer({ min: 1, max: 5 }), { nil: null }), value: fc.integer({ min: 1, max: 5 }) }).map((r): Operation => ({ type: 'cas', ...r })),
 );
 
-function scheduleFor(mix: FaultMix, nodes: fc.Arbitrary<number>, durationMs: number, features: readonly Feature[]): fc.Arbitrary<Schedule> {
+/**
+ * Feature `snapshot`: how often nodes snapshot, fixed by the campaign or drawn per schedule —
+ * small, so that a follower cut off for a few writes (a partition, a crash) falls behind its
+ * leader's snapshot and catches up by InstallSnapshot.
+ */
+function snapshotEveryArb(snapshotEvery: number | undefined): fc.Arbitrary<number> {
+  return snapshotEvery !== undefined ? fc.constant(snapshotEvery) : fc.constantFrom(1, 3, 8);
+}
+
+function scheduleFor(mix: FaultMix, nodes: fc.Arbitrary<number>, durationMs: number, features: readonly Feature[], snapshotEvery?: number): fc.Arbitrary<Schedule> {
   return nodes.chain((n) => {
     const node = fc.integer({ min: 0, max: n - 1 });
     const faults: Array<fc.Arbitrary<Action>> = [];
@@ -109,14 +120,16 @@ function scheduleFor(mix: FaultMix, nodes: fc.Arbitrary<number>, durationMs: num
       batch: fc.constantFrom(64, 4, 1),
       fates: fc.array(fate, { minLength: 1, maxLength: 300, size: 'max' }),
       events: fc.array(fc.record({ at: fc.integer({ min: 0, max: durationMs }), action }), { maxLength: 120, size: 'max' }),
+      // Drawn only with the feature on (last: the other fields are drawn as before).
+      ...(features.includes('snapshot') ? { snapshotEvery: snapshotEveryArb(snapshotEvery) } : {}),
     }).map((s): Schedule => (features.length > 0 ? { ...s, features: [...features] } : s));
   });
 }
 
 /** Schedules for a fault level; `swarm` draws a different fault mix for every run. */
-export function scheduleArbitrary(level: FaultLevel, nodes: readonly number[], durationMs = 3000, features: readonly Feature[] = []): fc.Arbitrary<Schedule> {
+export function scheduleArbitrary(level: FaultLevel, nodes: readonly number[], durationMs = 3000, features: readonly Feature[] = [], snapshotEvery?: number): fc.Arbitrary<Schedule> {
   const nodeArb = fc.constantFrom(...nodes);
-  if (level !== 'swarm') return scheduleFor(MIXES[level], nodeArb, durationMs, features);
+  if (level !== 'swarm') return scheduleFor(MIXES[level], nodeArb, durationMs, features, snapshotEvery);
   const swarmMix = fc.record({
     losePercent: fc.constantFrom(0, 5, 20),
     duplicatePercent: fc.constantFrom(0, 5, 15),
@@ -124,5 +137,5 @@ export function scheduleArbitrary(level: FaultLevel, nodes: readonly number[], d
     partitions: fc.boolean(),
     crashes: fc.boolean(),
   });
-  return swarmMix.chain((mix) => scheduleFor(mix, nodeArb, durationMs, features));
+  return swarmMix.chain((mix) => scheduleFor(mix, nodeArb, durationMs, features, snapshotEvery));
 }

@@ -12,7 +12,8 @@ import { isLogUpToDate } from '../../src/raft/rules/election.js';
 import { acceptAppendEntries, commitIndexFromMatches } from '../../src/raft/rules/replication.js';
 import { sendTimeoutNow } from '../../src/raft/features/transfer.js';
 import { startPreVote } from '../../src/raft/features/prevote.js';
-import type { AppendEntries, PreVote, RequestVote, RequestVoteResponse } from '../../src/raft/types.js';
+import { installSnapshot, takeSnapshot } from '../../src/raft/features/snapshot.js';
+import type { AppendEntries, InstallSnapshot, PreVote, RequestVote, RequestVoteResponse } from '../../src/raft/types.js';
 import type { NodeFactory } from '../simulator/cluster.js';
 
 export interface Mutant {
@@ -242,6 +243,63 @@ export const MUTANTS: readonly Mutant[] = [
     name: 'transfer-keeps-serving',
     description: 'Leader transfer: the leader keeps appending client requests while it hands leadership over',
     ...featureVariant('transfer', { guards: { isTransferring: () => false } }),
+  },
+  {
+    name: 'snapshot-uncommitted',
+    description: 'Snapshots: a node snapshots its whole log, entries not yet committed included',
+    ...featureVariant('snapshot', {
+      actions: {
+        snapshotIfDue: ({ context }: Args) => {
+          const every = context.config.snapshotEvery ?? 0;
+          if (every > 0 && context.lastApplied - context.log.snapshotIndex >= every) takeSnapshot(context, context.log.lastIndex, context.value);
+        },
+      },
+    }),
+  },
+  {
+    name: 'snapshot-keep-conflicting-suffix',
+    description: 'Snapshots: installing a snapshot keeps the log after its last index even where the entry there has another term',
+    ...featureVariant('snapshot', {
+      actions: {
+        installSnapshot: (a: Args) => {
+          const m = msg<InstallSnapshot>(a);
+          const log = a.context.log;
+          // Pretend the entry at lastIncludedIndex agrees whatever its term: the suffix stays.
+          if (m.lastIncludedIndex <= log.lastIndex && log.termAt(m.lastIncludedIndex) !== m.lastIncludedTerm) {
+            const suffix = log.slice(m.lastIncludedIndex + 1, Number.MAX_SAFE_INTEGER);
+            installSnapshot(a.context, m);
+            log.append(suffix);
+            const last = a.context.out.findLast((r) => r.effect.kind === 'install_snapshot');
+            if (last?.effect.kind === 'install_snapshot') {
+              last.effect.logKept = true;
+              last.state.lastLogIndex = log.lastIndex;
+              last.state.lastLogTerm = log.lastTerm;
+            }
+            return;
+          }
+          installSnapshot(a.context, m);
+        },
+      },
+    }),
+  },
+  {
+    name: 'snapshot-restart-ignores-snapshot',
+    description: 'Snapshots: a restart loads the persisted log but not the snapshot: its state machine starts empty at index 0',
+    features: ['snapshot'],
+    createNode: Object.assign(
+      (config: Parameters<NodeFactory>[0], options: Parameters<NodeFactory>[1]) => {
+        const node = createReferenceNode(config, options);
+        const snapshot = options.persisted?.snapshot;
+        if (!snapshot) return node;
+        // The log keeps its absolute indices; commitIndex, lastApplied and the register start afresh.
+        const ctx = (node as unknown as { ctx: { commitIndex: number; lastApplied: number; value: unknown } }).ctx;
+        ctx.commitIndex = 0;
+        ctx.lastApplied = 0;
+        ctx.value = null;
+        return node;
+      },
+      { features: ['snapshot'] as const },
+    ),
   },
 ];
 

@@ -125,10 +125,12 @@ export class Cluster {
         electionTimeoutMin: options.node.electionTimeout.min,
         electionTimeoutMax: options.node.electionTimeout.max,
         heartbeatInterval: options.node.heartbeatInterval,
+        ...(options.node.features?.includes('snapshot') ? { snapshotEvery: options.node.snapshotEvery ?? 0 } : {}),
       },
       ...(options.seed !== undefined ? { seed: options.seed } : {}),
       // A trace without features stays a revision-0 trace, byte for byte.
-      ...(options.node.features?.length ? { minor: TRACE_MINOR, features: canonicalFeatures(options.node.features) } : {}),
+      // Revision 1.2 only where it is needed (snapshots): a 1.1 trace stays one.
+      ...(options.node.features?.length ? { minor: options.node.features.includes('snapshot') ? TRACE_MINOR : 1, features: canonicalFeatures(options.node.features) } : {}),
       // What the run does not check, so that every reader of the trace judges it the same way.
       ...(skipRules.length ? { skipRules: skipRules.map((s) => ({ rule: s.rule, reason: s.reason })) } : {}),
       ...(options.meta ? { meta: options.meta } : {}),
@@ -442,8 +444,14 @@ function unmodelledNote(direction: 'send' | 'receive', msg: UnmodelledMessage): 
 }
 
 export function toNodeState(s: StateSummary): NodeState {
-  return {
+  const state: NodeState = {
     role: s.role, term: s.term, votedFor: s.votedFor, commitIndex: s.commitIndex, lastApplied: s.lastApplied,
     lastLogIndex: s.lastLogIndex, lastLogTerm: s.lastLogTerm, value: s.value,
   };
+  // Feature `snapshot`: only a node with a snapshot logs where it is.
+  if (s.snapshotIndex !== undefined) {
+    state.snapshotIndex = s.snapshotIndex;
+    state.snapshotTerm = s.snapshotTerm ?? 0;
+  }
+  return state;
 }

@@ -62,6 +62,8 @@ export interface ValidateOptions {
   onTransition?: TransitionObserver;
   /** What runs the conformance shadows' statechart (default: the reference node's default). */
   engine?: Engine;
+  /** Feature `snapshot`: forget what every node has compacted (default true); off for the differential test. */
+  forgetCompacted?: boolean;
 }
 
 /**
@@ -110,6 +112,7 @@ export class TraceValidation implements TraceVisitor {
         ...(enabled ? { enabled } : {}), maxViolations: this.maxErrors,
         ...(this.options.onTransition ? { onTransition: this.options.onTransition } : {}),
         ...(this.options.engine ? { engine: this.options.engine } : {}),
+        ...(this.options.forgetCompacted !== undefined ? { forgetCompacted: this.options.forgetCompacted } : {}),
       });
     }
     // Semantic state is only meaningful while the trace is structurally sound.

@@ -29,6 +29,8 @@ export interface NodeContext {
   leaderId: string | null;
   /** Candidate: granted votes of the current term (a set: a duplicate counts once). */
   votes: Set<string>;
+  /** Candidate, pre-candidate: who refused its vote (or pre-vote) in the current term, since its election (or round) began (rules/election-lost.ts). */
+  refusals: Set<string>;
   /** Leader: per peer. */
   nextIndex: Map<string, number>;
   matchIndex: Map<string, number>;
@@ -47,12 +49,16 @@ export interface NodeContext {
   transferElection: boolean;
   /** transfer: the current election was started by TimeoutNow (its RequestVotes say so). */
   electionByTransfer: boolean;
+  /** snapshot: the register after the entries the snapshot covers (`log.snapshotIndex`). */
+  snapshotValue: RegisterState;
   /** Effects of the current step, in order. */
   out: StepRecord[];
 }
 
 export function createContext(config: NodeConfig, random: Random, persisted?: PersistentState): NodeContext {
   if (!config.members.includes(config.id)) throw new Error(`node ${config.id} is not among the members ${config.members.join(', ')}`);
+  // A restart from a snapshot (feature `snapshot`) resumes from it: its entries are committed and applied.
+  const snapshot = persisted?.snapshot;
   return {
     config,
     id: config.id,
@@ -62,12 +68,13 @@ export function createContext(config: NodeConfig, random: Random, persisted?: Pe
     role: 'follower',
     term: persisted?.term ?? 0,
     votedFor: persisted?.votedFor ?? null,
-    log: new RaftLog(persisted?.log ?? []),
-    commitIndex: 0,
-    lastApplied: 0,
-    value: INITIAL_VALUE,
+    log: new RaftLog(persisted?.log ?? [], snapshot),
+    commitIndex: snapshot?.index ?? 0,
+    lastApplied: snapshot?.index ?? 0,
+    value: snapshot ? snapshot.value : INITIAL_VALUE,
     leaderId: null,
     votes: new Set(),
+    refusals: new Set(),
     nextIndex: new Map(),
     matchIndex: new Map(),
     pending: new Map(),
@@ -77,12 +84,13 @@ export function createContext(config: NodeConfig, random: Random, persisted?: Pe
     transferTarget: null,
     transferElection: false,
     electionByTransfer: false,
+    snapshotValue: snapshot ? snapshot.value : INITIAL_VALUE,
     out: [],
   };
 }
 
 export function summarize(ctx: NodeContext): StateSummary {
-  return {
+  const summary: StateSummary = {
     role: ctx.role,
     term: ctx.term,
     votedFor: ctx.votedFor,
@@ -92,6 +100,12 @@ export function summarize(ctx: NodeContext): StateSummary {
     lastLogTerm: ctx.log.lastTerm,
     value: ctx.value,
   };
+  // Only a node with a snapshot (feature `snapshot`) says where it is: other traces stay as they were.
+  if (ctx.log.snapshotIndex > 0) {
+    summary.snapshotIndex = ctx.log.snapshotIndex;
+    summary.snapshotTerm = ctx.log.snapshotTerm;
+  }
+  return summary;
 }
 
 /** Records an effect with the node's state right after it. */

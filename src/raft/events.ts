@@ -5,11 +5,13 @@
 import type { NodeContext } from './context.js';
 import { record } from './context.js';
 import type { ClientRequest } from './rules/client.js';
-import type { AppendEntries, AppendEntriesResponse, Message, PreVote, PreVoteResponse, RequestVote, RequestVoteResponse, Role, TimeoutNow } from './types.js';
+import type { AppendEntries, AppendEntriesResponse, InstallSnapshot, InstallSnapshotResponse, Message, PreVote, PreVoteResponse, RegisterState, RequestVote, RequestVoteResponse, Role, TimeoutNow } from './types.js';
 
 export type NodeEvent =
   | { type: 'ELECTION_TIMEOUT' }
   | { type: 'HEARTBEAT_TIMEOUT' }
+  /** Given by the conformance checker only: a candidate that cannot win steps down (rules/election-lost.ts). */
+  | { type: 'ELECTION_LOST' }
   | { type: 'CLIENT_REQUEST'; request: ClientRequest }
   | { type: 'RequestVote'; msg: RequestVote }
   | { type: 'RequestVoteResponse'; msg: RequestVoteResponse }
@@ -22,7 +24,10 @@ export type NodeEvent =
   | { type: 'LEASE_TIMEOUT' }
   | { type: 'QUORUM_TIMEOUT' }
   | { type: 'TRANSFER_TIMEOUT' }
-  | { type: 'TRANSFER_LEADERSHIP'; target: string };
+  | { type: 'TRANSFER_LEADERSHIP'; target: string }
+  | { type: 'InstallSnapshot'; msg: InstallSnapshot }
+  | { type: 'InstallSnapshotResponse'; msg: InstallSnapshotResponse }
+  | { type: 'SNAPSHOT'; index: number; value: RegisterState };
 
 /** What every guard and action receives. */
 export type Args = { context: NodeContext; event: NodeEvent };

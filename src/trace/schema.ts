@@ -15,10 +15,12 @@ export const TRACE_VERSION = 1;
  * The newest minor revision of version 1 this reader knows. A minor revision only adds what an
  * older trace never contains (revision 1: `features`, the `precandidate` role, the PreVote,
  * PreVoteResponse and TimeoutNow messages, the `transfer` input, RequestVote's
- * `leadershipTransfer`, and the `lease`, `quorum` and `transfer` timers), so every v1 trace
- * stays valid as it was. A header without `minor` is revision 0.
+ * `leadershipTransfer`, and the `lease`, `quorum` and `transfer` timers; revision 2: the `snapshot` feature's InstallSnapshot and
+ * InstallSnapshotResponse messages, `snapshot` and `install_snapshot` events, the state's
+ * `snapshotIndex`/`snapshotTerm`, a persisted `snapshot` and the `snapshotEvery` parameter), so
+ * every v1 trace stays valid as it was. A header without `minor` is revision 0.
  */
-export const TRACE_MINOR = 1;
+export const TRACE_MINOR = 2;
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 
@@ -126,8 +128,23 @@ export const PreVoteResponse = Closed({
   type: Type.Literal('PreVoteResponse'),
   voteGranted: Type.Boolean(),
 }, "feature 'prevote'");
+export const InstallSnapshot = Closed({
+  ...Envelope,
+  type: Type.Literal('InstallSnapshot'),
+  leaderId: NodeId,
+  lastIncludedIndex: Index('the snapshot replaces all entries up through this index'),
+  lastIncludedTerm: Term('term of the entry at lastIncludedIndex'),
+  value: RegisterState,
+}, "feature 'snapshot' (revision 1.2): the leader's snapshot, whole (one message: no chunks): the register after lastIncludedIndex");
+export const InstallSnapshotResponse = Closed({
+  ...Envelope,
+  type: Type.Literal('InstallSnapshotResponse'),
+  matchIndex: Type.Optional(Index("the request's lastIncludedIndex: the follower's log now agrees with the leader's through it (absent: a refusal of a stale request)")),
+}, "feature 'snapshot' (revision 1.2)");
 export const TimeoutNow = Closed({ ...Envelope, type: Type.Literal('TimeoutNow') }, "feature 'transfer': the leader tells an up-to-date follower to start an election now");
-export const Message = Type.Union([RequestVote, RequestVoteResponse, AppendEntries, AppendEntriesResponse, PreVote, PreVoteResponse, TimeoutNow]);
+export const Message = Type.Union([RequestVote, RequestVoteResponse, AppendEntries, AppendEntriesResponse, PreVote, PreVoteResponse, TimeoutNow, InstallSnapshot, InstallSnapshotResponse]);
+export type InstallSnapshot = Static<typeof InstallSnapshot>;
+export type InstallSnapshotResponse = Static<typeof InstallSnapshotResponse>;
 export type Message = Static<typeof Message>;
 export type PreVote = Static<typeof PreVote>;
 export type PreVoteResponse = Static<typeof PreVoteResponse>;
@@ -148,17 +165,28 @@ export const NodeState = Closed(
     lastApplied: Type.Optional(Index('lastApplied')),
     lastLogIndex: Type.Optional(Index('index of the last log entry (0 if empty)')),
     lastLogTerm: Type.Optional(Term('term of the last log entry (0 if empty)')),
-    log: Type.Optional(Type.Array(Entry, { description: 'the full log, entry 1 first' })),
+    log: Type.Optional(Type.Array(Entry, { description: 'the full log, entry 1 first (with a snapshot: the entries after snapshotIndex)' })),
     value: Type.Optional(RegisterState),
+    snapshotIndex: Type.Optional(Index("feature 'snapshot' (revision 1.2): the last index the node's snapshot covers (0: none)")),
+    snapshotTerm: Type.Optional(Term("feature 'snapshot' (revision 1.2): the term of the entry at snapshotIndex")),
   },
   'the node state after the event; absent fields are unconstrained',
 );
 export type NodeState = Static<typeof NodeState>;
 
+/** A snapshot (feature `snapshot`): the register after the entries 1..index, the last of which had term `term`. */
+export const Snapshot = Closed({
+  index: Type.Integer({ minimum: 1, maximum: MAX_SAFE, description: 'the last log index the snapshot covers' }),
+  term: Term('the term of the entry at index'),
+  value: RegisterState,
+}, "feature 'snapshot' (revision 1.2)");
+export type Snapshot = Static<typeof Snapshot>;
+
 export const PersistentState = Closed({
   term: Term('currentTerm'),
   votedFor: Type.Union([NodeId, Type.Null()]),
-  log: Type.Array(Entry),
+  log: Type.Array(Entry, { description: 'the log; with a snapshot, the entries after snapshot.index' }),
+  snapshot: Type.Optional(Snapshot),
 });
 export type PersistentState = Static<typeof PersistentState>;
 
@@ -214,6 +242,7 @@ export const HeaderEvent = Closed(
         electionTimeoutMin: Type.Optional(Int('ms')),
         electionTimeoutMax: Type.Optional(Int('ms')),
         heartbeatInterval: Type.Optional(Int('ms')),
+        snapshotEvery: Type.Optional(Int("feature 'snapshot' (revision 1.2): a node takes a snapshot once it has applied this many entries past its last one (0: never on its own)")),
       }),
     ),
     seed: Type.Optional(Type.Union([Type.Integer({ minimum: -MAX_SAFE, maximum: MAX_SAFE }), Type.String({ maxLength: 256 })])),
@@ -275,6 +304,21 @@ export const TransferEvent = NodeEvent(
   { target: NodeId },
   "feature 'transfer': the node (its leader, if it is one) was asked to hand leadership to target",
 );
+export const SnapshotEvent = NodeEvent(
+  'snapshot',
+  { index: Type.Integer({ minimum: 1, maximum: MAX_SAFE, description: 'the last index it covers; the entries up through it are discarded' }), term: Term('the term of the entry at index'), value: RegisterState },
+  "feature 'snapshot' (revision 1.2): the node took a snapshot of its register after applying entries 1..index (value) and compacted its log",
+);
+export const InstallSnapshotEvent = NodeEvent(
+  'install_snapshot',
+  {
+    index: Type.Integer({ minimum: 1, maximum: MAX_SAFE, description: "the snapshot's lastIncludedIndex" }),
+    term: Term("the snapshot's lastIncludedTerm"),
+    value: RegisterState,
+    logKept: Type.Boolean({ description: 'true: the log held an entry (index, term) and keeps the entries after it; false: the whole log was discarded' }),
+  },
+  "feature 'snapshot' (revision 1.2): the node installed a snapshot it received (Figure 13): commitIndex and lastApplied become index, the register value",
+);
 export const CrashEvent = NodeEvent('crash', {}, 'the node stopped; its volatile state is lost');
 export const RestartEvent = NodeEvent('restart', { persisted: Type.Optional(PersistentState) }, 'the node restarted from its persistent state');
 export const NoteEvent = Closed(
@@ -308,6 +352,7 @@ export const HealEvent = NetworkEvent('heal', {}, 'every link works again');
 export const NodeEvents = [
   SendEvent, ReceiveEvent, TimeoutEvent, RoleEvent, TermEvent, VoteEvent, AppendEvent, TruncateEvent,
   CommitEvent, ApplyEvent, ClientRequestEvent, ClientResponseEvent, CrashEvent, RestartEvent, TransferEvent,
+  SnapshotEvent, InstallSnapshotEvent,
 ] as const;
 export const NetworkEvents = [DropEvent, DuplicateEvent, PartitionEvent, HealEvent] as const;
 

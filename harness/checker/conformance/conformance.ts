@@ -51,7 +51,7 @@ export const CONFORMANCE_RULES = [
 /** Told of each statechart transition a shadow takes, with the trace line that drove it (hidden steps included). */
 export type TransitionObserver = (node: string, line: number, transition: TakenTransition) => void;
 
-const STATE_KINDS = new Set(['term', 'role', 'vote', 'append', 'truncate']);
+const STATE_KINDS = new Set(['term', 'role', 'vote', 'append', 'truncate', 'install_snapshot']);
 const INPUT_KINDS = new Set(['receive', 'timeout', 'client_request', 'transfer']);
 /** Post-state fields that must equal the reference's, and those that may lag behind it. */
 const EXACT_FIELDS = ['role', 'term', 'votedFor', 'lastLogIndex', 'lastLogTerm'] as const;
@@ -117,6 +117,13 @@ interface Shadow {
   /** The feature timers whose firings the node logs (it has logged one): the checker never fires those itself. */
   loggedTimers: Set<TimerName>;
   /**
+   * An AppendEntries starting below the node's commitIndex, not yet shown to the shadow: the
+   * node may handle it, or skip it and answer at its commitIndex (`deferAppend`).
+   */
+  /** Lines of pre-vote grants for the node's own term (answers to an earlier round) received since its last election timeout: named when it then becomes candidate unexplained. */
+  staleGrants: Array<{ line: number; term: number; from: string }>;
+  deferredAppend: { msg: Message & { type: 'AppendEntries' }; commitIndex: number; held: Array<{ e: TraceEvent; line: number }> } | null;
+  /**
    * The kinds of state change the node has logged (term, role, vote, append, truncate). A
    * producer logs every change of a kind or none (spec/TRACE_FORMAT.md): until a node logs a
    * kind, the changes of that kind it did not log are held in `deferred`, and reported only if
@@ -168,6 +175,8 @@ function effectKey(e: Effect): string {
       return `client_response ${e.client}#${e.requestId}: ${JSON.stringify(e.result)}`;
     case 'send':
       return `send ${e.msg.type} to ${e.msg.to}`;
+    case 'install_snapshot':
+      return `install_snapshot through ${e.index} (term ${e.term}) → ${JSON.stringify(e.value)}, log ${e.logKept ? 'kept' : 'discarded'}`;
     default:
       return e.kind;
   }
@@ -183,6 +192,7 @@ function observedKey(e: TraceEvent): string | null {
     case 'append':
     case 'commit':
     case 'client_response':
+    case 'install_snapshot':
       return effectKey(e as unknown as Effect);
     case 'apply':
       // value/result are optional in the trace: compare what is logged.
@@ -197,14 +207,15 @@ function expectedApplyKey(x: Expected, observed: Extract<TraceEvent, { kind: 'ap
   return `apply ${e.index}: ${commandKey(e.command)}${observed.value !== undefined ? ` → ${JSON.stringify(e.value)}` : ''}`;
 }
 
-const RESPONSES = new Set(['RequestVoteResponse', 'AppendEntriesResponse', 'PreVoteResponse']);
+const RESPONSES = new Set(['RequestVoteResponse', 'AppendEntriesResponse', 'PreVoteResponse', 'InstallSnapshotResponse']);
 /** Requests: the reference decides whether it could send one now, not when (retransmission and timing are free). */
-const REQUESTS = new Set(['RequestVote', 'AppendEntries', 'PreVote', 'TimeoutNow']);
+const REQUESTS = new Set(['RequestVote', 'AppendEntries', 'PreVote', 'TimeoutNow', 'InstallSnapshot']);
 
 function responseMatches(expected: MessageBody, seen: Message): boolean {
   if (expected.type !== seen.type || expected.to !== seen.to || expected.term !== seen.term) return false;
   if (expected.type === 'RequestVoteResponse' && seen.type === 'RequestVoteResponse') return expected.voteGranted === seen.voteGranted;
   if (expected.type === 'PreVoteResponse' && seen.type === 'PreVoteResponse') return expected.voteGranted === seen.voteGranted;
+  if (expected.type === 'InstallSnapshotResponse' && seen.type === 'InstallSnapshotResponse') return expected.matchIndex === seen.matchIndex;
   if (expected.type === 'AppendEntriesResponse' && seen.type === 'AppendEntriesResponse') {
     return expected.success === seen.success && (!seen.success || seen.matchIndex === undefined || seen.matchIndex === expected.matchIndex);
   }
@@ -227,6 +238,8 @@ function sameStateChange(x: Effect, e: TraceEvent): boolean {
       return x.kind === 'truncate' && x.fromIndex === e.fromIndex;
     case 'append':
       return x.kind === 'append' && x.index === e.index && sameEntries(x.entries, e.entries);
+    case 'install_snapshot':
+      return x.kind === 'install_snapshot' && x.index === e.index && x.term === e.term && x.value === e.value && x.logKept === e.logKept;
     default:
       return false;
   }
@@ -296,7 +309,7 @@ export class Conformance {
       maxEntriesPerMessage: Number.MAX_SAFE_INTEGER,
     };
     for (const id of header.nodes) {
-      const shadow: Shadow = { id, ref: null, driven: false, logsMessages: false, logsElectionTimeouts: false, unchecked: false, pending: [], now: INITIAL_FACTS, refCommit: 0, applies: new IndexWindow(), answers: new Map(), hidden: 0, stepLine: 1, stepKind: 'start', staleRequest: false, logsKinds: new Set(), deferred: new Map(), logsClientRequests: false, led: false, voteRequestTerm: null, featureTimers: new Map(), loggedTimers: new Set() };
+      const shadow: Shadow = { id, ref: null, driven: false, logsMessages: false, logsElectionTimeouts: false, unchecked: false, pending: [], now: INITIAL_FACTS, refCommit: 0, applies: new IndexWindow(), answers: new Map(), hidden: 0, stepLine: 1, stepKind: 'start', staleRequest: false, logsKinds: new Set(), deferred: new Map(), logsClientRequests: false, led: false, voteRequestTerm: null, featureTimers: new Map(), loggedTimers: new Set(), staleGrants: [], deferredAppend: null };
       this.shadows.set(id, shadow);
       this.boot(shadow);
     }
@@ -351,7 +364,8 @@ export class Conformance {
     shadow.ref.start();
     shadow.pending = [];
     shadow.now = factsOf(shadow.ref.live);
-    shadow.refCommit = 0;
+    // A restart from a snapshot (feature `snapshot`) starts with it committed.
+    shadow.refCommit = shadow.ref.live.commitIndex;
     shadow.applies.clear();
     shadow.answers.clear();
     shadow.featureTimers.clear();
@@ -363,11 +377,23 @@ export class Conformance {
     if (!shadow || shadow.unchecked) return;
     this.line = line;
     this.time = e.time;
+    if (shadow.deferredAppend) {
+      // A term or role change comes with either handling: held until the node shows which.
+      if (e.kind === 'term' || e.kind === 'role') {
+        shadow.deferredAppend.held.push({ e, line });
+        return;
+      }
+      const held = this.resolveDeferred(shadow, e);
+      for (const h of held) this.event(h.e, h.line);
+      this.line = line;
+      this.time = e.time;
+    }
     if (shadow.ref?.live.role === 'leader') shadow.led = true;
     // Feature timers the node does not log fire, in the trace's time, before its next input.
     if (INPUT_KINDS.has(e.kind) && !(e.kind === 'timeout' && FEATURE_TIMERS.has(e.timer))) this.fireDueTimers(shadow, line, e.time, false);
     switch (e.kind) {
       case 'receive': {
+        if (e.msg.type === 'AppendEntries' && this.deferAppend(shadow, line, e, e.msg)) return;
         const msg = this.withMatchIndex(shadow, e.msg);
         if (!msg) {
           // A leader told of a success whose matchIndex nothing says: its commits cannot be followed.
@@ -376,12 +402,16 @@ export class Conformance {
         }
         this.input(shadow, line, e, { type: 'receive', msg }, e.msg.term < (shadow.ref?.live.term ?? 0) && !RESPONSES.has(e.msg.type));
         if (e.msg.type === 'RequestVote' || e.msg.type === 'PreVote') shadow.voteRequestTerm = e.msg.term;
+        if (e.msg.type === 'PreVoteResponse' && e.msg.voteGranted && shadow.ref?.live.role === 'precandidate' && e.msg.term === shadow.ref.live.term) shadow.staleGrants.push({ line, term: e.msg.term, from: e.msg.from });
         return;
       }
       case 'transfer':
         return this.input(shadow, line, e, { type: 'transfer', target: e.target }, false);
       case 'timeout':
-        if (e.timer === 'election') shadow.logsElectionTimeouts = true;
+        if (e.timer === 'election') {
+          shadow.logsElectionTimeouts = true;
+          shadow.staleGrants = [];
+        }
         if (FEATURE_TIMERS.has(e.timer)) {
           shadow.loggedTimers.add(e.timer);
           shadow.featureTimers.delete(e.timer as FeatureTimer);
@@ -405,9 +435,10 @@ export class Conformance {
         shadow.pending = [];
         // What the node recovered: `persisted`, or a state that logs all of it. Without it the
         // shadow cannot be rebuilt (the node may have lost entries it had not stored yet), and
-        // the node is left to the invariants from then on.
+        // the node is left to the invariants from then on. A state's log after a snapshot
+        // (feature `snapshot`) lacks the snapshot's value: only `persisted` holds it.
         const s = e.state;
-        const recovered = e.persisted ?? (s?.term !== undefined && s.votedFor !== undefined && s.log !== undefined ? { term: s.term, votedFor: s.votedFor, log: s.log } : undefined);
+        const recovered = e.persisted ?? (s?.term !== undefined && s.votedFor !== undefined && s.log !== undefined && !s.snapshotIndex ? { term: s.term, votedFor: s.votedFor, log: s.log } : undefined);
         if (!recovered) {
           shadow.unchecked = true;
           shadow.ref = null;
@@ -417,6 +448,8 @@ export class Conformance {
         if (e.state) this.checkState(shadow, e.state, shadow.ref!.live, shadow.ref!.live, line);
         return;
       }
+      case 'snapshot':
+        return this.takeSnapshot(shadow, e, line);
       default:
         if (!shadow.ref) return;
         // Only a hidden step can start driving a node before its first logged input: an
@@ -424,6 +457,62 @@ export class Conformance {
         if (!shadow.driven && !this.mayStartHidden(shadow, e)) return;
         this.output(shadow, e, line);
     }
+  }
+
+  /**
+   * Feature `snapshot`: when a node snapshots is its own choice (the protocol leaves it free), so
+   * the shadow takes the node's snapshot as logged — of applied entries only, past its last one —
+   * and from then on does what the reference does with that snapshot (InstallSnapshot for a
+   * follower that needs a discarded entry). Its value is checked by rule snapshot.value.
+   */
+  private takeSnapshot(shadow: Shadow, e: Extract<TraceEvent, { kind: 'snapshot' }>, line: number): void {
+    const ref = shadow.ref;
+    if (!ref) return;
+    if (!this.features.has('snapshot')) {
+      this.fail('conformance.unexpected', shadow, line, `${shadow.id} took a snapshot, but the trace's header does not declare the feature 'snapshot', and the Raft of Figure 2 has no snapshots`, 'features: ["snapshot"] in the header', 'snapshot');
+      return;
+    }
+    const v = ref.live;
+    if (e.index <= v.snapshotIndex || e.index > v.lastApplied || v.log.termAt(e.index) !== e.term) {
+      const why = e.index <= v.snapshotIndex ? `its snapshot already covers index ${v.snapshotIndex}` : e.index > v.lastApplied ? `the reference has applied entries up to ${v.lastApplied} only` : `its entry ${e.index} has term ${v.log.termAt(e.index)}`;
+      this.fail('conformance.unexpected', shadow, line, `${shadow.id} took a snapshot through index ${e.index} (term ${e.term}) that the reference could not take: ${why}`,
+        `a snapshot through an applied index in ${v.snapshotIndex + 1}..${v.lastApplied}, of the term of the entry there`, `snapshot through ${e.index}, term ${e.term}`);
+      return;
+    }
+    ref.step({ type: 'snapshot', index: e.index, value: e.value });
+  }
+
+  /**
+   * Hidden step: an AppendEntries whose prevLogIndex is below the node's commitIndex (as the
+   * receive's state logs it, else the shadow's) may be skipped: the node answers success with matchIndex =
+   * commitIndex and changes nothing else (etcd: a follower's committed entries are the
+   * leader's, Leader Completeness, so the claim is true; skipping a request is what its loss
+   * would do). Which the node did shows in its next output, so the message is shown to the
+   * shadow then (`resolveDeferred`), and term and role changes, which either handling makes,
+   * are held until then.
+   */
+  private deferAppend(shadow: Shadow, line: number, e: TraceEvent & { kind: 'receive' }, msg: Message & { type: 'AppendEntries' }): boolean {
+    // Where the receive leaves its commitIndex out, the shadow's (the node's as far as the trace shows it).
+    const c = e.state?.commitIndex ?? shadow.ref?.live.commitIndex;
+    if (!shadow.ref || c === undefined || msg.prevLogIndex >= c || msg.term < shadow.ref.live.term || shadow.ref.live.log.termAt(c) === undefined) return false;
+    this.input(shadow, line, e, null, false);
+    shadow.deferredAppend = { msg, commitIndex: c, held: [] };
+    return true;
+  }
+
+  /**
+   * The node's first event after a deferred AppendEntries other than a term or role change: a
+   * success at its commitIndex means it skipped it. Returns the events held meanwhile.
+   */
+  private resolveDeferred(shadow: Shadow, e: TraceEvent): Array<{ e: TraceEvent; line: number }> {
+    const { msg, commitIndex: c, held } = shadow.deferredAppend!;
+    shadow.deferredAppend = null;
+    if (!shadow.ref) return held;
+    const skipped = e.kind === 'send' && e.msg.type === 'AppendEntriesResponse' && e.msg.success && e.msg.matchIndex === c && c !== msg.prevLogIndex + msg.entries.length;
+    const shown: Message = skipped ? { ...msg, prevLogIndex: c, prevLogTerm: shadow.ref.live.log.termAt(c)!, entries: [], leaderCommit: Math.min(msg.leaderCommit, c) } : msg;
+    if (skipped) shadow.hidden++;
+    this.expect(shadow, shadow.ref.step({ type: 'receive', msg: shown }));
+    return held;
   }
 
   /**
@@ -559,7 +648,8 @@ export class Conformance {
     this.checkState(shadow, seen, want as unknown as NodeFacts, shadow.ref!.live, line);
   }
 
-  private input(shadow: Shadow, line: number, e: TraceEvent, input: Parameters<RaftNode['step']>[0], stale: boolean): void {
+  /** A logged input: the previous step ends, this one starts; `input` null: shown to the shadow later (`deferAppend`). */
+  private input(shadow: Shadow, line: number, e: TraceEvent, input: Parameters<RaftNode['step']>[0] | null, stale: boolean): void {
     if (!shadow.ref) return; // input to a crashed node: the schema/invariants layers speak to that
     shadow.logsMessages = true;
     this.closeStep(shadow, line);
@@ -570,9 +660,11 @@ export class Conformance {
     shadow.voteRequestTerm = null;
     // The input event's state is the node's state before handling it.
     const before = 'state' in e ? e.state : undefined;
+    // A node that logs no role changes may show an election lost (hidden step 8) only by a follower's state.
+    if (before?.role === 'follower' && !shadow.logsKinds.has('role')) this.hiddenElectionLost(shadow);
     if (before) this.checkState(shadow, before, shadow.ref.live, shadow.ref.live, line);
     shadow.now = factsOf(shadow.ref.live);
-    this.expect(shadow, shadow.ref.step(input));
+    if (input) this.expect(shadow, shadow.ref.step(input));
   }
 
   /**
@@ -616,6 +708,11 @@ export class Conformance {
         continue;
       }
       if (effect.kind === 'commit') shadow.refCommit = Math.max(shadow.refCommit, effect.commitIndex);
+      else if (effect.kind === 'snapshot') continue; // the shadow snapshots only where the trace says (takeSnapshot)
+      else if (effect.kind === 'install_snapshot') {
+        shadow.refCommit = Math.max(shadow.refCommit, effect.index);
+        shadow.pending.push(r);
+      }
       else if (effect.kind === 'apply') shadow.applies.set(effect.index, r);
       else if (effect.kind === 'client_response') shadow.answers.set(`${effect.client}#${effect.requestId}`, r);
       else shadow.pending.push(r);
@@ -634,6 +731,7 @@ export class Conformance {
     shadow.driven = true;
     shadow.stepLine = line;
     shadow.stepKind = 'election timeout (not logged)';
+    shadow.staleGrants = [];
     shadow.staleRequest = false;
     shadow.voteRequestTerm = null;
     shadow.now = factsOf(shadow.ref.live);
@@ -660,6 +758,40 @@ export class Conformance {
   }
 
   /**
+   * Hidden step: a new leader's no-op (thesis §6.4, paper §8: a leader commits a blank entry at
+   * the start of its term, so that it learns which entries are committed; etcd does). A leader
+   * that appends one no-op entry of its term at the end of its log, before any entry of its
+   * term, is taken to have been asked for it: the reference appends it as a client request
+   * that no client waits for (a no-op is never answered).
+   */
+  private hiddenLeaderNoop(shadow: Shadow, e: TraceEvent & { kind: 'append' }, line: number): void {
+    if (e.entries.length === 1) this.hiddenNoopAt(shadow, e.index, e.entries[0]!, line);
+  }
+
+  /**
+   * The same no-op shown only by the AppendEntries that carries it, from a leader that does not
+   * log its appends (a producer of messages only): the entry right after the shadow's log.
+   */
+  private hiddenNoopSent(shadow: Shadow, msg: Extract<Message, { type: 'AppendEntries' }>, line: number): boolean {
+    const v = shadow.ref?.live;
+    if (!v || shadow.logsKinds.has('append') || msg.term !== v.term || msg.prevLogIndex > v.lastLogIndex) return false;
+    const entry = msg.entries[v.lastLogIndex - msg.prevLogIndex];
+    return entry !== undefined && this.hiddenNoopAt(shadow, v.lastLogIndex + 1, entry, line);
+  }
+
+  private hiddenNoopAt(shadow: Shadow, index: number, entry: Entry, line: number): boolean {
+    const v = shadow.ref?.live;
+    if (!shadow.ref || !v || v.role !== 'leader' || index !== v.lastLogIndex + 1 || v.lastLogTerm === v.term) return false;
+    if (entry.command.type !== 'noop' || entry.term !== v.term) return false;
+    shadow.hidden++;
+    shadow.now = factsOf(v);
+    // The reference takes a no-op like any command; its origin is no client's (entries compare no-ops by kind alone).
+    const op = { type: 'noop' } as unknown as Operation;
+    this.expect(shadow, shadow.ref.step({ type: 'client_request', client: 'leader-noop', requestId: line, op }));
+    return true;
+  }
+
+  /**
    * Hidden step: a client request not logged (a producer that logs no client traffic). A leader
    * that appends, with no append pending, one entry of its term carrying a client command right
    * after its last entry is taken to have received that request. Not for a node that logs its
@@ -679,6 +811,38 @@ export class Conformance {
     shadow.staleRequest = false;
     shadow.now = factsOf(v);
     this.expect(shadow, shadow.ref!.step({ type: 'client_request', client: c.client, requestId: c.requestId, op }));
+  }
+
+  /**
+   * Hidden step 8: an election lost. A candidate or pre-candidate that logs \`role follower\`
+   * where the shadow has no pending role change may have conceded an election it can no longer
+   * win (etcd's \`VoteLost\`): the shadow is shown \`ELECTION_LOST\`, whose guard holds only if
+   * servers enough to deny it a majority have refused it in its current term (or round) —
+   * otherwise nothing happens and the step-down stays unexplained. Part of the current step.
+   */
+  private hiddenElectionLost(shadow: Shadow): void {
+    const role = shadow.ref?.live.role;
+    if (!shadow.ref || (role !== 'candidate' && role !== 'precandidate')) return;
+    const before = factsOf(shadow.ref.live);
+    const records = shadow.ref.concedeElection();
+    if (records.length === 0) return;
+    shadow.hidden++;
+    shadow.now = before;
+    this.expect(shadow, records);
+  }
+
+  /**
+   * Why a pre-candidate's unexplained `role candidate` is wrong, where it received grants for
+   * its own term: they answer a PreVote of an earlier round (sent from the term before), and
+   * a pre-candidate counts only pre-votes for its term + 1 (thesis §9.6).
+   */
+  private staleGrantsCounted(shadow: Shadow, e: TraceEvent): string {
+    const v = shadow.ref?.live;
+    if (!v || e.kind !== 'role' || e.role !== 'candidate' || v.role !== 'precandidate') return '';
+    const stale = shadow.staleGrants.filter((g) => g.term === v.term);
+    if (stale.length === 0) return '';
+    const list = stale.map((g) => `${g.from} on line ${g.line}`).join(', ');
+    return `: it has no majority of pre-votes for term ${v.term + 1}; the grant${stale.length > 1 ? 's' : ''} for term ${v.term} it received (${list}) answer${stale.length > 1 ? '' : 's'} a PreVote of an earlier round and count${stale.length > 1 ? '' : 's'} for nothing (thesis §9.6)`;
   }
 
   private output(shadow: Shadow, e: TraceEvent, line: number): void {
@@ -763,6 +927,8 @@ export class Conformance {
         if (this.preVoteRoundsHidden(shadow)) return;
         this.hiddenElectionTimeout(shadow, line);
       }
+      if (e.kind === 'append' && pendingOfKind(shadow.pending, 'append') < 0) this.hiddenLeaderNoop(shadow, e, line);
+      if (e.kind === 'role' && e.role === 'follower' && pendingOfKind(shadow.pending, 'role') < 0) this.hiddenElectionLost(shadow);
       if (e.kind === 'term' && pendingOfKind(shadow.pending, 'term') < 0) {
         // A candidate whose election times out starts the next one without a role change, so
         // it logs no `role candidate`: where the node does not log election timeouts, its next
@@ -789,13 +955,15 @@ export class Conformance {
       const x = i >= 0 ? shadow.pending[i]! : undefined;
       if (!x || !sameStateChange(x.effect, e)) {
         this.fail('conformance.unexpected', shadow, line,
-          `${shadow.id} logged "${observedKey(e)!}" after the ${shadow.stepKind} on line ${shadow.stepLine}, which the reference does not do`,
+          `${shadow.id} logged "${observedKey(e)!}" after the ${shadow.stepKind} on line ${shadow.stepLine}, which the reference does not do${this.staleGrantsCounted(shadow, e)}`,
           x ? effectKey(x.effect) : `no ${e.kind} change`, observedKey(e)!);
         if (x) shadow.pending.splice(i, 1);
         return;
       }
       shadow.pending.splice(i, 1);
       shadow.now = x.state;
+      // An installed snapshot holds the entries the node had not applied yet: no apply of them will come.
+      if (e.kind === 'install_snapshot') shadow.applies.dropThrough(e.index);
       const after = 'state' in e ? e.state : undefined;
       if (after) this.checkState(shadow, after, x.state, shadow.ref!.live, line);
       return;
@@ -843,6 +1011,7 @@ export class Conformance {
       this.hiddenElectionTimeout(shadow, line);
       problem = this.badRequest(shadow, msg);
     }
+    if (problem && msg.type === 'AppendEntries' && this.hiddenNoopSent(shadow, msg, line)) problem = this.badRequest(shadow, msg);
     if (problem) {
       const message = 'diffs' in problem ? describeDiffs(shadow.id, msg, problem.diffs) : `${shadow.id} sent ${article(msg.type)} to ${msg.to} that the reference would not send: ${problem.why}`;
       this.fail('conformance.message', shadow, line, message, problem.expected, JSON.stringify(msg), problem.aboutLog ?? false);
@@ -884,6 +1053,8 @@ export class Conformance {
         return this.withFeature('prevote', msg) ?? this.badPreVote(shadow, msg);
       case 'TimeoutNow':
         return this.withFeature('transfer', msg) ?? this.badTimeoutNow(shadow, msg);
+      case 'InstallSnapshot':
+        return this.withFeature('snapshot', msg) ?? this.badInstallSnapshot(shadow, msg);
       default:
         return { why: `${msg.type} is a response`, expected: 'a request' };
     }
@@ -912,6 +1083,16 @@ export class Conformance {
     const match = v.matchIndexOf(m.to);
     if (match !== v.lastLogIndex) return { why: `${m.to} has acknowledged entries up to ${match} only, and the leader's log ends at ${v.lastLogIndex}: the target must be up to date first`, expected: `matchIndex[${m.to}] = ${v.lastLogIndex}`, aboutLog: true };
     return null;
+  }
+
+  /** Why the reference could not send this InstallSnapshot now: only a leader, its own snapshot, whole. */
+  private badInstallSnapshot(shadow: Shadow, m: Extract<Message, { type: 'InstallSnapshot' }>): RequestProblem | null {
+    const v = shadow.ref!.live;
+    if (v.role !== 'leader') return { why: `it is ${v.role} in term ${v.term}, not leader, and sends no InstallSnapshot`, expected: 'InstallSnapshot only from a leader' };
+    if (v.snapshotIndex === 0) return { why: 'it has taken no snapshot', expected: 'InstallSnapshot only of the snapshot it holds' };
+    const want = { term: v.term, leaderId: shadow.id, lastIncludedIndex: v.snapshotIndex, lastIncludedTerm: v.snapshotTerm, value: v.snapshotValue };
+    const diffs = diffFields(m, want, ['term', 'leaderId', 'lastIncludedIndex', 'lastIncludedTerm', 'value']);
+    return diffs.length > 0 ? { diffs, expected: JSON.stringify(want) } : null;
   }
 
   /** Why the reference could not send this RequestVote now: its role, or the fields that differ. */

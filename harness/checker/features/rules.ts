@@ -21,7 +21,10 @@ export const FEATURE_RULES: readonly FeatureRule[] = [
     statement:
       'With PreVote, a node starts an election for term T (it votes for itself in T) only after pre-votes for T from a majority of the cluster, its own included: ' +
       'PreVoteResponses granting T, from distinct peers, received while its term was T − 1 — or after a TimeoutNow of term T − 1 (feature transfer), which skips the pre-vote round. ' +
-      'Checked for a node that logs its receives (it has logged an input or a message).',
+      'Checked for a node that logs its receives (it has logged an input or a message), once per election: ' +
+      "at its vote for itself where the trace shows that vote's term (the vote's `state.term`, or the node logs its term changes), otherwise at its first RequestVote (whose term is the election's). " +
+      "A trace that leaves out a node's term changes shows a term that may lag the node's own, so a grant counts when received while the term shown was below T " +
+      '(one received once the node\'s own term was T came after the election for T, which it then cannot change). A node that shows neither is not judged.',
     paper: 'Ongaro, Consensus: Bridging Theory and Practice, §9.6',
   },
   {
@@ -29,7 +32,7 @@ export const FEATURE_RULES: readonly FeatureRule[] = [
     feature: 'prevote',
     title: 'No pre-vote granted while a leader is alive',
     statement:
-      'With PreVote, a node grants no pre-vote (a PreVoteResponse with voteGranted) to a PreVote it received while it believed a leader alive: while it was leader, ' +
+      'With PreVote, a node grants no pre-vote (a PreVoteResponse with voteGranted) to a PreVote it received while it believed a leader alive, whatever the term of the PreVote (also a stale PreVote for its own current term from the candidate it voted for: spec/CONFORMANCE.md): while it was leader, ' +
       'or less than the minimum election timeout (the header\'s params.electionTimeoutMin, default 150 ms, in the trace\'s time) after it received an AppendEntries of its current term or above, ' +
       'unless it has since changed term, started a pre-vote or an election of its own, or restarted.',
     paper: 'Ongaro, Consensus: Bridging Theory and Practice, §9.6',
@@ -61,6 +64,39 @@ export const FEATURE_RULES: readonly FeatureRule[] = [
       'With leadership transfer, the target of a TimeoutNow holds the sender\'s whole log when it receives it: its last log entry (term, then index) is at least the sender\'s last when it sent it. ' +
       'Checked where the trace shows both logs at those events (the node logs its appends, or the event\'s state gives lastLogIndex and lastLogTerm, or its log).',
     paper: 'Ongaro, Consensus: Bridging Theory and Practice, §3.10',
+  },
+  {
+    id: 'snapshot.committed',
+    feature: 'snapshot',
+    title: 'A snapshot covers only committed entries',
+    statement:
+      "A snapshot's last included index is at most the node's commitIndex, its last included term is the term of the node's entry there, and the prefix it replaces is the committed one (where the trace shows the node's log and the committed prefix reaches it).",
+    paper: 'Raft paper §7 (Figure 12: a snapshot replaces the committed entries)',
+  },
+  {
+    id: 'snapshot.value',
+    feature: 'snapshot',
+    title: "A snapshot holds the register's value",
+    statement:
+      "The value of a snapshot through index i — one taken (`snapshot`) or installed (`install_snapshot`) — is the register's value after applying the committed entries 1..i (rule applied-value's register), where that value is known.",
+    paper: 'Raft paper §7 (the snapshot is the state machine\'s state)',
+  },
+  {
+    id: 'snapshot.install',
+    feature: 'snapshot',
+    title: 'After install, the state machine equals the snapshot',
+    statement:
+      'A node installs only a snapshot past its commitIndex (an older one is ignored); it keeps its log after the snapshot only if the log holds an entry with the snapshot\'s last included index and term, and otherwise discards its whole log; ' +
+      'after the install its commitIndex and lastApplied are the snapshot\'s index and its register the snapshot\'s value (where its state is logged).',
+    paper: 'Raft paper §7, Figure 13 (InstallSnapshot RPC, receiver implementation 5-8)',
+  },
+  {
+    id: 'snapshot.restart',
+    feature: 'snapshot',
+    title: 'A restart resumes from the snapshot',
+    statement:
+      'A snapshot is persistent: a node restarts from a snapshot no older than the newest it took or installed, its state machine starts from it (commitIndex and lastApplied at least / exactly its index, the register its value, where logged), and until its next restart it applies no index the snapshot holds.',
+    paper: 'Raft paper §7 (snapshots on stable storage; "reset state machine using snapshot contents")',
   },
 ];
 

@@ -7,10 +7,11 @@ import { addCheckQuorum, checkQuorumActions, checkQuorumGuards } from './checkqu
 import type { Feature } from './index.js';
 import { addLease, leaseActions, leaseGuards } from './lease.js';
 import { addPreVote, prevoteActions, prevoteGuards } from './prevote.js';
+import { addSnapshot, snapshotActions, snapshotGuards } from './snapshot.js';
 import { addTransfer, transferActions, transferGuards } from './transfer.js';
 
-export const FEATURE_GUARDS = { ...leaseGuards, ...prevoteGuards, ...checkQuorumGuards, ...transferGuards };
-export const FEATURE_ACTIONS = { ...leaseActions, ...prevoteActions, ...checkQuorumActions, ...transferActions };
+export const FEATURE_GUARDS = { ...leaseGuards, ...prevoteGuards, ...checkQuorumGuards, ...transferGuards, ...snapshotGuards };
+export const FEATURE_ACTIONS = { ...leaseActions, ...prevoteActions, ...checkQuorumActions, ...transferActions, ...snapshotActions };
 
 export function composeChart(features: readonly Feature[]): ChartConfig {
   const on = new Set(features);
@@ -20,5 +21,7 @@ export function composeChart(features: readonly Feature[]): ChartConfig {
   if (on.has('transfer')) addTransfer(chart);
   // Last: it adds the lease's timer to every state, the pre-candidate included.
   if (on.has('prevote') || on.has('checkquorum')) addLease(chart);
+  // After the lease: it takes over every replication action, and renews the lease on InstallSnapshot too.
+  if (on.has('snapshot')) addSnapshot(chart);
   return chart;
 }

@@ -14,7 +14,7 @@
  * - `transfer` (thesis §3.10): leadership transfer: the leader stops taking client requests,
  *   brings the target up to date and sends it TimeoutNow; the target starts an election at once.
  */
-export const FEATURES = ['prevote', 'checkquorum', 'transfer'] as const;
+export const FEATURES = ['prevote', 'checkquorum', 'transfer', 'snapshot'] as const;
 export type Feature = (typeof FEATURES)[number];
 
 export function isFeature(name: string): name is Feature {

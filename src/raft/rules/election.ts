@@ -47,6 +47,7 @@ export function startElection(ctx: NodeContext, leadershipTransfer = false): voi
   ctx.votedFor = ctx.id; // ...and the candidate casts it for itself
   record(ctx, { kind: 'vote', votedFor: ctx.id });
   ctx.votes = new Set([ctx.id]);
+  ctx.refusals = new Set();
   armElectionTimer(ctx);
   for (const peer of ctx.peers) {
     record(ctx, {
