@@ -87,6 +87,9 @@ export function exportItf(lines: readonly TraceLine[], source: string): ItfDocum
   if (header?.kind !== 'header') throw new ExportError(1, 'kind', 'the first line is not a header');
   const ids = header.nodes;
   if (ids.includes(NIL)) throw new ExportError(1, 'nodes', `a node is called "${NIL}", raft.tla's value for "no vote": rename it`);
+  if (header.features?.includes('snapshot')) {
+    throw new ExportError(1, 'features', "the snapshot feature has no counterpart in raft.tla (its logs are whole, from index 1): export a trace without snapshots");
+  }
   const events = lines.slice(1) as TraceEvent[];
   const { vars, omitted } = givenVars(events);
   if (vars.length === 0 || vars.every((v) => v === 'messages')) {

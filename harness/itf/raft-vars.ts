@@ -84,6 +84,9 @@ export function decodeEntry(v: unknown, at: string): Entry {
 export const encodeLog = (log: readonly Entry[]): ItfValue => log.map(encodeEntry);
 export const decodeLog = (v: unknown, at: string): Entry[] => decodeSeq(v, at).map((e, i) => decodeEntry(e, `${at}[${i + 1}]`));
 
+/** raft.tla has no snapshots: traces with the snapshot feature are refused before any message is encoded. */
+type ItfMessageType = Exclude<Message['type'], 'InstallSnapshot' | 'InstallSnapshotResponse'>;
+
 const MTYPE = {
   RequestVote: 'RequestVoteRequest',
   RequestVoteResponse: 'RequestVoteResponse',
@@ -92,13 +95,14 @@ const MTYPE = {
   PreVote: 'PreVoteRequest',
   PreVoteResponse: 'PreVoteResponse',
   TimeoutNow: 'TimeoutNowRequest',
-} as const satisfies Record<Message['type'], string>;
-const FROM_MTYPE = new Map(Object.entries(MTYPE).map(([type, mtype]) => [mtype as string, type as Message['type']]));
+} as const satisfies Record<ItfMessageType, string>;
+const FROM_MTYPE = new Map(Object.entries(MTYPE).map(([type, mtype]) => [mtype as string, type as ItfMessageType]));
 
 /** A message without its id, as raft.tla's record (candidateId and leaderId are the sender, msource). */
 export type IdlessMessage = Message extends infer M ? (M extends Message ? Omit<M, 'id'> : never) : never;
 
 export function encodeMessage(m: Message | IdlessMessage): ItfValue {
+  if (m.type === 'InstallSnapshot' || m.type === 'InstallSnapshotResponse') throw new Error(`${m.type} has no raft.tla message type (exportItf refuses traces with snapshots)`);
   const rec: Record<string, ItfValue> = { mtype: MTYPE[m.type], mterm: int(m.term), msource: m.from, mdest: m.to };
   switch (m.type) {
     case 'RequestVote':
@@ -161,4 +165,5 @@ export function decodeMessage(v: unknown, at: string): IdlessMessage {
     case 'TimeoutNow':
       return { ...base, type };
   }
+  throw new ItfValueError(`${at}.mtype`, `"${mtype}" is not a message type raftcheck reads`);
 }
