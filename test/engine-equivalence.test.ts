@@ -13,7 +13,7 @@ import { assign, raise, setup } from 'xstate';
 import { createRandom } from '../src/random.js';
 import { describeStatechart } from '../src/raft/diagram.js';
 import { assertInterpretable } from '../src/raft/interpreter.js';
-import { FEATURES, type Feature } from '../src/raft/features/index.js';
+import { ALL_FEATURES as FEATURES, type Feature } from '../src/raft/features/index.js';
 import { machineFor, msg, raftNodeMachine, type Args } from '../src/raft/node-machine.js';
 import { createReferenceNode, parseEngine } from '../src/raft/node.js';
 import { DEFAULT_NODE_CONFIG, type Entry, type Message, type NodeInput, type Operation, type PersistentState } from '../src/raft/types.js';

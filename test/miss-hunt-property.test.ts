@@ -15,7 +15,7 @@ import { runSchedule } from '../harness/fuzz/run-schedule.js';
 import { scheduleArbitrary } from '../harness/fuzz/schedule.js';
 import { TraceValidation } from '../harness/validate/validate-file.js';
 import { createRandom } from '../src/random.js';
-import { FEATURES } from '../src/raft/features/index.js';
+import { ALL_FEATURES as FEATURES } from '../src/raft/features/index.js';
 import { createReferenceNode } from '../src/raft/node.js';
 import type { TraceLine } from '../src/trace/schema.js';
 import { FATAL_EDITS } from './helpers/fatal-edits.js';

@@ -16,7 +16,7 @@ import { scheduleArbitrary } from '../harness/fuzz/schedule.js';
 import { readTraceFile } from '../harness/trace/reader.js';
 import { TraceValidation } from '../harness/validate/validate-file.js';
 import { createRandom } from '../src/random.js';
-import { FEATURES } from '../src/raft/features/index.js';
+import { ALL_FEATURES as FEATURES } from '../src/raft/features/index.js';
 import { createReferenceNode } from '../src/raft/node.js';
 import type { TraceLine } from '../src/trace/schema.js';
 import { constrainsSomething, OMISSIONS, sparsify } from './helpers/sparsify.js';
