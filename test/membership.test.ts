@@ -15,6 +15,7 @@ import { createReferenceNode } from '../src/raft/node.js';
 import { DEFAULT_NODE_CONFIG, type Entry, type NodeConfig, type StepRecord } from '../src/raft/types.js';
 import { runSchedule } from '../harness/fuzz/run-schedule.js';
 import { scheduleArbitrary } from '../harness/fuzz/schedule.js';
+import { describeEvent } from '../harness/viewer/describe.js';
 import { cli } from './helpers/cli.js';
 
 const cfg = (voters: string[], learners: string[] = []): Entry['command'] => ({ type: 'config', voters, learners });
@@ -144,4 +145,31 @@ describe('simulate --features membership', () => {
     const v = await cli('validate', file);
     expect(v.code, v.stdout + v.stderr).toBe(0);
   }, 60_000);
+});
+
+describe('the membership mutants, beyond conformance', () => {
+  // The saved cases of the single-server change bug and of two changes in flight trip their own
+  // rule with conformance off: the rules read the trace alone.
+  const cases = fs.readdirSync('traces/regressions').filter((f) => f.endsWith('.jsonl')).map((f) => `traces/regressions/${f}`)
+    .filter((f) => /"impl":"mutant:membership-(change-before-term-commit|two-changes-at-once)"/.test(fs.readFileSync(f, 'utf8').split('\n')[0]!));
+  it('finds both saved cases', () => expect(cases.length).toBe(2));
+  for (const file of cases) {
+    it(`${file} trips membership.term-commit or membership.one-change without conformance`, async () => {
+      const r = await cli('validate', '--skip', 'conformance.unexpected,conformance.missing,conformance.state,conformance.message', file);
+      expect(r.code).toBe(1);
+      const impl = /"impl":"mutant:([a-z-]+)"/.exec(fs.readFileSync(file, 'utf8'))![1];
+      expect(r.stdout.split('\n')[0]).toMatch(impl === 'membership-change-before-term-commit' ? /\[membership\.term-commit\]$/ : /\[membership\.one-change\]$/);
+    });
+  }
+});
+
+describe('pictures', () => {
+  it('diagram --features membership draws the feature\'s transitions, and the viewer describes its events', async () => {
+    const r = await cli('diagram', '--features', 'membership', '--format', 'table');
+    expect(r.code).toBe(0);
+    for (const t of ['RECONFIGURE', 'canChangeConfiguration', 'isRemovedAndCommitted', 'mayNotStand', 'adoptLatestConfiguration']) expect(r.stdout).toContain(t);
+    const base = { node: 'n1', seq: 1, time: 0 };
+    expect(describeEvent({ ...base, kind: 'reconfigure', change: 'add', server: 'n4' })).toBe('asked to add n4 (as a learner)');
+    expect(describeEvent({ ...base, kind: 'config', index: 2, voters: ['n1', 'n2'], learners: ['n4'] })).toBe('configuration of entry 2 in effect: voters {n1,n2}, learners {n4}');
+  });
 });
