@@ -80,6 +80,21 @@ describe('interpreter and XState actor, side by side over fuzzing schedules', ()
     expect([...log.taken].some((t) => t.startsWith('precandidate '))).toBe(true);
   });
 
+  it('the reference with membership changes (which run alone): 40 swarm schedules on 3 and 5 nodes', () => {
+    const log = newTwinLog();
+    const twin = twinFactory(REFERENCE.createNode, log);
+    let failures = 0;
+    fc.assert(
+      fc.property(scheduleArbitrary('swarm', [3, 5], 2000, ['membership']), (schedule) => {
+        if (!runSchedule(schedule, twin).ok) failures++;
+      }),
+      { numRuns: 40, seed: 42 },
+    );
+    expectNoDifferences(log);
+    expect(failures).toBe(0);
+    expect([...log.taken].some((t) => t.startsWith('leader RECONFIGURE '))).toBe(true);
+  });
+
   for (const m of MUTANTS) {
     // A snapshot mutant needs a follower far behind, or a restart after a snapshot: longer
     // schedules (3 s), more of them, from a seed whose schedules reach each (seed 8).

@@ -125,6 +125,18 @@ describe('feature names', () => {
   });
 });
 
+describe('a header declaring membership with another feature', () => {
+  it('is a schema.header error: no chart composes them', async () => {
+    const header = fs.readFileSync('traces/examples/valid/near-miss-membership-changes.jsonl', 'utf8').split('\n')[0]!.replace('"features":["membership"]', '"features":["prevote","membership"]');
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'raftcheck-membership-')), 'h.jsonl');
+    fs.writeFileSync(file, header + '\n');
+    const r = await cli('validate', file);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("/features: feature 'membership' runs alone (not with prevote)");
+    expect(r.stdout).toContain('[schema.header]');
+  });
+});
+
 describe('simulate --features membership', () => {
   it('writes the initial configuration and the changes asked for (revision 1.3), and the trace validates; --members needs the feature', async () => {
     const bad = await cli('simulate', '--members', '2', '-o', '-');
