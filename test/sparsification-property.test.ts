@@ -97,6 +97,18 @@ describe('sparsification: what the trace format lets a producer leave out raises
     );
   });
 
+  it('random combinations of them, on reference runs with membership changes', () => {
+    const membership = fc.tuple(fc.constantFrom('mild' as const, 'harsh' as const, 'swarm' as const), fc.integer({ min: 0, max: 2 ** 31 - 1 })).chain(([level, seed]) =>
+      fc.tuple(scheduleArbitrary(level, [3, 5], 1500, ['membership']), fc.constant(seed)));
+    fc.assert(
+      fc.property(membership, ([schedule, seed]) => {
+        const { lines, applied } = sparsify(referenceRun(schedule), createRandom(seed));
+        expectNoFalseAlarm(lines, ['features membership', ...applied]);
+      }),
+      { numRuns: 40, seed: 26, endOnFailure: true },
+    );
+  });
+
   it('random combinations of them, on every valid example', () => {
     fc.assert(
       fc.property(fc.constantFrom(...examples), fc.integer({ min: 0, max: 2 ** 31 - 1 }), (file, seed) => {

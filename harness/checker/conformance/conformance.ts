@@ -994,8 +994,7 @@ export class Conformance {
     const v = shadow.ref!.live;
     // A leader that steps down at the end of a step without a new term (feature `membership`: its
     // removal committed) sent that step's AppendEntries as leader: the reference's own, to that peer.
-    const ledInStep = shadow.pending.some((x) => x.effect.kind === 'send' && x.effect.msg.type === 'AppendEntries' && x.effect.msg.to === m.to && x.state.role === 'leader' && x.state.term === v.term);
-    if (v.role !== 'leader' && !ledInStep) return { why: `it is ${v.role} in term ${v.term}, not leader, and sends no AppendEntries`, expected: 'AppendEntries only from a leader' };
+    if (v.role !== 'leader' && !shadow.pending.some((x) => x.effect.kind === 'send' && x.effect.msg.type === 'AppendEntries' && x.effect.msg.to === m.to && x.state.role === 'leader' && x.state.term === v.term)) return { why: `it is ${v.role} in term ${v.term}, not leader, and sends no AppendEntries`, expected: 'AppendEntries only from a leader' };
     const head = diffFields(m, { term: v.term, leaderId: shadow.id }, ['term', 'leaderId']);
     if (head.length > 0) return { diffs: head, expected: `term ${v.term}, leaderId ${shadow.id}` };
     const log = v.log;

@@ -16,10 +16,19 @@ interface Configuration {
 }
 
 interface Member {
-  /** The configuration entries of its log, ascending; null while unknown (a restart without its log). */
-  configs: Configuration[] | null;
+  /** The terms of its log's entries (null while unknown: a restart without its log, an append past its known end). */
+  terms: number[] | null;
+  /** The configuration entries of its log, ascending (meaningful where `terms` is known). */
+  configs: Configuration[];
   /** commitIndex as last logged (null: never logged). */
   commitIndex: number | null;
+  /** The node logs its commits (it has logged one): `commitIndex` follows them. */
+  logsCommits: boolean;
+  /**
+   * It logs its appends (it has logged one: a producer logs every change of a kind or none), so
+   * its log, once shown whole (from the start, a restart's persisted log, a state's log), stays known.
+   */
+  logsAppends: boolean;
   /** Granted votes of `votesTerm` the node received. */
   votesTerm: number;
   votes: Set<string>;
@@ -46,12 +55,23 @@ export class MembershipRules {
 
   constructor(private readonly report: Report, header: Header, private readonly on: (rule: string) => boolean) {
     this.initial = { index: 0, voters: header.params?.voters ?? header.nodes, learners: header.params?.learners ?? [] };
-    for (const id of header.nodes) this.members.set(id, { configs: [], commitIndex: null, votesTerm: -1, votes: new Set(), ownStart: null });
+    for (const id of header.nodes) this.members.set(id, { terms: [], configs: [], commitIndex: null, logsCommits: false, logsAppends: false, votesTerm: -1, votes: new Set(), ownStart: null });
   }
 
   /** The configuration in effect at the node's log (null: unknown). */
   private latest(m: Member): Configuration | null {
-    return m.configs === null ? null : (m.configs.at(-1) ?? this.initial);
+    return m.terms === null || !m.logsAppends ? null : (m.configs.at(-1) ?? this.initial);
+  }
+
+  /** The node's log is now exactly `log`. */
+  private showLog(m: Member, log: readonly Entry[]): void {
+    m.terms = log.map((x) => x.term);
+    m.configs = log.flatMap((x, i) => configurationOf(x, i + 1) ?? []);
+  }
+
+  private truncate(m: Member, fromIndex: number): void {
+    if (m.terms && m.terms.length >= fromIndex) m.terms.length = fromIndex - 1;
+    while ((m.configs.at(-1)?.index ?? 0) >= fromIndex) m.configs.pop();
   }
 
   event(n: NodeFacts, e: NodeTraceEvent, line: number): void {
@@ -59,18 +79,21 @@ export class MembershipRules {
     if (!m) return;
     switch (e.kind) {
       case 'append':
+        m.logsAppends = true;
         this.append(n, m, e, line);
         break;
       case 'truncate':
-        if (m.configs) while ((m.configs.at(-1)?.index ?? 0) >= e.fromIndex) m.configs.pop();
+        this.truncate(m, e.fromIndex);
         break;
       case 'commit':
         m.commitIndex = e.commitIndex;
+        m.logsCommits = true;
         break;
       case 'restart':
         m.commitIndex = 0;
         m.ownStart = null;
-        m.configs = e.persisted ? e.persisted.log.flatMap((x, i) => configurationOf(x, i + 1) ?? []) : null;
+        if (e.persisted) this.showLog(m, e.persisted.log);
+        else m.terms = null;
         break;
       case 'receive':
         // Votes of an older term than the newest seen never count (a late response).
@@ -93,14 +116,14 @@ export class MembershipRules {
     }
     const s = e.state;
     if (s?.commitIndex !== undefined) m.commitIndex = s.commitIndex;
-    if (s?.log !== undefined && e.kind !== 'receive') m.configs = s.log.flatMap((x, i) => configurationOf(x, i + 1) ?? []);
+    if (s?.log !== undefined && e.kind !== 'receive') this.showLog(m, s.log);
   }
 
   /**
-   * An append, as TRACE_FORMAT.md defines it: an entry that differs from the one at its index
-   * replaces it and deletes all after it; entries that agree stay. Only configuration entries
-   * are followed: where either side is one, the two are compared; two other entries may agree
-   * or not, which leaves what follows as it was.
+   * An append, as TRACE_FORMAT.md defines it: an entry whose term differs from the one at its
+   * index replaces it and deletes all after it; entries that agree (same index and term: Log
+   * Matching, which its own rule checks) stay, and so do those after them. An append past the
+   * known end of the log leaves it unknown.
    */
   private append(n: NodeFacts, m: Member, e: Extract<NodeTraceEvent, { kind: 'append' }>, line: number): void {
     const asLeader = n.role === 'leader';
@@ -108,23 +131,31 @@ export class MembershipRules {
       const entry = e.entries[k]!;
       const index = e.index + k;
       if (asLeader && entry.term === n.term && (m.ownStart === null || m.ownStart.term !== n.term)) m.ownStart = { term: n.term, index };
-      if (m.configs === null) continue;
-      const mine = m.configs.find((c) => c.index === index);
+      const terms = m.terms;
+      if (terms === null) continue;
+      if (index > terms.length + 1) {
+        m.terms = null;
+        continue;
+      }
+      if (terms[index - 1] === entry.term) continue;
+      this.truncate(m, index);
+      terms.push(entry.term);
       const theirs = configurationOf(entry, index);
-      if (mine && theirs && sameServers(mine.voters, theirs.voters) && sameServers(mine.learners, theirs.learners)) continue;
-      if (!mine && !theirs) continue;
-      while ((m.configs.at(-1)?.index ?? 0) >= index) m.configs.pop();
       if (!theirs) continue;
-      if (asLeader && entry.term === n.term) this.checkChange(n, m, index, line);
+      if (asLeader && entry.term === n.term) this.checkChange(n, m, index, line, e.state?.commitIndex);
       m.configs.push(theirs);
     }
   }
 
-  /** A leader appends a configuration entry at `index`, of its term. */
-  private checkChange(n: NodeFacts, m: Member, index: number, line: number): void {
-    const commit = m.commitIndex;
+  /**
+   * A leader appends a configuration entry at `index`, of its term. Its commitIndex then: the
+   * one its append's state logs, or else the last it logged a commit to (where it logs commits;
+   * a state of an earlier event may not be the last).
+   */
+  private checkChange(n: NodeFacts, m: Member, index: number, line: number, logged: number | undefined): void {
+    const commit = logged ?? (m.logsCommits ? m.commitIndex : null);
     if (commit === null) return;
-    const pending = m.configs!.at(-1);
+    const pending = m.configs.at(-1);
     if (pending && pending.index > commit && this.on('membership.one-change')) {
       this.report({
         rule: 'membership.one-change', line, nodes: [n.id], terms: [n.term],
