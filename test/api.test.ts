@@ -197,8 +197,16 @@ describe('runFuzz', () => {
 
 // A trace's header records the rules its run skipped (skipRules); the API judges it as the CLI does.
 describe('skip lists through the API', () => {
-  const NOOP_LEADER = 'traces/examples/valid/skip-rules-noop-leader.jsonl';
   const CONFORMANCE = ['conformance.unexpected', 'conformance.missing', 'conformance.state', 'conformance.message'];
+  // A new leader's no-op is accepted now (hidden step 6): a trace that differs from the reference
+  // is a candidate stepping down without a majority refusing, its header declaring conformance skipped.
+  const NOOP_LEADER = (() => {
+    const lines = fs.readFileSync('traces/examples/invalid/conformance.unexpected/candidate-steps-down-without-majority-refusing.jsonl', 'utf8').trim().split('\n');
+    const header = { ...JSON.parse(lines[0]!), skipRules: CONFORMANCE.map((rule) => ({ rule, reason: 'this producer steps down early' })) };
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'raftcheck-api-skip-')), 'skip-rules-early-step-down.jsonl');
+    fs.writeFileSync(file, [JSON.stringify(header), ...lines.slice(1)].join('\n') + '\n');
+    return file;
+  })();
 
   it('validateTrace honours the header\'s skipRules, from a file, text or lines, and allRules checks those rules too', async () => {
     const text = fs.readFileSync(NOOP_LEADER, 'utf8');
@@ -209,7 +217,7 @@ describe('skip lists through the API', () => {
       expect(honoured.skipped?.map((s) => s.rule)).toEqual(CONFORMANCE);
       const all = await validateTrace(input, { allRules: true });
       expect(all.valid).toBe(false);
-      expect(all.errors[0]).toMatchObject({ line: 18, rule: 'conformance.unexpected' });
+      expect(all.errors[0]).toMatchObject({ line: 26, rule: 'conformance.unexpected' });
       expect(all.skipped).toBeUndefined();
     }
     // The same reports as validate --json, with and without --all-rules.

@@ -129,12 +129,11 @@ describe('--interleave finds a race that one request at a time hides', () => {
 
   it('found with it in the same campaign, shrunk, saved with --interleave recorded, and replayed exactly', async () => {
     const dir = tmpDir('race');
-    const found = await cli('fuzz', '--impl', RACY, '--interleave', '--runs', String(RACE.runs), '--seed', String(RACE.seed), '--nodes', RACE.nodes.join(','), '--duration', `${RACE.durationMs}ms`, '--out', dir, '--time-limit', '3s');
+    const found = await cli('fuzz', '--impl', RACY, '--interleave', '--runs', String(RACE.runs), '--seed', String(RACE.seed), '--nodes', RACE.nodes.join(','), '--duration', `${RACE.durationMs}ms`, '--out', dir, '--time-limit', '3s', '--shrink-runs', '60');
     expect(found.code).toBe(1);
-    // Shrinking stops at the time limit, so how far it got depends on the machine (its first
-    // attempts succeed at once): whatever it kept breaks a safety rule (the double vote itself,
-    // or what follows from it), never conformance.
-    expect(found.stdout).toMatch(/FAILED \[(vote-once|election-safety|log-matching|leader-completeness|state-machine-safety)\] at run 3 after 4 runs .*shrunk in [1-9]\d* runs/);
+    // Shrinking is bounded by a count of runs (60 here, to keep the suite fast), so the case is
+    // the same on every machine: the double vote itself, kept as the rule the run broke.
+    expect(found.stdout).toMatch(/FAILED \[vote-once\] at run 3 after 4 runs .*shrunk in 60 runs .*from 30 to 20 trace lines/);
     expect(found.stdout).toMatch(new RegExp(`rerun campaign: {2}npx raftcheck fuzz --impl \\S+racy-vote-adapter\\.ts --interleave --runs ${RACE.runs} --seed ${RACE.seed} --nodes 3 `));
     expect(found.stdout).toContain('not checked: conformance.unexpected, conformance.missing, conformance.state, conformance.message (--interleave:');
     const file = /regression case: (\S+\.jsonl)/.exec(found.stdout)![1]!;

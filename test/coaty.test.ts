@@ -11,11 +11,12 @@ import { describe, expect, it } from 'vitest';
 import { adapterFactory } from '../harness/adapters/adapt.js';
 import type { AdapterDefinition } from '../harness/adapters/adapter.js';
 import { coatyAdapter } from '../harness/adapters/coaty/coaty-adapter.js';
+import { declaredFeatures } from '../harness/adapters/features.js';
 import { loadCoatyCore } from '../harness/adapters/coaty/load-core.js';
 import { runCampaign } from '../harness/fuzz/campaign.js';
 import { resolveImplementation } from '../harness/fuzz/implementations.js';
 import { runSchedule } from '../harness/fuzz/run-schedule.js';
-import { scheduleArbitrary } from '../harness/fuzz/schedule.js';
+import { type Schedule, scheduleArbitrary } from '../harness/fuzz/schedule.js';
 import type { NodeFactory } from '../harness/simulator/cluster.js';
 import { cli } from './helpers/cli.js';
 
@@ -31,7 +32,7 @@ describe('loading @coaty/consensus.raft', () => {
 });
 
 describe('coaty under the harness', () => {
-  const [schedule] = fc.sample(scheduleArbitrary('harsh', [5]), { seed: 8, numRuns: 1 });
+  const [schedule] = fc.sample(scheduleArbitrary('harsh', [5], 3000, ['prevote', 'checkquorum']), { seed: 8, numRuns: 1 });
 
   it('is deterministic without touching the global Math.random', () => {
     const original = Math.random;
@@ -50,22 +51,103 @@ describe('coaty under the harness', () => {
     }
   });
 
-  it('maps Figure 2 messages to the trace and counts what is not modelled', () => {
+  it('runs with its pre-vote and check-quorum declared, and passes every check, conformance included, with nothing unmodelled', () => {
+    expect(declaredFeatures(coaty)).toEqual(['prevote', 'checkquorum']);
+    expect(coaty.profile?.skipRules ?? []).toEqual([]);
     const r = runSchedule(schedule!, coaty, { keepLines: true });
+    expect(r.error).toBeUndefined();
+    expect(r.lines[0]).toMatchObject({ kind: 'header', minor: 1, features: ['prevote', 'checkquorum'] });
     const sent = new Set(r.lines.flatMap((l) => (l.kind === 'send' ? [l.msg.type] : [])));
-    expect(sent).toEqual(new Set(['RequestVote', 'RequestVoteResponse', 'AppendEntries', 'AppendEntriesResponse']));
-    expect(r.notModelled.MsgHeartbeat).toBeGreaterThan(0);
-    expect(r.notModelled.MsgPreVote).toBeGreaterThan(0);
-    // A new etcd leader appends an empty entry: a noop in the trace.
+    expect(sent).toEqual(new Set(['RequestVote', 'RequestVoteResponse', 'AppendEntries', 'AppendEntriesResponse', 'PreVote', 'PreVoteResponse']));
+    // Before issue 15: MsgHeartbeat, MsgHeartbeatResp, MsgPreVote and MsgPreVoteResp, by the thousand.
+    expect(r.notModelled).toEqual({});
+    expect(r.lines.some((l) => l.kind === 'role' && l.role === 'precandidate')).toBe(true);
+    // The node logs its own lease and quorum timers (its tick clock); a new leader's empty entry is a noop.
+    expect(r.lines.some((l) => l.kind === 'timeout' && l.timer === 'lease' && l.time > 0)).toBe(true);
+    expect(r.lines.some((l) => l.kind === 'timeout' && l.timer === 'quorum')).toBe(true);
     expect(r.lines.some((l) => l.kind === 'append' && l.entries[0]!.command.type === 'noop')).toBe(true);
   });
 
-  it('passes a fuzz campaign: raftcheck fuzz --impl coaty, with the rules not checked named', async () => {
-    const r = await cli('fuzz', '--impl', 'coaty', '--runs', '40', '--seed', '3', '--faults', 'swarm');
-    expect(r.stdout).toMatch(/^coaty: no failure in 40 runs/);
-    expect(r.stdout).toMatch(/not checked: conformance\.unexpected, conformance\.missing, conformance\.state, conformance\.message \(etcd-style Raft differs from Figure 2 by design/);
-    expect(r.stdout).toMatch(/not modelled \(carried, logged as notes, not checked\): MsgHeartbeat(Resp)? ×\d+/);
+  it('maps a heartbeat to an empty AppendEntries at the commit index it carries', () => {
+    const r = runSchedule(schedule!, coaty, { keepLines: true });
+    const beats = r.lines.flatMap((l) => (l.kind === 'send' && l.msg.type === 'AppendEntries' && l.msg.entries.length === 0 ? [l.msg] : []));
+    expect(beats.length).toBeGreaterThan(100);
+    expect(beats.some((m) => m.leaderCommit > 0 && m.prevLogIndex === m.leaderCommit)).toBe(true);
+  });
+
+  it('coaty:plain keeps running without features, its conformance skipped and said so', async () => {
+    const plain = resolveImplementation('coaty:plain') as NodeFactory;
+    expect(plain.features).toBeUndefined();
+    const r = await cli('fuzz', '--impl', 'coaty:plain', '--runs', '20', '--seed', '3', '--faults', 'swarm');
+    expect(r.stdout).toMatch(/^coaty:plain: no failure in 20 runs/);
+    expect(r.stdout).toMatch(/not checked: conformance\.unexpected, conformance\.missing, conformance\.state, conformance\.message \(coaty:plain/);
     expect(r.code).toBe(0);
+  });
+});
+
+describe('etcd behaviour the checker accepts (spec/CONFORMANCE.md, hidden steps)', () => {
+  it('a follower that answers an AppendEntries below its commit index with matchIndex = commitIndex, skipping it (hidden step 7)', () => {
+    // The 11th swarm schedule of seed 7: n3 answers a stale-prefix AppendEntries at its commit index (line 352).
+    const s = fc.sample(scheduleArbitrary('swarm', [3, 5], 3000, ['prevote', 'checkquorum']), { seed: 7, numRuns: 11 })[10]!;
+    const r = runSchedule(s, coaty, { keepLines: true });
+    expect(r.error).toBeUndefined();
+    const answer = r.lines[351]!;
+    const request = r.lines[350]!;
+    expect(request).toMatchObject({ kind: 'receive', node: 'n3', msg: { type: 'AppendEntries' } });
+    expect(answer).toMatchObject({ kind: 'send', node: 'n3', msg: { type: 'AppendEntriesResponse', success: true, matchIndex: 1 } });
+    if (request.kind !== 'receive' || request.msg.type !== 'AppendEntries') throw new Error('not an AppendEntries');
+    expect(request.msg.prevLogIndex + request.msg.entries.length).not.toBe(1);
+    expect(request.state?.commitIndex).toBe(1);
+  });
+});
+
+describe('a one-node cluster under PreVote', () => {
+  it('wins its election in one step, its pre-vote round included: the trace shows precandidate, candidate, leader', () => {
+    // Shrunk from swarm seed 31: etcd's pre-candidate, its own majority, campaigns at once, all within one tick.
+    const schedule: Schedule = { version: 1, nodes: 1, seed: 26217885, durationMs: 204, batch: 64, fates: [{ lose: false, duplicate: false, delay: 1 }], events: [], features: ['prevote', 'checkquorum'] };
+    const r = runSchedule(schedule, coaty, { keepLines: true });
+    expect(r.error).toBeUndefined();
+    const roles = r.lines.flatMap((l) => (l.kind === 'role' ? [l.role] : []));
+    expect(roles).toEqual(['precandidate', 'candidate', 'leader']);
+  });
+});
+
+describe('findings on coaty (docs/COATY.md)', () => {
+  // The first of 40 swarm schedules of seed 1 (3 and 5 nodes): found by `fuzz --impl coaty`.
+  const [first] = fc.sample(scheduleArbitrary('swarm', [3, 5], 3000, ['prevote', 'checkquorum']), { seed: 1, numRuns: 1 });
+
+  it('a pre-candidate counts a pre-vote granted in an earlier round (for its current term) toward this round', () => {
+    const r = runSchedule(first!, coaty, { keepLines: true });
+    expect(r.error?.rule).toBe('conformance.unexpected');
+    expect(r.error?.message).toBe('n1 logged "role candidate" after the receive on line 219, which the reference does not do: it has no majority of pre-votes for term 2; the grant for term 1 it received (n3 on line 203) answers a PreVote of an earlier round and counts for nothing (thesis §9.6)');
+    // The grant it counted: term 1, its own term, from a PreVote for term 1 it sent while in term 0.
+    const stale = r.lines[202]!;
+    expect(stale).toMatchObject({ kind: 'receive', node: 'n1', msg: { type: 'PreVoteResponse', term: 1, voteGranted: true }, state: { role: 'precandidate', term: 1 } });
+  });
+});
+
+describe('a short campaign on coaty, conformance on', () => {
+  // Eight swarm schedules of seed 5 (3 nodes, 2 s): coaty's candidates and pre-candidates
+  // refused by a majority return to follower (etcd's VoteLost) in three of them; the checker
+  // accepts that (hidden step 8), and nothing else in them differs from the reference.
+  const schedules = fc.sample(scheduleArbitrary('swarm', [3], 2000, ['prevote', 'checkquorum']), { seed: 5, numRuns: 8 });
+
+  it('passes every run, lost elections included', () => {
+    let lost = 0;
+    for (const schedule of schedules) {
+      const r = runSchedule(schedule, coaty, { keepLines: true });
+      expect(r.error).toBeUndefined();
+      // A step-down in the same term right after a refusal: a lost election.
+      const last = new Map<string, { role: string; term: number; refused: boolean }>();
+      for (const l of r.lines) {
+        if (!('node' in l) || l.node === undefined || !('state' in l) || !l.state) continue;
+        const before = last.get(l.node);
+        if (l.kind === 'role' && l.role === 'follower' && before && before.refused && before.role !== 'follower' && before.term === l.state.term) lost++;
+        const refused = l.kind === 'receive' ? (l.msg.type === 'RequestVoteResponse' || l.msg.type === 'PreVoteResponse') && !l.msg.voteGranted : (before?.refused ?? false);
+        last.set(l.node, { role: l.state.role ?? '', term: l.state.term ?? -1, refused });
+      }
+    }
+    expect(lost).toBeGreaterThanOrEqual(3);
   });
 });
 
@@ -73,6 +155,8 @@ describe('coaty under the harness', () => {
 function forgetful(what: 'vote' | 'log'): NodeFactory {
   const broken: AdapterDefinition = {
     ...coatyAdapter,
+    // What survives a crash is the invariants' business; the known findings (conformance, prevote) would come first.
+    profile: { ...coatyAdapter.profile, skipRules: ['conformance.unexpected', 'conformance.missing', 'conformance.state', 'conformance.message', 'prevote.majority', 'prevote.lease'].map((rule) => ({ rule, reason: 'this test is about persistence' })) },
     name: `coaty-forgets-${what}`,
     create(init) {
       const node = coatyAdapter.create(init);
@@ -91,7 +175,7 @@ describe('the checks bite on coaty', () => {
   for (const [what, rules] of [['vote', ['vote-once', 'election-safety']], ['log', ['committed-durable', 'leader-completeness', 'state-machine-safety', 'log-matching', 'linearizability']]] as const) {
     it(`a coaty node that forgets its ${what} on restart is caught`, () => {
       // A small shrinking budget keeps the test fast: what it checks is the rule that caught it.
-      const r = runCampaign({ impl: `coaty-forgets-${what}`, createNode: forgetful(what), runs: 150, seed: 1, nodes: [3], faults: 'harsh', durationMs: 3000, shrinkRuns: 60 });
+      const r = runCampaign({ impl: `coaty-forgets-${what}`, createNode: forgetful(what), runs: 150, seed: 1, nodes: [3], faults: 'harsh', durationMs: 3000, shrinkRuns: 60, features: ['prevote', 'checkquorum'] });
       expect(r.failure).not.toBeNull();
       expect(rules).toContain(r.failure!.outcome.error!.rule);
     });

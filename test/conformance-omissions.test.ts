@@ -6,6 +6,7 @@
  * The property tests (test/sparsification-property.test.ts) try every freedom at random; these
  * show each on one run.
  */
+import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { TraceValidation } from '../harness/validate/validate-file.js';
 import type { TraceLine } from '../src/trace/schema.js';
@@ -67,5 +68,69 @@ describe('conformance with kinds of events left out', () => {
     // n3 had acknowledged index 1: a restart whose logged state shows a shorter log lost it.
     const lost = s.lines().map(withoutPersisted).map((l) => (l.kind === 'restart' && l.state ? { ...l, state: { ...l.state, lastLogIndex: 0, lastLogTerm: 0 } } : l));
     expect(errors(lost)[0]).toMatchObject({ rule: 'acknowledged-durable', line: lineOf(lost, (l) => l.kind === 'restart') });
+  });
+});
+
+describe('a new leader\'s no-op (hidden step 6) from a leader that logs its messages only', () => {
+  // sparsification-property found it on near-miss-etcd-style.jsonl: n1's appends left out (a
+  // producer logs a kind of state change per node all or none), its no-op showed only in the
+  // AppendEntries carrying it.
+  const example = fs.readFileSync('traces/examples/valid/near-miss-etcd-style.jsonl', 'utf8').trim().split('\n').map((l) => JSON.parse(l) as TraceLine);
+  const messagesOnly = example.filter((l) => !(l.kind === 'append' && l.node === 'n1'));
+
+  it('is taken from the first AppendEntries that carries it', () => {
+    expect(example.some((l) => l.kind === 'append' && l.node === 'n1' && l.entries[0]!.command.type === 'noop')).toBe(true);
+    expect(errors(messagesOnly)).toEqual([]);
+  });
+
+  it('only a no-op of the leader\'s term, right after its log: one of an earlier term is still an entry the reference does not have', () => {
+    const first = messagesOnly.findIndex((l) => l.kind === 'send' && l.msg.type === 'AppendEntries' && l.msg.entries.some((x) => x.command.type === 'noop'));
+    const send = messagesOnly[first] as Extract<TraceLine, { kind: 'send' }> & { msg: { type: 'AppendEntries' } };
+    const msg = { ...send.msg, entries: send.msg.entries.map((x) => ({ ...x, term: x.term - 1 })) };
+    const found = errors(messagesOnly.map((l) => ((l.kind === 'send' || l.kind === 'receive') && l.msg.id === msg.id ? { ...l, msg } : l)));
+    expect(found[0]).toMatchObject({ line: first + 1, rule: 'conformance.message' });
+  });
+});
+
+describe('an election lost (hidden step 8) by a node that logs no role changes', () => {
+  // sparsification-property found it on near-miss-etcd-style.jsonl: n1's `role follower` left
+  // out, its concession showed only in the state of its next input.
+  const example = fs.readFileSync('traces/examples/valid/near-miss-etcd-style.jsonl', 'utf8').trim().split('\n').map((l) => JSON.parse(l) as TraceLine);
+  const noRoles = example.filter((l) => !(l.kind === 'role' && l.node === 'n1'));
+
+  it('is taken where an input\'s state shows it a follower, once enough servers refused it', () => {
+    expect(example.some((l) => l.kind === 'role' && l.node === 'n1' && l.role === 'follower')).toBe(true);
+    expect(errors(noRoles)).toEqual([]);
+  });
+
+  it('with one refusal received of the two it needs, that state still differs', () => {
+    const refusals = noRoles.filter((l) => l.kind === 'receive' && l.node === 'n1' && l.msg.type === 'RequestVoteResponse' && !l.msg.voteGranted && l.msg.term === 1);
+    expect(refusals).toHaveLength(2);
+    const found = errors(noRoles.filter((l) => l !== refusals[1]));
+    expect(found[0]).toMatchObject({ rule: 'conformance.state', message: expect.stringMatching(/^n1's logged state disagrees with the reference: role "follower" \(reference: "candidate"\)/) });
+  });
+});
+
+describe('an AppendEntries below the commit index, skipped (hidden step 7), where the receive logs no commitIndex', () => {
+  // sparsification-property found it on near-miss-etcd-style.jsonl: the receive of the stale
+  // AppendEntries n2 skips lost its state; the shadow's commitIndex stands in for it.
+  const example = fs.readFileSync('traces/examples/valid/near-miss-etcd-style.jsonl', 'utf8').trim().split('\n').map((l) => JSON.parse(l) as TraceLine);
+  const receives = example.flatMap((l, i) => (l.kind === 'receive' && l.node === 'n2' && l.msg.id === 'n1-15' ? [i] : []));
+  const stale = receives[1]!;
+  const stripped = example.map((l, i) => (i === stale ? (({ state: _, ...rest }) => rest)(l as Extract<TraceLine, { kind: 'receive' }>) as TraceLine : l));
+
+  it('is taken all the same: the answer at the commit index shows it', () => {
+    expect(receives).toHaveLength(2);
+    expect((example[stale] as Extract<TraceLine, { kind: 'receive' }>).state?.commitIndex).toBe(2);
+    expect(errors(stripped)).toEqual([]);
+  });
+
+  it('an answer beyond the commit index is still no skip', () => {
+    const answer = stale + 1;
+    const l = stripped[answer] as Extract<TraceLine, { kind: 'send' }>;
+    expect(l.msg).toMatchObject({ type: 'AppendEntriesResponse', success: true, matchIndex: 2 });
+    const msg = { ...l.msg, matchIndex: 3 };
+    const found = errors(stripped.map((x) => ((x.kind === 'send' || x.kind === 'receive') && x.msg.id === msg.id ? { ...x, msg } : x)));
+    expect(found[0]).toMatchObject({ line: answer + 1, rule: 'conformance.unexpected' });
   });
 });

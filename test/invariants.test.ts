@@ -130,6 +130,14 @@ describe('cluster invariants', () => {
     expect(v[0]!.message).toBe('n2 and n1 (line 2) both have an entry of term 1 at index 1, but their logs differ at or before it: entry 1 is term 1: set 9 on n2, term 1: set 1 on n1');
   });
 
+  it('log-matching on one node over time: its log rewritten under an entry of the same term reads as one node, not "n2 and n2"', () => {
+    const v = run([
+      { kind: 'append', node: 'n2', index: 1, entries: [set(1, 1), set(2, 2)] },
+      { kind: 'append', node: 'n2', index: 1, entries: [set(1, 9), set(2, 2)] },
+    ]);
+    expect(v.map((x) => [x.rule, x.line, x.message])).toEqual([['log-matching', 3, 'n2 has an entry of term 1 at index 1, as it had at line 2, but its log now differs from then at or before it']]);
+  });
+
   it('state-machine-safety names the first entry where two committed logs differ', () => {
     const v = run([
       { kind: 'append', node: 'n1', index: 1, entries: [set(1, 1), set(1, 2)] }, { kind: 'commit', node: 'n1', commitIndex: 2 },

@@ -10,6 +10,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { runCampaign } from '../harness/fuzz/campaign.js';
 import { loadImplementation, resolveImplementation } from '../harness/fuzz/implementations.js';
+import { loadExploreCase } from '../harness/explore/regression.js';
 import { loadRegression } from '../harness/fuzz/regression.js';
 import { runSchedule } from '../harness/fuzz/run-schedule.js';
 import { scheduleArbitrary } from '../harness/fuzz/schedule.js';
@@ -89,7 +90,8 @@ describe('liferaft under the harness', () => {
 
 describe('liferaft regression cases (traces/regressions/, found by fuzz --impl liferaft)', () => {
   const DIR = 'traces/regressions';
-  const cases = fs.readdirSync(DIR).filter((f) => f.endsWith('.jsonl')).sort()
+  // Cases saved by `raftcheck explore` record actions, not schedules, and are not liferaft's.
+  const cases = fs.readdirSync(DIR).filter((f) => f.endsWith('.jsonl') && !loadExploreCase(path.join(DIR, f))).sort()
     .map((file) => ({ file, meta: loadRegression(path.join(DIR, file)) }))
     .filter((c) => c.meta.impl === 'liferaft');
 

@@ -11,13 +11,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SEMANTIC_RULES } from '../harness/checker/semantic-checker.js';
-import { runSchedule } from '../harness/fuzz/run-schedule.js';
-import { scheduleArbitrary } from '../harness/fuzz/schedule.js';
 import { TraceValidation } from '../harness/validate/validate-file.js';
 import { createRandom } from '../src/random.js';
-import { ALL_FEATURES as FEATURES } from '../src/raft/features/index.js';
-import { createReferenceNode } from '../src/raft/node.js';
 import type { TraceLine } from '../src/trace/schema.js';
+import { featureSchedules, referenceRun, schedules } from './helpers/reference-runs.js';
 import { FATAL_EDITS } from './helpers/fatal-edits.js';
 
 const WITHOUT_CONFORMANCE = new Set(SEMANTIC_RULES.map((r) => r.id).filter((id) => !id.startsWith('conformance.')));
@@ -26,19 +23,6 @@ function firstError(lines: readonly TraceLine[], enabled?: ReadonlySet<string>) 
   const v = new TraceValidation({ maxErrors: 1, ...(enabled ? { enabled } : {}) });
   lines.forEach((l, i) => v.line(l, i + 1));
   return v.finish('edited', { lines: lines.length, bytes: 0 }).errors[0];
-}
-
-const schedules = fc.tuple(fc.constantFrom('mild' as const, 'harsh' as const, 'swarm' as const), fc.integer({ min: 0, max: 2 ** 31 - 1 })).chain(([level, seed]) =>
-  fc.tuple(scheduleArbitrary(level, [3, 5], 1500), fc.constant(seed)));
-
-/** The same, with protocol extensions on (any non-empty set of them). */
-const featureSchedules = fc.tuple(fc.constantFrom('mild' as const, 'harsh' as const, 'swarm' as const), fc.subarray([...FEATURES], { minLength: 1 }), fc.integer({ min: 0, max: 2 ** 31 - 1 })).chain(([level, features, seed]) =>
-  fc.tuple(scheduleArbitrary(level, [3, 5], 1500, features), fc.constant(seed)));
-
-function referenceRun(schedule: Parameters<typeof runSchedule>[0]): TraceLine[] {
-  const outcome = runSchedule(schedule, createReferenceNode, { keepLines: true });
-  expect(outcome.ok).toBe(true);
-  return outcome.lines;
 }
 
 /** Edits the invariants must catch by themselves (the others are about what the reference would do). */

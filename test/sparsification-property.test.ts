@@ -11,14 +11,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { runSchedule } from '../harness/fuzz/run-schedule.js';
 import { scheduleArbitrary } from '../harness/fuzz/schedule.js';
 import { readTraceFile } from '../harness/trace/reader.js';
 import { TraceValidation } from '../harness/validate/validate-file.js';
 import { createRandom } from '../src/random.js';
-import { ALL_FEATURES as FEATURES } from '../src/raft/features/index.js';
-import { createReferenceNode } from '../src/raft/node.js';
 import type { TraceLine } from '../src/trace/schema.js';
+import { featureSchedules, referenceRun, schedules } from './helpers/reference-runs.js';
 import { constrainsSomething, OMISSIONS, sparsify } from './helpers/sparsify.js';
 
 function errors(lines: readonly TraceLine[]) {
@@ -32,19 +30,6 @@ function expectNoFalseAlarm(lines: readonly TraceLine[], applied: readonly strin
   const found = errors(lines);
   if (found.length === 1 && found[0]!.rule === 'unconstrained') expect(constrainsSomething(lines), 'unconstrained, yet it logs something').toBe(false);
   else expect(found, `after leaving out: ${applied.join(', ')}`).toEqual([]);
-}
-
-const schedules = fc.tuple(fc.constantFrom('mild' as const, 'harsh' as const, 'swarm' as const), fc.integer({ min: 0, max: 2 ** 31 - 1 })).chain(([level, seed]) =>
-  fc.tuple(scheduleArbitrary(level, [3, 5], 1500), fc.constant(seed)));
-
-/** The same, with protocol extensions on (any non-empty set of them). */
-const featureSchedules = fc.tuple(fc.constantFrom('mild' as const, 'harsh' as const, 'swarm' as const), fc.subarray([...FEATURES], { minLength: 1 }), fc.integer({ min: 0, max: 2 ** 31 - 1 })).chain(([level, features, seed]) =>
-  fc.tuple(scheduleArbitrary(level, [3, 5], 1500, features), fc.constant(seed)));
-
-function referenceRun(schedule: Parameters<typeof runSchedule>[0]): TraceLine[] {
-  const outcome = runSchedule(schedule, createReferenceNode, { keepLines: true });
-  expect(outcome.ok).toBe(true);
-  return outcome.lines;
 }
 
 function readLines(file: string): TraceLine[] {

@@ -70,7 +70,7 @@ describe('transition coverage of traces', () => {
     // and whose header does not declare conformance not checked (their nodes are not replayed).
     const replayed = (f: string) => !(readTrace(f)[0] as Header).skipRules?.some((s) => s.rule.startsWith('conformance.'));
     const timed = validFiles.filter((f) => replayed(f) && readTrace(f).some((l) => l.kind === 'timeout' && l.timer === 'election'));
-    const declared = 'traces/examples/valid/skip-rules-noop-leader.jsonl';
+    const declared = 'traces/examples/valid/skip-rules-leader-campaigns.jsonl';
     expect(measureCoverage([declared]).files[0]).toMatchObject({ steps: 0, notReplayed: ['conformance.unexpected', 'conformance.missing', 'conformance.state', 'conformance.message'] });
     expect(timed.length).toBeGreaterThanOrEqual(10);
     const result = measureCoverage(timed);
@@ -80,7 +80,12 @@ describe('transition coverage of traces', () => {
     const state = (l: TraceLine) => ('state' in l && l.state ? l.state.role : undefined);
     expect(result.counts[row('follower', 'ELECTION_TIMEOUT')]).toBe(count((l) => l.kind === 'timeout' && l.timer === 'election' && state(l) === 'follower'));
     expect(result.counts[row('leader', 'HEARTBEAT_TIMEOUT')]).toBe(count((l) => l.kind === 'timeout' && l.timer === 'heartbeat'));
-    expect(result.counts[row('leader', 'CLIENT_REQUEST')]).toBe(count((l) => l.kind === 'client_request' && state(l) === 'leader'));
+    // A new leader's no-op (hidden step 6) is a client request the trace does not show.
+    const noops = count((l) => l.kind === 'append' && state(l) === 'leader' && l.entries.length === 1 && l.entries[0]!.command.type === 'noop');
+    expect(noops).toBeGreaterThan(0);
+    expect(result.counts[row('leader', 'CLIENT_REQUEST')]).toBe(count((l) => l.kind === 'client_request' && state(l) === 'leader') + noops);
+    // A lost election (hidden step 8) is the checker's input: it shows as the node's step-down.
+    expect(result.counts[row('candidate', 'ELECTION_LOST', 'electionLost')]).toBeGreaterThan(0);
     expect(result.counts[row('follower', 'CLIENT_REQUEST')]).toBe(count((l) => l.kind === 'client_request' && state(l) === 'follower'));
     // Every leader was made by the eventless transition, once per `role leader` line.
     expect(result.counts[row('candidate', '(always)', 'hasVoteMajority')]).toBe(count((l) => l.kind === 'role' && l.role === 'leader'));
@@ -174,7 +179,7 @@ describe('raftcheck diagram: svg and coverage', () => {
     expect(r.stdout).toMatch(/^taken\s+from/);
     expect(r.stdout).toMatch(new RegExp(`transitions taken \\(\\d+%\\) in ${validFiles.length + 1} traces\\n$`));
     expect(r.stderr).toMatch(/^note: traces\/examples\/invalid\/conformance\.missing\/vote-without-answer\.jsonl:10: breaks conformance\.missing; its \d+ steps are counted/m);
-    expect(r.stderr).toMatch(/^note: traces\/examples\/valid\/skip-rules-noop-leader\.jsonl: its header declares conformance\.unexpected, .* not checked \(skipRules\); its steps are not counted$/m);
+    expect(r.stderr).toMatch(/^note: traces\/examples\/valid\/skip-rules-leader-campaigns\.jsonl: its header declares conformance\.unexpected, .* not checked \(skipRules\); its steps are not counted$/m);
   });
 
   it('--format svg lays out every state and transition with the bundled Graphviz, with or without coverage', async () => {

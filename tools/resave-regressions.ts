@@ -10,20 +10,14 @@ import path from 'node:path';
 import { resolveImplementation } from '../harness/fuzz/implementations.js';
 import { loadRegression, saveRegression } from '../harness/fuzz/regression.js';
 import { runSchedule } from '../harness/fuzz/run-schedule.js';
-import { readTraceFile } from '../harness/trace/reader.js';
-
-function fuzzMeta(file: string): unknown {
-  let fuzz: unknown;
-  readTraceFile(file, { line: (l) => { if (l.kind === 'header') fuzz = l.meta?.fuzz; }, error: () => {} }, { shouldStop: () => fuzz !== undefined });
-  return fuzz;
-}
+import { readHeader } from '../harness/trace/read-header.js';
 
 let failed = false;
 for (const file of process.argv.slice(2)) {
   const meta = loadRegression(file);
   const impl = resolveImplementation(meta.impl, meta.interleave ? { async: { interleave: true } } : {});
   if ('error' in impl) throw new Error(`${file}: ${impl.error}`);
-  const fuzz = fuzzMeta(file);
+  const fuzz = readHeader(file)?.meta?.fuzz;
   const outcome = runSchedule(meta.schedule, impl, { keepLines: true, ...(fuzz !== undefined ? { meta: { fuzz } } : {}) });
   const error = outcome.error;
   if (!error || error.rule !== meta.rule || error.line !== meta.line) {

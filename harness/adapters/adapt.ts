@@ -31,7 +31,8 @@ class AdaptedNode implements RaftNode {
   private seen: Seen;
   private stopped = false;
 
-  constructor(readonly id: string, private readonly impl: NodeUnderTest) {
+  /** `preVote`: the run has PreVote on (the node's config), so an election begins with a pre-vote round. */
+  constructor(readonly id: string, private readonly impl: NodeUnderTest, private readonly preVote = false) {
     // A restarted node has applied nothing yet: its register starts empty, like the reference's.
     this.seen = this.fill(impl.observe(), { lastApplied: 0, value: INITIAL_VALUE });
   }
@@ -62,7 +63,7 @@ class AdaptedNode implements RaftNode {
         return this.records(this.impl.deliver({ unmodelled: { from, name, ...(term !== undefined ? { term } : {}), wire } }));
       }
       case 'timeout':
-        return this.records(this.impl.timeout(input.timer));
+        return this.records(this.impl.timeout(input.timer), input.timer === 'election');
       case 'tick':
         return this.records(this.impl.tick());
       case 'client_request':
@@ -101,7 +102,7 @@ class AdaptedNode implements RaftNode {
   }
 
   /** The effects of one call: fired timers, the observed state changes, timers, messages, replies. */
-  private records(out: Output): StepRecord[] {
+  private records(out: Output, electionTimeout = false): StepRecord[] {
     const before = this.seen;
     const after = this.fill(this.impl.observe(), before);
     this.seen = after;
@@ -121,6 +122,8 @@ class AdaptedNode implements RaftNode {
     // one-node cluster is its own majority): it passed through candidate, voted for itself, and
     // only then became leader, which the two observations alone do not show.
     const wonElection = termUp && a.role === 'leader';
+    // With PreVote, such an election timeout began with a pre-vote round (won at once: the node is its own majority).
+    if (this.preVote && wonElection && state.role === 'follower' && (electionTimeout || out.fired?.includes('election'))) push({ kind: 'role', role: 'precandidate' }, { role: 'precandidate' });
     if (termUp && (a.role === 'candidate' || wonElection) && state.role !== 'candidate') push({ kind: 'role', role: 'candidate' }, { role: 'candidate' });
     if (termUp) push({ kind: 'term', term: a.term }, { term: a.term, votedFor: null });
     if (wonElection && a.votedFor !== null) push({ kind: 'vote', votedFor: a.votedFor }, { votedFor: a.votedFor });
@@ -171,7 +174,7 @@ export function adapterFactory(definition: AdapterDefinition): NodeFactory {
       id: config.id, members: config.members, config, random: options.random,
       ...(options.persisted ? { persisted: options.persisted } : {}), ...(options.now ? { now: options.now } : {}),
     });
-    return new AdaptedNode(config.id, impl);
+    return new AdaptedNode(config.id, impl, config.features?.includes('prevote') ?? false);
   };
   // Read when asked, not now: an external node's profile is what its program declares (process-adapter.ts).
   Object.defineProperty(factory, 'profile', { get: () => definition.profile, enumerable: true });

@@ -7,9 +7,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Header, TraceLine } from '../../src/trace/schema.js';
+import type { TraceLine } from '../../src/trace/schema.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
-import { readTraceFile } from '../trace/reader.js';
+import { readHeader } from '../trace/read-header.js';
 import { reportPathFor, writeReport } from '../viewer/write-report.js';
 import { enabledActions, type Action } from './actions.js';
 import { messageKey } from './encode.js';
@@ -49,18 +49,8 @@ function isAction(a: unknown): a is Action {
 
 /** The explore metadata of a trace file's header, or null if it has none (a fuzz case, or not a case). */
 export function loadExploreCase(file: string): ExploreCaseMeta | null {
-  let header: Header | null = null;
-  let problem: string | null = null;
-  readTraceFile(file, {
-    line(value) {
-      if (!header && value.kind === 'header') header = value;
-    },
-    error(e) {
-      if (e.line === 1) problem ??= `${file}:1: ${e.path}: ${e.message}`;
-    },
-  }, { shouldStop: () => header !== null || problem !== null });
-  if (problem) throw new Error(problem);
-  const meta = (header as Header | null)?.meta?.explore as Partial<ExploreCaseMeta> | undefined;
+  const header = readHeader(file);
+  const meta = header?.meta?.explore as Partial<ExploreCaseMeta> | undefined;
   if (meta === undefined) return null;
   if (typeof meta !== 'object' || meta === null || typeof meta.impl !== 'string' || typeof meta.rule !== 'string' || !Array.isArray(meta.actions) || !meta.actions.every(isAction) || typeof meta.bounds !== 'object') {
     throw new Error(`${file}:1: /meta/explore: not an explore case (implementation, bounds, actions and rule)`);

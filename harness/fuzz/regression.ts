@@ -10,7 +10,7 @@ import { DEFAULT_NODE_CONFIG } from '../../src/raft/types.js';
 import type { Header, SkipRule, TraceLine } from '../../src/trace/schema.js';
 import { unknownSkipRule } from '../checker/skip-rules.js';
 import { TraceFileWriter } from '../trace/writer.js';
-import { readTraceFile } from '../trace/reader.js';
+import { readHeader } from '../trace/read-header.js';
 import { reportPathFor, writeReport } from '../viewer/write-report.js';
 import type { Schedule } from './schedule.js';
 
@@ -75,25 +75,15 @@ export function loadRegression(file: string): RegressionMeta {
 
 /** Reads a saved case's header: its regression metadata and recorded skip list; throws a one-line Error otherwise. */
 export function loadRegressionCase(file: string): RegressionCase {
-  let header: Header | null = null;
-  let problem: string | null = null;
-  readTraceFile(file, {
-    line(value) {
-      if (!header && value.kind === 'header') header = value;
-    },
-    error(e) {
-      if (e.line === 1) problem ??= `${file}:1: ${e.path}: ${e.message}`;
-    },
-  }, { shouldStop: () => header !== null || problem !== null });
-  if (problem) throw new Error(problem);
-  const meta: unknown = (header as Header | null)?.meta?.regression;
+  const header = readHeader(file);
+  const meta: unknown = header?.meta?.regression;
   if (!isRegressionMeta(meta)) throw new Error(`${file}:1: /meta/regression: not a regression case (no schedule and implementation in the header)`);
   const heartbeat = meta.schedule.heartbeatMs;
   if (heartbeat !== undefined && !(Number.isSafeInteger(heartbeat) && heartbeat >= 1 && heartbeat < DEFAULT_NODE_CONFIG.electionTimeout.min)) {
     // A heartbeat of 0 would never let virtual time advance.
     throw new Error(`${file}:1: /meta/regression/schedule/heartbeatMs: must be an integer from 1 to ${DEFAULT_NODE_CONFIG.electionTimeout.min - 1} (below the election timeout), got ${JSON.stringify(heartbeat)}`);
   }
-  const skipRules = (header as Header | null)?.skipRules ?? [];
+  const skipRules = header?.skipRules ?? [];
   const unknown = unknownSkipRule(skipRules);
   if (unknown) throw new Error(`${file}:1: /skipRules/${unknown.index}/rule: ${unknown.message}`);
   return { meta, skipRules };

@@ -11,11 +11,17 @@
  *
  * Each etcd event becomes: the state changes since the node's previous event (`term`, `role`,
  * `vote`, `truncate`/`append`, `commit`), then the event itself where the v1 format has it
- * (`send`, `receive`, an inferred election `timeout` before `BecomeCandidate`). What raftcheck
- * does not model (heartbeat messages, a candidate's vote message to itself, configuration
- * changes, storage hooks) becomes a `note` and is counted, never silently dropped.
+ * (`send`, `receive`, an inferred election `timeout` before `BecomeCandidate`). Beyond
+ * Figure 2's messages: a heartbeat is an AppendEntries with no entries at its commit index (what
+ * a follower does with it: commit up to it), its response that AppendEntries' success;
+ * MsgPreVote(Resp) and the pre-candidate role are feature prevote's; MsgTimeoutNow and the
+ * leader's MsgTransferLeader (its `transfer` input) are feature transfer's, and the header
+ * declares the features the trace shows. What raftcheck does not model (a candidate's vote
+ * message to itself, configuration changes, storage hooks) becomes a `note` and is counted,
+ * never silently dropped.
  */
-import type { Entry, Message, NodeState, Role, TraceLine } from '../../src/trace/schema.js';
+import { canonicalFeatures, type Feature } from '../../src/raft/features/index.js';
+import { TRACE_MINOR, type Entry, type Header, type Message, type NodeState, type Role, type TraceLine } from '../../src/trace/schema.js';
 import { VERSION } from '../version.js';
 
 export class EtcdFormatError extends Error {
@@ -66,6 +72,10 @@ interface NodeImport {
   logTerms: number[];
   /** Entries carried by the AppendEntries being handled, to explain a follower's appends. */
   incoming: { prevLogIndex: number; terms: number[] } | null;
+  /** The commit index of the last heartbeat received: what its response acknowledges. */
+  heartbeatCommit: number;
+  /** The last message received was a TimeoutNow: the election it starts has no timeout. */
+  timeoutNow: boolean;
 }
 
 export interface EtcdImport {
@@ -76,7 +86,7 @@ export interface EtcdImport {
   sourceLines: number[];
 }
 
-const ROLES: Record<string, Role> = { StateFollower: 'follower', StateCandidate: 'candidate', StateLeader: 'leader', StatePreCandidate: 'follower' };
+const ROLES: Record<string, Role> = { StateFollower: 'follower', StateCandidate: 'candidate', StateLeader: 'leader', StatePreCandidate: 'precandidate' };
 
 function num(value: unknown, line: number, field: string): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw new EtcdFormatError(line, field, `expected a non-negative integer, got ${JSON.stringify(value)}`);
@@ -144,7 +154,8 @@ export function importEtcdTrace(text: string): EtcdImport {
   ];
   const sourceLines = [1];
   const notModelled: Record<string, number> = {};
-  const nodes = new Map<string, NodeImport>(ids.map((id) => [id, { id, seq: 0, role: 'follower', term: 0, votedFor: null, commit: 0, applied: 0, logTerms: [], incoming: null }]));
+  const nodes = new Map<string, NodeImport>(ids.map((id) => [id, { id, seq: 0, role: 'follower', term: 0, votedFor: null, commit: 0, applied: 0, logTerms: [], incoming: null, heartbeatCommit: 0, timeoutNow: false }]));
+  const features = new Set<Feature>();
   const inFlight = new Map<string, Array<{ id: string; msg: Message }>>();
   let nextMsg = 0;
 
@@ -168,12 +179,13 @@ export function importEtcdTrace(text: string): EtcdImport {
     // Receives come before the state changes they cause; everything else is logged after.
     const isReceive = e.name.startsWith('Receive');
     if (isReceive && e.msg) handleReceive(e.msg);
-    if (e.name === 'BecomeCandidate') emit({ kind: 'timeout', timer: 'election' }); // inferred: etcd campaigns on an election tick
+    // Inferred: etcd campaigns on an election tick, but not when a pre-vote majority or a TimeoutNow made the candidate.
+    if (e.name === 'BecomeCandidate' && n.role !== 'precandidate' && !n.timeoutNow) emit({ kind: 'timeout', timer: 'election' });
+    if (e.role === 'StatePreCandidate') features.add('prevote');
     applyDiffs();
     if (!isReceive && e.msg) handleSend(e.msg);
     if (!e.msg) {
       if (e.name === 'ApplyConfChange' || e.name === 'ChangeConf' || e.name === 'Bootstrap') note('configuration change', `${e.name} (membership changes)`);
-      if (e.role === 'StatePreCandidate') note('pre-vote', 'pre-candidate role (PreVote)');
     }
 
     function applyDiffs(): void {
@@ -247,6 +259,21 @@ export function importEtcdTrace(text: string): EtcdImport {
             entries: terms.map((t) => ({ term: t, command: { type: 'noop' } })), leaderCommit: m.commit,
           };
         }
+        case 'MsgHeartbeat': {
+          // The follower holds the leader's entry at the heartbeat's commit (etcd sends min(match, committed)).
+          const sender = nodes.get(m.from);
+          const prevLogTerm = m.commit === 0 ? 0 : sender?.logTerms[m.commit - 1];
+          if (prevLogTerm === undefined) return null;
+          return { ...base, type: 'AppendEntries', leaderId: m.from, prevLogIndex: m.commit, prevLogTerm, entries: [], leaderCommit: m.commit };
+        }
+        case 'MsgHeartbeatResp':
+          return { ...base, type: 'AppendEntriesResponse', success: true, matchIndex: nodes.get(m.from)?.heartbeatCommit ?? 0 };
+        case 'MsgPreVote':
+          return { ...base, type: 'PreVote', candidateId: m.from, lastLogIndex: m.index, lastLogTerm: m.logTerm };
+        case 'MsgPreVoteResp':
+          return { ...base, type: 'PreVoteResponse', voteGranted: !m.reject };
+        case 'MsgTimeoutNow':
+          return { ...base, type: 'TimeoutNow' };
         case 'MsgAppResp':
           return m.reject
             ? { ...base, type: 'AppendEntriesResponse', success: false, conflictIndex: m.rejectHint + 1 }
@@ -258,8 +285,7 @@ export function importEtcdTrace(text: string): EtcdImport {
 
     function unmodelledMessage(m: EtcdMessage): string | null {
       if (m.from === m.to) return `${m.type} to itself (etcd counts a candidate's own vote as a message)`;
-      if (m.type === 'MsgHeartbeat' || m.type === 'MsgHeartbeatResp') return `${m.type} (etcd heartbeats carry the commit index but no log check)`;
-      if (!['MsgVote', 'MsgVoteResp', 'MsgApp', 'MsgAppResp'].includes(m.type)) return `${m.type} message`;
+      if (!MODELLED.has(m.type)) return `${m.type} message`;
       return null;
     }
 
@@ -283,6 +309,15 @@ export function importEtcdTrace(text: string): EtcdImport {
 
     function handleReceive(m: EtcdMessage): void {
       n.incoming = null;
+      n.timeoutNow = m.type === 'MsgTimeoutNow';
+      if (m.type === 'MsgHeartbeat') n.heartbeatCommit = m.commit;
+      if (m.type === 'MsgTransferLeader' && n.role === 'leader') {
+        // A request to the leader to hand leadership to the sender: its `transfer` input.
+        features.add('transfer');
+        return emit({ kind: 'transfer', target: m.from });
+      }
+      if (m.type === 'MsgPreVote' || m.type === 'MsgPreVoteResp') features.add('prevote');
+      if (m.type === 'MsgTimeoutNow') features.add('transfer');
       const why = unmodelledMessage(m);
       if (why) return note(m.from === m.to ? 'self-addressed message' : m.type, `receive ${why}`);
       const queue = inFlight.get(messageKey(m));
@@ -292,5 +327,10 @@ export function importEtcdTrace(text: string): EtcdImport {
       emit({ kind: 'receive', msg: sent.msg });
     }
   }
+  // The features the trace shows (check-quorum leaves no trace of its own: not declared).
+  if (features.size > 0) Object.assign(lines[0] as Header, { minor: TRACE_MINOR, features: canonicalFeatures(features) });
   return { lines, notModelled, sourceLines };
 }
+
+/** etcd messages with a trace form (a heartbeat is an AppendEntries; see toMessage). */
+const MODELLED = new Set(['MsgVote', 'MsgVoteResp', 'MsgApp', 'MsgAppResp', 'MsgHeartbeat', 'MsgHeartbeatResp', 'MsgPreVote', 'MsgPreVoteResp', 'MsgTimeoutNow']);

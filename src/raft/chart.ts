@@ -61,7 +61,9 @@ export const BASE_CHART: ChartConfig = {
       on: {
         ELECTION_TIMEOUT: [{ target: 'candidate', reenter: true }],
         RequestVote: [stepDownAndRetry(), { guard: 'canGrantVote', actions: ['grantVote'] }, { actions: ['rejectVote'] }],
-        RequestVoteResponse: [stepDown(), { guard: 'isVoteForCurrentTerm', actions: ['countVote'] }],
+        RequestVoteResponse: [stepDown(), { guard: 'isVoteForCurrentTerm', actions: ['countVote'] }, { guard: 'isRefusalForCurrentTerm', actions: ['countRefusal'] }],
+        // Never raised by the reference itself: an implementation's freedom (rules/election-lost.ts).
+        ELECTION_LOST: [{ guard: 'electionLost', target: 'follower' }],
         AppendEntries: [
           stepDownAndRetry(),
           { guard: 'isStaleTerm', actions: ['rejectStaleAppend'] },

@@ -40,6 +40,8 @@ export interface NodeContext {
   leaderId: string | null;
   /** Candidate: granted votes of the current term (a set: a duplicate counts once). */
   votes: Set<string>;
+  /** Candidate, pre-candidate: who refused its vote (or pre-vote) in the current term, since its election (or round) began (rules/election-lost.ts). */
+  refusals: Set<string>;
   /** Leader: per peer. */
   nextIndex: Map<string, number>;
   matchIndex: Map<string, number>;
@@ -88,6 +90,7 @@ export function createContext(config: NodeConfig, random: Random, persisted?: Pe
     value: snapshot ? snapshot.value : INITIAL_VALUE,
     leaderId: null,
     votes: new Set(),
+    refusals: new Set(),
     nextIndex: new Map(),
     matchIndex: new Map(),
     pending: new Map(),

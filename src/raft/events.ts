@@ -10,6 +10,8 @@ import type { AppendEntries, ConfigChange, AppendEntriesResponse, InstallSnapsho
 export type NodeEvent =
   | { type: 'ELECTION_TIMEOUT' }
   | { type: 'HEARTBEAT_TIMEOUT' }
+  /** Given by the conformance checker only: a candidate that cannot win steps down (rules/election-lost.ts). */
+  | { type: 'ELECTION_LOST' }
   | { type: 'CLIENT_REQUEST'; request: ClientRequest }
   | { type: 'RequestVote'; msg: RequestVote }
   | { type: 'RequestVoteResponse'; msg: RequestVoteResponse }

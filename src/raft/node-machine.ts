@@ -18,6 +18,7 @@ import { type Args, enterRole, msg, type NodeEvent, request } from './events.js'
 import { composeChart, FEATURE_ACTIONS, FEATURE_GUARDS } from './features/compose.js';
 import { canonicalFeatures, type Feature } from './features/index.js';
 import { appendClientCommand, rejectNotLeader } from './rules/client.js';
+import { countRefusal, electionLost, isRefusalForCurrentTerm } from './rules/election-lost.js';
 import { canGrantVote, countVote, grantVote, hasVoteMajority, isVoteForCurrentTerm, rejectVote, startElection } from './rules/election.js';
 import {
   acceptAppendEntries, advanceCommitIndex, backOffNextIndex, broadcastAppendEntries, initLeaderState, isSuccessfulAppend,
@@ -25,7 +26,7 @@ import {
 } from './rules/replication.js';
 import { adoptTerm, hasHigherTerm, isStaleTerm } from './rules/terms.js';
 import { armElectionTimer, armHeartbeatTimer, cancelElectionTimer, cancelHeartbeatTimer } from './rules/timers.js';
-import type { AppendEntries, AppendEntriesResponse, RequestVote, RequestVoteResponse } from './types.js';
+import type { AppendEntries, AppendEntriesResponse, PreVoteResponse, RequestVote, RequestVoteResponse } from './types.js';
 
 export { msg, request, type Args, type NodeEvent };
 
@@ -42,6 +43,8 @@ const raftSetup = setup({
     canGrantVote: (a: Args) => canGrantVote(a.context, msg<RequestVote>(a)),
     isVoteForCurrentTerm: (a: Args) => isVoteForCurrentTerm(a.context, msg<RequestVoteResponse>(a)),
     hasVoteMajority: ({ context }: Args) => hasVoteMajority(context),
+    isRefusalForCurrentTerm: (a: Args) => isRefusalForCurrentTerm(a.context, msg<RequestVoteResponse | PreVoteResponse>(a)),
+    electionLost: ({ context }: Args) => electionLost(context),
     logMatches: (a: Args) => logMatchesAt(a.context, msg<AppendEntries>(a).prevLogIndex, msg<AppendEntries>(a).prevLogTerm),
     isSuccessfulAppend: (a: Args) => isSuccessfulAppend(a.context, msg<AppendEntriesResponse>(a)),
     ...FEATURE_GUARDS,
@@ -63,6 +66,7 @@ const raftSetup = setup({
     grantVote: (a: Args) => grantVote(a.context, msg<RequestVote>(a)),
     rejectVote: (a: Args) => rejectVote(a.context, msg<RequestVote>(a)),
     countVote: (a: Args) => countVote(a.context, msg<RequestVoteResponse>(a)),
+    countRefusal: (a: Args) => countRefusal(a.context, msg<RequestVoteResponse | PreVoteResponse>(a)),
     initLeaderState: ({ context }: Args) => initLeaderState(context),
     // Replication.
     acceptAppendEntries: (a: Args) => acceptAppendEntries(a.context, msg<AppendEntries>(a)),

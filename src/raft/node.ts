@@ -120,6 +120,11 @@ export interface ReferenceRaftNode extends RaftNode {
   /** The statechart's current state (equal to the role). */
   stateValue(): string;
   readonly live: LiveState;
+  /**
+   * A candidate or pre-candidate that can no longer win returns to follower (rules/election-lost.ts):
+   * a step the reference never takes by itself, shown to a shadow by the conformance checker.
+   */
+  concedeElection(): StepRecord[];
   /** The node's whole state as plain data (see snapshot.ts); a node built with `resume: snapshot()` continues from here. */
   snapshot(): NodeSnapshot;
 }
@@ -167,6 +172,13 @@ class ReferenceNode implements ReferenceRaftNode {
     const event = toEvent(input);
     if (!event) return [];
     this.runner.send(event);
+    this.throwError();
+    return this.take();
+  }
+
+  concedeElection(): StepRecord[] {
+    if (!this.runner) throw new Error(`node ${this.id} is not started`);
+    this.runner.send({ type: 'ELECTION_LOST' });
     this.throwError();
     return this.take();
   }

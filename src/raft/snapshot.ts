@@ -4,6 +4,9 @@
  * the leader's nextIndex/matchIndex, the client requests it answers when it applies them).
  * `raftcheck explore` keeps states as snapshots and resumes a node from one to try each of its
  * inputs: the node is still the statechart, only started somewhere other than its initial state.
+ * Not kept: the refusals a candidate counts (context.refusals), read only by ELECTION_LOST, which
+ * the reference never raises itself (the conformance checker does): explore never takes that
+ * step, and keeping them would split states that step alike.
  */
 import type { Random } from '../random.js';
 import { createContext, type NodeContext } from './context.js';

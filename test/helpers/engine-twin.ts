@@ -6,7 +6,7 @@
  * persistent state, and thrown errors. The actor's results drive the run.
  */
 import { isDeepStrictEqual } from 'node:util';
-import type { Engine } from '../../src/raft/node.js';
+import type { Engine, ReferenceRaftNode } from '../../src/raft/node.js';
 import type { TakenTransition } from '../../src/raft/transitions.js';
 import type { NodeInput, RaftNode } from '../../src/raft/types.js';
 import type { NodeFactory } from '../../harness/simulator/cluster.js';
@@ -74,8 +74,10 @@ export function twinFactory(factory: NodeFactory, log: TwinLog): NodeFactory {
       if ('error' in a) throw new Error(a.error);
       return a.value;
     };
-    const twin: RaftNode = {
+    const twin: RaftNode & Pick<ReferenceRaftNode, 'concedeElection'> = {
       id: config.id,
+      // The checker's input (hidden step 8), for reference nodes; another node has none to compare.
+      concedeElection: () => compare('concedeElection', (n) => (n as Partial<ReferenceRaftNode>).concedeElection?.() ?? []),
       start: () => compare('start', (n) => n.start()),
       step: (input: NodeInput) => compare(`step ${show(input)}`, (n) => n.step(input)),
       view: () => actor.node.view(),

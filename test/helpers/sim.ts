@@ -1,16 +1,20 @@
 import { createRandom } from '../../src/random.js';
 import { DEFAULT_NODE_CONFIG } from '../../src/raft/types.js';
+import { runFeatures } from '../../harness/adapters/features.js';
 import { Cluster, type NodeFactory } from '../../harness/simulator/cluster.js';
 import { randomNetwork, type RandomNetworkOptions } from '../../harness/simulator/network.js';
 import { nodeIds } from '../../harness/simulator/simulate.js';
 import { MemorySink } from '../../harness/trace/sink.js';
 
 export function makeCluster(n: number, seed = 1, network: Partial<RandomNetworkOptions> = {}, createNode?: NodeFactory) {
+  const features = createNode ? runFeatures(createNode, undefined) : [];
+  if ('error' in features) throw new Error(features.error);
   const sink = new MemorySink();
   const root = createRandom(seed);
   const cluster = new Cluster({
     ids: nodeIds(n),
-    node: DEFAULT_NODE_CONFIG,
+    // An implementation's own features (coaty's pre-vote and check-quorum) are on in its runs, as in fuzz.
+    node: features.length ? { ...DEFAULT_NODE_CONFIG, features } : DEFAULT_NODE_CONFIG,
     random: root.fork('nodes'),
     network: randomNetwork(root.fork('network'), { delay: { min: 1, max: 10 }, drop: 0, duplicate: 0, ...network }),
     sink,

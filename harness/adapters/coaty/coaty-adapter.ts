@@ -24,6 +24,7 @@ import type { AdapterDefinition, AdapterInit, ClientReply, ClientRequest, Delive
 import type { CoatyCore, EtcdEntry, EtcdLogger, EtcdMessage, EtcdRawNode, EtcdReady, EtcdStorage } from './core-types.js';
 import { loadCoatyCore, type LoadedCore } from './load-core.js';
 import { isClientCommand } from '../../../src/trace/schema.js';
+import type { ImplementationProfile } from '../../simulator/cluster.js';
 
 /** coaty's defaults (non-ported/raft-controller.js): heartbeat every tick, elections after 10-19 ticks. */
 const ELECTION_TICK = 10;
@@ -72,13 +73,20 @@ class CoatyNode implements NodeUnderTest {
   /** Client requests this node proposed, by client#requestId, answered when applied. */
   private readonly pending = new Set<string>();
   private readonly id: NodeId;
+  /** What the messages of the delivery being handled answer: a heartbeat (its commit), a stale-term append. */
+  private answering: { kind: 'heartbeat'; commit: number } | { kind: 'stale' } | null = null;
 
-  constructor(loaded: LoadedCore, init: AdapterInit, options: CoatyOptions) {
+  constructor(loaded: LoadedCore, init: AdapterInit, private readonly options: CoatyOptions) {
     this.core = loaded.core;
     this.slot = loaded.random;
     this.random = init.random;
     this.id = init.id;
-    this.tickMs = Math.max(1, Math.round(init.config.electionTimeout.min / ELECTION_TICK));
+    // With check-quorum, a follower's lease is ELECTION_TICK ticks from when it last heard from
+    // its leader, which in time is more than ELECTION_TICK - 1 ticks: that must be at least the
+    // run's minimum election timeout, the lease the trace declares (17 ms ticks for 150 ms).
+    this.tickMs = options.checkQuorum
+      ? Math.max(1, Math.ceil(init.config.electionTimeout.min / (ELECTION_TICK - 1)))
+      : Math.max(1, Math.round(init.config.electionTimeout.min / ELECTION_TICK));
     this.type = (name) => this.core.MessageType[name] as number;
     const { Entry: EtcdEntryClass, HardState, MemoryStorage, RaftConfig, Snapshot } = this.core;
     const persisted = init.persisted ?? { term: 0, votedFor: null, log: [] };
@@ -142,35 +150,64 @@ class CoatyNode implements NodeUnderTest {
     replies.push({ client: command.client, requestId: command.requestId, result: answer });
   }
 
-  /** Figure 2's four messages in trace form (with the etcd message as `wire`); the rest unmodelled. */
+  /**
+   * etcd's messages in trace form (with the etcd message as `wire`); the rest unmodelled.
+   * - MsgVote(Resp), MsgApp(Resp): Figure 2's RequestVote(Response), AppendEntries(Response).
+   * - MsgPreVote(Resp): PreVote(Response) of feature prevote (coaty only: coaty:plain sends none).
+   * - MsgHeartbeat: an AppendEntries with no entries whose prevLogIndex is the heartbeat's commit
+   *   (etcd's min(match, committed): the follower holds the leader's entry there) and whose
+   *   leaderCommit is that commit too — exactly what the follower does with it (commit up to it,
+   *   never beyond). MsgHeartbeatResp: that AppendEntries' success, matchIndex the commit.
+   * - The MsgAppResp a follower sends to a stale-term MsgApp or MsgHeartbeat (with pre-vote or
+   *   check-quorum on, so that the old leader steps down) carries reject false and index 0: it
+   *   is the refusal of a stale request, an AppendEntriesResponse with success false.
+   */
   private outgoing(m: EtcdMessage): Outgoing {
     const wire = wireOf(m);
     const name = String(this.core.MessageType[m.type]);
     const base = { from: m.from, to: m.to, term: m.term };
+    const type = this.core.MessageType[m.type];
     let msg: MessageBody | null = null;
     if (m.to !== m.from) {
-      if (m.type === this.type('MsgVote')) msg = { ...base, type: 'RequestVote', candidateId: m.from, lastLogIndex: m.index, lastLogTerm: m.logTerm };
-      else if (m.type === this.type('MsgVoteResp')) msg = { ...base, type: 'RequestVoteResponse', voteGranted: !m.reject };
-      else if (m.type === this.type('MsgApp')) {
+      if (type === 'MsgVote') msg = { ...base, type: 'RequestVote', candidateId: m.from, lastLogIndex: m.index, lastLogTerm: m.logTerm };
+      else if (type === 'MsgVoteResp') msg = { ...base, type: 'RequestVoteResponse', voteGranted: !m.reject };
+      else if (type === 'MsgPreVote') msg = { ...base, type: 'PreVote', candidateId: m.from, lastLogIndex: m.index, lastLogTerm: m.logTerm };
+      else if (type === 'MsgPreVoteResp') msg = { ...base, type: 'PreVoteResponse', voteGranted: !m.reject };
+      else if (type === 'MsgApp') {
         msg = { ...base, type: 'AppendEntries', leaderId: m.from, prevLogIndex: m.index, prevLogTerm: m.logTerm, entries: m.entries.map(toEntry), leaderCommit: m.commit };
-      } else if (m.type === this.type('MsgAppResp')) {
-        msg = m.reject ? { ...base, type: 'AppendEntriesResponse', success: false, conflictIndex: m.rejectHint + 1 } : { ...base, type: 'AppendEntriesResponse', success: true, matchIndex: m.index };
+      } else if (type === 'MsgHeartbeat') {
+        msg = { ...base, type: 'AppendEntries', leaderId: m.from, prevLogIndex: m.commit, prevLogTerm: m.commit > 0 ? this.log[m.commit - 1]!.term : 0, entries: [], leaderCommit: m.commit };
+      } else if (type === 'MsgHeartbeatResp' && this.answering?.kind === 'heartbeat') {
+        msg = { ...base, type: 'AppendEntriesResponse', success: true, matchIndex: this.answering.commit };
+      } else if (type === 'MsgAppResp') {
+        if (this.answering?.kind === 'stale') msg = { ...base, type: 'AppendEntriesResponse', success: false };
+        else msg = m.reject ? { ...base, type: 'AppendEntriesResponse', success: false, conflictIndex: m.rejectHint + 1 } : { ...base, type: 'AppendEntriesResponse', success: true, matchIndex: m.index };
       }
     }
     return msg ? { msg, wire } : { unmodelled: { to: m.to, name: m.to === m.from ? `${name} to itself` : name, term: m.term, wire } };
   }
 
+  /** With check-quorum on, a fresh or restarted node holds no lease: logged, so the checker knows it logs its leases (see `tick`). */
   start(): Output {
-    return this.call(() => this.drain());
+    return this.call(() => this.drain(this.options.checkQuorum ? { fired: ['lease'] } : {}));
   }
 
   deliver(d: Delivery): Output {
     const wire = 'msg' in d ? d.wire : d.unmodelled.wire;
     if (typeof wire !== 'object' || wire === null) throw new Error(`node ${this.id}: a message without its etcd form (only coaty nodes talk to coaty nodes)`);
-    return this.call(() => {
-      this.raw.step(new this.core.Message(wire as EtcdMessage));
-      return this.drain();
-    });
+    const m = wire as EtcdMessage;
+    const type = this.core.MessageType[m.type];
+    const append = type === 'MsgApp' || type === 'MsgHeartbeat';
+    // What the answers produced by this delivery answer (see `outgoing`).
+    this.answering = append && m.term < this.raw.raft.term ? { kind: 'stale' } : type === 'MsgHeartbeat' ? { kind: 'heartbeat', commit: m.commit } : null;
+    try {
+      return this.call(() => {
+        this.raw.step(new this.core.Message(m));
+        return this.drain();
+      });
+    } finally {
+      this.answering = null;
+    }
   }
 
   timeout(timer: TimerName): Output {
@@ -178,18 +215,30 @@ class CoatyNode implements NodeUnderTest {
     if (timer === 'heartbeat') return {};
     return this.call(() => {
       this.raw.campaign();
-      return this.drain({ fired: ['election'] });
+      return this.drain(); // the harness logged this timeout as its input
     });
   }
 
+  /**
+   * One tick; the timers it fired, in the order etcd handles them. Besides the election and
+   * heartbeat timers, with check-quorum on: `lease`, when a follower that knows a leader
+   * reaches electionTick ticks since it last heard from it (etcd's inLease ends), and
+   * `quorum`, when a leader checks its quorum (every electionTick ticks). The node logs them,
+   * so the checker follows its clock instead of firing them in the trace's time.
+   */
   tick(): Output {
     return this.call(() => {
-      const before = this.raw.raft.state;
+      const raft = this.raw.raft;
+      const before = raft.state;
+      const elapsed = raft.electionElapsed;
+      const leader = before === this.core.StateType.StateLeader;
+      const lease = this.options.checkQuorum && !leader && raft.lead !== '' && elapsed + 1 === ELECTION_TICK;
+      const quorum = this.options.checkQuorum && leader && elapsed + 1 >= ELECTION_TICK;
       this.raw.tick();
-      const campaigned = this.raw.raft.msgs.some((m) => m.type === this.type('MsgVote') || m.type === this.type('MsgPreVote'))
-        || (this.raw.raft.state !== before && this.raw.raft.state !== this.core.StateType.StateFollower);
-      const beat = this.raw.raft.msgs.some((m) => m.type === this.type('MsgHeartbeat'));
-      const fired: TimerName[] = [...(campaigned ? ['election' as const] : []), ...(beat ? ['heartbeat' as const] : [])];
+      const campaigned = raft.msgs.some((m) => m.type === this.type('MsgVote') || m.type === this.type('MsgPreVote'))
+        || (raft.state !== before && raft.state !== this.core.StateType.StateFollower);
+      const beat = raft.msgs.some((m) => m.type === this.type('MsgHeartbeat'));
+      const fired: TimerName[] = [...(lease ? ['lease' as const] : []), ...(quorum ? ['quorum' as const] : []), ...(campaigned ? ['election' as const] : []), ...(beat ? ['heartbeat' as const] : [])];
       return this.drain(fired.length ? { fired } : {});
     });
   }
@@ -207,8 +256,8 @@ class CoatyNode implements NodeUnderTest {
 
   observe(): Observation {
     const raft = this.raw.raft;
-    const roles: Record<string, Role> = { StateLeader: 'leader', StateCandidate: 'candidate' };
-    const role = roles[String(this.core.StateType[raft.state])] ?? 'follower'; // a pre-candidate has not left its term: a follower
+    const roles: Record<string, Role> = { StateLeader: 'leader', StateCandidate: 'candidate', StatePreCandidate: 'precandidate' };
+    const role = roles[String(this.core.StateType[raft.state])] ?? 'follower';
     return { role, term: raft.term, votedFor: raft.vote || null, commitIndex: raft.raftLog.committed, log: this.log, lastApplied: this.lastApplied, value: this.value };
   }
 
@@ -226,7 +275,19 @@ export interface CoatyOptions {
 
 /** coaty's raft core with other options: `coaty:plain` runs it without pre-vote and check-quorum. */
 export function coatyAdapterWith(options: CoatyOptions, name: string): AdapterDefinition {
-  return { ...coatyAdapter, name, create: (init) => createCoatyNode(init, options) };
+  return { name, profile: profileOf(options), create: (init) => createCoatyNode(init, options) };
+}
+
+/** The features its options turn on; without them (coaty:plain) conformance is skipped, as before. */
+function profileOf(options: CoatyOptions): ImplementationProfile {
+  const features = [...(options.preVote ? ['prevote'] : []), ...(options.checkQuorum ? ['checkquorum'] : [])];
+  if (features.length > 0) return { features };
+  return {
+    skipRules: ['conformance.unexpected', 'conformance.missing', 'conformance.state', 'conformance.message'].map((rule) => ({
+      rule,
+      reason: 'coaty:plain: conformance is checked under coaty\'s own configuration (pre-vote and check-quorum), see docs/COATY.md',
+    })),
+  };
 }
 
 function createCoatyNode(init: AdapterInit, options: CoatyOptions): NodeUnderTest {
@@ -235,13 +296,4 @@ function createCoatyNode(init: AdapterInit, options: CoatyOptions): NodeUnderTes
   return new CoatyNode(loaded, init, options);
 }
 
-export const coatyAdapter: AdapterDefinition = {
-  name: 'coaty',
-  profile: {
-    skipRules: ['conformance.unexpected', 'conformance.missing', 'conformance.state', 'conformance.message'].map((rule) => ({
-      rule,
-      reason: 'etcd-style Raft differs from Figure 2 by design: heartbeats are their own (unmodelled) message that advances commitIndex, a new leader appends an empty entry, pre-vote and check-quorum delay term adoption',
-    })),
-  },
-  create: (init) => createCoatyNode(init, { preVote: true, checkQuorum: true }),
-};
+export const coatyAdapter: AdapterDefinition = coatyAdapterWith({ preVote: true, checkQuorum: true }, 'coaty');

@@ -118,6 +118,13 @@ interface Shadow {
   /** The feature timers whose firings the node logs (it has logged one): the checker never fires those itself. */
   loggedTimers: Set<TimerName>;
   /**
+   * An AppendEntries starting below the node's commitIndex, not yet shown to the shadow: the
+   * node may handle it, or skip it and answer at its commitIndex (`deferAppend`).
+   */
+  /** Lines of pre-vote grants for the node's own term (answers to an earlier round) received since its last election timeout: named when it then becomes candidate unexplained. */
+  staleGrants: Array<{ line: number; term: number; from: string }>;
+  deferredAppend: { msg: Message & { type: 'AppendEntries' }; commitIndex: number; held: Array<{ e: TraceEvent; line: number }> } | null;
+  /**
    * The kinds of state change the node has logged (term, role, vote, append, truncate). A
    * producer logs every change of a kind or none (spec/TRACE_FORMAT.md): until a node logs a
    * kind, the changes of that kind it did not log are held in `deferred`, and reported only if
@@ -310,7 +317,7 @@ export class Conformance {
       ...(this.features.has('membership') ? { configuration: { voters: header.params?.voters ?? header.nodes, learners: header.params?.learners ?? [] } } : {}),
     };
     for (const id of header.nodes) {
-      const shadow: Shadow = { id, ref: null, driven: false, logsMessages: false, logsElectionTimeouts: false, unchecked: false, pending: [], now: INITIAL_FACTS, refCommit: 0, applies: new IndexWindow(), answers: new Map(), hidden: 0, stepLine: 1, stepKind: 'start', staleRequest: false, logsKinds: new Set(), deferred: new Map(), logsClientRequests: false, led: false, voteRequestTerm: null, featureTimers: new Map(), loggedTimers: new Set() };
+      const shadow: Shadow = { id, ref: null, driven: false, logsMessages: false, logsElectionTimeouts: false, unchecked: false, pending: [], now: INITIAL_FACTS, refCommit: 0, applies: new IndexWindow(), answers: new Map(), hidden: 0, stepLine: 1, stepKind: 'start', staleRequest: false, logsKinds: new Set(), deferred: new Map(), logsClientRequests: false, led: false, voteRequestTerm: null, featureTimers: new Map(), loggedTimers: new Set(), staleGrants: [], deferredAppend: null };
       this.shadows.set(id, shadow);
       this.boot(shadow);
     }
@@ -378,11 +385,23 @@ export class Conformance {
     if (!shadow || shadow.unchecked) return;
     this.line = line;
     this.time = e.time;
+    if (shadow.deferredAppend) {
+      // A term or role change comes with either handling: held until the node shows which.
+      if (e.kind === 'term' || e.kind === 'role') {
+        shadow.deferredAppend.held.push({ e, line });
+        return;
+      }
+      const held = this.resolveDeferred(shadow, e);
+      for (const h of held) this.event(h.e, h.line);
+      this.line = line;
+      this.time = e.time;
+    }
     if (shadow.ref?.live.role === 'leader') shadow.led = true;
     // Feature timers the node does not log fire, in the trace's time, before its next input.
     if (INPUT_KINDS.has(e.kind) && !(e.kind === 'timeout' && FEATURE_TIMERS.has(e.timer))) this.fireDueTimers(shadow, line, e.time, false);
     switch (e.kind) {
       case 'receive': {
+        if (e.msg.type === 'AppendEntries' && this.deferAppend(shadow, line, e, e.msg)) return;
         const msg = this.withMatchIndex(shadow, e.msg);
         if (!msg) {
           // A leader told of a success whose matchIndex nothing says: its commits cannot be followed.
@@ -391,6 +410,7 @@ export class Conformance {
         }
         this.input(shadow, line, e, { type: 'receive', msg }, e.msg.term < (shadow.ref?.live.term ?? 0) && !RESPONSES.has(e.msg.type));
         if (e.msg.type === 'RequestVote' || e.msg.type === 'PreVote') shadow.voteRequestTerm = e.msg.term;
+        if (e.msg.type === 'PreVoteResponse' && e.msg.voteGranted && shadow.ref?.live.role === 'precandidate' && e.msg.term === shadow.ref.live.term) shadow.staleGrants.push({ line, term: e.msg.term, from: e.msg.from });
         return;
       }
       case 'transfer':
@@ -398,7 +418,10 @@ export class Conformance {
       case 'reconfigure':
         return this.input(shadow, line, e, { type: 'reconfigure', change: e.change, server: e.server }, false);
       case 'timeout':
-        if (e.timer === 'election') shadow.logsElectionTimeouts = true;
+        if (e.timer === 'election') {
+          shadow.logsElectionTimeouts = true;
+          shadow.staleGrants = [];
+        }
         if (FEATURE_TIMERS.has(e.timer)) {
           shadow.loggedTimers.add(e.timer);
           shadow.featureTimers.delete(e.timer as FeatureTimer);
@@ -467,6 +490,39 @@ export class Conformance {
       return;
     }
     ref.step({ type: 'snapshot', index: e.index, value: e.value });
+  }
+
+  /**
+   * Hidden step: an AppendEntries whose prevLogIndex is below the node's commitIndex (as the
+   * receive's state logs it, else the shadow's) may be skipped: the node answers success with matchIndex =
+   * commitIndex and changes nothing else (etcd: a follower's committed entries are the
+   * leader's, Leader Completeness, so the claim is true; skipping a request is what its loss
+   * would do). Which the node did shows in its next output, so the message is shown to the
+   * shadow then (`resolveDeferred`), and term and role changes, which either handling makes,
+   * are held until then.
+   */
+  private deferAppend(shadow: Shadow, line: number, e: TraceEvent & { kind: 'receive' }, msg: Message & { type: 'AppendEntries' }): boolean {
+    // Where the receive leaves its commitIndex out, the shadow's (the node's as far as the trace shows it).
+    const c = e.state?.commitIndex ?? shadow.ref?.live.commitIndex;
+    if (!shadow.ref || c === undefined || msg.prevLogIndex >= c || msg.term < shadow.ref.live.term || shadow.ref.live.log.termAt(c) === undefined) return false;
+    this.input(shadow, line, e, null, false);
+    shadow.deferredAppend = { msg, commitIndex: c, held: [] };
+    return true;
+  }
+
+  /**
+   * The node's first event after a deferred AppendEntries other than a term or role change: a
+   * success at its commitIndex means it skipped it. Returns the events held meanwhile.
+   */
+  private resolveDeferred(shadow: Shadow, e: TraceEvent): Array<{ e: TraceEvent; line: number }> {
+    const { msg, commitIndex: c, held } = shadow.deferredAppend!;
+    shadow.deferredAppend = null;
+    if (!shadow.ref) return held;
+    const skipped = e.kind === 'send' && e.msg.type === 'AppendEntriesResponse' && e.msg.success && e.msg.matchIndex === c && c !== msg.prevLogIndex + msg.entries.length;
+    const shown: Message = skipped ? { ...msg, prevLogIndex: c, prevLogTerm: shadow.ref.live.log.termAt(c)!, entries: [], leaderCommit: Math.min(msg.leaderCommit, c) } : msg;
+    if (skipped) shadow.hidden++;
+    this.expect(shadow, shadow.ref.step({ type: 'receive', msg: shown }));
+    return held;
   }
 
   /**
@@ -602,7 +658,8 @@ export class Conformance {
     this.checkState(shadow, seen, want as unknown as NodeFacts, shadow.ref!.live, line);
   }
 
-  private input(shadow: Shadow, line: number, e: TraceEvent, input: Parameters<RaftNode['step']>[0], stale: boolean): void {
+  /** A logged input: the previous step ends, this one starts; `input` null: shown to the shadow later (`deferAppend`). */
+  private input(shadow: Shadow, line: number, e: TraceEvent, input: Parameters<RaftNode['step']>[0] | null, stale: boolean): void {
     if (!shadow.ref) return; // input to a crashed node: the schema/invariants layers speak to that
     shadow.logsMessages = true;
     this.closeStep(shadow, line);
@@ -613,9 +670,11 @@ export class Conformance {
     shadow.voteRequestTerm = null;
     // The input event's state is the node's state before handling it.
     const before = 'state' in e ? e.state : undefined;
+    // A node that logs no role changes may show an election lost (hidden step 8) only by a follower's state.
+    if (before?.role === 'follower' && !shadow.logsKinds.has('role')) this.hiddenElectionLost(shadow);
     if (before) this.checkState(shadow, before, shadow.ref.live, shadow.ref.live, line);
     shadow.now = factsOf(shadow.ref.live);
-    this.expect(shadow, shadow.ref.step(input));
+    if (input) this.expect(shadow, shadow.ref.step(input));
   }
 
   /**
@@ -682,6 +741,7 @@ export class Conformance {
     shadow.driven = true;
     shadow.stepLine = line;
     shadow.stepKind = 'election timeout (not logged)';
+    shadow.staleGrants = [];
     shadow.staleRequest = false;
     shadow.voteRequestTerm = null;
     shadow.now = factsOf(shadow.ref.live);
@@ -708,6 +768,40 @@ export class Conformance {
   }
 
   /**
+   * Hidden step: a new leader's no-op (thesis §6.4, paper §8: a leader commits a blank entry at
+   * the start of its term, so that it learns which entries are committed; etcd does). A leader
+   * that appends one no-op entry of its term at the end of its log, before any entry of its
+   * term, is taken to have been asked for it: the reference appends it as a client request
+   * that no client waits for (a no-op is never answered).
+   */
+  private hiddenLeaderNoop(shadow: Shadow, e: TraceEvent & { kind: 'append' }, line: number): void {
+    if (e.entries.length === 1) this.hiddenNoopAt(shadow, e.index, e.entries[0]!, line);
+  }
+
+  /**
+   * The same no-op shown only by the AppendEntries that carries it, from a leader that does not
+   * log its appends (a producer of messages only): the entry right after the shadow's log.
+   */
+  private hiddenNoopSent(shadow: Shadow, msg: Extract<Message, { type: 'AppendEntries' }>, line: number): boolean {
+    const v = shadow.ref?.live;
+    if (!v || shadow.logsKinds.has('append') || msg.term !== v.term || msg.prevLogIndex > v.lastLogIndex) return false;
+    const entry = msg.entries[v.lastLogIndex - msg.prevLogIndex];
+    return entry !== undefined && this.hiddenNoopAt(shadow, v.lastLogIndex + 1, entry, line);
+  }
+
+  private hiddenNoopAt(shadow: Shadow, index: number, entry: Entry, line: number): boolean {
+    const v = shadow.ref?.live;
+    if (!shadow.ref || !v || v.role !== 'leader' || index !== v.lastLogIndex + 1 || v.lastLogTerm === v.term) return false;
+    if (entry.command.type !== 'noop' || entry.term !== v.term) return false;
+    shadow.hidden++;
+    shadow.now = factsOf(v);
+    // The reference takes a no-op like any command; its origin is no client's (entries compare no-ops by kind alone).
+    const op = { type: 'noop' } as unknown as Operation;
+    this.expect(shadow, shadow.ref.step({ type: 'client_request', client: 'leader-noop', requestId: line, op }));
+    return true;
+  }
+
+  /**
    * Hidden step: a client request not logged (a producer that logs no client traffic). A leader
    * that appends, with no append pending, one entry of its term carrying a client command right
    * after its last entry is taken to have received that request. Not for a node that logs its
@@ -727,6 +821,38 @@ export class Conformance {
     shadow.staleRequest = false;
     shadow.now = factsOf(v);
     this.expect(shadow, shadow.ref!.step({ type: 'client_request', client: c.client, requestId: c.requestId, op }));
+  }
+
+  /**
+   * Hidden step 8: an election lost. A candidate or pre-candidate that logs \`role follower\`
+   * where the shadow has no pending role change may have conceded an election it can no longer
+   * win (etcd's \`VoteLost\`): the shadow is shown \`ELECTION_LOST\`, whose guard holds only if
+   * servers enough to deny it a majority have refused it in its current term (or round) —
+   * otherwise nothing happens and the step-down stays unexplained. Part of the current step.
+   */
+  private hiddenElectionLost(shadow: Shadow): void {
+    const role = shadow.ref?.live.role;
+    if (!shadow.ref || (role !== 'candidate' && role !== 'precandidate')) return;
+    const before = factsOf(shadow.ref.live);
+    const records = shadow.ref.concedeElection();
+    if (records.length === 0) return;
+    shadow.hidden++;
+    shadow.now = before;
+    this.expect(shadow, records);
+  }
+
+  /**
+   * Why a pre-candidate's unexplained `role candidate` is wrong, where it received grants for
+   * its own term: they answer a PreVote of an earlier round (sent from the term before), and
+   * a pre-candidate counts only pre-votes for its term + 1 (thesis §9.6).
+   */
+  private staleGrantsCounted(shadow: Shadow, e: TraceEvent): string {
+    const v = shadow.ref?.live;
+    if (!v || e.kind !== 'role' || e.role !== 'candidate' || v.role !== 'precandidate') return '';
+    const stale = shadow.staleGrants.filter((g) => g.term === v.term);
+    if (stale.length === 0) return '';
+    const list = stale.map((g) => `${g.from} on line ${g.line}`).join(', ');
+    return `: it has no majority of pre-votes for term ${v.term + 1}; the grant${stale.length > 1 ? 's' : ''} for term ${v.term} it received (${list}) answer${stale.length > 1 ? '' : 's'} a PreVote of an earlier round and count${stale.length > 1 ? '' : 's'} for nothing (thesis §9.6)`;
   }
 
   private output(shadow: Shadow, e: TraceEvent, line: number): void {
@@ -811,6 +937,8 @@ export class Conformance {
         if (this.preVoteRoundsHidden(shadow)) return;
         this.hiddenElectionTimeout(shadow, line);
       }
+      if (e.kind === 'append' && pendingOfKind(shadow.pending, 'append') < 0) this.hiddenLeaderNoop(shadow, e, line);
+      if (e.kind === 'role' && e.role === 'follower' && pendingOfKind(shadow.pending, 'role') < 0) this.hiddenElectionLost(shadow);
       if (e.kind === 'term' && pendingOfKind(shadow.pending, 'term') < 0) {
         // A candidate whose election times out starts the next one without a role change, so
         // it logs no `role candidate`: where the node does not log election timeouts, its next
@@ -837,7 +965,7 @@ export class Conformance {
       const x = i >= 0 ? shadow.pending[i]! : undefined;
       if (!x || !sameStateChange(x.effect, e)) {
         this.fail('conformance.unexpected', shadow, line,
-          `${shadow.id} logged "${observedKey(e)!}" after the ${shadow.stepKind} on line ${shadow.stepLine}, which the reference does not do`,
+          `${shadow.id} logged "${observedKey(e)!}" after the ${shadow.stepKind} on line ${shadow.stepLine}, which the reference does not do${this.staleGrantsCounted(shadow, e)}`,
           x ? effectKey(x.effect) : `no ${e.kind} change`, observedKey(e)!);
         if (x) shadow.pending.splice(i, 1);
         return;
@@ -893,6 +1021,7 @@ export class Conformance {
       this.hiddenElectionTimeout(shadow, line);
       problem = this.badRequest(shadow, msg);
     }
+    if (problem && msg.type === 'AppendEntries' && this.hiddenNoopSent(shadow, msg, line)) problem = this.badRequest(shadow, msg);
     if (problem) {
       const message = 'diffs' in problem ? describeDiffs(shadow.id, msg, problem.diffs) : `${shadow.id} sent ${article(msg.type)} to ${msg.to} that the reference would not send: ${problem.why}`;
       this.fail('conformance.message', shadow, line, message, problem.expected, JSON.stringify(msg), problem.aboutLog ?? false);

@@ -107,7 +107,9 @@ export function absorb(n: NodeFacts, e: NodeTraceEvent): void {
   const s = e.state;
   if (s && e.kind !== 'receive') {
     if (s.term !== undefined) n.term = s.term;
-    if (s.role !== undefined) n.role = s.role;
+    // A term change's state shows the role before the step-down that follows it (the reference
+    // logs the term, then the role): its 'leader' is the old term's, never a new leadership.
+    if (s.role !== undefined && !(e.kind === 'term' && s.role === 'leader')) n.role = s.role;
   }
   if (s?.lastLogIndex !== undefined) n.lastIndex = s.lastLogIndex;
   if (s?.lastLogTerm !== undefined) n.lastTerm = s.lastLogTerm;

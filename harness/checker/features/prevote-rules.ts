@@ -8,13 +8,20 @@ import type { Report } from '../violation.js';
 import { inLease, type NodeFacts } from './node-facts.js';
 
 interface Round {
-  /** The term the pre-votes are for, and who granted them (received while the node's term was term − 1). */
-  term: number;
-  grants: Set<string>;
+  /**
+   * Pre-votes granted to the node, by the term they are for: those received while the node's
+   * term, as far as the trace shows it, was lower (a grant counts only before the node reaches
+   * its term: the term shown may lag the node's own where it leaves its term changes out).
+   */
+  grants: Map<number, Set<string>>;
   /** TimeoutNow received: an election for this term may skip the pre-vote round. */
   transferTerm: number | null;
   /** Pre-votes asked of the node, by candidate: whether the node believed a leader alive then, and the line. */
   asked: Map<string, { inLease: boolean; line: number; term: number }>;
+  /** The last term whose election was checked (each is checked once: at its vote, or at its first RequestVote). */
+  checked: number;
+  /** The node logs its term changes (a producer logs them all or none: it has logged one). */
+  logsTerms: boolean;
 }
 
 export class PreVoteRules {
@@ -24,7 +31,7 @@ export class PreVoteRules {
 
   private round(node: string): Round {
     let r = this.rounds.get(node);
-    if (!r) this.rounds.set(node, (r = { term: -1, grants: new Set(), transferTerm: null, asked: new Map() }));
+    if (!r) this.rounds.set(node, (r = { grants: new Map(), transferTerm: null, asked: new Map(), checked: -1, logsTerms: false }));
     return r;
   }
 
@@ -32,12 +39,11 @@ export class PreVoteRules {
     const r = this.round(n.id);
     if (e.kind === 'receive') {
       const m = e.msg;
-      if (m.type === 'PreVoteResponse' && m.voteGranted && m.term === n.term + 1) {
-        if (r.term !== m.term) {
-          r.term = m.term;
-          r.grants = new Set();
-        }
-        r.grants.add(m.from);
+      if (m.type === 'PreVoteResponse' && m.voteGranted && m.term > n.term) {
+        for (const t of r.grants.keys()) if (t <= n.term) r.grants.delete(t);
+        let granted = r.grants.get(m.term);
+        if (!granted) r.grants.set(m.term, (granted = new Set()));
+        granted.add(m.from);
       } else if (m.type === 'TimeoutNow' && m.term === n.term) {
         r.transferTerm = m.term + 1;
       } else if (m.type === 'PreVote') {
@@ -45,7 +51,14 @@ export class PreVoteRules {
       }
       return;
     }
-    if (e.kind === 'vote' && e.votedFor === n.id && this.on('prevote.majority') && n.logsReceives) this.checkElection(n, r, line);
+    if (e.kind === 'term') r.logsTerms = true;
+    // The election's term: the node's at its vote for itself where the trace shows it (the vote's
+    // state, or its term changes logged), else that of its first RequestVote (a sparse trace's
+    // term may lag the node's own; then neither may show it, and nothing is checked).
+    if (this.on('prevote.majority') && n.logsReceives) {
+      if (e.kind === 'vote' && e.votedFor === n.id && (e.state?.term !== undefined || r.logsTerms)) this.checkElection(n, r, n.term, line);
+      else if (e.kind === 'send' && e.msg.type === 'RequestVote' && e.msg.candidateId === n.id) this.checkElection(n, r, e.msg.term, line);
+    }
     if (e.kind === 'send' && e.msg.type === 'PreVoteResponse' && e.msg.voteGranted && this.on('prevote.lease')) {
       const asked = r.asked.get(e.msg.to);
       if (asked?.inLease) {
@@ -59,10 +72,11 @@ export class PreVoteRules {
     }
   }
 
-  private checkElection(n: NodeFacts, r: Round, line: number): void {
-    const term = n.term;
+  private checkElection(n: NodeFacts, r: Round, term: number, line: number): void {
+    if (term <= r.checked) return;
+    r.checked = term;
     if (r.transferTerm === term) return;
-    const votes = (r.term === term ? r.grants.size : 0) + 1;
+    const votes = (r.grants.get(term)?.size ?? 0) + 1;
     if (votes >= this.majority) return;
     this.report({
       rule: 'prevote.majority', line, nodes: [n.id], terms: [term],

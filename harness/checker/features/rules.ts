@@ -21,7 +21,10 @@ export const FEATURE_RULES: readonly FeatureRule[] = [
     statement:
       'With PreVote, a node starts an election for term T (it votes for itself in T) only after pre-votes for T from a majority of the cluster, its own included: ' +
       'PreVoteResponses granting T, from distinct peers, received while its term was T − 1 — or after a TimeoutNow of term T − 1 (feature transfer), which skips the pre-vote round. ' +
-      'Checked for a node that logs its receives (it has logged an input or a message).',
+      'Checked for a node that logs its receives (it has logged an input or a message), once per election: ' +
+      "at its vote for itself where the trace shows that vote's term (the vote's `state.term`, or the node logs its term changes), otherwise at its first RequestVote (whose term is the election's). " +
+      "A trace that leaves out a node's term changes shows a term that may lag the node's own, so a grant counts when received while the term shown was below T " +
+      '(one received once the node\'s own term was T came after the election for T, which it then cannot change). A node that shows neither is not judged.',
     paper: 'Ongaro, Consensus: Bridging Theory and Practice, §9.6',
   },
   {
@@ -29,7 +32,7 @@ export const FEATURE_RULES: readonly FeatureRule[] = [
     feature: 'prevote',
     title: 'No pre-vote granted while a leader is alive',
     statement:
-      'With PreVote, a node grants no pre-vote (a PreVoteResponse with voteGranted) to a PreVote it received while it believed a leader alive: while it was leader, ' +
+      'With PreVote, a node grants no pre-vote (a PreVoteResponse with voteGranted) to a PreVote it received while it believed a leader alive, whatever the term of the PreVote (also a stale PreVote for its own current term from the candidate it voted for: spec/CONFORMANCE.md): while it was leader, ' +
       'or less than the minimum election timeout (the header\'s params.electionTimeoutMin, default 150 ms, in the trace\'s time) after it received an AppendEntries of its current term or above, ' +
       'unless it has since changed term, started a pre-vote or an election of its own, or restarted.',
     paper: 'Ongaro, Consensus: Bridging Theory and Practice, §9.6',

@@ -354,14 +354,13 @@ export class ClusterInvariants {
    * last log index.
    */
   private checkStateIndexes(n: NodeModel, e: TraceEvent, s: NodeState, line: number): void {
-    const fail = (message: string, expected: string, seen: string, related: number[] = []) =>
-      this.fail({ rule: STATE_CONSISTENT_RULE, line, nodes: [n.id], terms: this.termsOf(n), message, expected, seen, related });
+    // Runs on every logged state: nothing is allocated unless something is wrong.
     if (s.lastApplied !== undefined) {
       if (e.kind === 'apply' && s.lastApplied !== e.index) {
-        return fail(`${n.id} applied index ${e.index}, and its logged state has lastApplied ${s.lastApplied}`, `lastApplied ${e.index}`, `lastApplied ${s.lastApplied}`);
+        return this.stateInconsistent(n, line, `${n.id} applied index ${e.index}, and its logged state has lastApplied ${s.lastApplied}`, `lastApplied ${e.index}`, `lastApplied ${s.lastApplied}`);
       }
       if (e.kind !== 'apply' && s.lastApplied < n.appliedIndex) {
-        return fail(`${n.id}'s logged state has lastApplied ${s.lastApplied}, but it applied index ${n.appliedIndex} (line ${n.appliedLine}) since its last restart`,
+        return this.stateInconsistent(n, line, `${n.id}'s logged state has lastApplied ${s.lastApplied}, but it applied index ${n.appliedIndex} (line ${n.appliedLine}) since its last restart`,
           `lastApplied ≥ ${n.appliedIndex}`, `lastApplied ${s.lastApplied}`, [n.appliedLine]);
       }
       // (At an apply, `apply` compares the index with the state's commitIndex.)
@@ -376,10 +375,16 @@ export class ClusterInvariants {
     }
     const last = s.lastLogIndex ?? (s.log ? s.log.length : undefined);
     if (last === undefined) return;
-    for (const field of ['commitIndex', 'lastApplied'] as const) {
-      const v = s[field];
-      if (v !== undefined && v > last) return fail(`${n.id}'s logged state has ${field} ${v} beyond its last log index ${last}`, `${field} ≤ ${last}`, `${field} ${v}`);
-    }
+    if (s.commitIndex !== undefined && s.commitIndex > last) return this.beyondLog(n, line, 'commitIndex', s.commitIndex, last);
+    if (s.lastApplied !== undefined && s.lastApplied > last) return this.beyondLog(n, line, 'lastApplied', s.lastApplied, last);
+  }
+
+  private beyondLog(n: NodeModel, line: number, field: 'commitIndex' | 'lastApplied', v: number, last: number): void {
+    this.stateInconsistent(n, line, `${n.id}'s logged state has ${field} ${v} beyond its last log index ${last}`, `${field} ≤ ${last}`, `${field} ${v}`);
+  }
+
+  private stateInconsistent(n: NodeModel, line: number, message: string, expected: string, seen: string, related: number[] = []): void {
+    this.fail({ rule: STATE_CONSISTENT_RULE, line, nodes: [n.id], terms: this.termsOf(n), message, expected, seen, related });
   }
 
   private setTerm(n: NodeModel, term: number, line: number): void {
@@ -607,7 +612,10 @@ export class ClusterInvariants {
         const where = other && other.logKnown && other.log.prefixHash(i) === seen.hash ? this.firstDifferingEntry(n, other, i) : '';
         this.fail({
           rule: 'log-matching', line, nodes: [seen.node, n.id], terms: [term],
-          message: `${n.id} and ${seen.node} (line ${seen.line}) both have an entry of term ${term} at index ${i}, but their logs differ at or before it${where}`,
+          // The same node at two times (its log was rewritten under an entry of the same term) reads as such, not as "n2 and n2".
+          message: seen.node === n.id
+            ? `${n.id} has an entry of term ${term} at index ${i}, as it had at line ${seen.line}, but its log now differs from then at or before it`
+            : `${n.id} and ${seen.node} (line ${seen.line}) both have an entry of term ${term} at index ${i}, but their logs differ at or before it${where}`,
           expected: `the same entries 1..${i} as ${seen.node}`, seen: 'a different prefix', related: [seen.line],
         });
         return;

@@ -17,6 +17,7 @@ import { record, type NodeContext } from '../context.js';
 import { type ChartConfig, stepDownAndRetry, transitionsOf } from '../chart.js';
 import { msg, type Args, enterRole } from '../events.js';
 import { isLogUpToDate } from '../rules/election.js';
+import { preVoteLost } from '../rules/election-lost.js';
 import { armElectionTimer } from '../rules/timers.js';
 import type { PreVote, PreVoteResponse } from '../types.js';
 import { inLease } from './lease.js';
@@ -41,6 +42,7 @@ export function rejectPreVote(ctx: NodeContext, pv: PreVote): void {
 export function startPreVote(ctx: NodeContext): void {
   ctx.leaderId = null;
   ctx.preVotes = new Set([ctx.id]);
+  ctx.refusals = new Set();
   armElectionTimer(ctx);
   for (const peer of ctx.peers) {
     record(ctx, {
@@ -50,9 +52,13 @@ export function startPreVote(ctx: NodeContext): void {
   }
 }
 
-/** Guard: a pre-vote granted for this round's term (term + 1). */
+/**
+ * Guard: a pre-vote granted for this round's term (term + 1), by a server that has not refused
+ * this round: a server's first answer in a round is the one that counts (etcd's vote tracker
+ * does so; a later grant left uncounted is what its loss would do, spec/CONFORMANCE.md).
+ */
 export function isPreVoteForThisRound(ctx: NodeContext, r: PreVoteResponse): boolean {
-  return r.voteGranted && r.term === ctx.term + 1;
+  return r.voteGranted && r.term === ctx.term + 1 && !ctx.refusals.has(r.from);
 }
 
 /** Guard: a refusal from a server in a higher term: adopt it (a grant's term never counts as the sender's). */
@@ -69,6 +75,7 @@ export const prevoteGuards = {
   isPreVoteForThisRound: (a: Args) => isPreVoteForThisRound(a.context, msg<PreVoteResponse>(a)),
   isHigherTermRefusal: (a: Args) => isHigherTermRefusal(a.context, msg<PreVoteResponse>(a)),
   hasPreVoteMajority: ({ context }: Args) => hasPreVoteMajority(context),
+  preVoteLost: ({ context }: Args) => preVoteLost(context),
 };
 
 export const prevoteActions = {
@@ -97,10 +104,14 @@ export function addPreVote(chart: ChartConfig): void {
         PreVoteResponse: [
           { guard: 'isHigherTermRefusal', target: '#raft.follower', actions: ['adoptTerm'] },
           { guard: 'isPreVoteForThisRound', actions: ['countPreVote'] },
+          { guard: 'isRefusalForCurrentTerm', actions: ['countRefusal'] },
         ],
+        // Never raised by the reference itself: an implementation's freedom (rules/election-lost.ts).
+        ELECTION_LOST: [{ guard: 'preVoteLost', target: 'follower' }],
         // Like a candidate's: a vote may be granted (votedFor is of the current term), a leader returns it to follower.
         RequestVote: structuredClone(candidate.on.RequestVote!),
-        RequestVoteResponse: structuredClone(candidate.on.RequestVoteResponse!),
+        // Refusals of votes are not refusals of pre-votes (etcd's pre-candidate counts only pre-vote answers).
+        RequestVoteResponse: structuredClone(candidate.on.RequestVoteResponse!).filter((t) => t.guard !== 'isRefusalForCurrentTerm'),
         AppendEntries: [
           stepDownAndRetry(),
           { guard: 'isStaleTerm', actions: ['rejectStaleAppend'] },

@@ -48,6 +48,7 @@ export function startElection(ctx: NodeContext, leadershipTransfer = false, elec
   ctx.votedFor = ctx.id; // ...and the candidate casts it for itself
   record(ctx, { kind: 'vote', votedFor: ctx.id });
   ctx.votes = new Set([ctx.id]);
+  ctx.refusals = new Set();
   armElectionTimer(ctx);
   for (const peer of electors) {
     record(ctx, {
