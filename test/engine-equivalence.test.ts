@@ -13,7 +13,7 @@ import { assign, raise, setup } from 'xstate';
 import { createRandom } from '../src/random.js';
 import { describeStatechart } from '../src/raft/diagram.js';
 import { assertInterpretable } from '../src/raft/interpreter.js';
-import { FEATURES, type Feature } from '../src/raft/features/index.js';
+import { ALL_FEATURES as FEATURES, type Feature } from '../src/raft/features/index.js';
 import { machineFor, msg, raftNodeMachine, type Args } from '../src/raft/node-machine.js';
 import { createReferenceNode, parseEngine, type ReferenceRaftNode } from '../src/raft/node.js';
 import { DEFAULT_NODE_CONFIG, type Entry, type Message, type NodeInput, type Operation, type PersistentState } from '../src/raft/types.js';
@@ -79,6 +79,21 @@ describe('interpreter and XState actor, side by side over fuzzing schedules', ()
     expect(failures).toBe(0);
     expect(log.calls).toBeGreaterThan(30_000);
     expect([...log.taken].some((t) => t.startsWith('precandidate '))).toBe(true);
+  });
+
+  it('the reference with membership changes (which run alone): 40 swarm schedules on 3 and 5 nodes', () => {
+    const log = newTwinLog();
+    const twin = twinFactory(REFERENCE.createNode, log);
+    let failures = 0;
+    fc.assert(
+      fc.property(scheduleArbitrary('swarm', [3, 5], 2000, ['membership']), (schedule) => {
+        if (!runSchedule(schedule, twin).ok) failures++;
+      }),
+      { numRuns: 40, seed: 42 },
+    );
+    expectNoDifferences(log);
+    expect(failures).toBe(0);
+    expect([...log.taken].some((t) => t.startsWith('leader RECONFIGURE '))).toBe(true);
   });
 
   for (const m of MUTANTS) {

@@ -6,7 +6,7 @@ import { runSchedule } from '../harness/fuzz/run-schedule.js';
 import { scheduleArbitrary, type Schedule } from '../harness/fuzz/schedule.js';
 import { findMutant } from '../harness/mutants/catalogue.js';
 import { huntFeatures } from '../harness/mutants/hunt.js';
-import { FEATURES } from '../src/raft/features/index.js';
+import { ALL_FEATURES as FEATURES } from '../src/raft/features/index.js';
 import { createReferenceNode } from '../src/raft/node.js';
 
 const spec = { seed: 1, nodes: [3, 5], faults: 'swarm' as const, durationMs: 3000 };

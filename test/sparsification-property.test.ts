@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { scheduleArbitrary } from '../harness/fuzz/schedule.js';
 import { readTraceFile } from '../harness/trace/reader.js';
 import { TraceValidation } from '../harness/validate/validate-file.js';
 import { createRandom } from '../src/random.js';
@@ -78,6 +79,18 @@ describe('sparsification: what the trace format lets a producer leave out raises
         expectNoFalseAlarm(lines, [`features ${(lines[0] as { features?: string[] }).features?.join(',')}`, ...applied]);
       }),
       { numRuns: 40, seed: 25, endOnFailure: true },
+    );
+  });
+
+  it('random combinations of them, on reference runs with membership changes', () => {
+    const membership = fc.tuple(fc.constantFrom('mild' as const, 'harsh' as const, 'swarm' as const), fc.integer({ min: 0, max: 2 ** 31 - 1 })).chain(([level, seed]) =>
+      fc.tuple(scheduleArbitrary(level, [3, 5], 1500, ['membership']), fc.constant(seed)));
+    fc.assert(
+      fc.property(membership, ([schedule, seed]) => {
+        const { lines, applied } = sparsify(referenceRun(schedule), createRandom(seed));
+        expectNoFalseAlarm(lines, ['features membership', ...applied]);
+      }),
+      { numRuns: 40, seed: 26, endOnFailure: true },
     );
   });
 

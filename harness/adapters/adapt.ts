@@ -73,7 +73,8 @@ class AdaptedNode implements RaftNode {
         if (!this.impl.transfer) throw new Error(`node ${this.id} declares the feature 'transfer' but has no transfer(target) (docs/ADAPTERS.md)`);
         return this.records(this.impl.transfer(input.target));
       case 'snapshot':
-        return []; // adapters declare no snapshot feature yet (spec/DRIVER.md): a snapshot request is not theirs
+      case 'reconfigure':
+        return []; // adapters declare no snapshot or membership feature yet (spec/DRIVER.md): such a request is not theirs
     }
   }
 

@@ -14,9 +14,10 @@ import type { ImplementationProfile, NodeFactory } from '../simulator/cluster.js
 
 /**
  * Raft features beyond Figure 2 that an implementation may declare, by name: the reference's,
- * but `snapshot` (the adapter interface and the driver protocol have no snapshot events yet).
+ * but `snapshot` and `membership` (the adapter interface and the driver protocol have no
+ * snapshot or configuration events yet).
  */
-export const KNOWN_FEATURES: readonly Feature[] = FEATURES.filter((f) => f !== 'snapshot');
+export const KNOWN_FEATURES: readonly Feature[] = FEATURES.filter((f) => f !== 'snapshot' && f !== 'membership');
 
 /** The first declared feature raftcheck does not model for an implementation, or null. */
 export function unknownFeature(features: readonly string[]): { index: number; message: string } | null {
@@ -27,7 +28,9 @@ export function unknownFeature(features: readonly string[]): { index: number; me
     index,
     message: features[index] === 'snapshot'
       ? `feature 'snapshot' cannot be declared by an implementation yet: adapters and drivers have no snapshot events ${known}`
-      : `raftcheck does not model feature '${features[index]}' ${known}`,
+      : features[index] === 'membership'
+        ? `feature 'membership' cannot be declared by an implementation yet: adapters and drivers have no configuration events ${known}`
+        : `raftcheck does not model feature '${features[index]}' ${known}`,
   };
 }
 

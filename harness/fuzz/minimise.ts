@@ -13,7 +13,7 @@
  *   message sent, faults after it); the run is the same;
  * - events: fewer schedule events (delta debugging: all, halves, quarters, ... single events);
  * - network: a reliable network (one fate: delivered once after 1 ms);
- * - nodes: drop a node (its events go, transfers to it too, the others are renumbered), down
+ * - nodes: drop a node (its events go, transfers and configuration changes of it too, the others are renumbered), down
  *   to one node;
  * - time: idle stretches cut: each gap between the schedule's times (its events and the end
  *   of the faults, `durationMs`) is cut, wholly or in part, moving everything after it;
@@ -191,11 +191,16 @@ export function withoutNode(s: Schedule, node: number): Schedule {
     else if (a.type === 'transfer') {
       // A transfer from or to the node dropped goes with it; the others keep their nodes.
       if (a.node !== node && a.target !== node) events.push({ at: e.at, action: { type: 'transfer', node: renumber(a.node), target: renumber(a.target) } });
+    } else if (a.type === 'reconfigure') {
+      // A change of the node dropped goes with it.
+      if (a.server !== node) events.push({ at: e.at, action: { ...a, server: renumber(a.server) } });
     } else if ('node' in a) {
       if (a.node !== node) events.push({ at: e.at, action: { ...a, node: renumber(a.node) } as Action });
     } else events.push(e);
   }
-  return { ...s, nodes: s.nodes - 1, events };
+  // Feature `membership`: the initial voters are the first `members` nodes (at least one stays).
+  const members = s.members === undefined ? {} : { members: Math.max(1, node < s.members ? s.members - 1 : s.members) };
+  return { ...s, nodes: s.nodes - 1, events, ...members };
 }
 
 /**

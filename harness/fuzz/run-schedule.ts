@@ -145,6 +145,12 @@ function perform(cluster: Cluster, action: Action): void {
     case 'transfer':
       if (action.node !== action.target) cluster.transferLeadership(ids[action.node]!, ids[action.target]!);
       return;
+    case 'reconfigure': {
+      // To the leader of the highest term among the nodes up (a request to a follower would be ignored).
+      const leader = cluster.views().filter((v) => v.role === 'leader').sort((a, b) => b.term - a.term)[0];
+      if (leader) cluster.reconfigure(leader.id, action.change, ids[action.server]!);
+      return;
+    }
     case 'client':
       // Each client operation is its own client: the history stays simple to read.
       cluster.clientRequest(ids[action.node]!, `c${++clientRequests}`, 1, action.op);
@@ -187,6 +193,7 @@ export function runSchedule(schedule: Schedule, createNode: NodeFactory, options
       heartbeatInterval: schedule.heartbeatMs ?? DEFAULT_NODE_CONFIG.heartbeatInterval,
       ...(schedule.features?.length ? { features: schedule.features } : {}),
       ...(schedule.snapshotEvery !== undefined ? { snapshotEvery: schedule.snapshotEvery } : {}),
+      ...(schedule.members !== undefined ? { configuration: { voters: nodeIds(schedule.nodes).slice(0, schedule.members), learners: [] } } : {}),
     },
     random: createRandom(schedule.seed),
     network,

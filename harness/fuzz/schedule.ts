@@ -20,7 +20,7 @@
  */
 import fc from 'fast-check';
 import type { Feature } from '../../src/raft/features/index.js';
-import type { Operation } from '../../src/trace/schema.js';
+import type { ConfigChange, Operation } from '../../src/trace/schema.js';
 
 export type Action =
   | { type: 'partition'; side: number[] }
@@ -31,7 +31,12 @@ export type Action =
   /** Fires a node's election timer now. */
   | { type: 'timeout'; node: number }
   /** Feature `transfer`: asks a node (if it leads) to hand leadership to `target`. */
-  | { type: 'transfer'; node: number; target: number };
+  | { type: 'transfer'; node: number; target: number }
+  /**
+   * Feature `membership`: asks the node that leads now (the highest term's, if any is up) to
+   * change the configuration by one server: add it as a learner, promote it, or remove it.
+   */
+  | { type: 'reconfigure'; change: ConfigChange; server: number };
 
 export interface Fate {
   lose: boolean;
@@ -50,6 +55,11 @@ export interface Schedule {
   features?: Feature[];
   /** Feature `snapshot`: a node snapshots once it has applied this many entries past its last snapshot. */
   snapshotEvery?: number;
+  /**
+   * Feature `membership`: the first `members` nodes are the initial configuration's voters; the
+   * others start as non-members, to be added (absent: every node a voter).
+   */
+  members?: number;
   /** The nodes' heartbeat interval in ms (absent: 50). Set only by minimisation (minimise.ts). */
   heartbeatMs?: number;
   fates: Fate[];
@@ -105,6 +115,10 @@ function scheduleFor(mix: FaultMix, nodes: fc.Arbitrary<number>, durationMs: num
     // Drawn only with the feature on, so schedules without it are generated as before.
     const extra: Array<fc.Arbitrary<Action>> = [];
     if (features.includes('transfer')) extra.push(fc.record({ node, target: node }).map((r): Action => ({ type: 'transfer', ...r })));
+    if (features.includes('membership')) {
+      const change = fc.constantFrom<ConfigChange>('add', 'promote', 'remove');
+      extra.push(fc.record({ change, server: node }).map((r): Action => ({ type: 'reconfigure', ...r })));
+    }
     const action = fc.oneof({ arbitrary: client, weight: 3 }, { arbitrary: timeout, weight: 1 }, ...[...faults, ...extra].map((arbitrary) => ({ arbitrary, weight: 1 })));
     const fate = fc.record({
       lose: fc.integer({ min: 0, max: 99 }).map((x) => x < mix.losePercent),
@@ -122,6 +136,8 @@ function scheduleFor(mix: FaultMix, nodes: fc.Arbitrary<number>, durationMs: num
       events: fc.array(fc.record({ at: fc.integer({ min: 0, max: durationMs }), action }), { maxLength: 120, size: 'max' }),
       // Drawn only with the feature on (last: the other fields are drawn as before).
       ...(features.includes('snapshot') ? { snapshotEvery: snapshotEveryArb(snapshotEvery) } : {}),
+      // Some nodes start outside the configuration, to be added and caught up as learners.
+      ...(features.includes('membership') ? { members: fc.integer({ min: Math.max(1, n - 2), max: n }) } : {}),
     }).map((s): Schedule => (features.length > 0 ? { ...s, features: [...features] } : s));
   });
 }

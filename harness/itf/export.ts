@@ -90,6 +90,9 @@ export function exportItf(lines: readonly TraceLine[], source: string): ItfDocum
   if (header.features?.includes('snapshot')) {
     throw new ExportError(1, 'features', "the snapshot feature has no counterpart in raft.tla (its logs are whole, from index 1): export a trace without snapshots");
   }
+  if (header.features?.includes('membership')) {
+    throw new ExportError(1, 'features', "the membership feature has no counterpart in raft.tla (its servers are a constant): export a trace without membership changes");
+  }
   const events = lines.slice(1) as TraceEvent[];
   const { vars, omitted } = givenVars(events);
   if (vars.length === 0 || vars.every((v) => v === 'messages')) {

@@ -39,6 +39,7 @@ function decodeRegister(v: unknown, at: string): RegisterValue {
 
 /** A command as a record with its `type` and fields; a cas's `expected: null` is left out (absent means null). */
 export function encodeCommand(c: Command): ItfValue {
+  if (c.type === 'config') throw new Error('a configuration entry has no raft.tla value (exportItf refuses traces with membership changes)');
   const rec: Record<string, ItfValue> = { type: c.type };
   if (c.type === 'cas' && c.expected !== null) rec.expected = encodeRegister(c.expected);
   if (c.type === 'set' || c.type === 'cas') rec.value = encodeRegister(c.value);

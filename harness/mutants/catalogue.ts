@@ -13,6 +13,8 @@ import { acceptAppendEntries, commitIndexFromMatches } from '../../src/raft/rule
 import { sendTimeoutNow } from '../../src/raft/features/transfer.js';
 import { startPreVote } from '../../src/raft/features/prevote.js';
 import { installSnapshot, takeSnapshot } from '../../src/raft/features/snapshot.js';
+import { advanceCommitIndexByConfiguration, changedConfiguration, enterConfiguration, hasCommittedInTerm, hasNoPendingChange } from '../../src/raft/features/membership.js';
+import { configurationIn, initialConfiguration, type Configuration } from '../../src/raft/configuration.js';
 import type { AppendEntries, InstallSnapshot, PreVote, RequestVote, RequestVoteResponse } from '../../src/raft/types.js';
 import type { NodeFactory } from '../simulator/cluster.js';
 
@@ -301,7 +303,61 @@ export const MUTANTS: readonly Mutant[] = [
       { features: ['snapshot'] as const },
     ),
   },
+  {
+    name: 'membership-change-before-term-commit',
+    description: 'Membership: a new leader changes the configuration before it has committed an entry of its own term (the 2015 single-server change bug)',
+    ...featureVariant('membership', {
+      guards: { canChangeConfiguration: (a: Args) => hasNoPendingChange(a.context) && requestedConfiguration(a) !== null },
+    }),
+  },
+  {
+    name: 'membership-two-changes-at-once',
+    description: 'Membership: a leader starts a configuration change while an earlier one is still uncommitted in its log',
+    ...featureVariant('membership', {
+      guards: { canChangeConfiguration: (a: Args) => hasCommittedInTerm(a.context) && requestedConfiguration(a) !== null },
+    }),
+  },
+  {
+    name: 'membership-config-on-commit',
+    description: 'Membership: a configuration takes effect when its entry is committed, not when it is appended',
+    ...featureVariant('membership', {
+      actions: {
+        appendConfiguration: (a: Args) => {
+          const c = requestedConfiguration(a)!;
+          const ctx = a.context;
+          const entry = { term: ctx.term, command: { type: 'config' as const, voters: [...c.voters], learners: [...c.learners] } };
+          ctx.log.append([entry]);
+          record(ctx, { kind: 'append', index: ctx.log.lastIndex, entries: [entry] });
+          advanceCommitIndexByConfiguration(ctx);
+          adoptCommittedConfiguration(ctx);
+        },
+        adoptLatestConfiguration: ({ context }: Args) => adoptCommittedConfiguration(context),
+        advanceCommitIndexByConfiguration: ({ context }: Args) => {
+          advanceCommitIndexByConfiguration(context);
+          adoptCommittedConfiguration(context);
+        },
+      },
+    }),
+  },
+  {
+    name: 'membership-removed-leader-keeps-leading',
+    description: 'Membership: a leader that removed itself keeps leading after the removal is committed',
+    ...featureVariant('membership', { guards: { isRemovedAndCommitted: () => false } }),
+  },
 ];
+
+/** The configuration a `reconfigure` request asks for, from the node's current one (null: it does not apply). */
+function requestedConfiguration({ context, event }: Args): Configuration | null {
+  return event.type === 'RECONFIGURE' ? changedConfiguration(context, event.change, event.server) : null;
+}
+
+/** membership-config-on-commit: the latest configuration at or under commitIndex is the one in effect. */
+function adoptCommittedConfiguration(ctx: Args['context']): void {
+  let index = Math.min(ctx.commitIndex, ctx.log.lastIndex);
+  while (index > 0 && !configurationIn(ctx.log.entry(index))) index--;
+  const configuration = configurationIn(ctx.log.entry(index)) ?? initialConfiguration(ctx.config);
+  if (index !== ctx.configIndex) enterConfiguration(ctx, index, configuration);
+}
 
 export function findMutant(name: string): Mutant | undefined {
   return MUTANTS.find((m) => m.name === name);

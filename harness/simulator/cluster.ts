@@ -10,7 +10,7 @@
 import type { Random } from '../../src/random.js';
 import { createReferenceNode, type ReferenceNodeOptions } from '../../src/raft/node.js';
 import { TIMER_NAMES, type Effect, type Message, type NodeConfig, type NodeInput, type NodeView, type PersistentState, type RaftNode, type StateSummary, type StepRecord, type TimerName, type UnmodelledMessage } from '../../src/raft/types.js';
-import { TRACE_MINOR, type ClientResult, type NodeState, type Operation, type TraceLine } from '../../src/trace/schema.js';
+import { TRACE_MINOR, type ClientResult, type ConfigChange, type NodeState, type Operation, type TraceLine } from '../../src/trace/schema.js';
 import { canonicalFeatures, type Feature } from '../../src/raft/features/index.js';
 import type { TraceSink } from '../trace/sink.js';
 import { VERSION } from '../version.js';
@@ -126,11 +126,15 @@ export class Cluster {
         electionTimeoutMax: options.node.electionTimeout.max,
         heartbeatInterval: options.node.heartbeatInterval,
         ...(options.node.features?.includes('snapshot') ? { snapshotEvery: options.node.snapshotEvery ?? 0 } : {}),
+        // Feature `membership`: the initial configuration, which every node starts in.
+        ...(options.node.features?.includes('membership')
+          ? { voters: [...(options.node.configuration?.voters ?? options.ids)], learners: [...(options.node.configuration?.learners ?? [])] }
+          : {}),
       },
       ...(options.seed !== undefined ? { seed: options.seed } : {}),
       // A trace without features stays a revision-0 trace, byte for byte.
-      // Revision 1.2 only where it is needed (snapshots): a 1.1 trace stays one.
-      ...(options.node.features?.length ? { minor: options.node.features.includes('snapshot') ? TRACE_MINOR : 1, features: canonicalFeatures(options.node.features) } : {}),
+      // Revision 1.2 or 1.3 only where it is needed (snapshots, membership): a 1.1 trace stays one.
+      ...(options.node.features?.length ? { minor: minorFor(options.node.features), features: canonicalFeatures(options.node.features) } : {}),
       // What the run does not check, so that every reader of the trace judges it the same way.
       ...(skipRules.length ? { skipRules: skipRules.map((s) => ({ rule: s.rule, reason: s.reason })) } : {}),
       ...(options.meta ? { meta: options.meta } : {}),
@@ -291,6 +295,14 @@ export class Cluster {
     return true;
   }
 
+  /** Feature `membership`: asks a node to change the configuration by one server (ignored, not logged, if the node is down). */
+  reconfigure(node: string, change: ConfigChange, server: string): boolean {
+    const m = this.member(node);
+    if (!m.node) return false;
+    this.input(m, { type: 'reconfigure', change, server }, { kind: 'reconfigure', change, server });
+    return true;
+  }
+
   /** Holds back (false) or lets fire (true) the election timers that come due. */
   setNaturalElections(on: boolean): void {
     this.naturalElections = on;
@@ -441,6 +453,12 @@ export class Cluster {
 function unmodelledNote(direction: 'send' | 'receive', msg: UnmodelledMessage): Record<string, unknown> {
   const term = msg.term !== undefined ? ` (term ${msg.term})` : '';
   return { kind: 'note', text: `not modelled: ${direction} ${msg.name} ${msg.from}→${msg.to}${term}`, data: { notModelled: msg.name } };
+}
+
+/** The trace revision a feature set needs: 1.3 for membership, 1.2 for snapshots, else 1.1. */
+export function minorFor(features: readonly Feature[]): number {
+  if (features.includes('membership')) return TRACE_MINOR;
+  return features.includes('snapshot') ? 2 : 1;
 }
 
 export function toNodeState(s: StateSummary): NodeState {

@@ -104,6 +104,10 @@ export function describeEvent(e: TraceEvent): string | null {
       return `installs snapshot through ${e.index} (t${e.term}), value ${JSON.stringify(e.value)}; ${e.logKept ? 'keeps the log after it' : 'discards its log'}`;
     case 'transfer':
       return `asked to hand leadership to ${e.target}`;
+    case 'reconfigure':
+      return `asked to ${e.change} ${e.server}${e.change === 'add' ? ' (as a learner)' : e.change === 'promote' ? ' (learner to voter)' : ''}`;
+    case 'config':
+      return `configuration ${e.index === 0 ? '(initial)' : `of entry ${e.index}`} in effect: voters {${e.voters.join(',')}}${e.learners.length ? `, learners {${e.learners.join(',')}}` : ''}`;
     case 'restart':
       return e.persisted ? `restart (term ${e.persisted.term}, ${e.persisted.snapshot ? `snapshot through ${e.persisted.snapshot.index}, ` : ''}${e.persisted.log.length} entries)` : 'restart';
     case 'partition': {

@@ -15,11 +15,28 @@ export class RaftLog {
   private readonly entries: Entry[];
   private base: number;
   private baseTerm: number;
+  /**
+   * Feature `membership`: the indices of the configuration entries, ascending, so that the
+   * latest configuration is found in O(1) after any append or truncation (it takes effect when
+   * appended and reverts when truncated: thesis §4.1).
+   */
+  private readonly configs: number[] = [];
 
   constructor(initial: readonly Entry[] = [], snapshot?: { index: number; term: number }) {
-    this.entries = [...initial];
+    this.entries = [];
     this.base = snapshot?.index ?? 0;
     this.baseTerm = snapshot?.term ?? 0;
+    this.append(initial);
+  }
+
+  /** Index of the last configuration entry (feature `membership`), 0 if the log holds none. */
+  get lastConfigIndex(): number {
+    return this.configs.at(-1) ?? 0;
+  }
+
+  /** Index of the configuration entry before the last one, 0 if none. */
+  get previousConfigIndex(): number {
+    return this.configs.at(-2) ?? 0;
   }
 
   get lastIndex(): number {
@@ -53,12 +70,18 @@ export class RaftLog {
 
   /** Appends entries after the last one. */
   append(entries: readonly Entry[]): void {
-    for (const e of entries) this.entries.push(e);
+    for (const e of entries) {
+      this.entries.push(e);
+      if (e.command.type === 'config') this.configs.push(this.lastIndex);
+    }
   }
 
   /** Deletes the entry at `fromIndex` and every one after it (never under the snapshot). */
   truncateFrom(fromIndex: number): void {
-    if (fromIndex > this.base && fromIndex <= this.lastIndex) this.entries.length = fromIndex - this.base - 1;
+    if (fromIndex > this.base && fromIndex <= this.lastIndex) {
+      this.entries.length = fromIndex - this.base - 1;
+      while ((this.configs.at(-1) ?? 0) >= fromIndex) this.configs.pop();
+    }
   }
 
   /** Entries from `from` (inclusive, above the snapshot), at most `max` of them: a copy of only what is sent. */
@@ -97,6 +120,11 @@ export class RaftLog {
     if (keepSuffix && index > this.base && index <= this.lastIndex) this.entries.splice(0, index - this.base);
     else this.entries.length = 0;
     this.base = index;
+    // The configuration entries left are those of the suffix kept.
+    this.configs.length = 0;
+    this.entries.forEach((e, k) => {
+      if (e.command.type === 'config') this.configs.push(index + 1 + k);
+    });
     this.baseTerm = term;
   }
 

@@ -60,6 +60,8 @@ function toEvent(input: NodeInput): NodeEvent | null {
       return { type: 'TRANSFER_LEADERSHIP', target: input.target };
     case 'snapshot':
       return { type: 'SNAPSHOT', index: input.index, value: input.value };
+    case 'reconfigure':
+      return { type: 'RECONFIGURE', change: input.change, server: input.server };
   }
 }
 

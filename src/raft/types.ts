@@ -6,13 +6,13 @@
  * v1 trace records.
  */
 import type {
-  AppendEntries, AppendEntriesResponse, ClientResult, Command, Entry, InstallSnapshot, InstallSnapshotResponse, Message, NodeId, Operation, PersistentState,
+  AppendEntries, AppendEntriesResponse, ClientResult, Command, ConfigChange, Entry, InstallSnapshot, InstallSnapshotResponse, Message, NodeId, Operation, PersistentState,
   PreVote, PreVoteResponse, RegisterState, RequestVote, RequestVoteResponse, Role, Snapshot, TimeoutNow,
 } from '../trace/schema.js';
 import type { Feature } from './features/index.js';
 
 export type {
-  AppendEntries, AppendEntriesResponse, ClientResult, Command, Entry, Feature, InstallSnapshot, InstallSnapshotResponse, Message, NodeId, Operation, PersistentState,
+  AppendEntries, AppendEntriesResponse, ClientResult, Command, ConfigChange, Entry, Feature, InstallSnapshot, InstallSnapshotResponse, Message, NodeId, Operation, PersistentState,
   PreVote, PreVoteResponse, RegisterState, RequestVote, RequestVoteResponse, Role, Snapshot, TimeoutNow,
 };
 
@@ -47,6 +47,11 @@ export interface NodeConfig {
    * (absent or 0: never on its own; the checker's shadows snapshot where the trace says).
    */
   snapshotEvery?: number;
+  /**
+   * Feature `membership`: the initial configuration, before any configuration entry (absent:
+   * every member a voter). A member in neither list starts as a non-member.
+   */
+  configuration?: { voters: readonly NodeId[]; learners: readonly NodeId[] };
 }
 
 export const DEFAULT_NODE_CONFIG: Omit<NodeConfig, 'id' | 'members'> = {
@@ -85,7 +90,9 @@ export type NodeInput =
    * log there, if `index` is applied and past the last snapshot. The checker's shadows take the
    * snapshots a trace logs this way; the reference takes its own (`snapshotEvery`).
    */
-  | { type: 'snapshot'; index: number; value: RegisterState };
+  | { type: 'snapshot'; index: number; value: RegisterState }
+  /** Feature `membership`: change the configuration by one server (only a leader acts on it, one change at a time). */
+  | { type: 'reconfigure'; change: ConfigChange; server: NodeId };
 
 /** What a node does in response. Every effect but `set_timer` is a v1 trace event kind. */
 export type Effect =
@@ -107,6 +114,8 @@ export type Effect =
   | { kind: 'snapshot'; index: number; term: number; value: RegisterState }
   /** Feature `snapshot`: a received snapshot was installed (Figure 13). */
   | { kind: 'install_snapshot'; index: number; term: number; value: RegisterState; logKept: boolean }
+  /** Feature `membership`: the configuration in effect changed (the entry at `index`; 0: the initial one). */
+  | { kind: 'config'; index: number; voters: NodeId[]; learners: NodeId[] }
   /** (Re)arm a timer to fire `after` ms from now, replacing any earlier arming of it. */
   | { kind: 'set_timer'; timer: TimerName; after: number }
   /** Disarm a timer (a leader has no election timer, a follower no heartbeat timer). */

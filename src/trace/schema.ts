@@ -17,10 +17,12 @@ export const TRACE_VERSION = 1;
  * PreVoteResponse and TimeoutNow messages, the `transfer` input, RequestVote's
  * `leadershipTransfer`, and the `lease`, `quorum` and `transfer` timers; revision 2: the `snapshot` feature's InstallSnapshot and
  * InstallSnapshotResponse messages, `snapshot` and `install_snapshot` events, the state's
- * `snapshotIndex`/`snapshotTerm`, a persisted `snapshot` and the `snapshotEvery` parameter), so
- * every v1 trace stays valid as it was. A header without `minor` is revision 0.
+ * `snapshotIndex`/`snapshotTerm`, a persisted `snapshot` and the `snapshotEvery` parameter;
+ * revision 3: the `membership` feature's `config` command, `reconfigure` and `config` events and
+ * the initial configuration's `voters`/`learners` parameters), so every v1 trace stays valid as
+ * it was. A header without `minor` is revision 0.
  */
-export const TRACE_MINOR = 2;
+export const TRACE_MINOR = 3;
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 
@@ -63,8 +65,19 @@ export const SetCommand = Closed({ type: Type.Literal('set'), value: RegisterVal
 export const GetCommand = Closed({ type: Type.Literal('get'), ...Origin });
 export const CasCommand = Closed({ type: Type.Literal('cas'), expected: RegisterState, value: RegisterValue, ...Origin });
 export const NoopCommand = Closed({ type: Type.Literal('noop') }, 'an entry with no effect on the register (for example a new leader\'s first entry)');
-export const Command = Type.Union([SetCommand, GetCommand, CasCommand, NoopCommand]);
+const ServerList = (description: string) => Type.Array(NodeId, { uniqueItems: true, maxItems: 1024, description });
+export const ConfigCommand = Closed({
+  type: Type.Literal('config'),
+  voters: ServerList('the servers whose votes and acknowledgements count (at least one)'),
+  learners: ServerList('servers that receive entries but neither vote nor count (none of the voters)'),
+}, "feature 'membership' (revision 1.3): a configuration; a server uses the latest one in its log, committed or not; no effect on the register");
+export const Command = Type.Union([SetCommand, GetCommand, CasCommand, NoopCommand, ConfigCommand]);
 export type Command = Static<typeof Command>;
+/** A client's command (set, get, cas): the ones that may carry an origin and change or read the register. */
+export type ClientCommand = Extract<Command, { type: 'set' | 'get' | 'cas' }>;
+export function isClientCommand(c: Command): c is ClientCommand {
+  return c.type === 'set' || c.type === 'get' || c.type === 'cas';
+}
 
 export const Entry = Closed({ term: Term('the term in which a leader created the entry'), command: Command });
 export type Entry = Static<typeof Entry>;
@@ -243,6 +256,8 @@ export const HeaderEvent = Closed(
         electionTimeoutMax: Type.Optional(Int('ms')),
         heartbeatInterval: Type.Optional(Int('ms')),
         snapshotEvery: Type.Optional(Int("feature 'snapshot' (revision 1.2): a node takes a snapshot once it has applied this many entries past its last one (0: never on its own)")),
+        voters: Type.Optional(ServerList("feature 'membership' (revision 1.3): the initial configuration's voters (absent: every node); a node in neither list starts as a non-member")),
+        learners: Type.Optional(ServerList("feature 'membership' (revision 1.3): the initial configuration's learners (absent: none)")),
       }),
     ),
     seed: Type.Optional(Type.Union([Type.Integer({ minimum: -MAX_SAFE, maximum: MAX_SAFE }), Type.String({ maxLength: 256 })])),
@@ -319,6 +334,24 @@ export const InstallSnapshotEvent = NodeEvent(
   },
   "feature 'snapshot' (revision 1.2): the node installed a snapshot it received (Figure 13): commitIndex and lastApplied become index, the register value",
 );
+export const ConfigChange = Type.Union([Type.Literal('add'), Type.Literal('remove'), Type.Literal('promote')], {
+  description: 'add: a new server joins as a learner; remove: a voter or learner leaves; promote: a learner becomes a voter',
+});
+export type ConfigChange = Static<typeof ConfigChange>;
+export const ReconfigureEvent = NodeEvent(
+  'reconfigure',
+  { change: ConfigChange, server: NodeId },
+  "feature 'membership' (revision 1.3): the node (its leader, if it is one) was asked to change the configuration by one server",
+);
+export const ConfigEvent = NodeEvent(
+  'config',
+  {
+    index: Index('the log index of the configuration entry now in effect (0: the initial configuration of the header)'),
+    voters: ServerList('its voters'),
+    learners: ServerList('its learners'),
+  },
+  "feature 'membership' (revision 1.3): the node's configuration changed: it appended a configuration entry (in effect at once, committed or not), or a truncation removed the one in effect and an earlier one is back",
+);
 export const CrashEvent = NodeEvent('crash', {}, 'the node stopped; its volatile state is lost');
 export const RestartEvent = NodeEvent('restart', { persisted: Type.Optional(PersistentState) }, 'the node restarted from its persistent state');
 export const NoteEvent = Closed(
@@ -352,7 +385,7 @@ export const HealEvent = NetworkEvent('heal', {}, 'every link works again');
 export const NodeEvents = [
   SendEvent, ReceiveEvent, TimeoutEvent, RoleEvent, TermEvent, VoteEvent, AppendEvent, TruncateEvent,
   CommitEvent, ApplyEvent, ClientRequestEvent, ClientResponseEvent, CrashEvent, RestartEvent, TransferEvent,
-  SnapshotEvent, InstallSnapshotEvent,
+  SnapshotEvent, InstallSnapshotEvent, ReconfigureEvent, ConfigEvent,
 ] as const;
 export const NetworkEvents = [DropEvent, DuplicateEvent, PartitionEvent, HealEvent] as const;
 

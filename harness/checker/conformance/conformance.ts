@@ -40,6 +40,7 @@ import { FifoWindow } from '../../validate/fifo-window.js';
 import { canonicalFeatures, type Feature } from '../../../src/raft/features/index.js';
 import { IndexWindow } from './index-window.js';
 import { article, describeDiffs, diffFields, insteadOf, responseFields, showEntry, type FieldDiff } from './message-explanation.js';
+import { isClientCommand } from '../../../src/trace/schema.js';
 
 export const CONFORMANCE_RULES = [
   { id: 'conformance.unexpected', title: 'Only steps the reference allows', statement: 'After each input, a node logs only state changes and messages the reference statechart produces (or may produce) for that input in its current state.', paper: 'Figure 2; §5' },
@@ -51,8 +52,8 @@ export const CONFORMANCE_RULES = [
 /** Told of each statechart transition a shadow takes, with the trace line that drove it (hidden steps included). */
 export type TransitionObserver = (node: string, line: number, transition: TakenTransition) => void;
 
-const STATE_KINDS = new Set(['term', 'role', 'vote', 'append', 'truncate', 'install_snapshot']);
-const INPUT_KINDS = new Set(['receive', 'timeout', 'client_request', 'transfer']);
+const STATE_KINDS = new Set(['term', 'role', 'vote', 'append', 'truncate', 'install_snapshot', 'config']);
+const INPUT_KINDS = new Set(['receive', 'timeout', 'client_request', 'transfer', 'reconfigure']);
 /** Post-state fields that must equal the reference's, and those that may lag behind it. */
 const EXACT_FIELDS = ['role', 'term', 'votedFor', 'lastLogIndex', 'lastLogTerm'] as const;
 const LAGGING_FIELDS = ['commitIndex', 'lastApplied'] as const;
@@ -177,6 +178,8 @@ function effectKey(e: Effect): string {
       return `send ${e.msg.type} to ${e.msg.to}`;
     case 'install_snapshot':
       return `install_snapshot through ${e.index} (term ${e.term}) → ${JSON.stringify(e.value)}, log ${e.logKept ? 'kept' : 'discarded'}`;
+    case 'config':
+      return `config of entry ${e.index}: voters {${e.voters.join(',')}}, learners {${e.learners.join(',')}}`;
     default:
       return e.kind;
   }
@@ -193,6 +196,7 @@ function observedKey(e: TraceEvent): string | null {
     case 'commit':
     case 'client_response':
     case 'install_snapshot':
+    case 'config':
       return effectKey(e as unknown as Effect);
     case 'apply':
       // value/result are optional in the trace: compare what is logged.
@@ -240,6 +244,8 @@ function sameStateChange(x: Effect, e: TraceEvent): boolean {
       return x.kind === 'append' && x.index === e.index && sameEntries(x.entries, e.entries);
     case 'install_snapshot':
       return x.kind === 'install_snapshot' && x.index === e.index && x.term === e.term && x.value === e.value && x.logKept === e.logKept;
+    case 'config':
+      return x.kind === 'config' && x.index === e.index && x.voters.join(',') === e.voters.join(',') && x.learners.join(',') === e.learners.join(',');
     default:
       return false;
   }
@@ -307,6 +313,8 @@ export class Conformance {
       electionTimeout: { min: header.params?.electionTimeoutMin ?? 150, max: header.params?.electionTimeoutMax ?? 300 },
       heartbeatInterval: header.params?.heartbeatInterval ?? 50,
       maxEntriesPerMessage: Number.MAX_SAFE_INTEGER,
+      // Feature `membership`: every node starts in the header's initial configuration.
+      ...(this.features.has('membership') ? { configuration: { voters: header.params?.voters ?? header.nodes, learners: header.params?.learners ?? [] } } : {}),
     };
     for (const id of header.nodes) {
       const shadow: Shadow = { id, ref: null, driven: false, logsMessages: false, logsElectionTimeouts: false, unchecked: false, pending: [], now: INITIAL_FACTS, refCommit: 0, applies: new IndexWindow(), answers: new Map(), hidden: 0, stepLine: 1, stepKind: 'start', staleRequest: false, logsKinds: new Set(), deferred: new Map(), logsClientRequests: false, led: false, voteRequestTerm: null, featureTimers: new Map(), loggedTimers: new Set(), staleGrants: [], deferredAppend: null };
@@ -407,6 +415,8 @@ export class Conformance {
       }
       case 'transfer':
         return this.input(shadow, line, e, { type: 'transfer', target: e.target }, false);
+      case 'reconfigure':
+        return this.input(shadow, line, e, { type: 'reconfigure', change: e.change, server: e.server }, false);
       case 'timeout':
         if (e.timer === 'election') {
           shadow.logsElectionTimeouts = true;
@@ -802,7 +812,7 @@ export class Conformance {
     const entry = e.entries[0];
     if (!v || shadow.logsClientRequests || v.role !== 'leader' || e.entries.length !== 1 || e.index !== v.lastLogIndex + 1 || entry!.term !== v.term) return;
     const c = entry!.command;
-    if (c.type === 'noop' || c.client === undefined || c.requestId === undefined) return;
+    if (!isClientCommand(c) || c.client === undefined || c.requestId === undefined) return;
     const op: Operation = c.type === 'set' ? { type: 'set', value: c.value } : c.type === 'get' ? { type: 'get' } : { type: 'cas', expected: c.expected, value: c.value };
     this.closeStep(shadow, line);
     shadow.hidden++;
@@ -1032,10 +1042,12 @@ export class Conformance {
     }
     // Matching a request the reference also produced keeps it from being reported missing.
     const i = this.pendingRequest(shadow, msg);
-    if (i >= 0) shadow.pending.splice(i, 1);
+    const x = i >= 0 ? shadow.pending.splice(i, 1)[0]! : undefined;
     if (state) {
       this.concededBefore(shadow, state);
-      this.checkState(shadow, state, shadow.ref!.live, shadow.ref!.live, line);
+      const live = shadow.ref!.live;
+      // Sent in a role the step then left without a new term (a removed leader's last AppendEntries): the state then.
+      this.checkState(shadow, state, x && x.state.role !== live.role && x.state.term === live.term ? x.state : live, live, line);
     }
   }
 
@@ -1125,7 +1137,9 @@ export class Conformance {
   /** Why the reference could not send this AppendEntries now: its role, or the first fields that differ. */
   private badAppendEntries(shadow: Shadow, m: Extract<Message, { type: 'AppendEntries' }>): RequestProblem | null {
     const v = shadow.ref!.live;
-    if (v.role !== 'leader') return { why: `it is ${v.role} in term ${v.term}, not leader, and sends no AppendEntries`, expected: 'AppendEntries only from a leader' };
+    // A leader that steps down at the end of a step without a new term (feature `membership`: its
+    // removal committed) sent that step's AppendEntries as leader: the reference's own, to that peer.
+    if (v.role !== 'leader' && !shadow.pending.some((x) => x.effect.kind === 'send' && x.effect.msg.type === 'AppendEntries' && x.effect.msg.to === m.to && x.state.role === 'leader' && x.state.term === v.term)) return { why: `it is ${v.role} in term ${v.term}, not leader, and sends no AppendEntries`, expected: 'AppendEntries only from a leader' };
     const head = diffFields(m, { term: v.term, leaderId: shadow.id }, ['term', 'leaderId']);
     if (head.length > 0) return { diffs: head, expected: `term ${v.term}, leaderId ${shadow.id}` };
     const log = v.log;

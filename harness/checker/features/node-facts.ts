@@ -31,7 +31,7 @@ export function newFacts(id: string): NodeFacts {
   return { id, alive: true, term: 0, role: 'follower', leaderTerm: 0, lastIndex: 0, lastTerm: 0, logsAppends: false, logsReceives: false, leaseTerm: null, leaseStart: 0 };
 }
 
-const INPUTS_AND_MESSAGES: ReadonlySet<string> = new Set(['receive', 'send', 'timeout', 'client_request', 'transfer']);
+const INPUTS_AND_MESSAGES: ReadonlySet<string> = new Set(['receive', 'send', 'timeout', 'client_request', 'transfer', 'reconfigure']);
 
 /** Messages whose term is their sender's current term (a PreVoteResponse's only when it refuses). */
 function sendersTerm(m: Message): number | null {

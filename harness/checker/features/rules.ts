@@ -98,6 +98,43 @@ export const FEATURE_RULES: readonly FeatureRule[] = [
       'A snapshot is persistent: a node restarts from a snapshot no older than the newest it took or installed, its state machine starts from it (commitIndex and lastApplied at least / exactly its index, the register its value, where logged), and until its next restart it applies no index the snapshot holds.',
     paper: 'Raft paper §7 (snapshots on stable storage; "reset state machine using snapshot contents")',
   },
+  {
+    id: 'membership.election-quorum',
+    feature: 'membership',
+    title: 'A leader is elected by a quorum of its configuration',
+    statement:
+      'With membership changes, a node becomes leader of term T only with granted votes of term T from a strict majority of the voters of the configuration in effect at its log (the latest configuration entry in it, committed or not; the header\'s initial configuration before any): ' +
+      'RequestVoteResponses granting T that it received from those voters, and its own vote if it is one of them. Together with election-safety (at most one leader per term) this is Election Safety across configurations. ' +
+      'Checked for a node that logs its receives and its role changes, where its log\'s configuration entries are known (it logs its appends, or a restart its persisted log).',
+    paper: 'Ongaro, Consensus: Bridging Theory and Practice, §4.1 ("a server always uses the latest configuration in its log")',
+  },
+  {
+    id: 'membership.one-change',
+    feature: 'membership',
+    title: 'At most one uncommitted configuration change',
+    statement:
+      'With membership changes, a leader appends a configuration entry only when every configuration entry already in its log is committed (at or under its commitIndex): at most one change is ever uncommitted in a leader\'s log. ' +
+      'Checked where the leader\'s commitIndex is logged (commit events or states).',
+    paper: 'Ongaro, Consensus: Bridging Theory and Practice, §4.1',
+  },
+  {
+    id: 'membership.term-commit',
+    feature: 'membership',
+    title: 'No change before an entry of the leader\'s term is committed',
+    statement:
+      'With membership changes, a leader of term T appends a configuration entry only after it has committed an entry of term T (its commitIndex reaches its first entry of term T). ' +
+      'Without it a new leader\'s change can overlap an uncommitted change of an earlier leader, and two disjoint majorities can elect two leaders in one term. Checked where the leader logs its appends and its commitIndex.',
+    paper: 'Ongaro, "bug in single-server membership changes", raft-dev, July 2015; the thesis\'s errata',
+  },
+  {
+    id: 'membership.in-effect',
+    feature: 'membership',
+    title: 'A configuration takes effect when appended',
+    statement:
+      'With membership changes, a node\'s logged configuration (a `config` event) is the latest configuration entry in its log at that point — committed or not — or, with none, the header\'s initial configuration (index 0): a configuration takes effect when it is appended, and the one before it is back when a truncation removes it. ' +
+      'That the node switches at the append itself, not later, is conformance\'s to check (the composed chart logs `config` in the step that appends). Checked where the node\'s configuration entries are known.',
+    paper: 'Ongaro, Consensus: Bridging Theory and Practice, §4.1',
+  },
 ];
 
 export const FEATURE_RULE_IDS: ReadonlySet<string> = new Set(FEATURE_RULES.map((r) => r.id));

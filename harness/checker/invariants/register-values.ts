@@ -20,6 +20,7 @@ import { describeCommand } from '../describe-entry.js';
 import type { Violation } from '../violation.js';
 import { ForgetfulArray } from '../forgetful-array.js';
 import { RecentRequests } from './recent-requests.js';
+import { isClientCommand } from '../../../src/trace/schema.js';
 
 export const APPLIED_VALUE_RULE = 'applied-value';
 
@@ -162,7 +163,7 @@ export class RegisterValues {
     if (after !== undefined && !this.agree(id, n, index, after, outcome === undefined, line)) return;
     n.through = after !== undefined ? index : -1;
     if (after !== undefined) n.value = after;
-    if (command.type !== 'noop' && command.client !== undefined && command.requestId !== undefined) {
+    if (isClientCommand(command) && command.client !== undefined && command.requestId !== undefined) {
       // Only a cas can fail: the result of the others is known whatever the value before.
       const known = outcome ? outcome.result : result ?? (command.type === 'cas' ? undefined : 'ok');
       n.requests.add(command.client, command.requestId, { index, type: command.type, result: known, value: after, line });

@@ -45,10 +45,11 @@ ${interleaveHelp}
   --faults LEVEL     none | mild | harsh | swarm (a different fault mix per run) (default mild)
   --duration D       virtual time per run (default 3s)
   --features LIST    protocol extensions the nodes run: prevote, checkquorum, transfer, snapshot (comma-
-                     separated, or all); default none. Traces declare them in their header and
-                     are checked under them; with transfer, schedules also ask nodes to hand
-                     leadership over; with snapshot, nodes compact their logs (see
-                     --snapshot-every). An implementation that declares features (its
+                     separated, or all), or membership alone; default none. Traces declare them
+                     in their header and are checked under them; with transfer, schedules also
+                     ask nodes to hand leadership over; with snapshot, nodes compact their logs
+                     (see --snapshot-every); with membership, some nodes start outside the
+                     configuration and the leader is asked to add, promote and remove nodes. An implementation that declares features (its
                      profile, a driver's init reply) runs with those: --features may only
                      repeat them
   --snapshot-every N with --features snapshot: a node snapshots once it has applied N entries

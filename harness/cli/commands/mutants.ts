@@ -10,6 +10,7 @@ import { MUTANTS } from '../../mutants/catalogue.js';
 import { huntFeatures, huntMutant, type HuntResult } from '../../mutants/hunt.js';
 import { writeFileAtomic } from '../../io/atomic-write.js';
 import { exploreMutant, type ExploreHunt } from '../../explore/hunt.js';
+import { featureSetError } from '../../../src/raft/features/index.js';
 
 const ROOT = packageRoot();
 
@@ -25,7 +26,7 @@ short counterexample (the same on every machine: shrinking is bounded by a count
 A mutant that is never caught is a finding: the schedules or the checker must improve.
 Prints a table (time to the first failure apart from the time spent shrinking, and the
 trace's length as found and as saved) and writes it to MUTANTS.md. The mutants of a protocol
-extension (prevote-*, checkquorum-*, transfer-*, snapshot-*) run with their feature on.
+extension (prevote-*, checkquorum-*, transfer-*, snapshot-*, membership-*) run with their feature on.
 
 Options:
   --runs N         schedules per mutant before giving up (default 300)
@@ -75,7 +76,10 @@ Exit codes: 0 every mutant caught; 1 some mutant survived; 2 usage error.
     const features = featuresOption(values.features);
     const every = values['snapshot-every'] === undefined ? {} : { snapshotEvery: intOption('snapshot-every', values['snapshot-every'], 0, 1) };
     for (const n of names ?? []) if (!MUTANTS.some((m) => m.name === n)) throw new UsageError(`--only: unknown mutant '${n}' (see --list)`);
-    const chosen = names ? MUTANTS.filter((m) => names.includes(m.name)) : MUTANTS;
+    const named = names ? MUTANTS.filter((m) => names.includes(m.name)) : MUTANTS;
+    // A feature that runs alone (membership) cannot join another feature's mutants: those are left out, and said so.
+    const chosen = named.filter((m) => featureSetError(huntFeatures(m, features)) === null);
+    for (const m of named) if (!chosen.includes(m)) io.err(`${m.name}: not hunted: ${featureSetError(huntFeatures(m, features))}\n`);
     if (values.out !== undefined) checkOutputDir('--out', values.out);
     const writesTable = !values['no-write'] && !names && features.length === 0;
     if (writesTable) checkOutputFile('', path.join(ROOT, 'MUTANTS.md'), { force: true });

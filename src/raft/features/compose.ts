@@ -6,12 +6,13 @@ import { BASE_CHART, copyChart, type ChartConfig } from '../chart.js';
 import { addCheckQuorum, checkQuorumActions, checkQuorumGuards } from './checkquorum.js';
 import type { Feature } from './index.js';
 import { addLease, leaseActions, leaseGuards } from './lease.js';
+import { addMembership, membershipActions, membershipGuards } from './membership.js';
 import { addPreVote, prevoteActions, prevoteGuards } from './prevote.js';
 import { addSnapshot, snapshotActions, snapshotGuards } from './snapshot.js';
 import { addTransfer, transferActions, transferGuards } from './transfer.js';
 
-export const FEATURE_GUARDS = { ...leaseGuards, ...prevoteGuards, ...checkQuorumGuards, ...transferGuards, ...snapshotGuards };
-export const FEATURE_ACTIONS = { ...leaseActions, ...prevoteActions, ...checkQuorumActions, ...transferActions, ...snapshotActions };
+export const FEATURE_GUARDS = { ...leaseGuards, ...prevoteGuards, ...checkQuorumGuards, ...transferGuards, ...snapshotGuards, ...membershipGuards };
+export const FEATURE_ACTIONS = { ...leaseActions, ...prevoteActions, ...checkQuorumActions, ...transferActions, ...snapshotActions, ...membershipActions };
 
 export function composeChart(features: readonly Feature[]): ChartConfig {
   const on = new Set(features);
@@ -23,5 +24,7 @@ export function composeChart(features: readonly Feature[]): ChartConfig {
   if (on.has('prevote') || on.has('checkquorum')) addLease(chart);
   // After the lease: it takes over every replication action, and renews the lease on InstallSnapshot too.
   if (on.has('snapshot')) addSnapshot(chart);
+  // Runs alone (features/index.ts, featureSetError).
+  if (on.has('membership')) addMembership(chart);
   return chart;
 }
