@@ -2,8 +2,9 @@
  * Rules of membership changes (./rules.ts): `membership.election-quorum`,
  * `membership.one-change`, `membership.term-commit`, `membership.in-effect`. Each node's
  * configuration entries are followed from what it logs (appends, truncations, a restart's
- * persisted log, a state's log), as are its commitIndex, the votes it received in its term and
- * the first entry of the term it leads. What a trace does not show is left unjudged.
+ * persisted log, a state's log), as are the votes it received in its term and the first entry
+ * of the term it leads; its commitIndex is read in the state of the append judged (any commit
+ * may be left out of a trace). What a trace does not show is left unjudged.
  */
 import type { Entry, Header, NodeTraceEvent } from '../../../src/trace/schema.js';
 import type { Report } from '../violation.js';
@@ -20,10 +21,6 @@ interface Member {
   terms: number[] | null;
   /** The configuration entries of its log, ascending (meaningful where `terms` is known). */
   configs: Configuration[];
-  /** commitIndex as last logged (null: never logged). */
-  commitIndex: number | null;
-  /** The node logs its commits (it has logged one): `commitIndex` follows them. */
-  logsCommits: boolean;
   /**
    * It logs its appends (it has logged one: a producer logs every change of a kind or none), so
    * its log, once shown whole (from the start, a restart's persisted log, a state's log), stays known.
@@ -55,7 +52,7 @@ export class MembershipRules {
 
   constructor(private readonly report: Report, header: Header, private readonly on: (rule: string) => boolean) {
     this.initial = { index: 0, voters: header.params?.voters ?? header.nodes, learners: header.params?.learners ?? [] };
-    for (const id of header.nodes) this.members.set(id, { terms: [], configs: [], commitIndex: null, logsCommits: false, logsAppends: false, votesTerm: -1, votes: new Set(), ownStart: null });
+    for (const id of header.nodes) this.members.set(id, { terms: [], configs: [], logsAppends: false, votesTerm: -1, votes: new Set(), ownStart: null });
   }
 
   /** The configuration in effect at the node's log (null: unknown). */
@@ -85,12 +82,7 @@ export class MembershipRules {
       case 'truncate':
         this.truncate(m, e.fromIndex);
         break;
-      case 'commit':
-        m.commitIndex = e.commitIndex;
-        m.logsCommits = true;
-        break;
       case 'restart':
-        m.commitIndex = 0;
         m.ownStart = null;
         if (e.persisted) this.showLog(m, e.persisted.log);
         else m.terms = null;
@@ -115,7 +107,6 @@ export class MembershipRules {
         break;
     }
     const s = e.state;
-    if (s?.commitIndex !== undefined) m.commitIndex = s.commitIndex;
     if (s?.log !== undefined && e.kind !== 'receive') this.showLog(m, s.log);
   }
 
@@ -149,11 +140,11 @@ export class MembershipRules {
 
   /**
    * A leader appends a configuration entry at `index`, of its term. Its commitIndex then: the
-   * one its append's state logs, or else the last it logged a commit to (where it logs commits;
-   * a state of an earlier event may not be the last).
+   * one its append's state logs, and only that (a trace may leave out any commit, so the last
+   * one logged may be behind: judging by it was a false alarm on sparse traces).
    */
   private checkChange(n: NodeFacts, m: Member, index: number, line: number, logged: number | undefined): void {
-    const commit = logged ?? (m.logsCommits ? m.commitIndex : null);
+    const commit = logged ?? null;
     if (commit === null) return;
     const pending = m.configs.at(-1);
     if (pending && pending.index > commit && this.on('membership.one-change')) {

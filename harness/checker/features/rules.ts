@@ -114,7 +114,7 @@ export const FEATURE_RULES: readonly FeatureRule[] = [
     title: 'At most one uncommitted configuration change',
     statement:
       'With membership changes, a leader appends a configuration entry only when every configuration entry already in its log is committed (at or under its commitIndex): at most one change is ever uncommitted in a leader\'s log. ' +
-      'Checked where the leader\'s commitIndex is logged (commit events or states).',
+      'Checked where the state of the leader\'s append logs its commitIndex (any commit event may be left out of a trace, so an earlier one may be behind).',
     paper: 'Ongaro, Consensus: Bridging Theory and Practice, §4.1',
   },
   {
@@ -123,7 +123,7 @@ export const FEATURE_RULES: readonly FeatureRule[] = [
     title: 'No change before an entry of the leader\'s term is committed',
     statement:
       'With membership changes, a leader of term T appends a configuration entry only after it has committed an entry of term T (its commitIndex reaches its first entry of term T). ' +
-      'Without it a new leader\'s change can overlap an uncommitted change of an earlier leader, and two disjoint majorities can elect two leaders in one term. Checked where the leader logs its appends and its commitIndex.',
+      'Without it a new leader\'s change can overlap an uncommitted change of an earlier leader, and two disjoint majorities can elect two leaders in one term. Checked where the leader logs its appends, and the state of the append its commitIndex.',
     paper: 'Ongaro, "bug in single-server membership changes", raft-dev, July 2015; the thesis\'s errata',
   },
   {
