@@ -14,6 +14,7 @@ import { loadImplementation, resolveImplementation } from '../harness/fuzz/imple
 import { runSchedule } from '../harness/fuzz/run-schedule.js';
 import { scheduleArbitrary } from '../harness/fuzz/schedule.js';
 import { MUTANTS } from '../harness/mutants/catalogue.js';
+import { KNOWN_FEATURES } from '../harness/adapters/features.js';
 import { createReferenceNode } from '../src/raft/node.js';
 import { createRandom } from '../src/random.js';
 import { DEFAULT_NODE_CONFIG, type Entry } from '../src/raft/types.js';
@@ -45,7 +46,13 @@ describe('the reference through the adapter interface', () => {
     // entries is seen at once, as when the node is driven directly.
     // A feature's mutant runs with its feature (the adapter passes the run's config on, the
     // pre-candidate role and the transfer call included).
-    for (const m of MUTANTS) {
+    // The snapshot and membership features are not open to adapters yet (no snapshot or configuration events: harness/adapters/features.ts).
+    const adaptable = MUTANTS.filter((m) => (m.features ?? []).every((f) => KNOWN_FEATURES.includes(f)));
+    expect(MUTANTS.filter((m) => !adaptable.includes(m)).map((m) => m.name).sort()).toEqual([
+      'membership-change-before-term-commit', 'membership-config-on-commit', 'membership-removed-leader-keeps-leading', 'membership-two-changes-at-once',
+      'snapshot-keep-conflicting-suffix', 'snapshot-restart-ignores-snapshot', 'snapshot-uncommitted',
+    ]);
+    for (const m of adaptable) {
       const features = m.features ? { features: m.features } : {};
       const adapted = runCampaign({ impl: `adapter:mutant:${m.name}`, createNode: adapterFactory(referenceAdapter(m.createNode)), ...MUTANT_HUNT, ...features });
       const direct = runCampaign({ impl: `mutant:${m.name}`, createNode: m.createNode, ...MUTANT_HUNT, ...features });

@@ -19,6 +19,7 @@ import { ClusterInvariants } from '../harness/checker/invariants/cluster-invaria
 import type { Violation } from '../harness/checker/violation.js';
 import { applyCommand, INITIAL_VALUE } from '../src/raft/register.js';
 import type { Command, Header, RegisterState, TraceEvent } from '../src/trace/schema.js';
+import { isClientCommand } from '../src/trace/schema.js';
 
 const NODES = ['n1', 'n2', 'n3'];
 const header: Header = { kind: 'header', format: 'raftcheck-trace', version: 1, nodes: NODES, producer: { name: 'test', version: '1' } };
@@ -56,7 +57,7 @@ const other = (v: RegisterState): RegisterState => (typeof v === 'number' && v <
 
 /** The trace: node events, with the client fields that tie answers to applies. */
 function buildTrace(commands: Command[], actions: Action[], sparse: boolean): Array<Record<string, unknown>> {
-  const tagged = commands.map((c, k): Command => (c.type === 'noop' ? c : { ...c, client: `c${k + 1}`, requestId: k + 1 }));
+  const tagged = commands.map((c, k): Command => (!isClientCommand(c) ? c : { ...c, client: `c${k + 1}`, requestId: k + 1 }));
   const truth: Array<{ value: RegisterState; result: 'ok' | 'cas_failed' }> = [{ value: INITIAL_VALUE, result: 'ok' }];
   for (const c of tagged) truth.push(applyCommand(truth.at(-1)!.value, c));
   const applied = NODES.map(() => 0);
@@ -73,7 +74,7 @@ function buildTrace(commands: Command[], actions: Action[], sparse: boolean): Ar
       if (index > tagged.length) continue;
       applied[a.node] = index;
       const command = tagged[index - 1]!;
-      if (command.type !== 'noop') requests[a.node]!.push(index);
+      if (isClientCommand(command)) requests[a.node]!.push(index);
       const t = truth[index]!;
       events.push({
         kind: 'apply', node, index, command,
@@ -89,7 +90,7 @@ function buildTrace(commands: Command[], actions: Action[], sparse: boolean): Ar
       if (mine.length === 0) continue;
       const index = mine[a.pick % mine.length]!;
       const command = tagged[index - 1]!;
-      if (command.type === 'noop') continue;
+      if (!isClientCommand(command)) continue;
       const t = truth[index]!;
       const status = a.result === 'wrong' ? (t.result === 'ok' ? 'cas_failed' : 'ok') : t.result;
       const value = command.type === 'get' && status === 'ok' && a.value !== 'absent' ? { value: a.value === 'right' ? t.value : other(t.value) } : {};
@@ -122,7 +123,7 @@ function fits(events: Array<Record<string, unknown>>): boolean {
       command.set(e.index as number, c);
       if ('value' in e) add(values, e.index as number, e.value as RegisterState);
       if ('result' in e) add(results, e.index as number, e.result as string);
-      if (c.type !== 'noop') lastApply.set(`${e.node as string}|${c.client}#${c.requestId}`, e.index as number);
+      if (isClientCommand(c)) lastApply.set(`${e.node as string}|${c.client}#${c.requestId}`, e.index as number);
     }
     if (e.kind === 'timeout') {
       const s = e.state as { lastApplied: number; value: RegisterState };

@@ -134,3 +134,27 @@ describe('an AppendEntries below the commit index, skipped (hidden step 7), wher
     expect(found[0]).toMatchObject({ line: answer + 1, rule: 'conformance.unexpected' });
   });
 });
+
+describe('an election lost (hidden step 8) shown only in the state of an output', () => {
+  // sparsification-property found it on near-miss-etcd-style.jsonl: n1's `role follower` and the
+  // role in its next input's state left out, the concession showed only in the state of its refusal.
+  const example = fs.readFileSync('traces/examples/valid/near-miss-etcd-style.jsonl', 'utf8').trim().split('\n').map((l) => JSON.parse(l) as TraceLine);
+  const withoutRoleOfInputs = (lines: TraceLine[]) => lines
+    .filter((l) => !(l.kind === 'role' && l.node === 'n1'))
+    .map((l) => (l.kind === 'receive' && l.node === 'n1' && l.state ? { ...l, state: { ...l.state, role: undefined } } : l))
+    .map((l) => JSON.parse(JSON.stringify(l)) as TraceLine);
+  const noRoles = withoutRoleOfInputs(example);
+  const refusalAsFollower = noRoles.findIndex((l) => l.kind === 'send' && l.node === 'n1' && l.msg.type === 'RequestVoteResponse' && l.state?.role === 'follower');
+
+  it('is taken there, once enough servers refused it', () => {
+    expect(refusalAsFollower).toBeGreaterThan(0);
+    expect(errors(noRoles)).toEqual([]);
+  });
+
+  it('with one refusal received of the two it needs, that state still differs', () => {
+    const refusals = noRoles.filter((l) => l.kind === 'receive' && l.node === 'n1' && l.msg.type === 'RequestVoteResponse' && !l.msg.voteGranted && l.msg.term === 1);
+    expect(refusals).toHaveLength(2);
+    const found = errors(noRoles.filter((l) => l !== refusals[1]));
+    expect(found[0]).toMatchObject({ rule: 'conformance.state', message: expect.stringMatching(/^n1's logged state disagrees with the reference: role "follower" \(reference: "candidate"\)/) });
+  });
+});

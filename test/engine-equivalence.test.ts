@@ -13,7 +13,7 @@ import { assign, raise, setup } from 'xstate';
 import { createRandom } from '../src/random.js';
 import { describeStatechart } from '../src/raft/diagram.js';
 import { assertInterpretable } from '../src/raft/interpreter.js';
-import { FEATURES, type Feature } from '../src/raft/features/index.js';
+import { ALL_FEATURES as FEATURES, type Feature } from '../src/raft/features/index.js';
 import { machineFor, msg, raftNodeMachine, type Args } from '../src/raft/node-machine.js';
 import { createReferenceNode, parseEngine, type ReferenceRaftNode } from '../src/raft/node.js';
 import { DEFAULT_NODE_CONFIG, type Entry, type Message, type NodeInput, type Operation, type PersistentState } from '../src/raft/types.js';
@@ -27,7 +27,7 @@ import { newTwinLog, twinFactory, type TwinLog } from './helpers/engine-twin.js'
 
 const REFERENCE: { name: string; createNode: NodeFactory; features?: readonly Feature[] } = { name: 'reference', createNode: createReferenceNode as NodeFactory };
 /** The reference with every protocol extension on (the chart of src/raft/features). */
-const WITH_FEATURES = { name: 'reference with every feature (prevote, checkquorum, transfer, heartbeat)', createNode: createReferenceNode as NodeFactory, features: FEATURES };
+const WITH_FEATURES = { name: 'reference with prevote, checkquorum, transfer, snapshot and heartbeat', createNode: createReferenceNode as NodeFactory, features: FEATURES };
 const ALL_ROWS = describeStatechart().transitions.length;
 /** Every transition of a chart, as the twin log names them. */
 const rowsOf = (machine = raftNodeMachine) => {
@@ -81,17 +81,36 @@ describe('interpreter and XState actor, side by side over fuzzing schedules', ()
     expect([...log.taken].some((t) => t.startsWith('precandidate '))).toBe(true);
   });
 
+  it('the reference with membership changes (which run alone): 40 swarm schedules on 3 and 5 nodes', () => {
+    const log = newTwinLog();
+    const twin = twinFactory(REFERENCE.createNode, log);
+    let failures = 0;
+    fc.assert(
+      fc.property(scheduleArbitrary('swarm', [3, 5], 2000, ['membership']), (schedule) => {
+        if (!runSchedule(schedule, twin).ok) failures++;
+      }),
+      { numRuns: 40, seed: 42 },
+    );
+    expectNoDifferences(log);
+    expect(failures).toBe(0);
+    expect([...log.taken].some((t) => t.startsWith('leader RECONFIGURE '))).toBe(true);
+  });
+
   for (const m of MUTANTS) {
-    it(`mutant ${m.name}: 20 swarm schedules, same steps up to its first violation`, () => {
+    // A snapshot mutant needs a follower far behind, or a restart after a snapshot: longer
+    // schedules (3 s), more of them, from a seed whose schedules reach each (seed 8).
+    const snapshot = m.features?.includes('snapshot') ?? false;
+    const runs = snapshot ? 40 : 20;
+    it(`mutant ${m.name}: ${runs} swarm schedules, same steps up to its first violation`, () => {
       const log = newTwinLog();
       const twin = twinFactory(m.createNode, log);
       const verdicts: string[] = [];
       fc.assert(
-        fc.property(scheduleArbitrary('swarm', [3, 5], 2000, m.features ?? []), (schedule) => {
+        fc.property(scheduleArbitrary('swarm', [3, 5], snapshot ? 3000 : 2000, m.features ?? []), (schedule) => {
           const twinRun = runSchedule(schedule, twin);
           verdicts.push(twinRun.ok ? 'ok' : `${twinRun.error!.rule}@${twinRun.error!.line}`);
         }),
-        { numRuns: 20, seed: 7 },
+        { numRuns: runs, seed: snapshot ? 8 : 7 },
       );
       expectNoDifferences(log);
       expect(log.calls).toBeGreaterThan(100);
@@ -145,6 +164,12 @@ const featureInput: fc.Arbitrary<TestInput> = fc.oneof(
   receive(fc.record({ from: peer, term }).map((r): Message => ({ id: 'm', type: 'TimeoutNow', to: 'n1', ...r }))),
   receive(fc.record({ from: peer, term, commit: fc.integer({ min: 0, max: 8 }), answer: fc.boolean() })
     .map(({ answer, ...r }): Message => (answer ? { id: 'm', type: 'HeartbeatResponse', to: 'n1', from: r.from, term: r.term } : { id: 'm', type: 'Heartbeat', to: 'n1', ...r }))),
+  // Feature snapshot: the checker's snapshot input, and InstallSnapshot and its response.
+  { arbitrary: fc.record({ index: fc.integer({ min: 1, max: 3 }), value: fc.integer({ min: 1, max: 3 }) }).map((r): NodeInput => ({ type: 'snapshot', ...r })), weight: 3 },
+  receive(fc.record({ from: peer, term: fc.integer({ min: 0, max: 8 }), lastIncludedIndex: fc.integer({ min: 1, max: 8 }), lastIncludedTerm: term, value: fc.integer({ min: 1, max: 3 }) })
+    .map((r): Message => ({ id: 'm', type: 'InstallSnapshot', to: 'n1', leaderId: r.from, ...r }))),
+  receive(fc.record({ from: peer, term, matchIndex: fc.option(index, { nil: undefined }) })
+    .map(({ matchIndex, ...r }): Message => ({ id: 'm', type: 'InstallSnapshotResponse', to: 'n1', ...r, ...(matchIndex !== undefined ? { matchIndex } : {}) }))),
   receive(fc.record({ from: peer, term: fc.integer({ min: 0, max: 8 }), lastLogIndex: index, lastLogTerm: term, self: fc.integer({ min: 0, max: 4 }) })
     .map(({ self, ...r }): Message => ({ id: 'm', type: 'RequestVote', to: 'n1', candidateId: self === 0 ? 'n1' : r.from, leadershipTransfer: true, ...r }))),
 );

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createRandom } from '../src/random.js';
-import { FEATURES, parseFeatureList, type Feature } from '../src/raft/features/index.js';
+import { ALL_FEATURES as FEATURES, parseFeatureList, type Feature } from '../src/raft/features/index.js';
 import { createReferenceNode } from '../src/raft/node.js';
 import { DEFAULT_NODE_CONFIG } from '../src/raft/types.js';
 import type { TraceLine } from '../src/trace/schema.js';
@@ -76,7 +76,7 @@ describe('feature names', () => {
   it('parse in one canonical order; all; unknown names are refused', () => {
     expect(parseFeatureList('transfer,prevote')).toEqual(['prevote', 'transfer']);
     expect(parseFeatureList('all')).toEqual([...FEATURES]);
-    expect(parseFeatureList('prevote,nope')).toEqual({ error: "unknown feature 'nope' (known: prevote, checkquorum, transfer, heartbeat, or all)" });
+    expect(parseFeatureList('prevote,nope')).toEqual({ error: "unknown feature 'nope' (known: prevote, checkquorum, transfer, snapshot, membership, heartbeat, or all: prevote, checkquorum, transfer, snapshot, heartbeat)" });
   });
 
   it('simulate --features declares them in the header (revision 1.1), and the trace validates; an unknown one exits 2', async () => {

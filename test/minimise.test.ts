@@ -1,12 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MAX_HEARTBEAT_MS, minimiseSchedule, shifted, trimmed, withoutNode } from '../harness/fuzz/minimise.js';
+import { MAX_HEARTBEAT_MS, frozen, minimiseSchedule, shifted, trimmed, withoutFatesDrawn, withoutNode } from '../harness/fuzz/minimise.js';
 import { evaluateRange, scheduleAt, shrinkRun } from '../harness/fuzz/run-range.js';
 import { runSchedule } from '../harness/fuzz/run-schedule.js';
 import { scheduleArbitrary, type Schedule } from '../harness/fuzz/schedule.js';
 import { findMutant } from '../harness/mutants/catalogue.js';
 import { huntFeatures } from '../harness/mutants/hunt.js';
-import { FEATURES } from '../src/raft/features/index.js';
+import { ALL_FEATURES as FEATURES } from '../src/raft/features/index.js';
 import { createReferenceNode } from '../src/raft/node.js';
 
 const spec = { seed: 1, nodes: [3, 5], faults: 'swarm' as const, durationMs: 3000 };
@@ -84,7 +84,43 @@ describe('schedule reductions', () => {
   });
 });
 
+describe('runs written down', () => {
+  it('removing the fates drawn in a stretch of time leaves every other message its fate', () => {
+    const fates = [0, 1, 2, 3, 4].map((delay) => ({ lose: delay === 2, duplicate: false, delay: delay + 1 }));
+    const schedule = { ...base, fates };
+    const outcome = { ...runSchedule(base, createReferenceNode), fateTimes: [0, 5, 10, 10, 20, 30, 40] };
+    // Draws 2 and 3 fell in [10, 20); draws past the five fates (they cycle) are left alone.
+    expect(withoutFatesDrawn({ schedule, outcome }, 10, 20)!.fates).toEqual([fates[0], fates[1], fates[4]]);
+    expect(withoutFatesDrawn({ schedule, outcome }, 35, 50)).toBeNull();
+    expect(withoutFatesDrawn({ schedule, outcome: { ...outcome, fateTimes: undefined } }, 10, 20)).toBeNull();
+  });
+  it.each(['snapshot-keep-conflicting-suffix', 'commit-old-term', 'vote-twice'])('the run of %s written down (every election forced, the liveness phase as events) fails the same way, line for line where no two things fall at one instant', (name) => {
+    const { schedule, createNode } = firstFailure(name);
+    const run = runSchedule(schedule, createNode, { keepLines: true, fateTimes: true });
+    const f = frozen({ schedule, outcome: run })!;
+    expect(f.naturalElections).toBe(false);
+    for (const l of run.lines) {
+      if (l.kind === 'timeout' && l.timer === 'election') expect(f.events.some((e) => e.at === l.time && e.action.type === 'timeout' && `n${e.action.node + 1}` === l.node), `${l.node} at ${l.time}`).toBe(true);
+    }
+    const replay = runSchedule(f, createNode, { keepLines: true });
+    expect(replay.error).toEqual(run.error);
+    if (name === 'vote-twice') {
+      // The same lines but for the header (another schedule) and the liveness client's name.
+      const same = (lines: typeof run.lines) => lines.slice(1).map((l) => JSON.stringify(l).replace(/"client":"(liveness|c\d+)","requestId":\d+/g, ''));
+      expect(same(replay.lines)).toEqual(same(run.lines));
+    }
+  });
+});
+
 describe('minimising a failing run', () => {
+  it('cuts a run whose failure needed losses and elections at the right moments (fates and elections kept in place): snapshot-keep-conflicting-suffix under 100 lines', () => {
+    const { index, outcome, createNode, spec: mutantSpec } = firstFailure('snapshot-keep-conflicting-suffix');
+    expect(outcome.error!.line).toBeGreaterThan(400);
+    const m = shrinkRun(mutantSpec, createNode, index);
+    expect(m.outcome.error!.rule).toBe('snapshot.install');
+    expect(m.outcome.error!.line).toBeLessThan(100);
+    expect(runSchedule(m.schedule, createNode).error).toEqual(m.outcome.error);
+  });
   it('keeps the rule, never lengthens the trace, and is the same every time', () => {
     const { schedule, outcome, createNode } = firstFailure('leader-ignores-higher-term');
     const a = minimiseSchedule({ schedule, outcome }, createNode, { maxRuns: 150 });

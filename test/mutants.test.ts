@@ -36,7 +36,7 @@ describe('bug catalogue', () => {
     it(`catches ${m.name} within 100 schedules from seed 1`, () => {
       const r = huntMutant(m, { runs: 100, seed: 1, shrink: false });
       expect(r.detected, `${m.name} survived 100 schedules`).toBe(true);
-      expect(r.rule).toMatch(/^((conformance|prevote|checkquorum|transfer)\.[a-z-]+|[a-z-]+)$/);
+      expect(r.rule).toMatch(/^((conformance|prevote|checkquorum|transfer|snapshot|membership)\.[a-z-]+|[a-z-]+)$/);
     });
   }
 

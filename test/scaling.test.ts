@@ -162,7 +162,7 @@ describe('raftcheck fuzz on worker threads and shards', () => {
     expect(fs.readFileSync(path.join(dir, 'merged', caseFile!), 'utf8')).toBe(fs.readFileSync(path.join(dir, 'r1', caseFile!), 'utf8'));
     const replay = await cli('replay', path.join(dir, 'merged', caseFile!));
     expect(replay.code).toBe(0);
-  });
+  }, 180_000); // nine CLI processes: 30-40 s on a quiet 2-core machine, past 60 s under heavy load
   it('merges passing shards into a passing campaign, with --json on stdout', async () => {
     const dir = tmp();
     const args = ['--runs', '12', '--seed', '5', '--nodes', '3', '--duration', '500ms', '--workers', '2'];

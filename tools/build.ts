@@ -33,6 +33,7 @@ const ENTRIES: Record<string, string> = {
   adapter: 'harness/api/adapter.ts',
   'range-worker': 'harness/fuzz/range-worker.ts',
   'validate-worker': 'harness/validate/validate-worker.ts',
+  'explore-worker': 'harness/explore/parallel/explore-worker.ts',
   'ts-worker': 'harness/pool/ts-worker.js',
   'io-worker': 'harness/adapters/process/io-worker.js',
   reaper: 'harness/adapters/process/reaper.js',

@@ -72,6 +72,9 @@ class AdaptedNode implements RaftNode {
         // Only runs of an implementation that declares `transfer` ask for one (harness/adapters/features.ts).
         if (!this.impl.transfer) throw new Error(`node ${this.id} declares the feature 'transfer' but has no transfer(target) (docs/ADAPTERS.md)`);
         return this.records(this.impl.transfer(input.target));
+      case 'snapshot':
+      case 'reconfigure':
+        return []; // adapters declare no snapshot or membership feature yet (spec/DRIVER.md): such a request is not theirs
     }
   }
 

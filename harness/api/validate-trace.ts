@@ -21,7 +21,7 @@ import { formatReport } from '../validate/format-report.js';
 export type TraceInput = string | URL | { text: string; name?: string } | { lines: ReadonlyArray<string | TraceLine>; name?: string };
 
 export interface ValidateTraceOptions {
-  /** `raftcheck` (trace format v1, the default), `etcd` (an etcd-io/raft trace), `etcd-testdata` (an etcd-io/raft interaction-test transcript) or `jepsen` (a register history). */
+  /** `raftcheck` (trace format v1, the default), `etcd` (an etcd-io/raft trace), `etcd-testdata` (an etcd-io/raft interaction-test transcript), `jepsen` (a register history) or `itf` (an ITF trace of a Raft model, spec/ITF.md). */
   format?: Format;
   /** Errors kept in the report (default 20); `errorCount` counts them all. */
   maxErrors?: number;

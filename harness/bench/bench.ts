@@ -1,8 +1,9 @@
 /**
- * `npm run bench [-- --quick] [-- --only startup]`: measures raftcheck's speed in one run,
- * prints the table and writes BENCHMARKS.md (atomically) with the machine and the date.
- * `--only startup` measures the start-up of the CLI alone and rewrites only its section;
- * `--only explore` the exhaustive search (`raftcheck explore`) alone, likewise.
+ * `npm run bench [-- --quick] [-- --only startup|explore|snapshot-memory]`: measures raftcheck's
+ * speed in one run, prints the table and writes BENCHMARKS.md (atomically) with the machine and
+ * the date. `--only startup` measures the start-up of the CLI alone, `--only explore` the
+ * exhaustive search (`raftcheck explore`), `--only snapshot-memory` the validation memory with
+ * snapshots on (snapshot-memory.ts), each rewriting only its section.
  *
  * Every figure is the median of several runs, and every ratio is taken run by run from two
  * measurements made side by side (then its median), so that a busy machine slows both sides
@@ -33,17 +34,23 @@ import { TraceFileWriter } from '../trace/writer.js';
 import { readLines } from '../trace/reader.js';
 import { validateTraceFile } from '../validate/validate-file.js';
 import { describeMachine, fmt, median, time, timeAsync } from './measure.js';
+import { SNAPSHOT_MEMORY_HEADING, snapshotMemory } from './snapshot-memory.js';
 import { buildModel } from '../explore/build-model.js';
-import { explore } from '../explore/search.js';
+import { explore, type SearchResult } from '../explore/search.js';
+import { exploreParallel } from '../explore/parallel/explore-parallel.js';
 import type { ExploreBounds } from '../explore/model.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const JEPSEN = path.resolve(ROOT, 'traces/external/porcupine/jepsen');
 const quick = process.argv.includes('--quick');
-/** `--only startup`: measure the start-up section alone and rewrite only that section of BENCHMARKS.md. */
-const onlyStartup = process.argv.includes('--only') && process.argv[process.argv.indexOf('--only') + 1] === 'startup';
-/** `--only explore`: measure the exhaustive search alone and rewrite only its section. */
-const onlyExplore = process.argv.includes('--only') && process.argv[process.argv.indexOf('--only') + 1] === 'explore';
+/** `--only startup|explore|snapshot-memory`: measure that section alone and rewrite only it in BENCHMARKS.md. */
+const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
+if (only !== undefined && only !== 'startup' && only !== 'explore' && only !== 'snapshot-memory') {
+  process.stderr.write(`--only: expected startup, explore or snapshot-memory, got '${only}'\n`);
+  process.exit(2);
+}
+const onlyStartup = only === 'startup';
+const onlyExplore = only === 'explore';
 const EXPLORE_HEADING = '## Exhaustive search';
 const STARTUP_HEADING = '## Start-up';
 const RUNS = quick ? 1 : 3;
@@ -491,6 +498,34 @@ async function startupOnly(): Promise<void> {
   }
 }
 
+/** The snapshot-memory section's long trace: 10× the tenth, whose length lets V8's heap settle (quick: a tenth of it). */
+const snapshotLines = () => (quick ? 150_000 : 1_500_000);
+
+/** Rewrites only the snapshot-memory section of BENCHMARKS.md (it comes before start-up). */
+function snapshotMemoryOnly(): void {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'raftcheck-bench-'));
+  try {
+    const section = snapshotMemory(ROOT, dir, snapshotLines(), RUNS, log);
+    const file = path.join(ROOT, 'BENCHMARKS.md');
+    const current = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '# Benchmarks\n';
+    const at = current.indexOf(`\n${SNAPSHOT_MEMORY_HEADING}\n`);
+    const startupAt = current.indexOf(`\n${STARTUP_HEADING}\n`);
+    let next: string;
+    if (at !== -1) {
+      const end = current.indexOf('\n## ', at + 1);
+      next = `${current.slice(0, at + 1)}${section}${end === -1 ? '' : `\n${current.slice(end + 1)}`}`;
+    } else if (startupAt !== -1) {
+      next = `${current.slice(0, startupAt + 1)}${section}\n${current.slice(startupAt + 1)}`;
+    } else {
+      next = `${current.replace(/\n*$/, '\n\n')}${section}`;
+    }
+    writeFileAtomic(file, next, { overwrite: true });
+    process.stdout.write(`${section}\nwrote the snapshot-memory section of BENCHMARKS.md\n`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** Shrinking each mutant's first failure: trace lines as found and as saved, runs and time (one hunt each). */
 function mutantShrinking(): void {
   const hunts = MUTANTS.map((m) => {
@@ -512,7 +547,7 @@ function mutantShrinking(): void {
  * for a fixed wall-time budget: distinct states per second (and per CPU second), without and
  * with symmetry. Returns the section of BENCHMARKS.md.
  */
-function exploreSection(): string {
+async function exploreSection(): Promise<string> {
   const budgetMs = quick ? 10_000 : 120_000;
   const bounds: ExploreBounds = { servers: 3, maxTerm: 3, maxLog: 2, maxMsgs: 3, maxCrashes: 0, maxClientOps: 2, batch: 64 };
   const model = buildModel('reference', bounds);
@@ -532,6 +567,7 @@ function exploreSection(): string {
     const perCpu = s.distinct / (cpuMs / 1000);
     return `| ${symmetry ? 'with `--symmetry`' : 'no symmetry'} | ${r.outcome === 'exhausted' ? 'exhausted' : 'bounded: not exhausted (time budget)'} | ${fmt(s.distinct)} | ${fmt(s.generated)} | ${s.depth} | ${fmt(s.queue)} | ${fmt(s.elapsedMs / 1000, 1)} s | ${fmt(perSecond)} | ${fmt(perCpu)} |`;
   });
+  const workersText = await exploreWorkers();
   const loadAfter = os.loadavg()[0]!;
   // The anchor's rate: 3 million states in 3.5 minutes at the low end (issue 17).
   const anchorLow = 3_000_000 / 210;
@@ -555,14 +591,55 @@ The anchor: TLC on the classic raft.tla finds about 3–6 million distinct state
 - the state includes the checker's history (every vote of every term, the leader of each term, every log prefix seen, the committed prefixes, the applied commands and values): the rules are checked by the checker's own code on every step. raft.tla's history variables (\`elections\`, \`allLogs\`, \`voterLog\`) play that role, and also multiply its states.
 - timeouts: raft.tla's Timeout is enabled in any state for a follower or candidate, like an armed election timer here; a leader's heartbeat is an action here, AppendEntries in raft.tla are sent per peer at any time.
 - each state is kept with its checker's memory (a few kilobytes): the breadth-first queue, not the fingerprint set, bounds how far a run gets in memory; \`--mode iddfs --max-depth N\` keeps only the fingerprints and the current path.
-Speed: each step resumes a node from its snapshot, runs the statechart on the interpreter, clones the checker's memory and encodes the whole state; the rate is measured on one thread (\`--workers\` is not implemented: see docs/EXPLORE.md). ${goal} The CPU-second figure counts the process's CPU time (the garbage collector's threads included), which a loaded machine inflates less than the wall time.
+Speed: each step resumes a node from its snapshot, runs the statechart on the interpreter, clones the checker's memory and encodes the whole state; the rates above are measured on one thread. ${goal} The CPU-second figure counts the process's CPU time (the garbage collector's threads included), which a loaded machine inflates less than the wall time.
+
+${workersText}`;
+}
+
+/**
+ * `explore --workers 1` and `--workers 2` side by side on bounds that one thread exhausts in
+ * about half a minute: the same counts (checked), and the rates. The wall time includes
+ * starting the worker threads (which compile the sources when run from them, as here).
+ */
+async function exploreWorkers(): Promise<string> {
+  const bounds: ExploreBounds = quick
+    ? { servers: 2, maxTerm: 1, maxLog: 1, maxMsgs: 2, maxCrashes: 0, maxClientOps: 1, batch: 64 }
+    : { servers: 3, maxTerm: 2, maxLog: 1, maxMsgs: 2, maxCrashes: 0, maxClientOps: 0, batch: 64 };
+  const model = buildModel('reference', bounds);
+  if ('error' in model) throw new Error(model.error);
+  const runs: Array<{ workers: number; r: SearchResult; cpuMs: number; load: number }> = [];
+  for (const workers of [1, 2]) {
+    const load = os.loadavg()[0]!;
+    const cpu = process.cpuUsage();
+    const now = () => performance.now();
+    const r = workers === 1 ? explore(model, { now }) : await exploreParallel(model, { workers, now, sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) });
+    const used = process.cpuUsage(cpu);
+    runs.push({ workers, r, cpuMs: (used.user + used.system) / 1000, load });
+    log(`  explore --workers ${workers}: ${r.outcome}, ${fmt(r.stats.distinct)} distinct states in ${fmt(r.stats.elapsedMs / 1000, 1)} s`);
+  }
+  const [one, two] = runs as [(typeof runs)[0], (typeof runs)[0]];
+  const same = one.r.outcome === two.r.outcome && one.r.stats.distinct === two.r.stats.distinct && one.r.stats.generated === two.r.stats.generated && one.r.stats.depth === two.r.stats.depth;
+  const b = bounds;
+  const rowsText = runs.map(({ workers, r, cpuMs, load }) => {
+    const s = r.stats;
+    return `| ${workers} | ${fmt(load, 2)} | ${r.outcome} | ${fmt(s.distinct)} | ${fmt(s.generated)} | ${s.depth} | ${fmt(s.elapsedMs / 1000, 1)} s | ${fmt(s.distinct / (s.elapsedMs / 1000))} | ${fmt(cpuMs / 1000, 1)} s | ${fmt(s.distinct / (cpuMs / 1000))} |`;
+  });
+  return `### Worker threads
+
+\`raftcheck explore --servers ${b.servers} --max-term ${b.maxTerm} --max-log ${b.maxLog} --max-msgs ${b.maxMsgs} --max-client-ops ${b.maxClientOps} --workers N\` (breadth-first, exhausted), one thread and two side by side, ${os.availableParallelism()} cores; the load average is read before each run.
+
+| workers | load average | outcome | distinct states | generated | depth | wall time | distinct states/s | CPU time | distinct states per CPU second |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
+${rowsText.join('\n')}
+
+${same ? 'Both runs found the same distinct states, states generated and depth (as `test/explore-workers.test.ts` requires).' : '**The two runs disagree**: a bug of --workers.'} The threads share one visited set (fingerprints in a SharedArrayBuffer, claimed by compare-and-exchange) and meet at the end of each breadth-first level; each keeps and expands the states it added, so no state travels between threads. Two workers took ${fmt(one.r.stats.elapsedMs / two.r.stats.elapsedMs, 2)} times less wall time than one, and ${fmt(two.cpuMs / one.cpuMs, 2)} times the CPU time (the seed each thread repeats, the barriers, and starting both threads, which compile the TypeScript sources when run from them, as here). On a machine whose load average is above its cores, the wall time gained is mostly the larger share of the cores that two threads get among the other processes, not a parallel speed-up: the distinct states per CPU second compare the work itself. The CPU time counts every thread of the process.
 `;
 }
 
 /** Rewrites only the exhaustive-search section of BENCHMARKS.md (before the start-up section). */
 async function exploreOnly(): Promise<void> {
   const file = path.join(ROOT, 'BENCHMARKS.md');
-  const section = exploreSection();
+  const section = await exploreSection();
   const doc = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
   const start = doc.indexOf(EXPLORE_HEADING);
   let next: string;
@@ -583,6 +660,7 @@ async function main(): Promise<void> {
   const date = new Date().toISOString().slice(0, 10);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'raftcheck-bench-'));
   let startupSection = '';
+  let snapshotSection = '';
   let exploreText = '';
   try {
     const target = quick ? 100_000 : 1_000_000;
@@ -608,8 +686,10 @@ async function main(): Promise<void> {
     jepsen();
     mutantDetection();
     mutantShrinking();
+    log('validation memory with snapshots ...');
+    snapshotSection = snapshotMemory(ROOT, dir, snapshotLines(), RUNS, log);
     log('exhaustive search ...');
-    exploreText = exploreSection();
+    exploreText = await exploreSection();
     log('start-up ...');
     startupSection = startup(dir);
   } finally {
@@ -637,10 +717,12 @@ ${missed ? `Targets not met, and why:\n${missed}\n\n` : ''}How each figure is me
 - *mutant detection*: \`huntMutant\` (swarm faults, seed 1, up to 300 runs, no shrinking) until the first failing run, per mutant; median and worst over the mutants.
 - *counterexamples*: the same hunts with shrinking (fast-check, then \`harness/fuzz/minimise.ts\`), one each: the trace's lines up to the violation in the failing run as found and in the saved case (deterministic), and the runs and wall time shrinking took (from the first failure on), median over the mutants.
 
+${snapshotSection}
 ${exploreText}
 ${startupSection}`;
   writeFileAtomic(path.join(ROOT, 'BENCHMARKS.md'), doc, { overwrite: true });
   process.stdout.write(`${table}\n${missed ? `\n${missed}\n` : ''}\nwrote BENCHMARKS.md\n`);
 }
 
-await (onlyStartup ? startupOnly() : onlyExplore ? exploreOnly() : main());
+if (only === 'snapshot-memory') snapshotMemoryOnly();
+else await (onlyStartup ? startupOnly() : onlyExplore ? exploreOnly() : main());

@@ -2,16 +2,20 @@
  * Child process of the benchmark (run with --expose-gc): validates one file and prints, as
  * JSON, its peak RSS (KiB) and the live heap after a full GC at the last line (bytes), the
  * checker's state at its largest. The one forced GC comes at the end, so the peak RSS
- * is the one an ordinary run has.
+ * is the one an ordinary run has. `--without RULE` leaves a rule out (to tell what grows).
  */
+import { SEMANTIC_RULES } from '../checker/semantic-checker.js';
 import { validateTraceFile } from '../validate/validate-file.js';
 
 const file = process.argv[2];
-if (!file) throw new Error('usage: node --expose-gc --import tsx/esm peak-memory.ts FILE');
+if (!file) throw new Error('usage: node --expose-gc --import tsx/esm peak-memory.ts FILE [--without RULE]');
+const at = process.argv.indexOf('--without');
+const without = at === -1 ? undefined : process.argv[at + 1];
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with --expose-gc');
 let heapAtEnd = 0;
 const report = validateTraceFile(file, {
+  ...(without ? { enabled: new Set(SEMANTIC_RULES.map((r) => r.id).filter((id) => id !== without)) } : {}),
   onProgress: (read, total) => {
     if (read < total) return;
     gc();

@@ -16,6 +16,8 @@ export function commandKey(c: Command): string {
       return `cas|${JSON.stringify(c.expected)}|${JSON.stringify(c.value)}|${c.client ?? ''}|${c.requestId ?? ''}`;
     case 'noop':
       return 'noop';
+    case 'config':
+      return `config|${c.voters.join(',')}|${c.learners.join(',')}`;
   }
 }
 
@@ -35,7 +37,13 @@ export function sameCommand(a: Command, b: Command): boolean {
       return b.type === 'cas' && a.expected === b.expected && a.value === b.value && a.client === b.client && a.requestId === b.requestId;
     case 'noop':
       return b.type === 'noop';
+    case 'config':
+      return b.type === 'config' && sameList(a.voters, b.voters) && sameList(a.learners, b.learners);
   }
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 /** Equal terms and commands. */
@@ -87,6 +95,12 @@ function hashCommand(h: number, c: Command): number {
       break;
     case 'noop':
       return mix32(h, 14);
+    case 'config':
+      h = mix32(h, 19);
+      for (const v of c.voters) h = hashString(h, v);
+      h = mix32(h, 20);
+      for (const l of c.learners) h = hashString(h, l);
+      return h;
   }
   h = c.client === undefined ? mix32(h, 15) : hashString(mix32(h, 16), c.client);
   return c.requestId === undefined ? mix32(h, 17) : hashNumber(mix32(h, 18), c.requestId);

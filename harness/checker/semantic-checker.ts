@@ -40,6 +40,8 @@ export interface SemanticOptions {
   onTransition?: TransitionObserver;
   /** What runs the conformance shadows' statechart (default: the reference node's default). */
   engine?: Engine;
+  /** Feature `snapshot`: forget what every node has compacted (default true; see ClusterInvariantOptions). */
+  forgetCompacted?: boolean;
 }
 
 export interface ExcerptLine {
@@ -74,7 +76,10 @@ export class SemanticChecker {
   private lastLine = 0;
 
   constructor(header: Header, private readonly options: SemanticOptions = {}) {
-    this.invariants = new ClusterInvariants(header, (v) => this.record(v), options.enabled ? { enabled: options.enabled } : {});
+    this.invariants = new ClusterInvariants(header, (v) => this.record(v), {
+      ...(options.enabled ? { enabled: options.enabled } : {}),
+      ...(options.forgetCompacted !== undefined ? { forgetCompacted: options.forgetCompacted } : {}),
+    });
     const featureRules = new FeatureInvariants(header, (v) => this.record(v), options.enabled);
     this.featureRules = featureRules.empty ? null : featureRules;
     this.conformance = CONFORMANCE_RULES.some((r) => this.on(r.id)) ? new Conformance(header, (v) => this.record(v), options.enabled, options.onTransition, options.engine) : null;
@@ -147,9 +152,11 @@ export class SemanticChecker {
   finish(): SemanticResult {
     let linearizability: SemanticResult['linearizability'] = { operations: this.history.size, verdict: 'skipped', steps: 0 };
     if (this.on(LINEARIZABILITY_RULE.id) && this.history.size > 0) {
+      // The operations after the last cut (history-from-trace.ts), from the register's value there.
       const history = this.history.history();
-      const r = checkLinearizable(history, this.options.linearizabilityMaxSteps ? { maxSteps: this.options.linearizabilityMaxSteps } : {});
-      linearizability = { operations: history.length, verdict: r.verdict, steps: r.steps };
+      const operations = this.history.size;
+      const r = checkLinearizable(history, { initial: this.history.initial, ...(this.options.linearizabilityMaxSteps ? { maxSteps: this.options.linearizabilityMaxSteps } : {}) });
+      linearizability = { operations, verdict: r.verdict, steps: r.steps };
       if (r.verdict === 'unknown') {
         // Undecided is not decided linearizable: never passed as valid.
         const first = history[0]!;
@@ -158,7 +165,7 @@ export class SemanticChecker {
           line: first.callLine ?? 1,
           nodes: [],
           terms: [],
-          message: `linearizability of the client history of ${history.length} operations could not be decided: ${r.reason}`,
+          message: `linearizability of the client history of ${operations} operations could not be decided: ${r.reason}`,
         });
       } else if (r.verdict === 'not-linearizable') {
         const stuck = r.stuck.map((i) => history[i]!);
@@ -169,7 +176,7 @@ export class SemanticChecker {
           line: first.retLine ?? first.callLine ?? 1,
           nodes: [],
           terms: [],
-          message: `the client history of ${history.length} operations is not linearizable: no order explains ${describeOp(first)}`,
+          message: `the client history of ${operations} operations is not linearizable: no order explains ${describeOp(first)}`,
           expected: `an operation consistent with the register holding ${JSON.stringify(r.stateAfterPrefix)} after the longest explainable prefix (${r.longestPrefix.length} operations${prefix.length ? `, ending: ${prefix.join('; ')}` : ''})`,
           seen: stuck.map(describeOp).join('; '),
           related: [first.callLine ?? 1, ...(first.retLine !== undefined ? [first.retLine] : [])],

@@ -85,6 +85,13 @@ export function featuresOption(raw: string | undefined): Feature[] {
   return parsed;
 }
 
+/** `--snapshot-every N` (feature `snapshot`): a positive integer, only with the feature on. */
+export function snapshotEveryOption(raw: string | undefined, features: readonly Feature[]): { snapshotEvery?: number } {
+  if (raw === undefined) return {};
+  if (!features.includes('snapshot')) throw new UsageError('--snapshot-every: needs --features snapshot');
+  return { snapshotEvery: intOption('snapshot-every', raw, 0, 1) };
+}
+
 /** Parses an integer option in [min, max], naming the option in the error. */
 export function intOption(name: string, raw: string | undefined, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
   if (raw === undefined) return fallback;

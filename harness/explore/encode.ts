@@ -38,6 +38,10 @@ export function messageKey(m: MessageBody, r: Rename = same): string {
       return `PVR ${head} ${m.voteGranted ? 'y' : 'n'}`;
     case 'TimeoutNow':
       return `TN ${head}`;
+    case 'InstallSnapshot':
+      return `IS ${head} ${r(m.leaderId)} ${m.lastIncludedIndex}/${m.lastIncludedTerm} ${JSON.stringify(m.value)}`;
+    case 'InstallSnapshotResponse':
+      return `ISR ${head} ${m.matchIndex ?? '-'}`;
     case 'Heartbeat':
       return `HB ${head} c${m.commit}`;
     case 'HeartbeatResponse':

@@ -9,11 +9,11 @@ function rate(stats: SearchStats): string {
   return stats.elapsedMs > 0 ? `${n(Math.round((stats.distinct / stats.elapsedMs) * 1000))} distinct states/s` : '';
 }
 
-export function describeScope(model: ExploreModel, options: SearchOptions): string {
+export function describeScope(model: ExploreModel, options: SearchOptions, workers?: number): string {
   const b = model.bounds;
   const mode = options.mode ?? 'bfs';
   return `${model.impl}: ${b.servers} servers, max-term ${b.maxTerm}, max-log ${b.maxLog}, max-msgs ${b.maxMsgs}, max-crashes ${b.maxCrashes}, max-client-ops ${b.maxClientOps}${b.batch !== 64 ? `, batch ${b.batch}` : ''}; ` +
-    `${mode}${options.maxDepth !== undefined ? ` to depth ${options.maxDepth}` : ''}${options.symmetry ? ', symmetry' : ''}`;
+    `${mode}${options.maxDepth !== undefined ? ` to depth ${options.maxDepth}` : ''}${options.symmetry ? ', symmetry' : ''}${workers && workers > 1 ? `, ${workers} workers` : ''}`;
 }
 
 export function formatProgress(stats: SearchStats): string {
@@ -30,7 +30,10 @@ export function formatResult(result: SearchResult): string {
   } else if (result.outcome === 'exhausted') {
     lines.push('exhausted: every reachable state within the bounds checked, no violation');
   } else {
-    const by = result.stoppedBy === 'max-states' ? '--max-states' : result.stoppedBy === 'time-budget' ? '--time-budget' : '--max-depth';
+    const by = {
+      'max-states': '--max-states', 'time-budget': '--time-budget', 'memory-budget': '--max-memory', 'max-depth': '--max-depth',
+      'visited-full': 'the shared visited set of --workers being full: give --max-states to size it',
+    }[result.stoppedBy ?? 'max-depth'];
     lines.push(`bounded: not exhausted (stopped by ${by}); no violation in the states covered`);
   }
   lines.push(`${n(s.distinct)} distinct states found, ${n(s.generated)} states generated, depth ${s.depth}, ${n(s.queue)} states left on queue`);

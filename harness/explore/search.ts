@@ -27,6 +27,9 @@ export interface SearchOptions {
   maxStates?: number;
   /** Stop once this many ms have passed (needs `now`). */
   timeBudgetMs?: number;
+  /** Stop once `memory()` reports more than this many bytes (the CLI passes the process's resident set size). */
+  memoryBudgetBytes?: number;
+  memory?: () => number;
   /** The clock, in ms (the CLI passes performance.now; without it no time budget and no rates). */
   now?: () => number;
   /** Called with the counts every `progressEvery` distinct states (default 50 000). */
@@ -59,7 +62,7 @@ export interface Counterexample extends Verdict {
 export interface SearchResult {
   outcome: 'exhausted' | 'bounded' | 'violation';
   /** Why a bounded search stopped. */
-  stoppedBy?: 'max-states' | 'time-budget' | 'max-depth';
+  stoppedBy?: 'max-states' | 'time-budget' | 'memory-budget' | 'max-depth' | 'visited-full';
   stats: SearchStats;
   violation?: Counterexample;
 }
@@ -71,13 +74,14 @@ interface Frame {
   id: number;
 }
 
-/** What every mode shares: the model, the checker, canonical keys and the counters. */
-class Search {
+/** What every mode shares: the model, the checker, canonical keys and the counters (parallel/ uses it on each thread). */
+export class Search {
   readonly checker = new StepChecker();
   readonly perms: Array<{ order: string[]; rename: Rename }> | null;
   readonly stats: SearchStats = { distinct: 0, generated: 0, depth: 0, queue: 0, beyondBounds: 0, elapsedMs: 0 };
   private readonly started: number;
   private nextProgress: number;
+  private memoryChecks = 0;
   stoppedBy: SearchResult['stoppedBy'];
   /** A state within the bounds was left unexpanded at the depth bound. */
   depthCut = false;
@@ -136,6 +140,11 @@ class Search {
       this.stoppedBy = 'time-budget';
       return true;
     }
+    // Reading the process's memory costs a system call: every 256 expansions is often enough.
+    if (this.options.memoryBudgetBytes !== undefined && this.options.memory && (this.memoryChecks++ & 255) === 0 && this.options.memory() > this.options.memoryBudgetBytes) {
+      this.stoppedBy = 'memory-budget';
+      return true;
+    }
     return false;
   }
 
@@ -155,7 +164,7 @@ class Search {
   }
 }
 
-function firstOf(violations: readonly Violation[]): Verdict {
+export function firstOf(violations: readonly Violation[]): Verdict {
   const v = violations[0]!;
   return { rule: v.rule, message: v.message };
 }

@@ -19,6 +19,8 @@ export interface CampaignOptions {
   durationMs: number;
   /** Protocol extensions the nodes run (absent: none). */
   features?: readonly Feature[];
+  /** Feature `snapshot`: the schedules' snapshot interval (absent: drawn per schedule). */
+  snapshotEvery?: number;
   /** fast-check's wall-clock budget for the runs (set by the CLI, the only place that reads clocks); shrinking is bounded by `shrinkRuns` only. */
   timeLimitMs?: number;
   /** Most runs shrinking a failure may spend (default DEFAULT_SHRINK_RUNS). */
@@ -41,7 +43,7 @@ export interface CampaignResult {
 }
 
 export function runCampaign(options: CampaignOptions): CampaignResult {
-  const spec = { seed: options.seed, nodes: options.nodes, faults: options.faults, durationMs: options.durationMs, ...(options.features?.length ? { features: options.features } : {}) };
+  const spec = { seed: options.seed, nodes: options.nodes, faults: options.faults, durationMs: options.durationMs, ...(options.features?.length ? { features: options.features } : {}), ...(options.snapshotEvery !== undefined ? { snapshotEvery: options.snapshotEvery } : {}) };
   const limit = options.timeLimitMs !== undefined ? { timeLimitMs: options.timeLimitMs } : {};
   const range = evaluateRange(spec, options.createNode, 0, options.runs, { ...limit, ...(options.onRun ? { onRun: options.onRun } : {}) });
   const result = { runs: range.evaluated, events: range.events, notModelled: range.notModelled, interrupted: range.interrupted };

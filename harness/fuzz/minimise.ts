@@ -13,23 +13,27 @@
  *   message sent, faults after it); the run is the same;
  * - events: fewer schedule events (delta debugging: all, halves, quarters, ... single events);
  * - network: a reliable network (one fate: delivered once after 1 ms);
- * - nodes: drop a node (its events go, transfers to it too, the others are renumbered), down
+ * - nodes: drop a node (its events go, transfers and configuration changes of it too, the others are renumbered), down
  *   to one node;
  * - time: idle stretches cut: each gap between the schedule's times (its events and the end
  *   of the faults, `durationMs`) is cut, wholly or in part, moving everything after it;
  * - fates: each fate without loss, without duplication, with a 1 ms delay (in chunks);
+ * - in place: time cuts and single event removals that also remove the fates drawn in what is
+ *   cut (fates are drawn in send order: a plain cut hands every later message another one's
+ *   fate), and the run written down with every election forced (`frozen`), then cut, so that
+ *   no cut moves an election that fired when a node's random timer ran out;
  * - heartbeat: a longer heartbeat interval (fewer heartbeats), up to MAX_HEARTBEAT_MS;
  * - batch and seed: other AppendEntries batch sizes, other election timeout draws.
  *
  * The protocol extensions the run has (`features`) are part of what fails and are kept: every
- * candidate is the same schedule with something taken away, features included, and the
- * feature timers come from them.
+ * candidate has the schedule's features, and the feature timers come from them.
  *
  * The pass is deterministic and bounded by a count of runs, never by time: the same failure
  * gives the same minimal case on every machine.
  */
 import { DEFAULT_NODE_CONFIG } from '../../src/raft/types.js';
 import type { NodeFactory } from '../simulator/cluster.js';
+import type { TraceLine } from '../../src/trace/schema.js';
 import { runSchedule, type ScheduleOutcome } from './run-schedule.js';
 import type { Action, Fate, Schedule } from './schedule.js';
 
@@ -106,7 +110,10 @@ export function minimiseSchedule(start: FailingRun, createNode: NodeFactory, opt
   const rule = start.outcome.error?.rule;
   if (start.outcome.ok || rule === undefined) throw new Error('only a failing run can be minimised');
   const maxRuns = options.maxRuns ?? DEFAULT_MINIMISE_RUNS;
-  let best = { ...start, cost: cost(start.schedule, start.outcome) };
+  // The start replayed once (not counted: the same run) for when it drew each fate.
+  const replay = start.outcome.fateTimes ? start.outcome : runSchedule(start.schedule, createNode, { fateTimes: true });
+  const first = replay.error?.rule === rule && replay.error?.line === start.outcome.error?.line ? replay : start.outcome;
+  let best = { schedule: start.schedule, outcome: first, cost: cost(start.schedule, first) };
   let runs = 0;
   let kept = 0;
   const seen = new Set<string>([JSON.stringify(start.schedule)]);
@@ -118,7 +125,7 @@ export function minimiseSchedule(start: FailingRun, createNode: NodeFactory, opt
     seen.add(key);
     if (runs >= maxRuns) throw new BudgetSpent();
     runs++;
-    const result = runSchedule(candidate, createNode);
+    const result = runSchedule(candidate, createNode, { fateTimes: true });
     const smaller = !result.ok && result.error?.rule === rule && lessThan(cost(candidate, result), best.cost);
     if (smaller) {
       best = { schedule: candidate, outcome: result, cost: cost(candidate, result) };
@@ -128,12 +135,23 @@ export function minimiseSchedule(start: FailingRun, createNode: NodeFactory, opt
     return smaller;
   };
 
+  /** Runs a schedule (counted) without keeping it: what a composite reduction starts from. */
+  const probe: Probe = (candidate, keepLines) => {
+    if (runs >= maxRuns) throw new BudgetSpent();
+    runs++;
+    const outcome = runSchedule(candidate, createNode, { fateTimes: true, keepLines });
+    options.onRun?.(runs, kept);
+    return !outcome.ok && outcome.error?.rule === rule ? { schedule: candidate, outcome } : null;
+  };
+
   const passes: Array<() => boolean> = [
     () => attempt(trimmed(best.schedule, best.outcome)),
     () => removeChunks(() => best.schedule.events, (events) => ({ ...best.schedule, events }), attempt),
     () => attempt({ ...best.schedule, fates: [CLEAN_FATE] }),
     () => reduceNodes(() => best.schedule, attempt),
-    () => compressTime(() => best.schedule, attempt),
+    () => compressTime(() => best, attempt),
+    () => freezeElections(() => best.schedule, probe, attempt),
+    () => removeEventsAligned(() => best, attempt),
     () => reduceFates(() => best.schedule, attempt),
     () => lengthenHeartbeat(() => best.schedule, attempt),
     () => otherBatches(() => best.schedule, attempt),
@@ -151,6 +169,8 @@ export function minimiseSchedule(start: FailingRun, createNode: NodeFactory, opt
 }
 
 type Attempt = (candidate: Schedule) => boolean;
+/** A counted run of a candidate: the run if it fails with the rule, else null. */
+type Probe = (candidate: Schedule, keepLines?: boolean) => FailingRun | null;
 
 /** Drops nodes, highest first: a node's own events go, higher-numbered nodes move down. */
 function reduceNodes(current: () => Schedule, attempt: Attempt): boolean {
@@ -171,11 +191,16 @@ export function withoutNode(s: Schedule, node: number): Schedule {
     else if (a.type === 'transfer') {
       // A transfer from or to the node dropped goes with it; the others keep their nodes.
       if (a.node !== node && a.target !== node) events.push({ at: e.at, action: { type: 'transfer', node: renumber(a.node), target: renumber(a.target) } });
+    } else if (a.type === 'reconfigure') {
+      // A change of the node dropped goes with it.
+      if (a.server !== node) events.push({ at: e.at, action: { ...a, server: renumber(a.server) } });
     } else if ('node' in a) {
       if (a.node !== node) events.push({ at: e.at, action: { ...a, node: renumber(a.node) } as Action });
     } else events.push(e);
   }
-  return { ...s, nodes: s.nodes - 1, events };
+  // Feature `membership`: the initial voters are the first `members` nodes (at least one stays).
+  const members = s.members === undefined ? {} : { members: Math.max(1, node < s.members ? s.members - 1 : s.members) };
+  return { ...s, nodes: s.nodes - 1, events, ...members };
 }
 
 /**
@@ -234,20 +259,41 @@ function removeChunks<T>(items: () => readonly T[], rebuild: (items: T[]) => Sch
  * cutting whole intervals keeps an event where it was relative to the leader's heartbeats,
  * which is often what the bug needs. Order is kept; no event moves past the end of the faults.
  */
-function compressTime(current: () => Schedule, attempt: Attempt): boolean {
+function compressTime(current: () => FailingRun, attempt: Attempt): boolean {
   let progress = false;
-  const points = () => [...new Set([0, ...current().events.map((e) => e.at), current().durationMs])].sort((a, b) => a - b);
+  const schedule = () => current().schedule;
+  const points = () => [...new Set([0, ...schedule().events.map((e) => e.at), schedule().durationMs])].sort((a, b) => a - b);
   for (let k = 1; k < points().length; k++) {
     const p = points();
     if (k >= p.length) break;
-    for (const shift of shifts(p[k]! - p[k - 1]!, heartbeatOf(current()))) {
-      if (attempt(shifted(current(), p[k]!, shift))) {
+    for (const shift of shifts(p[k]! - p[k - 1]!, heartbeatOf(schedule()))) {
+      const aligned = withoutFatesDrawn(current(), p[k]! - shift, p[k]!);
+      if ((aligned && attempt(shifted(aligned, p[k]!, shift))) || attempt(shifted(schedule(), p[k]!, shift))) {
         progress = true;
         break;
       }
     }
   }
   return progress;
+}
+
+/**
+ * The schedule without the fates its run drew in [from, to): when that stretch of time is cut,
+ * the messages after it keep the fates they had (fates are drawn in send order, so cutting time
+ * alone hands every later message another message's fate, and a failure that needed a few
+ * losses at the right moments is lost). Draws past the schedule's fates (they cycle) are left
+ * as they fall. Null when nothing was drawn there.
+ */
+export function withoutFatesDrawn(run: FailingRun, from: number, to: number): Schedule | null {
+  const times = run.outcome.fateTimes;
+  const fates = run.schedule.fates;
+  if (!times) return null;
+  const drawn = new Set<number>();
+  times.forEach((t, i) => {
+    if (t >= from && t < to && i < fates.length) drawn.add(i);
+  });
+  if (drawn.size === 0 || drawn.size >= fates.length) return null;
+  return { ...run.schedule, fates: fates.filter((_, i) => !drawn.has(i)) };
 }
 
 /** Cuts of a gap to try, longest first: all of it, whole heartbeat intervals (halving), then halves. */
@@ -266,6 +312,93 @@ function heartbeatOf(s: Schedule): number {
 export function shifted(s: Schedule, from: number, shift: number): Schedule {
   const move = (t: number) => (t >= from ? t - shift : t);
   return { ...s, durationMs: move(s.durationMs), events: s.events.map((e) => ({ ...e, at: move(e.at) })) };
+}
+
+/**
+ * Single events removed with the fates drawn from their time up to the schedule's next time
+ * (what the event set off, mostly): the messages after keep their fates. The plain removal
+ * (the events pass) hands every later message another message's fate.
+ */
+function removeEventsAligned(current: () => FailingRun, attempt: Attempt): boolean {
+  let progress = false;
+  for (let i = current().schedule.events.length - 1; i >= 0; i--) {
+    const run = current();
+    const events = run.schedule.events;
+    if (i >= events.length) continue;
+    const at = events[i]!.at;
+    const next = Math.min(run.schedule.durationMs + 1, ...events.filter((e) => e.at > at).map((e) => e.at));
+    const aligned = withoutFatesDrawn(run, at, next);
+    if (aligned && attempt({ ...aligned, events: events.filter((_, k) => k !== i) })) progress = true;
+  }
+  return progress;
+}
+
+/**
+ * Elections only where the run had them, then time cut. A node's election timer fires after a
+ * draw from the node's random stream, one draw per reset (every heartbeat heard), so cutting any
+ * stretch of time changes the number of draws and every later election: a failure that needed
+ * an election at the right moment is lost. So the run is first written down as it happened
+ * (`frozen`), with natural elections off; in it, cutting time moves the elections with the rest,
+ * and each gap of the schedule is cut, latest first (wholly or by heartbeat intervals, the fates
+ * drawn in it removed: see `withoutFatesDrawn`). The first cut that fails with the rule and is
+ * smaller is kept.
+ */
+function freezeElections(current: () => Schedule, probe: Probe, attempt: Attempt): boolean {
+  const s = current();
+  if (s.naturalElections === false) return false;
+  const run = probe(s, true);
+  const frozenSchedule = run && frozen(run);
+  const base = frozenSchedule && probe(frozenSchedule);
+  if (!frozenSchedule || !base) return false;
+  const points = [...new Set([0, ...frozenSchedule.events.map((e) => e.at), frozenSchedule.durationMs])].sort((a, b) => a - b);
+  for (let k = points.length - 1; k >= 1; k--) {
+    for (const shift of shifts(points[k]! - points[k - 1]!, heartbeatOf(s))) {
+      const aligned = withoutFatesDrawn(base, points[k]! - shift, points[k]!);
+      if (aligned && attempt(shifted(aligned, points[k]!, shift))) return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * The run written down as a schedule whose faults last up to the violation, with every election
+ * forced: each election timeout that fired by itself becomes a `timeout` event at its time,
+ * natural elections off; what the bounded liveness check did after the faults (heal, restart
+ * every node, its client writes, a reliable network) becomes events and fates. It is the same
+ * run up to the first instant where a forced timeout and a delivery fall at the same virtual
+ * time and run in the other order; it is a base for cuts only, and every cut is run and kept
+ * only if it fails with the rule and is smaller. Null if the run kept no lines or fate times.
+ */
+export function frozen(run: FailingRun): Schedule | null {
+  const { schedule: s, outcome } = run;
+  const times = outcome.fateTimes;
+  const violation = outcome.violationTime;
+  if (!times || violation === undefined || outcome.lines.length === 0) return null;
+  const events: Schedule['events'] = [...s.events];
+  const indexOf = (node: string) => Number(node.slice(1)) - 1;
+  for (const line of outcome.lines) {
+    if (line.kind === 'timeout' && line.timer === 'election' && !s.events.some((e) => e.at === line.time && e.action.type === 'timeout' && e.action.node === indexOf(line.node))) {
+      events.push({ at: line.time, action: { type: 'timeout', node: indexOf(line.node) } });
+    }
+    if (line.kind === 'client_request' && line.client === 'liveness') events.push({ at: line.time, action: { type: 'client', node: indexOf(line.node), op: line.op } });
+  }
+  const heal = outcome.heal;
+  if (heal) {
+    // The liveness check healed after the schedule's events at its time: sorted after them (stable).
+    events.push({ at: heal.time, action: { type: 'heal' } });
+    for (let node = 0; node < s.nodes; node++) events.push({ at: heal.time, action: { type: 'restart', node } });
+  }
+  const fates = times.map((_, i) => {
+    const f = s.fates[i % s.fates.length]!;
+    return heal && i >= heal.fatesDrawn ? { lose: false, duplicate: false, delay: 1 + (f.delay % 10) } : f;
+  });
+  return {
+    ...s,
+    naturalElections: false,
+    durationMs: Math.max(s.durationMs, violation),
+    events: events.sort((a, b) => a.at - b.at),
+    fates: fates.length > 0 ? fates : s.fates,
+  };
 }
 
 /** A longer heartbeat interval: the longest allowed, then halfway there. */

@@ -24,6 +24,8 @@ export interface RunSpec {
   durationMs: number;
   /** Protocol extensions the nodes run (absent: none); every schedule carries them. */
   features?: readonly Feature[];
+  /** Feature `snapshot`: the schedules' snapshot interval (absent: drawn per schedule). */
+  snapshotEvery?: number;
 }
 
 /** The outcome of runs start .. start + evaluated - 1 (stopping at the first failure). */
@@ -50,7 +52,7 @@ export interface RangeOptions {
 }
 
 function arbitrary(spec: RunSpec): fc.Arbitrary<Schedule> {
-  return scheduleArbitrary(spec.faults, spec.nodes, spec.durationMs, spec.features ?? []);
+  return scheduleArbitrary(spec.faults, spec.nodes, spec.durationMs, spec.features ?? [], spec.snapshotEvery);
 }
 
 function timeLimit(ms: number | undefined): { interruptAfterTimeLimit?: number; markInterruptAsFailure?: boolean } {

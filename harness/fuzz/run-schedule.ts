@@ -24,6 +24,10 @@ export interface ScheduleOutcome {
   notModelled: Record<string, number>;
   /** Network fates drawn from the schedule (one per message sent). */
   fatesUsed: number;
+  /** With RunOptions.fateTimes: the virtual time each fate was drawn at, in draw order (minimise.ts). */
+  fateTimes?: number[];
+  /** With RunOptions.fateTimes: when the faults ended (the liveness check began) and how many fates had been drawn (absent: never). */
+  heal?: { time: number; fatesDrawn: number };
   /** Virtual time of the violating line, if any. */
   violationTime?: number;
   /**
@@ -58,11 +62,12 @@ function ruleOf(error: unknown): string {
  * 10 ms: liveness needs broadcastTime ≪ electionTimeout (paper §5.6), and long delays are a
  * fault like any other.
  */
-function scheduleNetwork(schedule: Schedule): NetworkModel & { healed: boolean; used: number } {
+function scheduleNetwork(schedule: Schedule, times?: number[]): NetworkModel & { healed: boolean; healedAt?: { time: number; fatesDrawn: number }; used: number } {
   return {
     healed: false,
     used: 0,
-    fate() {
+    fate(_from, _to, now) {
+      times?.push(now);
       const f = schedule.fates[this.used++ % schedule.fates.length]!;
       if (this.healed) return { kind: 'deliver', delays: [1 + (f.delay % 10)] };
       if (f.lose) return { kind: 'lose' };
@@ -79,10 +84,11 @@ export const DEFAULT_LIVENESS_WINDOW = 10 * DEFAULT_NODE_CONFIG.electionTimeout.
  * the network reliable), a leader must be elected and a client write must commit within the
  * window. A client keeps submitting one write, following not_leader hints.
  */
-function checkLiveness(cluster: Cluster, network: { healed: boolean }, healAt: number, window: number, failed: () => boolean): { ok: true } | { ok: false; message: string } {
+function checkLiveness(cluster: Cluster, network: { healed: boolean; healedAt?: { time: number; fatesDrawn: number }; used: number }, healAt: number, window: number, failed: () => boolean): { ok: true } | { ok: false; message: string } {
   cluster.at(healAt, () => {
     if (cluster.partitioned) cluster.heal();
     for (const id of cluster.ids) if (!cluster.isUp(id)) cluster.restart(id);
+    network.healedAt = { time: cluster.time, fatesDrawn: network.used };
     network.healed = true;
     cluster.setNaturalElections(true);
   });
@@ -139,6 +145,12 @@ function perform(cluster: Cluster, action: Action): void {
     case 'transfer':
       if (action.node !== action.target) cluster.transferLeadership(ids[action.node]!, ids[action.target]!);
       return;
+    case 'reconfigure': {
+      // To the leader of the highest term among the nodes up (a request to a follower would be ignored).
+      const leader = cluster.views().filter((v) => v.role === 'leader').sort((a, b) => b.term - a.term)[0];
+      if (leader) cluster.reconfigure(leader.id, action.change, ids[action.server]!);
+      return;
+    }
     case 'client':
       // Each client operation is its own client: the history stays simple to read.
       cluster.clientRequest(ids[action.node]!, `c${++clientRequests}`, 1, action.op);
@@ -157,6 +169,8 @@ export interface RunOptions {
   /** Check bounded liveness after the schedule's faults (default on), within this window. */
   liveness?: boolean;
   livenessWindowMs?: number;
+  /** Record when each fate was drawn (ScheduleOutcome.fateTimes). */
+  fateTimes?: boolean;
 }
 
 export function runSchedule(schedule: Schedule, createNode: NodeFactory, options: RunOptions = {}): ScheduleOutcome {
@@ -169,7 +183,8 @@ export function runSchedule(schedule: Schedule, createNode: NodeFactory, options
   let n = 0;
   /** The line on which the validation failed. */
   let decided: number | undefined;
-  const network = scheduleNetwork(schedule);
+  const fateTimes = options.fateTimes ? [] as number[] : undefined;
+  const network = scheduleNetwork(schedule, fateTimes);
   const cluster = new Cluster({
     ids: nodeIds(schedule.nodes),
     node: {
@@ -177,6 +192,8 @@ export function runSchedule(schedule: Schedule, createNode: NodeFactory, options
       maxEntriesPerMessage: schedule.batch ?? DEFAULT_NODE_CONFIG.maxEntriesPerMessage,
       heartbeatInterval: schedule.heartbeatMs ?? DEFAULT_NODE_CONFIG.heartbeatInterval,
       ...(schedule.features?.length ? { features: schedule.features } : {}),
+      ...(schedule.snapshotEvery !== undefined ? { snapshotEvery: schedule.snapshotEvery } : {}),
+      ...(schedule.members !== undefined ? { configuration: { voters: nodeIds(schedule.nodes).slice(0, schedule.members), learners: [] } } : {}),
     },
     random: createRandom(schedule.seed),
     network,
@@ -199,7 +216,7 @@ export function runSchedule(schedule: Schedule, createNode: NodeFactory, options
     const violationTime = outcome.error ? times[outcome.error.line - 1] : undefined;
     // A verdict reached at the end (finish, liveness, a throw) needed every line.
     const decidedLine = outcome.error ? Math.max(outcome.error.line, decided ?? n) : undefined;
-    return { ...outcome, lines, events: n, notModelled: cluster.notModelled, fatesUsed: network.used, ...(violationTime !== undefined ? { violationTime } : {}), ...(decidedLine !== undefined ? { decidedLine } : {}) };
+    return { ...outcome, lines, events: n, notModelled: cluster.notModelled, fatesUsed: network.used, ...(fateTimes ? { fateTimes } : {}), ...(fateTimes && network.healedAt ? { heal: network.healedAt } : {}), ...(violationTime !== undefined ? { violationTime } : {}), ...(decidedLine !== undefined ? { decidedLine } : {}) };
   };
   try {
     cluster.setNaturalElections(schedule.naturalElections !== false);

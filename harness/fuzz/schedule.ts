@@ -20,7 +20,7 @@
  */
 import fc from 'fast-check';
 import type { Feature } from '../../src/raft/features/index.js';
-import type { Operation } from '../../src/trace/schema.js';
+import type { ConfigChange, Operation } from '../../src/trace/schema.js';
 
 export type Action =
   | { type: 'partition'; side: number[] }
@@ -31,7 +31,12 @@ export type Action =
   /** Fires a node's election timer now. */
   | { type: 'timeout'; node: number }
   /** Feature `transfer`: asks a node (if it leads) to hand leadership to `target`. */
-  | { type: 'transfer'; node: number; target: number };
+  | { type: 'transfer'; node: number; target: number }
+  /**
+   * Feature `membership`: asks the node that leads now (the highest term's, if any is up) to
+   * change the configuration by one server: add it as a learner, promote it, or remove it.
+   */
+  | { type: 'reconfigure'; change: ConfigChange; server: number };
 
 export interface Fate {
   lose: boolean;
@@ -48,6 +53,13 @@ export interface Schedule {
   naturalElections?: boolean;
   /** Protocol extensions the nodes run (absent: none). */
   features?: Feature[];
+  /** Feature `snapshot`: a node snapshots once it has applied this many entries past its last snapshot. */
+  snapshotEvery?: number;
+  /**
+   * Feature `membership`: the first `members` nodes are the initial configuration's voters; the
+   * others start as non-members, to be added (absent: every node a voter).
+   */
+  members?: number;
   /** The nodes' heartbeat interval in ms (absent: 50). Set only by minimisation (minimise.ts). */
   heartbeatMs?: number;
   fates: Fate[];
@@ -77,7 +89,16 @@ const opArb: fc.Arbitrary<Operation> = fc.oneof(
   fc.record({ expected: fc.option(fc.integer({ min: 1, max: 5 }), { nil: null }), value: fc.integer({ min: 1, max: 5 }) }).map((r): Operation => ({ type: 'cas', ...r })),
 );
 
-function scheduleFor(mix: FaultMix, nodes: fc.Arbitrary<number>, durationMs: number, features: readonly Feature[]): fc.Arbitrary<Schedule> {
+/**
+ * Feature `snapshot`: how often nodes snapshot, fixed by the campaign or drawn per schedule —
+ * small, so that a follower cut off for a few writes (a partition, a crash) falls behind its
+ * leader's snapshot and catches up by InstallSnapshot.
+ */
+function snapshotEveryArb(snapshotEvery: number | undefined): fc.Arbitrary<number> {
+  return snapshotEvery !== undefined ? fc.constant(snapshotEvery) : fc.constantFrom(1, 3, 8);
+}
+
+function scheduleFor(mix: FaultMix, nodes: fc.Arbitrary<number>, durationMs: number, features: readonly Feature[], snapshotEvery?: number): fc.Arbitrary<Schedule> {
   return nodes.chain((n) => {
     const node = fc.integer({ min: 0, max: n - 1 });
     const faults: Array<fc.Arbitrary<Action>> = [];
@@ -94,6 +115,10 @@ function scheduleFor(mix: FaultMix, nodes: fc.Arbitrary<number>, durationMs: num
     // Drawn only with the feature on, so schedules without it are generated as before.
     const extra: Array<fc.Arbitrary<Action>> = [];
     if (features.includes('transfer')) extra.push(fc.record({ node, target: node }).map((r): Action => ({ type: 'transfer', ...r })));
+    if (features.includes('membership')) {
+      const change = fc.constantFrom<ConfigChange>('add', 'promote', 'remove');
+      extra.push(fc.record({ change, server: node }).map((r): Action => ({ type: 'reconfigure', ...r })));
+    }
     const action = fc.oneof({ arbitrary: client, weight: 3 }, { arbitrary: timeout, weight: 1 }, ...[...faults, ...extra].map((arbitrary) => ({ arbitrary, weight: 1 })));
     const fate = fc.record({
       lose: fc.integer({ min: 0, max: 99 }).map((x) => x < mix.losePercent),
@@ -109,14 +134,18 @@ function scheduleFor(mix: FaultMix, nodes: fc.Arbitrary<number>, durationMs: num
       batch: fc.constantFrom(64, 4, 1),
       fates: fc.array(fate, { minLength: 1, maxLength: 300, size: 'max' }),
       events: fc.array(fc.record({ at: fc.integer({ min: 0, max: durationMs }), action }), { maxLength: 120, size: 'max' }),
+      // Drawn only with the feature on (last: the other fields are drawn as before).
+      ...(features.includes('snapshot') ? { snapshotEvery: snapshotEveryArb(snapshotEvery) } : {}),
+      // Some nodes start outside the configuration, to be added and caught up as learners.
+      ...(features.includes('membership') ? { members: fc.integer({ min: Math.max(1, n - 2), max: n }) } : {}),
     }).map((s): Schedule => (features.length > 0 ? { ...s, features: [...features] } : s));
   });
 }
 
 /** Schedules for a fault level; `swarm` draws a different fault mix for every run. */
-export function scheduleArbitrary(level: FaultLevel, nodes: readonly number[], durationMs = 3000, features: readonly Feature[] = []): fc.Arbitrary<Schedule> {
+export function scheduleArbitrary(level: FaultLevel, nodes: readonly number[], durationMs = 3000, features: readonly Feature[] = [], snapshotEvery?: number): fc.Arbitrary<Schedule> {
   const nodeArb = fc.constantFrom(...nodes);
-  if (level !== 'swarm') return scheduleFor(MIXES[level], nodeArb, durationMs, features);
+  if (level !== 'swarm') return scheduleFor(MIXES[level], nodeArb, durationMs, features, snapshotEvery);
   const swarmMix = fc.record({
     losePercent: fc.constantFrom(0, 5, 20),
     duplicatePercent: fc.constantFrom(0, 5, 15),
@@ -124,5 +153,5 @@ export function scheduleArbitrary(level: FaultLevel, nodes: readonly number[], d
     partitions: fc.boolean(),
     crashes: fc.boolean(),
   });
-  return swarmMix.chain((mix) => scheduleFor(mix, nodeArb, durationMs, features));
+  return swarmMix.chain((mix) => scheduleFor(mix, nodeArb, durationMs, features, snapshotEvery));
 }

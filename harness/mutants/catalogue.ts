@@ -13,7 +13,10 @@ import { acceptAppendEntries, commitIndexFromMatches } from '../../src/raft/rule
 import { sendTimeoutNow } from '../../src/raft/features/transfer.js';
 import { startPreVote } from '../../src/raft/features/prevote.js';
 import { armElectionTimer } from '../../src/raft/rules/timers.js';
-import type { AppendEntries, Heartbeat, PreVote, RequestVote, RequestVoteResponse } from '../../src/raft/types.js';
+import { installSnapshot, takeSnapshot } from '../../src/raft/features/snapshot.js';
+import { advanceCommitIndexByConfiguration, changedConfiguration, enterConfiguration, hasCommittedInTerm, hasNoPendingChange } from '../../src/raft/features/membership.js';
+import { configurationIn, initialConfiguration, type Configuration } from '../../src/raft/configuration.js';
+import type { AppendEntries, Heartbeat, InstallSnapshot, PreVote, RequestVote, RequestVoteResponse } from '../../src/raft/types.js';
 import type { NodeFactory } from '../simulator/cluster.js';
 
 export interface Mutant {
@@ -275,7 +278,118 @@ export const MUTANTS: readonly Mutant[] = [
     description: 'Leader transfer: the leader keeps appending client requests while it hands leadership over',
     ...featureVariant('transfer', { guards: { isTransferring: () => false } }),
   },
+  {
+    name: 'snapshot-uncommitted',
+    description: 'Snapshots: a node snapshots its whole log, entries not yet committed included',
+    ...featureVariant('snapshot', {
+      actions: {
+        snapshotIfDue: ({ context }: Args) => {
+          const every = context.config.snapshotEvery ?? 0;
+          if (every > 0 && context.lastApplied - context.log.snapshotIndex >= every) takeSnapshot(context, context.log.lastIndex, context.value);
+        },
+      },
+    }),
+  },
+  {
+    name: 'snapshot-keep-conflicting-suffix',
+    description: 'Snapshots: installing a snapshot keeps the log after its last index even where the entry there has another term',
+    ...featureVariant('snapshot', {
+      actions: {
+        installSnapshot: (a: Args) => {
+          const m = msg<InstallSnapshot>(a);
+          const log = a.context.log;
+          // Pretend the entry at lastIncludedIndex agrees whatever its term: the suffix stays.
+          if (m.lastIncludedIndex <= log.lastIndex && log.termAt(m.lastIncludedIndex) !== m.lastIncludedTerm) {
+            const suffix = log.slice(m.lastIncludedIndex + 1, Number.MAX_SAFE_INTEGER);
+            installSnapshot(a.context, m);
+            log.append(suffix);
+            const last = a.context.out.findLast((r) => r.effect.kind === 'install_snapshot');
+            if (last?.effect.kind === 'install_snapshot') {
+              last.effect.logKept = true;
+              last.state.lastLogIndex = log.lastIndex;
+              last.state.lastLogTerm = log.lastTerm;
+            }
+            return;
+          }
+          installSnapshot(a.context, m);
+        },
+      },
+    }),
+  },
+  {
+    name: 'snapshot-restart-ignores-snapshot',
+    description: 'Snapshots: a restart loads the persisted log but not the snapshot: its state machine starts empty at index 0',
+    features: ['snapshot'],
+    createNode: Object.assign(
+      (config: Parameters<NodeFactory>[0], options: Parameters<NodeFactory>[1]) => {
+        const node = createReferenceNode(config, options);
+        const snapshot = options.persisted?.snapshot;
+        if (!snapshot) return node;
+        // The log keeps its absolute indices; commitIndex, lastApplied and the register start afresh.
+        const ctx = (node as unknown as { ctx: { commitIndex: number; lastApplied: number; value: unknown } }).ctx;
+        ctx.commitIndex = 0;
+        ctx.lastApplied = 0;
+        ctx.value = null;
+        return node;
+      },
+      { features: ['snapshot'] as const },
+    ),
+  },
+  {
+    name: 'membership-change-before-term-commit',
+    description: 'Membership: a new leader changes the configuration before it has committed an entry of its own term (the 2015 single-server change bug)',
+    ...featureVariant('membership', {
+      guards: { canChangeConfiguration: (a: Args) => hasNoPendingChange(a.context) && requestedConfiguration(a) !== null },
+    }),
+  },
+  {
+    name: 'membership-two-changes-at-once',
+    description: 'Membership: a leader starts a configuration change while an earlier one is still uncommitted in its log',
+    ...featureVariant('membership', {
+      guards: { canChangeConfiguration: (a: Args) => hasCommittedInTerm(a.context) && requestedConfiguration(a) !== null },
+    }),
+  },
+  {
+    name: 'membership-config-on-commit',
+    description: 'Membership: a configuration takes effect when its entry is committed, not when it is appended',
+    ...featureVariant('membership', {
+      actions: {
+        appendConfiguration: (a: Args) => {
+          const c = requestedConfiguration(a)!;
+          const ctx = a.context;
+          const entry = { term: ctx.term, command: { type: 'config' as const, voters: [...c.voters], learners: [...c.learners] } };
+          ctx.log.append([entry]);
+          record(ctx, { kind: 'append', index: ctx.log.lastIndex, entries: [entry] });
+          advanceCommitIndexByConfiguration(ctx);
+          adoptCommittedConfiguration(ctx);
+        },
+        adoptLatestConfiguration: ({ context }: Args) => adoptCommittedConfiguration(context),
+        advanceCommitIndexByConfiguration: ({ context }: Args) => {
+          advanceCommitIndexByConfiguration(context);
+          adoptCommittedConfiguration(context);
+        },
+      },
+    }),
+  },
+  {
+    name: 'membership-removed-leader-keeps-leading',
+    description: 'Membership: a leader that removed itself keeps leading after the removal is committed',
+    ...featureVariant('membership', { guards: { isRemovedAndCommitted: () => false } }),
+  },
 ];
+
+/** The configuration a `reconfigure` request asks for, from the node's current one (null: it does not apply). */
+function requestedConfiguration({ context, event }: Args): Configuration | null {
+  return event.type === 'RECONFIGURE' ? changedConfiguration(context, event.change, event.server) : null;
+}
+
+/** membership-config-on-commit: the latest configuration at or under commitIndex is the one in effect. */
+function adoptCommittedConfiguration(ctx: Args['context']): void {
+  let index = Math.min(ctx.commitIndex, ctx.log.lastIndex);
+  while (index > 0 && !configurationIn(ctx.log.entry(index))) index--;
+  const configuration = configurationIn(ctx.log.entry(index)) ?? initialConfiguration(ctx.config);
+  if (index !== ctx.configIndex) enterConfiguration(ctx, index, configuration);
+}
 
 export function findMutant(name: string): Mutant | undefined {
   return MUTANTS.find((m) => m.name === name);

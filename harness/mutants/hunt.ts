@@ -40,6 +40,8 @@ export interface HuntOptions {
   onFirstFailure?: () => void;
   /** Protocol extensions to run the mutant with, beside those it breaks one of (Mutant.features). */
   features?: readonly Feature[];
+  /** Feature `snapshot`: the schedules' snapshot interval (absent: drawn per schedule). */
+  snapshotEvery?: number;
 }
 
 /** The features a hunt runs with: the mutant's own and the requested ones. */
@@ -58,6 +60,7 @@ export function huntMutant(mutant: Mutant, options: HuntOptions): HuntResult {
     faults: options.faults ?? 'swarm',
     durationMs: 3000,
     features: huntFeatures(mutant, options.features),
+    ...(options.snapshotEvery !== undefined ? { snapshotEvery: options.snapshotEvery } : {}),
     shrink: options.shrink ?? true,
     ...(options.timeLimitMs ? { timeLimitMs: options.timeLimitMs } : {}),
     ...(options.shrinkRuns !== undefined ? { shrinkRuns: options.shrinkRuns } : {}),

@@ -10,7 +10,7 @@
 import type { Random } from '../../src/random.js';
 import { createReferenceNode, type ReferenceNodeOptions } from '../../src/raft/node.js';
 import { TIMER_NAMES, type Effect, type Message, type NodeConfig, type NodeInput, type NodeView, type PersistentState, type RaftNode, type StateSummary, type StepRecord, type TimerName, type UnmodelledMessage } from '../../src/raft/types.js';
-import { type ClientResult, type NodeState, type Operation, type TraceLine } from '../../src/trace/schema.js';
+import { type ClientResult, type ConfigChange, type NodeState, type Operation, type TraceLine } from '../../src/trace/schema.js';
 import { canonicalFeatures, featuresRevision, type Feature } from '../../src/raft/features/index.js';
 import type { TraceSink } from '../trace/sink.js';
 import { VERSION } from '../version.js';
@@ -125,9 +125,15 @@ export class Cluster {
         electionTimeoutMin: options.node.electionTimeout.min,
         electionTimeoutMax: options.node.electionTimeout.max,
         heartbeatInterval: options.node.heartbeatInterval,
+        ...(options.node.features?.includes('snapshot') ? { snapshotEvery: options.node.snapshotEvery ?? 0 } : {}),
+        // Feature `membership`: the initial configuration, which every node starts in.
+        ...(options.node.features?.includes('membership')
+          ? { voters: [...(options.node.configuration?.voters ?? options.ids)], learners: [...(options.node.configuration?.learners ?? [])] }
+          : {}),
       },
       ...(options.seed !== undefined ? { seed: options.seed } : {}),
       // A trace without features stays a revision-0 trace, byte for byte.
+      // The revision its features need (src/raft/features/index.ts): a 1.1 trace stays one.
       ...(options.node.features?.length ? { minor: featuresRevision(canonicalFeatures(options.node.features)), features: canonicalFeatures(options.node.features) } : {}),
       // What the run does not check, so that every reader of the trace judges it the same way.
       ...(skipRules.length ? { skipRules: skipRules.map((s) => ({ rule: s.rule, reason: s.reason })) } : {}),
@@ -289,6 +295,14 @@ export class Cluster {
     return true;
   }
 
+  /** Feature `membership`: asks a node to change the configuration by one server (ignored, not logged, if the node is down). */
+  reconfigure(node: string, change: ConfigChange, server: string): boolean {
+    const m = this.member(node);
+    if (!m.node) return false;
+    this.input(m, { type: 'reconfigure', change, server }, { kind: 'reconfigure', change, server });
+    return true;
+  }
+
   /** Holds back (false) or lets fire (true) the election timers that come due. */
   setNaturalElections(on: boolean): void {
     this.naturalElections = on;
@@ -442,8 +456,14 @@ function unmodelledNote(direction: 'send' | 'receive', msg: UnmodelledMessage): 
 }
 
 export function toNodeState(s: StateSummary): NodeState {
-  return {
+  const state: NodeState = {
     role: s.role, term: s.term, votedFor: s.votedFor, commitIndex: s.commitIndex, lastApplied: s.lastApplied,
     lastLogIndex: s.lastLogIndex, lastLogTerm: s.lastLogTerm, value: s.value,
   };
+  // Feature `snapshot`: only a node with a snapshot logs where it is.
+  if (s.snapshotIndex !== undefined) {
+    state.snapshotIndex = s.snapshotIndex;
+    state.snapshotTerm = s.snapshotTerm ?? 0;
+  }
+  return state;
 }

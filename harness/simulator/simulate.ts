@@ -24,6 +24,8 @@ export interface SimulationOptions {
   crashEvery: number;
   clients: number;
   clientTimeout: number;
+  /** Feature `membership`: mean interval between configuration change requests to the leader, ms (0 or absent: none). */
+  reconfigureEvery?: number;
   node: Omit<NodeConfig, 'id' | 'members'>;
   /** The implementation's name and --interleave, recorded in the header's meta when given. */
   impl?: string;
@@ -112,6 +114,25 @@ function scheduleFaults(cluster: Cluster, random: Random, options: SimulationOpt
   }
 }
 
+/**
+ * Feature `membership`: around every `every` ms, the leader of the highest term (if any is up)
+ * is asked to add, promote or remove a random node; a change that does not apply is ignored.
+ */
+function scheduleReconfigurations(cluster: Cluster, random: Random, every: number, end: number): void {
+  const next = (from: number) => {
+    const at = from + random.int(Math.ceil(every / 2), Math.ceil((every * 3) / 2));
+    if (at > end) return;
+    cluster.at(at, () => {
+      const change = random.pick(['add', 'promote', 'remove'] as const);
+      const server = random.pick(cluster.ids);
+      const leader = cluster.views().filter((v) => v.role === 'leader').sort((a, b) => b.term - a.term)[0];
+      if (leader) cluster.reconfigure(leader.id, change, server);
+      next(at);
+    });
+  };
+  next(0);
+}
+
 /** A simulation set up to run: `cluster.runUntil(durationMs)`, in one go or in slices (the same result), then `finish()`. */
 export interface PreparedSimulation {
   cluster: Cluster;
@@ -152,6 +173,7 @@ export function prepareSimulation(options: SimulationOptions, sink: TraceSink, c
   });
   cluster.start();
   scheduleFaults(cluster, root.fork('faults'), options);
+  if ((options.reconfigureEvery ?? 0) > 0) scheduleReconfigurations(cluster, root.fork('membership'), options.reconfigureEvery!, options.durationMs);
   const clients = options.clients > 0
     ? startClients(cluster, root.fork('clients'), { count: options.clients, think: DEFAULT_CLIENTS.think, timeout: options.clientTimeout, until: options.durationMs })
     : null;

@@ -56,11 +56,18 @@ function headerFeatures(file: string): Feature[] {
   }
 }
 
-/** A transition's identity across charts (the chart with features repeats the base chart's transitions). */
+/**
+ * A transition's identity across charts (the chart with features repeats the base chart's
+ * transitions). Feature `snapshot` renames the replication actions of the transitions it
+ * keeps (AppendEntries or the snapshot), so the actions are named only after the source,
+ * event, guard and target (the first transitions of a kind keep their identity).
+ */
 function keyed(transitions: readonly DiagramTransition[]): string[] {
   const seen = new Map<string, number>();
+  const snapshotNames: Record<string, string> = { broadcastReplication: 'broadcastAppendEntries', sendMoreReplication: 'sendMoreEntries', retryReplication: 'retryAppendEntries' };
   return transitions.map((t) => {
-    const key = `${t.from}|${t.event}|${t.guard}|${t.to}|${t.actions.join(',')}|${t.reenter}`;
+    const actions = t.actions.filter((a) => a !== 'snapshotIfDue').map((a) => snapshotNames[a] ?? a);
+    const key = `${t.from}|${t.event}|${t.guard}|${t.to}|${actions.join(',')}|${t.reenter}`;
     const n = seen.get(key) ?? 0;
     seen.set(key, n + 1);
     return `${key}#${n}`;

@@ -11,6 +11,7 @@ import type { TraceLine } from '../../src/trace/schema.js';
 import { enabledWithout, unknownSkipRule, type SkipRule } from '../checker/skip-rules.js';
 import { readTraceFile, type LocatedError, type TraceVisitor } from '../trace/reader.js';
 import { SchemaRules, SCHEMA_RULES } from './schema-rules.js';
+import { featureSetError } from '../../src/raft/features/index.js';
 
 export const ALL_RULES: ReadonlyArray<{ id: string; statement: string; layer: 'schema' | 'semantic' }> = [
   ...SCHEMA_RULES.map((r) => ({ id: r.id, statement: r.statement, layer: 'schema' as const })),
@@ -62,6 +63,8 @@ export interface ValidateOptions {
   onTransition?: TransitionObserver;
   /** What runs the conformance shadows' statechart (default: the reference node's default). */
   engine?: Engine;
+  /** Feature `snapshot`: forget what every node has compacted (default true); off for the differential test. */
+  forgetCompacted?: boolean;
 }
 
 /**
@@ -103,13 +106,19 @@ export class TraceValidation implements TraceVisitor {
   line(value: TraceLine, lineNo: number): void {
     const event = this.schema.line(value, lineNo);
     // The header the schema level accepted (the first line): its skip list, then the semantic layers.
-    if (value.kind === 'header' && this.schema.header === value) this.readSkipRules(value.skipRules ?? [], lineNo);
+    if (value.kind === 'header' && this.schema.header === value) {
+      this.readSkipRules(value.skipRules ?? [], lineNo);
+      // A feature that runs alone (membership) declared with others: no chart composes them.
+      const together = featureSetError(value.features ?? []);
+      if (together) this.structuralError({ line: lineNo, rule: 'schema.header', path: '/features', message: together });
+    }
     if (value.kind === 'header' && this.schema.header && !this.semantic && !this.options.schemaOnly) {
       const enabled = enabledWithout(this.skipped, this.options.enabled);
       this.semantic = new SemanticChecker(this.schema.header, {
         ...(enabled ? { enabled } : {}), maxViolations: this.maxErrors,
         ...(this.options.onTransition ? { onTransition: this.options.onTransition } : {}),
         ...(this.options.engine ? { engine: this.options.engine } : {}),
+        ...(this.options.forgetCompacted !== undefined ? { forgetCompacted: this.options.forgetCompacted } : {}),
       });
     }
     // Semantic state is only meaningful while the trace is structurally sound.

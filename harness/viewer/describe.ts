@@ -25,6 +25,10 @@ export function describeMessage(m: Message): string {
       return `PreVoteResponse t${m.term} ${m.voteGranted ? 'granted' : 'refused'}`;
     case 'TimeoutNow':
       return `TimeoutNow t${m.term}: stand for election now`;
+    case 'InstallSnapshot':
+      return `InstallSnapshot t${m.term} through ${m.lastIncludedIndex}/t${m.lastIncludedTerm}, value ${JSON.stringify(m.value)}`;
+    case 'InstallSnapshotResponse':
+      return `InstallSnapshotResponse t${m.term} ${m.matchIndex !== undefined ? `match ${m.matchIndex}` : 'refused'}`;
     case 'Heartbeat':
       return `Heartbeat t${m.term}, commit ${m.commit}`;
     case 'HeartbeatResponse':
@@ -49,6 +53,10 @@ export function shortMessage(m: Message): string {
       return `prevote ${m.voteGranted ? '✓' : '✗'} →${m.to}`;
     case 'TimeoutNow':
       return `TimeoutNow →${m.to}`;
+    case 'InstallSnapshot':
+      return `IS ${m.lastIncludedIndex} →${m.to}`;
+    case 'InstallSnapshotResponse':
+      return `${m.matchIndex !== undefined ? `snap ok ${m.matchIndex}` : 'snap ✗'} →${m.to}`;
     case 'Heartbeat':
       return `♥ c${m.commit} →${m.to}`;
     case 'HeartbeatResponse':
@@ -98,10 +106,18 @@ export function describeEvent(e: TraceEvent): string | null {
       return `${e.client}#${e.requestId} ← ${describeResult(e.result)}`;
     case 'crash':
       return 'crash';
+    case 'snapshot':
+      return `snapshot through ${e.index} (t${e.term}), value ${JSON.stringify(e.value)}: log compacted`;
+    case 'install_snapshot':
+      return `installs snapshot through ${e.index} (t${e.term}), value ${JSON.stringify(e.value)}; ${e.logKept ? 'keeps the log after it' : 'discards its log'}`;
     case 'transfer':
       return `asked to hand leadership to ${e.target}`;
+    case 'reconfigure':
+      return `asked to ${e.change} ${e.server}${e.change === 'add' ? ' (as a learner)' : e.change === 'promote' ? ' (learner to voter)' : ''}`;
+    case 'config':
+      return `configuration ${e.index === 0 ? '(initial)' : `of entry ${e.index}`} in effect: voters {${e.voters.join(',')}}${e.learners.length ? `, learners {${e.learners.join(',')}}` : ''}`;
     case 'restart':
-      return e.persisted ? `restart (term ${e.persisted.term}, ${e.persisted.log.length} entries)` : 'restart';
+      return e.persisted ? `restart (term ${e.persisted.term}, ${e.persisted.snapshot ? `snapshot through ${e.persisted.snapshot.index}, ` : ''}${e.persisted.log.length} entries)` : 'restart';
     case 'partition': {
       const groups = e.groups ? e.groups.map((g) => `{${g.join(',')}}`).join(' | ') : '';
       const blocked = e.blocked ? e.blocked.map((b) => `${b.from}↛${b.to}`).join(' ') : '';

@@ -23,7 +23,7 @@ export const VIEW_MODEL_VERSION = 1;
 export type StateTuple = [role: string, term: number, votedFor: string | null, commitIndex: number, lastApplied: number, lastLogIndex: number, lastLogTerm: number, value: RegisterState];
 
 /** Message kinds as the viewer filters them: heartbeats (AppendEntries without entries) apart, as they dominate long traces. */
-export const MESSAGE_TYPES = ['RequestVote', 'RequestVoteResponse', 'AppendEntries', 'AppendEntriesResponse', 'heartbeat', 'PreVote', 'PreVoteResponse', 'TimeoutNow'] as const;
+export const MESSAGE_TYPES = ['RequestVote', 'RequestVoteResponse', 'AppendEntries', 'AppendEntriesResponse', 'heartbeat', 'PreVote', 'PreVoteResponse', 'TimeoutNow', 'InstallSnapshot', 'InstallSnapshotResponse'] as const;
 const HEARTBEAT = MESSAGE_TYPES.indexOf('heartbeat');
 
 /** The colour class of a message: feature heartbeat's messages are drawn as heartbeats and their answers. */

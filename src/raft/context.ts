@@ -4,6 +4,7 @@
  * copies it — so a step costs what its effects cost, not what the log weighs.
  */
 import type { Random } from '../random.js';
+import { latestConfiguration, peersIn, quorumOf, type Configuration } from './configuration.js';
 import { RaftLog } from './log.js';
 import { INITIAL_VALUE } from './register.js';
 import type { Effect, NodeConfig, PersistentState, RegisterState, Role, StateSummary, StepRecord } from './types.js';
@@ -11,10 +12,20 @@ import type { Effect, NodeConfig, PersistentState, RegisterState, Role, StateSum
 export interface NodeContext {
   readonly config: NodeConfig;
   readonly id: string;
-  /** The other members, in `config.members` order. */
-  readonly peers: readonly string[];
-  /** Votes or replicas needed: a strict majority of the members. */
-  readonly majority: number;
+  /**
+   * Those a leader replicates to and a candidate asks for votes: the other members, in
+   * `config.members` order (feature `membership`: the voters and learners of the node's
+   * configuration, itself excepted).
+   */
+  peers: readonly string[];
+  /** Votes or replicas needed: a strict majority of the members (feature `membership`: of the configuration's voters). */
+  majority: number;
+  /**
+   * The configuration in effect: every member a voter, fixed, without feature `membership`;
+   * with it, the latest configuration entry in the log (at `configIndex`; 0: the initial one).
+   */
+  configuration: Configuration;
+  configIndex: number;
   readonly random: Random;
   /** Mirrors the statechart's state value, so that summaries are O(1). */
   role: Role;
@@ -49,25 +60,34 @@ export interface NodeContext {
   transferElection: boolean;
   /** transfer: the current election was started by TimeoutNow (its RequestVotes say so). */
   electionByTransfer: boolean;
+  /** snapshot: the register after the entries the snapshot covers (`log.snapshotIndex`). */
+  snapshotValue: RegisterState;
   /** Effects of the current step, in order. */
   out: StepRecord[];
 }
 
 export function createContext(config: NodeConfig, random: Random, persisted?: PersistentState): NodeContext {
   if (!config.members.includes(config.id)) throw new Error(`node ${config.id} is not among the members ${config.members.join(', ')}`);
+  // A restart from a snapshot (feature `snapshot`) resumes from it: its entries are committed and applied.
+  const snapshot = persisted?.snapshot;
+  const log = new RaftLog(persisted?.log ?? [], snapshot);
+  // Feature `membership`: a restart resumes in the latest configuration of its log.
+  const { index: configIndex, configuration } = latestConfiguration(log, config);
   return {
     config,
     id: config.id,
-    peers: config.members.filter((m) => m !== config.id),
-    majority: Math.floor(config.members.length / 2) + 1,
+    peers: peersIn(configuration, config.id),
+    majority: quorumOf(configuration),
+    configuration,
+    configIndex,
     random,
     role: 'follower',
     term: persisted?.term ?? 0,
     votedFor: persisted?.votedFor ?? null,
-    log: new RaftLog(persisted?.log ?? []),
-    commitIndex: 0,
-    lastApplied: 0,
-    value: INITIAL_VALUE,
+    log,
+    commitIndex: snapshot?.index ?? 0,
+    lastApplied: snapshot?.index ?? 0,
+    value: snapshot ? snapshot.value : INITIAL_VALUE,
     leaderId: null,
     votes: new Set(),
     refusals: new Set(),
@@ -80,12 +100,13 @@ export function createContext(config: NodeConfig, random: Random, persisted?: Pe
     transferTarget: null,
     transferElection: false,
     electionByTransfer: false,
+    snapshotValue: snapshot ? snapshot.value : INITIAL_VALUE,
     out: [],
   };
 }
 
 export function summarize(ctx: NodeContext): StateSummary {
-  return {
+  const summary: StateSummary = {
     role: ctx.role,
     term: ctx.term,
     votedFor: ctx.votedFor,
@@ -95,6 +116,12 @@ export function summarize(ctx: NodeContext): StateSummary {
     lastLogTerm: ctx.log.lastTerm,
     value: ctx.value,
   };
+  // Only a node with a snapshot (feature `snapshot`) says where it is: other traces stay as they were.
+  if (ctx.log.snapshotIndex > 0) {
+    summary.snapshotIndex = ctx.log.snapshotIndex;
+    summary.snapshotTerm = ctx.log.snapshotTerm;
+  }
+  return summary;
 }
 
 /** Records an effect with the node's state right after it. */

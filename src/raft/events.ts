@@ -5,7 +5,7 @@
 import type { NodeContext } from './context.js';
 import { record } from './context.js';
 import type { ClientRequest } from './rules/client.js';
-import type { AppendEntries, AppendEntriesResponse, Heartbeat, HeartbeatResponse, Message, PreVote, PreVoteResponse, RequestVote, RequestVoteResponse, Role, TimeoutNow } from './types.js';
+import type { AppendEntries, ConfigChange, AppendEntriesResponse, Heartbeat, HeartbeatResponse, InstallSnapshot, InstallSnapshotResponse, Message, PreVote, PreVoteResponse, RegisterState, RequestVote, RequestVoteResponse, Role, TimeoutNow } from './types.js';
 
 export type NodeEvent =
   | { type: 'ELECTION_TIMEOUT' }
@@ -26,7 +26,11 @@ export type NodeEvent =
   | { type: 'LEASE_TIMEOUT' }
   | { type: 'QUORUM_TIMEOUT' }
   | { type: 'TRANSFER_TIMEOUT' }
-  | { type: 'TRANSFER_LEADERSHIP'; target: string };
+  | { type: 'TRANSFER_LEADERSHIP'; target: string }
+  | { type: 'InstallSnapshot'; msg: InstallSnapshot }
+  | { type: 'InstallSnapshotResponse'; msg: InstallSnapshotResponse }
+  | { type: 'SNAPSHOT'; index: number; value: RegisterState }
+  | { type: 'RECONFIGURE'; change: ConfigChange; server: string };
 
 /** What every guard and action receives. */
 export type Args = { context: NodeContext; event: NodeEvent };

@@ -2,72 +2,138 @@
  * A node's Raft log, 1-indexed as in the paper (index 0 is the empty prefix, term 0).
  * Mutated in place and shared by reference: the statechart never copies it per event, so every
  * step stays O(1) amortised in the log's length (GUIDE §5).
+ *
+ * Log compaction (feature `snapshot`, paper §7): the entries up to `snapshotIndex` may be
+ * discarded; indices stay absolute, and the last discarded entry is still known by its
+ * (index, term) — `termAt(snapshotIndex)` is `snapshotTerm` — as AppendEntries' consistency
+ * check needs. Without a snapshot `snapshotIndex` is 0 and the log is the whole log.
  */
 import type { Entry } from '../trace/schema.js';
 
 export class RaftLog {
+  /** The entries after the snapshot: entry `snapshotIndex + 1` at position 0. */
   private readonly entries: Entry[];
+  private base: number;
+  private baseTerm: number;
+  /**
+   * Feature `membership`: the indices of the configuration entries, ascending, so that the
+   * latest configuration is found in O(1) after any append or truncation (it takes effect when
+   * appended and reverts when truncated: thesis §4.1).
+   */
+  private readonly configs: number[] = [];
 
-  constructor(initial: readonly Entry[] = []) {
-    this.entries = [...initial];
+  constructor(initial: readonly Entry[] = [], snapshot?: { index: number; term: number }) {
+    this.entries = [];
+    this.base = snapshot?.index ?? 0;
+    this.baseTerm = snapshot?.term ?? 0;
+    this.append(initial);
+  }
+
+  /** Index of the last configuration entry (feature `membership`), 0 if the log holds none. */
+  get lastConfigIndex(): number {
+    return this.configs.at(-1) ?? 0;
+  }
+
+  /** Index of the configuration entry before the last one, 0 if none. */
+  get previousConfigIndex(): number {
+    return this.configs.at(-2) ?? 0;
   }
 
   get lastIndex(): number {
-    return this.entries.length;
+    return this.base + this.entries.length;
   }
 
   get lastTerm(): number {
-    return this.entries.at(-1)?.term ?? 0;
+    return this.entries.at(-1)?.term ?? this.baseTerm;
   }
 
-  /** Term of the entry at `index`; 0 for index 0; undefined past the end. */
+  /** The last index the snapshot covers (0: no snapshot). */
+  get snapshotIndex(): number {
+    return this.base;
+  }
+
+  get snapshotTerm(): number {
+    return this.baseTerm;
+  }
+
+  /** Term of the entry at `index`; 0 for index 0; undefined past the end or under the snapshot (but its last entry). */
   termAt(index: number): number | undefined {
-    if (index === 0) return 0;
-    return this.entries[index - 1]?.term;
+    if (index === this.base) return this.baseTerm;
+    if (index < this.base) return undefined;
+    return this.entries[index - this.base - 1]?.term;
   }
 
+  /** The entry at `index`; undefined past the end or under the snapshot. */
   entry(index: number): Entry | undefined {
-    return this.entries[index - 1];
+    return index <= this.base ? undefined : this.entries[index - this.base - 1];
   }
 
   /** Appends entries after the last one. */
   append(entries: readonly Entry[]): void {
-    for (const e of entries) this.entries.push(e);
+    for (const e of entries) {
+      this.entries.push(e);
+      if (e.command.type === 'config') this.configs.push(this.lastIndex);
+    }
   }
 
-  /** Deletes the entry at `fromIndex` and every one after it. */
+  /** Deletes the entry at `fromIndex` and every one after it (never under the snapshot). */
   truncateFrom(fromIndex: number): void {
-    if (fromIndex >= 1 && fromIndex <= this.entries.length) this.entries.length = fromIndex - 1;
+    if (fromIndex > this.base && fromIndex <= this.lastIndex) {
+      this.entries.length = fromIndex - this.base - 1;
+      while ((this.configs.at(-1) ?? 0) >= fromIndex) this.configs.pop();
+    }
   }
 
-  /** Entries from `from` (inclusive), at most `max` of them: a copy of only what is sent. */
+  /** Entries from `from` (inclusive, above the snapshot), at most `max` of them: a copy of only what is sent. */
   slice(from: number, max: number): Entry[] {
-    return this.entries.slice(from - 1, from - 1 + max);
+    const start = Math.max(0, from - this.base - 1);
+    return this.entries.slice(start, start + max);
   }
 
-  /** First index holding `term`, scanning back from `index` (for conflict hints). */
+  /** First index holding `term`, scanning back from `index` (for conflict hints); not below the snapshot. */
   firstIndexOfTerm(term: number, index: number): number {
     let i = index;
-    while (i > 1 && this.entries[i - 2]?.term === term) i--;
+    while (i > this.base + 1 && this.entries[i - this.base - 2]?.term === term) i--;
     return i;
   }
 
   /** Last index holding `term`, or 0 if the log has none (terms never decrease along a log). */
   lastIndexOfTerm(term: number): number {
-    for (let i = this.entries.length; i >= 1; i--) {
-      const t = this.entries[i - 1]!.term;
+    for (let i = this.lastIndex; i > this.base; i--) {
+      const t = this.entries[i - this.base - 1]!.term;
       if (t === term) return i;
       if (t < term) return 0;
     }
-    return 0;
+    return this.base > 0 && this.baseTerm === term ? this.base : 0;
   }
 
-  /** A read-only live view (for NodeView). */
+  /** Discards the entries up to `index` (at most the last index), keeping what follows: a snapshot was taken there. */
+  compact(index: number): void {
+    if (index <= this.base || index > this.lastIndex) return;
+    this.baseTerm = this.termAt(index)!;
+    this.entries.splice(0, index - this.base);
+    this.base = index;
+  }
+
+  /** A snapshot through (index, term) replaces the log: the entries after it are kept if `keepSuffix`, else all are discarded (Figure 13, 6-7). */
+  install(index: number, term: number, keepSuffix: boolean): void {
+    if (keepSuffix && index > this.base && index <= this.lastIndex) this.entries.splice(0, index - this.base);
+    else this.entries.length = 0;
+    this.base = index;
+    // The configuration entries left are those of the suffix kept.
+    this.configs.length = 0;
+    this.entries.forEach((e, k) => {
+      if (e.command.type === 'config') this.configs.push(index + 1 + k);
+    });
+    this.baseTerm = term;
+  }
+
+  /** A read-only live view of the entries after the snapshot (for NodeView). */
   view(): readonly Entry[] {
     return this.entries;
   }
 
-  /** A copy, for persistence. */
+  /** A copy of the entries after the snapshot, for persistence. */
   toArray(): Entry[] {
     return [...this.entries];
   }

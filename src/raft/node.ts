@@ -11,7 +11,7 @@ import { inLease } from './features/lease.js';
 import { contextFromSnapshot, snapshotOf, type NodeSnapshot } from './snapshot.js';
 import { machineFor, type NodeEvent, type RaftNodeMachine } from './node-machine.js';
 import type { TakenTransition } from './transitions.js';
-import type { Entry, NodeConfig, NodeInput, NodeView, PersistentState, RaftNode, StateSummary, StepRecord, TimerName } from './types.js';
+import type { Entry, NodeConfig, NodeInput, NodeView, PersistentState, RaftNode, RegisterState, StateSummary, StepRecord, TimerName } from './types.js';
 
 export { DEFAULT_ENGINE, ENGINES, parseEngine, type Engine } from './engine.js';
 export type { NodeSnapshot } from './snapshot.js';
@@ -58,6 +58,10 @@ function toEvent(input: NodeInput): NodeEvent | null {
       return { type: input.msg.type, msg: input.msg } as NodeEvent;
     case 'transfer':
       return { type: 'TRANSFER_LEADERSHIP', target: input.target };
+    case 'snapshot':
+      return { type: 'SNAPSHOT', index: input.index, value: input.value };
+    case 'reconfigure':
+      return { type: 'RECONFIGURE', change: input.change, server: input.server };
   }
 }
 
@@ -83,6 +87,10 @@ export interface LiveState extends Readonly<StateSummary> {
   readonly inLease: boolean;
   /** A leader's matchIndex for a peer (0 for a follower or an unknown peer). */
   matchIndexOf(peer: string): number;
+  /** Feature `snapshot`: the snapshot's last index and term (0, 0: none) and the register it holds. */
+  readonly snapshotIndex: number;
+  readonly snapshotTerm: number;
+  readonly snapshotValue: RegisterState;
 }
 
 /** Reads the node's current context (the engine's own object once started). */
@@ -102,6 +110,9 @@ class LiveView implements LiveState {
   get electionByTransfer() { return this.ctx.electionByTransfer; }
   get inLease() { return inLease(this.ctx); }
   matchIndexOf(peer: string): number { return this.ctx.matchIndex.get(peer) ?? 0; }
+  get snapshotIndex() { return this.ctx.log.snapshotIndex; }
+  get snapshotTerm() { return this.ctx.log.snapshotTerm; }
+  get snapshotValue() { return this.ctx.snapshotValue; }
 }
 
 /** A reference node, with what tests, coverage and the checker's shadows read of it. */
@@ -194,8 +205,12 @@ class ReferenceNode implements ReferenceRaftNode {
     return { id: this.id, leaderId: this.ctx.leaderId, log: this.ctx.log.view(), ...summarize(this.ctx) };
   }
 
+  /** currentTerm, votedFor, the log and (feature `snapshot`) the snapshot: what survives a crash. */
   persistent(): PersistentState {
-    return { term: this.ctx.term, votedFor: this.ctx.votedFor, log: this.ctx.log.toArray() };
+    const { log } = this.ctx;
+    const persisted: PersistentState = { term: this.ctx.term, votedFor: this.ctx.votedFor, log: log.toArray() };
+    if (log.snapshotIndex > 0) persisted.snapshot = { index: log.snapshotIndex, term: log.snapshotTerm, value: this.ctx.snapshotValue };
+    return persisted;
   }
 }
 

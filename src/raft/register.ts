@@ -24,6 +24,7 @@ export function applyCommand(value: RegisterState, command: Command): ApplyResul
       return value === command.expected ? { value: command.value, result: 'ok' } : { value, result: 'cas_failed' };
     case 'get':
     case 'noop':
+    case 'config': // feature `membership`: a configuration is not the register's
       return { value, result: 'ok' };
   }
 }

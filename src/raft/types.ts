@@ -6,14 +6,14 @@
  * v1 trace records.
  */
 import type {
-  AppendEntries, AppendEntriesResponse, ClientResult, Command, Entry, Message, NodeId, Operation, PersistentState,
-  Heartbeat, HeartbeatResponse, PreVote, PreVoteResponse, RegisterState, RequestVote, RequestVoteResponse, Role, TimeoutNow,
+  AppendEntries, AppendEntriesResponse, ClientResult, Command, ConfigChange, Entry, InstallSnapshot, InstallSnapshotResponse, Message, NodeId, Operation, PersistentState,
+  Heartbeat, HeartbeatResponse, PreVote, PreVoteResponse, RegisterState, RequestVote, RequestVoteResponse, Role, Snapshot, TimeoutNow,
 } from '../trace/schema.js';
 import type { Feature } from './features/index.js';
 
 export type {
-  AppendEntries, AppendEntriesResponse, ClientResult, Command, Entry, Feature, Message, NodeId, Operation, PersistentState,
-  Heartbeat, HeartbeatResponse, PreVote, PreVoteResponse, RegisterState, RequestVote, RequestVoteResponse, Role, TimeoutNow,
+  AppendEntries, AppendEntriesResponse, ClientResult, Command, ConfigChange, Entry, Feature, InstallSnapshot, InstallSnapshotResponse, Message, NodeId, Operation, PersistentState,
+  Heartbeat, HeartbeatResponse, PreVote, PreVoteResponse, RegisterState, RequestVote, RequestVoteResponse, Role, Snapshot, TimeoutNow,
 };
 
 /** Distributes Omit over a union (plain Omit collapses the tagged union). */
@@ -42,6 +42,16 @@ export interface NodeConfig {
   maxEntriesPerMessage: number;
   /** Protocol extensions the node runs (src/raft/features); absent or empty: Figure 2 only. */
   features?: readonly Feature[];
+  /**
+   * Feature `snapshot`: take a snapshot once this many entries are applied past the last one
+   * (absent or 0: never on its own; the checker's shadows snapshot where the trace says).
+   */
+  snapshotEvery?: number;
+  /**
+   * Feature `membership`: the initial configuration, before any configuration entry (absent:
+   * every member a voter). A member in neither list starts as a non-member.
+   */
+  configuration?: { voters: readonly NodeId[]; learners: readonly NodeId[] };
 }
 
 export const DEFAULT_NODE_CONFIG: Omit<NodeConfig, 'id' | 'members'> = {
@@ -74,7 +84,15 @@ export type NodeInput =
   | { type: 'tick' }
   | { type: 'client_request'; client: string; requestId: number; op: Operation }
   /** Feature `transfer`: hand leadership to `target` (only a leader acts on it). */
-  | { type: 'transfer'; target: NodeId };
+  | { type: 'transfer'; target: NodeId }
+  /**
+   * Feature `snapshot`: snapshot the register after `index` (holding `value`) and compact the
+   * log there, if `index` is applied and past the last snapshot. The checker's shadows take the
+   * snapshots a trace logs this way; the reference takes its own (`snapshotEvery`).
+   */
+  | { type: 'snapshot'; index: number; value: RegisterState }
+  /** Feature `membership`: change the configuration by one server (only a leader acts on it, one change at a time). */
+  | { type: 'reconfigure'; change: ConfigChange; server: NodeId };
 
 /** What a node does in response. Every effect but `set_timer` is a v1 trace event kind. */
 export type Effect =
@@ -92,6 +110,12 @@ export type Effect =
   | { kind: 'commit'; commitIndex: number }
   | { kind: 'apply'; index: number; command: Command; value: RegisterState; result: 'ok' | 'cas_failed' }
   | { kind: 'client_response'; client: string; requestId: number; result: ClientResult }
+  /** Feature `snapshot`: a snapshot through `index` was taken and the log compacted there. */
+  | { kind: 'snapshot'; index: number; term: number; value: RegisterState }
+  /** Feature `snapshot`: a received snapshot was installed (Figure 13). */
+  | { kind: 'install_snapshot'; index: number; term: number; value: RegisterState; logKept: boolean }
+  /** Feature `membership`: the configuration in effect changed (the entry at `index`; 0: the initial one). */
+  | { kind: 'config'; index: number; voters: NodeId[]; learners: NodeId[] }
   /** (Re)arm a timer to fire `after` ms from now, replacing any earlier arming of it. */
   | { kind: 'set_timer'; timer: TimerName; after: number }
   /** Disarm a timer (a leader has no election timer, a follower no heartbeat timer). */
@@ -107,6 +131,9 @@ export interface StateSummary {
   lastLogIndex: number;
   lastLogTerm: number;
   value: RegisterState;
+  /** Feature `snapshot`: present once the node has a snapshot. */
+  snapshotIndex?: number;
+  snapshotTerm?: number;
 }
 
 export interface StepRecord {
@@ -118,7 +145,7 @@ export interface StepRecord {
 export interface NodeView extends StateSummary {
   id: NodeId;
   leaderId: NodeId | null;
-  /** The log, entry 1 at position 0. Read-only: a live view, not a copy. */
+  /** The log, entry 1 at position 0 (with a snapshot: entry snapshotIndex + 1). Read-only: a live view, not a copy. */
   log: readonly Entry[];
 }
 

@@ -15,11 +15,15 @@ export const TRACE_VERSION = 1;
  * The newest minor revision of version 1 this reader knows. A minor revision only adds what an
  * older trace never contains (revision 1: `features`, the `precandidate` role, the PreVote,
  * PreVoteResponse and TimeoutNow messages, the `transfer` input, RequestVote's
- * `leadershipTransfer`, and the `lease`, `quorum` and `transfer` timers; revision 2: the
- * feature `heartbeat` with its Heartbeat and HeartbeatResponse messages), so every v1 trace
- * stays valid as it was. A header without `minor` is revision 0.
+ * `leadershipTransfer`, and the `lease`, `quorum` and `transfer` timers; revision 2: the `snapshot` feature's InstallSnapshot and
+ * InstallSnapshotResponse messages, `snapshot` and `install_snapshot` events, the state's
+ * `snapshotIndex`/`snapshotTerm`, a persisted `snapshot` and the `snapshotEvery` parameter;
+ * revision 3: the `membership` feature's `config` command, `reconfigure` and `config` events and
+ * the initial configuration's `voters`/`learners` parameters; revision 4: the feature
+ * `heartbeat` with its Heartbeat and HeartbeatResponse messages), so every v1 trace stays valid
+ * as it was. A header without `minor` is revision 0.
  */
-export const TRACE_MINOR = 2;
+export const TRACE_MINOR = 4;
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 
@@ -62,8 +66,19 @@ export const SetCommand = Closed({ type: Type.Literal('set'), value: RegisterVal
 export const GetCommand = Closed({ type: Type.Literal('get'), ...Origin });
 export const CasCommand = Closed({ type: Type.Literal('cas'), expected: RegisterState, value: RegisterValue, ...Origin });
 export const NoopCommand = Closed({ type: Type.Literal('noop') }, 'an entry with no effect on the register (for example a new leader\'s first entry)');
-export const Command = Type.Union([SetCommand, GetCommand, CasCommand, NoopCommand]);
+const ServerList = (description: string) => Type.Array(NodeId, { uniqueItems: true, maxItems: 1024, description });
+export const ConfigCommand = Closed({
+  type: Type.Literal('config'),
+  voters: ServerList('the servers whose votes and acknowledgements count (at least one)'),
+  learners: ServerList('servers that receive entries but neither vote nor count (none of the voters)'),
+}, "feature 'membership' (revision 1.3): a configuration; a server uses the latest one in its log, committed or not; no effect on the register");
+export const Command = Type.Union([SetCommand, GetCommand, CasCommand, NoopCommand, ConfigCommand]);
 export type Command = Static<typeof Command>;
+/** A client's command (set, get, cas): the ones that may carry an origin and change or read the register. */
+export type ClientCommand = Extract<Command, { type: 'set' | 'get' | 'cas' }>;
+export function isClientCommand(c: Command): c is ClientCommand {
+  return c.type === 'set' || c.type === 'get' || c.type === 'cas';
+}
 
 export const Entry = Closed({ term: Term('the term in which a leader created the entry'), command: Command });
 export type Entry = Static<typeof Entry>;
@@ -127,14 +142,29 @@ export const PreVoteResponse = Closed({
   type: Type.Literal('PreVoteResponse'),
   voteGranted: Type.Boolean(),
 }, "feature 'prevote'");
+export const InstallSnapshot = Closed({
+  ...Envelope,
+  type: Type.Literal('InstallSnapshot'),
+  leaderId: NodeId,
+  lastIncludedIndex: Index('the snapshot replaces all entries up through this index'),
+  lastIncludedTerm: Term('term of the entry at lastIncludedIndex'),
+  value: RegisterState,
+}, "feature 'snapshot' (revision 1.2): the leader's snapshot, whole (one message: no chunks): the register after lastIncludedIndex");
+export const InstallSnapshotResponse = Closed({
+  ...Envelope,
+  type: Type.Literal('InstallSnapshotResponse'),
+  matchIndex: Type.Optional(Index("the request's lastIncludedIndex: the follower's log now agrees with the leader's through it (absent: a refusal of a stale request)")),
+}, "feature 'snapshot' (revision 1.2)");
 export const TimeoutNow = Closed({ ...Envelope, type: Type.Literal('TimeoutNow') }, "feature 'transfer': the leader tells an up-to-date follower to start an election now");
 export const Heartbeat = Closed({
   ...Envelope,
   type: Type.Literal('Heartbeat'),
   commit: Index("the commit index the receiver may advance to: min(matchIndex[receiver], leader's commitIndex)"),
-}, "feature 'heartbeat' (revision 1.2): the leader's heartbeat tick, without a log check (etcd's MsgHeartbeat)");
-export const HeartbeatResponse = Closed({ ...Envelope, type: Type.Literal('HeartbeatResponse') }, "feature 'heartbeat' (revision 1.2): the answer to a Heartbeat (etcd's MsgHeartbeatResp)");
-export const Message = Type.Union([RequestVote, RequestVoteResponse, AppendEntries, AppendEntriesResponse, PreVote, PreVoteResponse, TimeoutNow, Heartbeat, HeartbeatResponse]);
+}, "feature 'heartbeat' (revision 1.4): the leader's heartbeat tick, without a log check (etcd's MsgHeartbeat)");
+export const HeartbeatResponse = Closed({ ...Envelope, type: Type.Literal('HeartbeatResponse') }, "feature 'heartbeat' (revision 1.4): the answer to a Heartbeat (etcd's MsgHeartbeatResp)");
+export const Message = Type.Union([RequestVote, RequestVoteResponse, AppendEntries, AppendEntriesResponse, PreVote, PreVoteResponse, TimeoutNow, InstallSnapshot, InstallSnapshotResponse, Heartbeat, HeartbeatResponse]);
+export type InstallSnapshot = Static<typeof InstallSnapshot>;
+export type InstallSnapshotResponse = Static<typeof InstallSnapshotResponse>;
 export type Message = Static<typeof Message>;
 export type PreVote = Static<typeof PreVote>;
 export type PreVoteResponse = Static<typeof PreVoteResponse>;
@@ -157,17 +187,28 @@ export const NodeState = Closed(
     lastApplied: Type.Optional(Index('lastApplied')),
     lastLogIndex: Type.Optional(Index('index of the last log entry (0 if empty)')),
     lastLogTerm: Type.Optional(Term('term of the last log entry (0 if empty)')),
-    log: Type.Optional(Type.Array(Entry, { description: 'the full log, entry 1 first' })),
+    log: Type.Optional(Type.Array(Entry, { description: 'the full log, entry 1 first (with a snapshot: the entries after snapshotIndex)' })),
     value: Type.Optional(RegisterState),
+    snapshotIndex: Type.Optional(Index("feature 'snapshot' (revision 1.2): the last index the node's snapshot covers (0: none)")),
+    snapshotTerm: Type.Optional(Term("feature 'snapshot' (revision 1.2): the term of the entry at snapshotIndex")),
   },
   'the node state after the event; absent fields are unconstrained',
 );
 export type NodeState = Static<typeof NodeState>;
 
+/** A snapshot (feature `snapshot`): the register after the entries 1..index, the last of which had term `term`. */
+export const Snapshot = Closed({
+  index: Type.Integer({ minimum: 1, maximum: MAX_SAFE, description: 'the last log index the snapshot covers' }),
+  term: Term('the term of the entry at index'),
+  value: RegisterState,
+}, "feature 'snapshot' (revision 1.2)");
+export type Snapshot = Static<typeof Snapshot>;
+
 export const PersistentState = Closed({
   term: Term('currentTerm'),
   votedFor: Type.Union([NodeId, Type.Null()]),
-  log: Type.Array(Entry),
+  log: Type.Array(Entry, { description: 'the log; with a snapshot, the entries after snapshot.index' }),
+  snapshot: Type.Optional(Snapshot),
 });
 export type PersistentState = Static<typeof PersistentState>;
 
@@ -223,6 +264,9 @@ export const HeaderEvent = Closed(
         electionTimeoutMin: Type.Optional(Int('ms')),
         electionTimeoutMax: Type.Optional(Int('ms')),
         heartbeatInterval: Type.Optional(Int('ms')),
+        snapshotEvery: Type.Optional(Int("feature 'snapshot' (revision 1.2): a node takes a snapshot once it has applied this many entries past its last one (0: never on its own)")),
+        voters: Type.Optional(ServerList("feature 'membership' (revision 1.3): the initial configuration's voters (absent: every node); a node in neither list starts as a non-member")),
+        learners: Type.Optional(ServerList("feature 'membership' (revision 1.3): the initial configuration's learners (absent: none)")),
       }),
     ),
     seed: Type.Optional(Type.Union([Type.Integer({ minimum: -MAX_SAFE, maximum: MAX_SAFE }), Type.String({ maxLength: 256 })])),
@@ -284,6 +328,39 @@ export const TransferEvent = NodeEvent(
   { target: NodeId },
   "feature 'transfer': the node (its leader, if it is one) was asked to hand leadership to target",
 );
+export const SnapshotEvent = NodeEvent(
+  'snapshot',
+  { index: Type.Integer({ minimum: 1, maximum: MAX_SAFE, description: 'the last index it covers; the entries up through it are discarded' }), term: Term('the term of the entry at index'), value: RegisterState },
+  "feature 'snapshot' (revision 1.2): the node took a snapshot of its register after applying entries 1..index (value) and compacted its log",
+);
+export const InstallSnapshotEvent = NodeEvent(
+  'install_snapshot',
+  {
+    index: Type.Integer({ minimum: 1, maximum: MAX_SAFE, description: "the snapshot's lastIncludedIndex" }),
+    term: Term("the snapshot's lastIncludedTerm"),
+    value: RegisterState,
+    logKept: Type.Boolean({ description: 'true: the log held an entry (index, term) and keeps the entries after it; false: the whole log was discarded' }),
+  },
+  "feature 'snapshot' (revision 1.2): the node installed a snapshot it received (Figure 13): commitIndex and lastApplied become index, the register value",
+);
+export const ConfigChange = Type.Union([Type.Literal('add'), Type.Literal('remove'), Type.Literal('promote')], {
+  description: 'add: a new server joins as a learner; remove: a voter or learner leaves; promote: a learner becomes a voter',
+});
+export type ConfigChange = Static<typeof ConfigChange>;
+export const ReconfigureEvent = NodeEvent(
+  'reconfigure',
+  { change: ConfigChange, server: NodeId },
+  "feature 'membership' (revision 1.3): the node (its leader, if it is one) was asked to change the configuration by one server",
+);
+export const ConfigEvent = NodeEvent(
+  'config',
+  {
+    index: Index('the log index of the configuration entry now in effect (0: the initial configuration of the header)'),
+    voters: ServerList('its voters'),
+    learners: ServerList('its learners'),
+  },
+  "feature 'membership' (revision 1.3): the node's configuration changed: it appended a configuration entry (in effect at once, committed or not), or a truncation removed the one in effect and an earlier one is back",
+);
 export const CrashEvent = NodeEvent('crash', {}, 'the node stopped; its volatile state is lost');
 export const RestartEvent = NodeEvent('restart', { persisted: Type.Optional(PersistentState) }, 'the node restarted from its persistent state');
 export const NoteEvent = Closed(
@@ -317,6 +394,7 @@ export const HealEvent = NetworkEvent('heal', {}, 'every link works again');
 export const NodeEvents = [
   SendEvent, ReceiveEvent, TimeoutEvent, RoleEvent, TermEvent, VoteEvent, AppendEvent, TruncateEvent,
   CommitEvent, ApplyEvent, ClientRequestEvent, ClientResponseEvent, CrashEvent, RestartEvent, TransferEvent,
+  SnapshotEvent, InstallSnapshotEvent, ReconfigureEvent, ConfigEvent,
 ] as const;
 export const NetworkEvents = [DropEvent, DuplicateEvent, PartitionEvent, HealEvent] as const;
 

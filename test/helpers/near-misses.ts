@@ -514,7 +514,42 @@ function schemaEdges(): string {
   return lines.map((l) => JSON.stringify(l)).join('\r\n');
 }
 
+/**
+ * Feature `membership`: n1 leads voters n1, n2, n3 (n4 outside). Asked to add n4 before it has
+ * committed an entry of its term, it does nothing; after its first write commits, it adds n4 as
+ * a learner (in effect at once, uncommitted), refuses to promote it while that change is
+ * uncommitted, lets it catch up, promotes it, then removes itself and steps down once that
+ * commits. n2 is then elected by n3 and n4: a majority of the new voters {n2, n3, n4}, though
+ * not of the old four.
+ */
+function membershipChanges(): TraceLine[] {
+  const s = scriptedCluster(['n1', 'n2', 'n3', 'n4'], 'membership-changes', { voters: ['n1', 'n2', 'n3'] });
+  s.elect('n1');
+  s.note('n1 has committed nothing of term 1: it ignores a change');
+  s.reconfigure('n1', 'add', 'n4');
+  s.request('n1', 'c1', { type: 'set', value: 1 });
+  s.heartbeat('n1');
+  s.reconfigure('n1', 'add', 'n4');
+  s.note('the addition of n4 is not committed yet: n1 ignores another change');
+  s.reconfigure('n1', 'promote', 'n4');
+  s.heartbeat('n1');
+  s.heartbeat('n1');
+  s.reconfigure('n1', 'promote', 'n4');
+  s.heartbeat('n1');
+  s.heartbeat('n1');
+  s.note('n1 removes itself; it steps down once the removal commits');
+  s.reconfigure('n1', 'remove', 'n1');
+  s.heartbeat('n1');
+  s.heartbeat('n1');
+  s.elect('n2');
+  s.request('n2', 'c2', { type: 'set', value: 2 });
+  s.heartbeat('n2');
+  s.heartbeat('n2');
+  return s.lines();
+}
+
 export const NEAR_MISSES: Record<string, () => string> = {
+  'near-miss-membership-changes.jsonl': () => jsonl(membershipChanges()),
   'near-miss-figure-8-indirect-commit.jsonl': () => jsonl(figure8IndirectCommit()),
   'near-miss-figure-8-overwrite-uncommitted.jsonl': () => jsonl(figure8Overwrite().lines()),
   'near-miss-restart-after-overwrite.jsonl': () => jsonl(restartAfterOverwrite()),

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { expect } from 'vitest';
 import { runSchedule } from '../../harness/fuzz/run-schedule.js';
 import { scheduleArbitrary } from '../../harness/fuzz/schedule.js';
-import { FEATURES } from '../../src/raft/features/index.js';
+import { ALL_FEATURES as FEATURES } from '../../src/raft/features/index.js';
 import { createReferenceNode } from '../../src/raft/node.js';
 import type { TraceLine } from '../../src/trace/schema.js';
 
@@ -17,7 +17,7 @@ const LEVELS = ['mild', 'harsh', 'swarm'] as const;
 export const schedules = fc.tuple(fc.constantFrom(...LEVELS), fc.integer({ min: 0, max: 2 ** 31 - 1 })).chain(([level, seed]) =>
   fc.tuple(scheduleArbitrary(level, [3, 5], 1500), fc.constant(seed)));
 
-/** The same, with protocol extensions on (any non-empty set of them). */
+/** The same, with protocol extensions on (any non-empty set of those that run together; membership runs alone). */
 export const featureSchedules = fc.tuple(fc.constantFrom(...LEVELS), fc.subarray([...FEATURES], { minLength: 1 }), fc.integer({ min: 0, max: 2 ** 31 - 1 })).chain(([level, features, seed]) =>
   fc.tuple(scheduleArbitrary(level, [3, 5], 1500, features), fc.constant(seed)));
 

@@ -9,7 +9,7 @@ import { Cluster } from '../../harness/simulator/cluster.js';
 import type { NetworkModel, SendFate } from '../../harness/simulator/network.js';
 import { MemorySink } from '../../harness/trace/sink.js';
 import { createRandom } from '../../src/random.js';
-import type { Operation, PersistentState, TraceLine } from '../../src/trace/schema.js';
+import type { ConfigChange, Operation, PersistentState, TraceLine } from '../../src/trace/schema.js';
 
 /** Every message arrives after `delay` ms, except those the script plans otherwise. */
 export class ScriptedNetwork implements NetworkModel {
@@ -31,6 +31,8 @@ export class ScriptedNetwork implements NetworkModel {
 export interface ScriptOptions {
   /** Most entries per AppendEntries (the reference's default is 64). */
   maxEntriesPerMessage?: number;
+  /** Feature `membership`: the initial voters (the other nodes start outside the configuration). */
+  voters?: readonly string[];
 }
 
 /** Message delay, and how long one script step lets the cluster run: every delivery lands within it. */
@@ -43,7 +45,10 @@ export function scriptedCluster(ids: readonly string[], scenario: string, option
   const cluster = new Cluster({
     ids,
     // Far beyond any script's length: only the script fires timers.
-    node: { electionTimeout: { min: 100_000, max: 200_000 }, heartbeatInterval: 100_000, maxEntriesPerMessage: options.maxEntriesPerMessage ?? 64 },
+    node: {
+      electionTimeout: { min: 100_000, max: 200_000 }, heartbeatInterval: 100_000, maxEntriesPerMessage: options.maxEntriesPerMessage ?? 64,
+      ...(options.voters ? { features: ['membership' as const], configuration: { voters: options.voters, learners: [] } } : {}),
+    },
     random: createRandom(1),
     network,
     sink,
@@ -77,6 +82,11 @@ export function scriptedCluster(ids: readonly string[], scenario: string, option
     /** The client sends request `requestId` again, to `id`, under the same id (a retry after a time-out, §8). */
     resend(id: string, client: string, requestId: number, op: Operation): void {
       cluster.clientRequest(id, client, requestId, op);
+      script.settle();
+    },
+    /** Feature `membership`: `id` is asked to change the configuration by one server. */
+    reconfigure(id: string, change: ConfigChange, server: string): void {
+      cluster.reconfigure(id, change, server);
       script.settle();
     },
     crash(id: string): void {

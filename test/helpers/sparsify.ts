@@ -14,6 +14,8 @@ const STATE_FIELDS = ['role', 'term', 'votedFor', 'commitIndex', 'lastApplied', 
 const NETWORK_KINDS = new Set(['drop', 'duplicate', 'partition', 'heal']);
 /** State changes a producer logs per node and per kind, all or none. */
 const KINDS_PER_NODE = ['term', 'role', 'vote', 'append'] as const;
+/** Feature membership's kind of state change, drawn only for its traces (the others keep their random stream). */
+const hasMembership = (lines: readonly Line[]): boolean => lines[0]?.kind === 'header' && (lines[0].features ?? []).includes('membership');
 
 const FEATURE_TIMERS = ['lease', 'quorum', 'transfer'] as const;
 const hasFeatures = (lines: readonly Line[]): boolean => lines[0]?.kind === 'header' && (lines[0].features?.length ?? 0) > 0;
@@ -59,7 +61,8 @@ export const OMISSIONS: Record<string, Omission> = {
   optionalFields(lines, random) {
     const p = random.next();
     const out = lines.map((l) => {
-      if (l.kind === 'header') return random.chance(p) ? without(l, 'params', 'seed', 'meta') : l;
+      // The initial configuration (feature membership) is not optional: absent, every node is a voter.
+      if (l.kind === 'header') return random.chance(p) ? keepConfiguration(l, without(l, 'params', 'seed', 'meta')) : l;
       if (l.kind === 'apply') return without(l, ...['value', 'result'].filter(() => random.chance(p)));
       if (l.kind === 'drop' && random.chance(p)) return without(l, 'reason');
       if (l.kind === 'restart' && random.chance(p)) return without(l, 'persisted');
@@ -87,16 +90,17 @@ export const OMISSIONS: Record<string, Omission> = {
     const p = random.next() * 0.1;
     return lines.filter((l) => !(l.kind === 'client_response' && random.chance(p)));
   },
-  /** `term`, `role`, `vote`, `append`: per node and kind, all or none; `truncate`: any of them. */
+  /** `term`, `role`, `vote`, `append` (and `config`, with membership): per node and kind, all or none; `truncate`: any of them. */
   stateChanges(lines, random) {
     const p = random.next() * 0.5;
-    const dropped = new Set(nodesOf(lines).flatMap((n) => KINDS_PER_NODE.filter(() => random.chance(p)).map((k) => `${n} ${k}`)));
+    const kinds: readonly string[] = hasMembership(lines) ? [...KINDS_PER_NODE, 'config'] : KINDS_PER_NODE;
+    const dropped = new Set(nodesOf(lines).flatMap((n) => kinds.filter(() => random.chance(p)).map((k) => `${n} ${k}`)));
     return lines.filter((l) => !(dropped.has(`${nodeOf(l)} ${l.kind}`) || (l.kind === 'truncate' && random.chance(p))));
   },
   /** A node's state changes, commits and applies, all of them: it logs its messages only (a network-level producer). */
   messagesOnly(lines, random) {
     const node = random.pick(nodesOf(lines));
-    const internal = new Set(['term', 'role', 'vote', 'append', 'truncate', 'commit', 'apply']);
+    const internal = new Set(['term', 'role', 'vote', 'append', 'truncate', 'commit', 'apply', 'config']);
     return lines.filter((l) => !(nodeOf(l) === node && internal.has(l.kind)));
   },
   /**
@@ -113,11 +117,11 @@ export const OMISSIONS: Record<string, Omission> = {
     return lines.filter((l) => l.kind !== 'client_request');
   },
   /**
-   * Inputs and messages: every `send`, `receive`, `timeout`, `client_request` and `transfer` (a producer of
+   * Inputs and messages: every `send`, `receive`, `timeout`, `client_request`, `transfer` and `reconfigure` (a producer of
    * state changes only; a node that logs any input or message logs every message it receives).
    */
   messages(lines) {
-    return lines.filter((l) => !['send', 'receive', 'timeout', 'client_request', 'transfer'].includes(l.kind));
+    return lines.filter((l) => !['send', 'receive', 'timeout', 'client_request', 'transfer', 'reconfigure'].includes(l.kind));
   },
   /** `seq` may have gaps: one counter for every event of the trace (as near-miss-schema-edges). */
   seqGaps(lines) {
@@ -171,3 +175,12 @@ export function constrainsSomething(lines: readonly Line[]): boolean {
   const changes = new Set(['role', 'term', 'vote', 'append', 'truncate', 'commit', 'apply', 'send', 'receive', 'client_response']);
   return lines.some((l) => changes.has(l.kind) || ('state' in l && l.state !== undefined && Object.keys(l.state).length > 0) || (l.kind === 'restart' && l.persisted !== undefined));
 }
+
+/** The header without its optional fields, but with the initial configuration it declares (`params.voters`, `params.learners`). */
+function keepConfiguration(original: Line, stripped: Line): Line {
+  if (original.kind !== 'header' || stripped.kind !== 'header') return stripped;
+  const { voters, learners } = original.params ?? {};
+  if (voters === undefined && learners === undefined) return stripped;
+  return { ...stripped, params: { ...(voters ? { voters } : {}), ...(learners ? { learners } : {}) } };
+}
+

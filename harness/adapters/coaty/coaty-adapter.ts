@@ -23,6 +23,7 @@ import type { ClientResult, Command, Entry, MessageBody, NodeId, PersistentState
 import type { AdapterDefinition, AdapterInit, ClientReply, ClientRequest, Delivery, NodeUnderTest, Observation, Outgoing, Output } from '../adapter.js';
 import type { CoatyCore, EtcdEntry, EtcdLogger, EtcdMessage, EtcdRawNode, EtcdReady, EtcdStorage } from './core-types.js';
 import { loadCoatyCore, type LoadedCore } from './load-core.js';
+import { isClientCommand } from '../../../src/trace/schema.js';
 import type { ImplementationProfile } from '../../simulator/cluster.js';
 
 /** coaty's defaults (non-ported/raft-controller.js): heartbeat every tick, elections after 10-19 ticks. */
@@ -142,7 +143,7 @@ class CoatyNode implements NodeUnderTest {
     const command = toEntry(e).command;
     const { value, result } = applyCommand(this.value, command);
     this.value = value;
-    if (command.type === 'noop' || command.client === undefined || command.requestId === undefined) return;
+    if (!isClientCommand(command) || command.client === undefined || command.requestId === undefined) return;
     const key = `${command.client}#${command.requestId}`;
     if (!this.pending.delete(key)) return;
     const answer: ClientResult = command.type === 'get' ? { status: 'ok', value } : result === 'cas_failed' ? { status: 'cas_failed', value } : { status: 'ok' };

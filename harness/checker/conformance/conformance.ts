@@ -40,6 +40,7 @@ import { FifoWindow } from '../../validate/fifo-window.js';
 import { canonicalFeatures, type Feature } from '../../../src/raft/features/index.js';
 import { IndexWindow } from './index-window.js';
 import { article, describeDiffs, diffFields, insteadOf, responseFields, showEntry, type FieldDiff } from './message-explanation.js';
+import { isClientCommand } from '../../../src/trace/schema.js';
 
 export const CONFORMANCE_RULES = [
   { id: 'conformance.unexpected', title: 'Only steps the reference allows', statement: 'After each input, a node logs only state changes and messages the reference statechart produces (or may produce) for that input in its current state.', paper: 'Figure 2; §5' },
@@ -51,8 +52,8 @@ export const CONFORMANCE_RULES = [
 /** Told of each statechart transition a shadow takes, with the trace line that drove it (hidden steps included). */
 export type TransitionObserver = (node: string, line: number, transition: TakenTransition) => void;
 
-const STATE_KINDS = new Set(['term', 'role', 'vote', 'append', 'truncate']);
-const INPUT_KINDS = new Set(['receive', 'timeout', 'client_request', 'transfer']);
+const STATE_KINDS = new Set(['term', 'role', 'vote', 'append', 'truncate', 'install_snapshot', 'config']);
+const INPUT_KINDS = new Set(['receive', 'timeout', 'client_request', 'transfer', 'reconfigure']);
 /** Post-state fields that must equal the reference's, and those that may lag behind it. */
 const EXACT_FIELDS = ['role', 'term', 'votedFor', 'lastLogIndex', 'lastLogTerm'] as const;
 const LAGGING_FIELDS = ['commitIndex', 'lastApplied'] as const;
@@ -175,6 +176,10 @@ function effectKey(e: Effect): string {
       return `client_response ${e.client}#${e.requestId}: ${JSON.stringify(e.result)}`;
     case 'send':
       return `send ${e.msg.type} to ${e.msg.to}`;
+    case 'install_snapshot':
+      return `install_snapshot through ${e.index} (term ${e.term}) → ${JSON.stringify(e.value)}, log ${e.logKept ? 'kept' : 'discarded'}`;
+    case 'config':
+      return `config of entry ${e.index}: voters {${e.voters.join(',')}}, learners {${e.learners.join(',')}}`;
     default:
       return e.kind;
   }
@@ -190,6 +195,8 @@ function observedKey(e: TraceEvent): string | null {
     case 'append':
     case 'commit':
     case 'client_response':
+    case 'install_snapshot':
+    case 'config':
       return effectKey(e as unknown as Effect);
     case 'apply':
       // value/result are optional in the trace: compare what is logged.
@@ -204,15 +211,16 @@ function expectedApplyKey(x: Expected, observed: Extract<TraceEvent, { kind: 'ap
   return `apply ${e.index}: ${commandKey(e.command)}${observed.value !== undefined ? ` → ${JSON.stringify(e.value)}` : ''}`;
 }
 
-const RESPONSES = new Set(['RequestVoteResponse', 'AppendEntriesResponse', 'PreVoteResponse', 'HeartbeatResponse']);
+const RESPONSES = new Set(['RequestVoteResponse', 'AppendEntriesResponse', 'PreVoteResponse', 'InstallSnapshotResponse', 'HeartbeatResponse']);
 /** Requests: the reference decides whether it could send one now, not when (retransmission and timing are free). */
-const REQUESTS = new Set(['RequestVote', 'AppendEntries', 'PreVote', 'TimeoutNow', 'Heartbeat']);
+const REQUESTS = new Set(['RequestVote', 'AppendEntries', 'PreVote', 'TimeoutNow', 'InstallSnapshot', 'Heartbeat']);
 
 function responseMatches(expected: MessageBody, seen: Message): boolean {
   if (expected.type !== seen.type || expected.to !== seen.to || expected.term !== seen.term) return false;
   if (expected.type === 'RequestVoteResponse' && seen.type === 'RequestVoteResponse') return expected.voteGranted === seen.voteGranted;
   if (expected.type === 'PreVoteResponse' && seen.type === 'PreVoteResponse') return expected.voteGranted === seen.voteGranted;
   if (expected.type === 'HeartbeatResponse') return true;
+  if (expected.type === 'InstallSnapshotResponse' && seen.type === 'InstallSnapshotResponse') return expected.matchIndex === seen.matchIndex;
   if (expected.type === 'AppendEntriesResponse' && seen.type === 'AppendEntriesResponse') {
     return expected.success === seen.success && (!seen.success || seen.matchIndex === undefined || seen.matchIndex === expected.matchIndex);
   }
@@ -235,6 +243,10 @@ function sameStateChange(x: Effect, e: TraceEvent): boolean {
       return x.kind === 'truncate' && x.fromIndex === e.fromIndex;
     case 'append':
       return x.kind === 'append' && x.index === e.index && sameEntries(x.entries, e.entries);
+    case 'install_snapshot':
+      return x.kind === 'install_snapshot' && x.index === e.index && x.term === e.term && x.value === e.value && x.logKept === e.logKept;
+    case 'config':
+      return x.kind === 'config' && x.index === e.index && x.voters.join(',') === e.voters.join(',') && x.learners.join(',') === e.learners.join(',');
     default:
       return false;
   }
@@ -302,6 +314,8 @@ export class Conformance {
       electionTimeout: { min: header.params?.electionTimeoutMin ?? 150, max: header.params?.electionTimeoutMax ?? 300 },
       heartbeatInterval: header.params?.heartbeatInterval ?? 50,
       maxEntriesPerMessage: Number.MAX_SAFE_INTEGER,
+      // Feature `membership`: every node starts in the header's initial configuration.
+      ...(this.features.has('membership') ? { configuration: { voters: header.params?.voters ?? header.nodes, learners: header.params?.learners ?? [] } } : {}),
     };
     for (const id of header.nodes) {
       const shadow: Shadow = { id, ref: null, driven: false, logsMessages: false, logsElectionTimeouts: false, unchecked: false, pending: [], now: INITIAL_FACTS, refCommit: 0, applies: new IndexWindow(), answers: new Map(), hidden: 0, stepLine: 1, stepKind: 'start', staleRequest: false, logsKinds: new Set(), deferred: new Map(), logsClientRequests: false, led: false, voteRequestTerm: null, featureTimers: new Map(), loggedTimers: new Set(), staleGrants: [], deferredAppend: null };
@@ -359,7 +373,8 @@ export class Conformance {
     shadow.ref.start();
     shadow.pending = [];
     shadow.now = factsOf(shadow.ref.live);
-    shadow.refCommit = 0;
+    // A restart from a snapshot (feature `snapshot`) starts with it committed.
+    shadow.refCommit = shadow.ref.live.commitIndex;
     shadow.applies.clear();
     shadow.answers.clear();
     shadow.featureTimers.clear();
@@ -401,6 +416,8 @@ export class Conformance {
       }
       case 'transfer':
         return this.input(shadow, line, e, { type: 'transfer', target: e.target }, false);
+      case 'reconfigure':
+        return this.input(shadow, line, e, { type: 'reconfigure', change: e.change, server: e.server }, false);
       case 'timeout':
         if (e.timer === 'election') {
           shadow.logsElectionTimeouts = true;
@@ -429,9 +446,10 @@ export class Conformance {
         shadow.pending = [];
         // What the node recovered: `persisted`, or a state that logs all of it. Without it the
         // shadow cannot be rebuilt (the node may have lost entries it had not stored yet), and
-        // the node is left to the invariants from then on.
+        // the node is left to the invariants from then on. A state's log after a snapshot
+        // (feature `snapshot`) lacks the snapshot's value: only `persisted` holds it.
         const s = e.state;
-        const recovered = e.persisted ?? (s?.term !== undefined && s.votedFor !== undefined && s.log !== undefined ? { term: s.term, votedFor: s.votedFor, log: s.log } : undefined);
+        const recovered = e.persisted ?? (s?.term !== undefined && s.votedFor !== undefined && s.log !== undefined && !s.snapshotIndex ? { term: s.term, votedFor: s.votedFor, log: s.log } : undefined);
         if (!recovered) {
           shadow.unchecked = true;
           shadow.ref = null;
@@ -441,6 +459,8 @@ export class Conformance {
         if (e.state) this.checkState(shadow, e.state, shadow.ref!.live, shadow.ref!.live, line);
         return;
       }
+      case 'snapshot':
+        return this.takeSnapshot(shadow, e, line);
       default:
         if (!shadow.ref) return;
         // Only a hidden step can start driving a node before its first logged input: an
@@ -448,6 +468,29 @@ export class Conformance {
         if (!shadow.driven && !this.mayStartHidden(shadow, e)) return;
         this.output(shadow, e, line);
     }
+  }
+
+  /**
+   * Feature `snapshot`: when a node snapshots is its own choice (the protocol leaves it free), so
+   * the shadow takes the node's snapshot as logged — of applied entries only, past its last one —
+   * and from then on does what the reference does with that snapshot (InstallSnapshot for a
+   * follower that needs a discarded entry). Its value is checked by rule snapshot.value.
+   */
+  private takeSnapshot(shadow: Shadow, e: Extract<TraceEvent, { kind: 'snapshot' }>, line: number): void {
+    const ref = shadow.ref;
+    if (!ref) return;
+    if (!this.features.has('snapshot')) {
+      this.fail('conformance.unexpected', shadow, line, `${shadow.id} took a snapshot, but the trace's header does not declare the feature 'snapshot', and the Raft of Figure 2 has no snapshots`, 'features: ["snapshot"] in the header', 'snapshot');
+      return;
+    }
+    const v = ref.live;
+    if (e.index <= v.snapshotIndex || e.index > v.lastApplied || v.log.termAt(e.index) !== e.term) {
+      const why = e.index <= v.snapshotIndex ? `its snapshot already covers index ${v.snapshotIndex}` : e.index > v.lastApplied ? `the reference has applied entries up to ${v.lastApplied} only` : `its entry ${e.index} has term ${v.log.termAt(e.index)}`;
+      this.fail('conformance.unexpected', shadow, line, `${shadow.id} took a snapshot through index ${e.index} (term ${e.term}) that the reference could not take: ${why}`,
+        `a snapshot through an applied index in ${v.snapshotIndex + 1}..${v.lastApplied}, of the term of the entry there`, `snapshot through ${e.index}, term ${e.term}`);
+      return;
+    }
+    ref.step({ type: 'snapshot', index: e.index, value: e.value });
   }
 
   /**
@@ -676,6 +719,11 @@ export class Conformance {
         continue;
       }
       if (effect.kind === 'commit') shadow.refCommit = Math.max(shadow.refCommit, effect.commitIndex);
+      else if (effect.kind === 'snapshot') continue; // the shadow snapshots only where the trace says (takeSnapshot)
+      else if (effect.kind === 'install_snapshot') {
+        shadow.refCommit = Math.max(shadow.refCommit, effect.index);
+        shadow.pending.push(r);
+      }
       else if (effect.kind === 'apply') shadow.applies.set(effect.index, r);
       else if (effect.kind === 'client_response') shadow.answers.set(`${effect.client}#${effect.requestId}`, r);
       else shadow.pending.push(r);
@@ -765,7 +813,7 @@ export class Conformance {
     const entry = e.entries[0];
     if (!v || shadow.logsClientRequests || v.role !== 'leader' || e.entries.length !== 1 || e.index !== v.lastLogIndex + 1 || entry!.term !== v.term) return;
     const c = entry!.command;
-    if (c.type === 'noop' || c.client === undefined || c.requestId === undefined) return;
+    if (!isClientCommand(c) || c.client === undefined || c.requestId === undefined) return;
     const op: Operation = c.type === 'set' ? { type: 'set', value: c.value } : c.type === 'get' ? { type: 'get' } : { type: 'cas', expected: c.expected, value: c.value };
     this.closeStep(shadow, line);
     shadow.hidden++;
@@ -783,14 +831,6 @@ export class Conformance {
    * servers enough to deny it a majority have refused it in its current term (or round) —
    * otherwise nothing happens and the step-down stays unexplained. Part of the current step.
    */
-  /** A logged state shows the role follower where the shadow is still a candidate that may have conceded (hidden step 8): concede. */
-  private electionLostShownBy(shadow: Shadow, state: NodeState): boolean {
-    const role = shadow.ref?.live.role;
-    if (state.role !== 'follower' || (role !== 'candidate' && role !== 'precandidate') || shadow.logsKinds.has('role') || pendingOfKind(shadow.pending, 'role') >= 0) return false;
-    this.hiddenElectionLost(shadow);
-    return shadow.ref!.live.role === 'follower';
-  }
-
   private hiddenElectionLost(shadow: Shadow): void {
     const role = shadow.ref?.live.role;
     if (!shadow.ref || (role !== 'candidate' && role !== 'precandidate')) return;
@@ -800,6 +840,19 @@ export class Conformance {
     shadow.hidden++;
     shadow.now = before;
     this.expect(shadow, records);
+  }
+
+  /**
+   * Hidden step 8 where a node that logs no role changes shows the follower it became only in
+   * the state logged with an output (a refusal it sends as a follower, as it would as the
+   * candidate it was: the two answer alike). True if the shadow conceded (same guard).
+   */
+  private concededBefore(shadow: Shadow, state: NodeState): boolean {
+    if (state.role !== 'follower' || shadow.logsKinds.has('role') || pendingOfKind(shadow.pending, 'role') >= 0) return false;
+    const role = shadow.ref?.live.role;
+    if (role !== 'candidate' && role !== 'precandidate') return false;
+    this.hiddenElectionLost(shadow);
+    return shadow.ref!.live.role === 'follower';
   }
 
   /**
@@ -933,6 +986,8 @@ export class Conformance {
       }
       shadow.pending.splice(i, 1);
       shadow.now = x.state;
+      // An installed snapshot holds the entries the node had not applied yet: no apply of them will come.
+      if (e.kind === 'install_snapshot') shadow.applies.dropThrough(e.index);
       const after = 'state' in e ? e.state : undefined;
       if (after) this.checkState(shadow, after, x.state, shadow.ref!.live, line);
       return;
@@ -957,10 +1012,7 @@ export class Conformance {
       if (msg.type === 'AppendEntriesResponse' && msg.success && msg.matchIndex === undefined && x.effect.kind === 'send' && x.effect.msg.type === 'AppendEntriesResponse' && x.effect.msg.matchIndex !== undefined) {
         this.impliedMatch.add(msg.id, x.effect.msg.matchIndex);
       }
-      // An election lost (hidden step 8) that a node logging no role changes shows first in an
-      // answer's state: a follower answers as the candidate would, so the answer stands.
-      if (state && this.electionLostShownBy(shadow, state)) return this.checkState(shadow, state, factsOf(shadow.ref!.live), shadow.ref!.live, line);
-      if (state) this.checkState(shadow, state, x.state, shadow.ref!.live, line);
+      if (state) this.checkState(shadow, state, this.concededBefore(shadow, state) ? { ...x.state, role: 'follower' } : x.state, shadow.ref!.live, line);
       return;
     }
     // A request: check that the reference could send it now.
@@ -991,8 +1043,13 @@ export class Conformance {
     }
     // Matching a request the reference also produced keeps it from being reported missing.
     const i = this.pendingRequest(shadow, msg);
-    if (i >= 0) shadow.pending.splice(i, 1);
-    if (state) this.checkState(shadow, state, shadow.ref!.live, shadow.ref!.live, line);
+    const x = i >= 0 ? shadow.pending.splice(i, 1)[0]! : undefined;
+    if (state) {
+      this.concededBefore(shadow, state);
+      const live = shadow.ref!.live;
+      // Sent in a role the step then left without a new term (a removed leader's last AppendEntries): the state then.
+      this.checkState(shadow, state, x && x.state.role !== live.role && x.state.term === live.term ? x.state : live, live, line);
+    }
   }
 
   /** The first pending response the logged one matches (-1 if none). */
@@ -1027,6 +1084,8 @@ export class Conformance {
         return this.withFeature('transfer', msg) ?? this.badTimeoutNow(shadow, msg);
       case 'Heartbeat':
         return this.withFeature('heartbeat', msg) ?? this.badHeartbeat(shadow, msg);
+      case 'InstallSnapshot':
+        return this.withFeature('snapshot', msg) ?? this.badInstallSnapshot(shadow, msg);
       default:
         return { why: `${msg.type} is a response`, expected: 'a request' };
     }
@@ -1076,6 +1135,16 @@ export class Conformance {
     return null;
   }
 
+  /** Why the reference could not send this InstallSnapshot now: only a leader, its own snapshot, whole. */
+  private badInstallSnapshot(shadow: Shadow, m: Extract<Message, { type: 'InstallSnapshot' }>): RequestProblem | null {
+    const v = shadow.ref!.live;
+    if (v.role !== 'leader') return { why: `it is ${v.role} in term ${v.term}, not leader, and sends no InstallSnapshot`, expected: 'InstallSnapshot only from a leader' };
+    if (v.snapshotIndex === 0) return { why: 'it has taken no snapshot', expected: 'InstallSnapshot only of the snapshot it holds' };
+    const want = { term: v.term, leaderId: shadow.id, lastIncludedIndex: v.snapshotIndex, lastIncludedTerm: v.snapshotTerm, value: v.snapshotValue };
+    const diffs = diffFields(m, want, ['term', 'leaderId', 'lastIncludedIndex', 'lastIncludedTerm', 'value']);
+    return diffs.length > 0 ? { diffs, expected: JSON.stringify(want) } : null;
+  }
+
   /** Why the reference could not send this RequestVote now: its role, or the fields that differ. */
   private badRequestVote(shadow: Shadow, m: Extract<Message, { type: 'RequestVote' }>): RequestProblem | null {
     const v = shadow.ref!.live;
@@ -1090,7 +1159,9 @@ export class Conformance {
   /** Why the reference could not send this AppendEntries now: its role, or the first fields that differ. */
   private badAppendEntries(shadow: Shadow, m: Extract<Message, { type: 'AppendEntries' }>): RequestProblem | null {
     const v = shadow.ref!.live;
-    if (v.role !== 'leader') return { why: `it is ${v.role} in term ${v.term}, not leader, and sends no AppendEntries`, expected: 'AppendEntries only from a leader' };
+    // A leader that steps down at the end of a step without a new term (feature `membership`: its
+    // removal committed) sent that step's AppendEntries as leader: the reference's own, to that peer.
+    if (v.role !== 'leader' && !shadow.pending.some((x) => x.effect.kind === 'send' && x.effect.msg.type === 'AppendEntries' && x.effect.msg.to === m.to && x.state.role === 'leader' && x.state.term === v.term)) return { why: `it is ${v.role} in term ${v.term}, not leader, and sends no AppendEntries`, expected: 'AppendEntries only from a leader' };
     const head = diffFields(m, { term: v.term, leaderId: shadow.id }, ['term', 'leaderId']);
     if (head.length > 0) return { diffs: head, expected: `term ${v.term}, leaderId ${shadow.id}` };
     const log = v.log;

@@ -6,6 +6,7 @@
  * says what to fix; "the reference could not send it" does not.
  */
 import type { Entry, Message, MessageBody } from '../../../src/raft/types.js';
+import { isClientCommand } from '../../../src/trace/schema.js';
 
 /** A field value as a reader wants it: numbers and booleans bare, node ids bare, the rest as JSON. */
 export function showValue(v: unknown): string {
@@ -21,7 +22,7 @@ export function article(type: string): string {
 export function showEntry(e: Entry): string {
   const c = e.command;
   const op = c.type === 'set' ? `set ${showValue(c.value)}` : c.type === 'cas' ? `cas ${showValue(c.expected)}→${showValue(c.value)}` : c.type;
-  const origin = c.type !== 'noop' && c.client !== undefined ? `, ${c.client}#${c.requestId}` : '';
+  const origin = isClientCommand(c) && c.client !== undefined ? `, ${c.client}#${c.requestId}` : '';
   return `(term ${e.term}: ${op}${origin})`;
 }
 

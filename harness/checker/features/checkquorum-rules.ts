@@ -7,6 +7,7 @@
 import type { NodeTraceEvent } from '../../../src/trace/schema.js';
 import type { Report } from '../violation.js';
 import { inLease, type NodeFacts } from './node-facts.js';
+import { isClientCommand } from '../../../src/trace/schema.js';
 
 interface Leadership {
   term: number;
@@ -53,7 +54,7 @@ export class CheckQuorumRules {
     const l: Leadership = known && known.term === n.term ? known : { term: n.term, since: e.time, heard: new Map(), reported: false };
     if (l !== known) this.leaders.set(n.id, l);
     if (e.kind === 'receive' && (e.msg.type === 'AppendEntriesResponse' || e.msg.type === 'HeartbeatResponse') && e.msg.term === l.term) l.heard.set(e.msg.from, e.time);
-    const acts = (e.kind === 'send' && (e.msg.type === 'AppendEntries' || e.msg.type === 'Heartbeat')) || (e.kind === 'append' && e.entries.some((x) => x.command.type !== 'noop' && x.command.client !== undefined));
+    const acts = (e.kind === 'send' && (e.msg.type === 'AppendEntries' || e.msg.type === 'Heartbeat')) || (e.kind === 'append' && e.entries.some((x) => isClientCommand(x.command) && x.command.client !== undefined));
     // Heard from means responses received: judged only for a leader that logs what it receives.
     if (!acts || l.reported || !n.logsReceives || !this.on('checkquorum.step-down')) return;
     const contact = this.quorumContact(n.id, l);

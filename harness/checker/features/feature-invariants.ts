@@ -6,6 +6,7 @@
 import type { Header, NodeTraceEvent, TraceEvent } from '../../../src/trace/schema.js';
 import type { Report, Violation } from '../violation.js';
 import { CheckQuorumRules } from './checkquorum-rules.js';
+import { MembershipRules } from './membership-rules.js';
 import { absorb, newFacts, type NodeFacts } from './node-facts.js';
 import { PreVoteRules } from './prevote-rules.js';
 import { TransferRules } from './transfer-rules.js';
@@ -27,6 +28,7 @@ export class FeatureInvariants {
     if (features.has('prevote')) this.sets.push(new PreVoteRules(fail, majority, electionTimeout.min, on));
     if (features.has('checkquorum')) this.sets.push(new CheckQuorumRules(fail, header.nodes, majority, electionTimeout, on));
     if (features.has('transfer')) this.sets.push(new TransferRules(fail, on));
+    if (features.has('membership')) this.sets.push(new MembershipRules(fail, header, on));
     for (const id of header.nodes) this.facts.set(id, newFacts(id));
   }
 

@@ -31,7 +31,7 @@ export function newFacts(id: string): NodeFacts {
   return { id, alive: true, term: 0, role: 'follower', leaderTerm: 0, lastIndex: 0, lastTerm: 0, logsAppends: false, logsReceives: false, leaseTerm: null, leaseStart: 0 };
 }
 
-const INPUTS_AND_MESSAGES: ReadonlySet<string> = new Set(['receive', 'send', 'timeout', 'client_request', 'transfer']);
+const INPUTS_AND_MESSAGES: ReadonlySet<string> = new Set(['receive', 'send', 'timeout', 'client_request', 'transfer', 'reconfigure']);
 
 /** Messages whose term is their sender's current term (a PreVoteResponse's only when it refuses). */
 function sendersTerm(m: Message): number | null {
@@ -79,8 +79,14 @@ export function absorb(n: NodeFacts, e: NodeTraceEvent): void {
       // A message of a higher term makes the node adopt it, whether or not it logs the change.
       n.term = Math.max(n.term, adoptedTerm(e.msg) ?? 0);
       break;
+    case 'timeout':
+      // An election timeout starts a pre-vote round or an election: the node forgets its leader.
+      if (e.timer === 'election') n.leaseTerm = null;
+      break;
     case 'send':
       n.term = Math.max(n.term, sendersTerm(e.msg) ?? 0);
+      // Its own PreVote or RequestVote shows its round or election where its role changes are left out.
+      if ((e.msg.type === 'PreVote' || e.msg.type === 'RequestVote') && e.msg.candidateId === n.id) n.leaseTerm = null;
       // Only a leader sends AppendEntries, TimeoutNow and Heartbeat, of its term.
       if ((e.msg.type === 'AppendEntries' || e.msg.type === 'TimeoutNow' || e.msg.type === 'Heartbeat') && e.msg.term === n.term) {
         if (n.role !== 'leader' || n.leaderTerm !== n.term) n.leaderTerm = n.term;
@@ -120,6 +126,8 @@ export function absorb(n: NodeFacts, e: NodeTraceEvent): void {
   // A new term forgets the leader of the old one, and ends the node's own leadership (a node
   // that does not log its role changes shows its step-down only by its term).
   if (n.leaseTerm !== null && n.term > n.leaseTerm) n.leaseTerm = null;
+  // A round or an election shown only by a state's role forgets the leader as the role event does.
+  if ((n.role === 'precandidate' || n.role === 'candidate') && roleBefore !== n.role) n.leaseTerm = null;
   if (n.role === 'leader' && roleBefore !== 'leader') n.leaderTerm = n.term;
   if (n.role === 'leader' && n.term > n.leaderTerm) n.role = 'follower';
 }

@@ -65,6 +65,76 @@ export const FEATURE_RULES: readonly FeatureRule[] = [
       'Checked where the trace shows both logs at those events (the node logs its appends, or the event\'s state gives lastLogIndex and lastLogTerm, or its log).',
     paper: 'Ongaro, Consensus: Bridging Theory and Practice, §3.10',
   },
+  {
+    id: 'snapshot.committed',
+    feature: 'snapshot',
+    title: 'A snapshot covers only committed entries',
+    statement:
+      "A snapshot's last included index is at most the node's commitIndex, its last included term is the term of the node's entry there, and the prefix it replaces is the committed one (where the trace shows the node's log and the committed prefix reaches it).",
+    paper: 'Raft paper §7 (Figure 12: a snapshot replaces the committed entries)',
+  },
+  {
+    id: 'snapshot.value',
+    feature: 'snapshot',
+    title: "A snapshot holds the register's value",
+    statement:
+      "The value of a snapshot through index i — one taken (`snapshot`) or installed (`install_snapshot`) — is the register's value after applying the committed entries 1..i (rule applied-value's register), where that value is known.",
+    paper: 'Raft paper §7 (the snapshot is the state machine\'s state)',
+  },
+  {
+    id: 'snapshot.install',
+    feature: 'snapshot',
+    title: 'After install, the state machine equals the snapshot',
+    statement:
+      'A node installs only a snapshot past its commitIndex (an older one is ignored); it keeps its log after the snapshot only if the log holds an entry with the snapshot\'s last included index and term, and otherwise discards its whole log; ' +
+      'after the install its commitIndex and lastApplied are the snapshot\'s index and its register the snapshot\'s value (where its state is logged).',
+    paper: 'Raft paper §7, Figure 13 (InstallSnapshot RPC, receiver implementation 5-8)',
+  },
+  {
+    id: 'snapshot.restart',
+    feature: 'snapshot',
+    title: 'A restart resumes from the snapshot',
+    statement:
+      'A snapshot is persistent: a node restarts from a snapshot no older than the newest it took or installed, its state machine starts from it (commitIndex and lastApplied at least / exactly its index, the register its value, where logged), and until its next restart it applies no index the snapshot holds.',
+    paper: 'Raft paper §7 (snapshots on stable storage; "reset state machine using snapshot contents")',
+  },
+  {
+    id: 'membership.election-quorum',
+    feature: 'membership',
+    title: 'A leader is elected by a quorum of its configuration',
+    statement:
+      'With membership changes, a node becomes leader of term T only with granted votes of term T from a strict majority of the voters of the configuration in effect at its log (the latest configuration entry in it, committed or not; the header\'s initial configuration before any): ' +
+      'RequestVoteResponses granting T that it received from those voters, and its own vote if it is one of them. Together with election-safety (at most one leader per term) this is Election Safety across configurations. ' +
+      'Checked for a node that logs its receives and its role changes, where its log\'s configuration entries are known (it logs its appends, or a restart its persisted log).',
+    paper: 'Ongaro, Consensus: Bridging Theory and Practice, §4.1 ("a server always uses the latest configuration in its log")',
+  },
+  {
+    id: 'membership.one-change',
+    feature: 'membership',
+    title: 'At most one uncommitted configuration change',
+    statement:
+      'With membership changes, a leader appends a configuration entry only when every configuration entry already in its log is committed (at or under its commitIndex): at most one change is ever uncommitted in a leader\'s log. ' +
+      'Checked where the state of the leader\'s append logs its commitIndex (any commit event may be left out of a trace, so an earlier one may be behind).',
+    paper: 'Ongaro, Consensus: Bridging Theory and Practice, §4.1',
+  },
+  {
+    id: 'membership.term-commit',
+    feature: 'membership',
+    title: 'No change before an entry of the leader\'s term is committed',
+    statement:
+      'With membership changes, a leader of term T appends a configuration entry only after it has committed an entry of term T (its commitIndex reaches its first entry of term T). ' +
+      'Without it a new leader\'s change can overlap an uncommitted change of an earlier leader, and two disjoint majorities can elect two leaders in one term. Checked where the leader logs its appends, and the state of the append its commitIndex.',
+    paper: 'Ongaro, "bug in single-server membership changes", raft-dev, July 2015; the thesis\'s errata',
+  },
+  {
+    id: 'membership.in-effect',
+    feature: 'membership',
+    title: 'A configuration takes effect when appended',
+    statement:
+      'With membership changes, a node\'s logged configuration (a `config` event) is the latest configuration entry in its log at that point — committed or not — or, with none, the header\'s initial configuration (index 0): a configuration takes effect when it is appended, and the one before it is back when a truncation removes it. ' +
+      'That the node switches at the append itself, not later, is conformance\'s to check (the composed chart logs `config` in the step that appends). Checked where the node\'s configuration entries are known.',
+    paper: 'Ongaro, Consensus: Bridging Theory and Practice, §4.1',
+  },
 ];
 
 export const FEATURE_RULE_IDS: ReadonlySet<string> = new Set(FEATURE_RULES.map((r) => r.id));

@@ -17,9 +17,10 @@
  * - applies and commits may be logged with gaps: the order of applies and "applied only up to
  *   commitIndex" are judged from the applies and commitIndex values that are logged.
  */
-import type { Command, Entry, Header, NodeState, Role, TraceEvent } from '../../../src/trace/schema.js';
+import type { Command, Entry, Header, NodeState, RegisterState, Role, Snapshot, TraceEvent } from '../../../src/trace/schema.js';
 import { describeEntry } from '../describe-entry.js';
 import { commandKey, sameCommand, sameEntry } from '../entry-hash.js';
+import { ForgetfulArray } from '../forgetful-array.js';
 import { NodeLog } from '../node-log.js';
 import type { Report, Violation } from '../violation.js';
 import { APPLIED_VALUE_RULE, RegisterValues } from './register-values.js';
@@ -91,6 +92,11 @@ interface NodeModel {
   leaderTerm: number | null;
   /** Line where the node took its current role and term. */
   roleLine: number;
+  /** Feature `snapshot`: the newest snapshot the node took or installed since it started, and where (0: none). */
+  snapshotIndex: number;
+  snapshotTakenLine: number;
+  /** Feature `snapshot`: the snapshot it restarted from: it applies nothing at or under it until its next restart. */
+  resumedFrom: number;
 }
 
 interface SeenEntry {
@@ -115,6 +121,12 @@ interface Committed {
 export interface ClusterInvariantOptions {
   /** Rule ids to check (default: all). */
   enabled?: ReadonlySet<string>;
+  /**
+   * Feature `snapshot`: forget what every node has compacted (default true). Off, the checker
+   * keeps every log whole and every per-index fact: the slow, obvious version that the
+   * differential test (test/snapshot-forgetting-differential.test.ts) compares with.
+   */
+  forgetCompacted?: boolean;
 }
 
 export class ClusterInvariants {
@@ -125,14 +137,17 @@ export class ClusterInvariants {
    * term, usually one term). Arrays indexed by log index, here and for `applied`: indexes are
    * dense, and a Map of a hundred thousand numbers costs a cache miss per lookup.
    */
-  private readonly entriesSeen: Array<SeenEntry | undefined> = [];
+  private readonly entriesSeen = new ForgetfulArray<SeenEntry>();
   /** Every commit point recorded, in index order (kept short: only increases). */
   private readonly commits: Committed[] = [];
   /** Applied command per index, cluster-wide, with the node and line that applied it first (parallel arrays: no object per index). */
-  private readonly applied: Array<Command | undefined> = [];
-  private readonly appliedBy: string[] = [];
-  private readonly appliedLine: number[] = [];
+  private readonly applied = new ForgetfulArray<Command>();
+  private readonly appliedBy = new ForgetfulArray<string>();
+  private readonly appliedLine = new ForgetfulArray<number>();
+  /** Feature `snapshot`: every node has compacted its log through this index; the facts under it are forgotten. */
+  private floor = 0;
   private readonly enabled: ReadonlySet<string> | undefined;
+  private readonly forget: boolean;
   /** The line being checked, and its event's state (what is known "right now"). */
   private line = 0;
   private eventState: NodeState | undefined;
@@ -141,12 +156,15 @@ export class ClusterInvariants {
 
   constructor(header: Header, private readonly report: Report, options: ClusterInvariantOptions = {}) {
     this.enabled = options.enabled;
-    this.register = this.on(APPLIED_VALUE_RULE) ? new RegisterValues(header.nodes, (v) => this.fail(v)) : null;
+    this.forget = options.forgetCompacted ?? true;
+    // The register's values serve applied-value and snapshot.value (feature `snapshot`); each reports only if on.
+    this.register = this.on(APPLIED_VALUE_RULE) || this.on('snapshot.value') ? new RegisterValues(header.nodes, (v) => this.fail(v)) : null;
     for (const id of header.nodes) {
       this.nodes.set(id, {
         id, alive: true, role: 'follower', term: 0, logsTerms: false, termLine: 0, logsRoles: false, termChangedLine: 0, logsVotes: false, votedFor: null, commitIndex: 0, lastApplied: 0, appliedIndex: 0, appliedLine: 0, appliedReported: 0,
         log: new NodeLog(), logKnown: false, logsChanges: false, snapshotLine: 0, reportedLastIndex: null, reportedLine: 0,
         acked: 0, ackedLine: 0, recovered: 0, recoveredLine: 0, votes: new Map(), leaderTerm: null, roleLine: 1,
+        snapshotIndex: 0, snapshotTakenLine: 0, resumedFrom: 0,
       });
     }
   }
@@ -206,8 +224,8 @@ export class ClusterInvariants {
         this.register?.answer(n.id, e.client, e.requestId, e.result, line);
         break;
       case 'send':
-        // Acknowledging entries promises they are on stable storage (Figure 2).
-        if (e.msg.type === 'AppendEntriesResponse' && e.msg.success && e.msg.matchIndex !== undefined && e.msg.matchIndex > n.acked) {
+        // Acknowledging entries (or a snapshot through them) promises they are on stable storage (Figure 2, 13).
+        if (((e.msg.type === 'AppendEntriesResponse' && e.msg.success) || e.msg.type === 'InstallSnapshotResponse') && e.msg.matchIndex !== undefined && e.msg.matchIndex > n.acked) {
           n.acked = e.msg.matchIndex;
           n.ackedLine = line;
         }
@@ -224,13 +242,22 @@ export class ClusterInvariants {
           }
         }
         break;
+      case 'snapshot':
+        this.snapshot(n, e, line);
+        break;
+      case 'install_snapshot':
+        this.installSnapshot(n, e, line);
+        break;
       case 'crash':
         n.alive = false;
         break;
-      case 'restart':
+      case 'restart': {
         this.restart(n, e, line);
         this.register?.restart(n.id);
+        const s = e.persisted?.snapshot;
+        if (s) this.register?.resume(n.id, s.index, s.value, line);
         break;
+      }
       default:
         break;
     }
@@ -415,7 +442,8 @@ export class ClusterInvariants {
     }
     // The highest commit established in an earlier term must be in the new leader's log.
     const c = this.commits.findLast(earlier);
-    if (c && n.log.prefixHash(c.index) !== c.hash) {
+    // Under the node's snapshot, the entries are known by their prefix hash no more: rule snapshot.committed checked that the snapshot is the committed prefix.
+    if (c && c.index >= n.log.base && n.log.prefixHash(c.index) !== c.hash) {
       this.fail({
         rule: 'leader-completeness', line, nodes: [n.id, c.node], terms: [c.term!, n.term],
         message: `${n.id} became leader of term ${n.term} without the entry at index ${c.index} committed in term ${c.term} (by ${c.node}, line ${c.line})`,
@@ -527,7 +555,8 @@ export class ClusterInvariants {
       });
     }
     const c = this.highestCommit();
-    if (c && fromIndex <= c.index && n.log.prefixHash(fromIndex) === this.committedHashAt(fromIndex, c)) {
+    const had = n.log.prefixHash(fromIndex);
+    if (c && fromIndex <= c.index && had !== undefined && had === this.committedHashAt(fromIndex, c)) {
       this.fail({
         rule: 'committed-durable', line, nodes: [n.id, c.node], terms: c.term !== null ? [n.term, c.term] : [n.term],
         message: `${n.id} ${verb} the committed entry at index ${fromIndex}: ${change} (committed up to index ${c.index} by ${c.node}, line ${c.line})`,
@@ -573,11 +602,11 @@ export class ClusterInvariants {
     for (let i = from; i <= to; i++) {
       const term = n.log.termAt(i)!;
       const hash = n.log.prefixHash(i)!;
-      const first = this.entriesSeen[i];
+      const first = this.entriesSeen.get(i);
       let seen: SeenEntry | null | undefined = first;
       while (seen && seen.term !== term) seen = seen.other;
       if (!seen) {
-        this.entriesSeen[i] = { term, hash, node: n.id, line, other: first ?? null };
+        this.entriesSeen.set(i, { term, hash, node: n.id, line, other: first ?? null });
       } else if (seen.hash !== hash) {
         const other = this.nodes.get(seen.node);
         const where = other && other.logKnown && other.log.prefixHash(i) === seen.hash ? this.firstDifferingEntry(n, other, i) : '';
@@ -640,7 +669,8 @@ export class ClusterInvariants {
       }
       return;
     }
-    if (top && n.log.prefixHash(top.index) !== top.hash) {
+    // A commit under the node's snapshot: the snapshot rules compared the snapshot with it.
+    if (top && top.index >= n.log.base && n.log.prefixHash(top.index) !== top.hash) {
       this.fail({
         rule: 'state-machine-safety', line, nodes: [n.id, top.node], terms: terms(top.term),
         message: `${n.id} committed up to index ${commitIndex} a log whose first ${top.index} entries differ from those ${top.node} committed (line ${top.line})${this.firstDifferingEntry(n, this.committedLog(top), top.index)}`,
@@ -687,20 +717,27 @@ export class ClusterInvariants {
       });
     }
     n.lastApplied = Math.max(n.lastApplied, index);
+    if (index <= n.resumedFrom) {
+      this.fail({
+        rule: 'snapshot.restart', line, nodes: [n.id], terms,
+        message: `${n.id} applied index ${index}, which the snapshot through ${n.resumedFrom} it restarted from already holds`,
+        expected: `apply from index ${n.resumedFrom + 1} on (the state machine restarts from the snapshot)`, seen: `apply index ${index}`,
+      });
+    }
     if (index > n.appliedIndex) {
       n.appliedIndex = index;
       n.appliedLine = line;
     }
-    const earlier = this.applied[index];
+    const earlier = this.applied.get(index);
     if (!earlier) {
-      this.applied[index] = command;
-      this.appliedBy[index] = n.id;
-      this.appliedLine[index] = line;
+      this.applied.set(index, command);
+      this.appliedBy.set(index, n.id);
+      this.appliedLine.set(index, line);
       return true;
     }
     if (!sameCommand(earlier, command)) {
-      const by = this.appliedBy[index]!;
-      const at = this.appliedLine[index]!;
+      const by = this.appliedBy.get(index)!;
+      const at = this.appliedLine.get(index)!;
       this.fail({
         rule: 'state-machine-safety', line, nodes: [by, n.id], terms,
         message: `${n.id} applied a different command at index ${index} than ${by} did (line ${at})`,
@@ -718,6 +755,7 @@ export class ClusterInvariants {
     n.roleLine = line;
     n.commitIndex = 0;
     n.lastApplied = 0;
+    n.resumedFrom = 0;
     n.appliedIndex = 0;
     n.appliedLine = 0;
     const p = e.persisted;
@@ -755,7 +793,14 @@ export class ClusterInvariants {
     n.termLine = line;
     n.votedFor = p.votedFor;
     if (p.votedFor !== null && !n.votes.has(p.term)) n.votes.set(p.term, { votedFor: p.votedFor, line });
-    const recovered = NodeLog.like(n.log, p.log);
+    const s = p.snapshot;
+    const recovered = s ? this.recoverWithSnapshot(n, s, p.log, e, line) : NodeLog.like(n.log, p.log);
+    if (!recovered) {
+      // A snapshot whose prefix the trace never showed: this node's log is unknown from here.
+      n.log = new NodeLog();
+      n.logKnown = false;
+      return;
+    }
     // What the node had at the crash is known only if it logs its log changes.
     const exact = n.logsChanges && n.logKnown;
     if (exact && !this.checkStored(n, recovered, line)) this.checkAcknowledged(n, recovered, line);
@@ -767,7 +812,183 @@ export class ClusterInvariants {
     n.snapshotLine = line;
     n.recovered = recovered.lastIndex;
     n.recoveredLine = line;
-    this.recordEntries(n, 1, p.log.length, line);
+    this.recordEntries(n, recovered.base + 1, recovered.lastIndex, line);
+  }
+
+  // ------------------------------------------------------------ feature `snapshot`
+
+  /** The prefix hash of the entries 1..index whose last has term `term`, as some node's log showed it. */
+  private hashOf(index: number, term: number): number | undefined {
+    let seen: SeenEntry | null | undefined = this.entriesSeen.get(index);
+    while (seen && seen.term !== term) seen = seen.other;
+    if (seen) return seen.hash;
+    for (const m of this.nodes.values()) if (m.logKnown && m.log.termAt(index) === term && m.log.prefixHash(index) !== undefined) return m.log.prefixHash(index);
+    return undefined;
+  }
+
+  /** Rule snapshot.value: a snapshot's value is the register's after its last index, where that is known. */
+  private checkSnapshotValue(n: NodeModel, index: number, value: RegisterState, what: string, line: number): void {
+    const known = this.register?.valueAfter(n.id, index);
+    if (!known || known.value === value) return;
+    this.fail({
+      rule: 'snapshot.value', line, nodes: [n.id], terms: this.termsOf(n),
+      message: `${n.id} ${what} through index ${index} with value ${JSON.stringify(value)}, but the register holds ${JSON.stringify(known.value)} after index ${index}, ${known.source}`,
+      expected: `value ${JSON.stringify(known.value)}`, seen: `value ${JSON.stringify(value)}`, related: known.line !== null ? [known.line] : [],
+    });
+  }
+
+  /** The node took a snapshot through `index` and compacted its log: it must cover committed entries only, with the register's value. */
+  private snapshot(n: NodeModel, e: Extract<TraceEvent, { kind: 'snapshot' }>, line: number): void {
+    const { index, term, value } = e;
+    const exact = this.logExact(n, line);
+    const own = exact ? n.log.termAt(index) : undefined;
+    // The commitIndex logged with the snapshot (one logged earlier is a lower bound only: commits may go unlogged).
+    const commitIndex = e.state?.commitIndex;
+    if (commitIndex !== undefined && index > commitIndex) {
+      this.fail({
+        rule: 'snapshot.committed', line, nodes: [n.id], terms: this.termsOf(n),
+        message: `${n.id} took a snapshot through index ${index}, beyond its commitIndex ${commitIndex}: it covers entries that are not committed`,
+        expected: `a snapshot through index ${commitIndex} at most`, seen: `a snapshot through index ${index}`,
+      });
+    } else if (own !== undefined && own !== term) {
+      this.fail({
+        rule: 'snapshot.committed', line, nodes: [n.id], terms: this.termsOf(n).concat([term]),
+        message: `${n.id} took a snapshot through index ${index} of term ${term}, but its entry there has term ${own}`,
+        expected: `lastIncludedTerm ${own}`, seen: `term ${term}`,
+      });
+    } else if (exact) {
+      const c = this.highestCommit();
+      const mine = n.log.prefixHash(index);
+      const theirs = c && index <= c.index ? this.committedHashAt(index, c) : undefined;
+      if (mine !== undefined && theirs !== undefined && mine !== theirs) {
+        this.fail({
+          rule: 'snapshot.committed', line, nodes: [n.id, c!.node], terms: this.termsOf(n).concat(c!.term !== null ? [c!.term] : []),
+          message: `${n.id} took a snapshot through index ${index} of a log that differs from the one ${c!.node} committed (line ${c!.line})${this.firstDifferingEntry(n, this.committedLog(c!), index)}`,
+          expected: 'a snapshot of the committed prefix', seen: 'another prefix', related: [c!.line],
+        });
+      }
+    }
+    this.checkSnapshotValue(n, index, value, 'took a snapshot', line);
+    if (this.forget && n.logKnown && index > n.log.base && index <= n.log.lastIndex) n.log.compact(index);
+    else if (n.logKnown && index > n.log.lastIndex) n.logKnown = false; // a snapshot beyond its log: nothing below can be trusted for it
+    if (index > n.snapshotIndex) {
+      n.snapshotIndex = index;
+      n.snapshotTakenLine = line;
+    }
+    this.forgetCompacted();
+  }
+
+  /** Figure 13: the node installed a snapshot it received. */
+  private installSnapshot(n: NodeModel, e: Extract<TraceEvent, { kind: 'install_snapshot' }>, line: number): void {
+    const { index, term, value, logKept } = e;
+    // n.commitIndex is a lower bound of the node's: at or under it, the node holds the snapshot's entries already.
+    if (index <= n.commitIndex) {
+      this.fail({
+        rule: 'snapshot.install', line, nodes: [n.id], terms: this.termsOf(n),
+        message: `${n.id} installed a snapshot through index ${index}, not past its commitIndex ${n.commitIndex}: it holds those entries already, and an older snapshot is ignored`,
+        expected: `no install of a snapshot through ${index} (≤ commitIndex ${n.commitIndex})`, seen: 'install_snapshot',
+      });
+    }
+    const exact = this.logExact(n, line);
+    const own = n.logKnown ? n.log.termAt(index) : undefined;
+    const holds = n.logKnown && index <= n.log.lastIndex && own === term;
+    if (logKept && exact && !holds) {
+      this.fail({
+        rule: 'snapshot.install', line, nodes: [n.id], terms: this.termsOf(n).concat([term]),
+        message: `${n.id} installed a snapshot through index ${index} of term ${term} and kept its log after it, but ${index > n.log.lastIndex ? `its log ends at index ${n.log.lastIndex}` : `its entry ${index} has term ${own}`}: a log that does not hold the snapshot's last entry is discarded (Figure 13, 7)`,
+        expected: 'logKept false: the whole log discarded', seen: 'logKept true',
+      });
+    }
+    const s = e.state;
+    if (s && ((s.lastApplied !== undefined && s.lastApplied !== index) || (s.commitIndex !== undefined && s.commitIndex !== index) || (s.value !== undefined && s.value !== value))) {
+      this.fail({
+        rule: 'snapshot.install', line, nodes: [n.id], terms: this.termsOf(n),
+        message: `${n.id} installed a snapshot through index ${index} holding ${JSON.stringify(value)}, but its state machine is not the snapshot's: commitIndex ${s.commitIndex}, lastApplied ${s.lastApplied}, value ${JSON.stringify(s.value)}`,
+        expected: `commitIndex ${index}, lastApplied ${index}, value ${JSON.stringify(value)}`, seen: JSON.stringify({ commitIndex: s.commitIndex, lastApplied: s.lastApplied, value: s.value }),
+      });
+    }
+    this.checkSnapshotValue(n, index, value, 'installed a snapshot', line);
+    const hash = this.hashOf(index, term);
+    if (n.logKnown) {
+      if (logKept && holds) {
+        if (this.forget) n.log.compact(index);
+      }
+      else if (hash === undefined) n.logKnown = false;
+      else {
+        // What the node kept after the snapshot (a conflicting suffix is kept as it was: log-matching will see it).
+        const suffix: Entry[] = [];
+        if (logKept) for (let i = index + 1; i <= n.log.lastIndex; i++) suffix.push(n.log.entry(i)!);
+        n.log.install(index, term, hash, false);
+        if (suffix.length > 0) n.log.append(index + 1, suffix);
+      }
+    } else if (hash !== undefined) {
+      n.log = new NodeLog();
+      n.log.install(index, term, hash, false);
+      n.logKnown = true;
+    }
+    if (!logKept || !holds) n.acked = Math.min(n.acked, index);
+    if (index > n.commitIndex) this.setCommit(n, index, line);
+    n.lastApplied = Math.max(n.lastApplied, index);
+    this.register?.resume(n.id, index, value, line);
+    if (index > n.snapshotIndex) {
+      n.snapshotIndex = index;
+      n.snapshotTakenLine = line;
+    }
+    if (n.logKnown && n.log.lastIndex > index) this.recordEntries(n, index + 1, n.log.lastIndex, line);
+    this.forgetCompacted();
+  }
+
+  /**
+   * A restart from a persisted snapshot resumes from it (rule snapshot.restart): a snapshot is
+   * persistent, so it is no older than the node's last one, and the state machine starts from it.
+   * Returns the recovered log, or null when the trace never showed the snapshot's prefix.
+   */
+  private recoverWithSnapshot(n: NodeModel, s: Snapshot, log: readonly Entry[], e: Extract<TraceEvent, { kind: 'restart' }>, line: number): NodeLog | null {
+    if (s.index < n.snapshotIndex) {
+      this.fail({
+        rule: 'snapshot.restart', line, nodes: [n.id], terms: this.termsOf(n),
+        message: `${n.id} restarted from a snapshot through index ${s.index}, older than the snapshot through ${n.snapshotIndex} it had (line ${n.snapshotTakenLine}): a snapshot is persistent`,
+        expected: `a snapshot through index ${n.snapshotIndex} or later`, seen: `a snapshot through index ${s.index}`, related: [n.snapshotTakenLine],
+      });
+    }
+    const st = e.state;
+    if (st && ((st.lastApplied !== undefined && st.lastApplied !== s.index) || (st.commitIndex !== undefined && st.commitIndex < s.index) || (st.value !== undefined && st.value !== s.value))) {
+      this.fail({
+        rule: 'snapshot.restart', line, nodes: [n.id], terms: this.termsOf(n),
+        message: `${n.id} restarted from a snapshot through index ${s.index} holding ${JSON.stringify(s.value)}, but its state machine does not start from it: commitIndex ${st.commitIndex}, lastApplied ${st.lastApplied}, value ${JSON.stringify(st.value)}`,
+        expected: `commitIndex and lastApplied ${s.index}, value ${JSON.stringify(s.value)}`, seen: JSON.stringify({ commitIndex: st.commitIndex, lastApplied: st.lastApplied, value: st.value }),
+      });
+    }
+    // commitIndex is volatile: the logged state says what it is (a lower one is this rule's, not commit-monotonic's).
+    if (st?.commitIndex === undefined) n.commitIndex = s.index;
+    n.lastApplied = s.index;
+    n.resumedFrom = s.index;
+    n.snapshotIndex = Math.max(n.snapshotIndex, s.index);
+    const own = n.logKnown && n.log.termAt(s.index) === s.term ? n.log.prefixHash(s.index) : undefined;
+    const hash = own ?? this.hashOf(s.index, s.term);
+    return hash === undefined ? null : NodeLog.like(n.log, log, { index: s.index, term: s.term, hash });
+  }
+
+  /**
+   * Every node has compacted its log through the floor: no event names an entry under it again
+   * (but a restart from an older snapshot, which snapshot.restart reports), so the cluster-wide
+   * facts about those entries are forgotten and memory stays flat however long the trace.
+   */
+  private forgetCompacted(): void {
+    if (!this.forget) return;
+    let floor = Infinity;
+    for (const m of this.nodes.values()) floor = Math.min(floor, Math.max(m.log.base, m.snapshotIndex));
+    if (floor <= this.floor) return;
+    this.floor = floor;
+    this.entriesSeen.forgetBelow(floor);
+    this.applied.forgetBelow(floor);
+    this.appliedBy.forgetBelow(floor);
+    this.appliedLine.forgetBelow(floor);
+    this.register?.forgetBelow(floor);
+    // Commits under the floor: the last of them still says where the committed prefix was.
+    let k = 0;
+    while (k + 1 < this.commits.length && this.commits[k + 1]!.index < floor) k++;
+    if (k > 0) this.commits.splice(0, k);
   }
 
   /**
@@ -782,7 +1003,8 @@ export class ClusterInvariants {
     const stored = Math.max(n.acked, n.recovered);
     const upTo = Math.min(stored, this.committedPrefixOf(n.log));
     const k = upTo > 0 ? n.log.firstDifference(recovered, upTo) : null;
-    if (k === null) return false;
+    // A difference under a snapshot (feature `snapshot`) is the snapshot rules' (snapshot.restart, snapshot.committed).
+    if (k === null || k <= Math.max(n.log.base, recovered.base)) return false;
     const c = this.highestCommit()!;
     const why = n.acked >= k ? `acknowledged on line ${n.ackedLine}` : `recovered at the restart on line ${n.recoveredLine}`;
     const committed = `committed up to index ${c.index} by ${c.node}, line ${c.line}`;
@@ -801,10 +1023,12 @@ export class ClusterInvariants {
 
   /** A restart recovers every entry the node acknowledged and kept (Figure 2: stable storage before responding). */
   private checkAcknowledged(n: NodeModel, recovered: NodeLog, line: number): void {
-    if (n.acked === 0) return;
+    // Entries under the recovered snapshot are acknowledged by it (snapshot.restart compares the snapshots).
+    if (n.acked === 0 || n.acked <= recovered.base) return;
     const changed = n.log.lastIndex >= n.acked && recovered.lastIndex >= n.acked && recovered.prefixHash(n.acked) !== n.log.prefixHash(n.acked);
     if (recovered.lastIndex >= n.acked && !changed) return;
     const k = changed ? n.log.firstDifference(recovered, n.acked)! : 0;
+    if (changed && k <= Math.max(n.log.base, recovered.base)) return; // under a snapshot: the snapshot rules'
     this.fail({
       rule: 'acknowledged-durable', line, nodes: [n.id], terms: this.termsOf(n),
       message: `${n.id} restarted with ${changed ? `its entry ${k} changed (${describeChange(n.log.entry(k)!, recovered.entry(k))})` : `a log of ${recovered.lastIndex} entries`}, but it had acknowledged entries 1..${n.acked} (line ${n.ackedLine}), which it must have stored before answering`,
@@ -824,12 +1048,18 @@ export class ClusterInvariants {
     for (const [id, n] of this.nodes) copy.nodes.set(id, { ...n, log: n.log.clone(), votes: new Map(n.votes) });
     for (const [term, leader] of this.leaders) copy.leaders.set(term, leader);
     // SeenEntry chains are never mutated once linked: shared.
-    copy.entriesSeen.push(...this.entriesSeen);
     copy.commits.push(...this.commits);
-    copy.applied.push(...this.applied);
-    copy.appliedBy.push(...this.appliedBy);
-    copy.appliedLine.push(...this.appliedLine);
-    const self = copy as unknown as { register: RegisterValues | null };
+    const self = copy as unknown as {
+      register: RegisterValues | null;
+      entriesSeen: ClusterInvariants['entriesSeen'];
+      applied: ClusterInvariants['applied'];
+      appliedBy: ClusterInvariants['appliedBy'];
+      appliedLine: ClusterInvariants['appliedLine'];
+    };
+    self.entriesSeen = this.entriesSeen.clone();
+    self.applied = this.applied.clone();
+    self.appliedBy = this.appliedBy.clone();
+    self.appliedLine = this.appliedLine.clone();
     self.register = this.register ? this.register.clone((v) => copy.fail(v)) : null;
     return copy;
   }
@@ -858,14 +1088,18 @@ export class ClusterInvariants {
     }
     key += '|' + [...this.leaders].map(([term, l]) => `${term}:${r(l.node)}`).sort().join(',');
     key += '|';
-    // A plain loop: the array has holes (index 0, indexes not seen yet), which a clone fills with undefined.
+    // Every index (some not seen yet, some forgotten under every node's snapshot: both read as unknown).
     for (let index = 1; index < this.entriesSeen.length; index++) {
       const terms: string[] = [];
-      for (let e: SeenEntry | null | undefined = this.entriesSeen[index]; e; e = e.other) terms.push(`${e.term}:${e.hash}`);
+      for (let e: SeenEntry | null | undefined = this.entriesSeen.get(index); e; e = e.other) terms.push(`${e.term}:${e.hash}`);
       key += `${terms.sort().join('/')},`;
     }
     key += '|' + this.commits.map((c) => `${c.index}:${c.hash}:${c.term}`).join(',');
-    key += '|' + this.applied.map((c) => (c ? commandKey(c) : '')).join(',');
+    key += '|';
+    for (let index = 1; index < this.applied.length; index++) {
+      const c = this.applied.get(index);
+      key += `${c ? commandKey(c) : ''},`;
+    }
     if (this.register) key += '|' + this.register.historyKey(order);
     return key;
   }

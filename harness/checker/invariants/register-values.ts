@@ -18,7 +18,9 @@ import { applyCommand, INITIAL_VALUE, type ApplyResult } from '../../../src/raft
 import type { ClientResult, Command, NodeState, RegisterState } from '../../../src/trace/schema.js';
 import { describeCommand } from '../describe-entry.js';
 import type { Violation } from '../violation.js';
+import { ForgetfulArray } from '../forgetful-array.js';
 import { RecentRequests } from './recent-requests.js';
+import { isClientCommand } from '../../../src/trace/schema.js';
 
 export const APPLIED_VALUE_RULE = 'applied-value';
 
@@ -38,11 +40,11 @@ const show = (v: RegisterState): string => JSON.stringify(v);
 
 export class RegisterValues {
   /** The value after each index, cluster-wide, where known; with the node and line that told it. */
-  private readonly after: Array<RegisterState | undefined> = [];
-  private readonly afterNode: string[] = [];
-  private readonly afterLine: number[] = [];
+  private readonly after = new ForgetfulArray<RegisterState>();
+  private readonly afterNode = new ForgetfulArray<string>();
+  private readonly afterLine = new ForgetfulArray<number>();
   /** True where the value was logged by that node rather than computed from a known earlier value. */
-  private readonly afterLogged: boolean[] = [];
+  private readonly afterLogged = new ForgetfulArray<boolean>();
   private readonly nodes = new Map<string, NodeRegister>();
   /** One violation per event: a wrong apply and its wrong post-state are one mistake. */
   private reportedLine = 0;
@@ -67,6 +69,39 @@ export class RegisterValues {
     n.requests.clear();
   }
 
+  /**
+   * Feature `snapshot`: the register's value after `index` where known (the node's own applies,
+   * or any node's), and where it is known from, for a snapshot's value to be checked against.
+   */
+  valueAfter(id: string, index: number): { value: RegisterState; source: string; line: number | null } | undefined {
+    const n = this.nodes.get(id)!;
+    if (!n.diverged && n.through === index) return { value: n.value, source: `as ${id}'s own applies left it`, line: null };
+    const known = this.after.get(index);
+    return known === undefined ? undefined : { value: known, source: this.source(index), line: this.afterLine.get(index)! };
+  }
+
+  /** Feature `snapshot`: the node's register now holds `value` after `index` (it installed or restarted from a snapshot). */
+  resume(id: string, index: number, value: RegisterState, line: number): void {
+    const n = this.nodes.get(id)!;
+    n.through = index;
+    n.value = value;
+    n.diverged = false;
+    if (this.after.get(index) === undefined) {
+      this.after.set(index, value);
+      this.afterNode.set(index, id);
+      this.afterLine.set(index, line);
+      this.afterLogged.set(index, true);
+    }
+  }
+
+  /** Feature `snapshot`: no event names an index below `floor` any more. */
+  forgetBelow(floor: number): void {
+    this.after.forgetBelow(floor);
+    this.afterNode.forgetBelow(floor);
+    this.afterLine.forgetBelow(floor);
+    this.afterLogged.forgetBelow(floor);
+  }
+
   /** The node applied a command other than the cluster's at some index (state-machine-safety): its register follows another log. */
   diverge(node: string): void {
     this.nodes.get(node)!.diverged = true;
@@ -74,7 +109,7 @@ export class RegisterValues {
 
   /** Where the value after `index` comes from, for messages: "as n1 logged it after index 3 (line 12)". */
   private source(index: number): string {
-    return `as ${this.afterNode[index]} ${this.afterLogged[index] ? 'logged' : 'held'} it after index ${index} (line ${this.afterLine[index]})`;
+    return `as ${this.afterNode.get(index)} ${this.afterLogged.get(index) ? 'logged' : 'held'} it after index ${index} (line ${this.afterLine.get(index)})`;
   }
 
   /** How the value before `index` was known, for messages ("as n1's own applies left it"). */
@@ -95,7 +130,7 @@ export class RegisterValues {
       before = n.value;
       from = 'own';
     } else {
-      before = this.after[index - 1];
+      before = this.after.get(index - 1);
     }
     // Without the value before, a set still fixes the outcome, and so does a cas that succeeded
     // (the register held what it expected).
@@ -109,7 +144,7 @@ export class RegisterValues {
         // Messages are built only here: this runs for every apply.
         const what = `${id} applied index ${index} (${describeCommand(command)})`;
         const because = before !== undefined && command.type !== 'set' ? ` on the register's ${show(before)}, ${this.beforeText(id, index, from)}` : '';
-        const related = before !== undefined && from === 'cluster' ? [this.afterLine[index - 1]!] : [];
+        const related = before !== undefined && from === 'cluster' ? [this.afterLine.get(index - 1)!] : [];
         return this.fail(wrongResult
           ? { line, nodes: [id], message: `${what} with result ${result}, but it gives ${outcome.result}${because}`, expected: `result ${outcome.result}`, seen: `result ${result}`, related }
           : { line, nodes: [id], message: `${what} and logged value ${show(value!)}, but the register holds ${show(outcome.value)} after it${because}`, expected: `value ${show(outcome.value)}`, seen: `value ${show(value!)}`, related }, n);
@@ -128,7 +163,7 @@ export class RegisterValues {
     if (after !== undefined && !this.agree(id, n, index, after, outcome === undefined, line)) return;
     n.through = after !== undefined ? index : -1;
     if (after !== undefined) n.value = after;
-    if (command.type !== 'noop' && command.client !== undefined && command.requestId !== undefined) {
+    if (isClientCommand(command) && command.client !== undefined && command.requestId !== undefined) {
       // Only a cas can fail: the result of the others is known whatever the value before.
       const known = outcome ? outcome.result : result ?? (command.type === 'cas' ? undefined : 'ok');
       n.requests.add(command.client, command.requestId, { index, type: command.type, result: known, value: after, line });
@@ -137,19 +172,19 @@ export class RegisterValues {
 
   /** The node holds `value` after `index`: every node must (a value first told is remembered). */
   private agree(id: string, n: NodeRegister, index: number, value: RegisterState, logged: boolean, line: number): boolean {
-    const known = this.after[index];
+    const known = this.after.get(index);
     if (known === undefined) {
-      this.after[index] = value;
-      this.afterNode[index] = id;
-      this.afterLine[index] = line;
-      this.afterLogged[index] = logged;
+      this.after.set(index, value);
+      this.afterNode.set(index, id);
+      this.afterLine.set(index, line);
+      this.afterLogged.set(index, logged);
       return true;
     }
     if (known === value) return true;
     this.fail({
-      line, nodes: [id, this.afterNode[index]!],
-      message: `${id}'s register ${logged ? 'is logged to hold' : 'holds'} ${show(value)} after index ${index}, but ${this.afterNode[index]}'s ${this.afterLogged[index] ? 'was logged to hold' : 'held'} ${show(known)} (line ${this.afterLine[index]})`,
-      expected: `value ${show(known)} after index ${index}, as on ${this.afterNode[index]}`, seen: `value ${show(value)}`, related: [this.afterLine[index]!],
+      line, nodes: [id, this.afterNode.get(index)!],
+      message: `${id}'s register ${logged ? 'is logged to hold' : 'holds'} ${show(value)} after index ${index}, but ${this.afterNode.get(index)}'s ${this.afterLogged.get(index) ? 'was logged to hold' : 'held'} ${show(known)} (line ${this.afterLine.get(index)})`,
+      expected: `value ${show(known)} after index ${index}, as on ${this.afterNode.get(index)}`, seen: `value ${show(value)}`, related: [this.afterLine.get(index)!],
     }, n);
     return false;
   }
@@ -161,7 +196,7 @@ export class RegisterValues {
     if (n.diverged) return;
     const i = s.lastApplied;
     const own = i > 0 && n.through === i;
-    const want = i === 0 ? INITIAL_VALUE : own ? n.value : this.after[i];
+    const want = i === 0 ? INITIAL_VALUE : own ? n.value : this.after.get(i);
     if (want === undefined) {
       // Not known yet: the logged value is the first word on it.
       this.agree(id, n, i, s.value, true, line);
@@ -171,7 +206,7 @@ export class RegisterValues {
     const from = i === 0 ? 'nothing applied: the register is empty' : own ? `as ${id}'s own applies left it` : this.source(i);
     this.fail({
       line, nodes: [id], message: `${id}'s logged state has value ${show(s.value)} with lastApplied ${i}, but the register holds ${show(want)} after index ${i}, ${from}`,
-      expected: `value ${show(want)}`, seen: `value ${show(s.value)}`, related: own || i === 0 ? [] : [this.afterLine[i]!],
+      expected: `value ${show(want)}`, seen: `value ${show(s.value)}`, related: own || i === 0 ? [] : [this.afterLine.get(i)!],
     }, n);
   }
 
@@ -202,10 +237,11 @@ export class RegisterValues {
   /** A copy that reports through `report` (`raftcheck explore` forks the checker with every state). */
   clone(report: (v: Violation) => void): RegisterValues {
     const copy = new RegisterValues([], report);
-    copy.after.push(...this.after);
-    copy.afterNode.push(...this.afterNode);
-    copy.afterLine.push(...this.afterLine);
-    copy.afterLogged.push(...this.afterLogged);
+    const self = copy as unknown as { after: RegisterValues['after']; afterNode: RegisterValues['afterNode']; afterLine: RegisterValues['afterLine']; afterLogged: RegisterValues['afterLogged'] };
+    self.after = this.after.clone();
+    self.afterNode = this.afterNode.clone();
+    self.afterLine = this.afterLine.clone();
+    self.afterLogged = this.afterLogged.clone();
     for (const [id, n] of this.nodes) copy.nodes.set(id, { through: n.through, value: n.value, diverged: n.diverged, requests: n.requests.clone() });
     copy.reportedLine = this.reportedLine;
     return copy;
@@ -218,7 +254,10 @@ export class RegisterValues {
    */
   historyKey(order: readonly string[]): string {
     let key = '';
-    for (let i = 0; i < this.after.length; i++) key += `${this.after[i] === undefined ? '?' : JSON.stringify(this.after[i])}${this.afterLogged[i] ? 'L' : ''},`;
+    for (let i = 0; i < this.after.length; i++) {
+      const after = this.after.get(i);
+      key += `${after === undefined ? '?' : JSON.stringify(after)}${this.afterLogged.get(i) ? 'L' : ''},`;
+    }
     for (const id of order) {
       const n = this.nodes.get(id)!;
       key += `|${n.through}:${JSON.stringify(n.value)}:${n.diverged ? 1 : 0}:${n.requests.historyKey()}`;

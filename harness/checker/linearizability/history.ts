@@ -39,6 +39,7 @@ export interface HistoryOp {
 
 /** `set 5`, `get`, `cas 3→5` (and `noop` for a log entry's command). */
 export function describeOperation(op: Operation | Command): string {
+  if (op.type === 'config') return `config voters {${op.voters.join(',')}}${op.learners.length ? ` learners {${op.learners.join(',')}}` : ''}`;
   return op.type === 'set' ? `set ${JSON.stringify(op.value)}` : op.type === 'cas' ? `cas ${JSON.stringify(op.expected)}→${JSON.stringify(op.value)}` : op.type;
 }
 

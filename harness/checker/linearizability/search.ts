@@ -131,6 +131,8 @@ class Visited {
 export interface SearchOptions {
   /** Give up (verdict unknown) after this many search steps. */
   maxSteps?: number;
+  /** The register's value before the history (default: the initial register); see history-from-trace.ts, "cuts". */
+  initial?: RegisterState;
 }
 
 export function checkLinearizable(history: readonly HistoryOp[], options: SearchOptions = {}): LinearizabilityResult {
@@ -139,7 +141,7 @@ export function checkLinearizable(history: readonly HistoryOp[], options: Search
   const linearized = new LinearizedSet();
   const seen = new Visited();
   const stack: Array<{ call: Entry; stateBefore: RegisterState }> = [];
-  let state: RegisterState = INITIAL_REGISTER;
+  let state: RegisterState = options.initial === undefined ? INITIAL_REGISTER : options.initial;
   let entry = head.next;
   let steps = 0;
   let best: { prefix: number[]; state: RegisterState; stuck: number[] } = { prefix: [], state, stuck: [] };

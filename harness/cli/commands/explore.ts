@@ -2,7 +2,8 @@ import { buildModel, MAX_SERVERS } from '../../explore/build-model.js';
 import { DEFAULT_BOUNDS, type ExploreBounds } from '../../explore/model.js';
 import { saveExploreCase } from '../../explore/regression.js';
 import { describeScope, formatProgress, formatResult } from '../../explore/report.js';
-import { explore, type SearchMode } from '../../explore/search.js';
+import { explore, type SearchMode, type SearchResult } from '../../explore/search.js';
+import { exploreParallel } from '../../explore/parallel/explore-parallel.js';
 import { CoverageCounter } from '../../explore/coverage.js';
 import { writeFileAtomic } from '../../io/atomic-write.js';
 import { checkOutputDir, checkOutputFile } from '../outputs.js';
@@ -46,6 +47,15 @@ Options:
   --max-depth N        no path longer than N actions
   --max-states N       stop after N distinct states (exit 0, "bounded: not exhausted")
   --time-budget D      stop after D of wall time, e.g. 30s (exit 0, "bounded: not exhausted")
+  --max-memory SIZE    stop once the process's resident memory passes SIZE, e.g. 2g, 512m
+                       (exit 0, "bounded: not exhausted")
+  --workers N          breadth-first search on N worker threads sharing one visited set
+                       (default 1): the same distinct states, states generated, depth and
+                       verdict as one, and still a shortest counterexample (of the violations
+                       at that depth, the least by rule, state and action, not the first one
+                       found); bfs only, without --coverage. Its visited set is sized by
+                       --max-states (default room for 6 million states, 64 MiB), and a search
+                       that fills it stops cleanly
   --out DIR            where a counterexample is saved as a regression case
                        (default traces/regressions; never overwriting)
   --no-save            print a counterexample, save nothing
@@ -65,6 +75,7 @@ Examples:
   raftcheck explore --servers 2 --max-term 1 --max-log 1 --max-msgs 2
   raftcheck explore --mutant vote-twice --servers 3 --max-term 1 --max-log 0 --max-msgs 2 --max-client-ops 0
   raftcheck explore --servers 3 --max-term 2 --max-log 1 --symmetry --time-budget 60s --progress
+  raftcheck explore --servers 3 --max-term 1 --max-log 1 --max-msgs 2 --workers 2
 `,
   async run(argv, io) {
     const { values, positionals } = parseCommandLine(argv, {
@@ -82,6 +93,8 @@ Examples:
       'max-depth': { type: 'string' },
       'max-states': { type: 'string' },
       'time-budget': { type: 'string' },
+      'max-memory': { type: 'string' },
+      workers: { type: 'string' },
       out: { type: 'string' },
       'no-save': { type: 'boolean' },
       coverage: { type: 'string' },
@@ -106,6 +119,10 @@ Examples:
     if (mode !== 'bfs' && maxDepth === undefined) throw new UsageError(`--mode ${mode}: needs --max-depth N (a depth-first search needs a depth bound)`);
     const maxStates = values['max-states'] === undefined ? undefined : intOption('max-states', values['max-states'], 0, 1);
     const timeBudgetMs = values['time-budget'] === undefined ? undefined : durationOption('time-budget', values['time-budget'], 0);
+    const maxMemory = values['max-memory'] === undefined ? undefined : sizeOption('max-memory', values['max-memory']);
+    const workers = intOption('workers', values.workers, 1, 1, 64);
+    if (workers > 1 && mode !== 'bfs') throw new UsageError(`--workers ${workers}: breadth-first only (--mode bfs), got --mode ${mode}`);
+    if (workers > 1 && values.coverage !== undefined) throw new UsageError('--workers and --coverage: coverage is counted on one thread; give one of them');
     const out = values.out ?? 'traces/regressions';
     const save = !values['no-save'];
     if (values['no-save'] && values.out !== undefined) throw new UsageError('--out and --no-save: give one of them');
@@ -120,11 +137,14 @@ Examples:
       ...(maxDepth !== undefined ? { maxDepth } : {}), ...(maxStates !== undefined ? { maxStates } : {}), ...(timeBudgetMs !== undefined ? { timeBudgetMs } : {}),
       // The clock is read here, at the CLI edge: for rates and the time budget only.
       now: () => performance.now(),
+      ...(maxMemory !== undefined ? { memoryBudgetBytes: maxMemory, memory: () => process.memoryUsage.rss() } : {}),
       ...(counter ? { onTransition: counter.onTransition } : {}),
       ...(values.progress ? { onProgress: (s: Parameters<typeof formatProgress>[0]) => io.err(formatProgress(s)) } : {}),
     };
-    io.out(`explore ${describeScope(model, options)}\n`);
-    const result = explore(model, options);
+    io.out(`explore ${describeScope(model, options, workers)}\n`);
+    const result: SearchResult = workers > 1
+      ? await exploreParallel(model, { ...options, workers, sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) })
+      : explore(model, options);
     io.out(formatResult(result));
     if (counter) {
       writeFileAtomic(values.coverage!, `${JSON.stringify(counter.toJson(describeScope(model, options)), null, 1)}\n`, { overwrite: Boolean(values.force) });
@@ -145,3 +165,13 @@ Examples:
     return EXIT.failed;
   },
 };
+
+/** A size in bytes: 2g, 512m, 64k or a bare number of bytes. */
+function sizeOption(name: string, raw: string): number {
+  const m = /^(\d+)([kmg]?)b?$/i.exec(raw.trim());
+  const units: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
+  if (!m) throw new UsageError(`--${name}: expected a size such as 2g, 512m or 65536, got '${raw}'`);
+  const bytes = Number(m[1]) * units[m[2]!.toLowerCase()]!;
+  if (bytes < 1024 ** 2) throw new UsageError(`--${name}: must be at least 1m, got '${raw}'`);
+  return bytes;
+}

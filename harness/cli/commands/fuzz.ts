@@ -1,5 +1,5 @@
 import { checkCampaignOutputs, printCampaign, saveCampaignOutputs } from '../campaign-output.js';
-import { durationOption, EXIT, featuresOption, intOption, parseCommandLine, UsageError, type Command } from '../command.js';
+import { durationOption, EXIT, featuresOption, intOption, parseCommandLine, snapshotEveryOption, UsageError, type Command } from '../command.js';
 import { implHelp, implOption, interleaveHelp, replyTimeoutOption, skipRulesOption } from '../impl-option.js';
 import { runPoolCampaign } from '../../fuzz/pool-campaign.js';
 import { DEFAULT_SHRINK_RUNS } from '../../fuzz/run-range.js';
@@ -44,11 +44,17 @@ ${interleaveHelp}
   --nodes LIST       cluster sizes to draw from: 3, 5 or 3,5; 1 and 2 are legal Raft too (default 3,5)
   --faults LEVEL     none | mild | harsh | swarm (a different fault mix per run) (default mild)
   --duration D       virtual time per run (default 3s)
-  --features LIST    protocol extensions the nodes run: prevote, checkquorum, transfer, heartbeat (comma-
-                     separated, or all); default none. Traces declare them in their header and
-                     are checked under them; with transfer, schedules also ask nodes to hand
-                     leadership over. An implementation that declares features (its profile,
-                     a driver's init reply) runs with those: --features may only repeat them
+  --features LIST    protocol extensions the nodes run: prevote, checkquorum, transfer, snapshot,
+                     heartbeat (comma-separated, or all), or membership alone; default none.
+                     Traces declare them in their header and are checked under them; with
+                     transfer, schedules also ask nodes to hand leadership over; with snapshot,
+                     nodes compact their logs (see --snapshot-every); with heartbeat, a leader's
+                     heartbeat is etcd's Heartbeat message; with membership, some nodes start
+                     outside the configuration and the leader is asked to add, promote and
+                     remove nodes. An implementation that declares features (its profile, a
+                     driver's init reply) runs with those: --features may only repeat them
+  --snapshot-every N with --features snapshot: a node snapshots once it has applied N entries
+                     past its last snapshot (default: drawn per schedule from 1, 3, 8)
   --out DIR          where to save the regression case (default traces/regressions)
   --time-limit D     wall-clock budget for finding a failure, e.g. 60s (default 60s);
                      shrinking it is bounded by --shrink-runs instead
@@ -108,6 +114,7 @@ Examples:
       faults: { type: 'string' },
       duration: { type: 'string' },
       features: { type: 'string' },
+      'snapshot-every': { type: 'string' },
       out: { type: 'string' },
       'time-limit': { type: 'string' },
       'shrink-runs': { type: 'string' },
@@ -132,7 +139,7 @@ Examples:
     // A feature's mutant runs with its feature on, asked for or not; an adapter or a driver with the features it declares.
     const features = runFeatures(createNode, values.features === undefined ? undefined : featuresOption(values.features));
     if ('error' in features) throw new UsageError(`--features: ${features.error}: leave --features out, or give the same list`);
-    const withFeatures = features.length > 0 ? { features } : {};
+    const withFeatures = { ...(features.length > 0 ? { features } : {}), ...snapshotEveryOption(values['snapshot-every'], features) };
     const timeLimitMs = durationOption('time-limit', values['time-limit'], 60_000);
     const shrinkRuns = intOption('shrink-runs', values['shrink-runs'], DEFAULT_SHRINK_RUNS, 0);
     const shard = values.shard === undefined ? null : parseShard(values.shard);

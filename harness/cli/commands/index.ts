@@ -55,6 +55,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./view.js')).viewCommand,
   },
   {
+    name: 'export',
+    summary: "write a trace's whole-cluster states in another format: ITF (Apalache, Quint) under raft.tla's variable names",
+    load: async () => (await import('./export.js')).exportCommand,
+  },
+  {
     name: 'mutants',
     summary: 'run the bug catalogue: simulate each mutant node until the checker catches it',
     load: async () => (await import('./mutants.js')).mutantsCommand,

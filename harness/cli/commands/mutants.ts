@@ -10,13 +10,14 @@ import { MUTANTS } from '../../mutants/catalogue.js';
 import { huntFeatures, huntMutant, type HuntResult } from '../../mutants/hunt.js';
 import { writeFileAtomic } from '../../io/atomic-write.js';
 import { exploreMutant, type ExploreHunt } from '../../explore/hunt.js';
+import { featureSetError } from '../../../src/raft/features/index.js';
 
 const ROOT = packageRoot();
 
 export const mutantsCommand: Command = {
   name: 'mutants',
   summary: 'run the bug catalogue: simulate each mutant node until the checker catches it',
-  help: `Usage: raftcheck mutants [--runs N] [--seed S] [--time-limit D] [--shrink-runs N] [--only NAME,...] [--features LIST] [--no-write] [--out DIR]
+  help: `Usage: raftcheck mutants [--runs N] [--seed S] [--time-limit D] [--shrink-runs N] [--only NAME,...] [--features LIST] [--snapshot-every N] [--no-write] [--out DIR]
 
 Each mutant is the reference node with one rule broken (see harness/mutants/catalogue.ts).
 For each, a fuzzing campaign (fast-check schedules, swarm faults, seed S) runs a cluster of
@@ -25,7 +26,7 @@ short counterexample (the same on every machine: shrinking is bounded by a count
 A mutant that is never caught is a finding: the schedules or the checker must improve.
 Prints a table (time to the first failure apart from the time spent shrinking, and the
 trace's length as found and as saved) and writes it to MUTANTS.md. The mutants of a protocol
-extension (prevote-*, checkquorum-*, transfer-*) run with their feature on.
+extension (prevote-*, checkquorum-*, transfer-*, snapshot-*, membership-*) run with their feature on.
 
 Options:
   --runs N         schedules per mutant before giving up (default 300)
@@ -36,6 +37,8 @@ Options:
   --features LIST  also run every mutant with these protocol extensions on (prevote,
                    checkquorum, transfer, or all): do the checks still catch the base bugs
                    under them? (Does not write MUTANTS.md)
+  --snapshot-every N  the snapshot interval of the schedules that run the snapshot feature
+                   (default: drawn per schedule from 1, 3, 8)
   --list           list the mutants and exit
   --no-explore     do not run 'raftcheck explore' on each mutant at its small bounds
                    (harness/explore/mutant-bounds.ts) for the explore columns
@@ -54,6 +57,7 @@ Exit codes: 0 every mutant caught; 1 some mutant survived; 2 usage error.
       'shrink-runs': { type: 'string' },
       only: { type: 'string' },
       features: { type: 'string' },
+      'snapshot-every': { type: 'string' },
       list: { type: 'boolean' },
       'no-write': { type: 'boolean' },
       'no-explore': { type: 'boolean' },
@@ -70,8 +74,12 @@ Exit codes: 0 every mutant caught; 1 some mutant survived; 2 usage error.
     const shrinkRuns = intOption('shrink-runs', values['shrink-runs'], DEFAULT_SHRINK_RUNS, 0);
     const names = values.only?.split(',').map((s) => s.trim()).filter(Boolean);
     const features = featuresOption(values.features);
+    const every = values['snapshot-every'] === undefined ? {} : { snapshotEvery: intOption('snapshot-every', values['snapshot-every'], 0, 1) };
     for (const n of names ?? []) if (!MUTANTS.some((m) => m.name === n)) throw new UsageError(`--only: unknown mutant '${n}' (see --list)`);
-    const chosen = names ? MUTANTS.filter((m) => names.includes(m.name)) : MUTANTS;
+    const named = names ? MUTANTS.filter((m) => names.includes(m.name)) : MUTANTS;
+    // A feature that runs alone (membership) cannot join another feature's mutants: those are left out, and said so.
+    const chosen = named.filter((m) => featureSetError(huntFeatures(m, features)) === null);
+    for (const m of named) if (!chosen.includes(m)) io.err(`${m.name}: not hunted: ${featureSetError(huntFeatures(m, features))}\n`);
     if (values.out !== undefined) checkOutputDir('--out', values.out);
     const writesTable = !values['no-write'] && !names && features.length === 0;
     if (writesTable) checkOutputFile('', path.join(ROOT, 'MUTANTS.md'), { force: true });
@@ -82,7 +90,7 @@ Exit codes: 0 every mutant caught; 1 some mutant survived; 2 usage error.
       // applies), then the time spent shrinking it (bounded by a count of runs, not by time).
       const started = performance.now();
       let ms = Infinity;
-      const result = huntMutant(m, { runs, seed, timeLimitMs: limit, shrinkRuns, features, onFirstFailure: () => (ms = performance.now() - started) });
+      const result = huntMutant(m, { runs, seed, timeLimitMs: limit, shrinkRuns, features, ...every, onFirstFailure: () => (ms = performance.now() - started) });
       const shrinkMs = result.detected ? performance.now() - started - ms : 0;
       const explored = values['no-explore'] ? null : exploreMutant(m.name);
       rows.push({ name: m.name, description: m.description, result, ms, shrinkMs, features: huntFeatures(m, features), explored });

@@ -1,11 +1,11 @@
 import { DEFAULT_NODE_CONFIG } from '../../../src/raft/types.js';
 import type { TraceLine } from '../../../src/trace/schema.js';
-import { durationOption, EXIT, featuresOption, intOption, parseCommandLine, probabilityOption, UsageError, type Command } from '../command.js';
+import { durationOption, EXIT, featuresOption, intOption, parseCommandLine, probabilityOption, snapshotEveryOption, UsageError, type Command } from '../command.js';
 import { implHelp, implOption, interleaveHelp } from '../impl-option.js';
 import { runFeatures } from '../../adapters/features.js';
 import { checkOutputFile } from '../outputs.js';
 import { interruptible, yieldToSignals } from '../interrupt.js';
-import { DEFAULT_SIMULATION, prepareSimulation, type PreparedSimulation, type SimulationOptions } from '../../simulator/simulate.js';
+import { DEFAULT_SIMULATION, nodeIds, prepareSimulation, type PreparedSimulation, type SimulationOptions } from '../../simulator/simulate.js';
 import { TraceFileWriter } from '../../trace/writer.js';
 import type { TraceSink } from '../../trace/sink.js';
 
@@ -92,9 +92,16 @@ ${widen(interleaveHelp)}
       --client-timeout D  a client gives up on an unanswered operation after D (default 1s)
       --election-timeout A-B  election timeout range in ms (default 150-300)
       --heartbeat D       heartbeat interval (default 50ms)
-      --features LIST     protocol extensions the nodes run: prevote, checkquorum, transfer, heartbeat
-                          (comma-separated, or all; default none), declared in the header;
+      --features LIST     protocol extensions the nodes run: prevote, checkquorum, transfer,
+                          snapshot, heartbeat (comma-separated, or all of these), or membership
+                          alone; default none; declared in the header;
                           with --impl, those the implementation declares (give none, or the same)
+      --snapshot-every N  with --features snapshot: a node snapshots once it has applied N
+                          entries past its last snapshot (default 100), in the header's params
+      --members N         with --features membership: the first N nodes are the initial
+                          configuration's voters, the others start outside it (default: all)
+      --reconfigure-every D  with --features membership: mean time between requests to the
+                          leader to add, promote or remove a random node (default (or 0): none)
       --force             replace FILE if it exists
   -h, --help              show this help
 
@@ -106,6 +113,8 @@ Examples:
   raftcheck simulate --nodes 5 --seed 7 --duration 10s -o a.jsonl
   raftcheck simulate --seed 3 --drop 0.1 --dup 0.05 --partition-every 2s --crash-every 3s --clients 2 -o f.jsonl
   raftcheck simulate --features prevote,checkquorum --partition-every 2s --clients 2 -o pv.jsonl
+  raftcheck simulate --features snapshot --snapshot-every 5 --crash-every 2s --clients 2 -o snap.jsonl
+  raftcheck simulate --features membership --nodes 5 --members 3 --reconfigure-every 1s --clients 2 -o m.jsonl
   raftcheck simulate --impl ./my-async-adapter.ts --interleave --clients 2 --seed 5 -o a.jsonl
 
 Exit codes: 0 written; 1 the implementation failed (threw, or an adapter verdict: the trace
@@ -127,6 +136,9 @@ so far is kept); 2 usage error.
       'election-timeout': { type: 'string' },
       heartbeat: { type: 'string' },
       features: { type: 'string' },
+      'snapshot-every': { type: 'string' },
+      members: { type: 'string' },
+      'reconfigure-every': { type: 'string' },
       force: { type: 'boolean' },
       impl: { type: 'string' },
       'reply-timeout': { type: 'string' },
@@ -162,6 +174,19 @@ so far is kept); 2 usage error.
     const features = createNode ? runFeatures(createNode, requested) : requested ?? [];
     if ('error' in features) throw new UsageError(`--features: ${features.error}: leave --features out, or give the same list`);
     if (features.length > 0) options.node = { ...options.node, features };
+    // Feature `snapshot`: the interval is in the header's params (default 100).
+    if (features.includes('snapshot')) options.node = { ...options.node, snapshotEvery: 100, ...snapshotEveryOption(values['snapshot-every'], features) };
+    else snapshotEveryOption(values['snapshot-every'], features);
+    // Feature `membership`: the initial configuration (in the header's params) and the changes asked for.
+    if ((values.members !== undefined || values['reconfigure-every'] !== undefined) && !features.includes('membership')) {
+      throw new UsageError(`--${values.members !== undefined ? 'members' : 'reconfigure-every'}: needs --features membership`);
+    }
+    if (values.members !== undefined) {
+      const members = intOption('members', values.members, options.nodes, 1, options.nodes);
+      options.node = { ...options.node, configuration: { voters: nodeIds(options.nodes).slice(0, members), learners: [] } };
+    }
+    const reconfigureEvery = durationOption('reconfigure-every', values['reconfigure-every'], 0, { zero: true });
+    if (reconfigureEvery > 0) options.reconfigureEvery = reconfigureEvery;
     let sink: TraceSink;
     if (values.out === '-') {
       sink = new StdoutSink(io.out);

@@ -33,6 +33,10 @@ Options:
                          imported the same way; steps hidden by log-level none leave the
                          nodes' logs unknown from there, docs/ETCD.md)
                    jepsen: a Jepsen register history (jepsen.util log): linearizability only
+                   itf: an ITF trace (Apalache, Quint) of a Raft model under raft.tla's
+                         variable names (spec/ITF.md), imported and judged by every rule,
+                         conformance included; LINE is then the ITF state's index; bad
+                         input stops with exit 2 naming the file, state and variable
   --json           print one JSON report on stdout:
                    {"valid": bool, "files": [{"file", "valid", "events", "lines", "bytes",
                     "errorCount", "unconstrained", "errors": [{"line", "rule", "path",
@@ -69,6 +73,7 @@ Examples:
   raftcheck validate --format etcd raft-trace.ndjson
   raftcheck validate --format etcd-testdata testdata/campaign.txt
   raftcheck validate --format jepsen etcd_002.log
+  raftcheck validate --format itf election-3.itf.json
 `,
   async run(argv, io) {
     const { values, positionals } = parseCommandLine(argv, {
@@ -123,7 +128,8 @@ Examples:
     const print = (report: FileReport) => {
       if (!values.json) io.out(formatReport(report, { quiet: Boolean(values.quiet) }));
     };
-    const workers = Math.min(positionals.length, requestedWorkers ?? (totalBytes >= PARALLEL_MIN_BYTES ? defaultWorkers() : 1));
+    // ITF input errors are exit-2 errors of the main thread (a worker would report them as crashes).
+    const workers = format === 'itf' ? 1 : Math.min(positionals.length, requestedWorkers ?? (totalBytes >= PARALLEL_MIN_BYTES ? defaultWorkers() : 1));
     let reports: FileReport[] = [];
     try {
       if (workers > 1) {

@@ -7,11 +7,13 @@ import { addCheckQuorum, checkQuorumActions, checkQuorumGuards } from './checkqu
 import type { Feature } from './index.js';
 import { addHeartbeat, heartbeatActions, heartbeatGuards } from './heartbeat.js';
 import { addLease, leaseActions, leaseGuards } from './lease.js';
+import { addMembership, membershipActions, membershipGuards } from './membership.js';
 import { addPreVote, prevoteActions, prevoteGuards } from './prevote.js';
+import { addSnapshot, snapshotActions, snapshotGuards } from './snapshot.js';
 import { addTransfer, transferActions, transferGuards } from './transfer.js';
 
-export const FEATURE_GUARDS = { ...leaseGuards, ...prevoteGuards, ...checkQuorumGuards, ...transferGuards, ...heartbeatGuards };
-export const FEATURE_ACTIONS = { ...leaseActions, ...prevoteActions, ...checkQuorumActions, ...transferActions, ...heartbeatActions };
+export const FEATURE_GUARDS = { ...leaseGuards, ...prevoteGuards, ...checkQuorumGuards, ...transferGuards, ...snapshotGuards, ...membershipGuards, ...heartbeatGuards };
+export const FEATURE_ACTIONS = { ...leaseActions, ...prevoteActions, ...checkQuorumActions, ...transferActions, ...snapshotActions, ...membershipActions, ...heartbeatActions };
 
 export function composeChart(features: readonly Feature[]): ChartConfig {
   const on = new Set(features);
@@ -24,5 +26,9 @@ export function composeChart(features: readonly Feature[]): ChartConfig {
   if (on.has('transfer')) addTransfer(chart);
   // Last: it adds the lease's timer to every state, the pre-candidate included.
   if (on.has('prevote') || on.has('checkquorum')) addLease(chart);
+  // After the lease: it takes over every replication action, and renews the lease on InstallSnapshot too.
+  if (on.has('snapshot')) addSnapshot(chart);
+  // Runs alone (features/index.ts, featureSetError).
+  if (on.has('membership')) addMembership(chart);
   return chart;
 }

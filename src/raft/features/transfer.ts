@@ -12,7 +12,7 @@ import { record, type NodeContext } from '../context.js';
 import { type ChartConfig, stepDownAndRetry, transitionsOf, transitionWith } from '../chart.js';
 import { msg, request, type Args } from '../events.js';
 import { startElection } from '../rules/election.js';
-import { sendAppendEntries } from '../rules/replication.js';
+import { sendReplication } from './snapshot.js';
 import type { AppendEntriesResponse } from '../types.js';
 
 /** The target has acknowledged the leader's whole log. */
@@ -29,7 +29,7 @@ export function startTransfer(ctx: NodeContext, target: string): void {
   ctx.transferTarget = target;
   record(ctx, { kind: 'set_timer', timer: 'transfer', after: ctx.config.electionTimeout.max });
   if (isCaughtUp(ctx, target)) sendTimeoutNow(ctx, target);
-  else sendAppendEntries(ctx, target);
+  else sendReplication(ctx, target); // AppendEntries, or the snapshot if the target needs a discarded entry
 }
 
 function target({ event }: Args): string {

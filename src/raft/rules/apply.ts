@@ -5,6 +5,7 @@
 import { record, type NodeContext } from '../context.js';
 import { applyCommand } from '../register.js';
 import type { ClientResult } from '../types.js';
+import { isClientCommand } from '../../trace/schema.js';
 
 export function applyCommitted(ctx: NodeContext): void {
   while (ctx.lastApplied < ctx.commitIndex) {
@@ -21,7 +22,7 @@ export function applyCommitted(ctx: NodeContext): void {
       ctx.pending.delete(index);
       const c = entry.command;
       // Only answer if the entry is still the one appended for this client.
-      if (c.type !== 'noop' && c.client === origin.client && c.requestId === origin.requestId) {
+      if (isClientCommand(c) && c.client === origin.client && c.requestId === origin.requestId) {
         const answer: ClientResult =
           c.type === 'get' ? { status: 'ok', value } : result === 'cas_failed' ? { status: 'cas_failed', value } : { status: 'ok' };
         record(ctx, { kind: 'client_response', client: origin.client, requestId: origin.requestId, result: answer });

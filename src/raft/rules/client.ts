@@ -21,13 +21,18 @@ export function commandFor(req: ClientRequest): Command {
   return command;
 }
 
-/** Effect: append to the leader's log; it goes out with the next heartbeat (seed notes, step 3). */
-export function appendClientCommand(ctx: NodeContext, req: ClientRequest): void {
+/** Appends the request to the leader's log, to be answered when applied. */
+export function appendClientEntry(ctx: NodeContext, req: ClientRequest): void {
   const index = ctx.log.lastIndex + 1;
   const entry = { term: ctx.term, command: commandFor(req) };
   ctx.log.append([entry]);
   ctx.pending.set(index, { client: req.client, requestId: req.requestId });
   record(ctx, { kind: 'append', index, entries: [entry] });
+}
+
+/** Effect: append to the leader's log; it goes out with the next heartbeat (seed notes, step 3). */
+export function appendClientCommand(ctx: NodeContext, req: ClientRequest): void {
+  appendClientEntry(ctx, req);
   // A one-node cluster is its own majority.
   if (ctx.majority === 1) advanceCommitIndex(ctx);
 }

@@ -37,9 +37,10 @@ export function rejectVote(ctx: NodeContext, rv: RequestVote): void {
 /**
  * Effect (Figure 2, Candidates): increment currentTerm, vote for self, reset the election timer,
  * send RequestVote to all. `leadershipTransfer`: the election was started by TimeoutNow
- * (feature `transfer`), and its requests say so.
+ * (feature `transfer`), and its requests say so. `electors`: whom to ask (feature `membership`:
+ * the voters only).
  */
-export function startElection(ctx: NodeContext, leadershipTransfer = false): void {
+export function startElection(ctx: NodeContext, leadershipTransfer = false, electors: readonly string[] = ctx.peers): void {
   ctx.term += 1;
   ctx.votedFor = null; // a new term starts without a vote...
   ctx.leaderId = null;
@@ -49,7 +50,7 @@ export function startElection(ctx: NodeContext, leadershipTransfer = false): voi
   ctx.votes = new Set([ctx.id]);
   ctx.refusals = new Set();
   armElectionTimer(ctx);
-  for (const peer of ctx.peers) {
+  for (const peer of electors) {
     record(ctx, {
       kind: 'send',
       msg: {

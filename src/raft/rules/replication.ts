@@ -11,8 +11,8 @@ export function logMatchesAt(ctx: NodeContext, prevLogIndex: number, prevLogTerm
   return ctx.log.termAt(prevLogIndex) === prevLogTerm;
 }
 
-/** A current-term AppendEntries comes from the leader: remember it and keep the election timer from firing. */
-export function heedLeader(ctx: NodeContext, ae: AppendEntries): void {
+/** A current-term AppendEntries (or InstallSnapshot) comes from the leader: remember it and keep the election timer from firing. */
+export function heedLeader(ctx: NodeContext, ae: Pick<AppendEntries, 'leaderId'>): void {
   ctx.leaderId = ae.leaderId;
   armElectionTimer(ctx);
 }

@@ -1,0 +1,48 @@
+/**
+ * Cluster configurations (feature `membership`, Ongaro's thesis ch. 4). A configuration is the
+ * set of voters — whose votes and acknowledgements make quorums — and of learners, which receive
+ * entries but neither vote nor count. Without the feature the configuration is fixed: every
+ * member a voter. With it, a server uses the latest configuration entry in its log, committed or
+ * not, and the initial configuration (NodeConfig.configuration) before any.
+ */
+import type { RaftLog } from './log.js';
+import type { Entry, NodeConfig, NodeId } from './types.js';
+
+export interface Configuration {
+  voters: readonly NodeId[];
+  learners: readonly NodeId[];
+}
+
+/** The configuration before any configuration entry: NodeConfig's, or every member a voter. */
+export function initialConfiguration(config: NodeConfig): Configuration {
+  return config.configuration ?? { voters: config.members, learners: [] };
+}
+
+/** The configuration an entry holds (a `config` command), or null. */
+export function configurationIn(entry: Entry | undefined): Configuration | null {
+  const c = entry?.command;
+  return c && c.type === 'config' ? { voters: c.voters, learners: c.learners } : null;
+}
+
+/** The latest configuration in the log and the index of its entry (0: the initial one). */
+export function latestConfiguration(log: RaftLog, config: NodeConfig): { index: number; configuration: Configuration } {
+  const index = log.lastConfigIndex;
+  const configuration = index > 0 ? configurationIn(log.entry(index)) : null;
+  return configuration ? { index, configuration } : { index: 0, configuration: initialConfiguration(config) };
+}
+
+/** A strict majority of the voters. */
+export function quorumOf(configuration: Configuration): number {
+  return Math.floor(configuration.voters.length / 2) + 1;
+}
+
+/** Everyone a leader replicates to: the voters and learners, itself excepted, in that order. */
+export function peersIn(configuration: Configuration, self: NodeId): NodeId[] {
+  return [...configuration.voters, ...configuration.learners].filter((m) => m !== self);
+}
+
+/** The configuration before the latest one (the initial one if the log holds at most one configuration entry). */
+export function previousConfiguration(log: RaftLog, config: NodeConfig): Configuration {
+  const index = log.previousConfigIndex;
+  return (index > 0 ? configurationIn(log.entry(index)) : null) ?? initialConfiguration(config);
+}

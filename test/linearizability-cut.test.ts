@@ -1,0 +1,145 @@
+/**
+ * The client history cut at quiescent points (history-from-trace.ts, `cut`) against the whole
+ * history, on random client traces: a few clients send requests and are answered (or get
+ * `not_leader`, or give up: a request left open, sometimes answered much later), the answers
+ * those of a register executed at the answer (linearizable by construction) or perturbed (a
+ * read of another value, a cas's outcome flipped). Both collectors see the same events; the
+ * linearizability verdict must be the same, cuts or not.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { HistoryCollector } from '../harness/checker/linearizability/history-from-trace.js';
+import { checkLinearizable } from '../harness/checker/linearizability/search.js';
+import type { ClientResult, Operation, RegisterState, TraceEvent } from '../src/trace/schema.js';
+
+interface Step {
+  client: number;
+  /** What happens next to this client: a request, its answer, or giving up on it. */
+  action: 'send' | 'answer' | 'not_leader' | 'give-up';
+  op: { type: 'set' | 'get' | 'cas'; value: number; expected: number };
+  /** A request given up on: applied or not; answered later or never. */
+  applied: boolean;
+  lateAnswer: boolean;
+}
+
+const step: fc.Arbitrary<Step> = fc.record({
+  client: fc.nat(1),
+  action: fc.constantFrom<Step['action']>('send', 'answer', 'answer', 'answer', 'answer', 'not_leader', 'give-up'),
+  op: fc.record({ type: fc.constantFrom<'set' | 'get' | 'cas'>('set', 'get', 'cas'), value: fc.nat(2), expected: fc.nat(2) }),
+  applied: fc.boolean(),
+  lateAnswer: fc.boolean(),
+});
+
+function operation(o: Step['op']): Operation {
+  return o.type === 'set' ? { type: 'set', value: o.value } : o.type === 'get' ? { type: 'get' } : { type: 'cas', expected: o.expected, value: o.value };
+}
+
+/** Runs the operation on the register; its truthful answer. */
+function execute(state: { value: RegisterState }, op: Operation): ClientResult {
+  if (op.type === 'set') {
+    state.value = op.value;
+    return { status: 'ok' };
+  }
+  if (op.type === 'get') return { status: 'ok', value: state.value };
+  if (state.value === op.expected) {
+    state.value = op.value;
+    return { status: 'ok' };
+  }
+  return { status: 'cas_failed', value: state.value };
+}
+
+function lie(op: Operation, r: ClientResult): ClientResult {
+  if (op.type === 'get' && r.status === 'ok') return { status: 'ok', value: typeof r.value === 'number' ? (r.value + 1) % 3 : 0 };
+  if (op.type === 'cas') return r.status === 'ok' ? { status: 'cas_failed' } : { status: 'ok' };
+  return { status: 'cas_failed' }; // to a set: an answer the register never gives
+}
+
+/** Client events from the steps: each client has at most one request outstanding, and moves on when it gives up. The answer number `lieAt` (if any) is wrong. */
+function trace(steps: readonly Step[], lieAt: number | null): { events: TraceEvent[]; gaveUp: boolean } {
+  let answers = 0;
+  let gaveUp = false;
+  const wrong = () => answers++ === lieAt;
+  const events: TraceEvent[] = [];
+  const register = { value: null as RegisterState };
+  const outstanding = new Map<number, { requestId: number; op: Operation }>();
+  const late: Array<{ client: number; requestId: number; result: ClientResult }> = [];
+  let requestId = 0;
+  const base = { node: 'n1', seq: 0, time: 0 };
+  const answer = (client: number, id: number, result: ClientResult) => events.push({ ...base, kind: 'client_response', client: `c${client}`, requestId: id, result } as TraceEvent);
+  for (const s of steps) {
+    const open = outstanding.get(s.client);
+    if (s.action === 'send' || !open) {
+      if (open) continue;
+      const op = operation(s.op);
+      outstanding.set(s.client, { requestId: ++requestId, op });
+      events.push({ ...base, kind: 'client_request', client: `c${s.client}`, requestId, op } as TraceEvent);
+      continue;
+    }
+    outstanding.delete(s.client);
+    if (s.action === 'not_leader') answer(s.client, open.requestId, { status: 'not_leader', leaderHint: null });
+    else if (s.action === 'give-up') {
+      gaveUp = true;
+      const result = s.applied ? execute(register, open.op) : null;
+      if (result && s.lateAnswer) late.push({ client: s.client, requestId: open.requestId, result: wrong() ? lie(open.op, result) : result });
+    } else {
+      const result = execute(register, open.op);
+      answer(s.client, open.requestId, wrong() ? lie(open.op, result) : result);
+    }
+    // A request given up on is answered a while later, if at all.
+    if (late.length > 0 && s.lateAnswer) {
+      const l = late.shift()!;
+      answer(l.client, l.requestId, l.result);
+    }
+  }
+  return { events, gaveUp };
+}
+
+function verdict(events: readonly TraceEvent[], collector: HistoryCollector): string {
+  events.forEach((e, i) => collector.event(e, i + 1));
+  return checkLinearizable(collector.history(), { initial: collector.initial }).verdict;
+}
+
+describe('the client history cut at quiescent points', () => {
+  it('gives the verdict of the whole history on random client traces', () => {
+    const mix = { linearizable: 0, not: 0, cut: 0, cutAndNot: 0, gaveUp: 0, cutAfterGivingUp: 0 };
+    fc.assert(
+      fc.property(fc.array(step, { minLength: 1, maxLength: 60, size: 'max' }), fc.integer({ min: 1, max: 3 }), fc.option(fc.nat(20), { freq: 2 }), (steps, minSegment, lieAt) => {
+        const { events, gaveUp } = trace(steps, lieAt);
+        const whole = verdict(events, new HistoryCollector({ cut: false }));
+        const collector = new HistoryCollector({ minSegment });
+        const cut = verdict(events, collector);
+        expect(cut).toBe(whole);
+        const kept = collector.history().length;
+        if (collector.size > kept) mix.cut++;
+        if (collector.size > kept && whole === 'not-linearizable') mix.cutAndNot++;
+        if (gaveUp) mix.gaveUp++;
+        if (gaveUp && collector.size > kept) mix.cutAfterGivingUp++;
+        if (whole === 'linearizable') mix.linearizable++;
+        else mix.not++;
+      }),
+      { numRuns: 4000, seed: 16 },
+    );
+    console.log(`cut differential: ${JSON.stringify(mix)}`);
+    // Cuts, both verdicts, cuts before a violation, and requests given up on: each in a good share of the runs.
+    expect(mix.cut).toBeGreaterThan(1000);
+    expect(mix.linearizable).toBeGreaterThan(1000);
+    expect(mix.not).toBeGreaterThan(600);
+    expect(mix.cutAndNot).toBeGreaterThan(150);
+    expect(mix.gaveUp).toBeGreaterThan(1000);
+    expect(mix.cutAfterGivingUp).toBeGreaterThan(500);
+  });
+
+  it('keeps a part that is not linearizable and stops cutting (the final search reports it)', () => {
+    const c = new HistoryCollector({ minSegment: 1 });
+    const events: TraceEvent[] = [
+      { node: 'n1', seq: 0, time: 0, kind: 'client_request', client: 'a', requestId: 1, op: { type: 'get' } },
+      { node: 'n1', seq: 1, time: 0, kind: 'client_response', client: 'a', requestId: 1, result: { status: 'ok', value: 7 } },
+      { node: 'n1', seq: 2, time: 0, kind: 'client_request', client: 'a', requestId: 2, op: { type: 'set', value: 1 } },
+      { node: 'n1', seq: 3, time: 0, kind: 'client_response', client: 'a', requestId: 2, result: { status: 'ok' } },
+    ] as TraceEvent[];
+    events.forEach((e, i) => c.event(e, i + 1));
+    expect(c.history()).toHaveLength(2);
+    expect(c.size).toBe(2);
+    expect(checkLinearizable(c.history(), { initial: c.initial }).verdict).toBe('not-linearizable');
+  });
+});
