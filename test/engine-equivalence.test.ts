@@ -222,7 +222,7 @@ function driveOne(factory: NodeFactory, log: TwinLog, members: readonly string[]
 describe('interpreter and XState actor, side by side over arbitrary inputs to one node', () => {
   for (const m of [REFERENCE, WITH_FEATURES, ...MUTANTS]) {
     // The chart with every feature has more transitions, some only reached from a leader: more sequences.
-    const runs = m === WITH_FEATURES ? 1000 : 300;
+    const runs = m === WITH_FEATURES ? 3000 : 300;
     it(`${m.name}: ${runs} input sequences on 1, 3 and 5 members`, () => {
       const log = newTwinLog();
       fc.assert(
