@@ -85,9 +85,9 @@ describe('etcd trace importer', () => {
     expect(restarts.map((l) => (l.kind === 'restart' ? [l.node, l.persisted?.term, l.persisted?.log.length] : []))).toEqual([['1', 1, 3], ['2', 1, 3], ['3', 1, 3]]);
   });
 
-  it('maps heartbeats to feature heartbeat\'s messages and declares it (revision 1.2)', () => {
+  it('maps heartbeats to feature heartbeat\'s messages and declares it (revision 1.4)', () => {
     const lines = imported.lines as TraceEvent[];
-    expect(imported.lines[0]).toMatchObject({ minor: 2, features: ['heartbeat'] });
+    expect(imported.lines[0]).toMatchObject({ minor: 4, features: ['heartbeat'] });
     expect(lines.filter((l) => l.kind === 'send' && l.msg.type === 'Heartbeat')).toHaveLength(14);
     expect(lines.filter((l) => l.kind === 'send' && l.msg.type === 'HeartbeatResponse')).toHaveLength(14);
     // The one refusal answers a MsgApp, as in etcd's own trace; 13 MsgAppResp to another node (the others are self-addressed).
