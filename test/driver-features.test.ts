@@ -104,14 +104,14 @@ describe('an adapter module that declares prevote in its profile', () => {
     expect(result.failure).toBeNull();
     expect(result.summary.campaign.features).toEqual(['prevote']);
     await expect(runFuzz({ impl: adapter, runs: 1, features: ['checkquorum'], out: null })).rejects.toThrow(/features: the implementation declares the features prevote .*, not checkquorum/);
-    await expect(runFuzz({ impl: 'reference', runs: 1, features: ['pre-vote'], out: null })).rejects.toThrow(/features: unknown feature "pre-vote" \(known: prevote, checkquorum, transfer, snapshot, membership\)/);
+    await expect(runFuzz({ impl: 'reference', runs: 1, features: ['pre-vote'], out: null })).rejects.toThrow(/features: unknown feature "pre-vote" \(known: prevote, checkquorum, transfer, snapshot, membership, heartbeat\)/);
   }, 120_000);
 });
 
 describe('an asynchronous adapter module', () => {
   it('that declares a feature raftcheck does not model is refused when it loads, as a synchronous one is', async () => {
     const r = await loadImplementation('./test/fixtures/adapters/async-raft/unknown-feature-adapter.ts');
-    expect(r).toEqual({ error: expect.stringMatching(/unknown-feature-adapter\.ts: profile\.features\/0: raftcheck does not model feature 'pre-vote' \(known: prevote, checkquorum, transfer\)$/) });
+    expect(r).toEqual({ error: expect.stringMatching(/unknown-feature-adapter\.ts: profile\.features\/0: raftcheck does not model feature 'pre-vote' \(known: prevote, checkquorum, transfer, heartbeat\)$/) });
   });
 });
 

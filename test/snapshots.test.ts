@@ -147,7 +147,7 @@ describe('--snapshot-every', () => {
 describe('an implementation that declares snapshot', () => {
   it('is refused: adapters and drivers have no snapshot events yet', async () => {
     const { unknownFeature } = await import('../harness/adapters/features.js');
-    expect(unknownFeature(['prevote', 'snapshot'])).toEqual({ index: 1, message: "feature 'snapshot' cannot be declared by an implementation yet: adapters and drivers have no snapshot events (known: prevote, checkquorum, transfer)" });
+    expect(unknownFeature(['prevote', 'snapshot'])).toEqual({ index: 1, message: "feature 'snapshot' cannot be declared by an implementation yet: adapters and drivers have no snapshot events (known: prevote, checkquorum, transfer, heartbeat)" });
     expect(unknownFeature(['prevote', 'checkquorum', 'transfer'])).toBeNull();
   });
 });

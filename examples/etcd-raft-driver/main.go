@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"reflect"
 	"sort"
 	"strings"
 
@@ -81,11 +82,6 @@ type clientReply struct {
 	Result    map[string]any  `json:"result"`
 }
 
-type skip struct {
-	Rule   string `json:"rule"`
-	Reason string `json:"reason"`
-}
-
 type reply struct {
 	ID        int64            `json:"id"`
 	Messages  []map[string]any `json:"messages,omitempty"`
@@ -94,7 +90,7 @@ type reply struct {
 	State     *state           `json:"state,omitempty"`
 	Persisted *persistent      `json:"persisted,omitempty"`
 	TickMs    int              `json:"tickMs,omitempty"`
-	SkipRules []skip           `json:"skipRules,omitempty"`
+	Features  []string         `json:"features,omitempty"`
 	Error     string           `json:"error,omitempty"`
 }
 
@@ -117,6 +113,9 @@ type node struct {
 	value   any
 	pending map[string]bool // client#requestId this node proposed, answered when applied
 	out     *reply
+	// stale: the message being delivered is of an older term than the node's, so the MsgAppResp
+	// etcd sends for it (with pre-vote or check-quorum: reject false, index 0) is its refusal.
+	stale bool
 }
 
 // fixedMembers is a MemoryStorage whose initial configuration names every member: the
@@ -131,8 +130,13 @@ func (s fixedMembers) InitialState() (pb.HardState, pb.ConfState, error) {
 	return hs, pb.ConfState{Voters: s.voters}, err
 }
 
-// ticksFor maps the driver's times to etcd's ticks: ten ticks per minimum election timeout,
-// so etcd's randomized timeout [electionTick, 2*electionTick) spans the paper's range.
+// electionTick: etcd counts elections, leases and quorum checks in ticks. A tick is the
+// minimum election timeout over electionTick - 1, rounded up (17 ms for 150 ms), so that
+// etcd's lease — electionTick ticks counted from the tick before the node heard from its
+// leader — lasts at least the minimum election timeout, as the reference's does (with ten
+// ticks of 15 ms it could end after 136 ms: a vote granted inside the reference's lease,
+// checkquorum.lease, at run 3 of `--check-quorum --seed 1`). etcd's randomized election
+// timeout [electionTick, 2*electionTick) ticks is then 170-340 ms.
 const electionTick = 10
 
 func newNode(r request, opts options) (*node, int, error) {
@@ -164,7 +168,7 @@ func newNode(r request, opts options) (*node, int, error) {
 			return nil, 0, err
 		}
 	}
-	tickMs := r.Config.ElectionTimeoutMin / electionTick
+	tickMs := (r.Config.ElectionTimeoutMin + electionTick - 2) / (electionTick - 1)
 	if tickMs < 1 {
 		tickMs = 1
 	}
@@ -291,12 +295,22 @@ func (n *node) send(m pb.Message) error {
 		out["entries"], out["leaderCommit"] = entries, m.Commit
 	case pb.MsgAppResp:
 		out["type"] = "AppendEntriesResponse"
-		if m.Reject {
+		if n.stale {
+			out["success"] = false // the answer to a stale MsgApp or MsgHeartbeat: its refusal, with our term
+		} else if m.Reject {
 			out["success"], out["conflictIndex"] = false, m.RejectHint+1
 		} else {
 			out["success"], out["matchIndex"] = true, m.Index
 		}
-	default: // MsgHeartbeat(Resp), MsgPreVote(Resp), MsgTimeoutNow, MsgSnap, ...: not modelled
+	case pb.MsgHeartbeat: // feature heartbeat: commit is min(match, committed)
+		out["type"], out["commit"] = "Heartbeat", m.Commit
+	case pb.MsgHeartbeatResp:
+		out["type"] = "HeartbeatResponse"
+	case pb.MsgPreVote: // feature prevote: the term it would stand in
+		out["type"], out["candidateId"], out["lastLogIndex"], out["lastLogTerm"] = "PreVote", *from, m.Index, m.LogTerm
+	case pb.MsgPreVoteResp:
+		out["type"], out["voteGranted"] = "PreVoteResponse", !m.Reject
+	default: // MsgTimeoutNow (no transfers here), MsgSnap (no compaction), ...: not modelled
 		out["type"], out["name"] = "Other", m.Type.String()
 	}
 	n.out.Messages = append(n.out.Messages, out)
@@ -354,12 +368,14 @@ func same(a, b any) bool {
 
 func (n *node) observe() *state {
 	st := n.raw.Status()
-	role := "follower" // a pre-candidate has not left its term: a follower
+	role := "follower"
 	switch st.RaftState {
 	case raft.StateLeader:
 		role = "leader"
 	case raft.StateCandidate:
 		role = "candidate"
+	case raft.StatePreCandidate: // feature prevote
+		role = "precandidate"
 	}
 	return &state{Role: role, Term: st.Term, VotedFor: n.name(st.Vote), CommitIndex: st.Commit, LastApplied: n.applied, Log: n.log(), Value: n.value}
 }
@@ -390,11 +406,24 @@ func (n *node) persisted(opts options) *persistent {
 	return &persistent{Term: hs.Term, VotedFor: n.name(hs.Vote), Log: n.log()}
 }
 
-// tick advances etcd's clock by one tick and says which of Figure 2's timers that fired:
-// an election when the node campaigned (a vote or pre-vote request, or a one-node cluster's
-// instant win), a heartbeat when a leader sent its heartbeats.
-func (n *node) tick() error {
+// clock reads etcd's election clock and the leader it knows: unexported in RawNode, read
+// (never written) through reflection, so that a tick can say which check-quorum timers fired.
+func (n *node) clock() (elapsed int64, lead uint64) {
+	r := reflect.ValueOf(n.raw).Elem().FieldByName("raft").Elem()
+	return r.FieldByName("electionElapsed").Int(), r.FieldByName("lead").Uint()
+}
+
+// tick advances etcd's clock by one tick and says which timers that fired: an election when
+// the node campaigned (a vote or pre-vote request, or a one-node cluster's instant win), a
+// heartbeat when a leader sent its heartbeats, and with check-quorum on (feature checkquorum)
+// `lease` when a follower that knows a leader reaches electionTick ticks since it heard from
+// it (etcd's lease ends) and `quorum` when a leader checks its quorum (every electionTick
+// ticks). The node reports these, so the checker follows etcd's clock for them.
+func (n *node) tick(opts options) error {
 	before := n.raw.Status().RaftState
+	elapsed, lead := n.clock()
+	lease := opts.checkQuorum && before != raft.StateLeader && lead != 0 && elapsed+1 == electionTick
+	quorum := opts.checkQuorum && before == raft.StateLeader && elapsed+1 >= electionTick
 	n.raw.Tick()
 	campaigned, beat := false, false
 	after := n.raw.Status().RaftState
@@ -414,6 +443,12 @@ func (n *node) tick() error {
 		if err := n.process(rd); err != nil {
 			return err
 		}
+	}
+	if lease {
+		n.out.Fired = append(n.out.Fired, "lease")
+	}
+	if quorum {
+		n.out.Fired = append(n.out.Fired, "quorum")
 	}
 	if campaigned {
 		n.out.Fired = append(n.out.Fired, "election")
@@ -448,7 +483,7 @@ func (n *node) client(r request) error {
 	return nil
 }
 
-func (n *node) handle(r request) (err error) {
+func (n *node) handle(r request, opts options) (err error) {
 	switch r.Type {
 	case "deliver":
 		var m struct {
@@ -457,11 +492,14 @@ func (n *node) handle(r request) (err error) {
 		if err := json.Unmarshal(r.Message, &m); err != nil {
 			return fmt.Errorf("message: %v (only etcd nodes talk to etcd nodes)", err)
 		}
-		if err := n.raw.Step(m.Data); err != nil && err != raft.ErrStepPeerNotFound {
+		st := n.raw.Status()
+		n.stale = (m.Data.Type == pb.MsgApp || m.Data.Type == pb.MsgHeartbeat) && m.Data.Term < st.Term
+		err := n.raw.Step(m.Data)
+		if err != nil && err != raft.ErrStepPeerNotFound {
 			return err
 		}
 	case "tick":
-		if err := n.tick(); err != nil {
+		if err := n.tick(opts); err != nil {
 			return err
 		}
 	case "timeout":
@@ -479,26 +517,27 @@ func (n *node) handle(r request) (err error) {
 	default:
 		return fmt.Errorf("unknown request type %q", r.Type)
 	}
-	return n.drain()
+	err = n.drain()
+	n.stale = false
+	return err
 }
 
 // ------------------------------------------------------------------ the loop
 
-// skipRules: the step-by-step comparison with the reference (Figure 2) cannot apply to etcd,
-// by design, until raftcheck models etcd's differences as features (docs/ETCD.md). Fuzzing
-// without the skips fails at once: a new leader's empty entry (conformance.unexpected), and
-// from then on the reference's log differs from etcd's, so every later message and state
-// differs too (conformance.message, .state, .missing). The invariants, linearizability and
-// liveness still apply in full.
-var skipRules = func() []skip {
-	reason := "etcd differs from Figure 2 by design (not yet modelled as features): a new leader appends an empty entry; heartbeats are their own message (not modelled) that advances a follower's commitIndex; a leader's heartbeat tick sends MsgHeartbeat, not AppendEntries; a follower answers a stale MsgApp with its commit index; with pre-vote or check-quorum, terms are adopted later"
-	rules := []string{"conformance.unexpected", "conformance.missing", "conformance.state", "conformance.message"}
-	out := make([]skip, len(rules))
-	for i, r := range rules {
-		out[i] = skip{Rule: r, Reason: reason}
+// features: what raftcheck checks this node under, step by step (docs/ETCD.md): etcd's
+// heartbeats are their own message (feature heartbeat), and its options are prevote and
+// checkquorum. etcd's other differences from Figure 2 are hidden steps of the checker (a new
+// leader's empty entry, an append below the commit index answered at it, an election lost).
+func features(opts options) []string {
+	out := []string{"heartbeat"}
+	if opts.preVote {
+		out = append(out, "prevote")
+	}
+	if opts.checkQuorum {
+		out = append(out, "checkquorum")
 	}
 	return out
-}()
+}
 
 func main() {
 	opts := options{}
@@ -554,7 +593,10 @@ func step(np **node, r request, opts options) (rep reply) {
 		if err := n.drain(); err != nil {
 			return reply{ID: r.ID, Error: err.Error()}
 		}
-		rep.TickMs, rep.SkipRules, rep.State = tickMs, skipRules, n.observe()
+		rep.TickMs, rep.Features, rep.State = tickMs, features(opts), n.observe()
+		if opts.checkQuorum {
+			rep.Fired = []string{"lease"} // a fresh node holds no lease: said, so the checker knows it reports its leases
+		}
 		return rep
 	}
 	n := *np
@@ -565,7 +607,7 @@ func step(np **node, r request, opts options) (rep reply) {
 		return reply{ID: r.ID, Persisted: n.persisted(opts)}
 	}
 	n.out = &rep
-	if err := n.handle(r); err != nil {
+	if err := n.handle(r, opts); err != nil {
 		return reply{ID: r.ID, Error: err.Error()}
 	}
 	rep.State = n.observe()

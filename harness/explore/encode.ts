@@ -42,6 +42,10 @@ export function messageKey(m: MessageBody, r: Rename = same): string {
       return `IS ${head} ${r(m.leaderId)} ${m.lastIncludedIndex}/${m.lastIncludedTerm} ${JSON.stringify(m.value)}`;
     case 'InstallSnapshotResponse':
       return `ISR ${head} ${m.matchIndex ?? '-'}`;
+    case 'Heartbeat':
+      return `HB ${head} c${m.commit}`;
+    case 'HeartbeatResponse':
+      return `HBR ${head}`;
   }
 }
 

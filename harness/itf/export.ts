@@ -90,6 +90,9 @@ export function exportItf(lines: readonly TraceLine[], source: string): ItfDocum
   if (header.features?.includes('snapshot')) {
     throw new ExportError(1, 'features', "the snapshot feature has no counterpart in raft.tla (its logs are whole, from index 1): export a trace without snapshots");
   }
+  if (header.features?.includes('heartbeat')) {
+    throw new ExportError(1, 'features', "the heartbeat feature has no counterpart in raft.tla (its heartbeats are AppendEntries): export a trace without Heartbeat messages");
+  }
   if (header.features?.includes('membership')) {
     throw new ExportError(1, 'features', "the membership feature has no counterpart in raft.tla (its servers are a constant): export a trace without membership changes");
   }

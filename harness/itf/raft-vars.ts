@@ -85,8 +85,8 @@ export function decodeEntry(v: unknown, at: string): Entry {
 export const encodeLog = (log: readonly Entry[]): ItfValue => log.map(encodeEntry);
 export const decodeLog = (v: unknown, at: string): Entry[] => decodeSeq(v, at).map((e, i) => decodeEntry(e, `${at}[${i + 1}]`));
 
-/** raft.tla has no snapshots: traces with the snapshot feature are refused before any message is encoded. */
-type ItfMessageType = Exclude<Message['type'], 'InstallSnapshot' | 'InstallSnapshotResponse'>;
+/** raft.tla has no snapshots and no heartbeat messages: traces with those features are refused before any message is encoded. */
+type ItfMessageType = Exclude<Message['type'], 'InstallSnapshot' | 'InstallSnapshotResponse' | 'Heartbeat' | 'HeartbeatResponse'>;
 
 const MTYPE = {
   RequestVote: 'RequestVoteRequest',
@@ -103,7 +103,9 @@ const FROM_MTYPE = new Map(Object.entries(MTYPE).map(([type, mtype]) => [mtype a
 export type IdlessMessage = Message extends infer M ? (M extends Message ? Omit<M, 'id'> : never) : never;
 
 export function encodeMessage(m: Message | IdlessMessage): ItfValue {
-  if (m.type === 'InstallSnapshot' || m.type === 'InstallSnapshotResponse') throw new Error(`${m.type} has no raft.tla message type (exportItf refuses traces with snapshots)`);
+  if (m.type === 'InstallSnapshot' || m.type === 'InstallSnapshotResponse' || m.type === 'Heartbeat' || m.type === 'HeartbeatResponse') {
+    throw new Error(`${m.type} has no raft.tla message type (exportItf refuses traces with snapshots or heartbeat messages)`);
+  }
   const rec: Record<string, ItfValue> = { mtype: MTYPE[m.type], mterm: int(m.term), msource: m.from, mdest: m.to };
   switch (m.type) {
     case 'RequestVote':

@@ -12,10 +12,11 @@ import { isLogUpToDate } from '../../src/raft/rules/election.js';
 import { acceptAppendEntries, commitIndexFromMatches } from '../../src/raft/rules/replication.js';
 import { sendTimeoutNow } from '../../src/raft/features/transfer.js';
 import { startPreVote } from '../../src/raft/features/prevote.js';
+import { armElectionTimer } from '../../src/raft/rules/timers.js';
 import { installSnapshot, takeSnapshot } from '../../src/raft/features/snapshot.js';
 import { advanceCommitIndexByConfiguration, changedConfiguration, enterConfiguration, hasCommittedInTerm, hasNoPendingChange } from '../../src/raft/features/membership.js';
 import { configurationIn, initialConfiguration, type Configuration } from '../../src/raft/configuration.js';
-import type { AppendEntries, InstallSnapshot, PreVote, RequestVote, RequestVoteResponse } from '../../src/raft/types.js';
+import type { AppendEntries, Heartbeat, InstallSnapshot, PreVote, RequestVote, RequestVoteResponse } from '../../src/raft/types.js';
 import type { NodeFactory } from '../simulator/cluster.js';
 
 export interface Mutant {
@@ -237,6 +238,37 @@ export const MUTANTS: readonly Mutant[] = [
           context.transferTarget = event.target;
           record(context, { kind: 'set_timer', timer: 'transfer', after: context.config.electionTimeout.max });
           sendTimeoutNow(context, event.target);
+        },
+      },
+    }),
+  },
+  {
+    name: 'heartbeat-commit-ignores-match',
+    description: "Heartbeat messages: a leader's Heartbeat carries its commitIndex, not min(matchIndex, commitIndex) (a follower may commit entries it does not hold)",
+    ...featureVariant('heartbeat', {
+      actions: {
+        broadcastHeartbeats: ({ context }: Args) => {
+          for (const peer of context.peers) record(context, { kind: 'send', msg: { type: 'Heartbeat', from: context.id, to: peer, term: context.term, commit: context.commitIndex } });
+        },
+      },
+    }),
+  },
+  {
+    name: 'heartbeat-unanswered',
+    description: 'Heartbeat messages: a follower heeds a Heartbeat and commits to it, but never answers it',
+    ...featureVariant('heartbeat', {
+      actions: {
+        acceptHeartbeat: (a: Args) => {
+          const hb = msg<Heartbeat>(a);
+          const c = a.context;
+          c.leaderId = hb.from;
+          armElectionTimer(c);
+          const commit = Math.min(hb.commit, c.log.lastIndex);
+          if (commit > c.commitIndex) {
+            c.commitIndex = commit;
+            record(c, { kind: 'commit', commitIndex: commit });
+            applyCommitted(c);
+          }
         },
       },
     }),

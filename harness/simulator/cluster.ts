@@ -10,8 +10,8 @@
 import type { Random } from '../../src/random.js';
 import { createReferenceNode, type ReferenceNodeOptions } from '../../src/raft/node.js';
 import { TIMER_NAMES, type Effect, type Message, type NodeConfig, type NodeInput, type NodeView, type PersistentState, type RaftNode, type StateSummary, type StepRecord, type TimerName, type UnmodelledMessage } from '../../src/raft/types.js';
-import { TRACE_MINOR, type ClientResult, type ConfigChange, type NodeState, type Operation, type TraceLine } from '../../src/trace/schema.js';
-import { canonicalFeatures, type Feature } from '../../src/raft/features/index.js';
+import { type ClientResult, type ConfigChange, type NodeState, type Operation, type TraceLine } from '../../src/trace/schema.js';
+import { canonicalFeatures, featuresRevision, type Feature } from '../../src/raft/features/index.js';
 import type { TraceSink } from '../trace/sink.js';
 import { VERSION } from '../version.js';
 import { EventQueue } from './event-queue.js';
@@ -133,8 +133,8 @@ export class Cluster {
       },
       ...(options.seed !== undefined ? { seed: options.seed } : {}),
       // A trace without features stays a revision-0 trace, byte for byte.
-      // Revision 1.2 or 1.3 only where it is needed (snapshots, membership): a 1.1 trace stays one.
-      ...(options.node.features?.length ? { minor: minorFor(options.node.features), features: canonicalFeatures(options.node.features) } : {}),
+      // The revision its features need (src/raft/features/index.ts): a 1.1 trace stays one.
+      ...(options.node.features?.length ? { minor: featuresRevision(canonicalFeatures(options.node.features)), features: canonicalFeatures(options.node.features) } : {}),
       // What the run does not check, so that every reader of the trace judges it the same way.
       ...(skipRules.length ? { skipRules: skipRules.map((s) => ({ rule: s.rule, reason: s.reason })) } : {}),
       ...(options.meta ? { meta: options.meta } : {}),
@@ -453,12 +453,6 @@ export class Cluster {
 function unmodelledNote(direction: 'send' | 'receive', msg: UnmodelledMessage): Record<string, unknown> {
   const term = msg.term !== undefined ? ` (term ${msg.term})` : '';
   return { kind: 'note', text: `not modelled: ${direction} ${msg.name} ${msg.from}→${msg.to}${term}`, data: { notModelled: msg.name } };
-}
-
-/** The trace revision a feature set needs: 1.3 for membership, 1.2 for snapshots, else 1.1. */
-export function minorFor(features: readonly Feature[]): number {
-  if (features.includes('membership')) return TRACE_MINOR;
-  return features.includes('snapshot') ? 2 : 1;
 }
 
 export function toNodeState(s: StateSummary): NodeState {

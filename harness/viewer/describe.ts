@@ -29,6 +29,10 @@ export function describeMessage(m: Message): string {
       return `InstallSnapshot t${m.term} through ${m.lastIncludedIndex}/t${m.lastIncludedTerm}, value ${JSON.stringify(m.value)}`;
     case 'InstallSnapshotResponse':
       return `InstallSnapshotResponse t${m.term} ${m.matchIndex !== undefined ? `match ${m.matchIndex}` : 'refused'}`;
+    case 'Heartbeat':
+      return `Heartbeat t${m.term}, commit ${m.commit}`;
+    case 'HeartbeatResponse':
+      return `HeartbeatResponse t${m.term}`;
   }
 }
 
@@ -53,6 +57,10 @@ export function shortMessage(m: Message): string {
       return `IS ${m.lastIncludedIndex} →${m.to}`;
     case 'InstallSnapshotResponse':
       return `${m.matchIndex !== undefined ? `snap ok ${m.matchIndex}` : 'snap ✗'} →${m.to}`;
+    case 'Heartbeat':
+      return `♥ c${m.commit} →${m.to}`;
+    case 'HeartbeatResponse':
+      return `♥ ok →${m.to}`;
   }
 }
 

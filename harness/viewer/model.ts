@@ -11,7 +11,7 @@
 import path from 'node:path';
 import { describeStatechart, transitionLabel } from '../../src/raft/diagram.js';
 import { transitionRows } from '../../src/raft/transitions.js';
-import type { Entry, Header, NodeState, RegisterState, TraceEvent, TraceLine } from '../../src/trace/schema.js';
+import type { Entry, Header, Message, NodeState, RegisterState, TraceEvent, TraceLine } from '../../src/trace/schema.js';
 import { describeOperation } from '../checker/linearizability/history.js';
 import { readTraceFile, type LocatedError } from '../trace/reader.js';
 import { TraceValidation, type FileReport } from '../validate/validate-file.js';
@@ -25,6 +25,13 @@ export type StateTuple = [role: string, term: number, votedFor: string | null, c
 /** Message kinds as the viewer filters them: heartbeats (AppendEntries without entries) apart, as they dominate long traces. */
 export const MESSAGE_TYPES = ['RequestVote', 'RequestVoteResponse', 'AppendEntries', 'AppendEntriesResponse', 'heartbeat', 'PreVote', 'PreVoteResponse', 'TimeoutNow', 'InstallSnapshot', 'InstallSnapshotResponse'] as const;
 const HEARTBEAT = MESSAGE_TYPES.indexOf('heartbeat');
+
+/** The colour class of a message: feature heartbeat's messages are drawn as heartbeats and their answers. */
+function messageTypeIndex(msg: Message): number {
+  if (msg.type === 'Heartbeat' || (msg.type === 'AppendEntries' && msg.entries.length === 0)) return HEARTBEAT;
+  if (msg.type === 'HeartbeatResponse') return MESSAGE_TYPES.indexOf('AppendEntriesResponse');
+  return MESSAGE_TYPES.indexOf(msg.type);
+}
 
 export interface ViewError {
   line: number;
@@ -262,7 +269,7 @@ export class ViewModelBuilder {
       case 'send': {
         if (this.messageOf.has(e.msg.id)) return this.messageOf.get(e.msg.id)!; // a re-send under the same id (a schema error): drawn once
         const k = m.send.length;
-        m.type.push(e.msg.type === 'AppendEntries' && e.msg.entries.length === 0 ? HEARTBEAT : MESSAGE_TYPES.indexOf(e.msg.type));
+        m.type.push(messageTypeIndex(e.msg));
         m.from.push(this.lane(e.msg.from));
         m.to.push(this.lane(e.msg.to));
         m.text.push(this.text(describeMessage(e.msg)));

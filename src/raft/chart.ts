@@ -112,3 +112,8 @@ export function transitionWith(chart: ChartConfig, state: string, event: string,
   if (!t) throw new Error(`the chart has no ${event} transition of '${state}' with the action '${action}'`);
   return t;
 }
+
+/** The transition of `state` for `event` whose actions include `action`, if the chart has one (a feature that extends another's). */
+export function transitionWithIfAny(chart: ChartConfig, state: string, event: string, action: string): TransitionConfig | undefined {
+  return chart.states[state]?.on[event]?.find((x) => x.actions?.includes(action));
+}

@@ -5,7 +5,7 @@
 import type { NodeContext } from './context.js';
 import { record } from './context.js';
 import type { ClientRequest } from './rules/client.js';
-import type { AppendEntries, ConfigChange, AppendEntriesResponse, InstallSnapshot, InstallSnapshotResponse, Message, PreVote, PreVoteResponse, RegisterState, RequestVote, RequestVoteResponse, Role, TimeoutNow } from './types.js';
+import type { AppendEntries, ConfigChange, AppendEntriesResponse, Heartbeat, HeartbeatResponse, InstallSnapshot, InstallSnapshotResponse, Message, PreVote, PreVoteResponse, RegisterState, RequestVote, RequestVoteResponse, Role, TimeoutNow } from './types.js';
 
 export type NodeEvent =
   | { type: 'ELECTION_TIMEOUT' }
@@ -21,6 +21,8 @@ export type NodeEvent =
   | { type: 'PreVote'; msg: PreVote }
   | { type: 'PreVoteResponse'; msg: PreVoteResponse }
   | { type: 'TimeoutNow'; msg: TimeoutNow }
+  | { type: 'Heartbeat'; msg: Heartbeat }
+  | { type: 'HeartbeatResponse'; msg: HeartbeatResponse }
   | { type: 'LEASE_TIMEOUT' }
   | { type: 'QUORUM_TIMEOUT' }
   | { type: 'TRANSFER_TIMEOUT' }

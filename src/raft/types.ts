@@ -7,13 +7,13 @@
  */
 import type {
   AppendEntries, AppendEntriesResponse, ClientResult, Command, ConfigChange, Entry, InstallSnapshot, InstallSnapshotResponse, Message, NodeId, Operation, PersistentState,
-  PreVote, PreVoteResponse, RegisterState, RequestVote, RequestVoteResponse, Role, Snapshot, TimeoutNow,
+  Heartbeat, HeartbeatResponse, PreVote, PreVoteResponse, RegisterState, RequestVote, RequestVoteResponse, Role, Snapshot, TimeoutNow,
 } from '../trace/schema.js';
 import type { Feature } from './features/index.js';
 
 export type {
   AppendEntries, AppendEntriesResponse, ClientResult, Command, ConfigChange, Entry, Feature, InstallSnapshot, InstallSnapshotResponse, Message, NodeId, Operation, PersistentState,
-  PreVote, PreVoteResponse, RegisterState, RequestVote, RequestVoteResponse, Role, Snapshot, TimeoutNow,
+  Heartbeat, HeartbeatResponse, PreVote, PreVoteResponse, RegisterState, RequestVote, RequestVoteResponse, Role, Snapshot, TimeoutNow,
 };
 
 /** Distributes Omit over a union (plain Omit collapses the tagged union). */

@@ -25,6 +25,8 @@ const NAMED: NamedSchemas = [
   ['PreVote', S.PreVote],
   ['PreVoteResponse', S.PreVoteResponse],
   ['TimeoutNow', S.TimeoutNow],
+  ['Heartbeat', S.Heartbeat],
+  ['HeartbeatResponse', S.HeartbeatResponse],
   ['NodeState', S.NodeState],
   ['PersistentState', S.PersistentState],
   ['Entry', S.Entry],

@@ -19,10 +19,11 @@ export const TRACE_VERSION = 1;
  * InstallSnapshotResponse messages, `snapshot` and `install_snapshot` events, the state's
  * `snapshotIndex`/`snapshotTerm`, a persisted `snapshot` and the `snapshotEvery` parameter;
  * revision 3: the `membership` feature's `config` command, `reconfigure` and `config` events and
- * the initial configuration's `voters`/`learners` parameters), so every v1 trace stays valid as
- * it was. A header without `minor` is revision 0.
+ * the initial configuration's `voters`/`learners` parameters; revision 4: the feature
+ * `heartbeat` with its Heartbeat and HeartbeatResponse messages), so every v1 trace stays valid
+ * as it was. A header without `minor` is revision 0.
  */
-export const TRACE_MINOR = 3;
+export const TRACE_MINOR = 4;
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 
@@ -155,13 +156,21 @@ export const InstallSnapshotResponse = Closed({
   matchIndex: Type.Optional(Index("the request's lastIncludedIndex: the follower's log now agrees with the leader's through it (absent: a refusal of a stale request)")),
 }, "feature 'snapshot' (revision 1.2)");
 export const TimeoutNow = Closed({ ...Envelope, type: Type.Literal('TimeoutNow') }, "feature 'transfer': the leader tells an up-to-date follower to start an election now");
-export const Message = Type.Union([RequestVote, RequestVoteResponse, AppendEntries, AppendEntriesResponse, PreVote, PreVoteResponse, TimeoutNow, InstallSnapshot, InstallSnapshotResponse]);
+export const Heartbeat = Closed({
+  ...Envelope,
+  type: Type.Literal('Heartbeat'),
+  commit: Index("the commit index the receiver may advance to: min(matchIndex[receiver], leader's commitIndex)"),
+}, "feature 'heartbeat' (revision 1.4): the leader's heartbeat tick, without a log check (etcd's MsgHeartbeat)");
+export const HeartbeatResponse = Closed({ ...Envelope, type: Type.Literal('HeartbeatResponse') }, "feature 'heartbeat' (revision 1.4): the answer to a Heartbeat (etcd's MsgHeartbeatResp)");
+export const Message = Type.Union([RequestVote, RequestVoteResponse, AppendEntries, AppendEntriesResponse, PreVote, PreVoteResponse, TimeoutNow, InstallSnapshot, InstallSnapshotResponse, Heartbeat, HeartbeatResponse]);
 export type InstallSnapshot = Static<typeof InstallSnapshot>;
 export type InstallSnapshotResponse = Static<typeof InstallSnapshotResponse>;
 export type Message = Static<typeof Message>;
 export type PreVote = Static<typeof PreVote>;
 export type PreVoteResponse = Static<typeof PreVoteResponse>;
 export type TimeoutNow = Static<typeof TimeoutNow>;
+export type Heartbeat = Static<typeof Heartbeat>;
+export type HeartbeatResponse = Static<typeof HeartbeatResponse>;
 export type RequestVote = Static<typeof RequestVote>;
 export type RequestVoteResponse = Static<typeof RequestVoteResponse>;
 export type AppendEntries = Static<typeof AppendEntries>;

@@ -41,11 +41,11 @@ export const OtherMessage = Closed(
 );
 
 /** The messages of the features (a node sends and receives those of the features it declares). */
-export const FEATURE_MESSAGE_TYPES: Readonly<Record<string, string>> = { PreVote: 'prevote', PreVoteResponse: 'prevote', TimeoutNow: 'transfer' };
+export const FEATURE_MESSAGE_TYPES: Readonly<Record<string, string>> = { PreVote: 'prevote', PreVoteResponse: 'prevote', TimeoutNow: 'transfer', Heartbeat: 'heartbeat', HeartbeatResponse: 'heartbeat' };
 
 export const OutMessage = Type.Union([
   Outgoing(S.RequestVote), Outgoing(S.RequestVoteResponse), Outgoing(S.AppendEntries), Outgoing(S.AppendEntriesResponse),
-  Outgoing(S.PreVote), Outgoing(S.PreVoteResponse), Outgoing(S.TimeoutNow), OtherMessage,
+  Outgoing(S.PreVote), Outgoing(S.PreVoteResponse), Outgoing(S.TimeoutNow), Outgoing(S.Heartbeat), Outgoing(S.HeartbeatResponse), OtherMessage,
 ]);
 export type OutMessage = Static<typeof OutMessage>;
 
@@ -55,12 +55,14 @@ function Incoming<T extends TObject>(message: T) {
 }
 export const InMessage = Type.Union([
   Incoming(S.RequestVote), Incoming(S.RequestVoteResponse), Incoming(S.AppendEntries), Incoming(S.AppendEntriesResponse),
-  Incoming(S.PreVote), Incoming(S.PreVoteResponse), Incoming(S.TimeoutNow),
+  Incoming(S.PreVote), Incoming(S.PreVoteResponse), Incoming(S.TimeoutNow), Incoming(S.Heartbeat), Incoming(S.HeartbeatResponse),
   Closed({ ...OtherMessage.properties, from: S.NodeId }, OtherMessage.description),
 ]);
 export type InMessage = Static<typeof InMessage>;
 
 const Timer = Type.Union([Type.Literal('election'), Type.Literal('heartbeat')]);
+/** What a tick may fire: the base timers, and the features' that a tick-driven node counts itself (`lease`, `quorum`: checkquorum). */
+const FiredTimer = Type.Union([Type.Literal('election'), Type.Literal('heartbeat'), Type.Literal('lease'), Type.Literal('quorum')]);
 
 export const NodeConfigJson = Closed({
   electionTimeoutMin: S.Int('ms'),
@@ -132,7 +134,7 @@ export const Reply = Closed(
         'timers to (re)arm, in ms from now, or null to cancel; absent timers are unchanged',
       ),
     ),
-    fired: Type.Optional(Type.Array(Timer, { description: 'tick-driven nodes: timers this tick fired (logged as timeouts)' })),
+    fired: Type.Optional(Type.Array(FiredTimer, { description: "tick-driven nodes: timers this tick fired (logged as timeouts); 'lease' and 'quorum' only under the feature checkquorum, and then a node that reports them is never fired them by the checker (spec/CONFORMANCE.md, hidden step 5)" })),
     truncatedFrom: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'the lowest log index from which handling this request deleted entries, if any (optional: shows a truncation that wrote the same entries back)' })),
     replies: Type.Optional(Type.Array(Closed({ client: S.ClientId, requestId: S.RequestId, result: S.ClientResult }), { description: 'client requests answered now' })),
     state: Type.Optional(ObservedState),
@@ -144,7 +146,7 @@ export const Reply = Closed(
     })),
     features: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), {
       maxItems: 32,
-      description: "init only: features beyond Figure 2 this implementation has, which raftcheck then runs and checks it under: 'prevote', 'checkquorum', 'transfer' (spec/DRIVER.md)",
+      description: "init only: features beyond Figure 2 this implementation has, which raftcheck then runs and checks it under: 'prevote', 'checkquorum', 'transfer', 'heartbeat' (spec/DRIVER.md)",
     })),
     error: Type.Optional(Type.String({ maxLength: 4096, description: 'the node could not handle the request (a verdict against it)' })),
   },

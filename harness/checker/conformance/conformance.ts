@@ -211,14 +211,15 @@ function expectedApplyKey(x: Expected, observed: Extract<TraceEvent, { kind: 'ap
   return `apply ${e.index}: ${commandKey(e.command)}${observed.value !== undefined ? ` → ${JSON.stringify(e.value)}` : ''}`;
 }
 
-const RESPONSES = new Set(['RequestVoteResponse', 'AppendEntriesResponse', 'PreVoteResponse', 'InstallSnapshotResponse']);
+const RESPONSES = new Set(['RequestVoteResponse', 'AppendEntriesResponse', 'PreVoteResponse', 'InstallSnapshotResponse', 'HeartbeatResponse']);
 /** Requests: the reference decides whether it could send one now, not when (retransmission and timing are free). */
-const REQUESTS = new Set(['RequestVote', 'AppendEntries', 'PreVote', 'TimeoutNow', 'InstallSnapshot']);
+const REQUESTS = new Set(['RequestVote', 'AppendEntries', 'PreVote', 'TimeoutNow', 'InstallSnapshot', 'Heartbeat']);
 
 function responseMatches(expected: MessageBody, seen: Message): boolean {
   if (expected.type !== seen.type || expected.to !== seen.to || expected.term !== seen.term) return false;
   if (expected.type === 'RequestVoteResponse' && seen.type === 'RequestVoteResponse') return expected.voteGranted === seen.voteGranted;
   if (expected.type === 'PreVoteResponse' && seen.type === 'PreVoteResponse') return expected.voteGranted === seen.voteGranted;
+  if (expected.type === 'HeartbeatResponse') return true;
   if (expected.type === 'InstallSnapshotResponse' && seen.type === 'InstallSnapshotResponse') return expected.matchIndex === seen.matchIndex;
   if (expected.type === 'AppendEntriesResponse' && seen.type === 'AppendEntriesResponse') {
     return expected.success === seen.success && (!seen.success || seen.matchIndex === undefined || seen.matchIndex === expected.matchIndex);
@@ -847,7 +848,7 @@ export class Conformance {
    * candidate it was: the two answer alike). True if the shadow conceded (same guard).
    */
   private concededBefore(shadow: Shadow, state: NodeState): boolean {
-    if (state.role !== 'follower' || shadow.logsKinds.has('role')) return false;
+    if (state.role !== 'follower' || shadow.logsKinds.has('role') || pendingOfKind(shadow.pending, 'role') >= 0) return false;
     const role = shadow.ref?.live.role;
     if (role !== 'candidate' && role !== 'precandidate') return false;
     this.hiddenElectionLost(shadow);
@@ -1081,6 +1082,8 @@ export class Conformance {
         return this.withFeature('prevote', msg) ?? this.badPreVote(shadow, msg);
       case 'TimeoutNow':
         return this.withFeature('transfer', msg) ?? this.badTimeoutNow(shadow, msg);
+      case 'Heartbeat':
+        return this.withFeature('heartbeat', msg) ?? this.badHeartbeat(shadow, msg);
       case 'InstallSnapshot':
         return this.withFeature('snapshot', msg) ?? this.badInstallSnapshot(shadow, msg);
       default:
@@ -1110,6 +1113,25 @@ export class Conformance {
     if (v.transferTarget !== m.to) return { why: v.transferTarget === null ? 'no leadership transfer is under way' : `its leadership transfer is to ${v.transferTarget}`, expected: `TimeoutNow only to the transfer's target` };
     const match = v.matchIndexOf(m.to);
     if (match !== v.lastLogIndex) return { why: `${m.to} has acknowledged entries up to ${match} only, and the leader's log ends at ${v.lastLogIndex}: the target must be up to date first`, expected: `matchIndex[${m.to}] = ${v.lastLogIndex}`, aboutLog: true };
+    return null;
+  }
+
+  /**
+   * Why the reference could not send this Heartbeat now: only a leader, of its term, and its
+   * commit at most what the receiver is known to hold of the leader's log, committed
+   * (min(matchIndex, commitIndex)): a heartbeat is not checked against the receiver's log, so
+   * a higher one could commit entries the receiver does not have, or has from another leader.
+   */
+  private badHeartbeat(shadow: Shadow, m: Extract<Message, { type: 'Heartbeat' }>): RequestProblem | null {
+    const v = shadow.ref!.live;
+    if (v.role !== 'leader') return { why: `it is ${v.role} in term ${v.term}, not leader, and sends no Heartbeat`, expected: 'Heartbeat only from a leader' };
+    if (m.term !== v.term) return { diffs: [{ field: 'term', seen: m.term, want: String(v.term) }], expected: `term ${v.term}` };
+    const match = v.matchIndexOf(m.to);
+    const most = Math.min(match, v.commitIndex);
+    if (m.commit > most) {
+      const why = match < v.commitIndex ? `${most} or less (min(matchIndex[${m.to}] ${match}, commitIndex ${v.commitIndex}): ${m.to} has acknowledged entries up to ${match} only)` : `${most} or less (its commitIndex)`;
+      return { diffs: [{ field: 'commit', seen: m.commit, want: why }], expected: `commit ≤ ${most}`, aboutLog: true };
+    }
     return null;
   }
 

@@ -53,8 +53,8 @@ export class CheckQuorumRules {
     const known = this.leaders.get(n.id);
     const l: Leadership = known && known.term === n.term ? known : { term: n.term, since: e.time, heard: new Map(), reported: false };
     if (l !== known) this.leaders.set(n.id, l);
-    if (e.kind === 'receive' && e.msg.type === 'AppendEntriesResponse' && e.msg.term === l.term) l.heard.set(e.msg.from, e.time);
-    const acts = (e.kind === 'send' && e.msg.type === 'AppendEntries') || (e.kind === 'append' && e.entries.some((x) => isClientCommand(x.command) && x.command.client !== undefined));
+    if (e.kind === 'receive' && (e.msg.type === 'AppendEntriesResponse' || e.msg.type === 'HeartbeatResponse') && e.msg.term === l.term) l.heard.set(e.msg.from, e.time);
+    const acts = (e.kind === 'send' && (e.msg.type === 'AppendEntries' || e.msg.type === 'Heartbeat')) || (e.kind === 'append' && e.entries.some((x) => isClientCommand(x.command) && x.command.client !== undefined));
     // Heard from means responses received: judged only for a leader that logs what it receives.
     if (!acts || l.reported || !n.logsReceives || !this.on('checkquorum.step-down')) return;
     const contact = this.quorumContact(n.id, l);
@@ -64,7 +64,7 @@ export class CheckQuorumRules {
     this.report({
       rule: 'checkquorum.step-down', line, nodes: [n.id], terms: [l.term],
       message: `leader ${n.id} of term ${l.term} still acts as leader at ${e.time} ms, though it has heard from no majority since ${contact} ms (two maximum election timeouts: ${2 * this.electionTimeout.max} ms)`,
-      expected: `a step-down by ${deadline} ms`, seen: e.kind === 'send' ? 'an AppendEntries sent' : 'a client request appended',
+      expected: `a step-down by ${deadline} ms`, seen: e.kind === 'send' ? `${e.msg.type === 'Heartbeat' ? 'a Heartbeat' : 'an AppendEntries'} sent` : 'a client request appended',
     });
   }
 

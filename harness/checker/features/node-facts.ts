@@ -72,7 +72,7 @@ export function absorb(n: NodeFacts, e: NodeTraceEvent): void {
       // A receive's state is the node's before it: the lease starts with an AppendEntries of its term or above.
       if (e.state?.term !== undefined) n.term = e.state.term;
       if (e.state?.role !== undefined) n.role = e.state.role;
-      if (e.msg.type === 'AppendEntries' && e.msg.term >= n.term) {
+      if ((e.msg.type === 'AppendEntries' || e.msg.type === 'Heartbeat') && e.msg.term >= n.term) {
         n.leaseTerm = e.msg.term;
         n.leaseStart = e.time;
       }
@@ -87,8 +87,8 @@ export function absorb(n: NodeFacts, e: NodeTraceEvent): void {
       n.term = Math.max(n.term, sendersTerm(e.msg) ?? 0);
       // Its own PreVote or RequestVote shows its round or election where its role changes are left out.
       if ((e.msg.type === 'PreVote' || e.msg.type === 'RequestVote') && e.msg.candidateId === n.id) n.leaseTerm = null;
-      // Only a leader sends AppendEntries and TimeoutNow, of its term.
-      if ((e.msg.type === 'AppendEntries' || e.msg.type === 'TimeoutNow') && e.msg.term === n.term) {
+      // Only a leader sends AppendEntries, TimeoutNow and Heartbeat, of its term.
+      if ((e.msg.type === 'AppendEntries' || e.msg.type === 'TimeoutNow' || e.msg.type === 'Heartbeat') && e.msg.term === n.term) {
         if (n.role !== 'leader' || n.leaderTerm !== n.term) n.leaderTerm = n.term;
         n.role = 'leader';
       }

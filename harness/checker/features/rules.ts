@@ -52,7 +52,7 @@ export const FEATURE_RULES: readonly FeatureRule[] = [
     title: 'A leader cut off from a majority steps down',
     statement:
       'With CheckQuorum, a leader that has heard from no majority of the cluster, itself included, for two maximum election timeouts ' +
-      '(no AppendEntriesResponse of its term from enough peers since then, counting from when it became leader) acts as leader no more: it sends no AppendEntries and appends no client request. Checked for a leader that logs its receives; a leadership ends with its term (a higher term the node adopts from a message or sends in one ends it, its step-down logged or not). ' +
+      '(no AppendEntriesResponse — nor, with feature heartbeat, HeartbeatResponse — of its term from enough peers since then, counting from when it became leader) acts as leader no more: it sends no AppendEntries (nor Heartbeat) and appends no client request. Checked for a leader that logs its receives; a leadership ends with its term (a higher term the node adopts from a message or sends in one ends it, its step-down logged or not). ' +
       'Two timeouts, because a leader checks once per election timeout what it heard since the last check.',
     paper: 'Ongaro, Consensus: Bridging Theory and Practice, §6.2',
   },

@@ -6,7 +6,10 @@ import { LINEARIZABILITY_RULE } from '../semantic-checker.js';
 
 export function renderInvariantsMarkdown(): string {
   const rows = INVARIANT_RULES.map((r) => `## \`${r.id}\`: ${r.title}\n\n${r.statement}\n\n*Paper:* ${r.paper}.\n`).join('\n');
-  const featureRows = FEATURES.map((f) => FEATURE_RULES.filter((r) => r.feature === f).map((r) => `## \`${r.id}\`: ${r.title}\n\nFeature \`${f}\`. ${r.statement}\n\n*Source:* ${r.paper}.\n`).join('\n')).join('\n');
+  const ruled = FEATURES.filter((f) => FEATURE_RULES.some((r) => r.feature === f));
+  const unruled = FEATURES.filter((f) => !ruled.includes(f));
+  const featureRows = ruled.map((f) => FEATURE_RULES.filter((r) => r.feature === f).map((r) => `## \`${r.id}\`: ${r.title}\n\nFeature \`${f}\`. ${r.statement}\n\n*Source:* ${r.paper}.\n`).join('\n')).join('\n') +
+    (unruled.length > 0 ? `\n${unruled.map((f) => `\`${f}\``).join(', ')}: no cluster rule of ${unruled.length === 1 ? 'its' : 'their'} own; conformance checks ${unruled.length === 1 ? 'its' : 'their'} messages step by step ([\`CONFORMANCE.md\`](CONFORMANCE.md), Protocol extensions).\n` : '');
   return `# Cluster invariants
 
 <!-- Generated from harness/checker/invariants/rules.ts by \`npx raftcheck spec --write\`; do not edit. -->

@@ -44,14 +44,15 @@ ${interleaveHelp}
   --nodes LIST       cluster sizes to draw from: 3, 5 or 3,5; 1 and 2 are legal Raft too (default 3,5)
   --faults LEVEL     none | mild | harsh | swarm (a different fault mix per run) (default mild)
   --duration D       virtual time per run (default 3s)
-  --features LIST    protocol extensions the nodes run: prevote, checkquorum, transfer, snapshot (comma-
-                     separated, or all), or membership alone; default none. Traces declare them
-                     in their header and are checked under them; with transfer, schedules also
-                     ask nodes to hand leadership over; with snapshot, nodes compact their logs
-                     (see --snapshot-every); with membership, some nodes start outside the
-                     configuration and the leader is asked to add, promote and remove nodes. An implementation that declares features (its
-                     profile, a driver's init reply) runs with those: --features may only
-                     repeat them
+  --features LIST    protocol extensions the nodes run: prevote, checkquorum, transfer, snapshot,
+                     heartbeat (comma-separated, or all), or membership alone; default none.
+                     Traces declare them in their header and are checked under them; with
+                     transfer, schedules also ask nodes to hand leadership over; with snapshot,
+                     nodes compact their logs (see --snapshot-every); with heartbeat, a leader's
+                     heartbeat is etcd's Heartbeat message; with membership, some nodes start
+                     outside the configuration and the leader is asked to add, promote and
+                     remove nodes. An implementation that declares features (its profile, a
+                     driver's init reply) runs with those: --features may only repeat them
   --snapshot-every N with --features snapshot: a node snapshots once it has applied N entries
                      past its last snapshot (default: drawn per schedule from 1, 3, 8)
   --out DIR          where to save the regression case (default traces/regressions)

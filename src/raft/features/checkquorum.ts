@@ -12,7 +12,7 @@
  *   carries its own term; an implementation may ignore such a request instead (etcd does).
  */
 import { record, type NodeContext } from '../context.js';
-import { type ChartConfig, transitionsOf, transitionWith } from '../chart.js';
+import { type ChartConfig, transitionsOf, transitionWith, transitionWithIfAny } from '../chart.js';
 import { msg, type Args } from '../events.js';
 import type { AppendEntriesResponse, RequestVote } from '../types.js';
 import { inLease } from './lease.js';
@@ -65,6 +65,9 @@ export function addCheckQuorum(chart: ChartConfig): void {
     const t = transitionWith(chart, 'leader', 'AppendEntriesResponse', action);
     t.actions = ['markActive', ...t.actions!];
   }
+  // With feature heartbeat, a current-term HeartbeatResponse too (etcd's RecentActive).
+  const beat = transitionWithIfAny(chart, 'leader', 'HeartbeatResponse', 'catchUpAfterHeartbeat');
+  if (beat) beat.actions = ['markActive', ...beat.actions!];
   // Leader stickiness, before the higher-term step-down (which would adopt the term).
   for (const state of ['follower', 'leader']) transitionsOf(chart, state, 'RequestVote').unshift({ guard: 'isDisruptiveVoteRequest', actions: ['rejectVoteInLease'] });
 }

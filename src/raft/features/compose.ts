@@ -5,19 +5,23 @@
 import { BASE_CHART, copyChart, type ChartConfig } from '../chart.js';
 import { addCheckQuorum, checkQuorumActions, checkQuorumGuards } from './checkquorum.js';
 import type { Feature } from './index.js';
+import { addHeartbeat, heartbeatActions, heartbeatGuards } from './heartbeat.js';
 import { addLease, leaseActions, leaseGuards } from './lease.js';
 import { addMembership, membershipActions, membershipGuards } from './membership.js';
 import { addPreVote, prevoteActions, prevoteGuards } from './prevote.js';
 import { addSnapshot, snapshotActions, snapshotGuards } from './snapshot.js';
 import { addTransfer, transferActions, transferGuards } from './transfer.js';
 
-export const FEATURE_GUARDS = { ...leaseGuards, ...prevoteGuards, ...checkQuorumGuards, ...transferGuards, ...snapshotGuards, ...membershipGuards };
-export const FEATURE_ACTIONS = { ...leaseActions, ...prevoteActions, ...checkQuorumActions, ...transferActions, ...snapshotActions, ...membershipActions };
+export const FEATURE_GUARDS = { ...leaseGuards, ...prevoteGuards, ...checkQuorumGuards, ...transferGuards, ...snapshotGuards, ...membershipGuards, ...heartbeatGuards };
+export const FEATURE_ACTIONS = { ...leaseActions, ...prevoteActions, ...checkQuorumActions, ...transferActions, ...snapshotActions, ...membershipActions, ...heartbeatActions };
 
 export function composeChart(features: readonly Feature[]): ChartConfig {
   const on = new Set(features);
   const chart = copyChart(BASE_CHART);
   if (on.has('prevote')) addPreVote(chart);
+  // After prevote (a pre-candidate answers heartbeats too), before checkquorum and the lease
+  // (a heartbeat's answer is a sign of life; heeding a heartbeat renews the lease).
+  if (on.has('heartbeat')) addHeartbeat(chart);
   if (on.has('checkquorum')) addCheckQuorum(chart);
   if (on.has('transfer')) addTransfer(chart);
   // Last: it adds the lease's timer to every state, the pre-candidate included.

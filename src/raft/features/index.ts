@@ -17,9 +17,23 @@
  * - `membership` (thesis ch. 4): single-server configuration changes, learners. It runs alone:
  *   PreVote's and CheckQuorum's quorums, a transfer's target and a snapshot would all have to
  *   follow the configuration, which they do not yet (`featureSetError`).
+ * - `heartbeat` (etcd-raft's MsgHeartbeat): a leader's heartbeat tick sends `Heartbeat`, a
+ *   message of its own carrying min(matchIndex[peer], commitIndex) and no log check; the
+ *   follower advances its commitIndex to it and answers `HeartbeatResponse`.
  */
-export const FEATURES = ['prevote', 'checkquorum', 'transfer', 'snapshot', 'membership'] as const;
+export const FEATURES = ['prevote', 'checkquorum', 'transfer', 'snapshot', 'membership', 'heartbeat'] as const;
 export type Feature = (typeof FEATURES)[number];
+
+/**
+ * The minor revision of trace format v1 a header declaring these features needs: 1 introduced
+ * `features` and the first three, 2 the feature `snapshot`, 3 `membership`, 4 `heartbeat`
+ * (src/trace/schema.ts, TRACE_MINOR). A trace needs no newer revision than its features do.
+ */
+export function featuresRevision(features: readonly Feature[]): number {
+  if (features.includes('heartbeat')) return 4;
+  if (features.includes('membership')) return 3;
+  return features.includes('snapshot') ? 2 : 1;
+}
 
 export function isFeature(name: string): name is Feature {
   return (FEATURES as readonly string[]).includes(name);

@@ -9,7 +9,7 @@
  * Composed into the chart when prevote or checkquorum is on (./compose.ts).
  */
 import { record, type NodeContext } from '../context.js';
-import { type ChartConfig, transitionWith } from '../chart.js';
+import { type ChartConfig, transitionWith, transitionWithIfAny } from '../chart.js';
 import type { Args } from '../events.js';
 
 /** Guard: the node believes a leader is alive — it is the leader, or heard from it within the minimum election timeout. */
@@ -42,5 +42,8 @@ export function addLease(chart: ChartConfig): void {
     const t = transitionWith(chart, 'follower', 'AppendEntries', action);
     t.actions = ['renewLease', ...t.actions!];
   }
+  // With feature heartbeat, a current-term Heartbeat is the leader heard from too.
+  const beat = transitionWithIfAny(chart, 'follower', 'Heartbeat', 'acceptHeartbeat');
+  if (beat) beat.actions = ['renewLease', ...beat.actions!];
   for (const state of Object.values(chart.states)) state.on.LEASE_TIMEOUT = [{ actions: ['expireLease'] }];
 }

@@ -28,7 +28,7 @@ import { record, type NodeContext } from '../context.js';
 import { type ChartConfig, stepDown, stepDownAndRetry, transitionsOf } from '../chart.js';
 import { msg, type Args } from '../events.js';
 import { acceptAppendEntries, advanceCommitIndex, heedLeader, sendAppendEntries } from '../rules/replication.js';
-import type { AppendEntries, InstallSnapshot, InstallSnapshotResponse, RegisterState } from '../types.js';
+import type { AppendEntries, HeartbeatResponse, InstallSnapshot, InstallSnapshotResponse, RegisterState } from '../types.js';
 
 /** Effect: snapshot the register after `index` (its value `value`) and discard the log through it. */
 export function takeSnapshot(ctx: NodeContext, index: number, value: RegisterState): void {
@@ -159,6 +159,11 @@ export const snapshotActions = {
     if ((a.context.nextIndex.get(r.from) ?? 1) <= a.context.log.lastIndex) sendReplication(a.context, r.from);
   },
   retryReplication: (a: Args) => sendReplication(a.context, msg<InstallSnapshotResponse>(a).from),
+  /** As catchUpAfterHeartbeat (feature heartbeat), with the snapshot when the follower needs a discarded entry. */
+  catchUpReplicationAfterHeartbeat: (a: Args) => {
+    const from = msg<HeartbeatResponse>(a).from;
+    if ((a.context.matchIndex.get(from) ?? 0) < a.context.log.lastIndex) sendReplication(a.context, from);
+  },
   advanceCommitIndexAfterSnapshot: ({ context }: Args) => advanceCommitIndex(context),
 };
 
@@ -167,6 +172,7 @@ const REPLICATION_ACTIONS: Record<string, string> = {
   broadcastAppendEntries: 'broadcastReplication',
   sendMoreEntries: 'sendMoreReplication',
   retryAppendEntries: 'retryReplication',
+  catchUpAfterHeartbeat: 'catchUpReplicationAfterHeartbeat',
 };
 /** Actions after which the node may have applied entries: its snapshot policy runs after them. */
 const APPLYING_ACTIONS = new Set(['acceptAppendEntries', 'acceptAppendAfterSnapshot', 'advanceCommitIndex', 'appendClientCommand']);
