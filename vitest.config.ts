@@ -7,9 +7,9 @@ export default defineConfig({
     globalSetup: ['test/setup/tmpdir.ts'],
     // vitest runs cores - 1 files at once: one at a time on a 2-core CI machine, where many of
     // these tests wait on child processes and worker threads. Two at once there: measured on a
-    // clean clone, 298 s -> 217 s for the same 1,075 tests and the same CPU time; three at once
-    // keeps both cores busy while a file waits on its child processes.
-    maxWorkers: Math.max(3, os.availableParallelism() - 1),
+    // clean clone, 298 s -> 217 s for the same 1,075 tests and the same CPU time. Three at once was
+    // slower (a clean clone's .ci/run: 5 min 23 s against 5 min 9 s with two).
+    maxWorkers: Math.max(2, os.availableParallelism() - 1),
     testTimeout: 60_000,
     hookTimeout: 60_000,
     coverage: {

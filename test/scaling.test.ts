@@ -86,15 +86,16 @@ describe('the run space', () => {
   });
   it('a range stops at its first failure, which shrinks as in one sequential campaign', async () => {
     const mutant = findMutant('commit-without-min')!;
-    const sequential = runCampaign({ impl: 'mutant:commit-without-min', createNode: mutant.createNode, runs: 40, ...spec });
-    const pooled = await runPoolCampaign({ impl: 'mutant:commit-without-min', spec, range: { start: 0, end: 40 }, workers: 1, createNode: mutant.createNode });
+    // Shrinking bounded at 120 runs on both sides (the suite's time; the same bound gives the same case).
+    const sequential = runCampaign({ impl: 'mutant:commit-without-min', createNode: mutant.createNode, runs: 40, ...spec, shrinkRuns: 120 });
+    const pooled = await runPoolCampaign({ impl: 'mutant:commit-without-min', spec, range: { start: 0, end: 40 }, workers: 1, createNode: mutant.createNode, shrinkRuns: 120 });
     expect(pooled.failure!.index).toBe(19);
     expect({ runs: pooled.evaluated, events: pooled.events, schedule: pooled.failure!.schedule, path: pooled.failure!.path })
       .toEqual({ runs: sequential.runs, events: sequential.events, schedule: sequential.failure!.schedule, path: sequential.failure!.path });
   });
   it('a time budget spent while shrinking changes nothing: shrinking is bounded by a count of runs, not by time', async () => {
     const mutant = findMutant('commit-without-min')!;
-    const campaign = { impl: 'mutant:commit-without-min', spec, range: { start: 0, end: 40 }, workers: 1, createNode: mutant.createNode };
+    const campaign = { impl: 'mutant:commit-without-min', spec, range: { start: 0, end: 40 }, workers: 1, createNode: mutant.createNode, shrinkRuns: 120 };
     const unlimited = await runPoolCampaign(campaign);
     let found = false;
     const late = await runPoolCampaign({ ...campaign, remainingMs: () => (found ? 0 : 60_000), onProgress: (_runs, _events, failed) => void (found ||= failed) });
