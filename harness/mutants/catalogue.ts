@@ -12,7 +12,7 @@ import { isLogUpToDate } from '../../src/raft/rules/election.js';
 import { acceptAppendEntries, commitIndexFromMatches } from '../../src/raft/rules/replication.js';
 import { sendTimeoutNow } from '../../src/raft/features/transfer.js';
 import { startPreVote } from '../../src/raft/features/prevote.js';
-import { armElectionTimer } from '../../src/raft/rules/timers.js';
+import { heedHeartbeat } from '../../src/raft/features/heartbeat.js';
 import { installSnapshot, takeSnapshot } from '../../src/raft/features/snapshot.js';
 import { advanceCommitIndexByConfiguration, changedConfiguration, enterConfiguration, hasCommittedInTerm, hasNoPendingChange } from '../../src/raft/features/membership.js';
 import { configurationIn, initialConfiguration, type Configuration } from '../../src/raft/configuration.js';
@@ -258,18 +258,8 @@ export const MUTANTS: readonly Mutant[] = [
     description: 'Heartbeat messages: a follower heeds a Heartbeat and commits to it, but never answers it',
     ...featureVariant('heartbeat', {
       actions: {
-        acceptHeartbeat: (a: Args) => {
-          const hb = msg<Heartbeat>(a);
-          const c = a.context;
-          c.leaderId = hb.from;
-          armElectionTimer(c);
-          const commit = Math.min(hb.commit, c.log.lastIndex);
-          if (commit > c.commitIndex) {
-            c.commitIndex = commit;
-            record(c, { kind: 'commit', commitIndex: commit });
-            applyCommitted(c);
-          }
-        },
+        // Heeded as the reference does, and never answered.
+        acceptHeartbeat: (a: Args) => heedHeartbeat(a.context, msg<Heartbeat>(a)),
       },
     }),
   },

@@ -1,10 +1,10 @@
-import fs from 'node:fs';
 import type { TraceLine } from '../../../src/trace/schema.js';
 import { ExportError, exportItf } from '../../itf/export.js';
 import { writeFileAtomic } from '../../io/atomic-write.js';
 import { DEFAULT_MAX_LINE_BYTES, LineTooLongError, readTraceFile, tooLongHint } from '../../trace/reader.js';
 import { checkOutputFile } from '../outputs.js';
 import { EXIT, InputError, intOption, parseCommandLine, UsageError, type Command } from '../command.js';
+import { requireTraceFile } from '../trace-file.js';
 
 const FORMATS = ['itf'] as const;
 
@@ -51,13 +51,7 @@ Examples:
     if (positionals.length > 1) throw new UsageError(`one trace at a time (got ${positionals.length})`);
     const trace = positionals[0]!;
     const maxLineBytes = intOption('max-line-bytes', values['max-line-bytes'], DEFAULT_MAX_LINE_BYTES, 1024);
-    let stat: fs.Stats;
-    try {
-      stat = fs.statSync(trace);
-    } catch {
-      throw new InputError(`${trace}: no such file`);
-    }
-    if (stat.isDirectory()) throw new InputError(`${trace}: is a directory (give one trace file)`);
+    requireTraceFile(trace);
     if (values.out !== undefined) checkOutputFile('--out', values.out, { force: Boolean(values.force), inputs: [trace] });
 
     const lines: TraceLine[] = [];

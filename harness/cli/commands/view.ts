@@ -1,10 +1,10 @@
-import fs from 'node:fs';
 import { EXIT, InputError, intOption, parseCommandLine, UsageError, type Command } from '../command.js';
 import { DEFAULT_MAX_LINE_BYTES, LineTooLongError, tooLongHint } from '../../trace/reader.js';
 import { UndrawableTraceError } from '../../viewer/model.js';
 import { reportPathFor, writeReport } from '../../viewer/write-report.js';
 import { checkOutputFile } from '../outputs.js';
 import { fileProgress } from '../progress.js';
+import { requireTraceFile } from '../trace-file.js';
 
 export const viewCommand: Command = {
   name: 'view',
@@ -63,13 +63,7 @@ Examples:
     const trace = positionals[0]!;
     const maxErrors = intOption('max-errors', values['max-errors'], 20, 1);
     const maxLineBytes = intOption('max-line-bytes', values['max-line-bytes'], DEFAULT_MAX_LINE_BYTES, 1024);
-    let stat: fs.Stats;
-    try {
-      stat = fs.statSync(trace);
-    } catch {
-      throw new InputError(`${trace}: no such file`);
-    }
-    if (stat.isDirectory()) throw new InputError(`${trace}: is a directory (give one trace file)`);
+    requireTraceFile(trace);
     const out = values.out ?? reportPathFor(trace);
     if (out === '-') throw new UsageError('-o: the report is a file (give a path ending in .html)');
     checkOutputFile(values.out === undefined ? '' : '-o', out, { force: Boolean(values.force), inputs: [trace] });

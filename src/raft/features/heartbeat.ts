@@ -37,8 +37,8 @@ export function broadcastHeartbeats(ctx: NodeContext): void {
   }
 }
 
-/** Effect: heed the leader, commit up to the heartbeat's commit (never backwards, never past the log), answer. */
-export function acceptHeartbeat(ctx: NodeContext, hb: Heartbeat): void {
+/** Effect: heed the leader and commit up to the heartbeat's commit (never backwards, never past the log). */
+export function heedHeartbeat(ctx: NodeContext, hb: Heartbeat): void {
   ctx.leaderId = hb.from;
   armElectionTimer(ctx);
   const commit = Math.min(hb.commit, ctx.log.lastIndex);
@@ -47,6 +47,11 @@ export function acceptHeartbeat(ctx: NodeContext, hb: Heartbeat): void {
     record(ctx, { kind: 'commit', commitIndex: commit });
     applyCommitted(ctx);
   }
+}
+
+/** Effect: heed the heartbeat (heedHeartbeat), then answer it. */
+export function acceptHeartbeat(ctx: NodeContext, hb: Heartbeat): void {
+  heedHeartbeat(ctx, hb);
   record(ctx, { kind: 'send', msg: { type: 'HeartbeatResponse', from: ctx.id, to: hb.from, term: ctx.term } });
 }
 
