@@ -222,6 +222,13 @@ describe('raftcheck export --format itf', () => {
     expect(r.stderr).toContain('wrong-type.jsonl:6: /msg/term: must be integer');
   });
 
+  it('names a missing trace and a directory in one line (exit 2)', async () => {
+    const missing = await cli('export', '--format', 'itf', 'nope.jsonl');
+    expect([missing.code, missing.stderr]).toEqual([2, 'raftcheck export: nope.jsonl: no such file\n']);
+    const dir = await cli('export', '--format', 'itf', `${EXAMPLES}/valid`);
+    expect([dir.code, dir.stderr]).toEqual([2, `raftcheck export: ${EXAMPLES}/valid: is a directory (give one trace file)\n`]);
+  });
+
   it('needs --format', async () => {
     expect((await cli('export', `${EXAMPLES}/valid/election-3.jsonl`)).code).toBe(2);
   });
