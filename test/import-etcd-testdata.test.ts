@@ -23,13 +23,13 @@ const read = (file: string): string => fs.readFileSync(`${DIR}/${file}`, 'utf8')
  */
 const EXPECTED: Array<[string, string, number, number, Record<string, number>]> = [
   ['async_storage_writes.txt', 'valid', 256, 0, {"configuration change":3,"bootstrap commit":3,"storage message":108,"self-addressed message":12,"conformance (bootstrap entries of a later term)":1}],
-  ['async_storage_writes_append_aba_race.txt', 'valid', 145, 3, {"hidden steps":7,"storage message":23,"self-addressed message":4,"MsgHeartbeat":7,"MsgHeartbeatResp":2}],
+  ['async_storage_writes_append_aba_race.txt', 'valid', 145, 3, {"hidden steps":7,"storage message":23,"self-addressed message":4}],
   ['campaign.txt', 'valid', 48, 0, {"configuration change":3,"bootstrap commit":3,"conformance (bootstrap entries of a later term)":1}],
   ['campaign_learner_must_vote.txt', 'valid', 38, 6, {"hidden steps":2,"configuration change":1}],
-  ['checkquorum.txt', 'valid', 94, 3, {"hidden steps":3,"MsgHeartbeat":20,"MsgHeartbeatResp":10}],
+  ['checkquorum.txt', 'valid', 94, 3, {"hidden steps":3}],
   ['confchange_disable_validation.txt', 'valid', 19, 1, {"configuration change":3,"bootstrap commit":1,"hidden steps":1,"conformance (membership changes)":1,"conformance (bootstrap entries of a later term)":1}],
   ['confchange_v1_add_single.txt', 'valid', 26, 0, {"configuration change":4,"bootstrap commit":1,"MsgSnap":2,"snapshot":1,"conformance (membership changes)":1,"conformance (bootstrap entries of a later term)":1}],
-  ['confchange_v1_remove_leader.txt', 'valid', 87, 3, {"hidden steps":3,"configuration change":3,"MsgHeartbeat":4,"MsgHeartbeatResp":4,"conformance (membership changes)":1}],
+  ['confchange_v1_remove_leader.txt', 'valid', 87, 3, {"hidden steps":3,"configuration change":3,"conformance (membership changes)":1}],
   ['confchange_v1_remove_leader_stepdown.txt', 'valid', 69, 3, {"hidden steps":3,"configuration change":3,"conformance (membership changes)":1}],
   ['confchange_v2_add_double_auto.txt', 'valid', 142, 0, {"configuration change":14,"bootstrap commit":1,"MsgSnap":4,"snapshot":2,"conformance (membership changes)":1,"conformance (bootstrap entries of a later term)":1}],
   ['confchange_v2_add_double_implicit.txt', 'valid', 40, 0, {"configuration change":6,"bootstrap commit":1,"MsgSnap":2,"snapshot":1,"conformance (membership changes)":1,"conformance (bootstrap entries of a later term)":1}],
@@ -37,18 +37,18 @@ const EXPECTED: Array<[string, string, number, number, Record<string, number>]> 
   ['confchange_v2_add_single_explicit.txt', 'valid', 62, 0, {"configuration change":6,"bootstrap commit":1,"MsgSnap":2,"snapshot":1,"conformance (membership changes)":1,"conformance (bootstrap entries of a later term)":1}],
   ['confchange_v2_replace_leader.txt', 'valid', 149, 3, {"hidden steps":4,"configuration change":9,"MsgSnap":2,"snapshot":2,"leader transfer":1,"MsgTimeoutNow":2,"conformance (membership changes)":1}],
   ['confchange_v2_replace_leader_stepdown.txt', 'valid', 80, 5, {"hidden steps":12,"configuration change":5,"MsgProp":2,"conformance (membership changes)":1}],
-  ['forget_leader.txt', 'valid', 60, 5, {"hidden steps":12,"forget leader":3,"MsgHeartbeat":6,"MsgHeartbeatResp":6}],
-  ['forget_leader_prevote_checkquorum.txt', 'valid', 67, 5, {"hidden steps":9,"pre-vote":3,"MsgPreVote":10,"MsgHeartbeat":4,"MsgHeartbeatResp":4,"forget leader":2,"MsgPreVoteResp":3}],
+  ['forget_leader.txt', 'valid', 60, 5, {"hidden steps":12,"forget leader":3}],
+  ['forget_leader_prevote_checkquorum.txt', 'valid', 67, 5, {"hidden steps":9,"pre-vote":3,"MsgPreVote":10,"forget leader":2,"MsgPreVoteResp":3}],
   ['forget_leader_read_only_lease_based.txt', 'valid', 10, 3, {"hidden steps":3}],
-  ['heartbeat_resp_recovers_from_probing.txt', 'valid', 20, 3, {"hidden steps":3,"MsgHeartbeat":4,"MsgHeartbeatResp":4}],
-  ['lagging_commit.txt', 'valid', 49, 6, {"hidden steps":3,"unmatched receive":4,"MsgHeartbeat":3,"MsgHeartbeatResp":2}],
+  ['heartbeat_resp_recovers_from_probing.txt', 'valid', 20, 3, {"hidden steps":3}],
+  ['lagging_commit.txt', 'valid', 49, 6, {"hidden steps":3,"unmatched receive":4}],
   ['prevote.txt', 'valid', 94, 3, {"hidden steps":3,"pre-vote":2,"MsgPreVote":8,"MsgPreVoteResp":8}],
   ['prevote_checkquorum.txt', 'valid', 108, 3, {"hidden steps":3,"pre-vote":4,"MsgPreVote":16,"MsgPreVoteResp":4}],
   ['probe_and_replicate.txt', 'valid', 144, 55, {"hidden steps":7}],
-  ['replicate_pause.txt', 'valid', 19, 10, {"hidden steps":3,"MsgHeartbeat":4,"MsgHeartbeatResp":4}],
+  ['replicate_pause.txt', 'valid', 19, 10, {"hidden steps":3}],
   ['single_node.txt', 'valid', 10, 0, {"configuration change":1,"bootstrap commit":1,"conformance (bootstrap entries of a later term)":1}],
   ['slow_follower_after_compaction.txt', 'unconstrained', 1, 13, {"log compaction":1}],
-  ['snapshot_succeed_via_app_resp.txt', 'valid', 24, 5, {"hidden steps":3,"configuration change":2,"MsgHeartbeat":4,"MsgHeartbeatResp":4,"MsgSnap":2,"snapshot":2,"conformance (membership changes)":1}],
+  ['snapshot_succeed_via_app_resp.txt', 'valid', 24, 5, {"hidden steps":3,"configuration change":2,"MsgSnap":2,"snapshot":2,"conformance (membership changes)":1}],
   ['snapshot_succeed_via_app_resp_behind.txt', 'valid', 28, 8, {"hidden steps":5,"unmatched receive":1,"MsgSnap":2,"configuration change":1,"snapshot":2}],
 ];
 
@@ -91,6 +91,18 @@ describe('etcd interaction transcripts (--format etcd-testdata)', () => {
         }
       }
     }
+  });
+
+  it('maps MsgHeartbeat(Resp) to feature heartbeat\'s Heartbeat(Response), with the commit it carries, and declares the feature (revision 1.4)', () => {
+    const { lines, notModelled } = importEtcdTestdata(read('checkquorum.txt'));
+    expect(lines[0]).toMatchObject({ kind: 'header', minor: 4, features: ['heartbeat'] });
+    const beats = lines.flatMap((l) => (l.kind === 'send' && l.msg.type === 'Heartbeat' ? [l.msg] : []));
+    expect(beats.length).toBe(10);
+    expect(beats[0]).toMatchObject({ from: '1', to: '2', term: 1, commit: 11 });
+    expect(lines.filter((l) => l.kind === 'send' && l.msg.type === 'HeartbeatResponse').length).toBe(5);
+    expect(notModelled).toEqual({ 'hidden steps': 3 });
+    // A transcript without heartbeats declares no feature.
+    expect(importEtcdTestdata(read('campaign.txt')).lines[0]).not.toHaveProperty('features');
   });
 
   it('reads the election of campaign.txt step by step: timeout, term, candidate, votes, leader, the empty entry, its commit', () => {

@@ -10,8 +10,9 @@
  *
  * Each node's step becomes trace events in the order the transcript prints them: a receive
  * (matched to the earliest identical send), then the state changes it causes (`term`, `role`,
- * `vote`, `truncate`/`append`, `commit`), then the sends. What Figure 2 does not have is a
- * `note`, counted by kind: heartbeats, pre-votes, snapshots, configuration changes, storage
+ * `vote`, `truncate`/`append`, `commit`), then the sends. Heartbeats are feature heartbeat's
+ * `Heartbeat`/`HeartbeatResponse` (the header declares it where the transcript has any). What Figure 2 does not have is a
+ * `note`, counted by kind: pre-votes, snapshots, configuration changes, storage
  * messages of asynchronous writes, self-addressed messages, leader transfer.
  *
  * `log-level none` hides a stretch of the run. A node whose steps were hidden is unknown when
@@ -22,7 +23,14 @@
  * Nothing hidden is guessed.
  */
 import type { Entry, Message, NodeState, Role, TraceLine } from '../../src/trace/schema.js';
+import { featuresRevision } from '../../src/raft/features/index.js';
 import { VERSION } from '../version.js';
+
+/**
+ * etcd's messages that are Figure 2's, or feature heartbeat's (MsgHeartbeat carries etcd's
+ * min(match, committed), which the checker holds the leader to).
+ */
+const MODELLED = new Set(['MsgVote', 'MsgVoteResp', 'MsgApp', 'MsgAppResp', 'MsgHeartbeat', 'MsgHeartbeatResp']);
 
 const CONFORMANCE_RULES = ['conformance.unexpected', 'conformance.missing', 'conformance.state', 'conformance.message'];
 
@@ -196,6 +204,8 @@ export function importEtcdTestdata(text: string): EtcdTestdataImport {
   let bootstrapTerm = 0;
   /** Every configuration a node switched to (voters, sorted), and learner sets. */
   const configurations = new Set<string>();
+  /** The transcript sends heartbeats: feature heartbeat (trace revision 1.4). */
+  let heartbeats = false;
 
   const state = (n: NodeImport): NodeState => ({
     role: n.role, term: n.term, votedFor: n.votedFor, commitIndex: n.commit,
@@ -287,6 +297,10 @@ export function importEtcdTestdata(text: string): EtcdTestdataImport {
           ...base, type: 'AppendEntries', leaderId: p.from, prevLogIndex: p.index, prevLogTerm: p.logTerm,
           entries: p.entries.map((t) => ({ term: t, command: { type: 'noop' } })), leaderCommit: p.commit,
         };
+      case 'MsgHeartbeat':
+        return { ...base, type: 'Heartbeat', commit: p.commit };
+      case 'MsgHeartbeatResp':
+        return { ...base, type: 'HeartbeatResponse' };
       case 'MsgAppResp':
         return p.rejected
           ? { ...base, type: 'AppendEntriesResponse', success: false, conflictIndex: p.hint + 1 }
@@ -300,7 +314,7 @@ export function importEtcdTestdata(text: string): EtcdTestdataImport {
   function unmodelled(p: Printed): [kind: string, what: string] | null {
     if (!/^\d+$/.test(p.from) || !/^\d+$/.test(p.to)) return ['storage message', `${p.type} ${p.from}->${p.to} (asynchronous storage writes)`];
     if (p.from === p.to) return ['self-addressed message', `${p.type} to itself`];
-    if (!['MsgVote', 'MsgVoteResp', 'MsgApp', 'MsgAppResp'].includes(p.type)) return [p.type, `${p.type} ${p.from}->${p.to}`];
+    if (!MODELLED.has(p.type)) return [p.type, `${p.type} ${p.from}->${p.to}`];
     return null;
   }
 
@@ -308,6 +322,7 @@ export function importEtcdTestdata(text: string): EtcdTestdataImport {
     const n = node(p.from === 'AppendThread' || p.from === 'ApplyThread' ? p.to : p.from, line);
     const why = unmodelled(p);
     if (why) return note(n, why[0], `send ${why[1]}`, line);
+    if (p.type === 'MsgHeartbeat' || p.type === 'MsgHeartbeatResp') heartbeats = true;
     if (n.roleUnknown && p.type === 'MsgApp') {
       // Only a leader sends MsgApp: a node met again after hidden steps shows its leadership here.
       setTerm(n, p.term, line);
@@ -548,6 +563,7 @@ export function importEtcdTestdata(text: string): EtcdTestdataImport {
     if (block.command === 'transfer-leadership') note(null, 'leader transfer', `transfer-leadership ${block.args.join(' ')}`, block.line);
     if (block.command === 'compact') note(null, 'log compaction', `compact ${block.args.join(' ')} (the log is unchanged in Raft's terms)`, block.line);
   }
+  if (heartbeats) Object.assign(lines[0]!, { minor: featuresRevision(['heartbeat']), features: ['heartbeat'] });
   const reasons = conformanceOutOfReach(lines, nodeIds, bootstrapTerm, configurations);
   if (reasons.length > 0) {
     for (const r of reasons) notModelled[r.kind] = (notModelled[r.kind] ?? 0) + 1;
