@@ -29,21 +29,21 @@ const EXPECTED: Array<[string, string, number, number, Record<string, number>]> 
   ['checkquorum.txt', 'valid', 94, 3, {"hidden steps":3}],
   ['confchange_disable_validation.txt', 'valid', 19, 1, {"configuration change":3,"bootstrap commit":1,"hidden steps":1,"conformance (membership changes)":1,"conformance (bootstrap entries of a later term)":1}],
   ['confchange_v1_add_single.txt', 'valid', 26, 0, {"configuration change":4,"bootstrap commit":1,"MsgSnap":2,"snapshot":1,"conformance (membership changes)":1,"conformance (bootstrap entries of a later term)":1}],
-  ['confchange_v1_remove_leader.txt', 'valid', 87, 3, {"hidden steps":3,"configuration change":3,"conformance (membership changes)":1}],
-  ['confchange_v1_remove_leader_stepdown.txt', 'valid', 69, 3, {"hidden steps":3,"configuration change":3,"conformance (membership changes)":1}],
+  ['confchange_v1_remove_leader.txt', 'valid', 86, 3, {"hidden steps":3,"configuration change":3,"conformance (membership changes)":1}],
+  ['confchange_v1_remove_leader_stepdown.txt', 'valid', 68, 3, {"hidden steps":3,"configuration change":3,"conformance (membership changes)":1}],
   ['confchange_v2_add_double_auto.txt', 'valid', 142, 0, {"configuration change":14,"bootstrap commit":1,"MsgSnap":4,"snapshot":2,"conformance (membership changes)":1,"conformance (bootstrap entries of a later term)":1}],
   ['confchange_v2_add_double_implicit.txt', 'valid', 40, 0, {"configuration change":6,"bootstrap commit":1,"MsgSnap":2,"snapshot":1,"conformance (membership changes)":1,"conformance (bootstrap entries of a later term)":1}],
   ['confchange_v2_add_single_auto.txt', 'valid', 26, 0, {"configuration change":4,"bootstrap commit":1,"MsgSnap":2,"snapshot":1,"conformance (membership changes)":1,"conformance (bootstrap entries of a later term)":1}],
   ['confchange_v2_add_single_explicit.txt', 'valid', 62, 0, {"configuration change":6,"bootstrap commit":1,"MsgSnap":2,"snapshot":1,"conformance (membership changes)":1,"conformance (bootstrap entries of a later term)":1}],
-  ['confchange_v2_replace_leader.txt', 'valid', 149, 3, {"hidden steps":4,"configuration change":9,"MsgSnap":2,"snapshot":2,"leader transfer":1,"MsgTimeoutNow":2,"conformance (membership changes)":1}],
-  ['confchange_v2_replace_leader_stepdown.txt', 'valid', 80, 5, {"hidden steps":12,"configuration change":5,"MsgProp":2,"conformance (membership changes)":1}],
+  ['confchange_v2_replace_leader.txt', 'valid', 148, 3, {"hidden steps":4,"configuration change":9,"MsgSnap":2,"snapshot":2,"leader transfer":1,"MsgTimeoutNow":2,"conformance (membership changes)":1}],
+  ['confchange_v2_replace_leader_stepdown.txt', 'valid', 79, 5, {"hidden steps":12,"configuration change":5,"MsgProp":2,"conformance (membership changes)":1}],
   ['forget_leader.txt', 'valid', 60, 5, {"hidden steps":12,"forget leader":3}],
-  ['forget_leader_prevote_checkquorum.txt', 'valid', 67, 5, {"hidden steps":9,"pre-vote":3,"MsgPreVote":10,"forget leader":2,"MsgPreVoteResp":3}],
+  ['forget_leader_prevote_checkquorum.txt', 'valid', 68, 5, {"hidden steps":9,"forget leader":2,"conformance (pre-vote lease in ticks)":1}],
   ['forget_leader_read_only_lease_based.txt', 'valid', 10, 3, {"hidden steps":3}],
   ['heartbeat_resp_recovers_from_probing.txt', 'valid', 20, 3, {"hidden steps":3}],
   ['lagging_commit.txt', 'valid', 49, 6, {"hidden steps":3,"unmatched receive":4}],
-  ['prevote.txt', 'valid', 94, 3, {"hidden steps":3,"pre-vote":2,"MsgPreVote":8,"MsgPreVoteResp":8}],
-  ['prevote_checkquorum.txt', 'valid', 108, 3, {"hidden steps":3,"pre-vote":4,"MsgPreVote":16,"MsgPreVoteResp":4}],
+  ['prevote.txt', 'valid', 94, 3, {"hidden steps":3,"conformance (pre-vote lease in ticks)":1}],
+  ['prevote_checkquorum.txt', 'valid', 112, 3, {"hidden steps":3,"conformance (pre-vote lease in ticks)":1}],
   ['probe_and_replicate.txt', 'valid', 144, 55, {"hidden steps":7}],
   ['replicate_pause.txt', 'valid', 19, 10, {"hidden steps":3}],
   ['single_node.txt', 'valid', 10, 0, {"configuration change":1,"bootstrap commit":1,"conformance (bootstrap entries of a later term)":1}],
@@ -135,6 +135,12 @@ describe('etcd interaction transcripts (--format etcd-testdata)', () => {
       const text = original.replace('2: StateFollower (Voter) Term:1 Lead:1', '2: StateLeader (Voter) Term:1 Lead:2');
       expect(text).not.toBe(original);
       expect(verdict('x', text).verdict).toBe('invalid:election-safety');
+    });
+    it('a pre-candidate that campaigns after one of its two pre-vote grants is turned into a refusal: prevote.majority', () => {
+      const original = read('prevote.txt');
+      const text = original.replaceAll('1->2 MsgPreVoteResp Term:2 Log:0/0', '1->2 MsgPreVoteResp Term:1 Log:0/0 Rejected (Hint: 0)');
+      expect(text).not.toBe(original);
+      expect(verdict('x', text).verdict).toBe('invalid:prevote.majority');
     });
     it('a node that votes for two candidates in one term: vote-once', () => {
       const original = read('campaign.txt');
