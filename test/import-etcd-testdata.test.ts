@@ -12,6 +12,7 @@ import { validateText } from '../harness/validate/validate-input.js';
 import type { FileReport } from '../harness/validate/validate-file.js';
 import { buildTraceJsonSchema } from '../src/trace/json-schema.js';
 import type { TraceEvent } from '../src/trace/schema.js';
+import { transcriptTable } from '../tools/etcd-testdata-table.js';
 import { cli } from './helpers/cli.js';
 
 const DIR = 'traces/external/etcd-raft/interaction-testdata';
@@ -91,6 +92,10 @@ describe('etcd interaction transcripts (--format etcd-testdata)', () => {
         }
       }
     }
+  });
+
+  it('docs/ETCD.md holds the transcript table as tools/etcd-testdata-table.ts generates it (no count typed by hand)', () => {
+    expect(fs.readFileSync('docs/ETCD.md', 'utf8')).toContain(transcriptTable());
   });
 
   it('maps MsgHeartbeat(Resp) to feature heartbeat\'s Heartbeat(Response), with the commit it carries, and declares the feature (revision 1.4)', () => {
