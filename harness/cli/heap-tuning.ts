@@ -5,8 +5,9 @@
  * next full collection, and the peak RSS grows with the trace's length while the data kept does
  * not. A fixed factor of 1.2 keeps it near the live data at no measured cost in speed
  * (BENCHMARKS.md, "Validation memory with snapshots"). A CLI edge: the flag given to node
- * itself (`node --heap-growing-percent=N`; 0 is V8's own choice) wins. Set before the
- * reading starts: V8 reads it at each full collection.
+ * itself (`node --heap-growing-percent=N`; 0 is V8's own choice) wins. Set by the process entry
+ * (main.ts) for `validate` only, before the reading starts (V8 reads it at each full
+ * collection), never for a program that calls runCli or the API: its heap is its own.
  */
 import v8 from 'node:v8';
 

@@ -7,7 +7,6 @@ import { formatReport } from '../../validate/format-report.js';
 import { DEFAULT_MAX_LINE_BYTES, LineTooLongError, tooLongHint } from '../../trace/reader.js';
 import { defaultWorkers } from '../../pool/worker-pool.js';
 import { fileProgress } from '../progress.js';
-import { tuneHeapForStreaming } from '../heap-tuning.js';
 
 /** Below this much input, starting worker threads costs more than they save (by default). */
 const PARALLEL_MIN_BYTES = 16 << 20;
@@ -96,7 +95,6 @@ Examples:
       io.out(ALL_RULES.map((r) => `${r.id.padEnd(width)}  ${r.statement}`).join('\n') + '\n');
       return EXIT.ok;
     }
-    tuneHeapForStreaming();
     const format = (values.format ?? 'raftcheck') as Format;
     if (!FORMATS.includes(format)) throw new UsageError(`--format: expected one of ${FORMATS.join(', ')}, got '${values.format}'`);
     if (positionals.length === 0) throw new UsageError('no trace files given');
