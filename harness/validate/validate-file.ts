@@ -108,7 +108,7 @@ export class TraceValidation implements TraceVisitor {
     // The header the schema level accepted (the first line): its skip list, then the semantic layers.
     if (value.kind === 'header' && this.schema.header === value) {
       this.readSkipRules(value.skipRules ?? [], lineNo);
-      // A feature that runs alone (membership) declared with others: no chart composes them.
+      // Features that do not run together (membership and snapshot): no chart composes them.
       const together = featureSetError(value.features ?? []);
       if (together) this.structuralError({ line: lineNo, rule: 'schema.header', path: '/features', message: together });
     }

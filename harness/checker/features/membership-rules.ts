@@ -55,6 +55,15 @@ export class MembershipRules {
     for (const id of header.nodes) this.members.set(id, { terms: [], configs: [], logsAppends: false, votesTerm: -1, votes: new Set(), ownStart: null });
   }
 
+  /**
+   * The voters of the configuration in effect at the node's log now (null: unknown), for the
+   * other features' rules, whose quorums follow the configuration (./feature-invariants.ts).
+   */
+  votersOf(node: string): readonly string[] | null {
+    const m = this.members.get(node);
+    return m ? (this.latest(m)?.voters ?? null) : null;
+  }
+
   /** The configuration in effect at the node's log (null: unknown). */
   private latest(m: Member): Configuration | null {
     return m.terms === null || !m.logsAppends ? null : (m.configs.at(-1) ?? this.initial);

@@ -5,7 +5,7 @@
  */
 import type { NodeTraceEvent } from '../../../src/trace/schema.js';
 import type { Report } from '../violation.js';
-import { inLease, type NodeFacts } from './node-facts.js';
+import { inLease, quorumOf, type NodeFacts, type VotersOf } from './node-facts.js';
 
 interface Round {
   /**
@@ -27,7 +27,7 @@ interface Round {
 export class PreVoteRules {
   private readonly rounds = new Map<string, Round>();
 
-  constructor(private readonly report: Report, private readonly majority: number, private readonly electionTimeoutMin: number, private readonly on: (rule: string) => boolean) {}
+  constructor(private readonly report: Report, private readonly votersOf: VotersOf, private readonly membership: boolean, private readonly electionTimeoutMin: number, private readonly on: (rule: string) => boolean) {}
 
   private round(node: string): Round {
     let r = this.rounds.get(node);
@@ -76,12 +76,21 @@ export class PreVoteRules {
     if (term <= r.checked) return;
     r.checked = term;
     if (r.transferTerm === term) return;
-    const votes = (r.grants.get(term)?.size ?? 0) + 1;
-    if (votes >= this.majority) return;
+    // The configuration the node used: the one in effect at its log now (a pre-candidate's log
+    // does not change before its election: anything that changes it makes it a follower first).
+    const voters = this.votersOf(n.id);
+    if (voters === null) return;
+    const own = voters.includes(n.id);
+    let votes = own ? 1 : 0;
+    for (const v of r.grants.get(term) ?? []) if (v !== n.id && voters.includes(v)) votes++;
+    const majority = quorumOf(voters);
+    if (votes >= majority) return;
+    // With membership changes the message names the configuration's voters (without, every node is one).
+    const among = this.membership ? ` of the voters {${voters.join(',')}}` : '';
     this.report({
       rule: 'prevote.majority', line, nodes: [n.id], terms: [term],
-      message: `${n.id} started an election for term ${term} with ${votes} pre-vote${votes === 1 ? '' : 's'} for it (its own included), short of a majority of ${this.majority}`,
-      expected: `pre-votes for term ${term} from ${this.majority} nodes, or a TimeoutNow`, seen: `${votes}`,
+      message: `${n.id} started an election for term ${term} with ${votes} pre-vote${votes === 1 ? '' : 's'} for it${among} (${own ? 'its own included' : 'it is no voter: its own does not count'}), short of a majority of ${majority}`,
+      expected: `pre-votes for term ${term} from ${majority} nodes${among}, or a TimeoutNow`, seen: `${votes}`,
     });
   }
 }

@@ -77,7 +77,7 @@ Exit codes: 0 every mutant caught; 1 some mutant survived; 2 usage error.
     const every = values['snapshot-every'] === undefined ? {} : { snapshotEvery: intOption('snapshot-every', values['snapshot-every'], 0, 1) };
     for (const n of names ?? []) if (!MUTANTS.some((m) => m.name === n)) throw new UsageError(`--only: unknown mutant '${n}' (see --list)`);
     const named = names ? MUTANTS.filter((m) => names.includes(m.name)) : MUTANTS;
-    // A feature that runs alone (membership) cannot join another feature's mutants: those are left out, and said so.
+    // Features that do not run together (membership and snapshot): such hunts are left out, and said so.
     const chosen = named.filter((m) => featureSetError(huntFeatures(m, features)) === null);
     for (const m of named) if (!chosen.includes(m)) io.err(`${m.name}: not hunted: ${featureSetError(huntFeatures(m, features))}\n`);
     if (values.out !== undefined) checkOutputDir('--out', values.out);
