@@ -118,23 +118,10 @@ describe('a leader changes the configuration', () => {
 });
 
 describe('feature names', () => {
-  it('membership runs with the others but snapshot, and all names the features that run together', () => {
+  it('membership runs with every other feature, and all names every feature', () => {
     expect(parseFeatureList('membership')).toEqual(['membership']);
-    expect(parseFeatureList('membership,prevote,checkquorum,transfer,heartbeat')).toEqual(['prevote', 'checkquorum', 'transfer', 'membership', 'heartbeat']);
-    expect(parseFeatureList('membership,snapshot')).toHaveProperty('error');
-    expect(parseFeatureList('all')).not.toContain('membership');
-  });
-});
-
-describe('a header declaring membership with snapshot', () => {
-  it('is a schema.header error: no chart composes them', async () => {
-    const header = fs.readFileSync('traces/examples/valid/near-miss-membership-changes.jsonl', 'utf8').split('\n')[0]!.replace('"features":["membership"]', '"features":["snapshot","membership"]');
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'raftcheck-membership-')), 'h.jsonl');
-    fs.writeFileSync(file, header + '\n');
-    const r = await cli('validate', file);
-    expect(r.code).toBe(1);
-    expect(r.stdout).toContain("/features: feature 'membership' does not run with 'snapshot' yet");
-    expect(r.stdout).toContain('[schema.header]');
+    expect(parseFeatureList('membership,snapshot,prevote')).toEqual(['prevote', 'snapshot', 'membership']);
+    expect(parseFeatureList('all')).toEqual(['prevote', 'checkquorum', 'transfer', 'snapshot', 'membership', 'heartbeat']);
   });
 });
 
@@ -143,9 +130,6 @@ describe('simulate --features membership', () => {
     const bad = await cli('simulate', '--members', '2', '-o', '-');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--members: needs --features membership');
-    const together = await cli('simulate', '--features', 'membership,snapshot', '-o', '-');
-    expect(together.code).toBe(2);
-    expect(together.stderr).toContain("feature 'membership' does not run with 'snapshot' yet");
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'raftcheck-membership-'));
     const file = path.join(dir, 'm.jsonl');
     const ok = await cli('simulate', '--features', 'membership', '--nodes', '4', '--members', '2', '--reconfigure-every', '300ms', '--clients', '2', '--duration', '4s', '--seed', '3', '-o', file);

@@ -29,7 +29,7 @@ export class FeatureInvariants {
     // (null where the trace does not show it: then those rules do not judge). Membership's rules
     // run first, so that an event's own append is in the configuration the others read.
     const membership = features.has('membership') ? new MembershipRules(fail, header, on) : null;
-    const votersOf: VotersOf = membership ? (node) => membership.votersOf(node) : () => header.nodes;
+    const votersOf: VotersOf = membership ? (node, emptyLog) => membership.votersOf(node, emptyLog) : () => header.nodes;
     if (membership) this.sets.push(membership);
     if (features.has('prevote')) this.sets.push(new PreVoteRules(fail, votersOf, membership !== null, electionTimeout.min, on));
     if (features.has('checkquorum')) this.sets.push(new CheckQuorumRules(fail, votersOf, electionTimeout, on));

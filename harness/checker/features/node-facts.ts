@@ -29,9 +29,10 @@ export interface NodeFacts {
 
 /**
  * The voters of the configuration in effect at a node's log: every node of the header, or with
- * feature membership the latest configuration in the node's log (null: the trace does not show it).
+ * feature membership the latest configuration in the node's log (null: the trace does not show it;
+ * `emptyLog`: the event shows the node's log empty, so the initial configuration is in effect).
  */
-export type VotersOf = (node: string) => readonly string[] | null;
+export type VotersOf = (node: string, emptyLog?: boolean) => readonly string[] | null;
 
 /** A strict majority of `voters`. */
 export function quorumOf(voters: readonly string[]): number {

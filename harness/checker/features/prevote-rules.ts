@@ -5,7 +5,7 @@
  */
 import type { NodeTraceEvent } from '../../../src/trace/schema.js';
 import type { Report } from '../violation.js';
-import { inLease, quorumOf, type NodeFacts, type VotersOf } from './node-facts.js';
+import { inLease, logKnown, quorumOf, type NodeFacts, type VotersOf } from './node-facts.js';
 
 interface Round {
   /**
@@ -56,8 +56,8 @@ export class PreVoteRules {
     // state, or its term changes logged), else that of its first RequestVote (a sparse trace's
     // term may lag the node's own; then neither may show it, and nothing is checked).
     if (this.on('prevote.majority') && n.logsReceives) {
-      if (e.kind === 'vote' && e.votedFor === n.id && (e.state?.term !== undefined || r.logsTerms)) this.checkElection(n, r, n.term, line);
-      else if (e.kind === 'send' && e.msg.type === 'RequestVote' && e.msg.candidateId === n.id) this.checkElection(n, r, e.msg.term, line);
+      if (e.kind === 'vote' && e.votedFor === n.id && (e.state?.term !== undefined || r.logsTerms)) this.checkElection(n, r, n.term, line, e);
+      else if (e.kind === 'send' && e.msg.type === 'RequestVote' && e.msg.candidateId === n.id) this.checkElection(n, r, e.msg.term, line, e);
     }
     if (e.kind === 'send' && e.msg.type === 'PreVoteResponse' && e.msg.voteGranted && this.on('prevote.lease')) {
       const asked = r.asked.get(e.msg.to);
@@ -72,13 +72,13 @@ export class PreVoteRules {
     }
   }
 
-  private checkElection(n: NodeFacts, r: Round, term: number, line: number): void {
+  private checkElection(n: NodeFacts, r: Round, term: number, line: number, e: NodeTraceEvent): void {
     if (term <= r.checked) return;
     r.checked = term;
     if (r.transferTerm === term) return;
     // The configuration the node used: the one in effect at its log now (a pre-candidate's log
     // does not change before its election: anything that changes it makes it a follower first).
-    const voters = this.votersOf(n.id);
+    const voters = this.votersOf(n.id, logKnown(n, e) && n.lastIndex === 0);
     if (voters === null) return;
     const own = voters.includes(n.id);
     let votes = own ? 1 : 0;

@@ -134,7 +134,8 @@ export const FEATURE_RULES: readonly FeatureRule[] = [
     title: 'A configuration takes effect when appended',
     statement:
       'With membership changes, a node\'s logged configuration (a `config` event) is the latest configuration entry in its log at that point — committed or not — or, with none, the header\'s initial configuration (index 0): a configuration takes effect when it is appended, and the one before it is back when a truncation removes it. ' +
-      'That the node switches at the append itself, not later, is conformance\'s to check (the composed chart logs `config` in the step that appends). Checked where the node\'s configuration entries are known.',
+      'That the node switches at the append itself, not later, is conformance\'s to check (the composed chart logs `config` in the step that appends). Checked where the node\'s configuration entries are known. ' +
+      'With feature snapshot (revision 1.5), a snapshot replaces the entries that held the configuration, so it carries it: a snapshot a node takes logs as `config` the configuration in effect at its last index (the latest at or under it; index 0: the initial one), and after a snapshot — taken, installed (the `config` it carries), or restored by a restart — the configuration under it is still the one in effect until a later entry.',
     paper: 'Ongaro, Consensus: Bridging Theory and Practice, §4.1',
   },
 ];
