@@ -6,7 +6,7 @@
  */
 import type { NodeTraceEvent } from '../../../src/trace/schema.js';
 import type { Report } from '../violation.js';
-import { inLease, quorumOf, type NodeFacts, type VotersOf } from './node-facts.js';
+import { inLease, logKnown, quorumOf, type NodeFacts, type VotersOf } from './node-facts.js';
 import { isClientCommand } from '../../../src/trace/schema.js';
 
 interface Leadership {
@@ -54,12 +54,15 @@ export class CheckQuorumRules {
       return;
     }
     const known = this.leaders.get(n.id);
-    const l: Leadership = known && known.term === n.term ? known : { term: n.term, since: e.time, heard: new Map(), reported: false, voters: this.votersOf(n.id), votersSince: e.time };
+    // A log the event shows empty holds no configuration entry: the initial configuration (feature membership).
+    const emptyLog = logKnown(n, e) && n.lastIndex === 0;
+    const l: Leadership = known && known.term === n.term ? known : { term: n.term, since: e.time, heard: new Map(), reported: false, voters: this.votersOf(n.id, emptyLog), votersSince: e.time };
     if (l !== known) this.leaders.set(n.id, l);
     // Feature membership: a leader counts the voters of the configuration in effect at its log;
     // one that changes is counted from when it took effect (below).
-    const voters = this.votersOf(n.id);
-    if (voters !== l.voters && !(voters && l.voters && sameServers(voters, l.voters))) {
+    const voters = this.votersOf(n.id, emptyLog);
+    // (Unknown at this event: the last known stays; only an append, which shows the log, changes it.)
+    if (voters !== null && !(l.voters && sameServers(voters, l.voters))) {
       l.voters = voters;
       l.votersSince = e.time;
     }

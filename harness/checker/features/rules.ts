@@ -25,7 +25,7 @@ export const FEATURE_RULES: readonly FeatureRule[] = [
       "at its vote for itself where the trace shows that vote's term (the vote's `state.term`, or the node logs its term changes), otherwise at its first RequestVote (whose term is the election's). " +
       "A trace that leaves out a node's term changes shows a term that may lag the node's own, so a grant counts when received while the term shown was below T " +
       '(one received once the node\'s own term was T came after the election for T, which it then cannot change). A node that shows neither is not judged. ' +
-      'With feature membership, the majority is of the voters of the configuration in effect at the node\'s log at its election (rule membership.in-effect\'s): only grants from those voters count, and its own only if it is one; where the trace does not show that configuration (the node logs no appends), the election is not judged.',
+      'With feature membership, the majority is of the voters of the configuration in effect at the node\'s log at its election (rule membership.in-effect\'s): only grants from those voters count, and its own only if it is one; where the trace does not show that configuration (the node logs no appends, and the event does not show its log empty), the election is not judged.',
     paper: 'Ongaro, Consensus: Bridging Theory and Practice, §9.6',
   },
   {
@@ -55,7 +55,7 @@ export const FEATURE_RULES: readonly FeatureRule[] = [
       'With CheckQuorum, a leader that has heard from no majority of the cluster, itself included, for two maximum election timeouts ' +
       '(no AppendEntriesResponse — nor, with feature heartbeat, HeartbeatResponse — of its term from enough peers since then, counting from when it became leader) acts as leader no more: it sends no AppendEntries (nor Heartbeat) and appends no client request. Checked for a leader that logs its receives; a leadership ends with its term (a higher term the node adopts from a message or sends in one ends it, its step-down logged or not). ' +
       'Two timeouts, because a leader checks once per election timeout what it heard since the last check. ' +
-      'With feature membership, the majority is of the voters of the configuration in effect at the leader\'s log (a learner\'s answers never count; the leader counts itself only if it is a voter), each voter counted as heard from no earlier than when that configuration took effect at the leader (a leader checks with the configuration of the moment: one that passed its last check with a voter it has since removed has two more timeouts from the change); where the configuration is not shown, the leader is not judged.',
+      'With feature membership, the majority is of the voters of the configuration in effect at the leader\'s log (a learner\'s answers never count; the leader counts itself only if it is a voter), each voter counted as heard from no earlier than when that configuration took effect at the leader (a leader checks with the configuration of the moment: one that passed its last check with a voter it has since removed has two more timeouts from the change); where the configuration is not shown (as for prevote.majority), the leader is not judged.',
     paper: 'Ongaro, Consensus: Bridging Theory and Practice, §6.2',
   },
   {
