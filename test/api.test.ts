@@ -136,7 +136,8 @@ describe('runFuzz', () => {
   it('returns a shrunk failure with its trace, its saved case and the commands to replay it', async () => {
     const out = tmp();
     const write = vi.spyOn(process.stdout, 'write');
-    const r = await runFuzz({ impl: 'mutant:vote-twice', runs: 50, seed: 1, out });
+    // Shrinking bounded at 60 runs (the test shrinks the failure three times): the bound is part of the rerun command.
+    const r = await runFuzz({ impl: 'mutant:vote-twice', runs: 50, seed: 1, shrinkRuns: 60, out });
     expect(write).not.toHaveBeenCalled();
     write.mockRestore();
     expect(r.passed).toBe(false);
@@ -150,12 +151,12 @@ describe('runFuzz', () => {
     expect(f.saved?.created).toBe(true);
     expect(fs.existsSync(f.saved!.file)).toBe(true);
     expect(f.replay).toBe(`npx raftcheck replay ${f.saved!.file}`);
-    expect(f.rerun).toBe('npx raftcheck fuzz --impl mutant:vote-twice --runs 50 --seed 1 --nodes 3,5 --faults mild --duration 3000ms');
+    expect(f.rerun).toBe('npx raftcheck fuzz --impl mutant:vote-twice --runs 50 --seed 1 --nodes 3,5 --faults mild --duration 3000ms --shrink-runs 60');
     // The replay command does what it says.
     const replay = await cli('replay', f.saved!.file);
     expect(replay.code).toBe(0);
     // The same failure as the CLI's.
-    const viaCli = await cli('fuzz', '--impl', 'mutant:vote-twice', '--runs', '50', '--seed', '1', '--out', tmp(), '--json');
+    const viaCli = await cli('fuzz', '--impl', 'mutant:vote-twice', '--runs', '50', '--seed', '1', '--shrink-runs', '60', '--out', tmp(), '--json');
     // Equal but for the wall-clock timing, the one part that depends on the machine.
     const { timing: cliTiming, ...cliSummary } = JSON.parse(viaCli.stdout) as typeof r.summary;
     const { timing: apiTiming, ...apiSummary } = r.summary;
@@ -163,7 +164,7 @@ describe('runFuzz', () => {
     expect(apiTiming).toEqual({ searchMs: expect.any(Number), shrinkMs: expect.any(Number) });
     expect(cliSummary).toEqual(apiSummary);
     // out: null saves nothing.
-    const unsaved = await runFuzz({ impl: 'mutant:vote-twice', runs: 50, seed: 1, out: null });
+    const unsaved = await runFuzz({ impl: 'mutant:vote-twice', runs: 50, seed: 1, shrinkRuns: 60, out: null });
     expect(unsaved.failure).toMatchObject({ rule: 'vote-once', saved: null, replay: null });
   });
 

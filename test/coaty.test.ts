@@ -18,6 +18,8 @@ import { resolveImplementation } from '../harness/fuzz/implementations.js';
 import { runSchedule } from '../harness/fuzz/run-schedule.js';
 import { type Schedule, scheduleArbitrary } from '../harness/fuzz/schedule.js';
 import type { NodeFactory } from '../harness/simulator/cluster.js';
+import { validateTraceText } from '../harness/validate/validate-file.js';
+import type { TraceLine } from '../src/trace/schema.js';
 import { cli } from './helpers/cli.js';
 
 const coaty = resolveImplementation('coaty') as NodeFactory;
@@ -32,7 +34,7 @@ describe('loading @coaty/consensus.raft', () => {
 });
 
 describe('coaty under the harness', () => {
-  const [schedule] = fc.sample(scheduleArbitrary('harsh', [5], 3000, ['prevote', 'checkquorum']), { seed: 8, numRuns: 1 });
+  const [schedule] = fc.sample(scheduleArbitrary('harsh', [5], 3000, ['prevote', 'checkquorum', 'heartbeat']), { seed: 8, numRuns: 1 });
 
   it('is deterministic without touching the global Math.random', () => {
     const original = Math.random;
@@ -51,14 +53,14 @@ describe('coaty under the harness', () => {
     }
   });
 
-  it('runs with its pre-vote and check-quorum declared, and passes every check, conformance included, with nothing unmodelled', () => {
-    expect(declaredFeatures(coaty)).toEqual(['prevote', 'checkquorum']);
+  it('runs with its heartbeats, pre-vote and check-quorum declared, and passes every check, conformance included, with nothing unmodelled', () => {
+    expect(declaredFeatures(coaty)).toEqual(['prevote', 'checkquorum', 'heartbeat']);
     expect(coaty.profile?.skipRules ?? []).toEqual([]);
     const r = runSchedule(schedule!, coaty, { keepLines: true });
     expect(r.error).toBeUndefined();
-    expect(r.lines[0]).toMatchObject({ kind: 'header', minor: 1, features: ['prevote', 'checkquorum'] });
+    expect(r.lines[0]).toMatchObject({ kind: 'header', minor: 4, features: ['prevote', 'checkquorum', 'heartbeat'] });
     const sent = new Set(r.lines.flatMap((l) => (l.kind === 'send' ? [l.msg.type] : [])));
-    expect(sent).toEqual(new Set(['RequestVote', 'RequestVoteResponse', 'AppendEntries', 'AppendEntriesResponse', 'PreVote', 'PreVoteResponse']));
+    expect(sent).toEqual(new Set(['RequestVote', 'RequestVoteResponse', 'AppendEntries', 'AppendEntriesResponse', 'PreVote', 'PreVoteResponse', 'Heartbeat', 'HeartbeatResponse']));
     // Before issue 15: MsgHeartbeat, MsgHeartbeatResp, MsgPreVote and MsgPreVoteResp, by the thousand.
     expect(r.notModelled).toEqual({});
     expect(r.lines.some((l) => l.kind === 'role' && l.role === 'precandidate')).toBe(true);
@@ -68,19 +70,33 @@ describe('coaty under the harness', () => {
     expect(r.lines.some((l) => l.kind === 'append' && l.entries[0]!.command.type === 'noop')).toBe(true);
   });
 
-  it('maps a heartbeat to an empty AppendEntries at the commit index it carries', () => {
+  it('maps MsgHeartbeat to a Heartbeat (feature heartbeat) carrying coaty\'s min(match, committed), which the checker holds it to', () => {
     const r = runSchedule(schedule!, coaty, { keepLines: true });
-    const beats = r.lines.flatMap((l) => (l.kind === 'send' && l.msg.type === 'AppendEntries' && l.msg.entries.length === 0 ? [l.msg] : []));
+    const beats = r.lines.flatMap((l) => (l.kind === 'send' && l.msg.type === 'Heartbeat' ? [l.msg] : []));
     expect(beats.length).toBeGreaterThan(100);
-    expect(beats.some((m) => m.leaderCommit > 0 && m.prevLogIndex === m.leaderCommit)).toBe(true);
+    expect(beats.some((m) => m.commit > 0)).toBe(true);
+    // Some heartbeat carries less than its leader's commit index: a lagging peer's match.
+    const lagging = r.lines.some((l) => l.kind === 'send' && l.msg.type === 'Heartbeat' && l.state?.commitIndex !== undefined && l.msg.commit < l.state.commitIndex);
+    expect(lagging).toBe(true);
+    // A heartbeat raised above min(match, commit) is conformance.message.
+    const text = (lines: readonly TraceLine[]) => lines.map((l) => JSON.stringify(l)).join('\n') + '\n';
+    expect(validateTraceText('coaty.jsonl', text(r.lines)).valid).toBe(true);
+    const raised = r.lines.find((l) => l.kind === 'send' && l.msg.type === 'Heartbeat' && l.state?.commitIndex !== undefined && l.msg.commit < l.state.commitIndex);
+    if (raised?.kind !== 'send' || raised.msg.type !== 'Heartbeat') throw new Error('no lagging heartbeat');
+    const commit = raised.state!.commitIndex!;
+    const edited = r.lines.map((l) => ((l.kind === 'send' || l.kind === 'receive') && l.msg.id === raised.msg.id && l.msg.type === 'Heartbeat' ? { ...l, msg: { ...l.msg, commit } } : l));
+    const report = validateTraceText('coaty-raised.jsonl', text(edited), { maxErrors: 100 });
+    expect(report.errors[0]).toMatchObject({ rule: 'conformance.message' });
   });
 
-  it('coaty:plain keeps running without features, its conformance skipped and said so', async () => {
+  it('coaty:plain (no pre-vote, no check-quorum) passes with conformance on: its refusals of a vote in a term whose leader it knows are hidden step 9', async () => {
     const plain = resolveImplementation('coaty:plain') as NodeFactory;
-    expect(plain.features).toBeUndefined();
-    const r = await cli('fuzz', '--impl', 'coaty:plain', '--runs', '20', '--seed', '3', '--faults', 'swarm');
-    expect(r.stdout).toMatch(/^coaty:plain: no failure in 20 runs/);
-    expect(r.stdout).toMatch(/not checked: conformance\.unexpected, conformance\.missing, conformance\.state, conformance\.message \(coaty:plain/);
+    expect(declaredFeatures(plain)).toEqual(['heartbeat']);
+    expect(plain.profile?.skipRules).toBeUndefined();
+    // Seed 5 fails at run 3 with conformance.unexpected without hidden step 9 (etcd's canVote).
+    const r = await cli('fuzz', '--impl', 'coaty:plain', '--runs', '8', '--seed', '5', '--faults', 'swarm');
+    expect(r.stdout).toMatch(/^coaty:plain: no failure in 8 runs/);
+    expect(r.stdout).not.toMatch(/not checked: conformance/);
     expect(r.code).toBe(0);
   });
 });
@@ -88,7 +104,7 @@ describe('coaty under the harness', () => {
 describe('etcd behaviour the checker accepts (spec/CONFORMANCE.md, hidden steps)', () => {
   it('a follower that answers an AppendEntries below its commit index with matchIndex = commitIndex, skipping it (hidden step 7)', () => {
     // The 11th swarm schedule of seed 7: n3 answers a stale-prefix AppendEntries at its commit index (line 352).
-    const s = fc.sample(scheduleArbitrary('swarm', [3, 5], 3000, ['prevote', 'checkquorum']), { seed: 7, numRuns: 11 })[10]!;
+    const s = fc.sample(scheduleArbitrary('swarm', [3, 5], 3000, ['prevote', 'checkquorum', 'heartbeat']), { seed: 7, numRuns: 11 })[10]!;
     const r = runSchedule(s, coaty, { keepLines: true });
     expect(r.error).toBeUndefined();
     const answer = r.lines[351]!;
@@ -114,7 +130,7 @@ describe('a one-node cluster under PreVote', () => {
 
 describe('findings on coaty (docs/COATY.md)', () => {
   // The first of 40 swarm schedules of seed 1 (3 and 5 nodes): found by `fuzz --impl coaty`.
-  const [first] = fc.sample(scheduleArbitrary('swarm', [3, 5], 3000, ['prevote', 'checkquorum']), { seed: 1, numRuns: 1 });
+  const [first] = fc.sample(scheduleArbitrary('swarm', [3, 5], 3000, ['prevote', 'checkquorum', 'heartbeat']), { seed: 1, numRuns: 1 });
 
   it('a pre-candidate counts a pre-vote granted in an earlier round (for its current term) toward this round', () => {
     const r = runSchedule(first!, coaty, { keepLines: true });
@@ -130,7 +146,7 @@ describe('a short campaign on coaty, conformance on', () => {
   // Eight swarm schedules of seed 5 (3 nodes, 2 s): coaty's candidates and pre-candidates
   // refused by a majority return to follower (etcd's VoteLost) in three of them; the checker
   // accepts that (hidden step 8), and nothing else in them differs from the reference.
-  const schedules = fc.sample(scheduleArbitrary('swarm', [3], 2000, ['prevote', 'checkquorum']), { seed: 5, numRuns: 8 });
+  const schedules = fc.sample(scheduleArbitrary('swarm', [3], 2000, ['prevote', 'checkquorum', 'heartbeat']), { seed: 5, numRuns: 8 });
 
   it('passes every run, lost elections included', () => {
     let lost = 0;

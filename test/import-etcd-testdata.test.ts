@@ -12,6 +12,7 @@ import { validateText } from '../harness/validate/validate-input.js';
 import type { FileReport } from '../harness/validate/validate-file.js';
 import { buildTraceJsonSchema } from '../src/trace/json-schema.js';
 import type { TraceEvent } from '../src/trace/schema.js';
+import { transcriptTable } from '../tools/etcd-testdata-table.js';
 import { cli } from './helpers/cli.js';
 
 const DIR = 'traces/external/etcd-raft/interaction-testdata';
@@ -23,32 +24,32 @@ const read = (file: string): string => fs.readFileSync(`${DIR}/${file}`, 'utf8')
  */
 const EXPECTED: Array<[string, string, number, number, Record<string, number>]> = [
   ['async_storage_writes.txt', 'valid', 256, 0, {"configuration change":3,"bootstrap commit":3,"storage message":108,"self-addressed message":12,"conformance (bootstrap entries of a later term)":1}],
-  ['async_storage_writes_append_aba_race.txt', 'valid', 145, 3, {"hidden steps":7,"storage message":23,"self-addressed message":4,"MsgHeartbeat":7,"MsgHeartbeatResp":2}],
+  ['async_storage_writes_append_aba_race.txt', 'valid', 145, 3, {"hidden steps":7,"storage message":23,"self-addressed message":4}],
   ['campaign.txt', 'valid', 48, 0, {"configuration change":3,"bootstrap commit":3,"conformance (bootstrap entries of a later term)":1}],
   ['campaign_learner_must_vote.txt', 'valid', 38, 6, {"hidden steps":2,"configuration change":1}],
-  ['checkquorum.txt', 'valid', 94, 3, {"hidden steps":3,"MsgHeartbeat":20,"MsgHeartbeatResp":10}],
+  ['checkquorum.txt', 'valid', 94, 3, {"hidden steps":3}],
   ['confchange_disable_validation.txt', 'valid', 19, 1, {"configuration change":3,"bootstrap commit":1,"hidden steps":1,"conformance (membership changes)":1,"conformance (bootstrap entries of a later term)":1}],
   ['confchange_v1_add_single.txt', 'valid', 26, 0, {"configuration change":4,"bootstrap commit":1,"MsgSnap":2,"snapshot":1,"conformance (membership changes)":1,"conformance (bootstrap entries of a later term)":1}],
-  ['confchange_v1_remove_leader.txt', 'valid', 87, 3, {"hidden steps":3,"configuration change":3,"MsgHeartbeat":4,"MsgHeartbeatResp":4,"conformance (membership changes)":1}],
-  ['confchange_v1_remove_leader_stepdown.txt', 'valid', 69, 3, {"hidden steps":3,"configuration change":3,"conformance (membership changes)":1}],
+  ['confchange_v1_remove_leader.txt', 'valid', 86, 3, {"hidden steps":3,"configuration change":3,"conformance (membership changes)":1}],
+  ['confchange_v1_remove_leader_stepdown.txt', 'valid', 68, 3, {"hidden steps":3,"configuration change":3,"conformance (membership changes)":1}],
   ['confchange_v2_add_double_auto.txt', 'valid', 142, 0, {"configuration change":14,"bootstrap commit":1,"MsgSnap":4,"snapshot":2,"conformance (membership changes)":1,"conformance (bootstrap entries of a later term)":1}],
   ['confchange_v2_add_double_implicit.txt', 'valid', 40, 0, {"configuration change":6,"bootstrap commit":1,"MsgSnap":2,"snapshot":1,"conformance (membership changes)":1,"conformance (bootstrap entries of a later term)":1}],
   ['confchange_v2_add_single_auto.txt', 'valid', 26, 0, {"configuration change":4,"bootstrap commit":1,"MsgSnap":2,"snapshot":1,"conformance (membership changes)":1,"conformance (bootstrap entries of a later term)":1}],
   ['confchange_v2_add_single_explicit.txt', 'valid', 62, 0, {"configuration change":6,"bootstrap commit":1,"MsgSnap":2,"snapshot":1,"conformance (membership changes)":1,"conformance (bootstrap entries of a later term)":1}],
-  ['confchange_v2_replace_leader.txt', 'valid', 149, 3, {"hidden steps":4,"configuration change":9,"MsgSnap":2,"snapshot":2,"leader transfer":1,"MsgTimeoutNow":2,"conformance (membership changes)":1}],
-  ['confchange_v2_replace_leader_stepdown.txt', 'valid', 80, 5, {"hidden steps":12,"configuration change":5,"MsgProp":2,"conformance (membership changes)":1}],
-  ['forget_leader.txt', 'valid', 60, 5, {"hidden steps":12,"forget leader":3,"MsgHeartbeat":6,"MsgHeartbeatResp":6}],
-  ['forget_leader_prevote_checkquorum.txt', 'valid', 67, 5, {"hidden steps":9,"pre-vote":3,"MsgPreVote":10,"MsgHeartbeat":4,"MsgHeartbeatResp":4,"forget leader":2,"MsgPreVoteResp":3}],
+  ['confchange_v2_replace_leader.txt', 'valid', 148, 3, {"hidden steps":4,"configuration change":9,"MsgSnap":2,"snapshot":2,"leader transfer":1,"MsgTimeoutNow":2,"conformance (membership changes)":1}],
+  ['confchange_v2_replace_leader_stepdown.txt', 'valid', 79, 5, {"hidden steps":12,"configuration change":5,"MsgProp":2,"conformance (membership changes)":1}],
+  ['forget_leader.txt', 'valid', 60, 5, {"hidden steps":12,"forget leader":3}],
+  ['forget_leader_prevote_checkquorum.txt', 'valid', 68, 5, {"hidden steps":9,"forget leader":2,"conformance (pre-vote lease in ticks)":1}],
   ['forget_leader_read_only_lease_based.txt', 'valid', 10, 3, {"hidden steps":3}],
-  ['heartbeat_resp_recovers_from_probing.txt', 'valid', 20, 3, {"hidden steps":3,"MsgHeartbeat":4,"MsgHeartbeatResp":4}],
-  ['lagging_commit.txt', 'valid', 49, 6, {"hidden steps":3,"unmatched receive":4,"MsgHeartbeat":3,"MsgHeartbeatResp":2}],
-  ['prevote.txt', 'valid', 94, 3, {"hidden steps":3,"pre-vote":2,"MsgPreVote":8,"MsgPreVoteResp":8}],
-  ['prevote_checkquorum.txt', 'valid', 108, 3, {"hidden steps":3,"pre-vote":4,"MsgPreVote":16,"MsgPreVoteResp":4}],
+  ['heartbeat_resp_recovers_from_probing.txt', 'valid', 20, 3, {"hidden steps":3}],
+  ['lagging_commit.txt', 'valid', 49, 6, {"hidden steps":3,"unmatched receive":4}],
+  ['prevote.txt', 'valid', 94, 3, {"hidden steps":3,"conformance (pre-vote lease in ticks)":1}],
+  ['prevote_checkquorum.txt', 'valid', 112, 3, {"hidden steps":3,"conformance (pre-vote lease in ticks)":1}],
   ['probe_and_replicate.txt', 'valid', 144, 55, {"hidden steps":7}],
-  ['replicate_pause.txt', 'valid', 19, 10, {"hidden steps":3,"MsgHeartbeat":4,"MsgHeartbeatResp":4}],
+  ['replicate_pause.txt', 'valid', 19, 10, {"hidden steps":3}],
   ['single_node.txt', 'valid', 10, 0, {"configuration change":1,"bootstrap commit":1,"conformance (bootstrap entries of a later term)":1}],
   ['slow_follower_after_compaction.txt', 'unconstrained', 1, 13, {"log compaction":1}],
-  ['snapshot_succeed_via_app_resp.txt', 'valid', 24, 5, {"hidden steps":3,"configuration change":2,"MsgHeartbeat":4,"MsgHeartbeatResp":4,"MsgSnap":2,"snapshot":2,"conformance (membership changes)":1}],
+  ['snapshot_succeed_via_app_resp.txt', 'valid', 24, 5, {"hidden steps":3,"configuration change":2,"MsgSnap":2,"snapshot":2,"conformance (membership changes)":1}],
   ['snapshot_succeed_via_app_resp_behind.txt', 'valid', 28, 8, {"hidden steps":5,"unmatched receive":1,"MsgSnap":2,"configuration change":1,"snapshot":2}],
 ];
 
@@ -93,6 +94,22 @@ describe('etcd interaction transcripts (--format etcd-testdata)', () => {
     }
   });
 
+  it('docs/ETCD.md holds the transcript table as tools/etcd-testdata-table.ts generates it (no count typed by hand)', () => {
+    expect(fs.readFileSync('docs/ETCD.md', 'utf8')).toContain(transcriptTable());
+  });
+
+  it('maps MsgHeartbeat(Resp) to feature heartbeat\'s Heartbeat(Response), with the commit it carries, and declares the feature (revision 1.4)', () => {
+    const { lines, notModelled } = importEtcdTestdata(read('checkquorum.txt'));
+    expect(lines[0]).toMatchObject({ kind: 'header', minor: 4, features: ['heartbeat'] });
+    const beats = lines.flatMap((l) => (l.kind === 'send' && l.msg.type === 'Heartbeat' ? [l.msg] : []));
+    expect(beats.length).toBe(10);
+    expect(beats[0]).toMatchObject({ from: '1', to: '2', term: 1, commit: 11 });
+    expect(lines.filter((l) => l.kind === 'send' && l.msg.type === 'HeartbeatResponse').length).toBe(5);
+    expect(notModelled).toEqual({ 'hidden steps': 3 });
+    // A transcript without heartbeats declares no feature.
+    expect(importEtcdTestdata(read('campaign.txt')).lines[0]).not.toHaveProperty('features');
+  });
+
   it('reads the election of campaign.txt step by step: timeout, term, candidate, votes, leader, the empty entry, its commit', () => {
     const events = importEtcdTestdata(read('campaign.txt')).lines.slice(1) as TraceEvent[];
     const brief = events.filter((e) => e.kind !== 'note' && e.kind !== 'send' && e.kind !== 'receive').map((e) => `${'node' in e ? e.node : ''}:${e.kind}:${JSON.stringify({ ...e, kind: undefined, node: undefined, seq: undefined, time: undefined, state: undefined })}`);
@@ -123,6 +140,12 @@ describe('etcd interaction transcripts (--format etcd-testdata)', () => {
       const text = original.replace('2: StateFollower (Voter) Term:1 Lead:1', '2: StateLeader (Voter) Term:1 Lead:2');
       expect(text).not.toBe(original);
       expect(verdict('x', text).verdict).toBe('invalid:election-safety');
+    });
+    it('a pre-candidate that campaigns after one of its two pre-vote grants is turned into a refusal: prevote.majority', () => {
+      const original = read('prevote.txt');
+      const text = original.replaceAll('1->2 MsgPreVoteResp Term:2 Log:0/0', '1->2 MsgPreVoteResp Term:1 Log:0/0 Rejected (Hint: 0)');
+      expect(text).not.toBe(original);
+      expect(verdict('x', text).verdict).toBe('invalid:prevote.majority');
     });
     it('a node that votes for two candidates in one term: vote-once', () => {
       const original = read('campaign.txt');

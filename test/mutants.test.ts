@@ -97,6 +97,14 @@ describe('raftcheck mutants', () => {
     expect(r.stdout).toMatch(/\| `vote-twice` \| .* \| yes \| \d+ \|/);
     expect(r.stdout).toMatch(/2 of 2 mutants caught/);
   });
+  it('gives each caught mutant the fuzz command that finds it again, --snapshot-every included', async () => {
+    const r = await cli('mutants', '--only', 'snapshot-uncommitted', '--snapshot-every', '3', '--runs', '30', '--shrink-runs', '0', '--no-write', '--no-explore');
+    expect(r.code).toBe(0);
+    const command = /`raftcheck fuzz ([^`]*)`/.exec(r.stdout)?.[1];
+    expect(command).toMatch(/ --features snapshot --snapshot-every 3$/);
+    const again = await cli('fuzz', ...command!.split(' '), '--shrink-runs', '0', '--out', fs.mkdtempSync(path.join(os.tmpdir(), 'raftcheck-mutants-')));
+    expect(again.stdout).toMatch(/^mutant:snapshot-uncommitted: FAILED \[snapshot\.committed\]/);
+  });
   it('--out saves each caught mutant as a regression case that replays', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'raftcheck-mutants-'));
     const r = await cli('mutants', '--only', 'vote-twice', '--runs', '50', '--no-write', '--out', dir);

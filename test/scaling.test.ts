@@ -32,7 +32,8 @@ const untimed = (file: string): string => {
 // A campaign whose first failure (run 19) lies in the middle of its 40 runs, in the second of
 // three shards and the third chunk, with the third shard passing: every path of the merge.
 // (A mutant whose counterexample shrinks in a few seconds: the test shrinks it several times.)
-const MUTANT = ['--impl', 'mutant:commit-without-min', '--runs', '40', '--seed', '30', '--nodes', '3', '--faults', 'mild', '--duration', '1s'];
+// Shrinking bounded at 60 runs: the test shrinks the same failure three times.
+const MUTANT = ['--impl', 'mutant:commit-without-min', '--runs', '40', '--seed', '30', '--nodes', '3', '--faults', 'mild', '--duration', '1s', '--shrink-runs', '60'];
 const spec = { seed: 30, nodes: [3], faults: 'mild' as const, durationMs: 1000 };
 
 describe('shards', () => {
@@ -132,7 +133,8 @@ describe('raftcheck fuzz on worker threads and shards', () => {
     expect(one.code).toBe(1);
     expect(two.code).toBe(1);
     expect(one.stdout).toMatch(/FAILED \[conformance\.unexpected\] at run 19 after 20 runs/);
-    expect(one.stdout).toContain('npx raftcheck fuzz --impl mutant:commit-without-min --runs 40 --seed 30 --nodes 3 --faults mild --duration 1000ms\n');
+    // The bound on shrinking is part of the command: it decides which case is saved.
+    expect(one.stdout).toContain('npx raftcheck fuzz --impl mutant:commit-without-min --runs 40 --seed 30 --nodes 3 --faults mild --duration 1000ms --shrink-runs 60\n');
     const unsharded = untimed(path.join(dir, 'w1.json'));
     expect(untimed(path.join(dir, 'w2.json'))).toBe(unsharded);
     // The regression case, and its HTML report beside it: the same file, byte for byte.
@@ -147,7 +149,7 @@ describe('raftcheck fuzz on worker threads and shards', () => {
       const file = path.join(dir, `shard-${i}.json`);
       const r = await cli('fuzz', ...MUTANT, '--shard', `${i}/3`, '--workers', String(1 + (i % 2)), '--out', path.join(dir, `s${i}`), '--summary', file);
       expect(r.code, r.stderr).toBe(i === 2 ? 1 : 0);
-      if (i === 2) expect(r.stdout).toContain('--duration 1000ms --shard 2/3\n');
+      if (i === 2) expect(r.stdout).toContain('--duration 1000ms --shrink-runs 60 --shard 2/3\n');
       shards.push(file);
     }
     expect(readSummary(shards[0]!)).toMatchObject({ shard: { index: 1, count: 3 }, range: { start: 0, end: 13 }, evaluated: 13, failure: null });
@@ -164,6 +166,17 @@ describe('raftcheck fuzz on worker threads and shards', () => {
     const replay = await cli('replay', path.join(dir, 'merged', caseFile!));
     expect(replay.code).toBe(0);
   }, 180_000); // nine CLI processes: 30-40 s on a quiet 2-core machine, past 60 s under heavy load
+  it('keeps --snapshot-every and --shrink-runs in the summary and in every rerun command, and merges such shards', async () => {
+    const dir = tmp();
+    const args = ['--impl', 'mutant:snapshot-uncommitted', '--features', 'snapshot', '--snapshot-every', '3', '--runs', '8', '--nodes', '3', '--shrink-runs', '0'];
+    const shards = [1, 2].map((i) => path.join(dir, `${i}.json`));
+    for (const [i, file] of shards.entries()) await cli('fuzz', ...args, '--shard', `${i + 1}/2`, '--summary', file, '--out', path.join(dir, `o${i}`));
+    expect(readSummary(shards[0]!).campaign).toMatchObject({ snapshotEvery: 3, shrinkRuns: 0 });
+    const merged = await cli('merge-results', '--out', path.join(dir, 'merged'), ...shards);
+    expect(merged.stderr).toBe('');
+    expect(merged.code).toBe(1);
+    expect(merged.stdout).toContain('(the whole campaign: npx raftcheck fuzz --impl mutant:snapshot-uncommitted --features snapshot --snapshot-every 3 --runs 8 --seed 1 --nodes 3 --faults mild --duration 3000ms --shrink-runs 0)\n');
+  });
   it('merges passing shards into a passing campaign, with --json on stdout', async () => {
     const dir = tmp();
     const args = ['--runs', '12', '--seed', '5', '--nodes', '3', '--duration', '500ms', '--workers', '2'];

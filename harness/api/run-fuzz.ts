@@ -197,7 +197,7 @@ export async function runFuzz(options: RunFuzzOptions): Promise<FuzzResult> {
   let searchMs = 0;
   // As the CLI's: what was added to the implementation's declaration is part of the campaign (its summary, its rerun command).
   const withFeatures = features.length > 0 ? { features } : {};
-  const campaign = { impl: name, seed, runs, nodes, faults, durationMs, ...withFeatures, ...(extra.length ? { skipRules: extra } : {}), ...(interleave ? { interleave: true as const } : {}) };
+  const campaign = { impl: name, seed, runs, nodes, faults, durationMs, ...withFeatures, ...(extra.length ? { skipRules: extra } : {}), ...(interleave ? { interleave: true as const } : {}), ...(shrinkRuns !== DEFAULT_SHRINK_RUNS ? { shrinkRuns } : {}) };
   const result = await runPoolCampaign({
     impl: name, spec: { seed, nodes, faults, durationMs, ...withFeatures }, range: { start: 0, end: runs }, workers, createNode, shrinkRuns, skipRules: skipped, interleave,
     onRunsDone: () => (searchMs = performance.now() - started),

@@ -3,8 +3,12 @@
  * JSON, its peak RSS (KiB) and the live heap after a full GC at the last line (bytes), the
  * checker's state at its largest. The one forced GC comes at the end, so the peak RSS
  * is the one an ordinary run has. `--without RULE` leaves a rule out (to tell what grows).
+ * It also samples V8's old space as the file is read (its largest size, bytes): what of the
+ * peak is garbage not yet collected rather than data kept.
  */
+import v8 from 'node:v8';
 import { SEMANTIC_RULES } from '../checker/semantic-checker.js';
+import { tuneHeapForStreaming } from '../cli/heap-tuning.js';
 import { validateTraceFile } from '../validate/validate-file.js';
 
 const file = process.argv[2];
@@ -13,14 +17,19 @@ const at = process.argv.indexOf('--without');
 const without = at === -1 ? undefined : process.argv[at + 1];
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with --expose-gc');
+// As \`raftcheck validate\` does.
+tuneHeapForStreaming();
 let heapAtEnd = 0;
+let oldSpacePeak = 0;
 const report = validateTraceFile(file, {
   ...(without ? { enabled: new Set(SEMANTIC_RULES.map((r) => r.id).filter((id) => id !== without)) } : {}),
   onProgress: (read, total) => {
+    const old = v8.getHeapSpaceStatistics().find((sp) => sp.space_name === 'old_space');
+    if (old) oldSpacePeak = Math.max(oldSpacePeak, old.space_size);
     if (read < total) return;
     gc();
     heapAtEnd = process.memoryUsage().heapUsed;
   },
 });
 if (!report.valid) throw new Error(`${file} is invalid: ${JSON.stringify(report.errors[0])}`);
-process.stdout.write(`${JSON.stringify({ maxRssKiB: process.resourceUsage().maxRSS, heapAtEnd, events: report.events })}\n`);
+process.stdout.write(`${JSON.stringify({ maxRssKiB: process.resourceUsage().maxRSS, heapAtEnd, oldSpacePeak, events: report.events })}\n`);

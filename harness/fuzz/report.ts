@@ -16,7 +16,9 @@ export function shellWord(word: string): string {
 export function campaignCommand(c: CampaignParams, shard: Shard | null): string {
   const skip = c.skipRules?.length ? ` --skip-rules ${shellWord(c.skipRules.map((s) => `${s.rule}=${s.reason}`).join(','))}` : '';
   const features = c.features?.length ? ` --features ${c.features.join(',')}` : '';
-  return `raftcheck fuzz --impl ${shellWord(c.impl)}${skip}${c.interleave ? ' --interleave' : ''}${features} --runs ${c.runs} --seed ${c.seed} --nodes ${c.nodes.join(',')} --faults ${c.faults} --duration ${c.durationMs}ms${shard ? ` --shard ${formatShard(shard)}` : ''}`;
+  const snapshotEvery = c.snapshotEvery !== undefined ? ` --snapshot-every ${c.snapshotEvery}` : '';
+  const shrinkRuns = c.shrinkRuns !== undefined ? ` --shrink-runs ${c.shrinkRuns}` : '';
+  return `raftcheck fuzz --impl ${shellWord(c.impl)}${skip}${c.interleave ? ' --interleave' : ''}${features}${snapshotEvery} --runs ${c.runs} --seed ${c.seed} --nodes ${c.nodes.join(',')} --faults ${c.faults} --duration ${c.durationMs}ms${shrinkRuns}${shard ? ` --shard ${formatShard(shard)}` : ''}`;
 }
 
 export interface ReportContext {

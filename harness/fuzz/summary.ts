@@ -37,6 +37,10 @@ const CampaignSchema = Closed({
   skipRules: Type.Optional(Type.Array(Closed({ rule: Type.String({ minLength: 1 }), reason: Type.String({ minLength: 1 }) }))),
   /** --interleave (present only when on). */
   interleave: Type.Optional(Type.Literal(true)),
+  /** --snapshot-every (with the snapshot feature; absent: the default interval). */
+  snapshotEvery: Type.Optional(Type.Integer({ minimum: 1 })),
+  /** --shrink-runs, present only when not the default: the bound decides which case is saved. */
+  shrinkRuns: Type.Optional(Type.Integer({ minimum: 0 })),
 });
 
 const SummarySchema = Closed({

@@ -10,8 +10,10 @@
  *
  * Each node's step becomes trace events in the order the transcript prints them: a receive
  * (matched to the earliest identical send), then the state changes it causes (`term`, `role`,
- * `vote`, `truncate`/`append`, `commit`), then the sends. What Figure 2 does not have is a
- * `note`, counted by kind: heartbeats, pre-votes, snapshots, configuration changes, storage
+ * `vote`, `truncate`/`append`, `commit`), then the sends. Heartbeats and pre-votes are features
+ * heartbeat's and prevote's messages (and role `precandidate`); the header declares the
+ * features the transcript shows. What Figure 2 does not have is a
+ * `note`, counted by kind: snapshots, configuration changes, storage
  * messages of asynchronous writes, self-addressed messages, leader transfer.
  *
  * `log-level none` hides a stretch of the run. A node whose steps were hidden is unknown when
@@ -22,7 +24,27 @@
  * Nothing hidden is guessed.
  */
 import type { Entry, Message, NodeState, Role, TraceLine } from '../../src/trace/schema.js';
+import { canonicalFeatures, featuresRevision, type Feature } from '../../src/raft/features/index.js';
 import { VERSION } from '../version.js';
+
+/**
+ * etcd's messages that are Figure 2's, feature heartbeat's (MsgHeartbeat carries etcd's
+ * min(match, committed), which the checker holds the leader to) or feature prevote's
+ * (MsgPreVote's term is the one the pre-candidate would stand in).
+ */
+const MODELLED = new Set(['MsgVote', 'MsgVoteResp', 'MsgApp', 'MsgAppResp', 'MsgHeartbeat', 'MsgHeartbeatResp', 'MsgPreVote', 'MsgPreVoteResp']);
+
+/**
+ * Why a transcript with pre-votes skips the lease (rule prevote.lease, and conformance, whose
+ * shadows fire the lease timer): a pre-vote lease is the minimum election timeout since the node
+ * last heard from its leader, in that node's own ticks (etcd's electionElapsed), and a
+ * transcript's commands tick nodes one by one (tick-heartbeat, tick-election): its time (one
+ * unit per command) is no clock of any node.
+ */
+const PREVOTE_LEASE_IN_TICKS = 'a pre-vote lease runs in each node\'s own ticks, which a transcript advances node by node (tick-election, tick-heartbeat): the trace\'s time, one unit per command, cannot show when a lease ends';
+
+/** etcd's state names, as a Ready's `State:` and a raft-state listing print them (without `State`). */
+const ROLES: Record<string, Role> = { Leader: 'leader', Candidate: 'candidate', PreCandidate: 'precandidate', Follower: 'follower' };
 
 const CONFORMANCE_RULES = ['conformance.unexpected', 'conformance.missing', 'conformance.state', 'conformance.message'];
 
@@ -196,6 +218,8 @@ export function importEtcdTestdata(text: string): EtcdTestdataImport {
   let bootstrapTerm = 0;
   /** Every configuration a node switched to (voters, sorted), and learner sets. */
   const configurations = new Set<string>();
+  /** The features the transcript shows: heartbeats (trace revision 1.4), pre-votes. */
+  const features = new Set<Feature>();
 
   const state = (n: NodeImport): NodeState => ({
     role: n.role, term: n.term, votedFor: n.votedFor, commitIndex: n.commit,
@@ -237,6 +261,9 @@ export function importEtcdTestdata(text: string): EtcdTestdataImport {
     emit(n, { kind: 'term', term }, line);
   };
   const setRole = (n: NodeImport, role: Role, line: number): void => {
+    // A leader or candidate met again after hidden steps voted for itself in its term, unseen:
+    // a later HardState showing that vote is no new election (no vote event for it).
+    if (n.roleUnknown && (role === 'leader' || role === 'candidate') && n.votedFor === null) n.votedFor = n.id;
     n.roleUnknown = false;
     if (role === n.role) return;
     n.role = role;
@@ -287,6 +314,14 @@ export function importEtcdTestdata(text: string): EtcdTestdataImport {
           ...base, type: 'AppendEntries', leaderId: p.from, prevLogIndex: p.index, prevLogTerm: p.logTerm,
           entries: p.entries.map((t) => ({ term: t, command: { type: 'noop' } })), leaderCommit: p.commit,
         };
+      case 'MsgPreVote':
+        return { ...base, type: 'PreVote', candidateId: p.from, lastLogIndex: p.index, lastLogTerm: p.logTerm };
+      case 'MsgPreVoteResp':
+        return { ...base, type: 'PreVoteResponse', voteGranted: !p.rejected };
+      case 'MsgHeartbeat':
+        return { ...base, type: 'Heartbeat', commit: p.commit };
+      case 'MsgHeartbeatResp':
+        return { ...base, type: 'HeartbeatResponse' };
       case 'MsgAppResp':
         return p.rejected
           ? { ...base, type: 'AppendEntriesResponse', success: false, conflictIndex: p.hint + 1 }
@@ -300,7 +335,7 @@ export function importEtcdTestdata(text: string): EtcdTestdataImport {
   function unmodelled(p: Printed): [kind: string, what: string] | null {
     if (!/^\d+$/.test(p.from) || !/^\d+$/.test(p.to)) return ['storage message', `${p.type} ${p.from}->${p.to} (asynchronous storage writes)`];
     if (p.from === p.to) return ['self-addressed message', `${p.type} to itself`];
-    if (!['MsgVote', 'MsgVoteResp', 'MsgApp', 'MsgAppResp'].includes(p.type)) return [p.type, `${p.type} ${p.from}->${p.to}`];
+    if (!MODELLED.has(p.type)) return [p.type, `${p.type} ${p.from}->${p.to}`];
     return null;
   }
 
@@ -308,6 +343,8 @@ export function importEtcdTestdata(text: string): EtcdTestdataImport {
     const n = node(p.from === 'AppendThread' || p.from === 'ApplyThread' ? p.to : p.from, line);
     const why = unmodelled(p);
     if (why) return note(n, why[0], `send ${why[1]}`, line);
+    if (p.type === 'MsgHeartbeat' || p.type === 'MsgHeartbeatResp') features.add('heartbeat');
+    if (p.type === 'MsgPreVote' || p.type === 'MsgPreVoteResp') features.add('prevote');
     if (n.roleUnknown && p.type === 'MsgApp') {
       // Only a leader sends MsgApp: a node met again after hidden steps shows its leadership here.
       setTerm(n, p.term, line);
@@ -349,8 +386,9 @@ export function importEtcdTestdata(text: string): EtcdTestdataImport {
       const n = node(m[1]!, line);
       const role = m[2]!;
       if (role === 'pre-candidate') {
-        setRole(n, 'follower', line);
-        return note(n, 'pre-vote', 'pre-candidate (PreVote): campaigns without raising its term', line);
+        features.add('prevote');
+        setTerm(n, Number(m[3]), line);
+        return setRole(n, 'precandidate', line);
       }
       // In the reference's order: a candidate changes role, then term, then votes for itself;
       // a server that adopts a higher term does so before it becomes follower.
@@ -441,7 +479,7 @@ export function importEtcdTestdata(text: string): EtcdTestdataImport {
         if (!m || (n && !n.roleUnknown && !n.lostSight)) continue;
         const r = node(m[1]!, line);
         setTerm(r, Number(m[3]), line);
-        setRole(r, m[2] === 'Leader' ? 'leader' : m[2] === 'Candidate' ? 'candidate' : 'follower', line);
+        setRole(r, ROLES[m[2]!] ?? 'follower', line);
       }
       continue;
     }
@@ -501,7 +539,7 @@ export function importEtcdTestdata(text: string): EtcdTestdataImport {
         let m: RegExpExecArray | null;
         // Ready prints the role before the HardState: a role is logged after the term it belongs to.
         if ((m = /^Lead:(\d+) State:State(\w+)/.exec(t))) {
-          pendingRole = m[2] === 'Leader' ? 'leader' : m[2] === 'Candidate' ? 'candidate' : 'follower';
+          pendingRole = ROLES[m[2]!] ?? 'follower';
           continue;
         }
         const hs = /^HardState Term:(\d+)(?: Vote:(\d+))? Commit:(\d+)/.exec(t);
@@ -548,11 +586,15 @@ export function importEtcdTestdata(text: string): EtcdTestdataImport {
     if (block.command === 'transfer-leadership') note(null, 'leader transfer', `transfer-leadership ${block.args.join(' ')}`, block.line);
     if (block.command === 'compact') note(null, 'log compaction', `compact ${block.args.join(' ')} (the log is unchanged in Raft's terms)`, block.line);
   }
+  const declared = canonicalFeatures(features);
+  if (declared.length > 0) Object.assign(lines[0]!, { minor: featuresRevision(declared), features: declared });
   const reasons = conformanceOutOfReach(lines, nodeIds, bootstrapTerm, configurations);
+  if (features.has('prevote')) reasons.push({ kind: 'conformance (pre-vote lease in ticks)', why: PREVOTE_LEASE_IN_TICKS });
   if (reasons.length > 0) {
     for (const r of reasons) notModelled[r.kind] = (notModelled[r.kind] ?? 0) + 1;
     const reason = `etcd-testdata: ${reasons.map((r) => r.why).join('; ')}`;
-    Object.assign(lines[0]!, { skipRules: CONFORMANCE_RULES.map((rule) => ({ rule, reason })) });
+    const skipped = [...CONFORMANCE_RULES, ...(features.has('prevote') ? ['prevote.lease'] : [])];
+    Object.assign(lines[0]!, { skipRules: skipped.map((rule) => ({ rule, reason: rule === 'prevote.lease' ? `etcd-testdata: ${PREVOTE_LEASE_IN_TICKS}` : reason })) });
   }
   return { lines, notModelled, sourceLines, commands: blocks.filter((b) => b.command !== 'log-level').length, hiddenCommands };
 }

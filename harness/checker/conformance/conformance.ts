@@ -41,6 +41,7 @@ import { canonicalFeatures, type Feature } from '../../../src/raft/features/inde
 import { IndexWindow } from './index-window.js';
 import { article, describeDiffs, diffFields, insteadOf, responseFields, showEntry, type FieldDiff } from './message-explanation.js';
 import { isClientCommand } from '../../../src/trace/schema.js';
+import { isLogUpToDate } from '../../../src/raft/rules/election.js';
 
 export const CONFORMANCE_RULES = [
   { id: 'conformance.unexpected', title: 'Only steps the reference allows', statement: 'After each input, a node logs only state changes and messages the reference statechart produces (or may produce) for that input in its current state.', paper: 'Figure 2; §5' },
@@ -124,6 +125,12 @@ interface Shadow {
   /** Lines of pre-vote grants for the node's own term (answers to an earlier round) received since its last election timeout: named when it then becomes candidate unexplained. */
   staleGrants: Array<{ line: number; term: number; from: string }>;
   deferredAppend: { msg: Message & { type: 'AppendEntries' }; commitIndex: number; held: Array<{ e: TraceEvent; line: number }> } | null;
+  /**
+   * A RequestVote of the current term to a follower that knows the term's leader and has not
+   * voted, not yet shown to the shadow: the node may grant it, or refuse it (hidden step 9,
+   * `deferVoteRequest`).
+   */
+  deferredVote: (Message & { type: 'RequestVote' }) | null;
   /**
    * The kinds of state change the node has logged (term, role, vote, append, truncate). A
    * producer logs every change of a kind or none (spec/TRACE_FORMAT.md): until a node logs a
@@ -327,7 +334,7 @@ export class Conformance {
       ...(this.features.has('membership') ? { configuration: { voters: header.params?.voters ?? header.nodes, learners: header.params?.learners ?? [] } } : {}),
     };
     for (const id of header.nodes) {
-      const shadow: Shadow = { id, ref: null, driven: false, logsMessages: false, logsElectionTimeouts: false, unchecked: false, pending: [], now: INITIAL_FACTS, refCommit: 0, applies: new IndexWindow(), answers: new Map(), hidden: 0, stepLine: 1, stepKind: 'start', staleRequest: false, logsKinds: new Set(), deferred: new Map(), logsClientRequests: false, led: false, voteRequestTerm: null, featureTimers: new Map(), loggedTimers: new Set(), staleGrants: [], deferredAppend: null };
+      const shadow: Shadow = { id, ref: null, driven: false, logsMessages: false, logsElectionTimeouts: false, unchecked: false, pending: [], now: INITIAL_FACTS, refCommit: 0, applies: new IndexWindow(), answers: new Map(), hidden: 0, stepLine: 1, stepKind: 'start', staleRequest: false, logsKinds: new Set(), deferred: new Map(), logsClientRequests: false, led: false, voteRequestTerm: null, featureTimers: new Map(), loggedTimers: new Set(), staleGrants: [], deferredAppend: null, deferredVote: null };
       this.shadows.set(id, shadow);
       this.boot(shadow);
     }
@@ -406,12 +413,14 @@ export class Conformance {
       this.line = line;
       this.time = e.time;
     }
+    if (shadow.deferredVote) this.resolveDeferredVote(shadow, e);
     if (shadow.ref?.live.role === 'leader') shadow.led = true;
     // Feature timers the node does not log fire, in the trace's time, before its next input.
     if (INPUT_KINDS.has(e.kind) && !(e.kind === 'timeout' && FEATURE_TIMERS.has(e.timer))) this.fireDueTimers(shadow, line, e.time, false);
     switch (e.kind) {
       case 'receive': {
         if (e.msg.type === 'AppendEntries' && this.deferAppend(shadow, line, e, e.msg)) return;
+        if (e.msg.type === 'RequestVote' && this.deferVoteRequest(shadow, line, e, e.msg)) return;
         const msg = this.withMatchIndex(shadow, e.msg);
         if (!msg) {
           // A leader told of a success whose matchIndex nothing says: its commits cannot be followed.
@@ -533,6 +542,40 @@ export class Conformance {
     if (skipped) shadow.hidden++;
     this.expect(shadow, shadow.ref.step({ type: 'receive', msg: shown }));
     return held;
+  }
+
+  /**
+   * Hidden step 9: a vote refused because the term's leader is known (etcd's \`canVote\`: a
+   * node that has heard from the leader of its term refuses a RequestVote of that term even if
+   * it has not voted). Figure 2 grants it; refusing is always safe (it gives nothing), and the
+   * term has its leader already. Only a follower of the request's term that knows that term's
+   * leader (it accepted an AppendEntries, a Heartbeat or an InstallSnapshot of the term: the
+   * shadow's \`leaderId\`, which a new term, an election and a restart forget), that has not
+   * voted and would grant: which it did shows in its next event (\`resolveDeferredVote\`).
+   */
+  private deferVoteRequest(shadow: Shadow, line: number, e: TraceEvent & { kind: 'receive' }, msg: Message & { type: 'RequestVote' }): boolean {
+    const v = shadow.ref?.live;
+    if (!v || v.role !== 'follower' || msg.term !== v.term || v.votedFor !== null || v.leaderId === null || v.leaderId === shadow.id) return false;
+    if (!isLogUpToDate(msg.lastLogTerm, msg.lastLogIndex, v.lastLogTerm, v.lastLogIndex)) return false; // refused by Figure 2 as well
+    this.input(shadow, line, e, null, false);
+    shadow.voteRequestTerm = msg.term;
+    shadow.deferredVote = msg;
+    return true;
+  }
+
+  /**
+   * The node's first event after a deferred RequestVote: a refusal to the candidate in the
+   * request's term means it refused because it knows the term's leader, and the shadow is
+   * shown a request it refuses (the same, with a log position behind any), so that it answers
+   * no and records no vote; anything else, the request itself.
+   */
+  private resolveDeferredVote(shadow: Shadow, e: TraceEvent): void {
+    const msg = shadow.deferredVote!;
+    shadow.deferredVote = null;
+    if (!shadow.ref) return;
+    const refused = e.kind === 'send' && e.msg.type === 'RequestVoteResponse' && !e.msg.voteGranted && e.msg.to === msg.candidateId && e.msg.term === msg.term;
+    if (refused) shadow.hidden++;
+    this.expect(shadow, shadow.ref.step({ type: 'receive', msg: refused ? { ...msg, lastLogIndex: -1, lastLogTerm: -1 } : msg }));
   }
 
   /**

@@ -185,7 +185,7 @@ Examples:
       if (showProgress && (attempts % 10 === 0 || attempts === 1)) shrinkStatus();
     };
     const skipRules = skipRulesOption(values['skip-rules']);
-    const campaign = { impl, seed, runs, nodes, faults, durationMs, ...withFeatures, ...(skipRules.length ? { skipRules } : {}), ...(interleave ? { interleave: true as const } : {}) };
+    const campaign = { impl, seed, runs, nodes, faults, durationMs, ...withFeatures, ...(skipRules.length ? { skipRules } : {}), ...(interleave ? { interleave: true as const } : {}), ...(shrinkRuns !== DEFAULT_SHRINK_RUNS ? { shrinkRuns } : {}) };
     const result = await runPoolCampaign({
       impl, spec: { seed, nodes, faults, durationMs, ...withFeatures }, range, workers, createNode, replyTimeoutMs, shrinkRuns, skipRules: createNode.profile?.skipRules ?? [], interleave,
       remainingMs: () => timeLimitMs - (performance.now() - started), onProgress: progress, onRunsDone: runsDone, onShrinkStep: shrinking,

@@ -95,7 +95,7 @@ Exit codes: 0 every mutant caught; 1 some mutant survived; 2 usage error.
       if (explored) io.err(`${m.name}: explore ${explored.detected ? `caught it by ${explored.rule} in ${explored.steps} steps (${explored.traceLines} trace lines, ${explored.states} states)` : `did NOT catch it (${explored.states} states)`}\n`);
       io.err(`${m.name}: ${result.detected ? `caught by ${result.rule} in run ${result.runs} (${ms.toFixed(0)} ms), shrunk in ${result.shrinkRuns} runs (${shrinkMs.toFixed(0)} ms) from ${result.foundTraceEvents} to ${result.traceEvents} trace lines` : `NOT caught in ${result.runs} runs`}\n`);
     }
-    const table = mutantsTable(rows, seed);
+    const table = mutantsTable(rows, seed, every.snapshotEvery);
     io.out(table);
     if (writesTable) {
       const doc = `# Bug catalogue\n\nWritten by \`raftcheck mutants --runs ${runs} --seed ${seed}\`. Each mutant is the reference node with one rule broken (\`harness/mutants/catalogue.ts\`). A fuzzing campaign (fast-check, swarm faults: a different mix of loss, duplication, delays, partitions, crashes and batch sizes per run) runs a cluster of mutant nodes and checks every event until a run fails. *Time to first failure* is the search alone. The failing run is then shrunk (fast-check) and minimised (\`harness/fuzz/minimise.ts\`: fewer nodes, events and network faults, idle time cut, fewer heartbeats), keeping only runs that break the same rule, within ${shrinkRuns} runs: *trace lines* counts the lines of the trace up to the violation (from the header on) in the run as found and in the saved case (\`raftcheck mutants --out traces/regressions\`), and *shrinking* gives the runs it took (the same on every machine) and their wall time. The *explore* columns come from \`raftcheck explore\` (docs/EXPLORE.md): an exhaustive breadth-first search of the mutant's cluster at small bounds (\`harness/explore/mutant-bounds.ts\`; written servers·max-term·max-log·max-msgs·max-crashes·max-client-ops, and \`b1\` for one entry per AppendEntries), with the length of its shortest counterexample in trace lines (from the header on, up to the violation, as fuzz's) and in actions, and the distinct states searched before it.\n\n${table}`;
@@ -136,10 +136,11 @@ function exploreCells(e: ExploreHunt | null): string[] {
 const median = (xs: number[]) => (xs[Math.floor((xs.length - 1) / 2)]! + xs[Math.ceil((xs.length - 1) / 2)]!) / 2;
 
 /** The table of hunts, with a summary: time to the first failure, trace lengths, shrinking. */
-function mutantsTable(rows: MutantRow[], seed: number): string {
+function mutantsTable(rows: MutantRow[], seed: number, snapshotEvery?: number): string {
   const header = '| mutant | what it breaks | caught | runs | time to first failure | rule that caught it | trace lines: found → saved | explore: shortest trace lines (steps) | explore: bounds / states | saved: nodes / schedule events | shrinking: runs / time | replay |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |';
   const body = rows.map(({ name, description, result: r, ms, shrinkMs, features, explored }) => {
-    const flags = features.length > 0 ? ` --features ${features.join(',')}` : '';
+    const every = snapshotEvery !== undefined && features.includes('snapshot') ? ` --snapshot-every ${snapshotEvery}` : '';
+    const flags = `${features.length > 0 ? ` --features ${features.join(',')}` : ''}${every}`;
     const replay = r.detected ? `\`raftcheck fuzz --impl mutant:${name} --seed ${seed} --runs ${r.runs} --faults swarm${flags}\`` : '';
     const cells = r.detected
       ? [`${ms.toFixed(0)} ms`, `\`${r.rule}\``, `${r.foundTraceEvents} → ${r.traceEvents}`, ...exploreCells(explored), `${r.nodes} / ${r.scheduleEvents}`, `${r.shrinkRuns} / ${shrinkMs.toFixed(0)} ms`]
