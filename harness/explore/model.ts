@@ -9,6 +9,14 @@ import type { NodeSnapshot } from '../../src/raft/snapshot.js';
 import type { MessageBody, NodeConfig, PersistentState } from '../../src/raft/types.js';
 import type { NodeFactory } from '../simulator/cluster.js';
 import type { TakenTransition } from '../../src/raft/transitions.js';
+import type { Fp } from './fingerprint.js';
+
+/**
+ * The fingerprints of a part of a state (a server's slot, a message, the checker's history)
+ * under each permutation of the servers (index 0: the identity), filled in as the search asks
+ * for them (encode.ts). A part is shared by every state that holds it, and so is its cache.
+ */
+export type FpCache = Array<Fp | undefined>;
 
 export interface ExploreBounds {
   servers: number;
@@ -31,12 +39,14 @@ export const DEFAULT_BOUNDS: ExploreBounds = { servers: 3, maxTerm: 2, maxLog: 1
 export interface UpNode {
   up: true;
   snap: NodeSnapshot;
+  fps?: FpCache;
 }
 
 export interface DownNode {
   up: false;
   /** What the node persisted when it crashed (what its restart recovers). */
   persisted: PersistentState;
+  fps?: FpCache;
 }
 
 export type NodeSlot = UpNode | DownNode;
@@ -45,6 +55,7 @@ export type NodeSlot = UpNode | DownNode;
 export interface Flight {
   key: string;
   msg: MessageBody;
+  fps?: FpCache;
 }
 
 export interface ExploreState {
@@ -62,6 +73,8 @@ export interface ExploreState {
   diverged: boolean;
   /** The cluster invariants' memory after the path (history variables, in TLA+ terms). */
   history: ClusterInvariants;
+  /** The fingerprints of `history`'s key (shared with the parent state when the step left the history as it was). */
+  historyFps?: FpCache;
 }
 
 /** Everything fixed for one search. */
