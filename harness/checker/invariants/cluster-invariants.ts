@@ -129,21 +129,30 @@ export interface ClusterInvariantOptions {
   forgetCompacted?: boolean;
 }
 
+/** The parts of a ClusterInvariants that clones share (copy-on-write). */
+const NODES = 1;
+const LEADERS = 2;
+const SEEN = 4;
+const COMMITS = 8;
+const APPLIED = 16;
+const ALL_PARTS = NODES | LEADERS | SEEN | COMMITS | APPLIED;
+const CLONE_HEADER: Header = { kind: 'header', format: 'raftcheck-trace', version: 1, nodes: [], producer: { name: 'clone', version: '0' } };
+
 export class ClusterInvariants {
-  private readonly nodes = new Map<string, NodeModel>();
-  private readonly leaders = new Map<number, { node: string; line: number }>();
+  private nodes = new Map<string, NodeModel>();
+  private leaders = new Map<number, { node: string; line: number }>();
   /**
    * Every (index, term) seen, by index: its prefix hash and where it was first seen (one per
    * term, usually one term). Arrays indexed by log index, here and for `applied`: indexes are
    * dense, and a Map of a hundred thousand numbers costs a cache miss per lookup.
    */
-  private readonly entriesSeen = new ForgetfulArray<SeenEntry>();
+  private entriesSeen = new ForgetfulArray<SeenEntry>();
   /** Every commit point recorded, in index order (kept short: only increases). */
-  private readonly commits: Committed[] = [];
+  private commits: Committed[] = [];
   /** Applied command per index, cluster-wide, with the node and line that applied it first (parallel arrays: no object per index). */
-  private readonly applied = new ForgetfulArray<Command>();
-  private readonly appliedBy = new ForgetfulArray<string>();
-  private readonly appliedLine = new ForgetfulArray<number>();
+  private applied = new ForgetfulArray<Command>();
+  private appliedBy = new ForgetfulArray<string>();
+  private appliedLine = new ForgetfulArray<number>();
   /** Feature `snapshot`: every node has compacted its log through this index; the facts under it are forgotten. */
   private floor = 0;
   private readonly enabled: ReadonlySet<string> | undefined;
@@ -152,7 +161,14 @@ export class ClusterInvariants {
   private line = 0;
   private eventState: NodeState | undefined;
   /** The register's values (rule applied-value), when that rule is on. */
-  private readonly register: RegisterValues | null;
+  private register: RegisterValues | null;
+  /**
+   * Copy-on-write (`clone`): the parts whose bit is set are shared with a clone and copied
+   * before their first change (a step of `raftcheck explore` changes one node's model and
+   * rarely more). A node's model is shared unless it is in `ownModels` (null: never cloned).
+   */
+  private shared = 0;
+  private ownModels: NodeModel[] | null = null;
 
   constructor(header: Header, private readonly report: Report, options: ClusterInvariantOptions = {}) {
     this.enabled = options.enabled;
@@ -180,7 +196,7 @@ export class ClusterInvariants {
   /** Feeds one event (after schema-level checks) with its 1-based line number. */
   event(e: TraceEvent, line: number): void {
     if (!('node' in e) || e.node === undefined || e.kind === 'note') return;
-    const n = this.nodes.get(e.node);
+    const n = this.writableNode(e.node);
     if (!n) return; // undeclared nodes are reported by the schema level
     // The post-state's term is the term the event happened in (a role change, a vote...).
     this.line = line;
@@ -421,6 +437,7 @@ export class ClusterInvariants {
         expected: `at most one leader in term ${n.term}`, seen: `${n.id} became leader too`, related: [previous.line],
       });
     } else if (!previous) {
+      this.own(LEADERS);
       this.leaders.set(n.term, { node: n.id, line });
     }
     this.checkLeaderCompleteness(n, line);
@@ -606,6 +623,7 @@ export class ClusterInvariants {
       let seen: SeenEntry | null | undefined = first;
       while (seen && seen.term !== term) seen = seen.other;
       if (!seen) {
+        this.own(SEEN);
         this.entriesSeen.set(i, { term, hash, node: n.id, line, other: first ?? null });
       } else if (seen.hash !== hash) {
         const other = this.nodes.get(seen.node);
@@ -678,6 +696,7 @@ export class ClusterInvariants {
       });
       return;
     }
+    this.own(COMMITS);
     this.commits.push({ index: commitIndex, hash, term: this.termKnown(n) ? n.term : null, node: n.id, line });
   }
 
@@ -730,6 +749,7 @@ export class ClusterInvariants {
     }
     const earlier = this.applied.get(index);
     if (!earlier) {
+      this.own(APPLIED);
       this.applied.set(index, command);
       this.appliedBy.set(index, n.id);
       this.appliedLine.set(index, line);
@@ -980,6 +1000,7 @@ export class ClusterInvariants {
     for (const m of this.nodes.values()) floor = Math.min(floor, Math.max(m.log.base, m.snapshotIndex));
     if (floor <= this.floor) return;
     this.floor = floor;
+    this.own(SEEN | APPLIED | COMMITS);
     this.entriesSeen.forgetBelow(floor);
     this.applied.forgetBelow(floor);
     this.appliedBy.forgetBelow(floor);
@@ -1044,23 +1065,47 @@ export class ClusterInvariants {
    * one with every state it visits, so each rule is checked by this code on every path.
    */
   clone(report: Report): ClusterInvariants {
-    const copy = new ClusterInvariants({ kind: 'header', format: 'raftcheck-trace', version: 1, nodes: [], producer: { name: 'clone', version: '0' } }, report, this.enabled ? { enabled: this.enabled } : {});
-    for (const [id, n] of this.nodes) copy.nodes.set(id, { ...n, log: n.log.clone(), votes: new Map(n.votes) });
-    for (const [term, leader] of this.leaders) copy.leaders.set(term, leader);
-    // SeenEntry chains are never mutated once linked: shared.
-    copy.commits.push(...this.commits);
-    const self = copy as unknown as {
-      register: RegisterValues | null;
-      entriesSeen: ClusterInvariants['entriesSeen'];
-      applied: ClusterInvariants['applied'];
-      appliedBy: ClusterInvariants['appliedBy'];
-      appliedLine: ClusterInvariants['appliedLine'];
-    };
-    self.entriesSeen = this.entriesSeen.clone();
-    self.applied = this.applied.clone();
-    self.appliedBy = this.appliedBy.clone();
-    self.appliedLine = this.appliedLine.clone();
-    self.register = this.register ? this.register.clone((v) => copy.fail(v)) : null;
+    const copy = new ClusterInvariants(CLONE_HEADER, report, this.enabled ? { enabled: this.enabled } : {});
+    // Every part is shared, both ways (the original may go on too): whichever changes a part first copies it.
+    copy.nodes = this.nodes;
+    copy.leaders = this.leaders;
+    // SeenEntry chains are never mutated once linked: shared even when the array is copied.
+    copy.entriesSeen = this.entriesSeen;
+    copy.commits = this.commits;
+    copy.applied = this.applied;
+    copy.appliedBy = this.appliedBy;
+    copy.appliedLine = this.appliedLine;
+    copy.shared = this.shared = ALL_PARTS;
+    copy.ownModels = [];
+    this.ownModels = [];
+    copy.register = this.register ? this.register.clone((v) => copy.fail(v)) : null;
+    return copy;
+  }
+
+  /** The parts in `bits`, ready to change (copied first where shared with a clone). */
+  private own(bits: number): void {
+    const copy = this.shared & bits;
+    if (copy === 0) return;
+    this.shared &= ~copy;
+    if (copy & LEADERS) this.leaders = new Map(this.leaders);
+    if (copy & SEEN) this.entriesSeen = this.entriesSeen.clone();
+    if (copy & COMMITS) this.commits = this.commits.slice();
+    if (copy & APPLIED) {
+      this.applied = this.applied.clone();
+      this.appliedBy = this.appliedBy.clone();
+      this.appliedLine = this.appliedLine.clone();
+    }
+    if (copy & NODES) this.nodes = new Map(this.nodes);
+  }
+
+  /** The model of node `id`, ready to change (an event changes its own node's model, no other). */
+  private writableNode(id: string): NodeModel | undefined {
+    const n = this.nodes.get(id);
+    if (!n || this.ownModels === null || this.ownModels.includes(n)) return n;
+    this.own(NODES);
+    const copy = { ...n, log: n.log.clone(), votes: new Map(n.votes) };
+    this.nodes.set(id, copy);
+    this.ownModels.push(copy);
     return copy;
   }
 
