@@ -174,6 +174,9 @@ export function firstOf(violations: readonly Violation[]): Verdict {
   return { rule: v.rule, message: v.message };
 }
 
+/** What an expanded state's slot of the breadth-first queue holds. */
+const EXPANDED: Frame = { state: null as unknown as ExploreState, depth: -1, id: -1 };
+
 function breadthFirst(search: Search): SearchResult {
   const { model, options } = search;
   const visited = new FingerprintSet();
@@ -208,7 +211,9 @@ function breadthFirst(search: Search): SearchResult {
       search.stats.queue = queue.length - head;
       return search.result('bounded');
     }
-    const frame = queue[head++]!;
+    const frame = queue[head]!;
+    // An expanded state is garbage (its successors hold what they share with it): the queue keeps only those waiting.
+    queue[head++] = EXPANDED;
     if (head > 65_536 && head * 2 > queue.length) {
       queue = queue.slice(head);
       head = 0;

@@ -136,6 +136,8 @@ const SEEN = 4;
 const COMMITS = 8;
 const APPLIED = 16;
 const ALL_PARTS = NODES | LEADERS | SEEN | COMMITS | APPLIED;
+/** No node model owned (the list is replaced, never pushed to). */
+const NONE_OWNED: NodeModel[] = [];
 const CLONE_HEADER: Header = { kind: 'header', format: 'raftcheck-trace', version: 1, nodes: [], producer: { name: 'clone', version: '0' } };
 
 export class ClusterInvariants {
@@ -1076,8 +1078,7 @@ export class ClusterInvariants {
     copy.appliedBy = this.appliedBy;
     copy.appliedLine = this.appliedLine;
     copy.shared = this.shared = ALL_PARTS;
-    copy.ownModels = [];
-    this.ownModels = [];
+    copy.ownModels = this.ownModels = NONE_OWNED;
     copy.register = this.register ? this.register.clone((v) => copy.fail(v)) : null;
     return copy;
   }
@@ -1105,7 +1106,8 @@ export class ClusterInvariants {
     this.own(NODES);
     const copy = { ...n, log: n.log.clone(), votes: new Map(n.votes) };
     this.nodes.set(id, copy);
-    this.ownModels.push(copy);
+    if (this.ownModels === NONE_OWNED) this.ownModels = [copy];
+    else this.ownModels.push(copy);
     return copy;
   }
 

@@ -38,6 +38,9 @@ interface NodeRegister {
 
 const show = (v: RegisterState): string => JSON.stringify(v);
 
+/** No node register owned (the list is replaced, never pushed to). */
+const NONE_OWNED: NodeRegister[] = [];
+
 export class RegisterValues {
   /** The value after each index, cluster-wide, where known; with the node and line that told it. */
   private after = new ForgetfulArray<RegisterState>();
@@ -71,7 +74,8 @@ export class RegisterValues {
     }
     const copy = { through: n.through, value: n.value, diverged: n.diverged, requests: n.requests.clone() };
     this.nodes.set(id, copy);
-    this.ownRegisters.push(copy);
+    if (this.ownRegisters === NONE_OWNED) this.ownRegisters = [copy];
+    else this.ownRegisters.push(copy);
     return copy;
   }
 
@@ -281,8 +285,7 @@ export class RegisterValues {
     copy.nodes = this.nodes;
     copy.sharedAfter = this.sharedAfter = true;
     copy.sharedNodes = this.sharedNodes = true;
-    copy.ownRegisters = [];
-    this.ownRegisters = [];
+    copy.ownRegisters = this.ownRegisters = NONE_OWNED;
     copy.reportedLine = this.reportedLine;
     return copy;
   }
