@@ -143,7 +143,7 @@ function flightFp(f: Flight, p: Permutation, i: number): Fp {
 
 function historyFp(s: ExploreState, p: Permutation, i: number): Fp {
   const cache = (s.historyFps ??= []);
-  return (cache[i] ??= fingerprint(s.history.historyKey(p.order, p.rename)));
+  return (cache[i] ??= fingerprint(s.history.historyKey(p.order, p.rename, i === 0)));
 }
 
 /**

@@ -97,6 +97,8 @@ interface NodeModel {
   snapshotTakenLine: number;
   /** Feature `snapshot`: the snapshot it restarted from: it applies nothing at or under it until its next restart. */
   resumedFrom: number;
+  /** This model's part of `historyKey` under the identity renaming, once written (reset by every event of the node). */
+  keyPart: string | undefined;
 }
 
 interface SeenEntry {
@@ -170,6 +172,8 @@ export class ClusterInvariants {
    * rarely more). A node's model is shared unless it is in `ownModels` (null: never cloned).
    */
   private shared = 0;
+  /** The cluster-wide part of `historyKey` (leaders, entries seen, commits, applied), once written; shared by clones until a part changes. */
+  private sharedKeyPart: string | undefined = undefined;
   private ownModels: NodeModel[] | null = null;
 
   constructor(header: Header, private readonly report: Report, options: ClusterInvariantOptions = {}) {
@@ -182,7 +186,7 @@ export class ClusterInvariants {
         id, alive: true, role: 'follower', term: 0, logsTerms: false, termLine: 0, logsRoles: false, termChangedLine: 0, logsVotes: false, votedFor: null, commitIndex: 0, lastApplied: 0, appliedIndex: 0, appliedLine: 0, appliedReported: 0,
         log: new NodeLog(), logKnown: false, logsChanges: false, snapshotLine: 0, reportedLastIndex: null, reportedLine: 0,
         acked: 0, ackedLine: 0, recovered: 0, recoveredLine: 0, votes: new Map(), leaderTerm: null, roleLine: 1,
-        snapshotIndex: 0, snapshotTakenLine: 0, resumedFrom: 0,
+        snapshotIndex: 0, snapshotTakenLine: 0, resumedFrom: 0, keyPart: undefined,
       });
     }
   }
@@ -200,6 +204,7 @@ export class ClusterInvariants {
     if (!('node' in e) || e.node === undefined || e.kind === 'note') return;
     const n = this.writableNode(e.node);
     if (!n) return; // undeclared nodes are reported by the schema level
+    n.keyPart = undefined; // the event may change the model: its part of historyKey is written again
     // The post-state's term is the term the event happened in (a role change, a vote...).
     this.line = line;
     this.eventState = e.state;
@@ -1078,6 +1083,7 @@ export class ClusterInvariants {
     copy.appliedBy = this.appliedBy;
     copy.appliedLine = this.appliedLine;
     copy.shared = this.shared = ALL_PARTS;
+    copy.sharedKeyPart = this.sharedKeyPart;
     copy.ownModels = this.ownModels = NONE_OWNED;
     copy.register = this.register ? this.register.clone((v) => copy.fail(v)) : null;
     return copy;
@@ -1085,6 +1091,8 @@ export class ClusterInvariants {
 
   /** The parts in `bits`, ready to change (copied first where shared with a clone). */
   private own(bits: number): void {
+    // Called before every change of these parts: their part of historyKey is written again.
+    this.sharedKeyPart = undefined;
     const copy = this.shared & bits;
     if (copy === 0) return;
     this.shared &= ~copy;
@@ -1120,20 +1128,32 @@ export class ClusterInvariants {
    * messages; the leader of each term and every vote are kept (election-safety, vote-once).
    * A field added to this class that a rule reads must be added here.
    */
-  historyKey(order: readonly string[], rename: (id: string) => string): string {
+  historyKey(order: readonly string[], rename: (id: string) => string, identity = false): string {
+    // `identity`: `order` is the servers' own order and `rename` the identity, so the parts written
+    // before (of node models and cluster-wide facts that have not changed since) are reused.
     const r = (id: string | null): string => (id === null ? '-' : rename(id));
     let key = '';
     for (const id of order) {
       const n = this.nodes.get(id)!;
-      const votes = [...n.votes].map(([term, v]) => `${term}:${r(v.votedFor)}`).sort().join(',');
-      const log = n.logKnown ? Array.from({ length: n.log.lastIndex }, (_, i) => n.log.prefixHash(i + 1)).join(',') : '?';
-      // What the node is known to log (each flag changes what later events may be judged on), and
-      // which of its facts are tied to lines: a later line never equals them, save whether the
-      // last apply was already reported.
-      const logs = `${n.logsTerms ? 't' : ''}${n.logsRoles ? 'r' : ''}${n.logsVotes ? 'v' : ''}${n.logsChanges ? 'c' : ''}${n.appliedReported === n.appliedLine ? 'a' : ''}`;
-      key += `${n.alive ? 1 : 0}${n.role[0]}${n.term}/${r(n.votedFor)}/${n.commitIndex}/${n.lastApplied}/${n.appliedIndex}/${log}/${n.reportedLastIndex ?? '-'}/${n.acked}/${n.recovered}/${logs}/${votes}/${n.leaderTerm ?? '-'};`;
+      key += identity ? (n.keyPart ??= this.nodeKeyPart(n, r)) : this.nodeKeyPart(n, r);
     }
-    key += '|' + [...this.leaders].map(([term, l]) => `${term}:${r(l.node)}`).sort().join(',');
+    key += identity ? (this.sharedKeyPart ??= this.clusterKeyPart(r)) : this.clusterKeyPart(r);
+    if (this.register) key += '|' + this.register.historyKey(order, identity);
+    return key;
+  }
+
+  private nodeKeyPart(n: NodeModel, r: (id: string | null) => string): string {
+    const votes = [...n.votes].map(([term, v]) => `${term}:${r(v.votedFor)}`).sort().join(',');
+    const log = n.logKnown ? Array.from({ length: n.log.lastIndex }, (_, i) => n.log.prefixHash(i + 1)).join(',') : '?';
+    // What the node is known to log (each flag changes what later events may be judged on), and
+    // which of its facts are tied to lines: a later line never equals them, save whether the
+    // last apply was already reported.
+    const logs = `${n.logsTerms ? 't' : ''}${n.logsRoles ? 'r' : ''}${n.logsVotes ? 'v' : ''}${n.logsChanges ? 'c' : ''}${n.appliedReported === n.appliedLine ? 'a' : ''}`;
+    return `${n.alive ? 1 : 0}${n.role[0]}${n.term}/${r(n.votedFor)}/${n.commitIndex}/${n.lastApplied}/${n.appliedIndex}/${log}/${n.reportedLastIndex ?? '-'}/${n.acked}/${n.recovered}/${logs}/${votes}/${n.leaderTerm ?? '-'};`;
+  }
+
+  private clusterKeyPart(r: (id: string | null) => string): string {
+    let key = '|' + [...this.leaders].map(([term, l]) => `${term}:${r(l.node)}`).sort().join(',');
     key += '|';
     // Every index (some not seen yet, some forgotten under every node's snapshot: both read as unknown).
     for (let index = 1; index < this.entriesSeen.length; index++) {
@@ -1147,7 +1167,7 @@ export class ClusterInvariants {
       const c = this.applied.get(index);
       key += `${c ? commandKey(c) : ''},`;
     }
-    if (this.register) key += '|' + this.register.historyKey(order);
     return key;
   }
+
 }

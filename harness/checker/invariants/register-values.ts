@@ -57,6 +57,8 @@ export class RegisterValues {
   private sharedAfter = false;
   private sharedNodes = false;
   private ownRegisters: NodeRegister[] | null = null;
+  /** `historyKey` in the servers' own order, once written (shared by clones; cleared before every change). */
+  private keyCache: string | undefined = undefined;
   /** One violation per event: a wrong apply and its wrong post-state are one mistake. */
   private reportedLine = 0;
 
@@ -66,6 +68,7 @@ export class RegisterValues {
 
   /** The node's register, ready to change (copied first if shared with a clone). */
   private writable(id: string): NodeRegister {
+    this.keyCache = undefined;
     const n = this.nodes.get(id)!;
     if (this.ownRegisters === null || this.ownRegisters.includes(n)) return n;
     if (this.sharedNodes) {
@@ -81,6 +84,7 @@ export class RegisterValues {
 
   /** The `after` arrays, ready to change. */
   private ownAfter(): void {
+    this.keyCache = undefined;
     if (!this.sharedAfter) return;
     this.after = this.after.clone();
     this.afterNode = this.afterNode.clone();
@@ -287,6 +291,7 @@ export class RegisterValues {
     copy.sharedNodes = this.sharedNodes = true;
     copy.ownRegisters = this.ownRegisters = NONE_OWNED;
     copy.reportedLine = this.reportedLine;
+    copy.keyCache = this.keyCache;
     return copy;
   }
 
@@ -295,7 +300,9 @@ export class RegisterValues {
    * node's register (nodes in `order`, the ids as `rename` maps them). Lines and the nodes that
    * told a value only word messages, so they are left out (see ClusterInvariants.historyKey).
    */
-  historyKey(order: readonly string[]): string {
+  historyKey(order: readonly string[], identity = false): string {
+    // `identity`: `order` is the servers' own order, and the key written since the last change is reused.
+    if (identity) return (this.keyCache ??= this.historyKey(order));
     let key = '';
     for (let i = 0; i < this.after.length; i++) {
       const after = this.after.get(i);
