@@ -8,7 +8,7 @@ import { commandKey } from '../checker/entry-hash.js';
 import type { Entry, MessageBody } from '../../src/raft/types.js';
 import type { NodeSnapshot } from '../../src/raft/snapshot.js';
 import { compareFp, fingerprint, type Fp, type Hash64 } from './fingerprint.js';
-import type { ExploreState, FpCache, Flight, NodeSlot } from './model.js';
+import type { ExploreState, Flight, NodeSlot } from './model.js';
 
 export type Rename = (id: string) => string;
 
@@ -126,24 +126,20 @@ export interface Permutation {
   rename: Rename;
 }
 
-function cacheOf(part: { fps?: FpCache }): FpCache {
-  return (part.fps ??= []);
-}
-
+// The parts' fingerprints are cached with them (FpCached); their strings are not kept (slotKey's cache is not used).
 function slotFp(n: NodeSlot, p: Permutation, i: number): Fp {
-  const cache = cacheOf(n);
-  // Not through slotKey's cache: the fingerprint is what is kept, not the string.
-  return (cache[i] ??= fingerprint(slotKeyUncached(n, p.rename)));
+  if (i === 0) return (n.fp ??= fingerprint(slotKeyUncached(n, same)));
+  return ((n.fps ??= [])[i] ??= fingerprint(slotKeyUncached(n, p.rename)));
 }
 
 function flightFp(f: Flight, p: Permutation, i: number): Fp {
-  const cache = cacheOf(f);
-  return (cache[i] ??= fingerprint(i === 0 ? f.key : messageKey(f.msg, p.rename)));
+  if (i === 0) return (f.fp ??= fingerprint(f.key));
+  return ((f.fps ??= [])[i] ??= fingerprint(messageKey(f.msg, p.rename)));
 }
 
 function historyFp(s: ExploreState, p: Permutation, i: number): Fp {
-  const cache = (s.historyFps ??= []);
-  return (cache[i] ??= fingerprint(s.history.historyKey(p.order, p.rename, i === 0)));
+  if (i === 0) return (s.historyFp ??= fingerprint(s.history.historyKey(p.order, same, true)));
+  return ((s.historyFps ??= [])[i] ??= fingerprint(s.history.historyKey(p.order, p.rename)));
 }
 
 /**

@@ -12,11 +12,17 @@ import type { TakenTransition } from '../../src/raft/transitions.js';
 import type { Fp } from './fingerprint.js';
 
 /**
- * The fingerprints of a part of a state (a server's slot, a message, the checker's history)
- * under each permutation of the servers (index 0: the identity), filled in as the search asks
- * for them (encode.ts). A part is shared by every state that holds it, and so is its cache.
+ * The fingerprints of a part of a state (a server's slot, a message, the checker's history),
+ * filled in as the search asks for them (encode.ts): `fp` under the identity, `fps` under each
+ * permutation of the servers with symmetry (index 0: the identity). A part is shared by every
+ * state that holds it, and so is its cache. Parts are made with both fields (undefined): an
+ * object given a field later takes more memory, and states are kept by the hundred thousand.
  */
 export type FpCache = Array<Fp | undefined>;
+export interface FpCached {
+  fp?: Fp | undefined;
+  fps?: FpCache | undefined;
+}
 
 export interface ExploreBounds {
   servers: number;
@@ -36,26 +42,23 @@ export interface ExploreBounds {
 
 export const DEFAULT_BOUNDS: ExploreBounds = { servers: 3, maxTerm: 2, maxLog: 1, maxMsgs: 2, maxCrashes: 0, maxClientOps: 1, batch: 64 };
 
-export interface UpNode {
+export interface UpNode extends FpCached {
   up: true;
   snap: NodeSnapshot;
-  fps?: FpCache;
 }
 
-export interface DownNode {
+export interface DownNode extends FpCached {
   up: false;
   /** What the node persisted when it crashed (what its restart recovers). */
   persisted: PersistentState;
-  fps?: FpCache;
 }
 
 export type NodeSlot = UpNode | DownNode;
 
 /** A message in flight: its body and its canonical key (identity under the identity renaming). */
-export interface Flight {
+export interface Flight extends FpCached {
   key: string;
   msg: MessageBody;
-  fps?: FpCache;
 }
 
 export interface ExploreState {
@@ -73,8 +76,9 @@ export interface ExploreState {
   diverged: boolean;
   /** The cluster invariants' memory after the path (history variables, in TLA+ terms). */
   history: ClusterInvariants;
-  /** The fingerprints of `history`'s key (shared with the parent state when the step left the history as it was). */
-  historyFps?: FpCache;
+  /** The fingerprints of `history`'s key, as FpCached's (the parent's when the step left the history as it was). */
+  historyFp?: Fp | undefined;
+  historyFps?: FpCache | undefined;
 }
 
 /** Everything fixed for one search. */

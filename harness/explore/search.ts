@@ -114,7 +114,8 @@ export class Search {
     const step = applyAction(this.stepModel, s, action);
     const { history, violations } = this.checker.advance(s.history, step.lines);
     // The history's fingerprints are the parent's when the step left it as it was.
-    const next: ExploreState = { ...step.next, history, historyFps: history === s.history ? s.historyFps : undefined };
+    const same = history === s.history;
+    const next: ExploreState = { ...step.next, history, historyFp: same ? s.historyFp : undefined, historyFps: same ? s.historyFps : undefined };
     this.stats.generated++;
     let verdict: Verdict | null = violations.length ? firstOf(violations) : null;
     if (!verdict && next.diverged) verdict = judgeTrace(pathTrace(this.model, [...path(), action]));

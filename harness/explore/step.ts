@@ -87,7 +87,7 @@ function effectLines(node: string, records: readonly StepRecord[], lines: StepLi
     const e = r.effect;
     if (e.kind === 'set_timer' || e.kind === 'cancel_timer') continue;
     if (e.kind === 'send') {
-      const flight = { key: messageKey(e.msg), msg: e.msg };
+      const flight: Flight = { key: messageKey(e.msg), msg: e.msg, fp: undefined, fps: undefined };
       sent.push(flight);
       lines.push({ event: nodeLine('send', node, { msg: withId(e.msg) }, r.state), flightKey: flight.key });
       continue;
@@ -127,7 +127,7 @@ function slotAfter(before: UpNode, after: NodeSnapshot): UpNode {
   if (after.state === b.state && after.role === b.role && after.term === b.term && after.votedFor === b.votedFor && after.commitIndex === b.commitIndex &&
     after.lastApplied === b.lastApplied && after.value === b.value && after.leaderId === b.leaderId &&
     log === b.log && votes === b.votes && nextIndex === b.nextIndex && matchIndex === b.matchIndex && pending === b.pending) return before;
-  return { up: true, snap: { ...after, log, votes, nextIndex, matchIndex, pending } };
+  return { up: true, snap: { ...after, log, votes, nextIndex, matchIndex, pending }, fp: undefined, fps: undefined };
 }
 
 function insert(bag: Flight[], flight: Flight): void {
@@ -191,7 +191,7 @@ export function applyAction(model: ExploreModel, s: Omit<ExploreState, 'history'
       const slot = nodes[action.node]!;
       if (!slot.up) throw new Error('crash of a down node');
       const { term, votedFor, log } = slot.snap;
-      nodes[action.node] = { up: false, persisted: { term, votedFor, log: [...log] } };
+      nodes[action.node] = { up: false, persisted: { term, votedFor, log: [...log] }, fp: undefined, fps: undefined };
       crashes++;
       lines.push({ event: nodeLine('crash', model.ids[action.node]!, {}, null) });
       break;
@@ -212,7 +212,7 @@ export function applyAction(model: ExploreModel, s: Omit<ExploreState, 'history'
         if (outcomeKey(records, after) !== outcomeKey(refRecords, ref.snapshot()) || JSON.stringify(toNodeState(view)) !== JSON.stringify(toNodeState(refView))) deviated = true;
       }
       effectLines(id, records, lines, sent);
-      nodes[action.node] = { up: true, snap: after };
+      nodes[action.node] = { up: true, snap: after, fp: undefined, fps: undefined };
       break;
     }
     case 'client': {
@@ -234,7 +234,7 @@ export function initialState(model: ExploreModel): { state: Omit<ExploreState, '
   for (const id of model.ids) {
     const node = asReference(model.createNode(config(model, id), { random, engine: 'interpreter' }), model.impl);
     effectLines(id, node.start(), lines, sent);
-    nodes.push({ up: true, snap: node.snapshot() });
+    nodes.push({ up: true, snap: node.snapshot(), fp: undefined, fps: undefined });
   }
   const bag: Flight[] = [];
   for (const f of sent) insert(bag, f);
