@@ -115,7 +115,12 @@ export class Search {
     const { history, violations } = this.checker.advance(s.history, step.lines);
     // The history's fingerprints are the parent's when the step left it as it was.
     const same = history === s.history;
-    const next: ExploreState = { ...step.next, history, historyFp: same ? s.historyFp : undefined, historyFps: same ? s.historyFps : undefined };
+    const n = step.next;
+    // Written out, not spread: one object of one shape per successor.
+    const next: ExploreState = {
+      nodes: n.nodes, bag: n.bag, crashes: n.crashes, clientOps: n.clientOps, diverged: n.diverged,
+      history, historyFp: same ? s.historyFp : undefined, historyFps: same ? s.historyFps : undefined,
+    };
     this.stats.generated++;
     let verdict: Verdict | null = violations.length ? firstOf(violations) : null;
     if (!verdict && next.diverged) verdict = judgeTrace(pathTrace(this.model, [...path(), action]));
