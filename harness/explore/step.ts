@@ -9,6 +9,7 @@ import { createReferenceNode, type ReferenceRaftNode } from '../../src/raft/node
 import type { NodeSnapshot } from '../../src/raft/snapshot.js';
 import type { MessageBody, NodeConfig, NodeInput, PersistentState, RaftNode, StateSummary, StepRecord } from '../../src/raft/types.js';
 import type { Message, NodeState, TraceEvent } from '../../src/trace/schema.js';
+import { flat } from '../checker/flat-string.js';
 import { toNodeState } from '../simulator/cluster.js';
 import { CLIENT, type Action } from './actions.js';
 import { messageKey } from './encode.js';
@@ -87,7 +88,7 @@ function effectLines(node: string, records: readonly StepRecord[], lines: StepLi
     const e = r.effect;
     if (e.kind === 'set_timer' || e.kind === 'cancel_timer') continue;
     if (e.kind === 'send') {
-      const flight: Flight = { key: messageKey(e.msg), msg: e.msg, fp: undefined, fps: undefined };
+      const flight: Flight = { key: flat(messageKey(e.msg)), msg: e.msg, fp: undefined, fps: undefined };
       sent.push(flight);
       lines.push({ event: nodeLine('send', node, { msg: withId(e.msg) }, r.state), flightKey: flight.key });
       continue;

@@ -20,6 +20,7 @@
 import type { Command, Entry, Header, NodeState, RegisterState, Role, Snapshot, TraceEvent } from '../../../src/trace/schema.js';
 import { describeEntry } from '../describe-entry.js';
 import { commandKey, sameCommand, sameEntry } from '../entry-hash.js';
+import { flat } from '../flat-string.js';
 import { ForgetfulArray } from '../forgetful-array.js';
 import { NodeLog } from '../node-log.js';
 import type { Report, Violation } from '../violation.js';
@@ -99,6 +100,9 @@ interface NodeModel {
   resumedFrom: number;
   /** This model's part of `historyKey` under the identity renaming, once written (reset by every event of the node). */
   keyPart: string | undefined;
+  /** `log` and `votes` are shared with the model this one was copied from (copy-on-write: `writableLog`, `writableVotes`). */
+  logShared: boolean;
+  votesShared: boolean;
 }
 
 interface SeenEntry {
@@ -186,7 +190,7 @@ export class ClusterInvariants {
         id, alive: true, role: 'follower', term: 0, logsTerms: false, termLine: 0, logsRoles: false, termChangedLine: 0, logsVotes: false, votedFor: null, commitIndex: 0, lastApplied: 0, appliedIndex: 0, appliedLine: 0, appliedReported: 0,
         log: new NodeLog(), logKnown: false, logsChanges: false, snapshotLine: 0, reportedLastIndex: null, reportedLine: 0,
         acked: 0, ackedLine: 0, recovered: 0, recoveredLine: 0, votes: new Map(), leaderTerm: null, roleLine: 1,
-        snapshotIndex: 0, snapshotTakenLine: 0, resumedFrom: 0, keyPart: undefined,
+        snapshotIndex: 0, snapshotTakenLine: 0, resumedFrom: 0, keyPart: undefined, logShared: false, votesShared: false,
       });
     }
   }
@@ -496,7 +500,7 @@ export class ClusterInvariants {
         expected: `no vote other than ${earlier.votedFor} in term ${term}`, seen: `a vote for ${votedFor}`, related: [earlier.line],
       });
     }
-    if (!earlier) n.votes.set(term, { votedFor, line });
+    if (!earlier) this.writableVotes(n).set(term, { votedFor, line });
   }
 
   private append(n: NodeModel, index: number, entries: readonly Entry[], line: number): void {
@@ -518,7 +522,7 @@ export class ClusterInvariants {
     }
     const from = conflict ?? n.log.lastIndex + 1;
     if (from > last) return; // entries it already has, as they are
-    n.log.append(from, entries.slice(from - index));
+    this.writableLog(n).append(from, entries.slice(from - index));
     this.recordEntries(n, from, last, line);
   }
 
@@ -528,7 +532,7 @@ export class ClusterInvariants {
     if (this.logExact(n, line) && fromIndex <= n.log.lastIndex) this.checkDeletion(n, fromIndex, line, 'deleted');
     n.acked = Math.min(n.acked, fromIndex - 1);
     n.recovered = Math.min(n.recovered, fromIndex - 1);
-    n.log.truncate(fromIndex);
+    this.writableLog(n).truncate(fromIndex);
   }
 
   private replaceLog(n: NodeModel, entries: readonly Entry[], line: number): void {
@@ -560,7 +564,7 @@ export class ClusterInvariants {
       n.acked = 0;
       n.recovered = 0;
     }
-    n.log.replace(entries);
+    this.writableLog(n).replace(entries);
     n.logKnown = true;
     this.recordEntries(n, 1, entries.length, line);
   }
@@ -819,12 +823,13 @@ export class ClusterInvariants {
     n.term = Math.max(n.term, p.term);
     n.termLine = line;
     n.votedFor = p.votedFor;
-    if (p.votedFor !== null && !n.votes.has(p.term)) n.votes.set(p.term, { votedFor: p.votedFor, line });
+    if (p.votedFor !== null && !n.votes.has(p.term)) this.writableVotes(n).set(p.term, { votedFor: p.votedFor, line });
     const s = p.snapshot;
     const recovered = s ? this.recoverWithSnapshot(n, s, p.log, e, line) : NodeLog.like(n.log, p.log);
     if (!recovered) {
       // A snapshot whose prefix the trace never showed: this node's log is unknown from here.
       n.log = new NodeLog();
+      n.logShared = false;
       n.logKnown = false;
       return;
     }
@@ -835,6 +840,7 @@ export class ClusterInvariants {
     const kept = exact ? n.log.firstDifference(recovered, n.acked) : 0;
     n.acked = kept === null ? n.acked : Math.max(0, kept - 1);
     n.log = recovered;
+    n.logShared = false;
     n.logKnown = true;
     n.snapshotLine = line;
     n.recovered = recovered.lastIndex;
@@ -896,7 +902,7 @@ export class ClusterInvariants {
       }
     }
     this.checkSnapshotValue(n, index, value, 'took a snapshot', line);
-    if (this.forget && n.logKnown && index > n.log.base && index <= n.log.lastIndex) n.log.compact(index);
+    if (this.forget && n.logKnown && index > n.log.base && index <= n.log.lastIndex) this.writableLog(n).compact(index);
     else if (n.logKnown && index > n.log.lastIndex) n.logKnown = false; // a snapshot beyond its log: nothing below can be trusted for it
     if (index > n.snapshotIndex) {
       n.snapshotIndex = index;
@@ -938,18 +944,19 @@ export class ClusterInvariants {
     const hash = this.hashOf(index, term);
     if (n.logKnown) {
       if (logKept && holds) {
-        if (this.forget) n.log.compact(index);
+        if (this.forget) this.writableLog(n).compact(index);
       }
       else if (hash === undefined) n.logKnown = false;
       else {
         // What the node kept after the snapshot (a conflicting suffix is kept as it was: log-matching will see it).
         const suffix: Entry[] = [];
         if (logKept) for (let i = index + 1; i <= n.log.lastIndex; i++) suffix.push(n.log.entry(i)!);
-        n.log.install(index, term, hash, false);
+        this.writableLog(n).install(index, term, hash, false);
         if (suffix.length > 0) n.log.append(index + 1, suffix);
       }
     } else if (hash !== undefined) {
       n.log = new NodeLog();
+      n.logShared = false;
       n.log.install(index, term, hash, false);
       n.logKnown = true;
     }
@@ -1089,6 +1096,23 @@ export class ClusterInvariants {
     return copy;
   }
 
+  /** The node's log, ready to change (copied first if shared with the model it was copied from). */
+  private writableLog(n: NodeModel): NodeLog {
+    if (n.logShared) {
+      n.log = n.log.clone();
+      n.logShared = false;
+    }
+    return n.log;
+  }
+
+  private writableVotes(n: NodeModel): NodeModel['votes'] {
+    if (n.votesShared) {
+      n.votes = new Map(n.votes);
+      n.votesShared = false;
+    }
+    return n.votes;
+  }
+
   /** The parts in `bits`, ready to change (copied first where shared with a clone). */
   private own(bits: number): void {
     // Called before every change of these parts: their part of historyKey is written again.
@@ -1112,7 +1136,7 @@ export class ClusterInvariants {
     const n = this.nodes.get(id);
     if (!n || this.ownModels === null || this.ownModels.includes(n)) return n;
     this.own(NODES);
-    const copy = { ...n, log: n.log.clone(), votes: new Map(n.votes) };
+    const copy = { ...n, logShared: true, votesShared: true };
     this.nodes.set(id, copy);
     if (this.ownModels === NONE_OWNED) this.ownModels = [copy];
     else this.ownModels.push(copy);
@@ -1135,9 +1159,9 @@ export class ClusterInvariants {
     let key = '';
     for (const id of order) {
       const n = this.nodes.get(id)!;
-      key += identity ? (n.keyPart ??= this.nodeKeyPart(n, r)) : this.nodeKeyPart(n, r);
+      key += identity ? (n.keyPart ??= flat(this.nodeKeyPart(n, r))) : this.nodeKeyPart(n, r);
     }
-    key += identity ? (this.sharedKeyPart ??= this.clusterKeyPart(r)) : this.clusterKeyPart(r);
+    key += identity ? (this.sharedKeyPart ??= flat(this.clusterKeyPart(r))) : this.clusterKeyPart(r);
     if (this.register) key += '|' + this.register.historyKey(order, identity);
     return key;
   }

@@ -19,6 +19,7 @@ import type { ClientResult, Command, NodeState, RegisterState } from '../../../s
 import { describeCommand } from '../describe-entry.js';
 import type { Violation } from '../violation.js';
 import { ForgetfulArray } from '../forgetful-array.js';
+import { flat } from '../flat-string.js';
 import { RecentRequests } from './recent-requests.js';
 import { isClientCommand } from '../../../src/trace/schema.js';
 
@@ -302,7 +303,7 @@ export class RegisterValues {
    */
   historyKey(order: readonly string[], identity = false): string {
     // `identity`: `order` is the servers' own order, and the key written since the last change is reused.
-    if (identity) return (this.keyCache ??= this.historyKey(order));
+    if (identity) return (this.keyCache ??= flat(this.historyKey(order)));
     let key = '';
     for (let i = 0; i < this.after.length; i++) {
       const after = this.after.get(i);
