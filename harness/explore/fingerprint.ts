@@ -1,5 +1,6 @@
 /**
- * 64-bit fingerprints of canonical encodings, and the visited set that holds them. Like TLC,
+ * 64-bit fingerprints of canonical encodings (a part's encoding hashed by `fingerprint`, a
+ * state's parts combined by `Hash64`: encode.ts), and the visited set that holds them. Like TLC,
  * the search keeps fingerprints, not states: two distinct states with one fingerprint would be
  * taken for one (the odds, about n²/2⁶⁵ for n states, are printed with the result).
  */
