@@ -1089,6 +1089,8 @@ export class ClusterInvariants {
     copy.applied = this.applied;
     copy.appliedBy = this.appliedBy;
     copy.appliedLine = this.appliedLine;
+    // How far every node has compacted (snapshot feature): a clone forgets nothing its original has not.
+    copy.floor = this.floor;
     copy.shared = this.shared = ALL_PARTS;
     copy.sharedKeyPart = this.sharedKeyPart;
     copy.ownModels = this.ownModels = NONE_OWNED;
