@@ -244,7 +244,7 @@ describe('skip lists through the API', () => {
     expect(r.summary.campaign.skipRules).toEqual(skipRules);
     expect(r.report).toContain('  not checked: conformance.unexpected (stands in for a declared difference)\n  not checked: conformance.missing, conformance.state, conformance.message (same)\n');
     const flag = skipRules.map((s) => `${s.rule}=${s.reason}`).join(',');
-    expect(r.failure!.rerun).toBe(`npx raftcheck fuzz --impl mutant:majority-off-by-one --skip-rules '${flag}' --runs 32 --seed 1 --nodes 3 --faults mild --duration 3000ms`);
+    expect(r.failure!.rerun).toBe(`npx raftcheck fuzz --impl mutant:majority-off-by-one --skip-rules '${flag}' --runs 32 --seed 1 --nodes 3 --faults mild --duration 3000ms --shrink-runs 40`);
     expect(r.failure!.trace[0]).toMatchObject({ kind: 'header', skipRules });
 
     // The saved case is judged as the run judged it, by validateTrace as by replay; allRules shows conformance first.
