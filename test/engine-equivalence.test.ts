@@ -27,7 +27,7 @@ import { newTwinLog, twinFactory, type TwinLog } from './helpers/engine-twin.js'
 
 const REFERENCE: { name: string; createNode: NodeFactory; features?: readonly Feature[] } = { name: 'reference', createNode: createReferenceNode as NodeFactory };
 /** The reference with every protocol extension on (the chart of src/raft/features). */
-const WITH_FEATURES = { name: 'reference with prevote, checkquorum, transfer, snapshot and heartbeat', createNode: createReferenceNode as NodeFactory, features: FEATURES };
+const WITH_FEATURES = { name: 'reference with prevote, checkquorum, transfer, snapshot, membership and heartbeat', createNode: createReferenceNode as NodeFactory, features: FEATURES };
 const ALL_ROWS = describeStatechart().transitions.length;
 /** Every transition of a chart, as the twin log names them. */
 const rowsOf = (machine = raftNodeMachine) => {
@@ -172,6 +172,10 @@ const featureInput: fc.Arbitrary<TestInput> = fc.oneof(
     .map(({ matchIndex, ...r }): Message => ({ id: 'm', type: 'InstallSnapshotResponse', to: 'n1', ...r, ...(matchIndex !== undefined ? { matchIndex } : {}) }))),
   receive(fc.record({ from: peer, term: fc.integer({ min: 0, max: 8 }), lastLogIndex: index, lastLogTerm: term, self: fc.integer({ min: 0, max: 4 }) })
     .map(({ self, ...r }): Message => ({ id: 'm', type: 'RequestVote', to: 'n1', candidateId: self === 0 ? 'n1' : r.from, leadershipTransfer: true, ...r }))),
+  // Feature membership: configuration changes asked of the node, and configuration entries sent to it (n1 a voter or not).
+  fc.record({ change: fc.constantFrom('add' as const, 'promote' as const, 'remove' as const), server: fc.constantFrom('n1', ...PEERS) }).map((r): NodeInput => ({ type: 'reconfigure', ...r })),
+  receive(fc.record({ from: peer, term, prevLogIndex: index, prevLogTerm: term, voters: fc.subarray(['n1', ...PEERS], { minLength: 1 }), learners: fc.subarray(PEERS), leaderCommit: fc.integer({ min: 0, max: 8 }) })
+    .map(({ voters, learners, ...r }): Message => ({ id: 'm', type: 'AppendEntries', to: 'n1', leaderId: r.from, ...r, entries: [{ term: r.term, command: { type: 'config', voters, learners: learners.filter((l) => !voters.includes(l)) } }] }))),
 );
 
 /** A refusal of the node's current round from a peer: a vote's, or with PreVote on, a pre-vote's (its current term). */
@@ -190,6 +194,12 @@ function lostElections(features: readonly Feature[]): TestInput[][] {
     [timeout, refusal('n2', 0, true), concede, refusal('n3', 0, true), concede],
     [timeout, { type: 'win' }, refusal('n2', 1, false), concede, refusal('n3', 1, false), concede],
   ];
+}
+
+/** n1 is elected (a pre-vote round, then a vote), commits a write, removes itself, and steps down once both other voters hold the removal. */
+function removedLeader(): TestInput[] {
+  const ack = (from: string, matchIndex: number): TestInput => ({ type: 'receive', msg: { id: 'a', type: 'AppendEntriesResponse', from, to: 'n1', term: 1, success: true, matchIndex } });
+  return [timeout, { type: 'win' }, { type: 'win' }, { type: 'client_request', client: 'c', requestId: 1, op: { type: 'set', value: 1 } }, ack('n2', 1), { type: 'reconfigure', change: 'remove', server: 'n1' }, ack('n2', 2), ack('n3', 2)];
 }
 
 function winInputs(node: { view(): { term: number; role: string } }, members: readonly string[]): NodeInput[] {
@@ -238,6 +248,8 @@ describe('interpreter and XState actor, side by side over arbitrary inputs to on
       for (const inputs of lostElections(m.features ?? [])) driveOne(m.createNode, log, ['n1', 'n2', 'n3'], undefined, inputs, m.features ?? []);
       // A leader sent a Heartbeat of a higher term (a new leader's), which random terms rarely make: scripted (pre-vote, vote, Heartbeat).
       if (m === WITH_FEATURES) driveOne(m.createNode, log, ['n1', 'n2', 'n3'], undefined, [{ type: 'timeout', timer: 'election' }, { type: 'win' }, { type: 'win' }, { type: 'receive', msg: { id: 'h', type: 'Heartbeat', from: 'n2', to: 'n1', term: 7, commit: 0 } }], m.features ?? []);
+      // Feature membership: a leader that removes itself steps down once the removal commits, which random acknowledgements rarely make: scripted.
+      if (m === WITH_FEATURES) driveOne(m.createNode, log, ['n1', 'n2', 'n3'], undefined, removedLeader(), m.features ?? []);
       if (m === REFERENCE) expect([...log.taken].sort()).toEqual(ROWS);
       if (m === WITH_FEATURES) expect(rowsOf(machineFor(FEATURES)).filter((r) => !log.taken.has(r))).toEqual([]);
     });

@@ -76,7 +76,7 @@ describe('feature names', () => {
   it('parse in one canonical order; all; unknown names are refused', () => {
     expect(parseFeatureList('transfer,prevote')).toEqual(['prevote', 'transfer']);
     expect(parseFeatureList('all')).toEqual([...FEATURES]);
-    expect(parseFeatureList('prevote,nope')).toEqual({ error: "unknown feature 'nope' (known: prevote, checkquorum, transfer, snapshot, membership, heartbeat, or all: prevote, checkquorum, transfer, snapshot, heartbeat)" });
+    expect(parseFeatureList('prevote,nope')).toEqual({ error: "unknown feature 'nope' (known: prevote, checkquorum, transfer, snapshot, membership, heartbeat, or all of them)" });
   });
 
   it('simulate --features declares them in the header (revision 1.1), and the trace validates; an unknown one exits 2', async () => {

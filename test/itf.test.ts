@@ -101,6 +101,7 @@ describe('ITF round trip of the examples', () => {
     expect(refused.sort()).toEqual([
       'near-miss-heartbeat-commit.jsonl: the heartbeat feature has no counterpar',
       'near-miss-membership-changes.jsonl: the membership feature has no counterpa',
+      'near-miss-membership-with-every-feature.jsonl: the snapshot feature has no counterpart',
       'near-miss-snapshots.jsonl: the snapshot feature has no counterpart',
       'near-miss-sparse-applies.jsonl: nothing to export: the trace gives none',
     ]);

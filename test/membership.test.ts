@@ -118,22 +118,10 @@ describe('a leader changes the configuration', () => {
 });
 
 describe('feature names', () => {
-  it('membership runs alone, and all names the features that run together', () => {
+  it('membership runs with every other feature, and all names every feature', () => {
     expect(parseFeatureList('membership')).toEqual(['membership']);
-    expect(parseFeatureList('membership,prevote')).toHaveProperty('error');
-    expect(parseFeatureList('all')).not.toContain('membership');
-  });
-});
-
-describe('a header declaring membership with another feature', () => {
-  it('is a schema.header error: no chart composes them', async () => {
-    const header = fs.readFileSync('traces/examples/valid/near-miss-membership-changes.jsonl', 'utf8').split('\n')[0]!.replace('"features":["membership"]', '"features":["prevote","membership"]');
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'raftcheck-membership-')), 'h.jsonl');
-    fs.writeFileSync(file, header + '\n');
-    const r = await cli('validate', file);
-    expect(r.code).toBe(1);
-    expect(r.stdout).toContain("/features: feature 'membership' runs alone (not with prevote)");
-    expect(r.stdout).toContain('[schema.header]');
+    expect(parseFeatureList('membership,snapshot,prevote')).toEqual(['prevote', 'snapshot', 'membership']);
+    expect(parseFeatureList('all')).toEqual(['prevote', 'checkquorum', 'transfer', 'snapshot', 'membership', 'heartbeat']);
   });
 });
 
@@ -142,9 +130,6 @@ describe('simulate --features membership', () => {
     const bad = await cli('simulate', '--members', '2', '-o', '-');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--members: needs --features membership');
-    const together = await cli('simulate', '--features', 'membership,prevote', '-o', '-');
-    expect(together.code).toBe(2);
-    expect(together.stderr).toContain("feature 'membership' runs alone");
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'raftcheck-membership-'));
     const file = path.join(dir, 'm.jsonl');
     const ok = await cli('simulate', '--features', 'membership', '--nodes', '4', '--members', '2', '--reconfigure-every', '300ms', '--clients', '2', '--duration', '4s', '--seed', '3', '-o', file);

@@ -22,13 +22,22 @@ describe('bug catalogue', () => {
 
   it('has at least two mutants per protocol extension, each hunted with its feature on', () => {
     for (const f of FEATURES) {
-      const ofFeature = MUTANTS.filter((m) => m.features?.includes(f));
+      const ofFeature = MUTANTS.filter((m) => m.features?.length === 1 && m.features[0] === f);
       expect(ofFeature.length, f).toBeGreaterThanOrEqual(2);
       for (const m of ofFeature) {
         expect(m.name.startsWith(`${f}-`), m.name).toBe(true);
         expect(huntFeatures(m)).toEqual([f]);
         expect(m.createNode.features).toEqual([f]);
       }
+    }
+  });
+
+  it('has a mutant of each composition with membership (its quorum, target or snapshot not following the configuration), hunted with both features on', () => {
+    for (const f of ['prevote', 'checkquorum', 'transfer', 'snapshot'] as const) {
+      const composed = MUTANTS.filter((m) => m.features?.length === 2 && m.features.includes(f) && m.features.includes('membership'));
+      expect(composed.length, f).toBe(1);
+      expect(composed[0]!.name.startsWith('membership-'), composed[0]!.name).toBe(true);
+      expect(huntFeatures(composed[0]!)).toEqual(FEATURES.filter((x) => x === f || x === 'membership'));
     }
   });
 

@@ -16,7 +16,7 @@ import { readTraceFile } from '../harness/trace/reader.js';
 import { TraceValidation } from '../harness/validate/validate-file.js';
 import { createRandom } from '../src/random.js';
 import type { TraceLine } from '../src/trace/schema.js';
-import { featureSchedules, referenceRun, schedules } from './helpers/reference-runs.js';
+import { featureSchedules, membershipSchedules, referenceRun, schedules } from './helpers/reference-runs.js';
 import { constrainsSomething, OMISSIONS, sparsify } from './helpers/sparsify.js';
 
 function errors(lines: readonly TraceLine[]) {
@@ -106,6 +106,16 @@ describe('sparsification: what the trace format lets a producer leave out raises
         expectNoFalseAlarm(lines, ['features membership', ...applied]);
       }),
       { numRuns: 40, seed: 26, endOnFailure: true },
+    );
+  });
+
+  it('random combinations of them, on reference runs with membership changes and any other features', () => {
+    fc.assert(
+      fc.property(membershipSchedules, ([schedule, seed]) => {
+        const { lines, applied } = sparsify(referenceRun(schedule), createRandom(seed));
+        expectNoFalseAlarm(lines, [`features ${(lines[0] as { features?: string[] }).features?.join(',')}`, ...applied]);
+      }),
+      { numRuns: 40, seed: 27, endOnFailure: true },
     );
   });
 

@@ -6,17 +6,26 @@
  *
  * `npm run soak -- --async [--runs N]`: the same for the asynchronous test node, in each
  * configuration the test suite runs 40 times (default 200 each; soak-async.ts).
+ *
+ * `npm run soak -- --features LIST [--runs N]`: swarm fuzzing schedules (3 and 5 nodes) of the
+ * reference with these protocol extensions on (`all`: every one, membership included), each
+ * checked with every rule, liveness included; the test suite runs 40 to 120 (default 1,000).
  */
 import { parseArgs } from 'node:util';
 import { DEFAULT_SIMULATION, simulate, type SimulationOptions } from '../simulator/simulate.js';
 import { TraceValidation } from '../validate/validate-file.js';
 import type { TraceLine } from '../../src/trace/schema.js';
 import { soakAsync } from './soak-async.js';
+import { runCampaign } from '../fuzz/campaign.js';
+import { parseFeatureList } from '../../src/raft/features/index.js';
+import { createReferenceNode } from '../../src/raft/node.js';
 
-const { values } = parseArgs({ options: { runs: { type: 'string' }, seed: { type: 'string', default: '1' }, async: { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { runs: { type: 'string' }, seed: { type: 'string', default: '1' }, async: { type: 'boolean', default: false }, features: { type: 'string' } } });
 const first = Number(values.seed);
 if (values.async) {
   process.exitCode = (await soakAsync(Number(values.runs ?? '200'), first)) > 0 ? 1 : 0;
+} else if (values.features !== undefined) {
+  soakFeatures(values.features, Number(values.runs ?? '1000'));
 } else {
   soakReference(Number(values.runs ?? '1000'));
 }
@@ -44,4 +53,20 @@ function soakReference(runs: number): void {
   const seconds = (performance.now() - started) / 1000;
   process.stdout.write(`${process.stderr.isTTY ? '\n' : ''}${runs} runs (seeds ${first}..${first + runs - 1}), ${events} events in ${seconds.toFixed(1)} s: ${failures} with a violation\n`);
   process.exitCode = failures > 0 ? 1 : 0;
+}
+
+function soakFeatures(list: string, runs: number): void {
+  const features = parseFeatureList(list);
+  if ('error' in features) {
+    process.stderr.write(`--features: ${features.error}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  const started = performance.now();
+  const r = runCampaign({ impl: 'reference', createNode: createReferenceNode, runs, seed: first, nodes: [3, 5], faults: 'swarm', durationMs: 3000, features, shrink: false });
+  const seconds = (performance.now() - started) / 1000;
+  const e = r.failure?.outcome.error;
+  if (e) process.stdout.write(`run ${r.runs}: line ${e.line}: ${e.message} [${e.rule}]\n  replay: npx raftcheck fuzz --seed ${first} --runs ${r.runs} --faults swarm --features ${features.join(',')}\n`);
+  process.stdout.write(`${r.runs} swarm schedules with ${features.join(', ')} (seed ${first}) in ${seconds.toFixed(1)} s: ${e ? 'a violation' : 'no violation'}\n`);
+  process.exitCode = e ? 1 : 0;
 }

@@ -7,7 +7,8 @@
 import { commandKey } from '../checker/entry-hash.js';
 import type { Entry, MessageBody } from '../../src/raft/types.js';
 import type { NodeSnapshot } from '../../src/raft/snapshot.js';
-import type { ExploreState, NodeSlot } from './model.js';
+import { compareFp, fingerprint, type Fp, type Hash64 } from './fingerprint.js';
+import type { ExploreState, Flight, NodeSlot } from './model.js';
 
 export type Rename = (id: string) => string;
 
@@ -118,6 +119,76 @@ export function permutations(ids: readonly string[]): Array<{ order: string[]; r
   // The identity first (the rename of the identity is `same`: the bag's stored keys are reused).
   result[0] = { order: [...ids], rename: same };
   return result;
+}
+
+export interface Permutation {
+  order: readonly string[];
+  rename: Rename;
+}
+
+// The parts' fingerprints are cached with them (FpCached); their strings are not kept (slotKey's cache is not used).
+function slotFp(n: NodeSlot, p: Permutation, i: number): Fp {
+  if (i === 0) return (n.fp ??= fingerprint(slotKeyUncached(n, same)));
+  return ((n.fps ??= [])[i] ??= fingerprint(slotKeyUncached(n, p.rename)));
+}
+
+function flightFp(f: Flight, p: Permutation, i: number): Fp {
+  if (i === 0) return (f.fp ??= fingerprint(f.key));
+  return ((f.fps ??= [])[i] ??= fingerprint(messageKey(f.msg, p.rename)));
+}
+
+function historyFp(s: ExploreState, p: Permutation, i: number): Fp {
+  if (i === 0) return (s.historyFp ??= fingerprint(s.history.historyKey(p.order, same, true)));
+  return ((s.historyFps ??= [])[i] ??= fingerprint(s.history.historyKey(p.order, p.rename)));
+}
+
+/**
+ * The fingerprint of `encodeState(s, ids, p.order, p.rename)` without writing it: the parts'
+ * encodings are hashed one by one (and cached with the parts, which states share), and their
+ * fingerprints combined: the servers' slots in order, the bag as a multiset (a sum of each
+ * message's fingerprint, mixed, per lane: the same for any order of the bag), the counters and
+ * the history. Equal encodings give equal fingerprints; unequal ones collide with the odds of a
+ * 64-bit hash (docs/EXPLORE.md, "Fingerprints").
+ */
+function permutedFp(s: ExploreState, ids: readonly string[], p: Permutation, i: number, h: Hash64): Fp {
+  let bagA = 0;
+  let bagB = 0;
+  for (const f of s.bag) {
+    const m = flightFp(f, p, i);
+    bagA = (bagA + mix(m.hi ^ 0x2545f491)) | 0;
+    bagB = (bagB + mix(m.lo ^ 0x6a09e667)) | 0;
+  }
+  const history = historyFp(s, p, i);
+  h.start();
+  for (let k = 0; k < p.order.length; k++) h.fp(slotFp(s.nodes[i === 0 ? k : ids.indexOf(p.order[k]!)]!, p, i));
+  h.word(s.bag.length).word(bagA).word(bagB);
+  h.word(s.crashes).word(s.clientOps).word(s.diverged ? 1 : 0);
+  return h.fp(history).done();
+}
+
+function mix(x: number): number {
+  x = Math.imul(x ^ (x >>> 16), 0x7feb352d);
+  x = Math.imul(x ^ (x >>> 15), 0x846ca68b);
+  return x ^ (x >>> 16);
+}
+
+/** The identity permutation of `ids` (what the search without symmetry fingerprints under). */
+export function identity(ids: readonly string[]): Permutation {
+  return { order: ids, rename: same };
+}
+
+/**
+ * The state's fingerprint: that of its encoding, or with symmetry the smallest over all
+ * permutations of the servers (a function of the state's orbit, like `canonicalKey`). `perms` is
+ * `permutations(ids)` with symmetry, `[identity(ids)]` without: index 0 is the identity.
+ */
+export function stateFingerprint(s: ExploreState, ids: readonly string[], perms: readonly Permutation[], h: Hash64): Fp {
+  let best: Fp | null = null;
+  for (let i = 0; i < perms.length; i++) {
+    const fp = permutedFp(s, ids, perms[i]!, i, h);
+    if (best === null || compareFp(fp, best) < 0) best = fp;
+  }
+  return best!;
 }
 
 /** The canonical encoding: the identity's, or with symmetry the smallest over all permutations of the servers. */

@@ -9,6 +9,20 @@ import type { NodeSnapshot } from '../../src/raft/snapshot.js';
 import type { MessageBody, NodeConfig, PersistentState } from '../../src/raft/types.js';
 import type { NodeFactory } from '../simulator/cluster.js';
 import type { TakenTransition } from '../../src/raft/transitions.js';
+import type { Fp } from './fingerprint.js';
+
+/**
+ * The fingerprints of a part of a state (a server's slot, a message, the checker's history),
+ * filled in as the search asks for them (encode.ts): `fp` under the identity, `fps` under each
+ * permutation of the servers with symmetry (index 0: the identity). A part is shared by every
+ * state that holds it, and so is its cache. Parts are made with both fields (undefined): an
+ * object given a field later takes more memory, and states are kept by the hundred thousand.
+ */
+export type FpCache = Array<Fp | undefined>;
+export interface FpCached {
+  fp?: Fp | undefined;
+  fps?: FpCache | undefined;
+}
 
 export interface ExploreBounds {
   servers: number;
@@ -28,12 +42,12 @@ export interface ExploreBounds {
 
 export const DEFAULT_BOUNDS: ExploreBounds = { servers: 3, maxTerm: 2, maxLog: 1, maxMsgs: 2, maxCrashes: 0, maxClientOps: 1, batch: 64 };
 
-export interface UpNode {
+export interface UpNode extends FpCached {
   up: true;
   snap: NodeSnapshot;
 }
 
-export interface DownNode {
+export interface DownNode extends FpCached {
   up: false;
   /** What the node persisted when it crashed (what its restart recovers). */
   persisted: PersistentState;
@@ -42,7 +56,7 @@ export interface DownNode {
 export type NodeSlot = UpNode | DownNode;
 
 /** A message in flight: its body and its canonical key (identity under the identity renaming). */
-export interface Flight {
+export interface Flight extends FpCached {
   key: string;
   msg: MessageBody;
 }
@@ -62,6 +76,9 @@ export interface ExploreState {
   diverged: boolean;
   /** The cluster invariants' memory after the path (history variables, in TLA+ terms). */
   history: ClusterInvariants;
+  /** The fingerprints of `history`'s key, as FpCached's (the parent's when the step left the history as it was). */
+  historyFp?: Fp | undefined;
+  historyFps?: FpCache | undefined;
 }
 
 /** Everything fixed for one search. */

@@ -10,8 +10,8 @@ import type { Violation } from '../checker/violation.js';
 import type { TraceLine } from '../../src/trace/schema.js';
 import { describeAction, enabledActions, type Action } from './actions.js';
 import { judgeTrace, StepChecker, type Verdict } from './check.js';
-import { canonicalKey, permutations, type Rename } from './encode.js';
-import { FingerprintSet, fingerprint } from './fingerprint.js';
+import { identity, permutations, stateFingerprint, type Permutation, type Rename } from './encode.js';
+import { FingerprintSet, Hash64, type Fp } from './fingerprint.js';
 import { withinBounds, type ExploreModel, type ExploreState } from './model.js';
 import { applyAction, initialState } from './step.js';
 import { pathTrace, traceHeader } from './trace.js';
@@ -78,6 +78,9 @@ interface Frame {
 export class Search {
   readonly checker = new StepChecker();
   readonly perms: Array<{ order: string[]; rename: Rename }> | null;
+  /** The permutations states are fingerprinted under: all of them with symmetry, the identity alone without. */
+  private readonly fpPerms: readonly Permutation[];
+  private readonly hash = new Hash64();
   readonly stats: SearchStats = { distinct: 0, generated: 0, depth: 0, queue: 0, beyondBounds: 0, elapsedMs: 0 };
   private readonly started: number;
   private nextProgress: number;
@@ -92,6 +95,7 @@ export class Search {
   constructor(readonly model: ExploreModel, readonly options: SearchOptions) {
     this.stepModel = options.onTransition ? { ...model, onTransition: options.onTransition } : model;
     this.perms = options.symmetry ? permutations(model.ids) : null;
+    this.fpPerms = this.perms ?? [identity(model.ids)];
     this.started = options.now?.() ?? 0;
     this.nextProgress = options.progressEvery ?? 50_000;
   }
@@ -101,15 +105,22 @@ export class Search {
     return { ...state, history: this.checker.root(traceHeader(this.model)) };
   }
 
-  fingerprintOf(s: ExploreState): { hi: number; lo: number } {
-    return fingerprint(canonicalKey(s, this.model.ids, this.perms));
+  fingerprintOf(s: ExploreState): Fp {
+    return stateFingerprint(s, this.model.ids, this.fpPerms, this.hash);
   }
 
   /** The successor by `action`, and its verdict: a broken invariant, or a deviated path's verdict from the whole checker. */
   successor(s: ExploreState, action: Action, path: () => Action[]): { next: ExploreState; verdict: Verdict | null } {
     const step = applyAction(this.stepModel, s, action);
     const { history, violations } = this.checker.advance(s.history, step.lines);
-    const next: ExploreState = { ...step.next, history };
+    // The history's fingerprints are the parent's when the step left it as it was.
+    const same = history === s.history;
+    const n = step.next;
+    // Written out, not spread: one object of one shape per successor.
+    const next: ExploreState = {
+      nodes: n.nodes, bag: n.bag, crashes: n.crashes, clientOps: n.clientOps, diverged: n.diverged,
+      history, historyFp: same ? s.historyFp : undefined, historyFps: same ? s.historyFps : undefined,
+    };
     this.stats.generated++;
     let verdict: Verdict | null = violations.length ? firstOf(violations) : null;
     if (!verdict && next.diverged) verdict = judgeTrace(pathTrace(this.model, [...path(), action]));
@@ -169,6 +180,9 @@ export function firstOf(violations: readonly Violation[]): Verdict {
   return { rule: v.rule, message: v.message };
 }
 
+/** What an expanded state's slot of the breadth-first queue holds. */
+const EXPANDED: Frame = { state: null as unknown as ExploreState, depth: -1, id: -1 };
+
 function breadthFirst(search: Search): SearchResult {
   const { model, options } = search;
   const visited = new FingerprintSet();
@@ -203,7 +217,9 @@ function breadthFirst(search: Search): SearchResult {
       search.stats.queue = queue.length - head;
       return search.result('bounded');
     }
-    const frame = queue[head++]!;
+    const frame = queue[head]!;
+    // An expanded state is garbage (its successors hold what they share with it): the queue keeps only those waiting.
+    queue[head++] = EXPANDED;
     if (head > 65_536 && head * 2 > queue.length) {
       queue = queue.slice(head);
       head = 0;

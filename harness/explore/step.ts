@@ -9,10 +9,11 @@ import { createReferenceNode, type ReferenceRaftNode } from '../../src/raft/node
 import type { NodeSnapshot } from '../../src/raft/snapshot.js';
 import type { MessageBody, NodeConfig, NodeInput, PersistentState, RaftNode, StateSummary, StepRecord } from '../../src/raft/types.js';
 import type { Message, NodeState, TraceEvent } from '../../src/trace/schema.js';
+import { flat } from '../checker/flat-string.js';
 import { toNodeState } from '../simulator/cluster.js';
 import { CLIENT, type Action } from './actions.js';
 import { messageKey } from './encode.js';
-import type { ExploreModel, ExploreState, Flight, NodeSlot } from './model.js';
+import type { ExploreModel, ExploreState, Flight, NodeSlot, UpNode } from './model.js';
 
 /** A line of the step's trace, and the message it concerns (by key) for send, receive, drop and duplicate. */
 export interface StepLine {
@@ -87,7 +88,7 @@ function effectLines(node: string, records: readonly StepRecord[], lines: StepLi
     const e = r.effect;
     if (e.kind === 'set_timer' || e.kind === 'cancel_timer') continue;
     if (e.kind === 'send') {
-      const flight = { key: messageKey(e.msg), msg: e.msg };
+      const flight: Flight = { key: flat(messageKey(e.msg)), msg: e.msg, fp: undefined, fps: undefined };
       sent.push(flight);
       lines.push({ event: nodeLine('send', node, { msg: withId(e.msg) }, r.state), flightKey: flight.key });
       continue;
@@ -99,6 +100,35 @@ function effectLines(node: string, records: readonly StepRecord[], lines: StepLi
 /** What a step did, for comparison with the reference's: effects other than timers, and the state after. */
 function outcomeKey(records: readonly StepRecord[], after: NodeSnapshot): string {
   return JSON.stringify([records.filter((r) => r.effect.kind !== 'set_timer' && r.effect.kind !== 'cancel_timer').map((r) => r.effect), after]);
+}
+
+function sameList<T>(a: readonly T[], b: readonly T[], same: (x: T, y: T) => boolean): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!same(a[i]!, b[i]!)) return false;
+  return true;
+}
+
+const sameValue = <T>(x: T, y: T): boolean => x === y;
+const samePair = (x: readonly [unknown, unknown], y: readonly [unknown, unknown]): boolean => x[0] === y[0] && x[1] === y[1];
+const samePending = (x: NodeSnapshot['pending'][number], y: NodeSnapshot['pending'][number]): boolean =>
+  x[0] === y[0] && x[1].client === y[1].client && x[1].requestId === y[1].requestId;
+
+/**
+ * The slot after a step: the one before when the node's state did not change (a stale message
+ * ignored), else a new one that shares with the old snapshot each list that is unchanged. States
+ * are kept by the thousand: what is shared is neither kept twice nor fingerprinted again.
+ */
+function slotAfter(before: UpNode, after: NodeSnapshot): UpNode {
+  const b = before.snap;
+  const log = sameList(after.log, b.log, sameValue) ? b.log : after.log;
+  const votes = sameList(after.votes, b.votes, sameValue) ? b.votes : after.votes;
+  const nextIndex = sameList(after.nextIndex, b.nextIndex, samePair) ? b.nextIndex : after.nextIndex;
+  const matchIndex = sameList(after.matchIndex, b.matchIndex, samePair) ? b.matchIndex : after.matchIndex;
+  const pending = sameList(after.pending, b.pending, samePending) ? b.pending : after.pending;
+  if (after.state === b.state && after.role === b.role && after.term === b.term && after.votedFor === b.votedFor && after.commitIndex === b.commitIndex &&
+    after.lastApplied === b.lastApplied && after.value === b.value && after.leaderId === b.leaderId &&
+    log === b.log && votes === b.votes && nextIndex === b.nextIndex && matchIndex === b.matchIndex && pending === b.pending) return before;
+  return { up: true, snap: { ...after, log, votes, nextIndex, matchIndex, pending }, fp: undefined, fps: undefined };
 }
 
 function insert(bag: Flight[], flight: Flight): void {
@@ -137,7 +167,7 @@ export function applyAction(model: ExploreModel, s: Omit<ExploreState, 'history'
       if (outcomeKey(records, after) !== outcomeKey(refRecords, ref.snapshot())) deviated = true;
     }
     effectLines(id, records, lines, sent);
-    nodes[k] = { up: true, snap: after };
+    nodes[k] = slotAfter(slot, after);
   };
 
   switch (action.type) {
@@ -162,7 +192,7 @@ export function applyAction(model: ExploreModel, s: Omit<ExploreState, 'history'
       const slot = nodes[action.node]!;
       if (!slot.up) throw new Error('crash of a down node');
       const { term, votedFor, log } = slot.snap;
-      nodes[action.node] = { up: false, persisted: { term, votedFor, log: [...log] } };
+      nodes[action.node] = { up: false, persisted: { term, votedFor, log: [...log] }, fp: undefined, fps: undefined };
       crashes++;
       lines.push({ event: nodeLine('crash', model.ids[action.node]!, {}, null) });
       break;
@@ -183,7 +213,7 @@ export function applyAction(model: ExploreModel, s: Omit<ExploreState, 'history'
         if (outcomeKey(records, after) !== outcomeKey(refRecords, ref.snapshot()) || JSON.stringify(toNodeState(view)) !== JSON.stringify(toNodeState(refView))) deviated = true;
       }
       effectLines(id, records, lines, sent);
-      nodes[action.node] = { up: true, snap: after };
+      nodes[action.node] = { up: true, snap: after, fp: undefined, fps: undefined };
       break;
     }
     case 'client': {
@@ -205,7 +235,7 @@ export function initialState(model: ExploreModel): { state: Omit<ExploreState, '
   for (const id of model.ids) {
     const node = asReference(model.createNode(config(model, id), { random, engine: 'interpreter' }), model.impl);
     effectLines(id, node.start(), lines, sent);
-    nodes.push({ up: true, snap: node.snapshot() });
+    nodes.push({ up: true, snap: node.snapshot(), fp: undefined, fps: undefined });
   }
   const bag: Flight[] = [];
   for (const f of sent) insert(bag, f);

@@ -12,6 +12,7 @@ import { isLogUpToDate } from '../../src/raft/rules/election.js';
 import { acceptAppendEntries, commitIndexFromMatches } from '../../src/raft/rules/replication.js';
 import { sendTimeoutNow } from '../../src/raft/features/transfer.js';
 import { startPreVote } from '../../src/raft/features/prevote.js';
+import { armElectionTimer } from '../../src/raft/rules/timers.js';
 import { heedHeartbeat } from '../../src/raft/features/heartbeat.js';
 import { installSnapshot, takeSnapshot } from '../../src/raft/features/snapshot.js';
 import { advanceCommitIndexByConfiguration, changedConfiguration, enterConfiguration, hasCommittedInTerm, hasNoPendingChange } from '../../src/raft/features/membership.js';
@@ -35,9 +36,9 @@ function variant(overrides: Overrides): NodeFactory {
   return (config, options) => createReferenceNode(config, { ...options, machine });
 }
 
-/** A variant of the chart with `feature` on; its runs switch the feature on (NodeFactory.features). */
-function featureVariant(feature: Feature, overrides: Overrides): { createNode: NodeFactory; features: readonly Feature[] } {
-  const features = [feature];
+/** A variant of the chart with `feature` (or these features) on; its runs switch them on (NodeFactory.features). */
+function featureVariant(feature: Feature | readonly Feature[], overrides: Overrides): { createNode: NodeFactory; features: readonly Feature[] } {
+  const features = typeof feature === 'string' ? [feature] : [...feature];
   const machine = machineFor(features).provide(overrides);
   const createNode: NodeFactory = Object.assign((config: Parameters<NodeFactory>[0], options: Parameters<NodeFactory>[1]) => createReferenceNode(config, { ...options, machine }), { features });
   return { createNode, features };
@@ -365,6 +366,51 @@ export const MUTANTS: readonly Mutant[] = [
     name: 'membership-removed-leader-keeps-leading',
     description: 'Membership: a leader that removed itself keeps leading after the removal is committed',
     ...featureVariant('membership', { guards: { isRemovedAndCommitted: () => false } }),
+  },
+  // Compositions with membership: a quorum or a target that does not follow the configuration.
+  {
+    name: 'membership-prevote-counts-non-voters',
+    description: "Membership with PreVote: a pre-candidate asks every server of the cluster, learners, removed servers and non-members included, and counts any grant towards its configuration's majority",
+    ...featureVariant(['prevote', 'membership'], {
+      actions: {
+        startPreVote: ({ context }: Args) => {
+          context.leaderId = null;
+          context.preVotes = new Set([context.id]);
+          context.refusals = new Set();
+          armElectionTimer(context);
+          for (const peer of context.config.members.filter((m) => m !== context.id)) {
+            record(context, { kind: 'send', msg: { type: 'PreVote', from: context.id, to: peer, term: context.term + 1, candidateId: context.id, lastLogIndex: context.log.lastIndex, lastLogTerm: context.log.lastTerm } });
+          }
+        },
+      },
+      guards: { hasPreVoteMajority: ({ context }: Args) => context.preVotes.size >= context.majority },
+    }),
+  },
+  {
+    name: 'membership-checkquorum-static-quorum',
+    description: "Membership with CheckQuorum: a leader's quorum check counts any answer, a learner's included, against a majority of every server of the cluster, not of its configuration's voters",
+    ...featureVariant(['checkquorum', 'membership'], {
+      guards: { hasQuorumContact: ({ context }: Args) => context.recentlyActive.size + 1 >= Math.floor(context.config.members.length / 2) + 1 },
+    }),
+  },
+  {
+    name: 'membership-transfer-to-learner',
+    description: 'Membership with leader transfer: a leader hands leadership to any member it replicates to, a learner included',
+    ...featureVariant(['transfer', 'membership'], {
+      guards: { isNewTransferTarget: ({ context, event }: Args) => event.type === 'TRANSFER_LEADERSHIP' && context.peers.includes(event.target) && context.transferTarget !== event.target },
+    }),
+  },
+  {
+    name: 'membership-snapshot-drops-configuration',
+    description: "Membership with snapshots: a follower installs a snapshot without the configuration it carries (it falls back to the one its log or the initial one gives)",
+    ...featureVariant(['snapshot', 'membership'], {
+      actions: {
+        installSnapshot: (a: Args) => {
+          const { config: _dropped, ...withoutConfig } = msg<InstallSnapshot>(a);
+          installSnapshot(a.context, withoutConfig);
+        },
+      },
+    }),
   },
 ];
 

@@ -11,7 +11,6 @@ import type { TraceLine } from '../../src/trace/schema.js';
 import { enabledWithout, unknownSkipRule, type SkipRule } from '../checker/skip-rules.js';
 import { readTraceFile, type LocatedError, type TraceVisitor } from '../trace/reader.js';
 import { SchemaRules, SCHEMA_RULES } from './schema-rules.js';
-import { featureSetError } from '../../src/raft/features/index.js';
 
 export const ALL_RULES: ReadonlyArray<{ id: string; statement: string; layer: 'schema' | 'semantic' }> = [
   ...SCHEMA_RULES.map((r) => ({ id: r.id, statement: r.statement, layer: 'schema' as const })),
@@ -108,9 +107,6 @@ export class TraceValidation implements TraceVisitor {
     // The header the schema level accepted (the first line): its skip list, then the semantic layers.
     if (value.kind === 'header' && this.schema.header === value) {
       this.readSkipRules(value.skipRules ?? [], lineNo);
-      // A feature that runs alone (membership) declared with others: no chart composes them.
-      const together = featureSetError(value.features ?? []);
-      if (together) this.structuralError({ line: lineNo, rule: 'schema.header', path: '/features', message: together });
     }
     if (value.kind === 'header' && this.schema.header && !this.semantic && !this.options.schemaOnly) {
       const enabled = enabledWithout(this.skipped, this.options.enabled);

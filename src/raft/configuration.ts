@@ -5,7 +5,7 @@
  * member a voter. With it, a server uses the latest configuration entry in its log, committed or
  * not, and the initial configuration (NodeConfig.configuration) before any.
  */
-import type { RaftLog } from './log.js';
+import type { RaftLog, SnapshotConfigEntry } from './log.js';
 import type { Entry, NodeConfig, NodeId } from './types.js';
 
 export interface Configuration {
@@ -20,14 +20,18 @@ export function initialConfiguration(config: NodeConfig): Configuration {
 
 /** The configuration an entry holds (a `config` command), or null. */
 export function configurationIn(entry: Entry | undefined): Configuration | null {
-  const c = entry?.command;
+  return configurationOf(entry?.command);
+}
+
+/** The configuration a command is (a `config` command), or null. */
+export function configurationOf(c: Entry['command'] | undefined): Configuration | null {
   return c && c.type === 'config' ? { voters: c.voters, learners: c.learners } : null;
 }
 
 /** The latest configuration in the log and the index of its entry (0: the initial one). */
 export function latestConfiguration(log: RaftLog, config: NodeConfig): { index: number; configuration: Configuration } {
   const index = log.lastConfigIndex;
-  const configuration = index > 0 ? configurationIn(log.entry(index)) : null;
+  const configuration = index > 0 ? configurationOf(log.commandAt(index)) : null;
   return configuration ? { index, configuration } : { index: 0, configuration: initialConfiguration(config) };
 }
 
@@ -44,5 +48,23 @@ export function peersIn(configuration: Configuration, self: NodeId): NodeId[] {
 /** The configuration before the latest one (the initial one if the log holds at most one configuration entry). */
 export function previousConfiguration(log: RaftLog, config: NodeConfig): Configuration {
   const index = log.previousConfigIndex;
-  return (index > 0 ? configurationIn(log.entry(index)) : null) ?? initialConfiguration(config);
+  return (index > 0 ? configurationOf(log.commandAt(index)) : null) ?? initialConfiguration(config);
+}
+
+/**
+ * Features `membership` and `snapshot`: the configuration a snapshot through the log's
+ * snapshotIndex carries (thesis §5.4.2) — the latest configuration at or under it, its entry's
+ * index (0: the initial one) — as the trace logs it; undefined without membership.
+ */
+export function snapshotConfiguration(log: RaftLog, config: NodeConfig): { index: number; voters: NodeId[]; learners: NodeId[] } | undefined {
+  if (!config.features?.includes('membership')) return undefined;
+  const carried = log.snapshotConfigEntry;
+  const c = carried?.command ?? initialConfiguration(config);
+  return { index: carried?.index ?? 0, voters: [...c.voters], learners: [...c.learners] };
+}
+
+/** The configuration entry a logged snapshot configuration stands for (null: the initial one, index 0, or none logged). */
+export function snapshotConfigEntry(c: { index: number; voters: readonly NodeId[]; learners: readonly NodeId[] } | undefined): SnapshotConfigEntry | null {
+  if (!c || c.index === 0) return null;
+  return { index: c.index, command: { type: 'config', voters: [...c.voters], learners: [...c.learners] } };
 }

@@ -4,7 +4,7 @@
  * copies it — so a step costs what its effects cost, not what the log weighs.
  */
 import type { Random } from '../random.js';
-import { latestConfiguration, peersIn, quorumOf, type Configuration } from './configuration.js';
+import { latestConfiguration, peersIn, quorumOf, snapshotConfigEntry, type Configuration } from './configuration.js';
 import { RaftLog } from './log.js';
 import { INITIAL_VALUE } from './register.js';
 import type { Effect, NodeConfig, PersistentState, RegisterState, Role, StateSummary, StepRecord } from './types.js';
@@ -70,7 +70,7 @@ export function createContext(config: NodeConfig, random: Random, persisted?: Pe
   if (!config.members.includes(config.id)) throw new Error(`node ${config.id} is not among the members ${config.members.join(', ')}`);
   // A restart from a snapshot (feature `snapshot`) resumes from it: its entries are committed and applied.
   const snapshot = persisted?.snapshot;
-  const log = new RaftLog(persisted?.log ?? [], snapshot);
+  const log = new RaftLog(persisted?.log ?? [], snapshot && { index: snapshot.index, term: snapshot.term, config: snapshotConfigEntry(snapshot.config) });
   // Feature `membership`: a restart resumes in the latest configuration of its log.
   const { index: configIndex, configuration } = latestConfiguration(log, config);
   return {

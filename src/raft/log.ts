@@ -10,6 +10,12 @@
  */
 import type { Entry } from '../trace/schema.js';
 
+/** A configuration entry under the snapshot: its index and its command (its term is not kept). */
+export interface SnapshotConfigEntry {
+  index: number;
+  command: Extract<Entry['command'], { type: 'config' }>;
+}
+
 export class RaftLog {
   /** The entries after the snapshot: entry `snapshotIndex + 1` at position 0. */
   private readonly entries: Entry[];
@@ -20,23 +26,41 @@ export class RaftLog {
    * latest configuration is found in O(1) after any append or truncation (it takes effect when
    * appended and reverts when truncated: thesis §4.1).
    */
-  private readonly configs: number[] = [];
+  private configs: number[] = [];
+  /**
+   * Features `membership` and `snapshot`: the configuration entry in effect at the snapshot's
+   * last index (the latest at or under it), kept when the prefix holding it is discarded — a
+   * snapshot carries its configuration (thesis §5.4.2). Null: the initial configuration.
+   */
+  private baseConfig: SnapshotConfigEntry | null;
 
-  constructor(initial: readonly Entry[] = [], snapshot?: { index: number; term: number }) {
+  constructor(initial: readonly Entry[] = [], snapshot?: { index: number; term: number; config?: SnapshotConfigEntry | null }) {
     this.entries = [];
     this.base = snapshot?.index ?? 0;
     this.baseTerm = snapshot?.term ?? 0;
+    this.baseConfig = snapshot?.config ?? null;
     this.append(initial);
   }
 
-  /** Index of the last configuration entry (feature `membership`), 0 if the log holds none. */
+  /** Index of the last configuration entry (feature `membership`), 0 if the log holds none: the snapshot's, if the log after it holds none. */
   get lastConfigIndex(): number {
-    return this.configs.at(-1) ?? 0;
+    return this.configs.at(-1) ?? this.baseConfig?.index ?? 0;
   }
 
-  /** Index of the configuration entry before the last one, 0 if none. */
+  /** Index of the configuration entry before the last one, 0 if none (or if it is under the snapshot's). */
   get previousConfigIndex(): number {
-    return this.configs.at(-2) ?? 0;
+    return this.configs.length >= 2 ? this.configs.at(-2)! : this.configs.length === 1 ? (this.baseConfig?.index ?? 0) : 0;
+  }
+
+  /** The command of the entry at `index`: in the log after the snapshot, or the configuration the snapshot carries. */
+  commandAt(index: number): Entry['command'] | undefined {
+    if (index > this.base) return this.entry(index)?.command;
+    return this.baseConfig?.index === index ? this.baseConfig.command : undefined;
+  }
+
+  /** The configuration entry the snapshot carries (null: the initial configuration, or no snapshot). */
+  get snapshotConfigEntry(): SnapshotConfigEntry | null {
+    return this.baseConfig;
   }
 
   get lastIndex(): number {
@@ -110,16 +134,28 @@ export class RaftLog {
   /** Discards the entries up to `index` (at most the last index), keeping what follows: a snapshot was taken there. */
   compact(index: number): void {
     if (index <= this.base || index > this.lastIndex) return;
+    // The configuration in effect at `index` goes with the snapshot; those after it stay in the log.
+    const under = this.configs.filter((i) => i <= index).at(-1);
+    if (under !== undefined) {
+      const command = this.entry(under)!.command;
+      if (command.type === 'config') this.baseConfig = { index: under, command };
+    }
+    this.configs = this.configs.filter((i) => i > index);
     this.baseTerm = this.termAt(index)!;
     this.entries.splice(0, index - this.base);
     this.base = index;
   }
 
-  /** A snapshot through (index, term) replaces the log: the entries after it are kept if `keepSuffix`, else all are discarded (Figure 13, 6-7). */
-  install(index: number, term: number, keepSuffix: boolean): void {
+  /**
+   * A snapshot through (index, term) replaces the log: the entries after it are kept if
+   * `keepSuffix`, else all are discarded (Figure 13, 6-7); `config` is the configuration entry
+   * it carries (null: the initial configuration, or no membership).
+   */
+  install(index: number, term: number, keepSuffix: boolean, config: SnapshotConfigEntry | null = null): void {
     if (keepSuffix && index > this.base && index <= this.lastIndex) this.entries.splice(0, index - this.base);
     else this.entries.length = 0;
     this.base = index;
+    this.baseConfig = config;
     // The configuration entries left are those of the suffix kept.
     this.configs.length = 0;
     this.entries.forEach((e, k) => {

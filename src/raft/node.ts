@@ -9,9 +9,10 @@ import { createContext, summarize, type NodeContext } from './context.js';
 import { DEFAULT_ENGINE, resumeEngine, startEngine, type Engine, type Runner } from './engine.js';
 import { inLease } from './features/lease.js';
 import { contextFromSnapshot, snapshotOf, type NodeSnapshot } from './snapshot.js';
+import { snapshotConfiguration } from './configuration.js';
 import { machineFor, type NodeEvent, type RaftNodeMachine } from './node-machine.js';
 import type { TakenTransition } from './transitions.js';
-import type { Entry, NodeConfig, NodeInput, NodeView, PersistentState, RaftNode, RegisterState, StateSummary, StepRecord, TimerName } from './types.js';
+import type { Entry, NodeConfig, NodeInput, NodeView, PersistentState, RaftNode, RegisterState, SnapshotConfig, StateSummary, StepRecord, TimerName } from './types.js';
 
 export { DEFAULT_ENGINE, ENGINES, parseEngine, type Engine } from './engine.js';
 export type { NodeSnapshot } from './snapshot.js';
@@ -91,6 +92,8 @@ export interface LiveState extends Readonly<StateSummary> {
   readonly snapshotIndex: number;
   readonly snapshotTerm: number;
   readonly snapshotValue: RegisterState;
+  /** Features `membership` and `snapshot`: the configuration the snapshot carries (undefined without membership). */
+  readonly snapshotConfig: SnapshotConfig | undefined;
 }
 
 /** Reads the node's current context (the engine's own object once started). */
@@ -113,6 +116,7 @@ class LiveView implements LiveState {
   get snapshotIndex() { return this.ctx.log.snapshotIndex; }
   get snapshotTerm() { return this.ctx.log.snapshotTerm; }
   get snapshotValue() { return this.ctx.snapshotValue; }
+  get snapshotConfig() { return snapshotConfiguration(this.ctx.log, this.ctx.config); }
 }
 
 /** A reference node, with what tests, coverage and the checker's shadows read of it. */
@@ -209,7 +213,10 @@ class ReferenceNode implements ReferenceRaftNode {
   persistent(): PersistentState {
     const { log } = this.ctx;
     const persisted: PersistentState = { term: this.ctx.term, votedFor: this.ctx.votedFor, log: log.toArray() };
-    if (log.snapshotIndex > 0) persisted.snapshot = { index: log.snapshotIndex, term: log.snapshotTerm, value: this.ctx.snapshotValue };
+    if (log.snapshotIndex > 0) {
+      const config = snapshotConfiguration(log, this.ctx.config);
+      persisted.snapshot = { index: log.snapshotIndex, term: log.snapshotTerm, value: this.ctx.snapshotValue, ...(config ? { config } : {}) };
+    }
     return persisted;
   }
 }

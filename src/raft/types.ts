@@ -7,13 +7,13 @@
  */
 import type {
   AppendEntries, AppendEntriesResponse, ClientResult, Command, ConfigChange, Entry, InstallSnapshot, InstallSnapshotResponse, Message, NodeId, Operation, PersistentState,
-  Heartbeat, HeartbeatResponse, PreVote, PreVoteResponse, RegisterState, RequestVote, RequestVoteResponse, Role, Snapshot, TimeoutNow,
+  Heartbeat, HeartbeatResponse, PreVote, PreVoteResponse, RegisterState, RequestVote, RequestVoteResponse, Role, Snapshot, SnapshotConfig, TimeoutNow,
 } from '../trace/schema.js';
 import type { Feature } from './features/index.js';
 
 export type {
   AppendEntries, AppendEntriesResponse, ClientResult, Command, ConfigChange, Entry, Feature, InstallSnapshot, InstallSnapshotResponse, Message, NodeId, Operation, PersistentState,
-  Heartbeat, HeartbeatResponse, PreVote, PreVoteResponse, RegisterState, RequestVote, RequestVoteResponse, Role, Snapshot, TimeoutNow,
+  Heartbeat, HeartbeatResponse, PreVote, PreVoteResponse, RegisterState, RequestVote, RequestVoteResponse, Role, Snapshot, SnapshotConfig, TimeoutNow,
 };
 
 /** Distributes Omit over a union (plain Omit collapses the tagged union). */
@@ -111,9 +111,9 @@ export type Effect =
   | { kind: 'apply'; index: number; command: Command; value: RegisterState; result: 'ok' | 'cas_failed' }
   | { kind: 'client_response'; client: string; requestId: number; result: ClientResult }
   /** Feature `snapshot`: a snapshot through `index` was taken and the log compacted there. */
-  | { kind: 'snapshot'; index: number; term: number; value: RegisterState }
+  | { kind: 'snapshot'; index: number; term: number; value: RegisterState; config?: SnapshotConfig }
   /** Feature `snapshot`: a received snapshot was installed (Figure 13). */
-  | { kind: 'install_snapshot'; index: number; term: number; value: RegisterState; logKept: boolean }
+  | { kind: 'install_snapshot'; index: number; term: number; value: RegisterState; logKept: boolean; config?: SnapshotConfig }
   /** Feature `membership`: the configuration in effect changed (the entry at `index`; 0: the initial one). */
   | { kind: 'config'; index: number; voters: NodeId[]; learners: NodeId[] }
   /** (Re)arm a timer to fire `after` ms from now, replacing any earlier arming of it. */

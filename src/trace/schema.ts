@@ -20,10 +20,12 @@ export const TRACE_VERSION = 1;
  * `snapshotIndex`/`snapshotTerm`, a persisted `snapshot` and the `snapshotEvery` parameter;
  * revision 3: the `membership` feature's `config` command, `reconfigure` and `config` events and
  * the initial configuration's `voters`/`learners` parameters; revision 4: the feature
- * `heartbeat` with its Heartbeat and HeartbeatResponse messages), so every v1 trace stays valid
- * as it was. A header without `minor` is revision 0.
+ * `heartbeat` with its Heartbeat and HeartbeatResponse messages; revision 5: `membership` with
+ * `snapshot`, a snapshot's `config` — in the `snapshot` and `install_snapshot` events, the
+ * InstallSnapshot message and a persisted snapshot), so every v1 trace stays valid as it was.
+ * A header without `minor` is revision 0.
  */
-export const TRACE_MINOR = 4;
+export const TRACE_MINOR = 5;
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 
@@ -72,6 +74,19 @@ export const ConfigCommand = Closed({
   voters: ServerList('the servers whose votes and acknowledgements count (at least one)'),
   learners: ServerList('servers that receive entries but neither vote nor count (none of the voters)'),
 }, "feature 'membership' (revision 1.3): a configuration; a server uses the latest one in its log, committed or not; no effect on the register");
+/**
+ * Features `membership` and `snapshot` (revision 1.5): the configuration in effect at a
+ * snapshot's last included index — the latest configuration entry at or under it (`index`; 0:
+ * the header's initial configuration) — which a snapshot carries since it replaces that entry
+ * (thesis §5.4.2).
+ */
+export const SnapshotConfig = Closed({
+  index: Index('the log index of the configuration entry (0: the initial configuration of the header)'),
+  voters: ServerList('its voters'),
+  learners: ServerList('its learners'),
+}, "features 'membership' and 'snapshot' (revision 1.5): the configuration a snapshot carries");
+export type SnapshotConfig = Static<typeof SnapshotConfig>;
+const snapshotConfigField = { config: Type.Optional(SnapshotConfig) };
 export const Command = Type.Union([SetCommand, GetCommand, CasCommand, NoopCommand, ConfigCommand]);
 export type Command = Static<typeof Command>;
 /** A client's command (set, get, cas): the ones that may carry an origin and change or read the register. */
@@ -149,7 +164,8 @@ export const InstallSnapshot = Closed({
   lastIncludedIndex: Index('the snapshot replaces all entries up through this index'),
   lastIncludedTerm: Term('term of the entry at lastIncludedIndex'),
   value: RegisterState,
-}, "feature 'snapshot' (revision 1.2): the leader's snapshot, whole (one message: no chunks): the register after lastIncludedIndex");
+  ...snapshotConfigField,
+}, "feature 'snapshot' (revision 1.2): the leader's snapshot, whole (one message: no chunks): the register after lastIncludedIndex (with membership, revision 1.5: and the configuration there)");
 export const InstallSnapshotResponse = Closed({
   ...Envelope,
   type: Type.Literal('InstallSnapshotResponse'),
@@ -201,7 +217,8 @@ export const Snapshot = Closed({
   index: Type.Integer({ minimum: 1, maximum: MAX_SAFE, description: 'the last log index the snapshot covers' }),
   term: Term('the term of the entry at index'),
   value: RegisterState,
-}, "feature 'snapshot' (revision 1.2)");
+  ...snapshotConfigField,
+}, "feature 'snapshot' (revision 1.2; with membership, revision 1.5: the configuration at index)");
 export type Snapshot = Static<typeof Snapshot>;
 
 export const PersistentState = Closed({
@@ -330,7 +347,7 @@ export const TransferEvent = NodeEvent(
 );
 export const SnapshotEvent = NodeEvent(
   'snapshot',
-  { index: Type.Integer({ minimum: 1, maximum: MAX_SAFE, description: 'the last index it covers; the entries up through it are discarded' }), term: Term('the term of the entry at index'), value: RegisterState },
+  { index: Type.Integer({ minimum: 1, maximum: MAX_SAFE, description: 'the last index it covers; the entries up through it are discarded' }), term: Term('the term of the entry at index'), value: RegisterState, ...snapshotConfigField },
   "feature 'snapshot' (revision 1.2): the node took a snapshot of its register after applying entries 1..index (value) and compacted its log",
 );
 export const InstallSnapshotEvent = NodeEvent(
@@ -340,6 +357,7 @@ export const InstallSnapshotEvent = NodeEvent(
     term: Term("the snapshot's lastIncludedTerm"),
     value: RegisterState,
     logKept: Type.Boolean({ description: 'true: the log held an entry (index, term) and keeps the entries after it; false: the whole log was discarded' }),
+    ...snapshotConfigField,
   },
   "feature 'snapshot' (revision 1.2): the node installed a snapshot it received (Figure 13): commitIndex and lastApplied become index, the register value",
 );

@@ -251,7 +251,7 @@ function sameStateChange(x: Effect, e: TraceEvent): boolean {
     case 'append':
       return x.kind === 'append' && x.index === e.index && sameEntries(x.entries, e.entries);
     case 'install_snapshot':
-      return x.kind === 'install_snapshot' && x.index === e.index && x.term === e.term && x.value === e.value && x.logKept === e.logKept;
+      return x.kind === 'install_snapshot' && x.index === e.index && x.term === e.term && x.value === e.value && x.logKept === e.logKept && JSON.stringify(x.config) === JSON.stringify(e.config);
     case 'config':
       return x.kind === 'config' && x.index === e.index && x.voters.join(',') === e.voters.join(',') && x.learners.join(',') === e.learners.join(',');
     default:
@@ -281,6 +281,15 @@ function firstForeignEntry(log: LogView, prevLogIndex: number, entries: readonly
 }
 
 /** The first pending message the node has not sent yet that `which` picks. */
+/**
+ * Whether the reference sent a message of this type to the same peer in this step, as leader of
+ * `term`: a leader that steps down at the end of a step without a new term (feature
+ * `membership`: its removal committed) sent that step's requests as leader.
+ */
+function sentAsLeaderThisStep(shadow: Shadow, m: Message, term: number): boolean {
+  return shadow.pending.some((x) => x.effect.kind === 'send' && x.effect.msg.type === m.type && x.effect.msg.to === m.to && x.state.role === 'leader' && x.state.term === term);
+}
+
 function pendingSend(pending: readonly Expected[], which: (m: MessageBody) => boolean): MessageBody | undefined {
   for (const x of pending) if (x.effect.kind === 'send' && which(x.effect.msg)) return x.effect.msg;
   return undefined;
@@ -1151,6 +1160,8 @@ export class Conformance {
   /** Why the reference could not send this TimeoutNow now: only a leader, to the target of its transfer once it holds the whole log. */
   private badTimeoutNow(shadow: Shadow, m: Extract<Message, { type: 'TimeoutNow' }>): RequestProblem | null {
     const v = shadow.ref!.live;
+    // Sent in the step that ends the leadership (its removal committed, feature membership): the reference's own.
+    if (v.role !== 'leader' && sentAsLeaderThisStep(shadow, m, v.term)) return null;
     if (v.role !== 'leader') return { why: `it is ${v.role} in term ${v.term}, not leader, and sends no TimeoutNow`, expected: 'TimeoutNow only from a leader' };
     if (m.term !== v.term) return { diffs: [{ field: 'term', seen: m.term, want: String(v.term) }], expected: `term ${v.term}` };
     if (v.transferTarget !== m.to) return { why: v.transferTarget === null ? 'no leadership transfer is under way' : `its leadership transfer is to ${v.transferTarget}`, expected: `TimeoutNow only to the transfer's target` };
@@ -1167,7 +1178,7 @@ export class Conformance {
    */
   private badHeartbeat(shadow: Shadow, m: Extract<Message, { type: 'Heartbeat' }>): RequestProblem | null {
     const v = shadow.ref!.live;
-    if (v.role !== 'leader') return { why: `it is ${v.role} in term ${v.term}, not leader, and sends no Heartbeat`, expected: 'Heartbeat only from a leader' };
+    if (v.role !== 'leader' && !sentAsLeaderThisStep(shadow, m, v.term)) return { why: `it is ${v.role} in term ${v.term}, not leader, and sends no Heartbeat`, expected: 'Heartbeat only from a leader' };
     if (m.term !== v.term) return { diffs: [{ field: 'term', seen: m.term, want: String(v.term) }], expected: `term ${v.term}` };
     const match = v.matchIndexOf(m.to);
     const most = Math.min(match, v.commitIndex);
@@ -1181,11 +1192,14 @@ export class Conformance {
   /** Why the reference could not send this InstallSnapshot now: only a leader, its own snapshot, whole. */
   private badInstallSnapshot(shadow: Shadow, m: Extract<Message, { type: 'InstallSnapshot' }>): RequestProblem | null {
     const v = shadow.ref!.live;
-    if (v.role !== 'leader') return { why: `it is ${v.role} in term ${v.term}, not leader, and sends no InstallSnapshot`, expected: 'InstallSnapshot only from a leader' };
+    if (v.role !== 'leader' && !sentAsLeaderThisStep(shadow, m, v.term)) return { why: `it is ${v.role} in term ${v.term}, not leader, and sends no InstallSnapshot`, expected: 'InstallSnapshot only from a leader' };
     if (v.snapshotIndex === 0) return { why: 'it has taken no snapshot', expected: 'InstallSnapshot only of the snapshot it holds' };
     const want = { term: v.term, leaderId: shadow.id, lastIncludedIndex: v.snapshotIndex, lastIncludedTerm: v.snapshotTerm, value: v.snapshotValue };
     const diffs = diffFields(m, want, ['term', 'leaderId', 'lastIncludedIndex', 'lastIncludedTerm', 'value']);
-    return diffs.length > 0 ? { diffs, expected: JSON.stringify(want) } : null;
+    // With membership, the configuration it carries (revision 1.5): the one in effect at its last index.
+    const config = v.snapshotConfig;
+    if (JSON.stringify(m.config) !== JSON.stringify(config)) diffs.push({ field: 'config', seen: m.config ?? null, want: config ? JSON.stringify(config) : 'none' });
+    return diffs.length > 0 ? { diffs, expected: JSON.stringify(config ? { ...want, config } : want) } : null;
   }
 
   /** Why the reference could not send this RequestVote now: its role, or the fields that differ. */
@@ -1204,7 +1218,7 @@ export class Conformance {
     const v = shadow.ref!.live;
     // A leader that steps down at the end of a step without a new term (feature `membership`: its
     // removal committed) sent that step's AppendEntries as leader: the reference's own, to that peer.
-    if (v.role !== 'leader' && !shadow.pending.some((x) => x.effect.kind === 'send' && x.effect.msg.type === 'AppendEntries' && x.effect.msg.to === m.to && x.state.role === 'leader' && x.state.term === v.term)) return { why: `it is ${v.role} in term ${v.term}, not leader, and sends no AppendEntries`, expected: 'AppendEntries only from a leader' };
+    if (v.role !== 'leader' && !sentAsLeaderThisStep(shadow, m, v.term)) return { why: `it is ${v.role} in term ${v.term}, not leader, and sends no AppendEntries`, expected: 'AppendEntries only from a leader' };
     const head = diffFields(m, { term: v.term, leaderId: shadow.id }, ['term', 'leaderId']);
     if (head.length > 0) return { diffs: head, expected: `term ${v.term}, leaderId ${shadow.id}` };
     const log = v.log;

@@ -6,15 +6,18 @@
  */
 import type { NodeTraceEvent } from '../../../src/trace/schema.js';
 import type { Report } from '../violation.js';
-import { inLease, type NodeFacts } from './node-facts.js';
+import { inLease, logKnown, quorumOf, type NodeFacts, type VotersOf } from './node-facts.js';
 import { isClientCommand } from '../../../src/trace/schema.js';
 
 interface Leadership {
   term: number;
   since: number;
-  /** When the leader last heard (a response of its term) from each peer; `since` for none yet. */
+  /** When the leader last heard (a response of its term) from each peer. */
   heard: Map<string, number>;
   reported: boolean;
+  /** The voters of its configuration (null: unknown), and since when they are (`since` at first). */
+  voters: readonly string[] | null;
+  votersSince: number;
 }
 
 export class CheckQuorumRules {
@@ -22,7 +25,7 @@ export class CheckQuorumRules {
   private readonly asked = new Map<string, Map<string, { inLease: boolean; transfer: boolean; line: number; term: number }>>();
   private readonly leaders = new Map<string, Leadership>();
 
-  constructor(private readonly report: Report, private readonly members: readonly string[], private readonly majority: number, private readonly electionTimeout: { min: number; max: number }, private readonly on: (rule: string) => boolean) {}
+  constructor(private readonly report: Report, private readonly votersOf: VotersOf, private readonly electionTimeout: { min: number; max: number }, private readonly on: (rule: string) => boolean) {}
 
   event(n: NodeFacts, e: NodeTraceEvent, line: number): void {
     this.trackLeadership(n, e, line);
@@ -51,13 +54,23 @@ export class CheckQuorumRules {
       return;
     }
     const known = this.leaders.get(n.id);
-    const l: Leadership = known && known.term === n.term ? known : { term: n.term, since: e.time, heard: new Map(), reported: false };
+    // A log the event shows empty holds no configuration entry: the initial configuration (feature membership).
+    const emptyLog = logKnown(n, e) && n.lastIndex === 0;
+    const l: Leadership = known && known.term === n.term ? known : { term: n.term, since: e.time, heard: new Map(), reported: false, voters: this.votersOf(n.id, emptyLog), votersSince: e.time };
     if (l !== known) this.leaders.set(n.id, l);
+    // Feature membership: a leader counts the voters of the configuration in effect at its log;
+    // one that changes is counted from when it took effect (below).
+    const voters = this.votersOf(n.id, emptyLog);
+    // (Unknown at this event: the last known stays; only an append, which shows the log, changes it.)
+    if (voters !== null && !(l.voters && sameServers(voters, l.voters))) {
+      l.voters = voters;
+      l.votersSince = e.time;
+    }
     if (e.kind === 'receive' && (e.msg.type === 'AppendEntriesResponse' || e.msg.type === 'HeartbeatResponse') && e.msg.term === l.term) l.heard.set(e.msg.from, e.time);
     const acts = (e.kind === 'send' && (e.msg.type === 'AppendEntries' || e.msg.type === 'Heartbeat')) || (e.kind === 'append' && e.entries.some((x) => isClientCommand(x.command) && x.command.client !== undefined));
     // Heard from means responses received: judged only for a leader that logs what it receives.
-    if (!acts || l.reported || !n.logsReceives || !this.on('checkquorum.step-down')) return;
-    const contact = this.quorumContact(n.id, l);
+    if (!acts || l.reported || !n.logsReceives || !this.on('checkquorum.step-down') || l.voters === null) return;
+    const contact = this.quorumContact(n.id, l, l.voters);
     const deadline = contact + 2 * this.electionTimeout.max;
     if (e.time <= deadline) return;
     l.reported = true;
@@ -68,9 +81,22 @@ export class CheckQuorumRules {
     });
   }
 
-  /** The latest time by which the leader had heard from a majority (itself included). */
-  private quorumContact(self: string, l: Leadership): number {
-    const times = this.members.filter((m) => m !== self).map((m) => l.heard.get(m) ?? l.since).sort((a, b) => b - a);
-    return this.majority <= 1 ? Infinity : times[this.majority - 2]!;
+  /**
+   * The latest time by which the leader had heard from a majority of `voters` (itself included
+   * if it is one; a learner never counts). A configuration counts from when it took effect at
+   * the leader: each voter as heard from then at the latest. A leader checks its quorum with
+   * the configuration in effect at the check, so one that changed since its last check may
+   * have passed that check with servers the new one does not count (a voter just removed): it
+   * has two more election timeouts from the change, as from its election.
+   */
+  private quorumContact(self: string, l: Leadership, voters: readonly string[]): number {
+    const need = quorumOf(voters) - (voters.includes(self) ? 1 : 0);
+    if (need <= 0) return Infinity;
+    const times = voters.filter((m) => m !== self).map((m) => Math.max(l.heard.get(m) ?? l.since, l.votersSince)).sort((a, b) => b - a);
+    return times[need - 1]!;
   }
+}
+
+function sameServers(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }

@@ -7,7 +7,7 @@ import type { Header, NodeTraceEvent, TraceEvent } from '../../../src/trace/sche
 import type { Report, Violation } from '../violation.js';
 import { CheckQuorumRules } from './checkquorum-rules.js';
 import { MembershipRules } from './membership-rules.js';
-import { absorb, newFacts, type NodeFacts } from './node-facts.js';
+import { absorb, newFacts, type NodeFacts, type VotersOf } from './node-facts.js';
 import { PreVoteRules } from './prevote-rules.js';
 import { TransferRules } from './transfer-rules.js';
 
@@ -21,14 +21,19 @@ export class FeatureInvariants {
 
   constructor(header: Header, private readonly report: Report, private readonly enabled?: ReadonlySet<string>) {
     const features = new Set(header.features ?? []);
-    const majority = Math.floor(header.nodes.length / 2) + 1;
     const electionTimeout = { min: header.params?.electionTimeoutMin ?? 150, max: header.params?.electionTimeoutMax ?? 300 };
     const on = (rule: string) => this.enabled === undefined || this.enabled.has(rule);
     const fail = (v: Violation) => this.report(v);
-    if (features.has('prevote')) this.sets.push(new PreVoteRules(fail, majority, electionTimeout.min, on));
-    if (features.has('checkquorum')) this.sets.push(new CheckQuorumRules(fail, header.nodes, majority, electionTimeout, on));
+    // The voters whose quorum a node's pre-votes and its leadership need: every node of the
+    // header, or with membership changes those of the configuration in effect at the node's log
+    // (null where the trace does not show it: then those rules do not judge). Membership's rules
+    // run first, so that an event's own append is in the configuration the others read.
+    const membership = features.has('membership') ? new MembershipRules(fail, header, on) : null;
+    const votersOf: VotersOf = membership ? (node, emptyLog) => membership.votersOf(node, emptyLog) : () => header.nodes;
+    if (membership) this.sets.push(membership);
+    if (features.has('prevote')) this.sets.push(new PreVoteRules(fail, votersOf, membership !== null, electionTimeout.min, on));
+    if (features.has('checkquorum')) this.sets.push(new CheckQuorumRules(fail, votersOf, electionTimeout, on));
     if (features.has('transfer')) this.sets.push(new TransferRules(fail, on));
-    if (features.has('membership')) this.sets.push(new MembershipRules(fail, header, on));
     for (const id of header.nodes) this.facts.set(id, newFacts(id));
   }
 

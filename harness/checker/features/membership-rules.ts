@@ -17,9 +17,14 @@ interface Configuration {
 }
 
 interface Member {
-  /** The terms of its log's entries (null while unknown: a restart without its log, an append past its known end). */
+  /**
+   * Feature snapshot: the last index its snapshot covers (0: none). The checker forgets the
+   * terms under it, but keeps the configuration in effect there (the snapshot carries it).
+   */
+  base: number;
+  /** The terms of its log's entries after `base` (null while unknown: a restart without its log, an append past its known end). */
   terms: number[] | null;
-  /** The configuration entries of its log, ascending (meaningful where `terms` is known). */
+  /** The configuration entries of its log, ascending, the snapshot's first if any (meaningful where `terms` is known). */
   configs: Configuration[];
   /**
    * It logs its appends (it has logged one: a producer logs every change of a kind or none), so
@@ -38,6 +43,11 @@ function configurationOf(entry: Entry, index: number): Configuration | null {
   return c.type === 'config' ? { index, voters: c.voters, learners: c.learners } : null;
 }
 
+/** The configuration a snapshot logs (`config`), undefined if it logs none. */
+function carriedBy(c: { index: number; voters: readonly string[]; learners: readonly string[] } | undefined): Configuration | undefined {
+  return c ? { index: c.index, voters: c.voters, learners: c.learners } : undefined;
+}
+
 function sameServers(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
@@ -52,7 +62,18 @@ export class MembershipRules {
 
   constructor(private readonly report: Report, header: Header, private readonly on: (rule: string) => boolean) {
     this.initial = { index: 0, voters: header.params?.voters ?? header.nodes, learners: header.params?.learners ?? [] };
-    for (const id of header.nodes) this.members.set(id, { terms: [], configs: [], logsAppends: false, votesTerm: -1, votes: new Set(), ownStart: null });
+    for (const id of header.nodes) this.members.set(id, { base: 0, terms: [], configs: [], logsAppends: false, votesTerm: -1, votes: new Set(), ownStart: null });
+  }
+
+  /**
+   * The voters of the configuration in effect at the node's log now (null: unknown), for the
+   * other features' rules, whose quorums follow the configuration (./feature-invariants.ts).
+   */
+  votersOf(node: string, emptyLog = false): readonly string[] | null {
+    const m = this.members.get(node);
+    if (!m) return null;
+    // A log the event shows empty holds no configuration entry: the initial one is in effect.
+    return this.latest(m)?.voters ?? (emptyLog ? this.initial.voters : null);
   }
 
   /** The configuration in effect at the node's log (null: unknown). */
@@ -60,15 +81,43 @@ export class MembershipRules {
     return m.terms === null || !m.logsAppends ? null : (m.configs.at(-1) ?? this.initial);
   }
 
-  /** The node's log is now exactly `log`. */
-  private showLog(m: Member, log: readonly Entry[]): void {
+  /**
+   * The node's log is now exactly `log` after a snapshot through `base` (0: none) carrying the
+   * configuration `under` (null: the initial one; undefined: not shown, so unknown).
+   */
+  private showLog(m: Member, log: readonly Entry[], base = 0, under: Configuration | null | undefined = null): void {
+    m.base = base;
+    if (under === undefined) {
+      m.terms = null;
+      return;
+    }
     m.terms = log.map((x) => x.term);
-    m.configs = log.flatMap((x, i) => configurationOf(x, i + 1) ?? []);
+    m.configs = [...(under ? [under] : []), ...log.flatMap((x, i) => configurationOf(x, base + i + 1) ?? [])];
   }
 
   private truncate(m: Member, fromIndex: number): void {
-    if (m.terms && m.terms.length >= fromIndex) m.terms.length = fromIndex - 1;
+    if (m.terms && m.base + m.terms.length >= fromIndex) m.terms.length = Math.max(0, fromIndex - 1 - m.base);
     while ((m.configs.at(-1)?.index ?? 0) >= fromIndex) m.configs.pop();
+  }
+
+  /**
+   * Feature snapshot: the node's log is compacted through `index` (a snapshot taken, or one
+   * installed keeping the entries after it; `kept` false: the whole log replaced). The terms
+   * under it are forgotten; the configuration in effect at `index` stays — the one the log
+   * shows (a snapshot taken), else the one the snapshot logs (`carried`; absent: unknown).
+   */
+  private compact(m: Member, index: number, kept: boolean, carried: Configuration | undefined, trustLog: boolean): void {
+    const known = m.terms !== null && trustLog ? (m.configs.filter((c) => c.index <= index).at(-1) ?? this.initial) : carried;
+    if (!known) {
+      m.terms = null;
+      m.base = index;
+      return;
+    }
+    const after = kept && m.terms !== null ? m.configs.filter((c) => c.index > index) : [];
+    const terms = kept && m.terms !== null ? m.terms.slice(Math.max(0, index - m.base)) : [];
+    m.base = index;
+    m.terms = terms;
+    m.configs = [...(known.index > 0 ? [known] : []), ...after];
   }
 
   event(n: NodeFacts, e: NodeTraceEvent, line: number): void {
@@ -84,8 +133,19 @@ export class MembershipRules {
         break;
       case 'restart':
         m.ownStart = null;
-        if (e.persisted) this.showLog(m, e.persisted.log);
-        else m.terms = null;
+        if (e.persisted) {
+          const snap = e.persisted.snapshot;
+          this.showLog(m, e.persisted.log, snap?.index ?? 0, snap ? carriedBy(snap.config) : null);
+        } else m.terms = null;
+        break;
+      case 'snapshot':
+        // Its own snapshot: the configuration at its index is the one its log shows, and the one it must carry.
+        this.checkSnapshotConfig(n, m, e, line);
+        this.compact(m, e.index, true, carriedBy(e.config), true);
+        break;
+      case 'install_snapshot':
+        // A received snapshot replaces the prefix: its configuration is the one it carries.
+        this.compact(m, e.index, e.logKept, carriedBy(e.config), false);
         break;
       case 'receive':
         // Votes of an older term than the newest seen never count (a late response).
@@ -107,7 +167,12 @@ export class MembershipRules {
         break;
     }
     const s = e.state;
-    if (s?.log !== undefined && e.kind !== 'receive') this.showLog(m, s.log);
+    if (s?.log !== undefined && e.kind !== 'receive') {
+      // With a snapshot, a logged log holds the entries after it; the configuration under it stays.
+      const base = s.snapshotIndex ?? m.base;
+      const under = base === 0 ? null : base === m.base && m.terms !== null ? (m.configs.filter((c) => c.index <= base).at(-1) ?? null) : undefined;
+      this.showLog(m, s.log, base, under);
+    }
   }
 
   /**
@@ -123,12 +188,12 @@ export class MembershipRules {
       const index = e.index + k;
       if (asLeader && entry.term === n.term && (m.ownStart === null || m.ownStart.term !== n.term)) m.ownStart = { term: n.term, index };
       const terms = m.terms;
-      if (terms === null) continue;
-      if (index > terms.length + 1) {
+      if (terms === null || index <= m.base) continue; // under the snapshot: committed, the node's already
+      if (index > m.base + terms.length + 1) {
         m.terms = null;
         continue;
       }
-      if (terms[index - 1] === entry.term) continue;
+      if (terms[index - 1 - m.base] === entry.term) continue;
       this.truncate(m, index);
       terms.push(entry.term);
       const theirs = configurationOf(entry, index);
@@ -177,6 +242,19 @@ export class MembershipRules {
       rule: 'membership.election-quorum', line, nodes: [n.id], terms: [n.term],
       message: `${n.id} became leader of term ${n.term} with ${count} vote${count === 1 ? '' : 's'} of the voters of ${show(config)}, short of a majority of ${quorum}`,
       expected: `${quorum} votes of {${config.voters.join(',')}}`, seen: `${count}${votes.length ? ` (${votes.join(', ')}${config.voters.includes(n.id) ? ` and ${n.id}` : ''})` : ''}`,
+    });
+  }
+
+  /** A snapshot taken carries the configuration in effect at its last index (thesis §5.4.2): the latest at or under it in the node's log. */
+  private checkSnapshotConfig(n: NodeFacts, m: Member, e: Extract<NodeTraceEvent, { kind: 'snapshot' }>, line: number): void {
+    if (!this.on('membership.in-effect') || m.terms === null || !m.logsAppends) return;
+    const want = m.configs.filter((c) => c.index <= e.index).at(-1) ?? this.initial;
+    const seen = carriedBy(e.config);
+    if (seen && want.index === seen.index && sameServers(want.voters, seen.voters) && sameServers(want.learners, seen.learners)) return;
+    this.report({
+      rule: 'membership.in-effect', line, nodes: [n.id], terms: [n.term],
+      message: `${n.id}'s snapshot through index ${e.index} carries ${seen ? show(seen) : 'no configuration'}, but the configuration in effect there is ${show(want)}`,
+      expected: show(want), seen: seen ? show(seen) : 'no config',
     });
   }
 

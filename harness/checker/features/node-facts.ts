@@ -27,6 +27,18 @@ export interface NodeFacts {
   leaseStart: number;
 }
 
+/**
+ * The voters of the configuration in effect at a node's log: every node of the header, or with
+ * feature membership the latest configuration in the node's log (null: the trace does not show it;
+ * `emptyLog`: the event shows the node's log empty, so the initial configuration is in effect).
+ */
+export type VotersOf = (node: string, emptyLog?: boolean) => readonly string[] | null;
+
+/** A strict majority of `voters`. */
+export function quorumOf(voters: readonly string[]): number {
+  return Math.floor(voters.length / 2) + 1;
+}
+
 export function newFacts(id: string): NodeFacts {
   return { id, alive: true, term: 0, role: 'follower', leaderTerm: 0, lastIndex: 0, lastTerm: 0, logsAppends: false, logsReceives: false, leaseTerm: null, leaseStart: 0 };
 }

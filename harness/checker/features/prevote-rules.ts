@@ -5,7 +5,7 @@
  */
 import type { NodeTraceEvent } from '../../../src/trace/schema.js';
 import type { Report } from '../violation.js';
-import { inLease, type NodeFacts } from './node-facts.js';
+import { inLease, logKnown, quorumOf, type NodeFacts, type VotersOf } from './node-facts.js';
 
 interface Round {
   /**
@@ -27,7 +27,7 @@ interface Round {
 export class PreVoteRules {
   private readonly rounds = new Map<string, Round>();
 
-  constructor(private readonly report: Report, private readonly majority: number, private readonly electionTimeoutMin: number, private readonly on: (rule: string) => boolean) {}
+  constructor(private readonly report: Report, private readonly votersOf: VotersOf, private readonly membership: boolean, private readonly electionTimeoutMin: number, private readonly on: (rule: string) => boolean) {}
 
   private round(node: string): Round {
     let r = this.rounds.get(node);
@@ -56,8 +56,8 @@ export class PreVoteRules {
     // state, or its term changes logged), else that of its first RequestVote (a sparse trace's
     // term may lag the node's own; then neither may show it, and nothing is checked).
     if (this.on('prevote.majority') && n.logsReceives) {
-      if (e.kind === 'vote' && e.votedFor === n.id && (e.state?.term !== undefined || r.logsTerms)) this.checkElection(n, r, n.term, line);
-      else if (e.kind === 'send' && e.msg.type === 'RequestVote' && e.msg.candidateId === n.id) this.checkElection(n, r, e.msg.term, line);
+      if (e.kind === 'vote' && e.votedFor === n.id && (e.state?.term !== undefined || r.logsTerms)) this.checkElection(n, r, n.term, line, e);
+      else if (e.kind === 'send' && e.msg.type === 'RequestVote' && e.msg.candidateId === n.id) this.checkElection(n, r, e.msg.term, line, e);
     }
     if (e.kind === 'send' && e.msg.type === 'PreVoteResponse' && e.msg.voteGranted && this.on('prevote.lease')) {
       const asked = r.asked.get(e.msg.to);
@@ -72,16 +72,25 @@ export class PreVoteRules {
     }
   }
 
-  private checkElection(n: NodeFacts, r: Round, term: number, line: number): void {
+  private checkElection(n: NodeFacts, r: Round, term: number, line: number, e: NodeTraceEvent): void {
     if (term <= r.checked) return;
     r.checked = term;
     if (r.transferTerm === term) return;
-    const votes = (r.grants.get(term)?.size ?? 0) + 1;
-    if (votes >= this.majority) return;
+    // The configuration the node used: the one in effect at its log now (a pre-candidate's log
+    // does not change before its election: anything that changes it makes it a follower first).
+    const voters = this.votersOf(n.id, logKnown(n, e) && n.lastIndex === 0);
+    if (voters === null) return;
+    const own = voters.includes(n.id);
+    let votes = own ? 1 : 0;
+    for (const v of r.grants.get(term) ?? []) if (v !== n.id && voters.includes(v)) votes++;
+    const majority = quorumOf(voters);
+    if (votes >= majority) return;
+    // With membership changes the message names the configuration's voters (without, every node is one).
+    const among = this.membership ? ` of the voters {${voters.join(',')}}` : '';
     this.report({
       rule: 'prevote.majority', line, nodes: [n.id], terms: [term],
-      message: `${n.id} started an election for term ${term} with ${votes} pre-vote${votes === 1 ? '' : 's'} for it (its own included), short of a majority of ${this.majority}`,
-      expected: `pre-votes for term ${term} from ${this.majority} nodes, or a TimeoutNow`, seen: `${votes}`,
+      message: `${n.id} started an election for term ${term} with ${votes} pre-vote${votes === 1 ? '' : 's'} for it${among} (${own ? 'its own included' : 'it is no voter: its own does not count'}), short of a majority of ${majority}`,
+      expected: `pre-votes for term ${term} from ${majority} nodes${among}, or a TimeoutNow`, seen: `${votes}`,
     });
   }
 }

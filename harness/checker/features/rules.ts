@@ -24,7 +24,8 @@ export const FEATURE_RULES: readonly FeatureRule[] = [
       'Checked for a node that logs its receives (it has logged an input or a message), once per election: ' +
       "at its vote for itself where the trace shows that vote's term (the vote's `state.term`, or the node logs its term changes), otherwise at its first RequestVote (whose term is the election's). " +
       "A trace that leaves out a node's term changes shows a term that may lag the node's own, so a grant counts when received while the term shown was below T " +
-      '(one received once the node\'s own term was T came after the election for T, which it then cannot change). A node that shows neither is not judged.',
+      '(one received once the node\'s own term was T came after the election for T, which it then cannot change). A node that shows neither is not judged. ' +
+      'With feature membership, the majority is of the voters of the configuration in effect at the node\'s log at its election (rule membership.in-effect\'s): only grants from those voters count, and its own only if it is one; where the trace does not show that configuration (the node logs no appends, and the event does not show its log empty), the election is not judged.',
     paper: 'Ongaro, Consensus: Bridging Theory and Practice, §9.6',
   },
   {
@@ -53,7 +54,8 @@ export const FEATURE_RULES: readonly FeatureRule[] = [
     statement:
       'With CheckQuorum, a leader that has heard from no majority of the cluster, itself included, for two maximum election timeouts ' +
       '(no AppendEntriesResponse — nor, with feature heartbeat, HeartbeatResponse — of its term from enough peers since then, counting from when it became leader) acts as leader no more: it sends no AppendEntries (nor Heartbeat) and appends no client request. Checked for a leader that logs its receives; a leadership ends with its term (a higher term the node adopts from a message or sends in one ends it, its step-down logged or not). ' +
-      'Two timeouts, because a leader checks once per election timeout what it heard since the last check.',
+      'Two timeouts, because a leader checks once per election timeout what it heard since the last check. ' +
+      'With feature membership, the majority is of the voters of the configuration in effect at the leader\'s log (a learner\'s answers never count; the leader counts itself only if it is a voter), each voter counted as heard from no earlier than when that configuration took effect at the leader (a leader checks with the configuration of the moment: one that passed its last check with a voter it has since removed has two more timeouts from the change); where the configuration is not shown (as for prevote.majority), the leader is not judged.',
     paper: 'Ongaro, Consensus: Bridging Theory and Practice, §6.2',
   },
   {
@@ -132,7 +134,8 @@ export const FEATURE_RULES: readonly FeatureRule[] = [
     title: 'A configuration takes effect when appended',
     statement:
       'With membership changes, a node\'s logged configuration (a `config` event) is the latest configuration entry in its log at that point — committed or not — or, with none, the header\'s initial configuration (index 0): a configuration takes effect when it is appended, and the one before it is back when a truncation removes it. ' +
-      'That the node switches at the append itself, not later, is conformance\'s to check (the composed chart logs `config` in the step that appends). Checked where the node\'s configuration entries are known.',
+      'That the node switches at the append itself, not later, is conformance\'s to check (the composed chart logs `config` in the step that appends). Checked where the node\'s configuration entries are known. ' +
+      'With feature snapshot (revision 1.5), a snapshot replaces the entries that held the configuration, so it carries it: a snapshot a node takes logs as `config` the configuration in effect at its last index (the latest at or under it; index 0: the initial one), and after a snapshot — taken, installed (the `config` it carries), or restored by a restart — the configuration under it is still the one in effect until a later entry.',
     paper: 'Ongaro, Consensus: Bridging Theory and Practice, §4.1',
   },
 ];

@@ -20,6 +20,7 @@
 import type { Command, Entry, Header, NodeState, RegisterState, Role, Snapshot, TraceEvent } from '../../../src/trace/schema.js';
 import { describeEntry } from '../describe-entry.js';
 import { commandKey, sameCommand, sameEntry } from '../entry-hash.js';
+import { flat } from '../flat-string.js';
 import { ForgetfulArray } from '../forgetful-array.js';
 import { NodeLog } from '../node-log.js';
 import type { Report, Violation } from '../violation.js';
@@ -97,6 +98,11 @@ interface NodeModel {
   snapshotTakenLine: number;
   /** Feature `snapshot`: the snapshot it restarted from: it applies nothing at or under it until its next restart. */
   resumedFrom: number;
+  /** This model's part of `historyKey` under the identity renaming, once written (reset by every event of the node). */
+  keyPart: string | undefined;
+  /** `log` and `votes` are shared with the model this one was copied from (copy-on-write: `writableLog`, `writableVotes`). */
+  logShared: boolean;
+  votesShared: boolean;
 }
 
 interface SeenEntry {
@@ -129,21 +135,32 @@ export interface ClusterInvariantOptions {
   forgetCompacted?: boolean;
 }
 
+/** The parts of a ClusterInvariants that clones share (copy-on-write). */
+const NODES = 1;
+const LEADERS = 2;
+const SEEN = 4;
+const COMMITS = 8;
+const APPLIED = 16;
+const ALL_PARTS = NODES | LEADERS | SEEN | COMMITS | APPLIED;
+/** No node model owned (the list is replaced, never pushed to). */
+const NONE_OWNED: NodeModel[] = [];
+const CLONE_HEADER: Header = { kind: 'header', format: 'raftcheck-trace', version: 1, nodes: [], producer: { name: 'clone', version: '0' } };
+
 export class ClusterInvariants {
-  private readonly nodes = new Map<string, NodeModel>();
-  private readonly leaders = new Map<number, { node: string; line: number }>();
+  private nodes = new Map<string, NodeModel>();
+  private leaders = new Map<number, { node: string; line: number }>();
   /**
    * Every (index, term) seen, by index: its prefix hash and where it was first seen (one per
    * term, usually one term). Arrays indexed by log index, here and for `applied`: indexes are
    * dense, and a Map of a hundred thousand numbers costs a cache miss per lookup.
    */
-  private readonly entriesSeen = new ForgetfulArray<SeenEntry>();
+  private entriesSeen = new ForgetfulArray<SeenEntry>();
   /** Every commit point recorded, in index order (kept short: only increases). */
-  private readonly commits: Committed[] = [];
+  private commits: Committed[] = [];
   /** Applied command per index, cluster-wide, with the node and line that applied it first (parallel arrays: no object per index). */
-  private readonly applied = new ForgetfulArray<Command>();
-  private readonly appliedBy = new ForgetfulArray<string>();
-  private readonly appliedLine = new ForgetfulArray<number>();
+  private applied = new ForgetfulArray<Command>();
+  private appliedBy = new ForgetfulArray<string>();
+  private appliedLine = new ForgetfulArray<number>();
   /** Feature `snapshot`: every node has compacted its log through this index; the facts under it are forgotten. */
   private floor = 0;
   private readonly enabled: ReadonlySet<string> | undefined;
@@ -152,7 +169,16 @@ export class ClusterInvariants {
   private line = 0;
   private eventState: NodeState | undefined;
   /** The register's values (rule applied-value), when that rule is on. */
-  private readonly register: RegisterValues | null;
+  private register: RegisterValues | null;
+  /**
+   * Copy-on-write (`clone`): the parts whose bit is set are shared with a clone and copied
+   * before their first change (a step of `raftcheck explore` changes one node's model and
+   * rarely more). A node's model is shared unless it is in `ownModels` (null: never cloned).
+   */
+  private shared = 0;
+  /** The cluster-wide part of `historyKey` (leaders, entries seen, commits, applied), once written; shared by clones until a part changes. */
+  private sharedKeyPart: string | undefined = undefined;
+  private ownModels: NodeModel[] | null = null;
 
   constructor(header: Header, private readonly report: Report, options: ClusterInvariantOptions = {}) {
     this.enabled = options.enabled;
@@ -164,7 +190,7 @@ export class ClusterInvariants {
         id, alive: true, role: 'follower', term: 0, logsTerms: false, termLine: 0, logsRoles: false, termChangedLine: 0, logsVotes: false, votedFor: null, commitIndex: 0, lastApplied: 0, appliedIndex: 0, appliedLine: 0, appliedReported: 0,
         log: new NodeLog(), logKnown: false, logsChanges: false, snapshotLine: 0, reportedLastIndex: null, reportedLine: 0,
         acked: 0, ackedLine: 0, recovered: 0, recoveredLine: 0, votes: new Map(), leaderTerm: null, roleLine: 1,
-        snapshotIndex: 0, snapshotTakenLine: 0, resumedFrom: 0,
+        snapshotIndex: 0, snapshotTakenLine: 0, resumedFrom: 0, keyPart: undefined, logShared: false, votesShared: false,
       });
     }
   }
@@ -180,8 +206,9 @@ export class ClusterInvariants {
   /** Feeds one event (after schema-level checks) with its 1-based line number. */
   event(e: TraceEvent, line: number): void {
     if (!('node' in e) || e.node === undefined || e.kind === 'note') return;
-    const n = this.nodes.get(e.node);
+    const n = this.writableNode(e.node);
     if (!n) return; // undeclared nodes are reported by the schema level
+    n.keyPart = undefined; // the event may change the model: its part of historyKey is written again
     // The post-state's term is the term the event happened in (a role change, a vote...).
     this.line = line;
     this.eventState = e.state;
@@ -421,6 +448,7 @@ export class ClusterInvariants {
         expected: `at most one leader in term ${n.term}`, seen: `${n.id} became leader too`, related: [previous.line],
       });
     } else if (!previous) {
+      this.own(LEADERS);
       this.leaders.set(n.term, { node: n.id, line });
     }
     this.checkLeaderCompleteness(n, line);
@@ -472,7 +500,7 @@ export class ClusterInvariants {
         expected: `no vote other than ${earlier.votedFor} in term ${term}`, seen: `a vote for ${votedFor}`, related: [earlier.line],
       });
     }
-    if (!earlier) n.votes.set(term, { votedFor, line });
+    if (!earlier) this.writableVotes(n).set(term, { votedFor, line });
   }
 
   private append(n: NodeModel, index: number, entries: readonly Entry[], line: number): void {
@@ -494,7 +522,7 @@ export class ClusterInvariants {
     }
     const from = conflict ?? n.log.lastIndex + 1;
     if (from > last) return; // entries it already has, as they are
-    n.log.append(from, entries.slice(from - index));
+    this.writableLog(n).append(from, entries.slice(from - index));
     this.recordEntries(n, from, last, line);
   }
 
@@ -504,7 +532,7 @@ export class ClusterInvariants {
     if (this.logExact(n, line) && fromIndex <= n.log.lastIndex) this.checkDeletion(n, fromIndex, line, 'deleted');
     n.acked = Math.min(n.acked, fromIndex - 1);
     n.recovered = Math.min(n.recovered, fromIndex - 1);
-    n.log.truncate(fromIndex);
+    this.writableLog(n).truncate(fromIndex);
   }
 
   private replaceLog(n: NodeModel, entries: readonly Entry[], line: number): void {
@@ -536,7 +564,7 @@ export class ClusterInvariants {
       n.acked = 0;
       n.recovered = 0;
     }
-    n.log.replace(entries);
+    this.writableLog(n).replace(entries);
     n.logKnown = true;
     this.recordEntries(n, 1, entries.length, line);
   }
@@ -606,6 +634,7 @@ export class ClusterInvariants {
       let seen: SeenEntry | null | undefined = first;
       while (seen && seen.term !== term) seen = seen.other;
       if (!seen) {
+        this.own(SEEN);
         this.entriesSeen.set(i, { term, hash, node: n.id, line, other: first ?? null });
       } else if (seen.hash !== hash) {
         const other = this.nodes.get(seen.node);
@@ -678,6 +707,7 @@ export class ClusterInvariants {
       });
       return;
     }
+    this.own(COMMITS);
     this.commits.push({ index: commitIndex, hash, term: this.termKnown(n) ? n.term : null, node: n.id, line });
   }
 
@@ -730,6 +760,7 @@ export class ClusterInvariants {
     }
     const earlier = this.applied.get(index);
     if (!earlier) {
+      this.own(APPLIED);
       this.applied.set(index, command);
       this.appliedBy.set(index, n.id);
       this.appliedLine.set(index, line);
@@ -792,12 +823,13 @@ export class ClusterInvariants {
     n.term = Math.max(n.term, p.term);
     n.termLine = line;
     n.votedFor = p.votedFor;
-    if (p.votedFor !== null && !n.votes.has(p.term)) n.votes.set(p.term, { votedFor: p.votedFor, line });
+    if (p.votedFor !== null && !n.votes.has(p.term)) this.writableVotes(n).set(p.term, { votedFor: p.votedFor, line });
     const s = p.snapshot;
     const recovered = s ? this.recoverWithSnapshot(n, s, p.log, e, line) : NodeLog.like(n.log, p.log);
     if (!recovered) {
       // A snapshot whose prefix the trace never showed: this node's log is unknown from here.
       n.log = new NodeLog();
+      n.logShared = false;
       n.logKnown = false;
       return;
     }
@@ -808,6 +840,7 @@ export class ClusterInvariants {
     const kept = exact ? n.log.firstDifference(recovered, n.acked) : 0;
     n.acked = kept === null ? n.acked : Math.max(0, kept - 1);
     n.log = recovered;
+    n.logShared = false;
     n.logKnown = true;
     n.snapshotLine = line;
     n.recovered = recovered.lastIndex;
@@ -869,7 +902,7 @@ export class ClusterInvariants {
       }
     }
     this.checkSnapshotValue(n, index, value, 'took a snapshot', line);
-    if (this.forget && n.logKnown && index > n.log.base && index <= n.log.lastIndex) n.log.compact(index);
+    if (this.forget && n.logKnown && index > n.log.base && index <= n.log.lastIndex) this.writableLog(n).compact(index);
     else if (n.logKnown && index > n.log.lastIndex) n.logKnown = false; // a snapshot beyond its log: nothing below can be trusted for it
     if (index > n.snapshotIndex) {
       n.snapshotIndex = index;
@@ -911,18 +944,19 @@ export class ClusterInvariants {
     const hash = this.hashOf(index, term);
     if (n.logKnown) {
       if (logKept && holds) {
-        if (this.forget) n.log.compact(index);
+        if (this.forget) this.writableLog(n).compact(index);
       }
       else if (hash === undefined) n.logKnown = false;
       else {
         // What the node kept after the snapshot (a conflicting suffix is kept as it was: log-matching will see it).
         const suffix: Entry[] = [];
         if (logKept) for (let i = index + 1; i <= n.log.lastIndex; i++) suffix.push(n.log.entry(i)!);
-        n.log.install(index, term, hash, false);
+        this.writableLog(n).install(index, term, hash, false);
         if (suffix.length > 0) n.log.append(index + 1, suffix);
       }
     } else if (hash !== undefined) {
       n.log = new NodeLog();
+      n.logShared = false;
       n.log.install(index, term, hash, false);
       n.logKnown = true;
     }
@@ -980,6 +1014,7 @@ export class ClusterInvariants {
     for (const m of this.nodes.values()) floor = Math.min(floor, Math.max(m.log.base, m.snapshotIndex));
     if (floor <= this.floor) return;
     this.floor = floor;
+    this.own(SEEN | APPLIED | COMMITS);
     this.entriesSeen.forgetBelow(floor);
     this.applied.forgetBelow(floor);
     this.appliedBy.forgetBelow(floor);
@@ -1044,23 +1079,69 @@ export class ClusterInvariants {
    * one with every state it visits, so each rule is checked by this code on every path.
    */
   clone(report: Report): ClusterInvariants {
-    const copy = new ClusterInvariants({ kind: 'header', format: 'raftcheck-trace', version: 1, nodes: [], producer: { name: 'clone', version: '0' } }, report, this.enabled ? { enabled: this.enabled } : {});
-    for (const [id, n] of this.nodes) copy.nodes.set(id, { ...n, log: n.log.clone(), votes: new Map(n.votes) });
-    for (const [term, leader] of this.leaders) copy.leaders.set(term, leader);
-    // SeenEntry chains are never mutated once linked: shared.
-    copy.commits.push(...this.commits);
-    const self = copy as unknown as {
-      register: RegisterValues | null;
-      entriesSeen: ClusterInvariants['entriesSeen'];
-      applied: ClusterInvariants['applied'];
-      appliedBy: ClusterInvariants['appliedBy'];
-      appliedLine: ClusterInvariants['appliedLine'];
-    };
-    self.entriesSeen = this.entriesSeen.clone();
-    self.applied = this.applied.clone();
-    self.appliedBy = this.appliedBy.clone();
-    self.appliedLine = this.appliedLine.clone();
-    self.register = this.register ? this.register.clone((v) => copy.fail(v)) : null;
+    const copy = new ClusterInvariants(CLONE_HEADER, report, this.enabled ? { enabled: this.enabled } : {});
+    // Every part is shared, both ways (the original may go on too): whichever changes a part first copies it.
+    copy.nodes = this.nodes;
+    copy.leaders = this.leaders;
+    // SeenEntry chains are never mutated once linked: shared even when the array is copied.
+    copy.entriesSeen = this.entriesSeen;
+    copy.commits = this.commits;
+    copy.applied = this.applied;
+    copy.appliedBy = this.appliedBy;
+    copy.appliedLine = this.appliedLine;
+    // How far every node has compacted (snapshot feature): a clone forgets nothing its original has not.
+    copy.floor = this.floor;
+    copy.shared = this.shared = ALL_PARTS;
+    copy.sharedKeyPart = this.sharedKeyPart;
+    copy.ownModels = this.ownModels = NONE_OWNED;
+    copy.register = this.register ? this.register.clone((v) => copy.fail(v)) : null;
+    return copy;
+  }
+
+  /** The node's log, ready to change (copied first if shared with the model it was copied from). */
+  private writableLog(n: NodeModel): NodeLog {
+    if (n.logShared) {
+      n.log = n.log.clone();
+      n.logShared = false;
+    }
+    return n.log;
+  }
+
+  private writableVotes(n: NodeModel): NodeModel['votes'] {
+    if (n.votesShared) {
+      n.votes = new Map(n.votes);
+      n.votesShared = false;
+    }
+    return n.votes;
+  }
+
+  /** The parts in `bits`, ready to change (copied first where shared with a clone). */
+  private own(bits: number): void {
+    // Called before every change of these parts: their part of historyKey is written again.
+    this.sharedKeyPart = undefined;
+    const copy = this.shared & bits;
+    if (copy === 0) return;
+    this.shared &= ~copy;
+    if (copy & LEADERS) this.leaders = new Map(this.leaders);
+    if (copy & SEEN) this.entriesSeen = this.entriesSeen.clone();
+    if (copy & COMMITS) this.commits = this.commits.slice();
+    if (copy & APPLIED) {
+      this.applied = this.applied.clone();
+      this.appliedBy = this.appliedBy.clone();
+      this.appliedLine = this.appliedLine.clone();
+    }
+    if (copy & NODES) this.nodes = new Map(this.nodes);
+  }
+
+  /** The model of node `id`, ready to change (an event changes its own node's model, no other). */
+  private writableNode(id: string): NodeModel | undefined {
+    const n = this.nodes.get(id);
+    if (!n || this.ownModels === null || this.ownModels.includes(n)) return n;
+    this.own(NODES);
+    const copy = { ...n, logShared: true, votesShared: true };
+    this.nodes.set(id, copy);
+    if (this.ownModels === NONE_OWNED) this.ownModels = [copy];
+    else this.ownModels.push(copy);
     return copy;
   }
 
@@ -1073,20 +1154,32 @@ export class ClusterInvariants {
    * messages; the leader of each term and every vote are kept (election-safety, vote-once).
    * A field added to this class that a rule reads must be added here.
    */
-  historyKey(order: readonly string[], rename: (id: string) => string): string {
+  historyKey(order: readonly string[], rename: (id: string) => string, identity = false): string {
+    // `identity`: `order` is the servers' own order and `rename` the identity, so the parts written
+    // before (of node models and cluster-wide facts that have not changed since) are reused.
     const r = (id: string | null): string => (id === null ? '-' : rename(id));
     let key = '';
     for (const id of order) {
       const n = this.nodes.get(id)!;
-      const votes = [...n.votes].map(([term, v]) => `${term}:${r(v.votedFor)}`).sort().join(',');
-      const log = n.logKnown ? Array.from({ length: n.log.lastIndex }, (_, i) => n.log.prefixHash(i + 1)).join(',') : '?';
-      // What the node is known to log (each flag changes what later events may be judged on), and
-      // which of its facts are tied to lines: a later line never equals them, save whether the
-      // last apply was already reported.
-      const logs = `${n.logsTerms ? 't' : ''}${n.logsRoles ? 'r' : ''}${n.logsVotes ? 'v' : ''}${n.logsChanges ? 'c' : ''}${n.appliedReported === n.appliedLine ? 'a' : ''}`;
-      key += `${n.alive ? 1 : 0}${n.role[0]}${n.term}/${r(n.votedFor)}/${n.commitIndex}/${n.lastApplied}/${n.appliedIndex}/${log}/${n.reportedLastIndex ?? '-'}/${n.acked}/${n.recovered}/${logs}/${votes}/${n.leaderTerm ?? '-'};`;
+      key += identity ? (n.keyPart ??= flat(this.nodeKeyPart(n, r))) : this.nodeKeyPart(n, r);
     }
-    key += '|' + [...this.leaders].map(([term, l]) => `${term}:${r(l.node)}`).sort().join(',');
+    key += identity ? (this.sharedKeyPart ??= flat(this.clusterKeyPart(r))) : this.clusterKeyPart(r);
+    if (this.register) key += '|' + this.register.historyKey(order, identity);
+    return key;
+  }
+
+  private nodeKeyPart(n: NodeModel, r: (id: string | null) => string): string {
+    const votes = [...n.votes].map(([term, v]) => `${term}:${r(v.votedFor)}`).sort().join(',');
+    const log = n.logKnown ? Array.from({ length: n.log.lastIndex }, (_, i) => n.log.prefixHash(i + 1)).join(',') : '?';
+    // What the node is known to log (each flag changes what later events may be judged on), and
+    // which of its facts are tied to lines: a later line never equals them, save whether the
+    // last apply was already reported.
+    const logs = `${n.logsTerms ? 't' : ''}${n.logsRoles ? 'r' : ''}${n.logsVotes ? 'v' : ''}${n.logsChanges ? 'c' : ''}${n.appliedReported === n.appliedLine ? 'a' : ''}`;
+    return `${n.alive ? 1 : 0}${n.role[0]}${n.term}/${r(n.votedFor)}/${n.commitIndex}/${n.lastApplied}/${n.appliedIndex}/${log}/${n.reportedLastIndex ?? '-'}/${n.acked}/${n.recovered}/${logs}/${votes}/${n.leaderTerm ?? '-'};`;
+  }
+
+  private clusterKeyPart(r: (id: string | null) => string): string {
+    let key = '|' + [...this.leaders].map(([term, l]) => `${term}:${r(l.node)}`).sort().join(',');
     key += '|';
     // Every index (some not seen yet, some forgotten under every node's snapshot: both read as unknown).
     for (let index = 1; index < this.entriesSeen.length; index++) {
@@ -1100,7 +1193,7 @@ export class ClusterInvariants {
       const c = this.applied.get(index);
       key += `${c ? commandKey(c) : ''},`;
     }
-    if (this.register) key += '|' + this.register.historyKey(order);
     return key;
   }
+
 }

@@ -19,6 +19,7 @@ import type { ClientResult, Command, NodeState, RegisterState } from '../../../s
 import { describeCommand } from '../describe-entry.js';
 import type { Violation } from '../violation.js';
 import { ForgetfulArray } from '../forgetful-array.js';
+import { flat } from '../flat-string.js';
 import { RecentRequests } from './recent-requests.js';
 import { isClientCommand } from '../../../src/trace/schema.js';
 
@@ -38,14 +39,27 @@ interface NodeRegister {
 
 const show = (v: RegisterState): string => JSON.stringify(v);
 
+/** No node register owned (the list is replaced, never pushed to). */
+const NONE_OWNED: NodeRegister[] = [];
+
 export class RegisterValues {
   /** The value after each index, cluster-wide, where known; with the node and line that told it. */
-  private readonly after = new ForgetfulArray<RegisterState>();
-  private readonly afterNode = new ForgetfulArray<string>();
-  private readonly afterLine = new ForgetfulArray<number>();
+  private after = new ForgetfulArray<RegisterState>();
+  private afterNode = new ForgetfulArray<string>();
+  private afterLine = new ForgetfulArray<number>();
   /** True where the value was logged by that node rather than computed from a known earlier value. */
-  private readonly afterLogged = new ForgetfulArray<boolean>();
-  private readonly nodes = new Map<string, NodeRegister>();
+  private afterLogged = new ForgetfulArray<boolean>();
+  private nodes = new Map<string, NodeRegister>();
+  /**
+   * Copy-on-write (a clone shares all of the above with its original): the `after` arrays and
+   * the nodes' map are shared while `sharedAfter` / `sharedNodes` hold, and a node's register is
+   * shared unless it is in `ownRegisters`; each is copied before its first change.
+   */
+  private sharedAfter = false;
+  private sharedNodes = false;
+  private ownRegisters: NodeRegister[] | null = null;
+  /** `historyKey` in the servers' own order, once written (shared by clones; cleared before every change). */
+  private keyCache: string | undefined = undefined;
   /** One violation per event: a wrong apply and its wrong post-state are one mistake. */
   private reportedLine = 0;
 
@@ -53,6 +67,34 @@ export class RegisterValues {
     for (const id of nodeIds) this.nodes.set(id, { through: 0, value: INITIAL_VALUE, diverged: false, requests: new RecentRequests() });
   }
 
+  /** The node's register, ready to change (copied first if shared with a clone). */
+  private writable(id: string): NodeRegister {
+    this.keyCache = undefined;
+    const n = this.nodes.get(id)!;
+    if (this.ownRegisters === null || this.ownRegisters.includes(n)) return n;
+    if (this.sharedNodes) {
+      this.nodes = new Map(this.nodes);
+      this.sharedNodes = false;
+    }
+    const copy = { through: n.through, value: n.value, diverged: n.diverged, requests: n.requests.clone() };
+    this.nodes.set(id, copy);
+    if (this.ownRegisters === NONE_OWNED) this.ownRegisters = [copy];
+    else this.ownRegisters.push(copy);
+    return copy;
+  }
+
+  /** The `after` arrays, ready to change. */
+  private ownAfter(): void {
+    this.keyCache = undefined;
+    if (!this.sharedAfter) return;
+    this.after = this.after.clone();
+    this.afterNode = this.afterNode.clone();
+    this.afterLine = this.afterLine.clone();
+    this.afterLogged = this.afterLogged.clone();
+    this.sharedAfter = false;
+  }
+
+  /** `n` must be writable (`writable`). */
   private fail(v: Omit<Violation, 'rule' | 'terms'>, n: NodeRegister): void {
     n.diverged = true;
     if (v.line === this.reportedLine) return;
@@ -62,7 +104,7 @@ export class RegisterValues {
 
   /** A restart rebuilds the register from the log: it starts empty, nothing applied. */
   restart(node: string): void {
-    const n = this.nodes.get(node)!;
+    const n = this.writable(node);
     n.through = 0;
     n.value = INITIAL_VALUE;
     n.diverged = false;
@@ -82,11 +124,12 @@ export class RegisterValues {
 
   /** Feature `snapshot`: the node's register now holds `value` after `index` (it installed or restarted from a snapshot). */
   resume(id: string, index: number, value: RegisterState, line: number): void {
-    const n = this.nodes.get(id)!;
+    const n = this.writable(id);
     n.through = index;
     n.value = value;
     n.diverged = false;
     if (this.after.get(index) === undefined) {
+      this.ownAfter();
       this.after.set(index, value);
       this.afterNode.set(index, id);
       this.afterLine.set(index, line);
@@ -96,6 +139,7 @@ export class RegisterValues {
 
   /** Feature `snapshot`: no event names an index below `floor` any more. */
   forgetBelow(floor: number): void {
+    this.ownAfter();
     this.after.forgetBelow(floor);
     this.afterNode.forgetBelow(floor);
     this.afterLine.forgetBelow(floor);
@@ -104,7 +148,7 @@ export class RegisterValues {
 
   /** The node applied a command other than the cluster's at some index (state-machine-safety): its register follows another log. */
   diverge(node: string): void {
-    this.nodes.get(node)!.diverged = true;
+    this.writable(node).diverged = true;
   }
 
   /** Where the value after `index` comes from, for messages: "as n1 logged it after index 3 (line 12)". */
@@ -118,7 +162,7 @@ export class RegisterValues {
   }
 
   apply(id: string, index: number, command: Command, value: RegisterState | undefined, result: Result | undefined, line: number): void {
-    const n = this.nodes.get(id)!;
+    const n = this.writable(id);
     if (n.diverged) return;
     // The value before: the empty register, the node's own applies since its restart, or any node's.
     let before: RegisterState | undefined;
@@ -174,6 +218,7 @@ export class RegisterValues {
   private agree(id: string, n: NodeRegister, index: number, value: RegisterState, logged: boolean, line: number): boolean {
     const known = this.after.get(index);
     if (known === undefined) {
+      this.ownAfter();
       this.after.set(index, value);
       this.afterNode.set(index, id);
       this.afterLine.set(index, line);
@@ -199,7 +244,7 @@ export class RegisterValues {
     const want = i === 0 ? INITIAL_VALUE : own ? n.value : this.after.get(i);
     if (want === undefined) {
       // Not known yet: the logged value is the first word on it.
-      this.agree(id, n, i, s.value, true, line);
+      this.agree(id, this.writable(id), i, s.value, true, line);
       return;
     }
     if (want === s.value) return;
@@ -207,13 +252,13 @@ export class RegisterValues {
     this.fail({
       line, nodes: [id], message: `${id}'s logged state has value ${show(s.value)} with lastApplied ${i}, but the register holds ${show(want)} after index ${i}, ${from}`,
       expected: `value ${show(want)}`, seen: `value ${show(s.value)}`, related: own || i === 0 ? [] : [this.afterLine.get(i)!],
-    }, n);
+    }, this.writable(id));
   }
 
   /** An answer ok / cas_failed is the result of applying the request's command (a read's value, the value there). */
   answer(id: string, client: string, requestId: number, result: ClientResult, line: number): void {
     if (result.status === 'not_leader') return;
-    const n = this.nodes.get(id)!;
+    const n = this.writable(id);
     if (n.diverged) return;
     const found = n.requests.find(client, requestId);
     if (!found || found.ambiguous) return;
@@ -237,13 +282,17 @@ export class RegisterValues {
   /** A copy that reports through `report` (`raftcheck explore` forks the checker with every state). */
   clone(report: (v: Violation) => void): RegisterValues {
     const copy = new RegisterValues([], report);
-    const self = copy as unknown as { after: RegisterValues['after']; afterNode: RegisterValues['afterNode']; afterLine: RegisterValues['afterLine']; afterLogged: RegisterValues['afterLogged'] };
-    self.after = this.after.clone();
-    self.afterNode = this.afterNode.clone();
-    self.afterLine = this.afterLine.clone();
-    self.afterLogged = this.afterLogged.clone();
-    for (const [id, n] of this.nodes) copy.nodes.set(id, { through: n.through, value: n.value, diverged: n.diverged, requests: n.requests.clone() });
+    // Shared, both ways: whichever changes a part first copies it.
+    copy.after = this.after;
+    copy.afterNode = this.afterNode;
+    copy.afterLine = this.afterLine;
+    copy.afterLogged = this.afterLogged;
+    copy.nodes = this.nodes;
+    copy.sharedAfter = this.sharedAfter = true;
+    copy.sharedNodes = this.sharedNodes = true;
+    copy.ownRegisters = this.ownRegisters = NONE_OWNED;
     copy.reportedLine = this.reportedLine;
+    copy.keyCache = this.keyCache;
     return copy;
   }
 
@@ -252,7 +301,9 @@ export class RegisterValues {
    * node's register (nodes in `order`, the ids as `rename` maps them). Lines and the nodes that
    * told a value only word messages, so they are left out (see ClusterInvariants.historyKey).
    */
-  historyKey(order: readonly string[]): string {
+  historyKey(order: readonly string[], identity = false): string {
+    // `identity`: `order` is the servers' own order, and the key written since the last change is reused.
+    if (identity) return (this.keyCache ??= flat(this.historyKey(order)));
     let key = '';
     for (let i = 0; i < this.after.length; i++) {
       const after = this.after.get(i);

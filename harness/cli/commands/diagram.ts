@@ -48,7 +48,8 @@ Options:
                  table (plain text; the default with --coverage)
   --coverage     annotate with the transition counts of the TRACE files given
   --features LIST  the chart with these protocol extensions on (prevote, checkquorum,
-                 transfer, or all): their states and transitions beside the base chart's.
+                 transfer, snapshot, membership, heartbeat, or all): their states and
+                 transitions beside the base chart's.
                  With --coverage, the default is every feature the traces declare
   --max-line-bytes N  with --coverage: longest accepted line, in bytes; a longer line stops
                  the reading with exit 2 (default 4194304: 4 MiB)

@@ -45,7 +45,7 @@ ${interleaveHelp}
   --faults LEVEL     none | mild | harsh | swarm (a different fault mix per run) (default mild)
   --duration D       virtual time per run (default 3s)
   --features LIST    protocol extensions the nodes run: prevote, checkquorum, transfer, snapshot,
-                     heartbeat (comma-separated, or all), or membership alone; default none.
+                     heartbeat, membership (comma-separated, or all); default none.
                      Traces declare them in their header and are checked under them; with
                      transfer, schedules also ask nodes to hand leadership over; with snapshot,
                      nodes compact their logs (see --snapshot-every); with heartbeat, a leader's

@@ -10,7 +10,6 @@ import { MUTANTS } from '../../mutants/catalogue.js';
 import { huntFeatures, huntMutant, type HuntResult } from '../../mutants/hunt.js';
 import { writeFileAtomic } from '../../io/atomic-write.js';
 import { exploreMutant, type ExploreHunt } from '../../explore/hunt.js';
-import { featureSetError } from '../../../src/raft/features/index.js';
 
 const ROOT = packageRoot();
 
@@ -26,7 +25,7 @@ short counterexample (the same on every machine: shrinking is bounded by a count
 A mutant that is never caught is a finding: the schedules or the checker must improve.
 Prints a table (time to the first failure apart from the time spent shrinking, and the
 trace's length as found and as saved) and writes it to MUTANTS.md. The mutants of a protocol
-extension (prevote-*, checkquorum-*, transfer-*, snapshot-*, membership-*) run with their feature on.
+extension (prevote-*, checkquorum-*, transfer-*, snapshot-*, membership-*) run with their features on.
 
 Options:
   --runs N         schedules per mutant before giving up (default 300)
@@ -35,8 +34,8 @@ Options:
   --shrink-runs N  most runs shrinking a failure may spend (default ${DEFAULT_SHRINK_RUNS})
   --only NAMES     hunt only these mutants (comma-separated)
   --features LIST  also run every mutant with these protocol extensions on (prevote,
-                   checkquorum, transfer, or all): do the checks still catch the base bugs
-                   under them? (Does not write MUTANTS.md)
+                   checkquorum, transfer, snapshot, membership, heartbeat, or all): do the
+                   checks still catch the base bugs under them? (Does not write MUTANTS.md)
   --snapshot-every N  the snapshot interval of the schedules that run the snapshot feature
                    (default: drawn per schedule from 1, 3, 8)
   --list           list the mutants and exit
@@ -77,15 +76,13 @@ Exit codes: 0 every mutant caught; 1 some mutant survived; 2 usage error.
     const every = values['snapshot-every'] === undefined ? {} : { snapshotEvery: intOption('snapshot-every', values['snapshot-every'], 0, 1) };
     for (const n of names ?? []) if (!MUTANTS.some((m) => m.name === n)) throw new UsageError(`--only: unknown mutant '${n}' (see --list)`);
     const named = names ? MUTANTS.filter((m) => names.includes(m.name)) : MUTANTS;
-    // A feature that runs alone (membership) cannot join another feature's mutants: those are left out, and said so.
-    const chosen = named.filter((m) => featureSetError(huntFeatures(m, features)) === null);
-    for (const m of named) if (!chosen.includes(m)) io.err(`${m.name}: not hunted: ${featureSetError(huntFeatures(m, features))}\n`);
+
     if (values.out !== undefined) checkOutputDir('--out', values.out);
     const writesTable = !values['no-write'] && !names && features.length === 0;
     if (writesTable) checkOutputFile('', path.join(ROOT, 'MUTANTS.md'), { force: true });
 
     const rows: MutantRow[] = [];
-    for (const m of chosen) {
+    for (const m of named) {
       // Wall-clock time is read here, at the CLI edge: time to the first failure (a budget
       // applies), then the time spent shrinking it (bounded by a count of runs, not by time).
       const started = performance.now();

@@ -93,8 +93,8 @@ ${widen(interleaveHelp)}
       --election-timeout A-B  election timeout range in ms (default 150-300)
       --heartbeat D       heartbeat interval (default 50ms)
       --features LIST     protocol extensions the nodes run: prevote, checkquorum, transfer,
-                          snapshot, heartbeat (comma-separated, or all of these), or membership
-                          alone; default none; declared in the header;
+                          snapshot, heartbeat, membership (comma-separated, or all); default
+                          none; declared in the header;
                           with --impl, those the implementation declares (give none, or the same)
       --snapshot-every N  with --features snapshot: a node snapshots once it has applied N
                           entries past its last snapshot (default 100), in the header's params

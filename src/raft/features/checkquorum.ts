@@ -22,9 +22,17 @@ export function isDisruptiveVoteRequest(ctx: NodeContext, rv: RequestVote): bool
   return rv.term >= ctx.term && rv.leadershipTransfer !== true && inLease(ctx);
 }
 
-/** Guard: the leader heard from a majority (itself included) since its last check. */
+/**
+ * Guard: the leader heard from a majority of the voters of its configuration since its last
+ * check, itself included if it is one (feature `membership`: a learner's answers do not count,
+ * a voter's do from whenever they came; a leader removed by an uncommitted change counts not
+ * itself). Without membership every member is a voter.
+ */
 export function hasQuorumContact(ctx: NodeContext): boolean {
-  return ctx.recentlyActive.size + 1 >= ctx.majority;
+  const { voters } = ctx.configuration;
+  let n = voters.includes(ctx.id) ? 1 : 0;
+  for (const p of ctx.recentlyActive) if (p !== ctx.id && voters.includes(p)) n++;
+  return n >= ctx.majority;
 }
 
 /** Effect: forget who was heard from and check again one (maximum) election timeout from now. */

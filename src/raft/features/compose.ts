@@ -28,7 +28,8 @@ export function composeChart(features: readonly Feature[]): ChartConfig {
   if (on.has('prevote') || on.has('checkquorum')) addLease(chart);
   // After the lease: it takes over every replication action, and renews the lease on InstallSnapshot too.
   if (on.has('snapshot')) addSnapshot(chart);
-  // Runs alone (features/index.ts, featureSetError).
+  // Last: its quorums replace the base's in every leader action, the snapshot's included, and
+  // every step that changes the log (an install too) adopts the latest configuration.
   if (on.has('membership')) addMembership(chart);
   return chart;
 }

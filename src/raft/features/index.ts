@@ -14,9 +14,9 @@
  * - `transfer` (thesis §3.10): leadership transfer: the leader stops taking client requests,
  *   brings the target up to date and sends it TimeoutNow; the target starts an election at once.
  * - `snapshot` (paper §7): log compaction and InstallSnapshot.
- * - `membership` (thesis ch. 4): single-server configuration changes, learners. It runs alone:
- *   PreVote's and CheckQuorum's quorums, a transfer's target and a snapshot would all have to
- *   follow the configuration, which they do not yet (`featureSetError`).
+ * - `membership` (thesis ch. 4): single-server configuration changes, learners. PreVote's and
+ *   CheckQuorum's quorums are of the configuration's voters, a transfer's target is one of them,
+ *   heartbeats go to learners too, a snapshot carries the configuration at its last index.
  * - `heartbeat` (etcd-raft's MsgHeartbeat): a leader's heartbeat tick sends `Heartbeat`, a
  *   message of its own carrying min(matchIndex[peer], commitIndex) and no log check; the
  *   follower advances its commitIndex to it and answers `HeartbeatResponse`.
@@ -26,10 +26,12 @@ export type Feature = (typeof FEATURES)[number];
 
 /**
  * The minor revision of trace format v1 a header declaring these features needs: 1 introduced
- * `features` and the first three, 2 the feature `snapshot`, 3 `membership`, 4 `heartbeat`
+ * `features` and the first three, 2 the feature `snapshot`, 3 `membership`, 4 `heartbeat`, 5
+ * `membership` with `snapshot` (a snapshot's configuration)
  * (src/trace/schema.ts, TRACE_MINOR). A trace needs no newer revision than its features do.
  */
 export function featuresRevision(features: readonly Feature[]): number {
+  if (features.includes('membership') && features.includes('snapshot')) return 5;
   if (features.includes('heartbeat')) return 4;
   if (features.includes('membership')) return 3;
   return features.includes('snapshot') ? 2 : 1;
@@ -39,16 +41,8 @@ export function isFeature(name: string): name is Feature {
   return (FEATURES as readonly string[]).includes(name);
 }
 
-/** What `all` names: the features that run together (every one but `membership`, which runs alone). */
-export const ALL_FEATURES: readonly Feature[] = FEATURES.filter((f) => f !== 'membership');
-
-/** Why a set of features cannot run together, or null if it can: `membership` runs alone. */
-export function featureSetError(features: readonly string[]): string | null {
-  if (features.includes('membership') && features.some((f) => f !== 'membership')) {
-    return `feature 'membership' runs alone (not with ${features.filter((f) => f !== 'membership').join(', ')}): the other features' quorums, transfer targets and snapshots do not follow the configuration yet`;
-  }
-  return null;
-}
+/** What `all` names: every feature (they all run together; membership's quorums, targets and snapshots follow the configuration). */
+export const ALL_FEATURES: readonly Feature[] = FEATURES;
 
 /** A feature list in the one canonical order (FEATURES'), without repeats. */
 export function canonicalFeatures(features: Iterable<string>): Feature[] {
@@ -64,7 +58,6 @@ export function parseFeatureList(text: string): Feature[] | { error: string } {
   const names = text.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
   if (names.length === 1 && names[0] === 'all') return [...ALL_FEATURES];
   if (names.length === 1 && names[0] === 'none') return [];
-  for (const n of names) if (!isFeature(n)) return { error: `unknown feature '${n}' (known: ${FEATURES.join(', ')}, or all: ${ALL_FEATURES.join(', ')})` };
-  const error = featureSetError(names);
-  return error ? { error } : canonicalFeatures(names);
+  for (const n of names) if (!isFeature(n)) return { error: `unknown feature '${n}' (known: ${FEATURES.join(', ')}, or all of them)` };
+  return canonicalFeatures(names);
 }

@@ -19,12 +19,11 @@
  * voter of the one before and the latest is not known committed: `mayStand`).
  */
 import { record, type NodeContext } from '../context.js';
-import { type ChartConfig, transitionsOf, transitionWith } from '../chart.js';
+import { type ChartConfig, transitionsOf, transitionWith, transitionWithIfAny } from '../chart.js';
 import { latestConfiguration, peersIn, previousConfiguration, quorumOf, type Configuration } from '../configuration.js';
 import { request, type Args } from '../events.js';
 import { applyCommitted } from '../rules/apply.js';
 import { appendClientEntry } from '../rules/client.js';
-import { startElection } from '../rules/election.js';
 import type { ConfigChange } from '../types.js';
 
 export function isVoter(ctx: NodeContext): boolean {
@@ -139,9 +138,13 @@ function changeOf({ event }: Args): { change: ConfigChange; server: string } {
 
 export const membershipGuards = {
   mayNotStand: ({ context }: Args) => !mayStand(context),
-  /** One change at a time, after an entry of the leader's term is committed, and one that applies. */
+  /**
+   * One change at a time, after an entry of the leader's term is committed, one that applies,
+   * and none while a leadership transfer is under way (feature `transfer`: the leader takes no
+   * request then, as etcd drops every proposal; so the target stays a voter until it stands).
+   */
   canChangeConfiguration: (a: Args) =>
-    hasNoPendingChange(a.context) && hasCommittedInTerm(a.context) && changedConfiguration(a.context, changeOf(a).change, changeOf(a).server) !== null,
+    a.context.transferTarget === null && hasNoPendingChange(a.context) && hasCommittedInTerm(a.context) && changedConfiguration(a.context, changeOf(a).change, changeOf(a).server) !== null,
   hasConfigurationVoteMajority: ({ context }: Args) => {
     let n = 0;
     for (const v of context.votes) if (context.configuration.voters.includes(v)) n++;
@@ -158,8 +161,6 @@ export const membershipActions = {
     appendClientEntry(a.context, request(a));
     advanceCommitIndexByConfiguration(a.context);
   },
-  /** Votes are asked of the voters only: a learner's would not count. */
-  startElectionAmongVoters: ({ context }: Args) => startElection(context, false, context.configuration.voters.filter((v) => v !== context.id)),
   /** A leader that leaves the cluster knows no leader any more. */
   leaveLeadership: ({ context }: Args) => {
     context.leaderId = null;
@@ -169,6 +170,7 @@ export const membershipActions = {
 /** The base chart's leader actions that count a majority of all members, and what counts the configuration's voters instead. */
 const QUORUM_ACTIONS: Record<string, string> = {
   advanceCommitIndex: 'advanceCommitIndexByConfiguration',
+  advanceCommitIndexAfterSnapshot: 'advanceCommitIndexByConfiguration', // feature snapshot
   appendClientCommand: 'appendClientCommandByConfiguration',
 };
 
@@ -178,12 +180,22 @@ export function addMembership(chart: ChartConfig): void {
   leader.on.RECONFIGURE = [{ guard: 'canChangeConfiguration', actions: ['appendConfiguration'] }];
   // Removed by its own committed entry: step down (and, no voter, never stand again).
   leader.always = [...(leader.always ?? []), { guard: 'isRemovedAndCommitted', target: 'follower', actions: ['leaveLeadership'] }];
-  // A configuration takes effect when appended, and reverts when truncated.
+  // A configuration takes effect when appended, and reverts when truncated; with feature
+  // snapshot, an AppendEntries taken from the snapshot on, and an installed snapshot (it carries
+  // the configuration at its last index), change it too.
   const accept = transitionWith(chart, 'follower', 'AppendEntries', 'acceptAppendEntries');
   accept.actions = [...accept.actions!, 'adoptLatestConfiguration'];
-  // Only a voter stands for election.
+  for (const [event, action] of [['AppendEntries', 'acceptAppendAfterSnapshot'], ['InstallSnapshot', 'installSnapshot']] as const) {
+    const t = transitionWithIfAny(chart, 'follower', event, action);
+    if (t) t.actions = [...t.actions!, 'adoptLatestConfiguration'];
+  }
+  // Only a voter stands for election (feature prevote: pre-campaigns), nor on a TimeoutNow
+  // (feature transfer: a leader sends it only to a voter, but the receiver's configuration decides).
   transitionsOf(chart, 'follower', 'ELECTION_TIMEOUT').unshift({ guard: 'mayNotStand' });
+  // (A pre-candidate may stand: its configuration has not changed since it became one.)
+  const timeoutNow = chart.states.follower!.on.TimeoutNow;
+  const stand = timeoutNow?.findIndex((t) => t.target === 'candidate') ?? -1;
+  if (stand >= 0) timeoutNow!.splice(stand, 0, { guard: 'mayNotStand' });
   const candidate = chart.states.candidate!;
-  candidate.entry = candidate.entry.map((a) => (a === 'startElection' ? 'startElectionAmongVoters' : a));
   candidate.always = (candidate.always ?? []).map((t) => (t.guard === 'hasVoteMajority' ? { ...t, guard: 'hasConfigurationVoteMajority' } : t));
 }

@@ -38,13 +38,18 @@ export function rejectPreVote(ctx: NodeContext, pv: PreVote): void {
   record(ctx, { kind: 'send', msg: { type: 'PreVoteResponse', from: ctx.id, to: pv.candidateId, term: ctx.term, voteGranted: false } });
 }
 
-/** Effect: a pre-vote round for term + 1: no term or vote change; forget the leader; reset the election timer; ask everyone. */
+/**
+ * Effect: a pre-vote round for term + 1: no term or vote change; forget the leader; reset the
+ * election timer; ask every voter of the configuration (feature `membership`: a learner's
+ * pre-vote would not count; without it every member is a voter).
+ */
 export function startPreVote(ctx: NodeContext): void {
   ctx.leaderId = null;
   ctx.preVotes = new Set([ctx.id]);
   ctx.refusals = new Set();
   armElectionTimer(ctx);
-  for (const peer of ctx.peers) {
+  for (const peer of ctx.configuration.voters) {
+    if (peer === ctx.id) continue;
     record(ctx, {
       kind: 'send',
       msg: { type: 'PreVote', from: ctx.id, to: peer, term: ctx.term + 1, candidateId: ctx.id, lastLogIndex: ctx.log.lastIndex, lastLogTerm: ctx.log.lastTerm },
@@ -66,8 +71,15 @@ export function isHigherTermRefusal(ctx: NodeContext, r: PreVoteResponse): boole
   return !r.voteGranted && r.term > ctx.term;
 }
 
+/**
+ * Guard: pre-votes from a majority of the voters of the pre-candidate's configuration — its own
+ * counted only if it is one of them (feature `membership`: a server removed by an uncommitted
+ * change may still stand, but counts no vote of its own; a learner's grant never counts).
+ */
 export function hasPreVoteMajority(ctx: NodeContext): boolean {
-  return ctx.preVotes.size >= ctx.majority;
+  let n = 0;
+  for (const v of ctx.preVotes) if (ctx.configuration.voters.includes(v)) n++;
+  return n >= ctx.majority;
 }
 
 export const prevoteGuards = {

@@ -23,8 +23,14 @@
  * leader's (Leader Completeness).
  *
  * The snapshot is persistent: a restart resumes from it (src/raft/context.ts).
+ *
+ * With feature `membership`, a snapshot carries the configuration in effect at its last index
+ * (thesis §5.4.2: it replaces the entry that held it): taken, sent in InstallSnapshot,
+ * installed and persisted with it (`config`), and in effect after an install or a restart
+ * unless the log after the snapshot holds a later one.
  */
 import { record, type NodeContext } from '../context.js';
+import { snapshotConfigEntry, snapshotConfiguration } from '../configuration.js';
 import { type ChartConfig, stepDown, stepDownAndRetry, transitionsOf } from '../chart.js';
 import { msg, type Args } from '../events.js';
 import { acceptAppendEntries, advanceCommitIndex, heedLeader, sendAppendEntries } from '../rules/replication.js';
@@ -35,7 +41,9 @@ export function takeSnapshot(ctx: NodeContext, index: number, value: RegisterSta
   const term = ctx.log.termAt(index)!;
   ctx.log.compact(index);
   ctx.snapshotValue = value;
-  record(ctx, { kind: 'snapshot', index, term, value });
+  // With membership, the snapshot carries the configuration in effect at its last index (thesis §5.4.2).
+  const config = snapshotConfiguration(ctx.log, ctx.config);
+  record(ctx, { kind: 'snapshot', index, term, value, ...(config ? { config } : {}) });
 }
 
 /** Guard: a snapshot at `index` covers applied entries only, past the last snapshot. */
@@ -51,9 +59,10 @@ export function snapshotIfDue(ctx: NodeContext): void {
 
 export function sendInstallSnapshot(ctx: NodeContext, peer: string): void {
   const { log } = ctx;
+  const config = snapshotConfiguration(log, ctx.config);
   record(ctx, {
     kind: 'send',
-    msg: { type: 'InstallSnapshot', from: ctx.id, to: peer, term: ctx.term, leaderId: ctx.id, lastIncludedIndex: log.snapshotIndex, lastIncludedTerm: log.snapshotTerm, value: ctx.snapshotValue },
+    msg: { type: 'InstallSnapshot', from: ctx.id, to: peer, term: ctx.term, leaderId: ctx.id, lastIncludedIndex: log.snapshotIndex, lastIncludedTerm: log.snapshotTerm, value: ctx.snapshotValue, ...(config ? { config } : {}) },
   });
 }
 
@@ -96,14 +105,15 @@ export function installSnapshot(ctx: NodeContext, m: InstallSnapshot): void {
   heedLeader(ctx, m);
   const { lastIncludedIndex: index, lastIncludedTerm: term } = m;
   const logKept = index <= ctx.log.lastIndex && ctx.log.termAt(index) === term;
-  ctx.log.install(index, term, logKept);
+  // With membership, the snapshot's configuration comes with it (feature membership adopts it after the answer).
+  ctx.log.install(index, term, logKept, snapshotConfigEntry(m.config));
   ctx.snapshotValue = m.value;
   ctx.commitIndex = index;
   ctx.lastApplied = index;
   ctx.value = m.value;
   // Entries it appended for clients and that the snapshot now covers are answered by their leader, not here.
   for (const i of ctx.pending.keys()) if (i <= index) ctx.pending.delete(i);
-  record(ctx, { kind: 'install_snapshot', index, term, value: m.value, logKept });
+  record(ctx, { kind: 'install_snapshot', index, term, value: m.value, logKept, ...(m.config ? { config: m.config } : {}) });
   answerSnapshot(ctx, m);
 }
 

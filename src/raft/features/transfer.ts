@@ -32,14 +32,23 @@ export function startTransfer(ctx: NodeContext, target: string): void {
   else sendReplication(ctx, target); // AppendEntries, or the snapshot if the target needs a discarded entry
 }
 
+/** Whether `peer` may be handed leadership: a voter of the leader's configuration, not the leader. */
+export function isTransferTarget(ctx: NodeContext, peer: string): boolean {
+  return peer !== ctx.id && ctx.configuration.voters.includes(peer);
+}
+
 function target({ event }: Args): string {
   if (event.type !== 'TRANSFER_LEADERSHIP') throw new Error(`event ${event.type} is not a transfer request`);
   return event.target;
 }
 
 export const transferGuards = {
-  /** A peer other than the one a transfer is already under way to. */
-  isNewTransferTarget: (a: Args) => a.context.peers.includes(target(a)) && a.context.transferTarget !== target(a),
+  /**
+   * A voter of the configuration other than the leader and than the one a transfer is already
+   * under way to (feature `membership`: a learner or a server outside the configuration could
+   * not be elected, nor stand; without it every member is a voter).
+   */
+  isNewTransferTarget: (a: Args) => isTransferTarget(a.context, target(a)) && a.context.transferTarget !== target(a),
   isTransferring: ({ context }: Args) => context.transferTarget !== null,
 };
 

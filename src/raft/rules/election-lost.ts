@@ -25,12 +25,14 @@ export function countRefusal(ctx: NodeContext, r: RequestVoteResponse | PreVoteR
 
 /**
  * Whether the servers that refused, other than those that granted, leave too few to make a
- * majority: for 3 or 5 servers, refusals from a majority; for 4, from 2 (etcd's tally).
+ * majority of the voters: for 3 or 5 voters, refusals from a majority; for 4, from 2 (etcd's tally).
  */
 function cannotWin(ctx: NodeContext, granted: ReadonlySet<string>): boolean {
+  // Voters only (feature `membership`: a learner neither votes nor counts; without it every member is a voter).
+  const { voters } = ctx.configuration;
   let refused = 0;
-  for (const id of ctx.refusals) if (!granted.has(id)) refused++;
-  return ctx.peers.length + 1 - refused < ctx.majority;
+  for (const id of ctx.refusals) if (!granted.has(id) && voters.includes(id)) refused++;
+  return voters.length - refused < ctx.majority;
 }
 
 /** Guard: a candidate cannot win its election any more. */

@@ -37,10 +37,11 @@ export function rejectVote(ctx: NodeContext, rv: RequestVote): void {
 /**
  * Effect (Figure 2, Candidates): increment currentTerm, vote for self, reset the election timer,
  * send RequestVote to all. `leadershipTransfer`: the election was started by TimeoutNow
- * (feature `transfer`), and its requests say so. `electors`: whom to ask (feature `membership`:
- * the voters only).
+ * (feature `transfer`), and its requests say so. Asked: the voters of the configuration (feature
+ * `membership`: a learner's vote would not count; without it every member is a voter).
  */
-export function startElection(ctx: NodeContext, leadershipTransfer = false, electors: readonly string[] = ctx.peers): void {
+export function startElection(ctx: NodeContext, leadershipTransfer = false): void {
+  const electors = ctx.configuration.voters.filter((v) => v !== ctx.id);
   ctx.term += 1;
   ctx.votedFor = null; // a new term starts without a vote...
   ctx.leaderId = null;
