@@ -95,11 +95,22 @@ function checkLiveness(cluster: Cluster, network: { healed: boolean; healedAt?: 
   let committed = false;
   let guess = 0;
   let requestId = 0;
+  // Hints are followed, but stale ones can form a cycle that never reaches the leader (a removed
+  // server hints its old leader, which was removed too and hints nobody): after two hints in a row
+  // the client asks the next server in turn, so every server is asked within 3·n attempts.
+  let turn = 0;
+  let hintsInARow = 0;
   cluster.onClientResponse((r) => {
     if (r.client !== 'liveness') return;
     if (r.result.status === 'ok') committed = true;
-    else if (r.result.status === 'not_leader' && r.result.leaderHint) guess = cluster.ids.indexOf(r.result.leaderHint);
-    else guess = (guess + 1) % cluster.ids.length;
+    else if (r.result.status === 'not_leader' && r.result.leaderHint && hintsInARow < 2) {
+      guess = cluster.ids.indexOf(r.result.leaderHint);
+      hintsInARow++;
+    } else {
+      turn = (turn + 1) % cluster.ids.length;
+      guess = turn;
+      hintsInARow = 0;
+    }
   });
   const attempt = (at: number) => {
     if (at > healAt + window) return;
