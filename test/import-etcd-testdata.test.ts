@@ -126,6 +126,66 @@ describe('etcd interaction transcripts (--format etcd-testdata)', () => {
     expect(events.filter((e) => e.kind === 'send').length).toBe(12);
   });
 
+  it('imports a proposal as a set of its data by client etcd, which conformance takes as a client request the leader was not seen to receive', () => {
+    // campaign.txt, then one proposal replicated and committed, printed as etcd prints it (cf. confchange_v1_remove_leader.txt).
+    const resp = (n: string, i: number) => `  ${n}->1 MsgAppResp Term:1 Log:0/${i}`;
+    const app = (n: string, log: string, commit: number, entries = '') => `1->${n} MsgApp Term:1 Log:${log} Commit:${commit}${entries}`;
+    const prop = ' Entries:[1/4 EntryNormal "prop_1"]';
+    const text = `${read('campaign.txt')}
+propose 1 prop_1
+----
+ok
+
+stabilize
+----
+> 1 handling Ready
+  Ready MustSync=true:
+  Entries:
+  1/4 EntryNormal "prop_1"
+  Messages:
+  ${app('2', '1/3', 3, prop)}
+  ${app('3', '1/3', 3, prop)}
+> 2 receiving messages
+  ${app('2', '1/3', 3, prop)}
+> 3 receiving messages
+  ${app('3', '1/3', 3, prop)}
+${['2', '3'].map((n) => `> ${n} handling Ready\n  Ready MustSync=true:\n  Entries:\n  1/4 EntryNormal "prop_1"\n  Messages:\n${resp(n, 4)}`).join('\n')}
+> 1 receiving messages
+${resp('2', 4)}
+${resp('3', 4)}
+> 1 handling Ready
+  Ready MustSync=false:
+  HardState Term:1 Vote:1 Commit:4
+  CommittedEntries:
+  1/4 EntryNormal "prop_1"
+  Messages:
+  ${app('2', '1/4', 4)}
+  ${app('3', '1/4', 4)}
+> 2 receiving messages
+  ${app('2', '1/4', 4)}
+> 3 receiving messages
+  ${app('3', '1/4', 4)}
+${['2', '3'].map((n) => `> ${n} handling Ready\n  Ready MustSync=false:\n  HardState Term:1 Vote:1 Commit:4\n  CommittedEntries:\n  1/4 EntryNormal "prop_1"\n  Messages:\n${resp(n, 4)}`).join('\n')}
+> 1 receiving messages
+${resp('2', 4)}
+${resp('3', 4)}
+`;
+    const { lines } = importEtcdTestdata(text);
+    const appends = lines.flatMap((l) => (l.kind === 'append' && l.index === 4 ? [`${l.node}:${JSON.stringify(l.entries)}`] : []));
+    expect(appends).toEqual(['1', '2', '3'].map((n) => `${n}:[{"term":1,"command":{"type":"set","value":"prop_1","client":"etcd","requestId":1}}]`));
+    expect(lines.filter((l) => l.kind === 'commit' && l.commitIndex === 4).length).toBe(3);
+    // Conformance on (no skip), every node followed: valid. As a noop, the entry would be a second no-op (conformance.unexpected).
+    expect(lines[0]).not.toHaveProperty('skipRules');
+    expect(verdict('x', text).verdict).toBe('valid');
+  });
+
+  it('imports a restored snapshot as install_snapshot (etcd\'s restore discards the whole log), committed at its index', () => {
+    const { lines } = importEtcdTestdata(read('confchange_v1_add_single.txt'));
+    const installs = lines.filter((l) => l.kind === 'install_snapshot');
+    expect(installs).toMatchObject([{ node: '2', index: 4, term: 1, value: null, logKept: false, state: { commitIndex: 4, lastLogIndex: 4, snapshotIndex: 4, snapshotTerm: 1 } }]);
+    expect(lines.some((l) => l.kind === 'append' && l.node === '2' && l.index <= 4)).toBe(false);
+  });
+
   describe('edits that a checked rule catches', () => {
     it('a second leader in term 1: election-safety (and conformance: node 3 became leader unelected)', () => {
       const text = read('campaign.txt').replace('  INFO 1 became leader at term 1\n', '  INFO 1 became leader at term 1\n  INFO 3 became leader at term 1\n');
