@@ -5,12 +5,14 @@
  * The output shows each node's steps as they happen: `INFO` lines for elections and votes
  * ("1 became candidate at term 1", "2 ... cast MsgVote for 1 ..."), `Ready` blocks (HardState,
  * the entries appended, the messages sent) and the messages each node receives. Entries carry
- * term and index (`1/3 EntryNormal "data"`), so logs are known in full; their contents become
- * `noop` commands (a transcript proposes opaque strings, not register commands).
+ * term and index (`1/3 EntryNormal "data"`), so logs are known in full.
  *
  * Each node's step becomes trace events in the order the transcript prints them: a receive
  * (matched to the earliest identical send), then the state changes it causes (`term`, `role`,
- * `vote`, `truncate`/`append`, `commit`), then the sends. Heartbeats and pre-votes are features
+ * `vote`, `truncate`/`append`, `commit`), then the sends. A bootstrapped node (`add-nodes ...
+ * index=I`, etcd's test bootstrap: a snapshot at I with a ConfState) is a `restart` from that
+ * persisted snapshot (feature snapshot). A proposal's entry is a client's `set` of its data
+ * (no client events); an empty entry or a configuration change is a `noop`. Heartbeats and pre-votes are features
  * heartbeat's and prevote's messages (and role `precandidate`); the header declares the
  * features the transcript shows. What Figure 2 does not have is a
  * `note`, counted by kind: snapshots, configuration changes, storage
@@ -43,6 +45,16 @@ const MODELLED = new Set(['MsgVote', 'MsgVoteResp', 'MsgApp', 'MsgAppResp', 'Msg
  */
 const PREVOTE_LEASE_IN_TICKS = 'a pre-vote lease runs in each node\'s own ticks, which a transcript advances node by node (tick-election, tick-heartbeat): the trace\'s time, one unit per command, cannot show when a lease ends';
 
+/**
+ * Why a transcript with asynchronous storage writes skips conformance: a node hands its
+ * entries to its append thread (MsgStorageAppend) and answers only when the thread has stored
+ * them, in a later command, after it may have received further messages; so a follower's
+ * AppendEntriesResponse is not the answer to the message it just received (measured on
+ * async_storage_writes.txt: conformance.missing, then a matchIndex one append behind). The
+ * reference saves before it answers, within the step.
+ */
+const ASYNC_STORAGE_WRITES = 'with asynchronous storage writes a node answers an append when its append thread has stored it, in a later step and after further messages, while the reference answers each append in the step that receives it';
+
 /** etcd's state names, as a Ready's `State:` and a raft-state listing print them (without `State`). */
 const ROLES: Record<string, Role> = { Leader: 'leader', Candidate: 'candidate', PreCandidate: 'precandidate', Follower: 'follower' };
 
@@ -50,18 +62,13 @@ const CONFORMANCE_RULES = ['conformance.unexpected', 'conformance.missing', 'con
 
 /**
  * Why the transcript cannot be checked step by step against the reference, if it cannot: its
- * membership changes (the reference's is fixed: the header's nodes), or a leader is elected in
- * the term of its bootstrap snapshot, whose entries carry a term above the nodes' own (etcd's
- * test bootstrap writes entries of term 1 into nodes of term 0, a state Figure 2 never
- * reaches: the new leader's no-op is then not its term's first entry). The header then skips
- * the four conformance rules with that reason; the invariants still apply.
+ * membership changes, which etcd switches on apply and feature membership on append. The
+ * header then skips the four conformance rules with that reason; the invariants still apply.
  */
-function conformanceOutOfReach(lines: readonly TraceLine[], nodeIds: readonly string[], bootstrapTerm: number, configurations: ReadonlySet<string>): Array<{ kind: string; why: string }> {
+function conformanceOutOfReach(nodeIds: readonly string[], configurations: ReadonlySet<string>): Array<{ kind: string; why: string }> {
   const out: Array<{ kind: string; why: string }> = [];
   const all = [...nodeIds].sort().join(',');
-  if ([...configurations].some((c) => c !== all)) out.push({ kind: 'conformance (membership changes)', why: 'the membership changes (configuration changes, learners), and the reference\'s is fixed' });
-  const leaderInBootTerm = lines.some((l) => l.kind === 'role' && l.role === 'leader' && (l.state?.term ?? Infinity) <= bootstrapTerm);
-  if (bootstrapTerm > 0 && leaderInBootTerm) out.push({ kind: 'conformance (bootstrap entries of a later term)', why: `a leader is elected in term ${bootstrapTerm}, the term of the bootstrap snapshot's entries, which the nodes hold while in an earlier term` });
+  if ([...configurations].some((c) => c !== all)) out.push({ kind: 'conformance (membership changes)', why: 'the membership changes, and etcd switches to a configuration when it applies the change entry (RawNode.ApplyConfChange, after commit), while feature membership switches when it appends it' });
   return out;
 }
 
@@ -98,8 +105,10 @@ interface NodeImport {
   roleUnknown: boolean;
   /** A commit shown by a Ready, logged after its entries. */
   pendingCommit: number | null;
-  /** The commit index its bootstrap snapshot gave it: commits up to it are that snapshot's, not a step of the reference. */
-  bootCommit: number;
+  /** Where its snapshot ends (index and term of its last entry), once it has one. */
+  snapshot: { index: number; term: number } | null;
+  /** The register's value its snapshot holds (a proposal's data, or null: the initial value). */
+  snapshotValue: string | null;
 }
 
 /** A message as printed: `1->2 MsgApp Term:1 Log:1/2 Commit:2 Entries:[1/3 EntryNormal ""]`. */
@@ -112,7 +121,7 @@ interface Printed {
   logTerm: number;
   index: number;
   commit: number;
-  entries: number[];
+  entries: PrintedEntry[];
   rejected: boolean;
   hint: number;
 }
@@ -125,7 +134,21 @@ interface Block {
 }
 
 const MESSAGE = /^(\S+)->(\S+) (Msg\w+) Term:(\d+) Log:(\d+)\/(\d+)(.*)$/;
-const ENTRY = /^(\d+)\/(\d+) (\w+)/;
+const ENTRY = /^(\d+)\/(\d+) (\w+)(?: "(.*)")?/;
+
+/** An entry as printed: `1/12 EntryNormal "prop_1"` (term, index, type, data). */
+interface PrintedEntry {
+  term: number;
+  index: number;
+  /** A proposal's data (EntryNormal with contents), or null: an empty entry or a configuration change. */
+  data: string | null;
+}
+
+function parseEntry(text: string): PrintedEntry | null {
+  const m = ENTRY.exec(text);
+  if (!m) return null;
+  return { term: Number(m[1]), index: Number(m[2]), data: m[3] === 'EntryNormal' && m[4] ? m[4] : null };
+}
 
 /** Splits a transcript into commands and their output (datadriven's format). */
 function parseBlocks(text: string): Block[] {
@@ -164,13 +187,13 @@ function parseMessage(text: string, line: number): Printed | null {
   const rest = m[7]!;
   const commit = /Commit:(\d+)/.exec(rest);
   const hint = /Rejected \(Hint: (\d+)\)/.exec(rest);
-  const entries: number[] = [];
+  const entries: PrintedEntry[] = [];
   const inline = /Entries:\[(.*)\]$/.exec(rest);
   if (inline && inline[1] !== '') {
     for (const e of inline[1]!.split(/, (?=\d+\/\d+ )/)) {
-      const em = ENTRY.exec(e);
+      const em = parseEntry(e);
       if (!em) throw new EtcdTestdataFormatError(line, 'message', `cannot read entry "${e}"`);
-      entries.push(Number(em[1]));
+      entries.push(em);
     }
   }
   return {
@@ -203,7 +226,7 @@ export function importEtcdTestdata(text: string): EtcdTestdataImport {
     {
       kind: 'header', format: 'raftcheck-trace', version: 1, nodes: nodeIds.length ? nodeIds : ['1'],
       producer: { name: 'raftcheck-import-etcd-testdata', version: VERSION },
-      meta: { source: 'etcd-io/raft interaction test transcript', note: 'entry contents are opaque to raftcheck; entries are imported as noop commands with their terms' },
+      meta: { source: 'etcd-io/raft interaction test transcript', note: 'a proposal\'s entry is imported as a set of its data by client etcd (one request id per entry); empty entries and configuration changes as noop commands' },
     },
   ];
   const sourceLines = [1];
@@ -214,8 +237,6 @@ export function importEtcdTestdata(text: string): EtcdTestdataImport {
   let time = 0;
   let hidden = false;
   let hiddenCommands = 0;
-  /** The term of a bootstrap snapshot above its node's term (etcd's test bootstrap), or 0. */
-  let bootstrapTerm = 0;
   /** Every configuration a node switched to (voters, sorted), and learner sets. */
   const configurations = new Set<string>();
   /** The features the transcript shows: heartbeats (trace revision 1.4), pre-votes. */
@@ -224,6 +245,7 @@ export function importEtcdTestdata(text: string): EtcdTestdataImport {
   const state = (n: NodeImport): NodeState => ({
     role: n.role, term: n.term, votedFor: n.votedFor, commitIndex: n.commit,
     ...(n.logTerms ? { lastLogIndex: n.logTerms.length, lastLogTerm: n.logTerms.at(-1) ?? 0 } : {}),
+    ...(n.snapshot ? { snapshotIndex: n.snapshot.index, snapshotTerm: n.snapshot.term } : {}),
   });
   const emit = (n: NodeImport, event: Record<string, unknown>, line: number): void => {
     lines.push({ ...event, node: n.id, seq: n.seq++, time, state: state(n) } as unknown as TraceLine);
@@ -239,12 +261,13 @@ export function importEtcdTestdata(text: string): EtcdTestdataImport {
     let n = nodes.get(id);
     if (!n) {
       // A node first seen after hidden steps may have been created and run during them.
-      n = { id, seq: 0, role: 'follower', term: 0, votedFor: null, commit: 0, logTerms: [], lostSight: hiddenCommands > 0, roleUnknown: false, pendingCommit: null, bootCommit: 0 };
+      n = { id, seq: 0, role: 'follower', term: 0, votedFor: null, commit: 0, logTerms: [], lostSight: hiddenCommands > 0, roleUnknown: false, pendingCommit: null, snapshot: null, snapshotValue: null };
       nodes.set(id, n);
     }
     if (n.lostSight) {
       n.lostSight = false;
       n.logTerms = null;
+      n.snapshot = null;
       n.commit = 0;
       n.role = 'follower';
       n.roleUnknown = true;
@@ -275,17 +298,31 @@ export function importEtcdTestdata(text: string): EtcdTestdataImport {
     emit(n, { kind: 'vote', votedFor: vote }, line);
   };
   const setCommit = (n: NodeImport, commit: number, line: number): void => {
-    if (commit === n.commit || commit <= n.bootCommit) return; // the bootstrap snapshot's commit, said once (a note) where it was given
-    n.bootCommit = 0;
+    if (commit === n.commit) return;
     n.commit = commit;
     emit(n, { kind: 'commit', commitIndex: commit }, line);
+  };
+  /**
+   * The proposals seen, by `term/index` (an entry's identity: one leader per term creates it),
+   * with the request id each is imported with: a proposal becomes a client's `set` of its data
+   * (client `etcd`, no client events), which a leader appends as a client request it was not
+   * seen to receive (conformance's hidden step 8); an empty entry (a new leader's) or a
+   * configuration change is a `noop`.
+   */
+  const proposals = new Map<string, { data: string; requestId: number }>();
+  const learn = (e: PrintedEntry): void => {
+    if (e.data !== null && !proposals.has(`${e.term}/${e.index}`)) proposals.set(`${e.term}/${e.index}`, { data: e.data, requestId: proposals.size + 1 });
+  };
+  const entryAt = (index: number, term: number): Entry => {
+    const p = proposals.get(`${term}/${index}`);
+    return { term, command: p ? { type: 'set', value: p.data, client: 'etcd', requestId: p.requestId } : { type: 'noop' } };
   };
   /** Appends an entry at `index` (truncating a conflicting suffix first). */
   const appendAt = (n: NodeImport, index: number, terms: number[], line: number): void => {
     if (terms.length === 0) return;
     if (n.logTerms === null) {
       // Unknown log (hidden steps): an append is all that is known of it, from its first index.
-      emit(n, { kind: 'append', index, entries: terms.map((t): Entry => ({ term: t, command: { type: 'noop' } })) }, line);
+      emit(n, { kind: 'append', index, entries: terms.map((t, k) => entryAt(index + k, t)) }, line);
       return;
     }
     if (index > n.logTerms.length + 1) throw new EtcdTestdataFormatError(line, 'entries', `node ${n.id} appends at index ${index} but its log ends at ${n.logTerms.length}`);
@@ -299,7 +336,7 @@ export function importEtcdTestdata(text: string): EtcdTestdataImport {
     }
     const added = terms.slice(k);
     n.logTerms.push(...added);
-    emit(n, { kind: 'append', index: at, entries: added.map((t): Entry => ({ term: t, command: { type: 'noop' } })) }, line);
+    emit(n, { kind: 'append', index: at, entries: added.map((t, j) => entryAt(at + j, t)) }, line);
   };
 
   function toMessage(p: Printed, id: string): Message | null {
@@ -312,7 +349,7 @@ export function importEtcdTestdata(text: string): EtcdTestdataImport {
       case 'MsgApp':
         return {
           ...base, type: 'AppendEntries', leaderId: p.from, prevLogIndex: p.index, prevLogTerm: p.logTerm,
-          entries: p.entries.map((t) => ({ term: t, command: { type: 'noop' } })), leaderCommit: p.commit,
+          entries: p.entries.map((e) => entryAt(e.index, e.term)), leaderCommit: p.commit,
         };
       case 'MsgPreVote':
         return { ...base, type: 'PreVote', candidateId: p.from, lastLogIndex: p.index, lastLogTerm: p.logTerm };
@@ -350,6 +387,7 @@ export function importEtcdTestdata(text: string): EtcdTestdataImport {
       setTerm(n, p.term, line);
       setRole(n, 'leader', line);
     }
+    p.entries.forEach(learn);
     const msg = toMessage(p, `t${++nextMsg}`)!;
     const queue = inFlight.get(p.text) ?? [];
     queue.push({ id: msg.id, msg });
@@ -413,46 +451,61 @@ export function importEtcdTestdata(text: string): EtcdTestdataImport {
       restoreSnapshot(node(m[1]!, line), Number(m[2]), Number(m[3]), line);
     } else if ((m = /^newRaft (\d+) \[peers: \[[\d,]*\], term: (\d+), commit: (\d+), applied: \d+, lastindex: (\d+), lastterm: (\d+)\]/.exec(t))) {
       const n = node(m[1]!, line);
-      // A bootstrapped node starts from storage: its log up to lastindex comes from the initial
-      // snapshot (term lastterm). That is a start from persisted state, a `restart` with it; the
-      // commit index the snapshot also gives is volatile state the reference does not recover
-      // (it learns it again from the leader), so it is not logged until etcd reports it again.
+      // etcd's test bootstrap (`add-nodes N voters=(...) index=I`) is a snapshot at index I of
+      // term lastterm with a ConfState, in storage before the node starts: a restart from that
+      // persisted snapshot (feature snapshot), with an empty log after it and the register's
+      // initial value (the snapshot's data is no register command). A restart from a snapshot
+      // starts committed at its index, which is sound: a snapshot covers committed entries only.
       const last = Number(m[4]);
       const term = Number(m[2]);
-      if (last > 0 && n.logTerms?.length === 0) {
-        const terms = Array(last).fill(Number(m[5])) as number[];
-        n.logTerms = terms;
+      const commit = Number(m[3]);
+      if (last > 0 && n.logTerms?.length === 0 && n.snapshot === null) {
+        if (commit !== last) throw new EtcdTestdataFormatError(line, 'commit', `node ${n.id} starts with commit ${commit} and last index ${last}: not a bootstrap snapshot`);
+        const snapTerm = Number(m[5]);
+        n.logTerms = Array(last).fill(snapTerm) as number[];
+        n.snapshot = { index: last, term: snapTerm };
         n.term = term;
-        emit(n, { kind: 'restart', persisted: { term, votedFor: n.votedFor, log: terms.map((t): Entry => ({ term: t, command: { type: 'noop' } })) } }, line);
-        n.bootCommit = Number(m[3]);
-        if (term < Number(m[5])) bootstrapTerm = Math.max(bootstrapTerm, Number(m[5]));
-        if (n.bootCommit > 0) note(n, 'bootstrap commit', `commit index ${m[3]} from the initial snapshot (the reference recovers no commit index: commits up to it are left out, later ones logged)`, line);
+        n.commit = last;
+        features.add('snapshot');
+        emit(n, { kind: 'restart', persisted: { term, votedFor: n.votedFor, log: [], snapshot: { index: last, term: snapTerm, value: null } } }, line);
         return;
       }
       setTerm(n, term, line);
-      setCommit(n, Number(m[3]), line);
+      setCommit(n, commit, line);
     } else if ((m = /^(\d+) forgetting leader/.exec(t))) {
       note(node(m[1]!, line), 'forget leader', t, line);
     }
   }
 
-  /** A snapshot replaces the log up to its index with a committed prefix ending at (index, term). */
+  /**
+   * A restored snapshot (etcd's `restore`, from a MsgSnap) is Figure 13's install: etcd restores
+   * only a snapshot whose last entry its log does not hold, and then discards its whole log
+   * (`logKept` false); it commits through the snapshot. Its prefix is that of a node whose log
+   * holds (index, term), and its value the register after it: the last proposal's data up to
+   * index, else that node's own snapshot's value.
+   */
   function restoreSnapshot(n: NodeImport, index: number, term: number, line: number): void {
-    note(n, 'snapshot', `restored snapshot at index ${index}, term ${term}`, line);
     const source = [...nodes.values()].find((o) => o.logTerms && o.logTerms.length >= index && o.logTerms[index - 1] === term);
     if (!source?.logTerms) {
+      note(n, 'snapshot', `restored snapshot at index ${index}, term ${term}`, line);
       // The entries it stands for were appended in hidden steps: the log is unknown up to it.
       if (n.logTerms !== null) note(n, 'hidden steps', `snapshot of entries the transcript does not show: this node's log is unknown from here`, line);
       n.logTerms = null;
+      n.snapshot = null;
       setCommit(n, index, line);
       return;
     }
-    appendAt(n, 1, source.logTerms.slice(0, index), line);
-    if (n.logTerms && n.logTerms.length > index) {
-      n.logTerms.length = index;
-      emit(n, { kind: 'truncate', fromIndex: index + 1 }, line);
+    let value: string | null = source.snapshotValue;
+    for (let i = (source.snapshot?.index ?? 0) + 1; i <= index; i++) {
+      const c = entryAt(i, source.logTerms[i - 1]!).command;
+      if (c.type === 'set') value = c.value as string;
     }
-    setCommit(n, index, line);
+    features.add('snapshot');
+    n.logTerms = source.logTerms.slice(0, index);
+    n.snapshot = { index, term };
+    n.snapshotValue = value;
+    n.commit = index;
+    emit(n, { kind: 'install_snapshot', index, term, value, logKept: false }, line);
   }
 
   for (const block of blocks) {
@@ -559,8 +612,10 @@ export function importEtcdTestdata(text: string): EtcdTestdataImport {
         else if ((m = /^Snapshot Index:(\d+) Term:(\d+)/.exec(t))) {
           section = 'other';
           if (!(current.logTerms && current.logTerms[Number(m[1]) - 1] === Number(m[2]) && current.commit >= Number(m[1]))) restoreSnapshot(current, Number(m[1]), Number(m[2]), line);
-        } else if (section === 'entries' && (m = ENTRY.exec(t))) {
-          appendAt(current, Number(m[2]), [Number(m[1])], line);
+        } else if (section === 'entries' && parseEntry(t)) {
+          const e = parseEntry(t)!;
+          learn(e);
+          appendAt(current, e.index, [e.term], line);
         } else if (section === 'messages') {
           const p = parseMessage(t, line);
           if (p) send(p, line);
@@ -588,7 +643,8 @@ export function importEtcdTestdata(text: string): EtcdTestdataImport {
   }
   const declared = canonicalFeatures(features);
   if (declared.length > 0) Object.assign(lines[0]!, { minor: featuresRevision(declared), features: declared });
-  const reasons = conformanceOutOfReach(lines, nodeIds, bootstrapTerm, configurations);
+  const reasons = conformanceOutOfReach(nodeIds, configurations);
+  if (notModelled['storage message']) reasons.push({ kind: 'conformance (asynchronous storage writes)', why: ASYNC_STORAGE_WRITES });
   if (features.has('prevote')) reasons.push({ kind: 'conformance (pre-vote lease in ticks)', why: PREVOTE_LEASE_IN_TICKS });
   if (reasons.length > 0) {
     for (const r of reasons) notModelled[r.kind] = (notModelled[r.kind] ?? 0) + 1;

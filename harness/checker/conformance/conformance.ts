@@ -107,6 +107,13 @@ interface Shadow {
   answers: Map<string, Expected>;
   /** Hidden steps used (a term adopted before the message that carried it was logged). */
   hidden: number;
+  /**
+   * The index of the snapshot it restarted from if that snapshot's term is above the node's
+   * own (etcd's test bootstrap: entries of term 1 in a node of term 0, which no leader the node
+   * knows of created), else 0. While its log ends there, an entry of its term in its log is not
+   * one it created as leader, so it may still append its no-op (hidden step 6).
+   */
+  foreignSnapshot: number;
   /** The input that opened the current step. */
   stepLine: number;
   stepKind: string;
@@ -334,7 +341,7 @@ export class Conformance {
       ...(this.features.has('membership') ? { configuration: { voters: header.params?.voters ?? header.nodes, learners: header.params?.learners ?? [] } } : {}),
     };
     for (const id of header.nodes) {
-      const shadow: Shadow = { id, ref: null, driven: false, logsMessages: false, logsElectionTimeouts: false, unchecked: false, pending: [], now: INITIAL_FACTS, refCommit: 0, applies: new IndexWindow(), answers: new Map(), hidden: 0, stepLine: 1, stepKind: 'start', staleRequest: false, logsKinds: new Set(), deferred: new Map(), logsClientRequests: false, led: false, voteRequestTerm: null, featureTimers: new Map(), loggedTimers: new Set(), staleGrants: [], deferredAppend: null, deferredVote: null };
+      const shadow: Shadow = { id, ref: null, driven: false, logsMessages: false, logsElectionTimeouts: false, unchecked: false, pending: [], now: INITIAL_FACTS, refCommit: 0, applies: new IndexWindow(), answers: new Map(), hidden: 0, foreignSnapshot: 0, stepLine: 1, stepKind: 'start', staleRequest: false, logsKinds: new Set(), deferred: new Map(), logsClientRequests: false, led: false, voteRequestTerm: null, featureTimers: new Map(), loggedTimers: new Set(), staleGrants: [], deferredAppend: null, deferredVote: null };
       this.shadows.set(id, shadow);
       this.boot(shadow);
     }
@@ -394,6 +401,8 @@ export class Conformance {
     shadow.applies.clear();
     shadow.answers.clear();
     shadow.featureTimers.clear();
+    const snap = persisted?.snapshot;
+    shadow.foreignSnapshot = snap && snap.term > persisted.term ? snap.index : 0;
   }
 
   event(e: TraceEvent, line: number): void {
@@ -844,7 +853,11 @@ export class Conformance {
 
   private hiddenNoopAt(shadow: Shadow, index: number, entry: Entry, line: number): boolean {
     const v = shadow.ref?.live;
-    if (!shadow.ref || !v || v.role !== 'leader' || index !== v.lastLogIndex + 1 || v.lastLogTerm === v.term) return false;
+    if (!shadow.ref || !v || v.role !== 'leader' || index !== v.lastLogIndex + 1) return false;
+    // An entry of its term at the end of its log is one it appended as leader, unless it is the
+    // last entry of a foreign snapshot (etcd's bootstrap) that its log still ends with.
+    const foreign = shadow.foreignSnapshot > 0 && v.lastLogIndex === shadow.foreignSnapshot && v.snapshotIndex === shadow.foreignSnapshot;
+    if (v.lastLogTerm === v.term && !foreign) return false;
     if (entry.command.type !== 'noop' || entry.term !== v.term) return false;
     shadow.hidden++;
     shadow.now = factsOf(v);

@@ -19,7 +19,7 @@
  */
 import type { Command, Entry, Header, NodeState, RegisterState, Role, Snapshot, TraceEvent } from '../../../src/trace/schema.js';
 import { describeEntry } from '../describe-entry.js';
-import { commandKey, sameCommand, sameEntry } from '../entry-hash.js';
+import { chainHash, commandKey, sameCommand, sameEntry } from '../entry-hash.js';
 import { flat } from '../flat-string.js';
 import { ForgetfulArray } from '../forgetful-array.js';
 import { NodeLog } from '../node-log.js';
@@ -999,8 +999,24 @@ export class ClusterInvariants {
     n.resumedFrom = s.index;
     n.snapshotIndex = Math.max(n.snapshotIndex, s.index);
     const own = n.logKnown && n.log.termAt(s.index) === s.term ? n.log.prefixHash(s.index) : undefined;
-    const hash = own ?? this.hashOf(s.index, s.term);
+    const hash = own ?? this.hashOf(s.index, s.term) ?? this.foreignPrefix(n, s, e, line);
     return hash === undefined ? null : NodeLog.like(n.log, log, { index: s.index, term: s.term, hash });
+  }
+
+  /**
+   * A foreign snapshot: one whose term is above the term the node restarts in, which no leader
+   * the node knows of created (in Figure 2 a node adopts a term before it holds an entry of it;
+   * etcd's test bootstrap writes the same snapshot of term 1 into nodes of term 0). Its prefix
+   * the trace never shows, and it stands for the same prefix on every node that restarts from
+   * it, so it gets a hash of its own, recorded as the prefix seen ending at (index, term): then
+   * the logs built on it are compared (Log Matching, State Machine Safety) instead of unknown.
+   */
+  private foreignPrefix(n: NodeModel, s: Snapshot, e: Extract<TraceEvent, { kind: 'restart' }>, line: number): number | undefined {
+    if (!e.persisted || s.term <= e.persisted.term) return undefined;
+    const hash = chainHash(s.index, { term: s.term, command: { type: 'noop' } });
+    this.own(SEEN);
+    this.entriesSeen.set(s.index, { term: s.term, hash, node: n.id, line, other: this.entriesSeen.get(s.index) ?? null });
+    return hash;
   }
 
   /**

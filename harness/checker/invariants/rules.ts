@@ -25,7 +25,11 @@ export const INVARIANT_RULES: readonly InvariantRule[] = [
   {
     id: 'log-matching',
     title: 'Log Matching',
-    statement: 'If two logs contain an entry with the same index and term, the logs are identical in all entries up through that index.',
+    statement: 'If two logs contain an entry with the same index and term, the logs are identical in all entries up through that index. '
+      + 'With feature snapshot, a prefix under a node\'s snapshot is known by the hash of the log that showed it (a node that took or installed it, or one that held its last entry). '
+      + 'A restart from a snapshot whose prefix no node showed leaves that node\'s log unknown, except for a foreign snapshot, whose term is above the term the node restarts in '
+      + '(no leader the node knows of created it; etcd\'s test bootstrap writes one snapshot of term 1 into nodes of term 0): it stands for one prefix on every node that restarts from it, '
+      + 'so the logs built on it are compared from its index on (an assumption only about entries no event shows).',
     paper: 'Figure 3; §5.3',
   },
   {
