@@ -66,7 +66,10 @@ export interface NodeContext {
   out: StepRecord[];
 }
 
-export function createContext(config: NodeConfig, random: Random, persisted?: PersistentState): NodeContext {
+/** A resumed node's volatile collections (snapshot.ts), given to createContext so that it makes no empty ones to be replaced. */
+export type ResumedCollections = Pick<NodeContext, 'votes' | 'nextIndex' | 'matchIndex' | 'pending'>;
+
+export function createContext(config: NodeConfig, random: Random, persisted?: PersistentState, resumed?: ResumedCollections): NodeContext {
   if (!config.members.includes(config.id)) throw new Error(`node ${config.id} is not among the members ${config.members.join(', ')}`);
   // A restart from a snapshot (feature `snapshot`) resumes from it: its entries are committed and applied.
   const snapshot = persisted?.snapshot;
@@ -89,11 +92,11 @@ export function createContext(config: NodeConfig, random: Random, persisted?: Pe
     lastApplied: snapshot?.index ?? 0,
     value: snapshot ? snapshot.value : INITIAL_VALUE,
     leaderId: null,
-    votes: new Set(),
+    votes: resumed ? resumed.votes : new Set(),
     refusals: new Set(),
-    nextIndex: new Map(),
-    matchIndex: new Map(),
-    pending: new Map(),
+    nextIndex: resumed ? resumed.nextIndex : new Map(),
+    matchIndex: resumed ? resumed.matchIndex : new Map(),
+    pending: resumed ? resumed.pending : new Map(),
     preVotes: new Set(),
     leaseHeld: false,
     recentlyActive: new Set(),
