@@ -75,12 +75,12 @@ export function createContext(config: NodeConfig, random: Random, persisted?: Pe
   const snapshot = persisted?.snapshot;
   const log = new RaftLog(persisted?.log ?? [], snapshot && { index: snapshot.index, term: snapshot.term, config: snapshotConfigEntry(snapshot.config) });
   // Feature `membership`: a restart resumes in the latest configuration of its log.
-  const { index: configIndex, configuration } = latestConfiguration(log, config);
+  const { index: configIndex, configuration, peers, majority } = configurationInEffect(log, config);
   return {
     config,
     id: config.id,
-    peers: peersIn(configuration, config.id),
-    majority: quorumOf(configuration),
+    peers,
+    majority,
     configuration,
     configIndex,
     random,
@@ -106,6 +106,30 @@ export function createContext(config: NodeConfig, random: Random, persisted?: Pe
     snapshotValue: snapshot ? snapshot.value : INITIAL_VALUE,
     out: [],
   };
+}
+
+interface ConfigurationInEffect {
+  index: number;
+  configuration: Configuration;
+  peers: readonly string[];
+  majority: number;
+}
+
+/** The initial configuration's peers and majority, by node config (explore builds a node per step; peers and configurations are replaced, never mutated). */
+const initialByConfig = new WeakMap<NodeConfig, ConfigurationInEffect>();
+
+function configurationInEffect(log: RaftLog, config: NodeConfig): ConfigurationInEffect {
+  if (log.lastConfigIndex === 0) {
+    let initial = initialByConfig.get(config);
+    if (!initial) {
+      const { index, configuration } = latestConfiguration(log, config);
+      initial = { index, configuration, peers: peersIn(configuration, config.id), majority: quorumOf(configuration) };
+      initialByConfig.set(config, initial);
+    }
+    return initial;
+  }
+  const { index, configuration } = latestConfiguration(log, config);
+  return { index, configuration, peers: peersIn(configuration, config.id), majority: quorumOf(configuration) };
 }
 
 export function summarize(ctx: NodeContext): StateSummary {
