@@ -35,14 +35,22 @@ export class StepChecker {
   }
 
   /** The memory after `lines` (the parent's is left as it was), and what the lines broke. */
-  advance(parent: ClusterInvariants, lines: readonly StepLine[]): { history: ClusterInvariants; violations: Violation[] } {
+  advance(parent: ClusterInvariants, lines: readonly StepLine[]): { history: ClusterInvariants; violations: readonly Violation[] } {
     // The invariants read only node events: a step of the network alone leaves the memory as it was (shared: never mutated).
-    if (!lines.some((l) => 'node' in l.event)) return { history: parent, violations: [] };
+    if (!touchesNode(lines)) return { history: parent, violations: NONE };
     const history = parent.clone(this.report);
     this.found.length = 0;
     for (const l of lines) history.event(l.event, ++this.line);
-    return { history, violations: this.found.length ? [...this.found] : [] };
+    return { history, violations: this.found.length ? [...this.found] : NONE };
   }
+}
+
+/** No violation (shared: never mutated). */
+const NONE: readonly Violation[] = [];
+
+function touchesNode(lines: readonly StepLine[]): boolean {
+  for (let i = 0; i < lines.length; i++) if ('node' in lines[i]!.event) return true;
+  return false;
 }
 
 /** `raftcheck validate`'s first error on a whole trace, or null if it passes. */

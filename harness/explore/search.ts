@@ -229,9 +229,10 @@ function breadthFirst(search: Search): SearchResult {
       continue;
     }
     const actions = enabledActions(model, frame.state);
+    const pathTo = (): Action[] => actionsTo(frame.id, roots);
     for (let i = 0; i < actions.length; i++) {
       const action = actions[i]!;
-      const { next, verdict } = search.successor(frame.state, action, () => actionsTo(frame.id, roots));
+      const { next, verdict } = search.successor(frame.state, action, pathTo);
       if (verdict) return search.result('violation', search.counterexample([...actionsTo(frame.id, roots), action], verdict));
       const fp = search.fingerprintOf(next);
       if (!visited.add(fp.hi, fp.lo)) continue;

@@ -53,7 +53,10 @@ function observed(model: ExploreModel, reference: boolean): { onTransition?: Exp
 }
 
 function resume(model: ExploreModel, id: string, snap: NodeSnapshot, reference = false): ReferenceRaftNode {
-  const options = { random, resume: snap, engine: 'interpreter' as const, ...observed(model, reference) };
+  // Written out, not spread: a node is resumed per step.
+  const options = !reference && model.onTransition
+    ? { random, resume: snap, engine: 'interpreter' as const, onTransition: model.onTransition }
+    : { random, resume: snap, engine: 'interpreter' as const };
   const node = reference ? createReferenceNode(config(model, id), options) : asReference(model.createNode(config(model, id), options), model.impl);
   node.start();
   return node;
@@ -143,6 +146,33 @@ function removeOne(bag: Flight[], key: string): void {
   bag.splice(i, 1);
 }
 
+/** What a step is building (the next state's slots, its lines, the messages sent), passed to `stepNode`. */
+interface StepWork {
+  nodes: NodeSlot[];
+  lines: StepLine[];
+  sent: Flight[];
+  deviated: boolean;
+}
+
+/** Steps server `k` (up) with `input`, logging `line` first. */
+function stepNode(model: ExploreModel, work: StepWork, k: number, input: NodeInput, line: Record<string, unknown>, flightKey?: string): void {
+  const id = model.ids[k]!;
+  const slot = work.nodes[k]!;
+  if (!slot.up) throw new Error(`${id} is down`);
+  const event = nodeLine(String(line.kind), id, line, summaryOf(slot.snap));
+  work.lines.push(flightKey !== undefined ? { event, flightKey } : { event });
+  const node = resume(model, id, slot.snap);
+  const records = node.step(input);
+  const after = node.snapshot();
+  if (model.compareWithReference) {
+    const ref = resume(model, id, slot.snap, true);
+    const refRecords = ref.step(input);
+    if (outcomeKey(records, after) !== outcomeKey(refRecords, ref.snapshot())) work.deviated = true;
+  }
+  effectLines(id, records, work.lines, work.sent);
+  work.nodes[k] = slotAfter(slot, after);
+}
+
 /** Applies `action` (enabled in `s`) and returns the next state and the step's lines. */
 export function applyAction(model: ExploreModel, s: Omit<ExploreState, 'history'>, action: Action): StepResult {
   const nodes: NodeSlot[] = [...s.nodes];
@@ -150,34 +180,17 @@ export function applyAction(model: ExploreModel, s: Omit<ExploreState, 'history'
   const lines: StepLine[] = [];
   const sent: Flight[] = [];
   let { crashes, clientOps } = s;
-  let deviated = false;
 
-  /** Steps server `k` (up) with `input`, logging `line` first. */
-  const stepNode = (k: number, input: NodeInput, line: Record<string, unknown>, flightKey?: string): void => {
-    const id = model.ids[k]!;
-    const slot = nodes[k]!;
-    if (!slot.up) throw new Error(`${id} is down`);
-    lines.push({ event: nodeLine(String(line.kind), id, line, summaryOf(slot.snap)), ...(flightKey !== undefined ? { flightKey } : {}) });
-    const node = resume(model, id, slot.snap);
-    const records = node.step(input);
-    const after = node.snapshot();
-    if (model.compareWithReference) {
-      const ref = resume(model, id, slot.snap, true);
-      const refRecords = ref.step(input);
-      if (outcomeKey(records, after) !== outcomeKey(refRecords, ref.snapshot())) deviated = true;
-    }
-    effectLines(id, records, lines, sent);
-    nodes[k] = slotAfter(slot, after);
-  };
+  const work: StepWork = { nodes, lines, sent, deviated: false };
 
   switch (action.type) {
     case 'timeout':
-      stepNode(action.node, { type: 'timeout', timer: action.timer }, { kind: 'timeout', timer: action.timer });
+      stepNode(model, work, action.node, { type: 'timeout', timer: action.timer }, { kind: 'timeout', timer: action.timer });
       break;
     case 'deliver': {
       removeOne(bag, action.flight.key);
       const msg = withId(action.flight.msg);
-      stepNode(model.ids.indexOf(msg.to), { type: 'receive', msg }, { kind: 'receive', msg }, action.flight.key);
+      stepNode(model, work, model.ids.indexOf(msg.to), { type: 'receive', msg }, { kind: 'receive', msg }, action.flight.key);
       break;
     }
     case 'drop':
@@ -210,7 +223,7 @@ export function applyAction(model: ExploreModel, s: Omit<ExploreState, 'history'
         const ref = restartNode(model, id, slot.persisted, true);
         const refView = ref.view();
         const refRecords = ref.start();
-        if (outcomeKey(records, after) !== outcomeKey(refRecords, ref.snapshot()) || JSON.stringify(toNodeState(view)) !== JSON.stringify(toNodeState(refView))) deviated = true;
+        if (outcomeKey(records, after) !== outcomeKey(refRecords, ref.snapshot()) || JSON.stringify(toNodeState(view)) !== JSON.stringify(toNodeState(refView))) work.deviated = true;
       }
       effectLines(id, records, lines, sent);
       nodes[action.node] = { up: true, snap: after, fp: undefined, fps: undefined };
@@ -219,12 +232,12 @@ export function applyAction(model: ExploreModel, s: Omit<ExploreState, 'history'
     case 'client': {
       clientOps++;
       const requestId = clientOps;
-      stepNode(action.node, { type: 'client_request', client: CLIENT, requestId, op: action.op }, { kind: 'client_request', client: CLIENT, requestId, op: action.op });
+      stepNode(model, work, action.node, { type: 'client_request', client: CLIENT, requestId, op: action.op }, { kind: 'client_request', client: CLIENT, requestId, op: action.op });
       break;
     }
   }
   for (const f of sent) insert(bag, f);
-  return { next: { nodes, bag, crashes, clientOps, diverged: s.diverged || deviated }, lines, deviated };
+  return { next: { nodes, bag, crashes, clientOps, diverged: s.diverged || work.deviated }, lines, deviated: work.deviated };
 }
 
 /** The initial state: every server started afresh (followers of term 0, election timers armed), nothing in flight. */

@@ -66,18 +66,21 @@ export interface NodeContext {
   out: StepRecord[];
 }
 
-export function createContext(config: NodeConfig, random: Random, persisted?: PersistentState): NodeContext {
+/** A resumed node's volatile collections (snapshot.ts), given to createContext so that it makes no empty ones to be replaced. */
+export type ResumedCollections = Pick<NodeContext, 'votes' | 'nextIndex' | 'matchIndex' | 'pending'>;
+
+export function createContext(config: NodeConfig, random: Random, persisted?: PersistentState, resumed?: ResumedCollections): NodeContext {
   if (!config.members.includes(config.id)) throw new Error(`node ${config.id} is not among the members ${config.members.join(', ')}`);
   // A restart from a snapshot (feature `snapshot`) resumes from it: its entries are committed and applied.
   const snapshot = persisted?.snapshot;
   const log = new RaftLog(persisted?.log ?? [], snapshot && { index: snapshot.index, term: snapshot.term, config: snapshotConfigEntry(snapshot.config) });
   // Feature `membership`: a restart resumes in the latest configuration of its log.
-  const { index: configIndex, configuration } = latestConfiguration(log, config);
+  const { index: configIndex, configuration, peers, majority } = configurationInEffect(log, config);
   return {
     config,
     id: config.id,
-    peers: peersIn(configuration, config.id),
-    majority: quorumOf(configuration),
+    peers,
+    majority,
     configuration,
     configIndex,
     random,
@@ -89,11 +92,11 @@ export function createContext(config: NodeConfig, random: Random, persisted?: Pe
     lastApplied: snapshot?.index ?? 0,
     value: snapshot ? snapshot.value : INITIAL_VALUE,
     leaderId: null,
-    votes: new Set(),
+    votes: resumed ? resumed.votes : new Set(),
     refusals: new Set(),
-    nextIndex: new Map(),
-    matchIndex: new Map(),
-    pending: new Map(),
+    nextIndex: resumed ? resumed.nextIndex : new Map(),
+    matchIndex: resumed ? resumed.matchIndex : new Map(),
+    pending: resumed ? resumed.pending : new Map(),
     preVotes: new Set(),
     leaseHeld: false,
     recentlyActive: new Set(),
@@ -103,6 +106,30 @@ export function createContext(config: NodeConfig, random: Random, persisted?: Pe
     snapshotValue: snapshot ? snapshot.value : INITIAL_VALUE,
     out: [],
   };
+}
+
+interface ConfigurationInEffect {
+  index: number;
+  configuration: Configuration;
+  peers: readonly string[];
+  majority: number;
+}
+
+/** The initial configuration's peers and majority, by node config (explore builds a node per step; peers and configurations are replaced, never mutated). */
+const initialByConfig = new WeakMap<NodeConfig, ConfigurationInEffect>();
+
+function configurationInEffect(log: RaftLog, config: NodeConfig): ConfigurationInEffect {
+  if (log.lastConfigIndex === 0) {
+    let initial = initialByConfig.get(config);
+    if (!initial) {
+      const { index, configuration } = latestConfiguration(log, config);
+      initial = { index, configuration, peers: peersIn(configuration, config.id), majority: quorumOf(configuration) };
+      initialByConfig.set(config, initial);
+    }
+    return initial;
+  }
+  const { index, configuration } = latestConfiguration(log, config);
+  return { index, configuration, peers: peersIn(configuration, config.id), majority: quorumOf(configuration) };
 }
 
 export function summarize(ctx: NodeContext): StateSummary {

@@ -48,6 +48,27 @@ function actorRunner(machine: RaftNodeMachine, ctx: NodeContext, onTransition?: 
   };
 }
 
+/** The interpreter behind the Runner interface (a class: explore makes one per step, and an object literal with getters is slow to make). */
+class InterpreterRunner implements Runner {
+  constructor(private readonly interpreter: StatechartInterpreter<NodeContext, NodeEvent>) {}
+
+  get value(): string {
+    return this.interpreter.value ?? 'stopped';
+  }
+
+  get error(): unknown {
+    return this.interpreter.error;
+  }
+
+  send(event: NodeEvent): void {
+    try {
+      this.interpreter.send(event);
+    } catch {
+      // Reported through `error`, as the actor reports it.
+    }
+  }
+}
+
 function interpreterRunner(machine: RaftNodeMachine, ctx: NodeContext, onTransition?: (t: TakenTransition) => void, resumeAt?: string): { runner: Runner; context: NodeContext } {
   const interpreter = new StatechartInterpreter<NodeContext, NodeEvent>(machine, ctx, onTransition);
   if (resumeAt !== undefined) interpreter.resume(resumeAt);
@@ -58,24 +79,7 @@ function interpreterRunner(machine: RaftNodeMachine, ctx: NodeContext, onTransit
       // Reported through `error`, as the actor reports it.
     }
   }
-  return {
-    context: ctx,
-    runner: {
-      get value() {
-        return interpreter.value ?? 'stopped';
-      },
-      get error() {
-        return interpreter.error;
-      },
-      send: (event) => {
-        try {
-          interpreter.send(event);
-        } catch {
-          // Reported through `error`, as the actor reports it.
-        }
-      },
-    },
-  };
+  return { context: ctx, runner: new InterpreterRunner(interpreter) };
 }
 
 /** Starts the statechart over `ctx` on `engine`; `context` is the engine's own context object from now on. */

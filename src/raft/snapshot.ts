@@ -53,15 +53,20 @@ export function snapshotOf(ctx: NodeContext, state: string): NodeSnapshot {
 
 /** A context holding `snapshot` (the persistent part through createContext, then the volatile part). */
 export function contextFromSnapshot(config: NodeConfig, random: Random, snapshot: NodeSnapshot): NodeContext {
-  const ctx = createContext(config, random, { term: snapshot.term, votedFor: snapshot.votedFor, log: [...snapshot.log] });
+  // The log's entries are copied by RaftLog itself (createContext only reads `log`: no copy of it here);
+  // the collections are made here once, not made empty and replaced (explore resumes a node per step).
+  const pending = new Map<number, { client: string; requestId: number }>();
+  for (const [i, p] of snapshot.pending) pending.set(i, { client: p.client, requestId: p.requestId });
+  const ctx = createContext(config, random, { term: snapshot.term, votedFor: snapshot.votedFor, log: snapshot.log as Entry[] }, {
+    votes: new Set(snapshot.votes),
+    nextIndex: new Map(snapshot.nextIndex),
+    matchIndex: new Map(snapshot.matchIndex),
+    pending,
+  });
   ctx.role = snapshot.role;
   ctx.commitIndex = snapshot.commitIndex;
   ctx.lastApplied = snapshot.lastApplied;
   ctx.value = snapshot.value;
   ctx.leaderId = snapshot.leaderId;
-  ctx.votes = new Set(snapshot.votes);
-  ctx.nextIndex = new Map(snapshot.nextIndex);
-  ctx.matchIndex = new Map(snapshot.matchIndex);
-  ctx.pending = new Map(snapshot.pending.map(([i, p]) => [i, { client: p.client, requestId: p.requestId }]));
   return ctx;
 }

@@ -147,22 +147,23 @@ const NONE_OWNED: NodeModel[] = [];
 const CLONE_HEADER: Header = { kind: 'header', format: 'raftcheck-trace', version: 1, nodes: [], producer: { name: 'clone', version: '0' } };
 
 export class ClusterInvariants {
-  private nodes = new Map<string, NodeModel>();
-  private leaders = new Map<number, { node: string; line: number }>();
+  // The parts below are set by the constructor: afresh, or shared with the original of a clone (no empty ones made to be replaced).
+  private nodes: Map<string, NodeModel>;
+  private leaders: Map<number, { node: string; line: number }>;
   /**
    * Every (index, term) seen, by index: its prefix hash and where it was first seen (one per
    * term, usually one term). Arrays indexed by log index, here and for `applied`: indexes are
    * dense, and a Map of a hundred thousand numbers costs a cache miss per lookup.
    */
-  private entriesSeen = new ForgetfulArray<SeenEntry>();
+  private entriesSeen: ForgetfulArray<SeenEntry>;
   /** Every commit point recorded, in index order (kept short: only increases). */
-  private commits: Committed[] = [];
+  private commits: Committed[];
   /** Applied command per index, cluster-wide, with the node and line that applied it first (parallel arrays: no object per index). */
-  private applied = new ForgetfulArray<Command>();
-  private appliedBy = new ForgetfulArray<string>();
-  private appliedLine = new ForgetfulArray<number>();
+  private applied: ForgetfulArray<Command>;
+  private appliedBy: ForgetfulArray<string>;
+  private appliedLine: ForgetfulArray<number>;
   /** Feature `snapshot`: every node has compacted its log through this index; the facts under it are forgotten. */
-  private floor = 0;
+  private floor: number;
   private readonly enabled: ReadonlySet<string> | undefined;
   private readonly forget: boolean;
   /** The line being checked, and its event's state (what is known "right now"). */
@@ -175,14 +176,44 @@ export class ClusterInvariants {
    * before their first change (a step of `raftcheck explore` changes one node's model and
    * rarely more). A node's model is shared unless it is in `ownModels` (null: never cloned).
    */
-  private shared = 0;
+  private shared: number;
   /** The cluster-wide part of `historyKey` (leaders, entries seen, commits, applied), once written; shared by clones until a part changes. */
-  private sharedKeyPart: string | undefined = undefined;
-  private ownModels: NodeModel[] | null = null;
+  private sharedKeyPart: string | undefined;
+  private ownModels: NodeModel[] | null;
 
-  constructor(header: Header, private readonly report: Report, options: ClusterInvariantOptions = {}) {
+  /** `original`: a clone's (see `clone`), whose parts it shares; the header is then not read. */
+  constructor(header: Header, private readonly report: Report, options: ClusterInvariantOptions = {}, original?: ClusterInvariants) {
     this.enabled = options.enabled;
     this.forget = options.forgetCompacted ?? true;
+    if (original) {
+      // Every part is shared, both ways (the original may go on too): whichever changes a part first copies it.
+      this.nodes = original.nodes;
+      this.leaders = original.leaders;
+      // SeenEntry chains are never mutated once linked: shared even when the array is copied.
+      this.entriesSeen = original.entriesSeen;
+      this.commits = original.commits;
+      this.applied = original.applied;
+      this.appliedBy = original.appliedBy;
+      this.appliedLine = original.appliedLine;
+      // How far every node has compacted (snapshot feature): a clone forgets nothing its original has not.
+      this.floor = original.floor;
+      this.shared = original.shared = ALL_PARTS;
+      this.sharedKeyPart = original.sharedKeyPart;
+      this.ownModels = original.ownModels = NONE_OWNED;
+      this.register = original.register ? original.register.clone((v) => this.fail(v)) : null;
+      return;
+    }
+    this.nodes = new Map();
+    this.leaders = new Map();
+    this.entriesSeen = new ForgetfulArray();
+    this.commits = [];
+    this.applied = new ForgetfulArray();
+    this.appliedBy = new ForgetfulArray();
+    this.appliedLine = new ForgetfulArray();
+    this.floor = 0;
+    this.shared = 0;
+    this.sharedKeyPart = undefined;
+    this.ownModels = null;
     // The register's values serve applied-value and snapshot.value (feature `snapshot`); each reports only if on.
     this.register = this.on(APPLIED_VALUE_RULE) || this.on('snapshot.value') ? new RegisterValues(header.nodes, (v) => this.fail(v)) : null;
     for (const id of header.nodes) {
@@ -1095,23 +1126,7 @@ export class ClusterInvariants {
    * one with every state it visits, so each rule is checked by this code on every path.
    */
   clone(report: Report): ClusterInvariants {
-    const copy = new ClusterInvariants(CLONE_HEADER, report, this.enabled ? { enabled: this.enabled } : {});
-    // Every part is shared, both ways (the original may go on too): whichever changes a part first copies it.
-    copy.nodes = this.nodes;
-    copy.leaders = this.leaders;
-    // SeenEntry chains are never mutated once linked: shared even when the array is copied.
-    copy.entriesSeen = this.entriesSeen;
-    copy.commits = this.commits;
-    copy.applied = this.applied;
-    copy.appliedBy = this.appliedBy;
-    copy.appliedLine = this.appliedLine;
-    // How far every node has compacted (snapshot feature): a clone forgets nothing its original has not.
-    copy.floor = this.floor;
-    copy.shared = this.shared = ALL_PARTS;
-    copy.sharedKeyPart = this.sharedKeyPart;
-    copy.ownModels = this.ownModels = NONE_OWNED;
-    copy.register = this.register ? this.register.clone((v) => copy.fail(v)) : null;
-    return copy;
+    return new ClusterInvariants(CLONE_HEADER, report, this.enabled ? { enabled: this.enabled } : {}, this);
   }
 
   /** The node's log, ready to change (copied first if shared with the model it was copied from). */

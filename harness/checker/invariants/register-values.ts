@@ -44,12 +44,12 @@ const NONE_OWNED: NodeRegister[] = [];
 
 export class RegisterValues {
   /** The value after each index, cluster-wide, where known; with the node and line that told it. */
-  private after = new ForgetfulArray<RegisterState>();
-  private afterNode = new ForgetfulArray<string>();
-  private afterLine = new ForgetfulArray<number>();
+  private after: ForgetfulArray<RegisterState>;
+  private afterNode: ForgetfulArray<string>;
+  private afterLine: ForgetfulArray<number>;
   /** True where the value was logged by that node rather than computed from a known earlier value. */
-  private afterLogged = new ForgetfulArray<boolean>();
-  private nodes = new Map<string, NodeRegister>();
+  private afterLogged: ForgetfulArray<boolean>;
+  private nodes: Map<string, NodeRegister>;
   /**
    * Copy-on-write (a clone shares all of the above with its original): the `after` arrays and
    * the nodes' map are shared while `sharedAfter` / `sharedNodes` hold, and a node's register is
@@ -63,7 +63,27 @@ export class RegisterValues {
   /** One violation per event: a wrong apply and its wrong post-state are one mistake. */
   private reportedLine = 0;
 
-  constructor(nodeIds: readonly string[], private readonly report: (v: Violation) => void) {
+  /** `original`: a clone's (see `clone`), whose parts it shares (no empty ones made to be replaced). */
+  constructor(nodeIds: readonly string[], private readonly report: (v: Violation) => void, original?: RegisterValues) {
+    if (original) {
+      // Shared, both ways: whichever changes a part first copies it.
+      this.after = original.after;
+      this.afterNode = original.afterNode;
+      this.afterLine = original.afterLine;
+      this.afterLogged = original.afterLogged;
+      this.nodes = original.nodes;
+      this.sharedAfter = original.sharedAfter = true;
+      this.sharedNodes = original.sharedNodes = true;
+      this.ownRegisters = original.ownRegisters = NONE_OWNED;
+      this.reportedLine = original.reportedLine;
+      this.keyCache = original.keyCache;
+      return;
+    }
+    this.after = new ForgetfulArray();
+    this.afterNode = new ForgetfulArray();
+    this.afterLine = new ForgetfulArray();
+    this.afterLogged = new ForgetfulArray();
+    this.nodes = new Map();
     for (const id of nodeIds) this.nodes.set(id, { through: 0, value: INITIAL_VALUE, diverged: false, requests: new RecentRequests() });
   }
 
@@ -281,19 +301,7 @@ export class RegisterValues {
 
   /** A copy that reports through `report` (`raftcheck explore` forks the checker with every state). */
   clone(report: (v: Violation) => void): RegisterValues {
-    const copy = new RegisterValues([], report);
-    // Shared, both ways: whichever changes a part first copies it.
-    copy.after = this.after;
-    copy.afterNode = this.afterNode;
-    copy.afterLine = this.afterLine;
-    copy.afterLogged = this.afterLogged;
-    copy.nodes = this.nodes;
-    copy.sharedAfter = this.sharedAfter = true;
-    copy.sharedNodes = this.sharedNodes = true;
-    copy.ownRegisters = this.ownRegisters = NONE_OWNED;
-    copy.reportedLine = this.reportedLine;
-    copy.keyCache = this.keyCache;
-    return copy;
+    return new RegisterValues([], report, this);
   }
 
   /**
