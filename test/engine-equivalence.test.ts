@@ -100,7 +100,7 @@ describe('interpreter and XState actor, side by side over fuzzing schedules', ()
     // A snapshot mutant needs a follower far behind, or a restart after a snapshot: longer
     // schedules (3 s), more of them, from a seed whose schedules reach each (seed 8).
     const snapshot = m.features?.includes('snapshot') ?? false;
-    const runs = snapshot ? 40 : 20;
+    const runs = snapshot ? 40 : 12;
     it(`mutant ${m.name}: ${runs} swarm schedules, same steps up to its first violation`, () => {
       const log = newTwinLog();
       const twin = twinFactory(m.createNode, log);
@@ -113,7 +113,7 @@ describe('interpreter and XState actor, side by side over fuzzing schedules', ()
         { numRuns: runs, seed: snapshot ? 8 : 7 },
       );
       expectNoDifferences(log);
-      expect(log.calls).toBeGreaterThan(100);
+      expect(log.calls).toBeGreaterThan(5 * runs);
       expect(verdicts.some((v) => v !== 'ok'), `${m.name} was never caught`).toBe(true);
     });
   }
@@ -232,7 +232,8 @@ function driveOne(factory: NodeFactory, log: TwinLog, members: readonly string[]
 describe('interpreter and XState actor, side by side over arbitrary inputs to one node', () => {
   for (const m of [REFERENCE, WITH_FEATURES, ...MUTANTS]) {
     // The chart with every feature has more transitions, some only reached from a leader: more sequences.
-    const runs = m === WITH_FEATURES ? 3000 : 300;
+    // A mutant is the reference's chart with one guard or action replaced: fewer sequences than the charts themselves.
+    const runs = m === WITH_FEATURES ? 3000 : m === REFERENCE ? 300 : 120;
     it(`${m.name}: ${runs} input sequences on 1, 3 and 5 members`, () => {
       const log = newTwinLog();
       fc.assert(
@@ -242,7 +243,7 @@ describe('interpreter and XState actor, side by side over arbitrary inputs to on
         { numRuns: runs, seed: 11 },
       );
       expectNoDifferences(log);
-      expect(log.calls).toBeGreaterThan(3000);
+      expect(log.calls).toBeGreaterThan(runs * 10);
       // Every transition of the chart was compared at least once (hence every guard and action).
       // Lost elections, which random answers rarely make: scripted (ELECTION_LOST comes from the checker).
       for (const inputs of lostElections(m.features ?? [])) driveOne(m.createNode, log, ['n1', 'n2', 'n3'], undefined, inputs, m.features ?? []);

@@ -1,6 +1,6 @@
 /**
  * `npm run soak -- --async [--runs N --seed S]`: the asynchronous test node
- * (test/fixtures/adapters/async-raft/) fuzzed in every configuration the test suite runs 40
+ * (test/fixtures/adapters/async-raft/) fuzzed in every configuration the test suite runs 24
  * times (test/async-adapters.test.ts), N times each (default 200): no false alarm with mild
  * and swarm faults, nor with --interleave on the in-memory and the disk-like store; and the
  * node with the vote race passes N runs without --interleave (it takes interleaving to find

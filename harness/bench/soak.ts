@@ -5,7 +5,7 @@
  * failure.
  *
  * `npm run soak -- --async [--runs N]`: the same for the asynchronous test node, in each
- * configuration the test suite runs 40 times (default 200 each; soak-async.ts).
+ * configuration the test suite runs 24 times (default 200 each; soak-async.ts).
  *
  * `npm run soak -- --features LIST [--runs N]`: swarm fuzzing schedules (3 and 5 nodes) of the
  * reference with these protocol extensions on (`all`: every one, membership included), each
