@@ -17,6 +17,7 @@ import { TraceValidation } from '../validate/validate-file.js';
 import type { TraceLine } from '../../src/trace/schema.js';
 import { soakAsync } from './soak-async.js';
 import { runCampaign } from '../fuzz/campaign.js';
+import { campaignCommand } from '../fuzz/report.js';
 import { parseFeatureList } from '../../src/raft/features/index.js';
 import { createReferenceNode } from '../../src/raft/node.js';
 
@@ -63,10 +64,11 @@ function soakFeatures(list: string, runs: number): void {
     return;
   }
   const started = performance.now();
-  const r = runCampaign({ impl: 'reference', createNode: createReferenceNode, runs, seed: first, nodes: [3, 5], faults: 'swarm', durationMs: 3000, features, shrink: false });
+  const campaign = { impl: 'reference', seed: first, nodes: [3, 5], faults: 'swarm', durationMs: 3000, features } as const;
+  const r = runCampaign({ ...campaign, createNode: createReferenceNode, runs, shrink: false });
   const seconds = (performance.now() - started) / 1000;
   const e = r.failure?.outcome.error;
-  if (e) process.stdout.write(`run ${r.runs}: line ${e.line}: ${e.message} [${e.rule}]\n  replay: npx raftcheck fuzz --seed ${first} --runs ${r.runs} --faults swarm --features ${features.join(',')}\n`);
+  if (e) process.stdout.write(`run ${r.runs - 1}: line ${e.line}: ${e.message} [${e.rule}]\n  replay: npx ${campaignCommand({ ...campaign, nodes: [...campaign.nodes], runs: r.runs }, null)}\n`);
   process.stdout.write(`${r.runs} swarm schedules with ${features.join(', ')} (seed ${first}) in ${seconds.toFixed(1)} s: ${e ? 'a violation' : 'no violation'}\n`);
   process.exitCode = e ? 1 : 0;
 }

@@ -119,17 +119,13 @@ interface ConfigurationInEffect {
 const initialByConfig = new WeakMap<NodeConfig, ConfigurationInEffect>();
 
 function configurationInEffect(log: RaftLog, config: NodeConfig): ConfigurationInEffect {
-  if (log.lastConfigIndex === 0) {
-    let initial = initialByConfig.get(config);
-    if (!initial) {
-      const { index, configuration } = latestConfiguration(log, config);
-      initial = { index, configuration, peers: peersIn(configuration, config.id), majority: quorumOf(configuration) };
-      initialByConfig.set(config, initial);
-    }
-    return initial;
-  }
+  const initial = log.lastConfigIndex === 0;
+  const cached = initial ? initialByConfig.get(config) : undefined;
+  if (cached) return cached;
   const { index, configuration } = latestConfiguration(log, config);
-  return { index, configuration, peers: peersIn(configuration, config.id), majority: quorumOf(configuration) };
+  const inEffect = { index, configuration, peers: peersIn(configuration, config.id), majority: quorumOf(configuration) };
+  if (initial) initialByConfig.set(config, inEffect);
+  return inEffect;
 }
 
 export function summarize(ctx: NodeContext): StateSummary {
