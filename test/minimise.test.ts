@@ -171,6 +171,35 @@ describe('minimising a failing run', () => {
   });
 });
 
+describe('a failure that needs no schedule', () => {
+  // A node that cannot even be created fails on the trace's first line whatever the schedule.
+  const cannotStart = (() => {
+    throw new Error('cannot start');
+  }) as unknown as typeof createReferenceNode;
+
+  it('is minimal after the floor run (one node, no events, a reliable network): three runs, not a search', () => {
+    const range = evaluateRange(spec, cannotStart, 0, 5);
+    expect(range.failedRule).toBe('exception');
+    const steps: number[] = [];
+    const f = shrinkRun(spec, cannotStart, range.failedAt!, { foundRule: range.failedRule, onShrinkStep: (n) => steps.push(n) });
+    // The floor, the run as found replayed, and the one time cut that still helps (to no time at all).
+    expect(f.shrinkRuns).toBe(3);
+    expect(steps).toEqual([3]);
+    expect(f.schedule).toMatchObject({ nodes: 1, events: [], fates: [{ lose: false, duplicate: false, delay: 1 }], durationMs: 0 });
+    expect(f.outcome.error).toMatchObject({ rule: 'exception', line: 1 });
+    expect(f.foundLine).toBe(1);
+  });
+
+  it('is searched for as before when the floor passes (a mutant that needs its schedule)', () => {
+    const { createNode, index, spec: mutantSpec } = firstFailure('vote-twice');
+    const range = evaluateRange(mutantSpec, createNode, index, index + 1);
+    const f = shrinkRun(mutantSpec, createNode, index, { foundRule: range.failedRule, maxRuns: 60 });
+    expect(f.outcome.error?.rule).toBe(range.failedRule);
+    expect(f.shrinkRuns).toBeGreaterThan(3);
+    expect(f.schedule.nodes).toBeGreaterThan(1);
+  });
+});
+
 describe('what minimisation may change', () => {
   it('the reference passes schedules of 1 to 3 nodes, the longest heartbeat, other seeds and short fault phases, with any features', () => {
     const arbitrary = fc.record({

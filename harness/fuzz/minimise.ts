@@ -8,6 +8,9 @@
  * is kept only if it fails with the same rule and its trace up to the violation is shorter (or
  * as short, with a smaller schedule). The saved case is therefore a real run, replayed exactly.
  *
+ * A run already at the floor (its violation on the first line, one node, no events, a reliable
+ * network: `failingFloor`, tried before any search) can only lose time; only the time cuts run.
+ *
  * Reductions, tried in this order and repeated until none helps or the budget is spent:
  * - trim: what the run never used goes (events after the violation, fates past the last
  *   message sent, faults after it); the run is the same;
@@ -94,6 +97,31 @@ function lessThan(a: number[], b: number[]): boolean {
   return false;
 }
 
+/**
+ * Whether a failing run's size is at its floor but for time: its violation on the trace's first
+ * line, one node, no schedule events and a reliable network. Only cutting time can then make it
+ * smaller; every other pass would spend runs for nothing.
+ */
+function atFloor(c: readonly number[]): boolean {
+  return c[0]! <= 1 && c[1] === 1 && c[2] === 0 && c[3]! <= 1 && c[4] === 0 && c[5]! <= 1;
+}
+
+/** The smallest schedule like `s`: one node (the initial voter), no events, a reliable network. */
+export function floorSchedule(s: Schedule): Schedule {
+  return { ...s, nodes: 1, events: [], fates: [CLEAN_FATE], ...(s.members === undefined ? {} : { members: 1 }) };
+}
+
+/**
+ * The floor of the schedule that failed, run, if it fails with the same rule: a failure that
+ * does not need the schedule (a node that cannot start, say) is then minimal at once instead of
+ * after hundreds of shrinking runs. One run otherwise.
+ */
+export function failingFloor(schedule: Schedule, createNode: NodeFactory, rule: string): FailingRun | null {
+  const floor = floorSchedule(schedule);
+  const outcome = runSchedule(floor, createNode, { fateTimes: true });
+  return !outcome.ok && outcome.error?.rule === rule ? { schedule: floor, outcome } : null;
+}
+
 /** Stops the pass when the budget is spent. */
 class BudgetSpent extends Error {}
 
@@ -160,7 +188,7 @@ export function minimiseSchedule(start: FailingRun, createNode: NodeFactory, opt
   try {
     for (let progress = true; progress; ) {
       progress = false;
-      for (const pass of passes) if (pass()) progress = true;
+      for (const pass of atFloor(best.cost) ? [passes[4]!] : passes) if (pass()) progress = true;
     }
   } catch (error) {
     if (!(error instanceof BudgetSpent)) throw error;

@@ -12,7 +12,7 @@ import fc from 'fast-check';
 import type { Feature } from '../../src/raft/features/index.js';
 import { InputError } from '../errors.js';
 import type { NodeFactory } from '../simulator/cluster.js';
-import { minimiseSchedule, smallerRun, type FailingRun } from './minimise.js';
+import { failingFloor, minimiseSchedule, smallerRun, type FailingRun } from './minimise.js';
 import { runSchedule, type ScheduleOutcome } from './run-schedule.js';
 import { scheduleArbitrary, type FaultLevel, type Schedule } from './schedule.js';
 
@@ -143,6 +143,19 @@ export interface ShrinkOptions {
 export function shrinkRun(spec: RunSpec, createNode: NodeFactory, index: number, options: ShrinkOptions = {}): ShrunkFailure {
   const notDeterministic = (what = 'failed once and passed when replayed') => new Error(`run ${index} of seed ${spec.seed} ${what}: the implementation is not deterministic`);
   const generated = scheduleAt(spec, index);
+  /**
+   * The floor run fails as the run found did: the run as generated is replayed once (its line
+   * is reported, and it must fail again), then only minimisation's passes that can still help.
+   */
+  const shrunkFromFloor = (floor: FailingRun): ShrunkFailure => {
+    const replay = runSchedule(generated, createNode);
+    if (replay.ok) throw notDeterministic();
+    const maxRuns = (options.maxRuns ?? DEFAULT_SHRINK_RUNS) - 2;
+    const minimised = minimiseSchedule(floor, createNode, { maxRuns, onRun: (r, k) => options.onShrinkStep?.(2 + r, 1 + k) });
+    const outcome = runSchedule(minimised.schedule, createNode, { keepLines: true, ...(options.meta ? { meta: options.meta } : {}) });
+    if (outcome.ok || outcome.error?.rule !== minimised.outcome.error?.rule || outcome.error?.line !== minimised.outcome.error?.line) throw notDeterministic('shrunk, gave another verdict when replayed');
+    return { index, schedule: minimised.schedule, outcome, shrinks: 1 + minimised.kept, path: String(index), foundLine: replay.error!.line, shrinkRuns: 2 + minimised.runs };
+  };
   if (options.shrink === false) {
     const outcome = runSchedule(generated, createNode, { keepLines: true, ...(options.meta ? { meta: options.meta } : {}) });
     if (outcome.ok && options.foundRule && !worthShrinking(options.foundRule)) {
@@ -152,6 +165,8 @@ export function shrinkRun(spec: RunSpec, createNode: NodeFactory, index: number,
     return { index, schedule: generated, outcome, shrinks: 0, path: String(index), foundLine: outcome.error!.line, shrinkRuns: 0 };
   }
   const maxRuns = options.maxRuns ?? DEFAULT_SHRINK_RUNS;
+  const floor = options.foundRule ? failingFloor(generated, createNode, options.foundRule) : null;
+  if (floor) return shrunkFromFloor(floor);
   const fastCheckRuns = Math.floor(maxRuns / 3);
   let rule: string | undefined;
   let foundLine = 0;
