@@ -5,7 +5,7 @@ import LongestFirst from './test/setup/longest-first.js';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    globalSetup: ['test/setup/tmpdir.ts'],
+    globalSetup: ['test/setup/tmpdir.ts', 'test/setup/built-workers.ts'],
     // vitest runs cores - 1 files at once: one at a time on a 2-core CI machine, where many of
     // these tests wait on child processes and worker threads. Two at once there: measured on a
     // clean clone, 298 s -> 217 s for the same 1,075 tests and the same CPU time. Three at once was

@@ -11,7 +11,6 @@
  * (dist/trace-line-validator.cjs). tsc then writes the type declarations under dist/types/.
  */
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -19,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import standaloneCode from 'ajv/dist/standalone/index.js';
 import { build } from 'esbuild';
 import { PRECOMPILED_VALIDATOR, readTraceSchema, traceAjv } from '../harness/trace/validator.js';
+import { BUILD_DIRS, BUILT_FROM, inputsHash } from './build-inputs.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = path.join(ROOT, 'dist');
@@ -42,23 +42,12 @@ const ENTRIES: Record<string, string> = {
   'liferaft-adapter': 'harness/adapters/liferaft/liferaft-adapter.ts',
 };
 
-/** Everything the declarations depend on: the sources, the compiler options, the locked dependency versions. */
-function declarationInputs(): string {
-  const hash = createHash('sha256');
-  const sources = ['src', 'harness'].flatMap((dir) => fs.readdirSync(path.join(ROOT, dir), { recursive: true, encoding: 'utf8' }).map((f) => path.join(dir, f)));
-  for (const file of ['tsconfig.json', 'tsconfig.build.json', 'package-lock.json', ...sources.sort()]) {
-    if (!fs.statSync(path.join(ROOT, file)).isFile()) continue;
-    hash.update(`${file}\0`).update(fs.readFileSync(path.join(ROOT, file))).update('\0');
-  }
-  return hash.digest('hex');
-}
-
 /**
  * tsc writes the declarations (about 10 s of CPU: it must infer every exported type), unless
  * those in dist/types were written from the same inputs: `npm pack` after `npm ci` reuses them.
  */
 function writeDeclarations(): void {
-  const inputs = declarationInputs();
+  const inputs = inputsHash(ROOT, ['src', 'harness']);
   if (fs.existsSync(TYPES_STAMP) && fs.readFileSync(TYPES_STAMP, 'utf8') === inputs) return;
   fs.rmSync(TYPES, { recursive: true, force: true });
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
@@ -91,6 +80,8 @@ async function main(): Promise<void> {
   const ajv = traceAjv({ code: { source: true } });
   fs.writeFileSync(path.join(DIST, PRECOMPILED_VALIDATOR), standaloneCode.default(ajv, ajv.compile(readTraceSchema())));
   writeDeclarations();
+  // Last: a build stopped half-way leaves no stamp, so nothing takes its dist/ for current.
+  fs.writeFileSync(path.join(ROOT, BUILT_FROM), inputsHash(ROOT, BUILD_DIRS));
 }
 
 await main();

@@ -20,13 +20,23 @@ export function defaultWorkers(): number {
 
 const ENTRY = new URL('./ts-worker.js', import.meta.url).href;
 
+/** dist/, seen from this file in the sources (harness/pool/). */
+const DIST = new URL('../../dist/', import.meta.url);
+
 /**
  * The task module `name` beside `importer` (the caller's import.meta.url): `name.ts` when
  * raftcheck runs from its sources, `name.js` when it runs from the built dist/ (where every
  * worker module is an entry beside the chunks; see tools/build.ts).
+ *
+ * From the sources with RAFTCHECK_WORKERS_FROM_DIST=1, dist/NAME.js instead: a worker thread
+ * then starts in about a second rather than five (tsx compiling the module graph in every
+ * thread). The test suite sets it only when dist/ was built from the very sources it runs
+ * (test/setup/built-workers.ts).
  */
 export function taskModule(name: string, importer: string): URL {
-  return new URL(`./${name}${RUNNING_FROM_SOURCES ? '.ts' : '.js'}`, importer);
+  if (!RUNNING_FROM_SOURCES) return new URL(`./${name}.js`, importer);
+  if (process.env.RAFTCHECK_WORKERS_FROM_DIST === '1') return new URL(`./${name}.js`, DIST);
+  return new URL(`./${name}.ts`, importer);
 }
 
 /** A pool of `threads` workers running the default export of `module` (a file URL). */
