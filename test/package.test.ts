@@ -1,5 +1,6 @@
 /**
- * raftcheck as a Raft library's maintainer gets it: `npm pack` (whose `prepare` builds dist/),
+ * raftcheck as a Raft library's maintainer gets it: `npm pack` (whose `prepare` builds dist/,
+ * unless dist/ is already built from these sources),
  * the tarball installed into an empty project, and used there as documented: `npx raftcheck`
  * (validate, view, fuzz on worker threads against a TypeScript adapter module, against an
  * asynchronous one in its own worker thread and against an external process: every worker
@@ -103,7 +104,11 @@ const tsconfig = (files: string[]) => JSON.stringify({
 
 beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'raftcheck-package-'));
-  ok(run('npm', ['pack', '--pack-destination', dir], ROOT), 'npm pack');
+  // When dist/ is built from these sources, other test files' worker threads are loading it
+  // (test/setup/built-workers.ts): packing it as it is, without `prepare` rebuilding it under
+  // them, packs the same files. Otherwise `prepare` builds it, as for any `npm pack`.
+  const current = process.env.RAFTCHECK_WORKERS_FROM_DIST === '1';
+  ok(run('npm', ['pack', '--pack-destination', dir, ...(current ? ['--ignore-scripts'] : [])], ROOT), 'npm pack');
   tarball = path.join(dir, fs.readdirSync(dir).find((f) => f.endsWith('.tgz'))!);
   project = path.join(dir, 'project');
   fs.mkdirSync(project);
