@@ -10,6 +10,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { adapterFactory } from '../harness/adapters/adapt.js';
+import { mergeOutputs } from '../harness/adapters/async/merge-outputs.js';
 import type { AdapterDefinition, NodeUnderTest, Observation, Outgoing, Output } from '../harness/adapters/adapter.js';
 import { referenceAdapter } from '../harness/adapters/reference.js';
 import { runCampaign } from '../harness/fuzz/campaign.js';
@@ -174,5 +175,15 @@ describe('the order of what a call reports, as the reference logs it', () => {
 
   it('a leader that steps down keeping its term (its removal committed) does so after what it committed and sent as leader', () => {
     expect(scripted(leader, { messages: [ae] }, { ...leader, role: 'follower', commitIndex: 2 })).toEqual(['commit', 'apply', 'send AppendEntries', 'role']);
+  });
+});
+
+describe('mergeOutputs (the asynchronous bridge: a call result and what the node emitted during it)', () => {
+  it('keeps the snapshots of every part, in order; a malformed one is passed on for adapt.ts to report', () => {
+    const a = { kind: 'snapshot', index: 2, term: 1, value: 1 } as const;
+    const b = { kind: 'install_snapshot', index: 5, term: 2, value: 3, logKept: false } as const;
+    expect(mergeOutputs([{ snapshots: [a] }, {}, { snapshots: [b] }]).snapshots).toEqual([a, b]);
+    expect(mergeOutputs([{ snapshots: [a] }, { snapshots: 'garbled' as never }, { snapshots: [b] }]).snapshots).toBe('garbled');
+    expect(mergeOutputs([{}, { replies: [] }]).snapshots).toBeUndefined();
   });
 });
