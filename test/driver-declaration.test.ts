@@ -70,7 +70,7 @@ describe('a driver declares in its reply to init which rules do not apply to it'
   it('an unknown rule, or a feature raftcheck does not model, is a usage error naming it and the known ones (exit 2, one line)', async () => {
     const cases = [
       [{ skipRules: [{ rule: 'pre-vote', reason: 'x' }] }, /^raftcheck fuzz: node n1, request 1 \(init\): skipRules\/0: unknown rule 'pre-vote' \(rules: conformance\.unexpected, .*, linearizability\)$/],
-      [{ features: ['pre-vote'] }, /^raftcheck fuzz: node n1, request 1 \(init\): features\/0: raftcheck does not model feature 'pre-vote' \(known: prevote, checkquorum, transfer, heartbeat\)$/],
+      [{ features: ['pre-vote'] }, /^raftcheck fuzz: node n1, request 1 \(init\): features\/0: raftcheck does not model feature 'pre-vote' \(known: prevote, checkquorum, transfer, snapshot, membership, heartbeat\)$/],
     ] as const;
     for (const [declared, message] of cases) {
       const r = await cli('fuzz', '--impl', variant('--declare', JSON.stringify(declared)), '--runs', '1', '--out', tmp());
@@ -82,7 +82,7 @@ describe('a driver declares in its reply to init which rules do not apply to it'
 
   it('driven without the command line\'s check, the same declaration is a driver.protocol verdict at init', () => {
     const outcome = runSchedule(schedule, impl(variant('--declare', JSON.stringify({ features: ['check-quorum'] }))));
-    expect(outcome.error).toMatchObject({ rule: 'driver.protocol', message: "node n1, request 1 (init): features/0: raftcheck does not model feature 'check-quorum' (known: prevote, checkquorum, transfer, heartbeat)" });
+    expect(outcome.error).toMatchObject({ rule: 'driver.protocol', message: "node n1, request 1 (init): features/0: raftcheck does not model feature 'check-quorum' (known: prevote, checkquorum, transfer, snapshot, membership, heartbeat)" });
   }, 60_000);
 
   it('every node must declare the same', () => {
@@ -98,7 +98,7 @@ describe('an adapter module declares the same in its profile', () => {
   it('an unknown rule or feature is refused when the module loads (exit 2, one line)', async () => {
     for (const [fixture, message] of [
       ['misspelt-rule-adapter.ts', /: profile\.skipRules\/0: unknown rule 'conformance\.unexpcted' \(rules: conformance\.unexpected, /],
-      ['unknown-feature-adapter.ts', /: profile\.features\/0: raftcheck does not model feature 'pre-vote' \(known: prevote, checkquorum, transfer, heartbeat\)$/],
+      ['unknown-feature-adapter.ts', /: profile\.features\/0: raftcheck does not model feature 'pre-vote' \(known: prevote, checkquorum, transfer, snapshot, membership, heartbeat\)$/],
     ] as const) {
       const r = await cli('fuzz', '--impl', `./test/fixtures/adapters/${fixture}`, '--runs', '1', '--out', tmp());
       expect(r.stderr.split('\n')[0]).toMatch(message);

@@ -111,7 +111,7 @@ describe('an adapter module that declares prevote in its profile', () => {
 describe('an asynchronous adapter module', () => {
   it('that declares a feature raftcheck does not model is refused when it loads, as a synchronous one is', async () => {
     const r = await loadImplementation('./test/fixtures/adapters/async-raft/unknown-feature-adapter.ts');
-    expect(r).toEqual({ error: expect.stringMatching(/unknown-feature-adapter\.ts: profile\.features\/0: raftcheck does not model feature 'pre-vote' \(known: prevote, checkquorum, transfer, heartbeat\)$/) });
+    expect(r).toEqual({ error: expect.stringMatching(/unknown-feature-adapter\.ts: profile\.features\/0: raftcheck does not model feature 'pre-vote' \(known: prevote, checkquorum, transfer, snapshot, membership, heartbeat\)$/) });
   });
 });
 

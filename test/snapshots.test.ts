@@ -145,9 +145,9 @@ describe('--snapshot-every', () => {
 });
 
 describe('an implementation that declares snapshot', () => {
-  it('is refused: adapters and drivers have no snapshot events yet', async () => {
+  it('is accepted, as is membership: adapters and drivers report snapshots and configurations (docs/ADAPTERS.md)', async () => {
     const { unknownFeature } = await import('../harness/adapters/features.js');
-    expect(unknownFeature(['prevote', 'snapshot'])).toEqual({ index: 1, message: "feature 'snapshot' cannot be declared by an implementation yet: adapters and drivers have no snapshot events (known: prevote, checkquorum, transfer, heartbeat)" });
-    expect(unknownFeature(['prevote', 'checkquorum', 'transfer'])).toBeNull();
+    expect(unknownFeature(['prevote', 'snapshot', 'membership'])).toBeNull();
+    expect(unknownFeature(['prevote', 'snapshots'])).toEqual({ index: 1, message: "raftcheck does not model feature 'snapshots' (known: prevote, checkquorum, transfer, snapshot, membership, heartbeat)" });
   });
 });

@@ -12,7 +12,7 @@
  */
 import type { Random } from '../../src/random.js';
 import type {
-  ClientResult, Entry, Message, MessageBody, NodeConfig, NodeId, Operation, PersistentState, RegisterState, Role, TimerName,
+  ClientResult, ConfigChange, Entry, Message, MessageBody, NodeConfig, NodeId, Operation, PersistentState, RegisterState, Role, SnapshotConfig, TimerName,
 } from '../../src/raft/types.js';
 import type { ImplementationProfile } from '../simulator/cluster.js';
 
@@ -21,9 +21,19 @@ export interface AdapterInit {
   id: NodeId;
   /** Every member of the cluster, this node included, in a fixed order. */
   members: readonly NodeId[];
-  /** Timing and batching (election timeout range, heartbeat interval, entries per AppendEntries). */
+  /**
+   * Timing and batching (election timeout range, heartbeat interval, entries per AppendEntries),
+   * the run's features, and with them: `snapshotEvery` (feature `snapshot`: the run's snapshot
+   * threshold, which a node may follow or replace by its own policy) and `configuration`
+   * (feature `membership`: the initial configuration; absent: every member a voter).
+   */
   config: NodeConfig;
-  /** Restart from this persistent state; absent for a fresh node (term 0, no vote, empty log). */
+  /**
+   * Restart from this persistent state; absent for a fresh node (term 0, no vote, empty log).
+   * With feature `snapshot` it may hold the snapshot the node persisted (`snapshot`: index,
+   * term, value, and with `membership` the configuration it carries); `log` then holds the
+   * entries after it, and the node resumes from it (commitIndex and lastApplied at its index).
+   */
   persisted?: PersistentState;
   /** The node's own seeded generator: every random choice must come from it (determinism). */
   random: Random;
@@ -65,6 +75,26 @@ export interface ClientReply {
   result: ClientResult;
 }
 
+/**
+ * Feature `snapshot`: what a call did with snapshots (docs/ADAPTERS.md, "Snapshots"), as the
+ * trace events `snapshot` and `install_snapshot` (spec/TRACE_FORMAT.md, revision 1.2).
+ */
+export type SnapshotReport =
+  /**
+   * The node took a snapshot of its register after applying entries 1..index (value `value`,
+   * the entry at index of term `term`) and discarded its log through index. `entries`: the
+   * entries it discarded past its previous snapshot, entry previous + 1 first, needed only for
+   * those the harness never observed (appended and compacted within this call); given, they
+   * are what the harness logs for those indices.
+   */
+  | { kind: 'snapshot'; index: number; term: number; value: RegisterState; config?: SnapshotConfig; entries?: Entry[] }
+  /**
+   * The node installed a snapshot it received (Figure 13): commitIndex and lastApplied become
+   * `index`, the register `value`; `logKept`: its log held (index, term) and it kept the
+   * entries after it (else it discarded its whole log).
+   */
+  | { kind: 'install_snapshot'; index: number; term: number; value: RegisterState; logKept: boolean; config?: SnapshotConfig };
+
 /** What a call made the node do. Every field may be omitted. */
 export interface Output {
   messages?: Outgoing[];
@@ -85,6 +115,12 @@ export interface Output {
    * `append` of the entries the log holds from there), as a node that logs its own steps would.
    */
   truncatedFrom?: number;
+  /**
+   * Feature `snapshot`: snapshots this call took or installed, in order. A taken snapshot is
+   * logged after the call's applies, an installed one before its log changes (as the reference
+   * does); afterwards `observe().log` holds only the entries after the latest snapshot.
+   */
+  snapshots?: SnapshotReport[];
 }
 
 /** The node's observable state. The harness derives the trace's state changes from it. */
@@ -93,8 +129,22 @@ export interface Observation {
   term: number;
   votedFor: NodeId | null;
   commitIndex: number;
-  /** The log, entry 1 first. A fresh array (or one never mutated afterwards). */
+  /**
+   * The log, entry 1 first — with a snapshot (feature `snapshot`), the entries after it, entry
+   * snapshotIndex + 1 first. A fresh array (or one never mutated afterwards).
+   */
   log: readonly Entry[];
+  /**
+   * Feature `snapshot`, optional: the last index the node's snapshot covers (0: none). The
+   * harness knows it from the snapshots reported and the restart; given, it is checked against it.
+   */
+  snapshotIndex?: number;
+  /**
+   * Feature `membership`: the configuration in effect (the latest configuration entry in the
+   * log at `index`, committed or not; index 0: the initial one). Each change is logged as a
+   * `config` event; a node that leaves it out logs none (and is not held to them).
+   */
+  config?: { index: number; voters: readonly NodeId[]; learners: readonly NodeId[] };
   /** Entries applied to the register (default: commitIndex, i.e. applied as soon as committed). */
   lastApplied?: number;
   /** The register's value (default: computed by applying the log up to lastApplied). */
@@ -121,6 +171,14 @@ export interface NodeUnderTest {
    * Called only in runs of an implementation that declares the feature.
    */
   transfer?(target: NodeId): Output;
+  /**
+   * Feature `membership` (declared in the profile): change the configuration by one server —
+   * `add` it as a learner, `promote` a learner to voter, `remove` a voter or learner (thesis
+   * ch. 4). The simulator asks the leader of the highest term; a node that cannot make the
+   * change now (not leader, a change still uncommitted) ignores it. Called only in runs of an
+   * implementation that declares the feature.
+   */
+  reconfigure?(change: ConfigChange, server: NodeId): Output;
   observe(): Observation;
   /**
    * Optional: work the node finishes before it crashes, so that a crash never cuts a step in

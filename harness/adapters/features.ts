@@ -13,25 +13,18 @@ import { unknownSkipRule } from '../checker/skip-rules.js';
 import type { ImplementationProfile, NodeFactory } from '../simulator/cluster.js';
 
 /**
- * Raft features beyond Figure 2 that an implementation may declare, by name: the reference's,
- * but `snapshot` and `membership` (the adapter interface and the driver protocol have no
- * snapshot or configuration events yet).
+ * Raft features beyond Figure 2 that an implementation may declare, by name: the reference's
+ * (`snapshot`: Output.snapshots and InstallSnapshot; `membership`: reconfigure and
+ * Observation.config; docs/ADAPTERS.md, spec/DRIVER.md).
  */
-export const KNOWN_FEATURES: readonly Feature[] = FEATURES.filter((f) => f !== 'snapshot' && f !== 'membership');
+export const KNOWN_FEATURES: readonly Feature[] = FEATURES;
 
 /** The first declared feature raftcheck does not model for an implementation, or null. */
 export function unknownFeature(features: readonly string[]): { index: number; message: string } | null {
   const index = features.findIndex((f) => !isFeature(f) || !KNOWN_FEATURES.includes(f));
   if (index < 0) return null;
   const known = `(known: ${KNOWN_FEATURES.join(', ')})`;
-  return {
-    index,
-    message: features[index] === 'snapshot'
-      ? `feature 'snapshot' cannot be declared by an implementation yet: adapters and drivers have no snapshot events ${known}`
-      : features[index] === 'membership'
-        ? `feature 'membership' cannot be declared by an implementation yet: adapters and drivers have no configuration events ${known}`
-        : `raftcheck does not model feature '${features[index]}' ${known}`,
-  };
+  return { index, message: `raftcheck does not model feature '${features[index]}' ${known}` };
 }
 
 /** What is wrong with a profile (an unknown rule to skip, an unknown feature), or null. */

@@ -12,7 +12,7 @@
 export {
   defineAdapter,
   type AdapterDefinition, type AdapterInit, type ClientReply, type ClientRequest, type Delivery, type NodeUnderTest,
-  type Observation, type Outgoing, type Output,
+  type Observation, type Outgoing, type Output, type SnapshotReport,
 } from '../adapters/adapter.js';
 export {
   defineAsyncAdapter,
@@ -20,8 +20,8 @@ export {
 } from '../adapters/async/async-adapter.js';
 export type { NodeTimerPromises, NodeTimers } from '../adapters/async/runtime.js';
 export type {
-  AppendEntries, AppendEntriesResponse, ClientResult, Command, Entry, Message, MessageBody, NodeConfig, NodeId, Operation,
-  PersistentState, RegisterState, RequestVote, RequestVoteResponse, Role, TimerName,
+  AppendEntries, AppendEntriesResponse, ClientResult, Command, ConfigChange, Entry, InstallSnapshot, InstallSnapshotResponse, Message, MessageBody,
+  NodeConfig, NodeId, Operation, PersistentState, RegisterState, RequestVote, RequestVoteResponse, Role, Snapshot, SnapshotConfig, TimerName,
 } from '../../src/raft/types.js';
 export type { Random } from '../../src/random.js';
 export type { ImplementationProfile } from '../simulator/cluster.js';

@@ -15,7 +15,7 @@
  */
 import type { ImplementationProfile } from '../../simulator/cluster.js';
 import type { AdapterInit, ClientRequest, Delivery, Observation, Output } from '../adapter.js';
-import type { PersistentState, TimerName } from '../../../src/raft/types.js';
+import type { ConfigChange, NodeId, PersistentState, TimerName } from '../../../src/raft/types.js';
 import type { NodeTimerPromises, NodeTimers } from './runtime.js';
 
 type MaybePromise<T> = T | Promise<T>;
@@ -51,6 +51,8 @@ export interface AsyncNodeUnderTest {
   /** Optional: called after every tick, once the node's clock has advanced and its due timers have run. */
   tick?(): MaybePromise<Output | void>;
   client(request: ClientRequest): MaybePromise<Output | void>;
+  /** Feature `membership` (declared in the profile): change the configuration by one server, as NodeUnderTest.reconfigure. */
+  reconfigure?(change: ConfigChange, server: NodeId): MaybePromise<Output | void>;
   /** Synchronous: the node's state as it is now (read the library's fields, do not await anything). */
   observe(): Observation;
   /** What the node persisted (it is not called again). A promise must resolve without the node's timers or I/O. */

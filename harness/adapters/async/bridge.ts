@@ -13,7 +13,7 @@
  * `adapter.unsettled` (work that never ends), `adapter.timeout` (no answer within the reply
  * timeout: a synchronous endless loop; the worker is stopped), `adapter.load`.
  */
-import type { NodeId, PersistentState, TimerName } from '../../../src/raft/types.js';
+import type { ConfigChange, NodeId, PersistentState, TimerName } from '../../../src/raft/types.js';
 import { CONFORMANCE_RULES } from '../../checker/conformance/conformance.js';
 import type { NodeFactory } from '../../simulator/cluster.js';
 import { adapterFactory } from '../adapt.js';
@@ -108,6 +108,10 @@ class AsyncNodeProxy implements NodeUnderTest {
 
   client(request: ClientRequest): Output {
     return this.call({ kind: 'client', request });
+  }
+
+  reconfigure(change: ConfigChange, server: NodeId): Output {
+    return this.call({ kind: 'reconfigure', change, server });
   }
 
   observe(): Observation {

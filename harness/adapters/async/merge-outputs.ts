@@ -1,8 +1,8 @@
 /**
  * One Output from several: what a node reported during one window (its call's result and what
  * it emitted, node-host.ts), or during its create and its start (bridge.ts). Messages, replies
- * and fired timers are kept in order, later timer changes win, and of the truncations the
- * lowest counts: entries deleted from index 3 and then from index 2 were deleted from 2.
+ * fired timers and snapshots are kept in order, later timer changes win, and of the truncations
+ * the lowest counts: entries deleted from index 3 and then from index 2 were deleted from 2.
  */
 import type { Output } from '../adapter.js';
 
@@ -22,6 +22,10 @@ export function mergeOutputs(outputs: readonly Output[]): Output {
     if (o.messages?.length) (out.messages ??= []).push(...o.messages);
     if (o.replies?.length) (out.replies ??= []).push(...o.replies);
     if (o.fired?.length) (out.fired ??= []).push(...o.fired);
+    // A malformed `snapshots` (not a list) wins, so that adapt.ts reports it as the adapter's error.
+    if (o.snapshots !== undefined && Array.isArray(out.snapshots ?? [])) {
+      out.snapshots = out.snapshots && Array.isArray(o.snapshots) ? [...out.snapshots, ...o.snapshots] : o.snapshots;
+    }
     if (o.timers) out.timers = { ...out.timers, ...o.timers };
     const truncatedFrom = lowerTruncation(out.truncatedFrom, o.truncatedFrom);
     if (truncatedFrom !== undefined) out.truncatedFrom = truncatedFrom;

@@ -271,6 +271,13 @@ class Host {
       case 'client':
         node.start(during, (impl) => impl.client(call.request));
         return rest();
+      case 'reconfigure':
+        // Only runs of an implementation that declares `membership` ask for one.
+        node.start(during, (impl) => {
+          if (!impl.reconfigure) throw new Error(`it declares the feature 'membership' but has no reconfigure(change, server) (docs/ADAPTERS.md)`);
+          return impl.reconfigure(call.change, call.server);
+        });
+        return rest();
       case 'tick': {
         const until = rt.now() + call.ms;
         if (node.chooser) rt.advanceTo(until);

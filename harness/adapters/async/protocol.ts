@@ -5,7 +5,7 @@
  * the main thread waits on.
  */
 import type { MessagePort } from 'node:worker_threads';
-import type { NodeConfig, PersistentState, TimerName } from '../../../src/raft/types.js';
+import type { ConfigChange, NodeConfig, NodeId, PersistentState, TimerName } from '../../../src/raft/types.js';
 import type { ClientRequest, Delivery, Observation, Output } from '../adapter.js';
 
 /** What the worker is started with (workerData). */
@@ -28,6 +28,8 @@ export type NodeCall =
   /** The clock advances by `ms` (due timers run), then the adapter's `tick`, if any. */
   | { kind: 'tick'; ms: number }
   | { kind: 'client'; request: ClientRequest }
+  /** Feature `membership`: change the configuration by one server. */
+  | { kind: 'reconfigure'; change: ConfigChange; server: NodeId }
   /** Before a crash: let every pending task run (so a crash never interrupts a step half done). */
   | { kind: 'settle' };
 
@@ -73,6 +75,8 @@ export function describeCall(call: NodeCall): string {
       return 'tick';
     case 'client':
       return `client ${call.request.client} ${call.request.op.type}`;
+    case 'reconfigure':
+      return `reconfigure(${call.change} ${call.server})`;
     case 'settle':
       return 'settling before a crash';
     case 'start':

@@ -12,7 +12,7 @@
 import Ajv2020 from 'ajv/dist/2020.js';
 import type { ValidateFunction } from 'ajv';
 import { createRandom } from '../../../src/random.js';
-import { DEFAULT_NODE_CONFIG, type MessageBody, type NodeId, type PersistentState, type TimerName } from '../../../src/raft/types.js';
+import { DEFAULT_NODE_CONFIG, type ConfigChange, type MessageBody, type NodeId, type PersistentState, type TimerName } from '../../../src/raft/types.js';
 import { unknownSkipRule, type SkipRule } from '../../checker/skip-rules.js';
 import type { ImplementationProfile } from '../../simulator/cluster.js';
 import { describeSchemaError } from '../../trace/validator.js';
@@ -106,6 +106,8 @@ function describeRequest(r: Request): string {
       return `request ${r.id} (${r.timer} timeout)`;
     case 'client':
       return `request ${r.id} (client ${r.client} ${r.op.type})`;
+    case 'reconfigure':
+      return `request ${r.id} (reconfigure ${r.change} ${r.server})`;
     default:
       return `request ${r.id} (${r.type})`;
   }
@@ -134,6 +136,11 @@ class ProcessNode implements NodeUnderTest {
       config: {
         electionTimeoutMin: init.config.electionTimeout.min, electionTimeoutMax: init.config.electionTimeout.max,
         heartbeatInterval: init.config.heartbeatInterval, maxEntriesPerMessage: init.config.maxEntriesPerMessage,
+        // Revision 1.1: only in runs with the feature, i.e. to a node that declares it (a driver that does not never sees them).
+        ...(init.config.features?.includes('snapshot') ? { snapshotEvery: init.config.snapshotEvery ?? 0 } : {}),
+        ...(init.config.features?.includes('membership')
+          ? { voters: [...(init.config.configuration?.voters ?? members)], learners: [...(init.config.configuration?.learners ?? [])] }
+          : {}),
       },
       persisted: init.persisted ?? null,
       seed: init.random.int(0, 2 ** 31 - 1),
@@ -214,6 +221,10 @@ class ProcessNode implements NodeUnderTest {
         throw new DriverError('driver.protocol', `node ${this.id}, request ${this.nextId}: a ${m.type} message, of the feature '${feature}', which it did not declare in its reply to init (features)`);
       }
     }
+    if (reply.snapshots !== undefined && !this.features.includes('snapshot')) {
+      this.host.kill(this.key);
+      throw new DriverError('driver.protocol', `node ${this.id}, request ${this.nextId}: "snapshots", of the feature 'snapshot', which it did not declare in its reply to init (features)`);
+    }
     const messages: Outgoing[] = (reply.messages ?? []).map((m) => {
       if (m.type === 'Other') return { unmodelled: { to: m.to, name: m.name, ...(m.term !== undefined ? { term: m.term } : {}), wire: m.data } };
       const { data, ...fields } = m;
@@ -226,6 +237,7 @@ class ProcessNode implements NodeUnderTest {
       ...(reply.timers ? { timers: reply.timers as Partial<Record<TimerName, number | null>> } : {}),
       ...(reply.fired ? { fired: reply.fired } : {}),
       ...(reply.truncatedFrom !== undefined ? { truncatedFrom: reply.truncatedFrom } : {}),
+      ...(reply.snapshots ? { snapshots: reply.snapshots } : {}),
     };
   }
 
@@ -256,6 +268,10 @@ class ProcessNode implements NodeUnderTest {
 
   transfer(target: NodeId): Output {
     return this.output(this.request({ type: 'transfer', target }));
+  }
+
+  reconfigure(change: ConfigChange, server: NodeId): Output {
+    return this.output(this.request({ type: 'reconfigure', change, server }));
   }
 
   observe(): Observation {

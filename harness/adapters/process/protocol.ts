@@ -12,6 +12,14 @@ import * as S from '../../../src/trace/schema.js';
 
 export const DRIVER_PROTOCOL = 'raftcheck-driver';
 export const DRIVER_VERSION = 1;
+/**
+ * The revision of version 1 this file describes. A revision only adds what a node sees when it
+ * declares a feature that needs it (1.1: `snapshot` and `membership` — InstallSnapshot, the
+ * `reconfigure` request, `snapshots`, the state's `snapshotIndex` and `config`, and the init
+ * config's `snapshotEvery`, `voters` and `learners`), so a driver written for an older
+ * revision keeps working unchanged: `init` does not carry the revision.
+ */
+export const DRIVER_REVISION = 1;
 export const DRIVER_SCHEMA_ID = 'https://raftcheck.dev/spec/driver.schema.json';
 
 function Closed<T extends TProperties>(properties: T, description?: string): TObject<T> {
@@ -41,11 +49,15 @@ export const OtherMessage = Closed(
 );
 
 /** The messages of the features (a node sends and receives those of the features it declares). */
-export const FEATURE_MESSAGE_TYPES: Readonly<Record<string, string>> = { PreVote: 'prevote', PreVoteResponse: 'prevote', TimeoutNow: 'transfer', Heartbeat: 'heartbeat', HeartbeatResponse: 'heartbeat' };
+export const FEATURE_MESSAGE_TYPES: Readonly<Record<string, string>> = {
+  PreVote: 'prevote', PreVoteResponse: 'prevote', TimeoutNow: 'transfer', Heartbeat: 'heartbeat', HeartbeatResponse: 'heartbeat',
+  InstallSnapshot: 'snapshot', InstallSnapshotResponse: 'snapshot',
+};
 
 export const OutMessage = Type.Union([
   Outgoing(S.RequestVote), Outgoing(S.RequestVoteResponse), Outgoing(S.AppendEntries), Outgoing(S.AppendEntriesResponse),
-  Outgoing(S.PreVote), Outgoing(S.PreVoteResponse), Outgoing(S.TimeoutNow), Outgoing(S.Heartbeat), Outgoing(S.HeartbeatResponse), OtherMessage,
+  Outgoing(S.PreVote), Outgoing(S.PreVoteResponse), Outgoing(S.TimeoutNow), Outgoing(S.Heartbeat), Outgoing(S.HeartbeatResponse),
+  Outgoing(S.InstallSnapshot), Outgoing(S.InstallSnapshotResponse), OtherMessage,
 ]);
 export type OutMessage = Static<typeof OutMessage>;
 
@@ -56,6 +68,7 @@ function Incoming<T extends TObject>(message: T) {
 export const InMessage = Type.Union([
   Incoming(S.RequestVote), Incoming(S.RequestVoteResponse), Incoming(S.AppendEntries), Incoming(S.AppendEntriesResponse),
   Incoming(S.PreVote), Incoming(S.PreVoteResponse), Incoming(S.TimeoutNow), Incoming(S.Heartbeat), Incoming(S.HeartbeatResponse),
+  Incoming(S.InstallSnapshot), Incoming(S.InstallSnapshotResponse),
   Closed({ ...OtherMessage.properties, from: S.NodeId }, OtherMessage.description),
 ]);
 export type InMessage = Static<typeof InMessage>;
@@ -69,6 +82,9 @@ export const NodeConfigJson = Closed({
   electionTimeoutMax: S.Int('ms'),
   heartbeatInterval: S.Int('ms'),
   maxEntriesPerMessage: S.Int('most entries one AppendEntries should carry'),
+  snapshotEvery: Type.Optional(S.Int("feature 'snapshot' (revision 1.1; only to a node that declares it): the run's snapshot threshold — snapshot once this many entries are applied past the last snapshot (0: never); a node may follow its own policy instead")),
+  voters: Type.Optional(Type.Array(S.NodeId, { uniqueItems: true, description: "feature 'membership' (revision 1.1; only to a node that declares it): the initial configuration's voters" })),
+  learners: Type.Optional(Type.Array(S.NodeId, { uniqueItems: true, description: "feature 'membership' (revision 1.1): the initial configuration's learners; a member in neither list starts as a non-member" })),
 });
 
 // ------------------------------------------------------------------ requests
@@ -102,14 +118,38 @@ export const TransferRequest = Closed(
   { ...Req, type: Type.Literal('transfer'), target: S.NodeId },
   "feature 'transfer' (a node that declares it): hand leadership to `target` (thesis §3.10)",
 );
+export const ReconfigureRequest = Closed(
+  { ...Req, type: Type.Literal('reconfigure'), change: S.ConfigChange, server: S.NodeId },
+  "feature 'membership' (revision 1.1; a node that declares it): change the configuration by one server (add it as a learner, promote a learner, remove a voter or learner); a node that cannot now (not leader, a change uncommitted) ignores it",
+);
 export const ObserveRequest = Closed({ ...Req, type: Type.Literal('observe') }, 'report your state; change nothing');
 export const CrashRequest = Closed({ ...Req, type: Type.Literal('crash') }, 'answer with what you persisted, then expect to be killed');
 
-export const Request = Type.Union([InitRequest, DeliverRequest, TimeoutRequest, TickRequest, ClientRequest, TransferRequest, ObserveRequest, CrashRequest]);
+export const Request = Type.Union([InitRequest, DeliverRequest, TimeoutRequest, TickRequest, ClientRequest, TransferRequest, ReconfigureRequest, ObserveRequest, CrashRequest]);
 export type Request = Static<typeof Request>;
 export type RequestType = Request['type'];
 
 // ------------------------------------------------------------------ replies
+
+/** Feature `snapshot`: a snapshot taken or installed, as the trace's `snapshot` and `install_snapshot` events (harness/adapters/adapter.ts, SnapshotReport). */
+export const SnapshotReport = Type.Union([
+  Closed({
+    kind: Type.Literal('snapshot'),
+    index: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'the last index it covers: the log is discarded up through it' }),
+    term: S.Term('the term of the entry at index'),
+    value: S.RegisterState,
+    config: Type.Optional(S.SnapshotConfig),
+    entries: Type.Optional(Type.Array(S.Entry, { description: 'the entries it discarded past the previous snapshot, needed only for those no earlier state showed (appended and compacted while handling this request)' })),
+  }, 'the node took a snapshot of its register after applying entries 1..index and compacted its log'),
+  Closed({
+    kind: Type.Literal('install_snapshot'),
+    index: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: "the snapshot's lastIncludedIndex" }),
+    term: S.Term("the snapshot's lastIncludedTerm"),
+    value: S.RegisterState,
+    logKept: Type.Boolean({ description: 'true: its log held (index, term) and it kept the entries after it; false: it discarded its whole log' }),
+    config: Type.Optional(S.SnapshotConfig),
+  }, 'the node installed a snapshot it received (Figure 13)'),
+]);
 
 export const ObservedState = Closed(
   {
@@ -118,8 +158,14 @@ export const ObservedState = Closed(
     votedFor: Type.Union([S.NodeId, Type.Null()]),
     commitIndex: S.Index('commitIndex'),
     lastApplied: Type.Optional(S.Index('entries applied to the register (default: commitIndex)')),
-    log: Type.Array(S.Entry, { description: 'the whole log, entry 1 first' }),
+    log: Type.Array(S.Entry, { description: "the whole log, entry 1 first (feature 'snapshot': the entries after the node's snapshot)" }),
     value: Type.Optional(S.RegisterState),
+    snapshotIndex: Type.Optional(S.Index("feature 'snapshot' (revision 1.1), optional: the last index the node's snapshot covers (0: none), checked against the snapshots it reported")),
+    config: Type.Optional(Closed({
+      index: S.Index('the log index of the configuration entry in effect (0: the initial configuration)'),
+      voters: Type.Array(S.NodeId, { uniqueItems: true }),
+      learners: Type.Array(S.NodeId, { uniqueItems: true }),
+    }, "feature 'membership' (revision 1.1): the configuration in effect; each change is logged as a config event")),
   },
   'the node\'s observable state after handling the request',
 );
@@ -137,6 +183,7 @@ export const Reply = Closed(
     fired: Type.Optional(Type.Array(FiredTimer, { description: "tick-driven nodes: timers this tick fired (logged as timeouts); 'lease' and 'quorum' only under the feature checkquorum, and then a node that reports them is never fired them by the checker (spec/CONFORMANCE.md, hidden step 5)" })),
     truncatedFrom: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'the lowest log index from which handling this request deleted entries, if any (optional: shows a truncation that wrote the same entries back)' })),
     replies: Type.Optional(Type.Array(Closed({ client: S.ClientId, requestId: S.RequestId, result: S.ClientResult }), { description: 'client requests answered now' })),
+    snapshots: Type.Optional(Type.Array(SnapshotReport, { description: "feature 'snapshot' (revision 1.1): snapshots this request made the node take or install, in order" })),
     state: Type.Optional(ObservedState),
     persisted: Type.Optional(S.PersistentState),
     tickMs: Type.Optional(Type.Integer({ minimum: 1, maximum: 60_000, description: 'init only: tick me every tickMs ms instead of arming timers' })),
@@ -146,7 +193,7 @@ export const Reply = Closed(
     })),
     features: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), {
       maxItems: 32,
-      description: "init only: features beyond Figure 2 this implementation has, which raftcheck then runs and checks it under: 'prevote', 'checkquorum', 'transfer', 'heartbeat' (spec/DRIVER.md)",
+      description: "init only: features beyond Figure 2 this implementation has, which raftcheck then runs and checks it under: 'prevote', 'checkquorum', 'transfer', 'snapshot', 'membership', 'heartbeat' (spec/DRIVER.md)",
     })),
     error: Type.Optional(Type.String({ maxLength: 4096, description: 'the node could not handle the request (a verdict against it)' })),
   },
@@ -162,10 +209,11 @@ export function buildDriverJsonSchema(): { [key: string]: Json } {
       ['Reply', Reply], ['ObservedState', ObservedState], ['OutMessage', OutMessage], ['InMessage', InMessage],
       ['InitRequest', InitRequest], ['PersistentState', S.PersistentState], ['Entry', S.Entry], ['Command', S.Command],
       ['Operation', S.Operation], ['ClientResult', S.ClientResult], ['RegisterState', S.RegisterState], ['NodeId', S.NodeId],
+      ['SnapshotReport', SnapshotReport],
     ],
-    discriminators: [[OutMessage, 'type'], [InMessage, 'type'], [Request, 'type'], [S.Command, 'type'], [S.Operation, 'type'], [S.ClientResult, 'status']],
+    discriminators: [[OutMessage, 'type'], [InMessage, 'type'], [Request, 'type'], [S.Command, 'type'], [S.Operation, 'type'], [S.ClientResult, 'status'], [SnapshotReport, 'kind']],
     id: DRIVER_SCHEMA_ID,
-    title: `raftcheck driver protocol v${DRIVER_VERSION}: one JSON object per line (a request from raftcheck, or a node's reply)`,
+    title: `raftcheck driver protocol v${DRIVER_VERSION} (revision ${DRIVER_VERSION}.${DRIVER_REVISION}): one JSON object per line (a request from raftcheck, or a node's reply)`,
     description:
       'Requests go to a node process on stdin, one per line; the node answers each with exactly one reply line on stdout. ' +
       'See spec/DRIVER.md. Logs go to stderr.',
