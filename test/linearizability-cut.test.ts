@@ -170,4 +170,35 @@ describe('the client history cut as it streams', () => {
     expect(c.size).toBe(2);
     expect(checkLinearizable(c.history(), { initial: c.initial }).verdict).toBe('not-linearizable');
   });
+
+  // c1 sends a cas null→1 and is not answered; c2 reads 1, which only that cas explains: the
+  // witness places it, and the next search starts from 1. Then c1's answer comes.
+  const placedThenAnswered = (result: ClientResult): HistoryCollector => {
+    const c = new HistoryCollector({ minSegment: 1, onlyGivenUp: false });
+    const base = { node: 'n1', seq: 0, time: 0 };
+    const events = [
+      { ...base, kind: 'client_request', client: 'c1', requestId: 1, op: { type: 'cas', expected: null, value: 1 } },
+      { ...base, kind: 'client_request', client: 'c2', requestId: 1, op: { type: 'get' } },
+      { ...base, kind: 'client_response', client: 'c2', requestId: 1, result: { status: 'ok', value: 1 } },
+      { ...base, kind: 'client_response', client: 'c1', requestId: 1, result },
+    ] as TraceEvent[];
+    events.forEach((e, i) => c.event(e, i + 1));
+    return c;
+  };
+
+  it('keeps the chain of witnesses when a request it placed is answered as placed', () => {
+    const c = placedThenAnswered({ status: 'ok' });
+    expect(c.stats).toEqual({ exactCuts: 0, cutsPastOpen: 1, witnessesGivenUp: 0 });
+    const v = c.verdict();
+    expect([v.result.verdict, v.from]).toEqual(['linearizable', 'witnesses']);
+  });
+
+  it('gives the chain up when a request it placed is answered otherwise (a failed cas, not_leader): the whole history decides', () => {
+    for (const answer of [{ status: 'cas_failed', value: null }, { status: 'not_leader', leaderHint: null }] as ClientResult[]) {
+      const c = placedThenAnswered(answer);
+      expect(c.stats).toEqual({ exactCuts: 0, cutsPastOpen: 1, witnessesGivenUp: 1 });
+      const v = c.verdict();
+      expect([v.result.verdict, v.from]).toEqual(['not-linearizable', 'last exact cut']);
+    }
+  });
 });
