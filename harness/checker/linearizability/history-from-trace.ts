@@ -22,7 +22,7 @@
  *   why its answered operations are kept (compactly) until then.
  */
 import type { ClientResult, Operation, RegisterState, TraceEvent } from '../../../src/trace/schema.js';
-import { CompactHistory } from './compact-history.js';
+import { CompactHistory, type HistoryPosition } from './compact-history.js';
 import type { HistoryOp, Outcome } from './history.js';
 import { stepRegister } from './register-model.js';
 import { checkLinearizable, type LinearizabilityResult } from './search.js';
@@ -74,12 +74,15 @@ export class HistoryCollector {
   private readonly onlyGivenUp: boolean;
   /**
    * True while the chain of witnesses holds: every operation in `record` before
-   * `segmentStart` (and every open request marked `placed`) has its place in a linearization
-   * ending with the register at `segmentValue`.
+   * `segmentStart` (and every open request marked `placed`, and every operation in
+   * `answeredPlaced`) has its place in a linearization ending with the register at
+   * `segmentValue`.
    */
   private witness: boolean;
-  private segmentStart = 0;
+  private segmentStart: HistoryPosition = this.record.end;
   private segmentValue: RegisterState = null;
+  /** Indices in `record` (from `segmentStart`) of requests a witness placed before they were answered. */
+  private readonly answeredPlaced = new Set<number>();
   /** Lines of the previous answer, of the last cut, of the last exact cut (-1: none). */
   private previousAnswer = -1;
   private lastCut = -1;
@@ -129,17 +132,18 @@ export class HistoryCollector {
         return;
       }
       const answered: Omit<HistoryOp, 'id'> = { client: pending.client, op: pending.op, call: pending.call, callLine: pending.callLine, outcome: outcomeOf(pending.op, r), ret: line, retLine: line };
-      const index = this.record.push(answered);
+      const index = this.record.length;
+      this.record.push(answered);
       const previous = this.previousAnswer;
       this.previousAnswer = line;
       if (pending.placed) {
         // Placed before this answer (so before its return): right only if the answer says what it did there.
-        this.record.mark(index);
+        this.answeredPlaced.add(index);
         const step = stepRegister(pending.placed.before, { id: -1, ...answered });
         if (!step || step.next !== pending.placed.after) this.giveUpWitness();
         return;
       }
-      if (this.cutting && this.record.length - this.segmentStart >= this.minSegment) this.cut(answered, previous);
+      if (this.cutting && this.record.length - this.segmentStart.index >= this.minSegment) this.cut(answered, previous);
     }
   }
 
@@ -187,7 +191,8 @@ export class HistoryCollector {
     this.record = new CompactHistory();
     this.start = value;
     this.witness = this.cutPastOpen;
-    this.segmentStart = 0;
+    this.segmentStart = this.record.end;
+    this.answeredPlaced.clear();
     this.segmentValue = value;
     this.lastCut = this.lastExactCut = line;
     this.stats.exactCuts++;
@@ -218,7 +223,8 @@ export class HistoryCollector {
       this.giveUpWitness();
       return false;
     }
-    this.segmentStart = this.record.length;
+    this.segmentStart = this.record.end;
+    this.answeredPlaced.clear();
     this.segmentValue = value;
     this.lastCut = line;
     this.stats.cutsPastOpen++;
@@ -234,7 +240,7 @@ export class HistoryCollector {
   /** The operations answered since the last cut (not placed before), with the open requests not placed as unknown outcomes if `withOpen`. */
   private segment(withOpen: boolean): { ops: HistoryOp[]; pending: Array<Pending | null> } {
     const all: Array<{ h: Omit<HistoryOp, 'id'>; p: Pending | null }> = [];
-    for (let i = this.segmentStart; i < this.record.length; i++) if (!this.record.marked(i)) all.push({ h: this.record.get(i), p: null });
+    this.record.forEach((h, i) => void (this.answeredPlaced.has(i) || all.push({ h, p: null })), this.segmentStart);
     if (withOpen) for (const sends of this.open.values()) for (const p of sends) if (!p.placed) all.push({ h: unanswered(p), p });
     all.sort((a, b) => a.h.call - b.h.call);
     return { ops: all.map(({ h }, id) => ({ id, ...h })), pending: all.map(({ p }) => p) };
@@ -259,7 +265,7 @@ export class HistoryCollector {
   /** The history since the last exact cut, with unanswered requests as unknown outcomes. */
   history(): HistoryOp[] {
     const all: Array<Omit<HistoryOp, 'id'>> = [];
-    for (let i = 0; i < this.record.length; i++) all.push(this.record.get(i));
+    this.record.forEach((h) => void all.push(h));
     for (const sends of this.open.values()) for (const p of sends) all.push(unanswered(p));
     all.sort((a, b) => a.call - b.call);
     return all.map((h, id) => ({ id, ...h }));
