@@ -3,7 +3,7 @@
  * order. As objects (the parsed `op`, an outcome, the record around them) an operation cost
  * about 450 bytes of live heap on the bench workload (BENCHMARKS.md, "Validation memory with
  * snapshots"), most of it hidden classes V8 made per object; here it is a handful of
- * variable-length integers in one growing byte array (about 6 bytes on that workload):
+ * variable-length integers in one growing byte array (4.4 bytes on that workload):
  * - its return line, as the distance from the previous operation's (answers come in line order);
  * - how long it was open (return line minus call line);
  * - its client (index in a table of the distinct clients) with 4 bits of kind and outcome;
