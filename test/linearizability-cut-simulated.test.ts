@@ -40,7 +40,7 @@ describe('the client history cut on a simulated run with requests never answered
     expect(c.result.verdict).toBe('linearizable');
     // Requests open for good: the whole history still has them at the end.
     expect(w.history.filter((h) => h.outcome.status === 'unknown').length).toBeGreaterThan(5);
-    expect(cut.stats.cutsPastOpen).toBeGreaterThan(10);
+    expect(cut.stats.cutsPastOpen).toBeGreaterThan(2);
     expect(cut.stats.witnessesGivenUp).toBe(0);
     expect(c.from).toBe('witnesses');
     expect(c.history.length).toBeLessThan(w.history.length / 10);

@@ -188,7 +188,7 @@ describe('the client history cut as it streams', () => {
 
   it('keeps the chain of witnesses when a request it placed is answered as placed', () => {
     const c = placedThenAnswered({ status: 'ok' });
-    expect(c.stats).toEqual({ exactCuts: 0, cutsPastOpen: 1, witnessesGivenUp: 0 });
+    expect(c.stats).toEqual({ exactCuts: 0, witnessCuts: 1, cutsPastOpen: 1, witnessesGivenUp: 0 });
     const v = c.verdict();
     expect([v.result.verdict, v.from]).toEqual(['linearizable', 'witnesses']);
   });
@@ -196,7 +196,7 @@ describe('the client history cut as it streams', () => {
   it('gives the chain up when a request it placed is answered otherwise (a failed cas, not_leader): the whole history decides', () => {
     for (const answer of [{ status: 'cas_failed', value: null }, { status: 'not_leader', leaderHint: null }] as ClientResult[]) {
       const c = placedThenAnswered(answer);
-      expect(c.stats).toEqual({ exactCuts: 0, cutsPastOpen: 1, witnessesGivenUp: 1 });
+      expect(c.stats).toEqual({ exactCuts: 0, witnessCuts: 1, cutsPastOpen: 1, witnessesGivenUp: 1 });
       const v = c.verdict();
       expect([v.result.verdict, v.from]).toEqual(['not-linearizable', 'last exact cut']);
     }

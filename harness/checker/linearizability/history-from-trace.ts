@@ -87,8 +87,8 @@ export class HistoryCollector {
   private previousAnswer = -1;
   private lastCut = -1;
   private lastExactCut = -1;
-  /** What the cuts did (tests and the bench read it). */
-  readonly stats = { exactCuts: 0, cutsPastOpen: 0, witnessesGivenUp: 0 };
+  /** What the cuts did (tests read it): exact cuts, segments placed by a witness (and of those, while requests were open), chains given up. */
+  readonly stats = { exactCuts: 0, witnessCuts: 0, cutsPastOpen: 0, witnessesGivenUp: 0 };
   /** Responses that match no open request, with their lines (a conformance problem). */
   readonly orphanResponses: number[] = [];
 
@@ -227,7 +227,8 @@ export class HistoryCollector {
     this.answeredPlaced.clear();
     this.segmentValue = value;
     this.lastCut = line;
-    this.stats.cutsPastOpen++;
+    this.stats.witnessCuts++;
+    if (this.openCount > 0) this.stats.cutsPastOpen++;
     return true;
   }
 
