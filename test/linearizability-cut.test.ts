@@ -1,10 +1,12 @@
 /**
- * The client history cut at quiescent points (history-from-trace.ts, `cut`) against the whole
- * history, on random client traces: a few clients send requests and are answered (or get
- * `not_leader`, or give up: a request left open, sometimes answered much later), the answers
- * those of a register executed at the answer (linearizable by construction) or perturbed (a
- * read of another value, a cas's outcome flipped). Both collectors see the same events; the
- * linearizability verdict must be the same, cuts or not.
+ * The client history cut as it streams (history-from-trace.ts: exact cuts where no request is
+ * open, cuts past open requests by a chain of witnesses) against the whole history, on random
+ * client traces: a few clients send requests (and send some again under the same requestId)
+ * and are answered (or get `not_leader`, or give up: a request left open, applied or not,
+ * sometimes answered much later, sometimes refused later with `not_leader`, often never), the
+ * answers those of a register executed at the answer (linearizable by construction) or
+ * perturbed (a read of another value, a cas's outcome flipped). Every collector sees the same
+ * events; the linearizability verdict must be the one of the whole history, cuts or not.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -14,8 +16,8 @@ import type { ClientResult, Operation, RegisterState, TraceEvent } from '../src/
 
 interface Step {
   client: number;
-  /** What happens next to this client: a request, its answer, or giving up on it. */
-  action: 'send' | 'answer' | 'not_leader' | 'give-up';
+  /** What happens next to this client: a request, its answer, giving up on it, or sending it again (same requestId). */
+  action: 'send' | 'answer' | 'not_leader' | 'give-up' | 'resend';
   op: { type: 'set' | 'get' | 'cas'; value: number; expected: number };
   /** A request given up on: applied or not; answered later or never. */
   applied: boolean;
@@ -24,7 +26,7 @@ interface Step {
 
 const step: fc.Arbitrary<Step> = fc.record({
   client: fc.nat(1),
-  action: fc.constantFrom<Step['action']>('send', 'answer', 'answer', 'answer', 'answer', 'not_leader', 'give-up'),
+  action: fc.constantFrom<Step['action']>('send', 'answer', 'answer', 'answer', 'answer', 'not_leader', 'give-up', 'give-up', 'resend'),
   op: fc.record({ type: fc.constantFrom<'set' | 'get' | 'cas'>('set', 'get', 'cas'), value: fc.nat(2), expected: fc.nat(2) }),
   applied: fc.boolean(),
   lateAnswer: fc.boolean(),
@@ -54,7 +56,10 @@ function lie(op: Operation, r: ClientResult): ClientResult {
   return { status: 'cas_failed' }; // to a set: an answer the register never gives
 }
 
-/** Client events from the steps: each client has at most one request outstanding, and moves on when it gives up. The answer number `lieAt` (if any) is wrong. */
+/**
+ * Client events from the steps: each client has at most one request outstanding (sent once or
+ * more), and moves on when it gives up. The answer number `lieAt` (if any) is wrong.
+ */
 function trace(steps: readonly Step[], lieAt: number | null): { events: TraceEvent[]; gaveUp: boolean } {
   let answers = 0;
   let gaveUp = false;
@@ -66,13 +71,18 @@ function trace(steps: readonly Step[], lieAt: number | null): { events: TraceEve
   let requestId = 0;
   const base = { node: 'n1', seq: 0, time: 0 };
   const answer = (client: number, id: number, result: ClientResult) => events.push({ ...base, kind: 'client_response', client: `c${client}`, requestId: id, result } as TraceEvent);
+  const request = (client: number, id: number, op: Operation) => events.push({ ...base, kind: 'client_request', client: `c${client}`, requestId: id, op } as TraceEvent);
   for (const s of steps) {
     const open = outstanding.get(s.client);
     if (s.action === 'send' || !open) {
       if (open) continue;
       const op = operation(s.op);
       outstanding.set(s.client, { requestId: ++requestId, op });
-      events.push({ ...base, kind: 'client_request', client: `c${s.client}`, requestId, op } as TraceEvent);
+      request(s.client, requestId, op);
+      continue;
+    }
+    if (s.action === 'resend') {
+      request(s.client, open.requestId, open.op);
       continue;
     }
     outstanding.delete(s.client);
@@ -80,7 +90,8 @@ function trace(steps: readonly Step[], lieAt: number | null): { events: TraceEve
     else if (s.action === 'give-up') {
       gaveUp = true;
       const result = s.applied ? execute(register, open.op) : null;
-      if (result && s.lateAnswer) late.push({ client: s.client, requestId: open.requestId, result: wrong() ? lie(open.op, result) : result });
+      // Answered later if at all: with what it did, or (not applied) refused.
+      if (s.lateAnswer) late.push({ client: s.client, requestId: open.requestId, result: result ? (wrong() ? lie(open.op, result) : result) : { status: 'not_leader', leaderHint: null } });
     } else {
       const result = execute(register, open.op);
       answer(s.client, open.requestId, wrong() ? lie(open.op, result) : result);
@@ -94,41 +105,58 @@ function trace(steps: readonly Step[], lieAt: number | null): { events: TraceEve
   return { events, gaveUp };
 }
 
-function verdict(events: readonly TraceEvent[], collector: HistoryCollector): string {
-  events.forEach((e, i) => collector.event(e, i + 1));
-  return checkLinearizable(collector.history(), { initial: collector.initial }).verdict;
+interface Verdict {
+  verdict: string;
+  from: 'witnesses' | 'last exact cut';
 }
 
-describe('the client history cut at quiescent points', () => {
+function verdict(events: readonly TraceEvent[], collector: HistoryCollector): Verdict {
+  events.forEach((e, i) => collector.event(e, i + 1));
+  const v = collector.verdict();
+  return { verdict: v.result.verdict, from: v.from };
+}
+
+/** The collectors compared with the whole history: cutting as validate does, and past open requests wherever a cut is possible. */
+const cutters = (minSegment: number) => [new HistoryCollector({ minSegment }), new HistoryCollector({ minSegment, onlyGivenUp: false })];
+
+describe('the client history cut as it streams', () => {
   it('gives the verdict of the whole history on random client traces', () => {
-    const mix = { linearizable: 0, not: 0, cut: 0, cutAndNot: 0, gaveUp: 0, cutAfterGivingUp: 0 };
+    const mix = { linearizable: 0, not: 0, exactCut: 0, cutAndNot: 0, gaveUp: 0, cutPastOpen: 0, cutPastOpenAndNot: 0, byWitnesses: 0, witnessGivenUp: 0 };
     fc.assert(
       fc.property(fc.array(step, { minLength: 1, maxLength: 60, size: 'max' }), fc.integer({ min: 1, max: 3 }), fc.option(fc.nat(20), { freq: 2 }), (steps, minSegment, lieAt) => {
         const { events, gaveUp } = trace(steps, lieAt);
         const whole = verdict(events, new HistoryCollector({ cut: false }));
-        const collector = new HistoryCollector({ minSegment });
-        const cut = verdict(events, collector);
-        expect(cut).toBe(whole);
-        const kept = collector.history().length;
-        if (collector.size > kept) mix.cut++;
-        if (collector.size > kept && whole === 'not-linearizable') mix.cutAndNot++;
+        expect(whole.from).toBe('last exact cut');
+        for (const collector of cutters(minSegment)) {
+          const cut = verdict(events, collector);
+          expect(cut.verdict).toBe(whole.verdict);
+          const { exactCuts, cutsPastOpen, witnessesGivenUp } = collector.stats;
+          if (exactCuts > 0) mix.exactCut++;
+          if (exactCuts > 0 && whole.verdict === 'not-linearizable') mix.cutAndNot++;
+          if (cutsPastOpen > 0) mix.cutPastOpen++;
+          if (cutsPastOpen > 0 && whole.verdict === 'not-linearizable') mix.cutPastOpenAndNot++;
+          if (cut.from === 'witnesses') mix.byWitnesses++;
+          if (witnessesGivenUp > 0) mix.witnessGivenUp++;
+        }
         if (gaveUp) mix.gaveUp++;
-        if (gaveUp && collector.size > kept) mix.cutAfterGivingUp++;
-        if (whole === 'linearizable') mix.linearizable++;
+        if (whole.verdict === 'linearizable') mix.linearizable++;
         else mix.not++;
       }),
       { numRuns: 4000, seed: 16 },
     );
     console.log(`cut differential: ${JSON.stringify(mix)}`);
-    // Cuts, both verdicts, cuts before a violation, and requests given up on: each in a good share of the runs.
-    expect(mix.cut).toBeGreaterThan(1000);
+    // Both verdicts, exact cuts, cuts past open requests (before a violation too), verdicts by
+    // the witnesses, witnesses given up, requests given up on: each in a good share of the runs.
     expect(mix.linearizable).toBeGreaterThan(1000);
     expect(mix.not).toBeGreaterThan(600);
+    expect(mix.exactCut).toBeGreaterThan(1000);
     expect(mix.cutAndNot).toBeGreaterThan(150);
     expect(mix.gaveUp).toBeGreaterThan(1000);
-    expect(mix.cutAfterGivingUp).toBeGreaterThan(500);
+    expect(mix.cutPastOpen).toBeGreaterThan(1000);
+    expect(mix.cutPastOpenAndNot).toBeGreaterThan(150);
+    expect(mix.byWitnesses).toBeGreaterThan(500);
+    expect(mix.witnessGivenUp).toBeGreaterThan(150);
   });
-
   it('keeps a part that is not linearizable and stops cutting (the final search reports it)', () => {
     const c = new HistoryCollector({ minSegment: 1 });
     const events: TraceEvent[] = [
@@ -141,5 +169,36 @@ describe('the client history cut at quiescent points', () => {
     expect(c.history()).toHaveLength(2);
     expect(c.size).toBe(2);
     expect(checkLinearizable(c.history(), { initial: c.initial }).verdict).toBe('not-linearizable');
+  });
+
+  // c1 sends a cas null→1 and is not answered; c2 reads 1, which only that cas explains: the
+  // witness places it, and the next search starts from 1. Then c1's answer comes.
+  const placedThenAnswered = (result: ClientResult): HistoryCollector => {
+    const c = new HistoryCollector({ minSegment: 1, onlyGivenUp: false });
+    const base = { node: 'n1', seq: 0, time: 0 };
+    const events = [
+      { ...base, kind: 'client_request', client: 'c1', requestId: 1, op: { type: 'cas', expected: null, value: 1 } },
+      { ...base, kind: 'client_request', client: 'c2', requestId: 1, op: { type: 'get' } },
+      { ...base, kind: 'client_response', client: 'c2', requestId: 1, result: { status: 'ok', value: 1 } },
+      { ...base, kind: 'client_response', client: 'c1', requestId: 1, result },
+    ] as TraceEvent[];
+    events.forEach((e, i) => c.event(e, i + 1));
+    return c;
+  };
+
+  it('keeps the chain of witnesses when a request it placed is answered as placed', () => {
+    const c = placedThenAnswered({ status: 'ok' });
+    expect(c.stats).toEqual({ exactCuts: 0, witnessCuts: 1, cutsPastOpen: 1, witnessesGivenUp: 0 });
+    const v = c.verdict();
+    expect([v.result.verdict, v.from]).toEqual(['linearizable', 'witnesses']);
+  });
+
+  it('gives the chain up when a request it placed is answered otherwise (a failed cas, not_leader): the whole history decides', () => {
+    for (const answer of [{ status: 'cas_failed', value: null }, { status: 'not_leader', leaderHint: null }] as ClientResult[]) {
+      const c = placedThenAnswered(answer);
+      expect(c.stats).toEqual({ exactCuts: 0, witnessCuts: 1, cutsPastOpen: 1, witnessesGivenUp: 1 });
+      const v = c.verdict();
+      expect([v.result.verdict, v.from]).toEqual(['not-linearizable', 'last exact cut']);
+    }
   });
 });

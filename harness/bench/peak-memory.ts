@@ -1,7 +1,8 @@
 /**
  * Child process of the benchmark (run with --expose-gc): validates one file and prints, as
- * JSON, its peak RSS (KiB) and the live heap after a full GC at the last line (bytes), the
- * checker's state at its largest. The one forced GC comes at the end, so the peak RSS
+ * JSON, its peak RSS (KiB), its CPU time (user + system, ms) and the live heap after a full GC
+ * at the last line (bytes: V8's heap plus array buffers, where typed arrays keep their data,
+ * as the client history does), the checker's state at its largest. The one forced GC comes at the end, so the peak RSS
  * is the one an ordinary run has. `--without RULE` leaves a rule out (to tell what grows).
  * It also samples V8's old space as the file is read (its largest size, bytes): what of the
  * peak is garbage not yet collected rather than data kept.
@@ -20,6 +21,8 @@ if (!gc) throw new Error('run with --expose-gc');
 // As \`raftcheck validate\` does.
 tuneHeapForStreaming();
 let heapAtEnd = 0;
+let heapUsed = 0;
+let arrayBuffers = 0;
 let oldSpacePeak = 0;
 const report = validateTraceFile(file, {
   ...(without ? { enabled: new Set(SEMANTIC_RULES.map((r) => r.id).filter((id) => id !== without)) } : {}),
@@ -28,8 +31,11 @@ const report = validateTraceFile(file, {
     if (old) oldSpacePeak = Math.max(oldSpacePeak, old.space_size);
     if (read < total) return;
     gc();
-    heapAtEnd = process.memoryUsage().heapUsed;
+    ({ heapUsed, arrayBuffers } = process.memoryUsage());
+    heapAtEnd = heapUsed + arrayBuffers;
   },
 });
 if (!report.valid) throw new Error(`${file} is invalid: ${JSON.stringify(report.errors[0])}`);
-process.stdout.write(`${JSON.stringify({ maxRssKiB: process.resourceUsage().maxRSS, heapAtEnd, oldSpacePeak, events: report.events })}\n`);
+const usage = process.resourceUsage();
+const cpuMs = (usage.userCPUTime + usage.systemCPUTime) / 1000;
+process.stdout.write(`${JSON.stringify({ maxRssKiB: usage.maxRSS, cpuMs, heapAtEnd, heapUsed, arrayBuffers, oldSpacePeak, events: report.events })}\n`);

@@ -13,7 +13,6 @@ import { ClusterInvariants } from './invariants/cluster-invariants.js';
 import { INVARIANT_RULES } from './invariants/rules.js';
 import { HistoryCollector } from './linearizability/history-from-trace.js';
 import { describeOp } from './linearizability/history.js';
-import { checkLinearizable } from './linearizability/search.js';
 import { orderViolations } from './verdict-order.js';
 import type { Violation } from './violation.js';
 
@@ -152,10 +151,9 @@ export class SemanticChecker {
   finish(): SemanticResult {
     let linearizability: SemanticResult['linearizability'] = { operations: this.history.size, verdict: 'skipped', steps: 0 };
     if (this.on(LINEARIZABILITY_RULE.id) && this.history.size > 0) {
-      // The operations after the last cut (history-from-trace.ts), from the register's value there.
-      const history = this.history.history();
+      // From the last cut (history-from-trace.ts: the last witness's search, else everything since the last exact cut).
       const operations = this.history.size;
-      const r = checkLinearizable(history, { initial: this.history.initial, ...(this.options.linearizabilityMaxSteps ? { maxSteps: this.options.linearizabilityMaxSteps } : {}) });
+      const { result: r, history } = this.history.verdict(this.options.linearizabilityMaxSteps || undefined);
       linearizability = { operations, verdict: r.verdict, steps: r.steps };
       if (r.verdict === 'unknown') {
         // Undecided is not decided linearizable: never passed as valid.
