@@ -28,7 +28,7 @@ describe('a driver that declares snapshot and membership in its reply to init', 
   it('is run with both: it snapshots, installs, restarts from a snapshot and changes the configuration, and its trace validates', async () => {
     const out = path.join(tmp(), 'both.jsonl');
     const r = await cli('simulate', '--impl', driverImpl('--features', 'snapshot,membership'), '--nodes', '4', '--members', '3', '--reconfigure-every', '300ms',
-      '--snapshot-every', '2', '--clients', '2', '--crash-every', '700ms', '--duration', '3s', '--seed', '3', '-o', out);
+      '--snapshot-every', '2', '--clients', '2', '--crash-every', '700ms', '--duration', '1500ms', '--seed', '4', '-o', out);
     expect(r.code, r.stderr).toBe(0);
     const lines = fs.readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as TraceLine);
     expect(lines[0]).toMatchObject({ kind: 'header', minor: 5, features: ['snapshot', 'membership'], params: { snapshotEvery: 2, voters: ['n1', 'n2', 'n3'], learners: [] } });
