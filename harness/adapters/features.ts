@@ -15,9 +15,9 @@ import type { ImplementationProfile, NodeFactory } from '../simulator/cluster.js
 /**
  * Raft features beyond Figure 2 that an implementation may declare, by name: the reference's,
  * but `snapshot` and `membership` (the adapter interface and the driver protocol have no
- * snapshot or configuration events yet).
+ * snapshot or configuration events yet), and `config-on-apply`, which retimes membership.
  */
-export const KNOWN_FEATURES: readonly Feature[] = FEATURES.filter((f) => f !== 'snapshot' && f !== 'membership');
+export const KNOWN_FEATURES: readonly Feature[] = FEATURES.filter((f) => f !== 'snapshot' && f !== 'membership' && f !== 'config-on-apply');
 
 /** The first declared feature raftcheck does not model for an implementation, or null. */
 export function unknownFeature(features: readonly string[]): { index: number; message: string } | null {
@@ -28,8 +28,8 @@ export function unknownFeature(features: readonly string[]): { index: number; me
     index,
     message: features[index] === 'snapshot'
       ? `feature 'snapshot' cannot be declared by an implementation yet: adapters and drivers have no snapshot events ${known}`
-      : features[index] === 'membership'
-        ? `feature 'membership' cannot be declared by an implementation yet: adapters and drivers have no configuration events ${known}`
+      : features[index] === 'membership' || features[index] === 'config-on-apply'
+        ? `feature '${features[index]}' cannot be declared by an implementation yet: adapters and drivers have no configuration events ${known}`
         : `raftcheck does not model feature '${features[index]}' ${known}`,
   };
 }
