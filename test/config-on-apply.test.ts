@@ -86,6 +86,38 @@ describe('a configuration takes effect when applied', () => {
     expect(n.step({ type: 'reconfigure', change: 'add', server: 'n4' })).toEqual([]);
   });
 
+  it('a leader that removed itself steps down once the removal is applied and its whole log committed, not before', () => {
+    const n = createReferenceNode(config('n1', ['n1', 'n2']), { random: createRandom(1) });
+    n.start();
+    n.step({ type: 'timeout', timer: 'election' });
+    n.step({ type: 'receive', msg: { id: 'v', type: 'RequestVoteResponse', from: 'n2', to: 'n1', term: 1, voteGranted: true } });
+    n.step({ type: 'reconfigure', change: 'remove', server: 'n1' });
+    n.step({ type: 'client_request', client: 'c', requestId: 1, op: { type: 'set', value: 1 } });
+    const ack = (matchIndex: number) => ({ type: 'receive' as const, msg: { id: `a${matchIndex}`, type: 'AppendEntriesResponse' as const, from: 'n2', to: 'n1', term: 1, success: true, matchIndex } });
+    // The removal commits by {n1, n2} and applies; the write after it is n2's to acknowledge. Stepping down now
+    // would leave n2, which may not know of the commit, needing n1's vote for a log shorter than n1's (soak run 510).
+    expect(effects(n.step(ack(1)))).toContainEqual({ kind: 'config', index: 1, voters: ['n2'], learners: [] });
+    expect(n.live.role).toBe('leader');
+    expect(effects(n.step(ack(2)))).toContainEqual({ kind: 'role', role: 'follower' });
+  });
+
+  it('a removed leader deposed with an entry not known committed stands again (the others need its vote)', () => {
+    const n = createReferenceNode(config('n1', ['n1', 'n2']), { random: createRandom(1) });
+    n.start();
+    n.step({ type: 'timeout', timer: 'election' });
+    n.step({ type: 'receive', msg: { id: 'v', type: 'RequestVoteResponse', from: 'n2', to: 'n1', term: 1, voteGranted: true } });
+    n.step({ type: 'reconfigure', change: 'remove', server: 'n1' });
+    n.step({ type: 'client_request', client: 'c', requestId: 1, op: { type: 'set', value: 1 } });
+    n.step({ type: 'receive', msg: { id: 'a1', type: 'AppendEntriesResponse', from: 'n2', to: 'n1', term: 1, success: true, matchIndex: 1 } });
+    // n2, which never learned that the removal committed, campaigns in term 2 with a shorter log: n1 refuses.
+    const refused = n.step({ type: 'receive', msg: { id: 'rv', type: 'RequestVote', from: 'n2', to: 'n1', term: 2, candidateId: 'n2', lastLogIndex: 1, lastLogTerm: 1 } });
+    expect(effects(refused)).toContainEqual({ kind: 'send', msg: { type: 'RequestVoteResponse', from: 'n1', to: 'n2', term: 2, voteGranted: false } });
+    expect(n.live.role).toBe('follower');
+    // No voter of {n2}, but it holds entry 2 not known committed: it stands, asking n2.
+    const stands = n.step({ type: 'timeout', timer: 'election' });
+    expect(effects(stands)).toContainEqual({ kind: 'send', msg: { type: 'RequestVote', from: 'n1', to: 'n2', term: 3, candidateId: 'n1', lastLogIndex: 2, lastLogTerm: 1 } });
+  });
+
   it('a restarted node resumes in its snapshot\'s configuration and stands with the voters of its log\'s later ones too', () => {
     const log: Entry[] = [{ term: 1, command: cfg(['n1'], ['n2']) }, { term: 1, command: cfg(['n1', 'n2']) }];
     const n = createReferenceNode(config('n1', ['n1']), { random: createRandom(1), persisted: { term: 1, votedFor: 'n1', log } });

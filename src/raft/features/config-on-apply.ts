@@ -21,8 +21,11 @@
  *   it, as in etcd. Without unapplied configuration entries (the common case) both are the one
  *   in effect. spec/CONFORMANCE.md gives the safety argument.
  *
- * A removed leader still steps down once its removal is committed (membership's rule; here also
- * applied: etcd's StepDownOnRemoval).
+ * A removed leader steps down once its removal is applied and every entry of its log is
+ * committed (membership's rule waits for the removal only): a server of the new configuration
+ * that has not learned of the commit still needs a majority of the old one, the removed leader
+ * among them, which votes only for a log as up-to-date as its own (found by fuzzing: with a
+ * write appended after the removal, two voters, one removing itself, elected no one again).
  */
 import type { Args } from '../events.js';
 import { type ChartConfig } from '../chart.js';
@@ -132,9 +135,28 @@ function changeOf({ event }: Args): { change: ConfigChange; server: string } {
   return event;
 }
 
+/**
+ * Guard: the node may stand: a voter of its applied configuration (etcd's promotable), or a voter
+ * of the configuration before it that holds entries not known committed — the removed leader,
+ * which may hold the only log the others would vote for (they need a majority of the old
+ * configuration until they learn the removal is committed: without this, two voters, one
+ * removing itself, elected no one again; found by soak, run 510). Standing changes no quorum.
+ */
+export function mayStandOnApply(ctx: NodeContext): boolean {
+  if (isVoter(ctx)) return true;
+  if (ctx.log.lastIndex <= ctx.commitIndex || ctx.configIndex === 0) return false;
+  const before = appliedConfiguration(ctx.log, ctx.config, ctx.configIndex - 1).configuration;
+  return before.voters.includes(ctx.id);
+}
+
+/** Guard: a leader that is no voter of its applied configuration, with its whole log committed. */
+export function isRemovedAndCaughtUp(ctx: NodeContext): boolean {
+  return !isVoter(ctx) && ctx.commitIndex >= ctx.configIndex && ctx.commitIndex === ctx.log.lastIndex;
+}
+
 export const configOnApplyGuards = {
-  /** Only a voter of the configuration applied stands (etcd's promotable). */
-  mayNotStandOnApply: ({ context }: Args) => !isVoter(context),
+  isRemovedAndCaughtUp: ({ context }: Args) => isRemovedAndCaughtUp(context),
+  mayNotStandOnApply: ({ context }: Args) => !mayStandOnApply(context),
   hasElectionMajorities: ({ context }: Args) => hasElectionMajorities(context),
   /** One unapplied change at a time, after the earlier terms' entries are applied, one that applies, none during a transfer. */
   canChangeConfigurationOnApply: (a: Args) =>
@@ -193,6 +215,7 @@ export function addConfigOnApply(chart: ChartConfig): void {
   }
   // A new leader replicates to the servers of every configuration its commitment counts.
   const leader = chart.states.leader!;
+  leader.always = (leader.always ?? []).map((t) => (t.guard === 'isRemovedAndCommitted' ? { ...t, guard: 'isRemovedAndCaughtUp' } : t));
   leader.entry = leader.entry.flatMap((a) => (a === 'initLeaderState' ? ['widenPeers', a] : [a]));
   chart.states.leader!.on.RECONFIGURE = [{ guard: 'canChangeConfigurationOnApply', actions: ['appendConfigurationOnApply'] }];
 }
