@@ -22,18 +22,18 @@
  *   in effect. spec/CONFORMANCE.md gives the safety argument.
  *
  * A removed leader steps down once its removal is applied and every entry of its log is
- * committed (membership's rule waits for the removal only): a server of the new configuration
+ * committed (membership's rule waits for the removal only), and one deposed before that may stand
+ * again while it holds entries not known committed (mayStandOnApply): a server of the new configuration
  * that has not learned of the commit still needs a majority of the old one, the removed leader
  * among them, which votes only for a log as up-to-date as its own (found by fuzzing: with a
  * write appended after the removal, two voters, one removing itself, elected no one again).
  */
-import type { Args } from '../events.js';
 import { type ChartConfig } from '../chart.js';
 import { appliedConfiguration, configurationOf, electionConfigurations, peersIn, quorumOf, type Configuration } from '../configuration.js';
 import { record, type NodeContext } from '../context.js';
 import { applyCommitted } from '../rules/apply.js';
 import { appendClientEntry } from '../rules/client.js';
-import { request } from '../events.js';
+import { request, type Args } from '../events.js';
 import { startElection } from '../rules/election.js';
 import type { ConfigChange } from '../types.js';
 import { changedConfiguration, enterConfiguration, isVoter } from './membership.js';
