@@ -107,7 +107,8 @@ export const FEATURE_RULES: readonly FeatureRule[] = [
     statement:
       'With membership changes, a node becomes leader of term T only with granted votes of term T from a strict majority of the voters of the configuration in effect at its log (the latest configuration entry in it, committed or not; the header\'s initial configuration before any): ' +
       'RequestVoteResponses granting T that it received from those voters, and its own vote if it is one of them. Together with election-safety (at most one leader per term) this is Election Safety across configurations. ' +
-      'Checked for a node that logs its receives and its role changes, where its log\'s configuration entries are known (it logs its appends, or a restart its persisted log).',
+      'Checked for a node that logs its receives and its role changes, where its log\'s configuration entries are known (it logs its appends, or a restart its persisted log). ' +
+      'With feature config-on-apply, the configuration counted is the one the node has applied (rule config-on-apply.in-effect\'s), not the latest in its log.',
     paper: 'Ongaro, Consensus: Bridging Theory and Practice, §4.1 ("a server always uses the latest configuration in its log")',
   },
   {
