@@ -48,8 +48,9 @@ describe('the reference through the adapter interface', () => {
     // pre-candidate role and the transfer call included).
     // Every feature is open to adapters (harness/adapters/features.ts), snapshot and membership
     // included: their mutants are caught through Output.snapshots and Observation.config.
+    // config-on-apply is not (yet): it retimes membership for etcd's transcripts.
     const adaptable = MUTANTS.filter((m) => (m.features ?? []).every((f) => KNOWN_FEATURES.includes(f)));
-    expect(adaptable).toEqual(MUTANTS);
+    expect(MUTANTS.filter((m) => !adaptable.includes(m)).map((m) => m.name).sort()).toEqual(['config-on-apply-switch-at-append', 'config-on-apply-two-changes-at-once']);
     for (const m of adaptable) {
       // A transfer to a learner needs membership changes and transfers in one schedule: the mild mix has too few.
       const features = { ...(m.features ? { features: m.features } : {}), ...(m.name === 'membership-transfer-to-learner' ? { faults: 'swarm' as const } : {}) };

@@ -99,6 +99,7 @@ describe('ITF round trip of the examples', () => {
       expect(report.errors, file).toEqual([]);
     }
     expect(refused.sort()).toEqual([
+      'near-miss-config-on-apply-changes.jsonl: the membership feature has no counterpa',
       'near-miss-heartbeat-commit.jsonl: the heartbeat feature has no counterpar',
       'near-miss-membership-changes.jsonl: the membership feature has no counterpa',
       'near-miss-membership-with-every-feature.jsonl: the snapshot feature has no counterpart',

@@ -109,7 +109,9 @@ describe('membership rules against brute force', () => {
 });
 
 describe('membership rules against brute force, on the examples', () => {
-  const files = ['traces/examples/valid/near-miss-membership-changes.jsonl', ...RULES.flatMap((r) => fs.readdirSync(`traces/examples/invalid/${r}`).map((f) => `traces/examples/invalid/${r}/${f}`))];
+  // Traces with feature config-on-apply, whose timing is another, have their own: config-on-apply-rules-differential.test.ts.
+  const onApply = (file: string) => fs.readFileSync(file, 'utf8').split('\n', 1)[0]!.includes('"config-on-apply"');
+  const files = ['traces/examples/valid/near-miss-membership-changes.jsonl', ...RULES.flatMap((r) => fs.readdirSync(`traces/examples/invalid/${r}`).map((f) => `traces/examples/invalid/${r}/${f}`))].filter((f) => !onApply(f));
   it.each(files)('%s: the same violations (one per invalid example, of its rule)', (file) => {
     const lines = fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as TraceLine);
     const expected = bruteForce(lines);

@@ -7,7 +7,7 @@ import { huntFeatures, huntMutant } from '../harness/mutants/hunt.js';
 import { loadExploreCase } from '../harness/explore/regression.js';
 import { loadRegression } from '../harness/fuzz/regression.js';
 import { validateTraceFile } from '../harness/validate/validate-file.js';
-import { FEATURES } from '../src/raft/features/index.js';
+import { FEATURES, REQUIRES } from '../src/raft/features/index.js';
 import { createReferenceNode } from '../src/raft/node.js';
 import { cli } from './helpers/cli.js';
 
@@ -22,12 +22,14 @@ describe('bug catalogue', () => {
 
   it('has at least two mutants per protocol extension, each hunted with its feature on', () => {
     for (const f of FEATURES) {
-      const ofFeature = MUTANTS.filter((m) => m.features?.length === 1 && m.features[0] === f);
+      // A feature that needs another (config-on-apply: membership) is hunted with both.
+      const own = REQUIRES[f] ? [REQUIRES[f], f] : [f];
+      const ofFeature = MUTANTS.filter((m) => m.features?.length === own.length && own.every((x) => m.features!.includes(x)));
       expect(ofFeature.length, f).toBeGreaterThanOrEqual(2);
       for (const m of ofFeature) {
         expect(m.name.startsWith(`${f}-`), m.name).toBe(true);
-        expect(huntFeatures(m)).toEqual([f]);
-        expect(m.createNode.features).toEqual([f]);
+        expect(huntFeatures(m)).toEqual(FEATURES.filter((x) => own.includes(x)));
+        expect(m.createNode.features).toEqual(own);
       }
     }
   });
@@ -45,7 +47,7 @@ describe('bug catalogue', () => {
     it(`catches ${m.name} within 100 schedules from seed 1`, () => {
       const r = huntMutant(m, { runs: 100, seed: 1, shrink: false });
       expect(r.detected, `${m.name} survived 100 schedules`).toBe(true);
-      expect(r.rule).toMatch(/^((conformance|prevote|checkquorum|transfer|snapshot|membership)\.[a-z-]+|[a-z-]+)$/);
+      expect(r.rule).toMatch(/^((conformance|prevote|checkquorum|transfer|snapshot|membership|config-on-apply)\.[a-z-]+|[a-z-]+)$/);
     });
   }
 

@@ -8,7 +8,7 @@
  */
 import path from 'node:path';
 import type { SkipRule, TraceLine } from '../../src/trace/schema.js';
-import { FEATURES, isFeature, type Feature } from '../../src/raft/features/index.js';
+import { FEATURES, isFeature, missingRequirement, type Feature } from '../../src/raft/features/index.js';
 import { adapterFactory } from '../adapters/adapt.js';
 import type { AdapterDefinition } from '../adapters/adapter.js';
 import { profileProblem, runFeatures } from '../adapters/features.js';
@@ -157,6 +157,8 @@ function featuresOf(createNode: NodeFactory, list: RunFuzzOptions['features']): 
   if (list !== undefined && !Array.isArray(list)) throw new UsageError("features: expected an array of feature names ('prevote', 'checkquorum', 'transfer')");
   const unknown = list?.find((f) => typeof f !== 'string' || !isFeature(f));
   if (unknown !== undefined) throw new UsageError(`features: unknown feature ${JSON.stringify(unknown)} (known: ${FEATURES.join(', ')})`);
+  const missing = list ? missingRequirement(list as string[]) : null;
+  if (missing) throw new UsageError(`features: ${missing}`);
   const features = runFeatures(createNode, list as Feature[] | undefined);
   if ('error' in features) throw new UsageError(`features: ${features.error}: leave features out, or give the same list`);
   return features;

@@ -15,8 +15,9 @@ import { startPreVote } from '../../src/raft/features/prevote.js';
 import { armElectionTimer } from '../../src/raft/rules/timers.js';
 import { heedHeartbeat } from '../../src/raft/features/heartbeat.js';
 import { installSnapshot, takeSnapshot } from '../../src/raft/features/snapshot.js';
-import { advanceCommitIndexByConfiguration, changedConfiguration, enterConfiguration, hasCommittedInTerm, hasNoPendingChange } from '../../src/raft/features/membership.js';
+import { adoptLatestConfiguration, advanceCommitIndexByConfiguration, changedConfiguration, enterConfiguration, hasCommittedInTerm, hasNoPendingChange } from '../../src/raft/features/membership.js';
 import { configurationIn, initialConfiguration, type Configuration } from '../../src/raft/configuration.js';
+import { advanceCommitIndexOnApply, hasAppliedEarlierTerms } from '../../src/raft/features/config-on-apply.js';
 import type { AppendEntries, Heartbeat, InstallSnapshot, PreVote, RequestVote, RequestVoteResponse } from '../../src/raft/types.js';
 import type { NodeFactory } from '../simulator/cluster.js';
 
@@ -366,6 +367,32 @@ export const MUTANTS: readonly Mutant[] = [
     name: 'membership-removed-leader-keeps-leading',
     description: 'Membership: a leader that removed itself keeps leading after the removal is committed',
     ...featureVariant('membership', { guards: { isRemovedAndCommitted: () => false } }),
+  },
+  // Feature config-on-apply (etcd's timing): a switch at the append, a second change before the first is applied.
+  {
+    name: 'config-on-apply-switch-at-append',
+    description: 'Config on apply: a node switches to a configuration when it appends the entry, not when it applies it (the thesis\'s timing under etcd\'s)',
+    ...featureVariant(['membership', 'config-on-apply'], {
+      actions: {
+        adoptAppliedConfiguration: ({ context }: Args) => adoptLatestConfiguration(context),
+        appendConfigurationOnApply: (a: Args) => {
+          const c = requestedConfiguration(a)!;
+          const ctx = a.context;
+          const entry = { term: ctx.term, command: { type: 'config' as const, voters: [...c.voters], learners: [...c.learners] } };
+          ctx.log.append([entry]);
+          record(ctx, { kind: 'append', index: ctx.log.lastIndex, entries: [entry] });
+          adoptLatestConfiguration(ctx);
+          advanceCommitIndexOnApply(ctx);
+        },
+      },
+    }),
+  },
+  {
+    name: 'config-on-apply-two-changes-at-once',
+    description: 'Config on apply: a leader starts a configuration change while an earlier one is not yet applied (etcd\'s pendingConfIndex ignored)',
+    ...featureVariant(['membership', 'config-on-apply'], {
+      guards: { canChangeConfigurationOnApply: (a: Args) => hasAppliedEarlierTerms(a.context) && a.context.transferTarget === null && requestedConfiguration(a) !== null },
+    }),
   },
   // Compositions with membership: a quorum or a target that does not follow the configuration.
   {

@@ -11,7 +11,7 @@ import { FifoWindow } from './fifo-window.js';
 export const SCHEMA_RULES = [
   { id: 'schema.parse', statement: 'Every line is one complete JSON object in valid UTF-8 (a line over the length limit is not read: an input error, exit 2).' },
   { id: 'schema.shape', statement: 'Every line conforms to spec/trace.schema.json (closed objects: unknown fields are errors).' },
-  { id: 'schema.header', statement: 'The first line is the header, and there is exactly one header; the rules its skipRules names are rules raftcheck knows.' },
+  { id: 'schema.header', statement: 'The first line is the header, and there is exactly one header; the rules its skipRules names are rules raftcheck knows; a feature it declares that needs another (`config-on-apply`: `membership`) comes with it.' },
   { id: 'schema.node-id', statement: 'Every node id used in an event is declared in the header; a send is logged by its sender and a receive by its receiver.' },
   { id: 'schema.seq', statement: 'Sequence numbers strictly increase per node, and separately for network events (drop, duplicate, partition, heal).' },
   { id: 'schema.receive-unmatched', statement: 'Every receive matches an earlier send with the same message id and identical content; one id is never sent with two contents.' },

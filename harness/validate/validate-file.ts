@@ -3,6 +3,7 @@
  * on a structurally sound trace, the semantic layers (cluster invariants, linearizability),
  * all on one streaming pass.
  */
+import { missingRequirement } from '../../src/raft/features/index.js';
 import fs from 'node:fs';
 import { SemanticChecker, SEMANTIC_RULES, type ExcerptLine } from '../checker/semantic-checker.js';
 import type { TransitionObserver } from '../checker/conformance/conformance.js';
@@ -107,6 +108,9 @@ export class TraceValidation implements TraceVisitor {
     // The header the schema level accepted (the first line): its skip list, then the semantic layers.
     if (value.kind === 'header' && this.schema.header === value) {
       this.readSkipRules(value.skipRules ?? [], lineNo);
+      // A feature that retimes another (config-on-apply: membership) means nothing without it.
+      const missing = missingRequirement(value.features ?? []);
+      if (missing) this.structuralError({ line: lineNo, rule: 'schema.header', path: '/features', message: missing });
     }
     if (value.kind === 'header' && this.schema.header && !this.semantic && !this.options.schemaOnly) {
       const enabled = enabledWithout(this.skipped, this.options.enabled);

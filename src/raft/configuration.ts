@@ -35,6 +35,28 @@ export function latestConfiguration(log: RaftLog, config: NodeConfig): { index: 
   return configuration ? { index, configuration } : { index: 0, configuration: initialConfiguration(config) };
 }
 
+/**
+ * Feature `config-on-apply` (etcd's rule): a configuration takes effect when its entry is
+ * applied, so the one in effect is the latest configuration entry at or under `applied` (the
+ * snapshot's, under it; 0: the initial one), whatever the log holds after it.
+ */
+export function appliedConfiguration(log: RaftLog, config: NodeConfig, applied: number): { index: number; configuration: Configuration } {
+  const index = log.configIndexAtOrBefore(applied);
+  const configuration = index > 0 ? configurationOf(log.commandAt(index)) : null;
+  return configuration ? { index, configuration } : { index: 0, configuration: initialConfiguration(config) };
+}
+
+/**
+ * The configurations whose voters elect a candidate: the one in effect and every configuration
+ * entry after it in the log. With feature `membership` alone the one in effect is the latest in
+ * the log, so this is that one; with `config-on-apply` it adds the changes appended but not yet
+ * applied (spec/CONFORMANCE.md: a candidate needs a majority of each).
+ */
+export function electionConfigurations(log: RaftLog, configIndex: number, inEffect: Configuration): Configuration[] {
+  const later = log.configIndicesAfter(configIndex).flatMap((i) => configurationOf(log.commandAt(i)) ?? []);
+  return [inEffect, ...later];
+}
+
 /** A strict majority of the voters. */
 export function quorumOf(configuration: Configuration): number {
   return Math.floor(configuration.voters.length / 2) + 1;

@@ -4,7 +4,7 @@
  * copies it — so a step costs what its effects cost, not what the log weighs.
  */
 import type { Random } from '../random.js';
-import { latestConfiguration, peersIn, quorumOf, snapshotConfigEntry, type Configuration } from './configuration.js';
+import { appliedConfiguration, latestConfiguration, peersIn, quorumOf, snapshotConfigEntry, type Configuration } from './configuration.js';
 import { RaftLog } from './log.js';
 import { INITIAL_VALUE } from './register.js';
 import type { Effect, NodeConfig, PersistentState, RegisterState, Role, StateSummary, StepRecord } from './types.js';
@@ -74,7 +74,8 @@ export function createContext(config: NodeConfig, random: Random, persisted?: Pe
   // A restart from a snapshot (feature `snapshot`) resumes from it: its entries are committed and applied.
   const snapshot = persisted?.snapshot;
   const log = new RaftLog(persisted?.log ?? [], snapshot && { index: snapshot.index, term: snapshot.term, config: snapshotConfigEntry(snapshot.config) });
-  // Feature `membership`: a restart resumes in the latest configuration of its log.
+  // Feature `membership`: a restart resumes in the latest configuration of its log; with
+  // `config-on-apply`, in the one it has applied: the snapshot's (the entries after it are applied again once known committed).
   const { index: configIndex, configuration, peers, majority } = configurationInEffect(log, config);
   return {
     config,
@@ -119,10 +120,11 @@ interface ConfigurationInEffect {
 const initialByConfig = new WeakMap<NodeConfig, ConfigurationInEffect>();
 
 function configurationInEffect(log: RaftLog, config: NodeConfig): ConfigurationInEffect {
-  const initial = log.lastConfigIndex === 0;
+  const onApply = config.features?.includes('config-on-apply') === true;
+  const initial = (onApply ? log.configIndexAtOrBefore(log.snapshotIndex) : log.lastConfigIndex) === 0;
   const cached = initial ? initialByConfig.get(config) : undefined;
   if (cached) return cached;
-  const { index, configuration } = latestConfiguration(log, config);
+  const { index, configuration } = onApply ? appliedConfiguration(log, config, log.snapshotIndex) : latestConfiguration(log, config);
   const inEffect = { index, configuration, peers: peersIn(configuration, config.id), majority: quorumOf(configuration) };
   if (initial) initialByConfig.set(config, inEffect);
   return inEffect;

@@ -52,6 +52,20 @@ export class RaftLog {
     return this.configs.length >= 2 ? this.configs.at(-2)! : this.configs.length === 1 ? (this.baseConfig?.index ?? 0) : 0;
   }
 
+  /**
+   * Feature `config-on-apply`: index of the latest configuration entry at or under `index` (the
+   * snapshot's if the log after it holds none there; 0: the initial configuration).
+   */
+  configIndexAtOrBefore(index: number): number {
+    for (let k = this.configs.length - 1; k >= 0; k--) if (this.configs[k]! <= index) return this.configs[k]!;
+    return this.baseConfig && this.baseConfig.index <= index ? this.baseConfig.index : 0;
+  }
+
+  /** Feature `config-on-apply`: indices of the configuration entries after `index`, ascending. */
+  configIndicesAfter(index: number): number[] {
+    return this.configs.filter((i) => i > index);
+  }
+
   /** The command of the entry at `index`: in the log after the snapshot, or the configuration the snapshot carries. */
   commandAt(index: number): Entry['command'] | undefined {
     if (index > this.base) return this.entry(index)?.command;

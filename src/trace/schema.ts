@@ -22,10 +22,11 @@ export const TRACE_VERSION = 1;
  * the initial configuration's `voters`/`learners` parameters; revision 4: the feature
  * `heartbeat` with its Heartbeat and HeartbeatResponse messages; revision 5: `membership` with
  * `snapshot`, a snapshot's `config` — in the `snapshot` and `install_snapshot` events, the
- * InstallSnapshot message and a persisted snapshot), so every v1 trace stays valid as it was.
+ * InstallSnapshot message and a persisted snapshot; revision 6: the feature `config-on-apply`),
+ * so every v1 trace stays valid as it was.
  * A header without `minor` is revision 0.
  */
-export const TRACE_MINOR = 5;
+export const TRACE_MINOR = 6;
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 

@@ -548,8 +548,44 @@ function membershipChanges(): TraceLine[] {
   return s.lines();
 }
 
+/**
+ * Feature `config-on-apply` (etcd's timing): n1 leads voters n1, n2, n3 (n4 outside). It may
+ * change the configuration at once (every entry of an earlier term is applied: there is none):
+ * it adds n4 as a learner — not in effect until applied — and refuses to remove n3 while that
+ * addition is unapplied; the addition commits by {n1, n2, n3} and each node switches when it
+ * applies it. It promotes n4, removes itself, takes a write and steps down once the removal is
+ * applied; n2, which has not applied the last two entries of term 1, is elected by majorities of
+ * {n1, n2, n3, n4} and of {n2, n3, n4} and, once it has applied them, adds n1 back as a learner.
+ */
+function configOnApplyChanges(): TraceLine[] {
+  const s = scriptedCluster(['n1', 'n2', 'n3', 'n4'], 'config-on-apply-changes', { voters: ['n1', 'n2', 'n3'], configOnApply: true });
+  s.elect('n1');
+  s.reconfigure('n1', 'add', 'n4');
+  s.note('the addition of n4 is not applied yet: n1 ignores another change');
+  s.reconfigure('n1', 'remove', 'n3');
+  s.heartbeat('n1');
+  s.heartbeat('n1');
+  s.reconfigure('n1', 'promote', 'n4');
+  s.heartbeat('n1');
+  s.heartbeat('n1');
+  s.note('n1 removes itself, takes a write, and steps down once the removal is applied');
+  s.reconfigure('n1', 'remove', 'n1');
+  s.request('n1', 'c1', { type: 'set', value: 1 });
+  s.heartbeat('n1');
+  s.heartbeat('n1');
+  s.elect('n2');
+  s.request('n2', 'c2', { type: 'set', value: 2 });
+  s.heartbeat('n2');
+  s.heartbeat('n2');
+  s.reconfigure('n2', 'add', 'n1');
+  s.heartbeat('n2');
+  s.heartbeat('n2');
+  return s.lines();
+}
+
 export const NEAR_MISSES: Record<string, () => string> = {
   'near-miss-membership-changes.jsonl': () => jsonl(membershipChanges()),
+  'near-miss-config-on-apply-changes.jsonl': () => jsonl(configOnApplyChanges()),
   'near-miss-figure-8-indirect-commit.jsonl': () => jsonl(figure8IndirectCommit()),
   'near-miss-figure-8-overwrite-uncommitted.jsonl': () => jsonl(figure8Overwrite().lines()),
   'near-miss-restart-after-overwrite.jsonl': () => jsonl(restartAfterOverwrite()),

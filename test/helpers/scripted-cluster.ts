@@ -33,6 +33,8 @@ export interface ScriptOptions {
   maxEntriesPerMessage?: number;
   /** Feature `membership`: the initial voters (the other nodes start outside the configuration). */
   voters?: readonly string[];
+  /** With `voters`: feature `config-on-apply` too (a configuration takes effect when applied). */
+  configOnApply?: boolean;
 }
 
 /** Message delay, and how long one script step lets the cluster run: every delivery lands within it. */
@@ -47,7 +49,7 @@ export function scriptedCluster(ids: readonly string[], scenario: string, option
     // Far beyond any script's length: only the script fires timers.
     node: {
       electionTimeout: { min: 100_000, max: 200_000 }, heartbeatInterval: 100_000, maxEntriesPerMessage: options.maxEntriesPerMessage ?? 64,
-      ...(options.voters ? { features: ['membership' as const], configuration: { voters: options.voters, learners: [] } } : {}),
+      ...(options.voters ? { features: options.configOnApply ? ['membership' as const, 'config-on-apply' as const] : ['membership' as const], configuration: { voters: options.voters, learners: [] } } : {}),
     },
     random: createRandom(1),
     network,

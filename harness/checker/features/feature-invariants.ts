@@ -6,6 +6,7 @@
 import type { Header, NodeTraceEvent, TraceEvent } from '../../../src/trace/schema.js';
 import type { Report, Violation } from '../violation.js';
 import { CheckQuorumRules } from './checkquorum-rules.js';
+import { ConfigOnApplyRules } from './config-on-apply-rules.js';
 import { MembershipRules } from './membership-rules.js';
 import { absorb, newFacts, type NodeFacts, type VotersOf } from './node-facts.js';
 import { PreVoteRules } from './prevote-rules.js';
@@ -28,7 +29,8 @@ export class FeatureInvariants {
     // header, or with membership changes those of the configuration in effect at the node's log
     // (null where the trace does not show it: then those rules do not judge). Membership's rules
     // run first, so that an event's own append is in the configuration the others read.
-    const membership = features.has('membership') ? new MembershipRules(fail, header, on) : null;
+    // Feature config-on-apply retimes membership's rules: a configuration takes effect when applied.
+    const membership = !features.has('membership') ? null : features.has('config-on-apply') ? new ConfigOnApplyRules(fail, header, on) : new MembershipRules(fail, header, on);
     const votersOf: VotersOf = membership ? (node, emptyLog) => membership.votersOf(node, emptyLog) : () => header.nodes;
     if (membership) this.sets.push(membership);
     if (features.has('prevote')) this.sets.push(new PreVoteRules(fail, votersOf, membership !== null, electionTimeout.min, on));

@@ -10,13 +10,13 @@ import type { Entry, Header, NodeTraceEvent } from '../../../src/trace/schema.js
 import type { Report } from '../violation.js';
 import type { NodeFacts } from './node-facts.js';
 
-interface Configuration {
+export interface Configuration {
   index: number;
   voters: readonly string[];
   learners: readonly string[];
 }
 
-interface Member {
+export interface Member {
   /**
    * Feature snapshot: the last index its snapshot covers (0: none). The checker forgets the
    * terms under it, but keeps the configuration in effect there (the snapshot carries it).
@@ -48,19 +48,19 @@ function carriedBy(c: { index: number; voters: readonly string[]; learners: read
   return c ? { index: c.index, voters: c.voters, learners: c.learners } : undefined;
 }
 
-function sameServers(a: readonly string[], b: readonly string[]): boolean {
+export function sameServers(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
-function show(c: Configuration): string {
+export function show(c: Configuration): string {
   return `${c.index === 0 ? 'the initial configuration' : `the configuration of entry ${c.index}`} (voters {${c.voters.join(',')}}${c.learners.length ? `, learners {${c.learners.join(',')}}` : ''})`;
 }
 
 export class MembershipRules {
-  private readonly members = new Map<string, Member>();
-  private readonly initial: Configuration;
+  protected readonly members = new Map<string, Member>();
+  protected readonly initial: Configuration;
 
-  constructor(private readonly report: Report, header: Header, private readonly on: (rule: string) => boolean) {
+  constructor(protected readonly report: Report, header: Header, protected readonly on: (rule: string) => boolean) {
     this.initial = { index: 0, voters: header.params?.voters ?? header.nodes, learners: header.params?.learners ?? [] };
     for (const id of header.nodes) this.members.set(id, { base: 0, terms: [], configs: [], logsAppends: false, votesTerm: -1, votes: new Set(), ownStart: null });
   }
@@ -73,11 +73,16 @@ export class MembershipRules {
     const m = this.members.get(node);
     if (!m) return null;
     // A log the event shows empty holds no configuration entry: the initial one is in effect.
-    return this.latest(m)?.voters ?? (emptyLog ? this.initial.voters : null);
+    return this.inEffect(m)?.voters ?? (emptyLog ? this.initial.voters : null);
   }
 
-  /** The configuration in effect at the node's log (null: unknown). */
-  private latest(m: Member): Configuration | null {
+  /** The configuration in effect at the node's log (null: unknown): the latest in it (a configuration takes effect when appended). */
+  protected inEffect(m: Member): Configuration | null {
+    return this.latest(m);
+  }
+
+  /** The latest configuration in the node's log (null: unknown). */
+  protected latest(m: Member): Configuration | null {
     return m.terms === null || !m.logsAppends ? null : (m.configs.at(-1) ?? this.initial);
   }
 
@@ -208,7 +213,7 @@ export class MembershipRules {
    * one its append's state logs, and only that (a trace may leave out any commit, so the last
    * one logged may be behind: judging by it was a false alarm on sparse traces).
    */
-  private checkChange(n: NodeFacts, m: Member, index: number, line: number, logged: number | undefined): void {
+  protected checkChange(n: NodeFacts, m: Member, index: number, line: number, logged: number | undefined): void {
     const commit = logged ?? null;
     if (commit === null) return;
     const pending = m.configs.at(-1);
@@ -232,7 +237,7 @@ export class MembershipRules {
 
   private checkElection(n: NodeFacts, m: Member, line: number): void {
     if (!n.logsReceives || !this.on('membership.election-quorum')) return;
-    const config = this.latest(m);
+    const config = this.inEffect(m);
     if (!config) return;
     const votes = m.votesTerm === n.term ? [...m.votes].filter((v) => config.voters.includes(v) && v !== n.id) : [];
     const count = votes.length + (config.voters.includes(n.id) ? 1 : 0);
@@ -258,7 +263,7 @@ export class MembershipRules {
     });
   }
 
-  private checkInEffect(n: NodeFacts, m: Member, e: Extract<NodeTraceEvent, { kind: 'config' }>, line: number): void {
+  protected checkInEffect(n: NodeFacts, m: Member, e: Extract<NodeTraceEvent, { kind: 'config' }>, line: number): void {
     if (!this.on('membership.in-effect')) return;
     const want = this.latest(m);
     if (!want) return;

@@ -107,7 +107,8 @@ export const FEATURE_RULES: readonly FeatureRule[] = [
     statement:
       'With membership changes, a node becomes leader of term T only with granted votes of term T from a strict majority of the voters of the configuration in effect at its log (the latest configuration entry in it, committed or not; the header\'s initial configuration before any): ' +
       'RequestVoteResponses granting T that it received from those voters, and its own vote if it is one of them. Together with election-safety (at most one leader per term) this is Election Safety across configurations. ' +
-      'Checked for a node that logs its receives and its role changes, where its log\'s configuration entries are known (it logs its appends, or a restart its persisted log).',
+      'Checked for a node that logs its receives and its role changes, where its log\'s configuration entries are known (it logs its appends, or a restart its persisted log). ' +
+      'With feature config-on-apply, the configuration counted is the one the node has applied (rule config-on-apply.in-effect\'s), not the latest in its log.',
     paper: 'Ongaro, Consensus: Bridging Theory and Practice, §4.1 ("a server always uses the latest configuration in its log")',
   },
   {
@@ -137,6 +138,33 @@ export const FEATURE_RULES: readonly FeatureRule[] = [
       'That the node switches at the append itself, not later, is conformance\'s to check (the composed chart logs `config` in the step that appends). Checked where the node\'s configuration entries are known. ' +
       'With feature snapshot (revision 1.5), a snapshot replaces the entries that held the configuration, so it carries it: a snapshot a node takes logs as `config` the configuration in effect at its last index (the latest at or under it; index 0: the initial one), and after a snapshot — taken, installed (the `config` it carries), or restored by a restart — the configuration under it is still the one in effect until a later entry.',
     paper: 'Ongaro, Consensus: Bridging Theory and Practice, §4.1',
+  },
+  {
+    id: 'config-on-apply.in-effect',
+    feature: 'config-on-apply',
+    title: 'A configuration takes effect when applied',
+    statement:
+      'With feature config-on-apply (etcd\'s timing of membership changes), a node\'s logged configuration (a `config` event) is the latest configuration entry at or under its lastApplied — or, with none, the one its snapshot carries, else the header\'s initial configuration (index 0): a configuration takes effect when its entry is applied, never when it is only appended, and a truncation never changes it. ' +
+      'This takes the place of membership.in-effect for `config` events (which still checks the configuration a snapshot carries), and the configuration in effect that membership.election-quorum and the other features\' quorums count is this one. ' +
+      'What the node applied is read from its `apply` events and its state\'s `lastApplied`; a node that logs neither is judged against its commitIndex, which bounds it: its `config` must name an entry at or under it, and that entry must be the configuration it names. That the node switches in the step that applies the entry, not later, is conformance\'s to check.',
+    paper: 'etcd-io/raft, raft.go (applyConfChange, switchToConfig) and rawnode.go (ApplyConfChange, after the entry is committed); Ongaro, Consensus: Bridging Theory and Practice, §4.1 (the alternative it describes)',
+  },
+  {
+    id: 'config-on-apply.one-change',
+    feature: 'config-on-apply',
+    title: 'At most one unapplied configuration change',
+    statement:
+      'With feature config-on-apply, a leader appends a configuration entry only when every configuration entry already in its log is applied (at or under its lastApplied; where the trace does not show lastApplied, under its commitIndex, which bounds it). Takes the place of membership.one-change, which it implies.',
+    paper: 'etcd-io/raft, raft.go (pendingConfIndex: a proposed change is refused while an earlier one is not applied)',
+  },
+  {
+    id: 'config-on-apply.prior-applied',
+    feature: 'config-on-apply',
+    title: 'No change before the earlier terms\' entries are applied',
+    statement:
+      'With feature config-on-apply, a leader of term T appends a configuration entry only when it has applied every entry of an earlier term in its log (its lastApplied, or where not shown its commitIndex, reaches the entry before its first entry of term T). ' +
+      'Takes the place of membership.term-commit: a change takes effect only once committed and applied, so an uncommitted change of an earlier leader is never in effect, and a candidate needs a majority of its applied configuration (spec/CONFORMANCE.md, feature config-on-apply).',
+    paper: 'etcd-io/raft, raft.go (becomeLeader sets pendingConfIndex to its last index)',
   },
 ];
 

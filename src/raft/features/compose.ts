@@ -4,6 +4,7 @@
  */
 import { BASE_CHART, copyChart, type ChartConfig } from '../chart.js';
 import { addCheckQuorum, checkQuorumActions, checkQuorumGuards } from './checkquorum.js';
+import { addConfigOnApply, configOnApplyActions, configOnApplyGuards } from './config-on-apply.js';
 import type { Feature } from './index.js';
 import { addHeartbeat, heartbeatActions, heartbeatGuards } from './heartbeat.js';
 import { addLease, leaseActions, leaseGuards } from './lease.js';
@@ -12,8 +13,8 @@ import { addPreVote, prevoteActions, prevoteGuards } from './prevote.js';
 import { addSnapshot, snapshotActions, snapshotGuards } from './snapshot.js';
 import { addTransfer, transferActions, transferGuards } from './transfer.js';
 
-export const FEATURE_GUARDS = { ...leaseGuards, ...prevoteGuards, ...checkQuorumGuards, ...transferGuards, ...snapshotGuards, ...membershipGuards, ...heartbeatGuards };
-export const FEATURE_ACTIONS = { ...leaseActions, ...prevoteActions, ...checkQuorumActions, ...transferActions, ...snapshotActions, ...membershipActions, ...heartbeatActions };
+export const FEATURE_GUARDS = { ...leaseGuards, ...prevoteGuards, ...checkQuorumGuards, ...transferGuards, ...snapshotGuards, ...membershipGuards, ...heartbeatGuards, ...configOnApplyGuards };
+export const FEATURE_ACTIONS = { ...leaseActions, ...prevoteActions, ...checkQuorumActions, ...transferActions, ...snapshotActions, ...membershipActions, ...heartbeatActions, ...configOnApplyActions };
 
 export function composeChart(features: readonly Feature[]): ChartConfig {
   const on = new Set(features);
@@ -31,5 +32,7 @@ export function composeChart(features: readonly Feature[]): ChartConfig {
   // Last: its quorums replace the base's in every leader action, the snapshot's included, and
   // every step that changes the log (an install too) adopts the latest configuration.
   if (on.has('membership')) addMembership(chart);
+  // After membership, whose transitions it retimes: a configuration takes effect when applied.
+  if (on.has('membership') && on.has('config-on-apply')) addConfigOnApply(chart);
   return chart;
 }

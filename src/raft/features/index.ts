@@ -20,17 +20,21 @@
  * - `heartbeat` (etcd-raft's MsgHeartbeat): a leader's heartbeat tick sends `Heartbeat`, a
  *   message of its own carrying min(matchIndex[peer], commitIndex) and no log check; the
  *   follower advances its commitIndex to it and answers `HeartbeatResponse`.
+ * - `config-on-apply` (etcd-raft's timing; needs `membership`): a configuration takes effect
+ *   when its entry is applied, not appended, and a leader starts no change while an earlier one,
+ *   or an entry of an earlier term, is not applied (./config-on-apply.ts).
  */
-export const FEATURES = ['prevote', 'checkquorum', 'transfer', 'snapshot', 'membership', 'heartbeat'] as const;
+export const FEATURES = ['prevote', 'checkquorum', 'transfer', 'snapshot', 'membership', 'heartbeat', 'config-on-apply'] as const;
 export type Feature = (typeof FEATURES)[number];
 
 /**
  * The minor revision of trace format v1 a header declaring these features needs: 1 introduced
  * `features` and the first three, 2 the feature `snapshot`, 3 `membership`, 4 `heartbeat`, 5
- * `membership` with `snapshot` (a snapshot's configuration)
+ * `membership` with `snapshot` (a snapshot's configuration), 6 `config-on-apply`
  * (src/trace/schema.ts, TRACE_MINOR). A trace needs no newer revision than its features do.
  */
 export function featuresRevision(features: readonly Feature[]): number {
+  if (features.includes('config-on-apply')) return 6;
   if (features.includes('membership') && features.includes('snapshot')) return 5;
   if (features.includes('heartbeat')) return 4;
   if (features.includes('membership')) return 3;
@@ -41,8 +45,21 @@ export function isFeature(name: string): name is Feature {
   return (FEATURES as readonly string[]).includes(name);
 }
 
-/** What `all` names: every feature (they all run together; membership's quorums, targets and snapshots follow the configuration). */
-export const ALL_FEATURES: readonly Feature[] = FEATURES;
+/**
+ * What `all` names: every feature (they all run together; membership's quorums, targets and
+ * snapshots follow the configuration) but `config-on-apply`, a variant of membership's timing
+ * rather than an extension.
+ */
+export const ALL_FEATURES: readonly Feature[] = FEATURES.filter((f) => f !== 'config-on-apply');
+
+/** Features that need another: `config-on-apply` retimes `membership`'s changes. */
+export const REQUIRES: Partial<Record<Feature, Feature>> = { 'config-on-apply': 'membership' };
+
+/** Why a feature set cannot run (a feature without the one it needs), or null. */
+export function missingRequirement(features: readonly string[]): string | null {
+  for (const [f, needs] of Object.entries(REQUIRES)) if (features.includes(f) && !features.includes(needs)) return `feature '${f}' needs feature '${needs}'`;
+  return null;
+}
 
 /** A feature list in the one canonical order (FEATURES'), without repeats. */
 export function canonicalFeatures(features: Iterable<string>): Feature[] {
@@ -59,5 +76,7 @@ export function parseFeatureList(text: string): Feature[] | { error: string } {
   if (names.length === 1 && names[0] === 'all') return [...ALL_FEATURES];
   if (names.length === 1 && names[0] === 'none') return [];
   for (const n of names) if (!isFeature(n)) return { error: `unknown feature '${n}' (known: ${FEATURES.join(', ')}, or all of them)` };
+  const missing = missingRequirement(names);
+  if (missing) return { error: missing };
   return canonicalFeatures(names);
 }

@@ -38,10 +38,11 @@ export function rejectVote(ctx: NodeContext, rv: RequestVote): void {
  * Effect (Figure 2, Candidates): increment currentTerm, vote for self, reset the election timer,
  * send RequestVote to all. `leadershipTransfer`: the election was started by TimeoutNow
  * (feature `transfer`), and its requests say so. Asked: the voters of the configuration (feature
- * `membership`: a learner's vote would not count; without it every member is a voter).
+ * `membership`: a learner's vote would not count; without it every member is a voter; feature
+ * `config-on-apply` passes the voters of every configuration that decides the election).
  */
-export function startElection(ctx: NodeContext, leadershipTransfer = false): void {
-  const electors = ctx.configuration.voters.filter((v) => v !== ctx.id);
+export function startElection(ctx: NodeContext, leadershipTransfer = false, voters: readonly string[] = ctx.configuration.voters): void {
+  const electors = voters.filter((v) => v !== ctx.id);
   ctx.term += 1;
   ctx.votedFor = null; // a new term starts without a vote...
   ctx.leaderId = null;
