@@ -165,7 +165,8 @@ export function shrinkRun(spec: RunSpec, createNode: NodeFactory, index: number,
     return { index, schedule: generated, outcome, shrinks: 0, path: String(index), foundLine: outcome.error!.line, shrinkRuns: 0 };
   }
   const maxRuns = options.maxRuns ?? DEFAULT_SHRINK_RUNS;
-  const floor = options.foundRule ? failingFloor(generated, createNode, options.foundRule) : null;
+  // The floor and the replay are two runs: a smaller budget keeps to fast-check's replay.
+  const floor = options.foundRule && maxRuns >= 2 ? failingFloor(generated, createNode, options.foundRule) : null;
   if (floor) return shrunkFromFloor(floor);
   const fastCheckRuns = Math.floor(maxRuns / 3);
   let rule: string | undefined;
