@@ -12,7 +12,7 @@ import { parseFeatureList } from '../src/raft/features/index.js';
 import { createReferenceNode } from '../src/raft/node.js';
 import { DEFAULT_NODE_CONFIG, type Entry, type NodeConfig, type StepRecord } from '../src/raft/types.js';
 import { runSchedule } from '../harness/fuzz/run-schedule.js';
-import { scheduleArbitrary } from '../harness/fuzz/schedule.js';
+import { scheduleArbitrary, type Schedule } from '../harness/fuzz/schedule.js';
 import { FeatureInvariants } from '../harness/checker/features/feature-invariants.js';
 import type { Header, TraceEvent } from '../src/trace/schema.js';
 import type { Violation } from '../harness/checker/violation.js';
@@ -128,6 +128,26 @@ describe('a configuration takes effect when applied', () => {
     expect(effects(election).filter((e) => e.kind === 'send').map((e) => (e.kind === 'send' ? e.msg.to : ''))).toEqual(['n2']);
     n.step({ type: 'receive', msg: { id: 'v', type: 'RequestVoteResponse', from: 'n2', to: 'n1', term: 2, voteGranted: true } });
     expect(n.live.role).toBe('leader');
+  });
+});
+
+describe('a node restarted behind its log', () => {
+  it('stands with the voters of its log\'s later configurations: two voters, the leader removing itself, the other restarted, elect again (soak seed 2313, run 662)', () => {
+    // n1, the only initial voter, adds and promotes n2, then removes itself; n2 appends the
+    // removal and crashes, n1 commits and applies it and steps down. n2 restarts with commitIndex
+    // 0, in the initial configuration, which has no n2: it must still stand, or no one ever does.
+    const schedule: Schedule = {
+      version: 1, nodes: 2, seed: 0, durationMs: 357, batch: 64, fates: [{ lose: false, duplicate: false, delay: 1 }], members: 1, features: ['membership', 'config-on-apply'], heartbeatMs: 100,
+      events: [
+        { at: 259, action: { type: 'reconfigure', change: 'add', server: 1 } },
+        { at: 259, action: { type: 'reconfigure', change: 'promote', server: 1 } },
+        { at: 346, action: { type: 'reconfigure', change: 'remove', server: 0 } },
+        { at: 357, action: { type: 'crash', node: 1 } },
+      ],
+    };
+    const r = runSchedule(schedule, createReferenceNode);
+    expect(r.error).toBeUndefined();
+    expect(r.ok).toBe(true);
   });
 });
 

@@ -136,17 +136,22 @@ function changeOf({ event }: Args): { change: ConfigChange; server: string } {
 }
 
 /**
- * Guard: the node may stand: a voter of its applied configuration (etcd's promotable), or a voter
- * of the configuration before it that holds entries not known committed — the removed leader,
- * which may hold the only log the others would vote for (they need a majority of the old
- * configuration until they learn the removal is committed: without this, two voters, one
- * removing itself, elected no one again; found by soak, run 510). Standing changes no quorum.
+ * Guard: the node may stand: a voter of its applied configuration (etcd's promotable), or, while
+ * it holds entries not known committed, a voter of the configuration before it or of one its
+ * log holds after it. The first is the removed leader, which may hold the only log the others
+ * would vote for (they need a majority of the old configuration until they learn the removal is
+ * committed: without this, two voters, one removing itself, elected no one again; soak, run
+ * 510). The second is a node restarted behind its log: commitIndex is volatile, so it resumes
+ * in an older configuration (the initial one, or its snapshot's) than the ones it had applied,
+ * perhaps one without it (two voters, the leader removing itself, the other restarted: no one
+ * stood again; soak seed 2313, run 662). Standing changes no quorum: a candidate needs a majority
+ * of every deciding configuration.
  */
 export function mayStandOnApply(ctx: NodeContext): boolean {
   if (isVoter(ctx)) return true;
-  if (ctx.log.lastIndex <= ctx.commitIndex || ctx.configIndex === 0) return false;
-  const before = appliedConfiguration(ctx.log, ctx.config, ctx.configIndex - 1).configuration;
-  return before.voters.includes(ctx.id);
+  if (ctx.log.lastIndex <= ctx.commitIndex) return false;
+  if (ctx.configIndex > 0 && appliedConfiguration(ctx.log, ctx.config, ctx.configIndex - 1).configuration.voters.includes(ctx.id)) return true;
+  return ctx.log.configIndicesAfter(ctx.configIndex).some((i) => configurationOf(ctx.log.commandAt(i))?.voters.includes(ctx.id) ?? false);
 }
 
 /** Guard: a leader that is no voter of its applied configuration, with its whole log committed. */
