@@ -172,12 +172,13 @@ export function minimiseSchedule(start: FailingRun, createNode: NodeFactory, opt
     return !outcome.ok && outcome.error?.rule === rule ? { schedule: candidate, outcome } : null;
   };
 
+  const cutTime = () => compressTime(() => best, attempt);
   const passes: Array<() => boolean> = [
     () => attempt(trimmed(best.schedule, best.outcome)),
     () => removeChunks(() => best.schedule.events, (events) => ({ ...best.schedule, events }), attempt),
     () => attempt({ ...best.schedule, fates: [CLEAN_FATE] }),
     () => reduceNodes(() => best.schedule, attempt),
-    () => compressTime(() => best, attempt),
+    cutTime,
     () => freezeElections(() => best.schedule, probe, attempt),
     () => removeEventsAligned(() => best, attempt),
     () => reduceFates(() => best.schedule, attempt),
@@ -188,7 +189,7 @@ export function minimiseSchedule(start: FailingRun, createNode: NodeFactory, opt
   try {
     for (let progress = true; progress; ) {
       progress = false;
-      for (const pass of atFloor(best.cost) ? [passes[4]!] : passes) if (pass()) progress = true;
+      for (const pass of atFloor(best.cost) ? [cutTime] : passes) if (pass()) progress = true;
     }
   } catch (error) {
     if (!(error instanceof BudgetSpent)) throw error;
