@@ -31,7 +31,7 @@
 import { type ChartConfig } from '../chart.js';
 import { appliedConfiguration, configurationOf, electionConfigurations, peersIn, quorumOf, type Configuration } from '../configuration.js';
 import { record, type NodeContext } from '../context.js';
-import { applyCommitted } from '../rules/apply.js';
+import { commitUpTo } from '../rules/apply.js';
 import { appendClientEntry } from '../rules/client.js';
 import { request, type Args } from '../events.js';
 import { startElection } from '../rules/election.js';
@@ -122,11 +122,7 @@ export function adoptAppliedConfiguration(ctx: NodeContext): void {
 /** Effect: advance commitIndex by the deciding configurations, apply, and switch to the configuration applied. */
 export function advanceCommitIndexOnApply(ctx: NodeContext): void {
   const n = quorumCommitIndexOnApply(ctx);
-  if (n > ctx.commitIndex) {
-    ctx.commitIndex = n;
-    record(ctx, { kind: 'commit', commitIndex: n });
-    applyCommitted(ctx);
-  }
+  commitUpTo(ctx, n);
   adoptAppliedConfiguration(ctx);
 }
 

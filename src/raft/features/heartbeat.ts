@@ -20,7 +20,7 @@
 import { record, type NodeContext } from '../context.js';
 import { type ChartConfig, stepDown, stepDownAndRetry } from '../chart.js';
 import { msg, type Args } from '../events.js';
-import { applyCommitted } from '../rules/apply.js';
+import { commitUpTo } from '../rules/apply.js';
 import { sendAppendEntries } from '../rules/replication.js';
 import { armElectionTimer } from '../rules/timers.js';
 import type { Heartbeat, HeartbeatResponse } from '../types.js';
@@ -42,11 +42,7 @@ export function heedHeartbeat(ctx: NodeContext, hb: Heartbeat): void {
   ctx.leaderId = hb.from;
   armElectionTimer(ctx);
   const commit = Math.min(hb.commit, ctx.log.lastIndex);
-  if (commit > ctx.commitIndex) {
-    ctx.commitIndex = commit;
-    record(ctx, { kind: 'commit', commitIndex: commit });
-    applyCommitted(ctx);
-  }
+  commitUpTo(ctx, commit);
 }
 
 /** Effect: heed the heartbeat (heedHeartbeat), then answer it. */

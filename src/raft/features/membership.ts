@@ -22,7 +22,7 @@ import { record, type NodeContext } from '../context.js';
 import { type ChartConfig, transitionsOf, transitionWith, transitionWithIfAny } from '../chart.js';
 import { latestConfiguration, peersIn, previousConfiguration, quorumOf, type Configuration } from '../configuration.js';
 import { request, type Args } from '../events.js';
-import { applyCommitted } from '../rules/apply.js';
+import { commitUpTo } from '../rules/apply.js';
 import { appendClientEntry } from '../rules/client.js';
 import type { ConfigChange } from '../types.js';
 
@@ -119,11 +119,7 @@ export function quorumCommitIndex(ctx: NodeContext): number {
 /** Effect: advance commitIndex by the configuration's quorum, then apply. */
 export function advanceCommitIndexByConfiguration(ctx: NodeContext): void {
   const n = quorumCommitIndex(ctx);
-  if (n > ctx.commitIndex) {
-    ctx.commitIndex = n;
-    record(ctx, { kind: 'commit', commitIndex: n });
-    applyCommitted(ctx);
-  }
+  commitUpTo(ctx, n);
 }
 
 /** Guard: a leader that is no voter of its configuration, whose entry is committed (§4.2.2). */

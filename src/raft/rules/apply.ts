@@ -7,6 +7,14 @@ import { applyCommand } from '../register.js';
 import type { ClientResult } from '../types.js';
 import { isClientCommand } from '../../trace/schema.js';
 
+/** Raises commitIndex to `n` (never lowers it), records the commit and applies what it covers. */
+export function commitUpTo(ctx: NodeContext, n: number): void {
+  if (n <= ctx.commitIndex) return;
+  ctx.commitIndex = n;
+  record(ctx, { kind: 'commit', commitIndex: n });
+  applyCommitted(ctx);
+}
+
 export function applyCommitted(ctx: NodeContext): void {
   while (ctx.lastApplied < ctx.commitIndex) {
     const index = ctx.lastApplied + 1;

@@ -3,7 +3,7 @@
  */
 import { record, type NodeContext } from '../context.js';
 import type { AppendEntries, AppendEntriesResponse, Entry } from '../types.js';
-import { applyCommitted } from './apply.js';
+import { commitUpTo } from './apply.js';
 import { armElectionTimer } from './timers.js';
 
 /** Guard (AppendEntries 2): the log holds an entry at prevLogIndex whose term is prevLogTerm. */
@@ -40,11 +40,7 @@ export function acceptAppendEntries(ctx: NodeContext, ae: AppendEntries): void {
   }
   const lastNew = prevLogIndex + entries.length;
   const commit = Math.min(ae.leaderCommit, lastNew);
-  if (commit > ctx.commitIndex) {
-    ctx.commitIndex = commit;
-    record(ctx, { kind: 'commit', commitIndex: commit });
-    applyCommitted(ctx);
-  }
+  commitUpTo(ctx, commit);
   record(ctx, { kind: 'send', msg: { type: 'AppendEntriesResponse', from: ctx.id, to: ae.leaderId, term: ctx.term, success: true, matchIndex: lastNew } });
 }
 
@@ -119,11 +115,7 @@ export function commitIndexFromMatches(matchIndexes: readonly number[], ownLastI
 /** Effect: advance commitIndex by counting replicas, then apply. */
 export function advanceCommitIndex(ctx: NodeContext): void {
   const n = commitIndexFromMatches([...ctx.matchIndex.values()], ctx.log.lastIndex, ctx.majority, (i) => ctx.log.termAt(i), ctx.term, ctx.commitIndex);
-  if (n > ctx.commitIndex) {
-    ctx.commitIndex = n;
-    record(ctx, { kind: 'commit', commitIndex: n });
-    applyCommitted(ctx);
-  }
+  commitUpTo(ctx, n);
 }
 
 /** Effect: keep a lagging follower catching up without waiting for the next heartbeat. */
